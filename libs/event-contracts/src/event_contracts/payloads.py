@@ -1,0 +1,156 @@
+"""Version 1 payloads of the Mediaops topics (the `data` of the CloudEvent envelope).
+
+Compatibility policy: changes to a version are additive only (a new optional field, a new
+topic). Payload models therefore ignore unknown fields (``extra="ignore"``), so that a
+consumer built against an older release of this package keeps accepting events from a newer
+producer. Removing or renaming a field, or changing its type or meaning, is a breaking change
+and needs a new topic version (``V2`` model, new topic registration).
+
+Ids are strings (UUIDs for Mediaops' own resources, the platform's own format for external
+ids); times are timezone-aware and normalised to UTC.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""A timezone-aware datetime, converted to UTC; naive datetimes are rejected."""
+
+
+class Payload(BaseModel):
+    """Base of every payload model: tolerant of fields added by newer producers."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PostPublishedV1(Payload):
+    """A post was released (now or at its scheduled time) to a set of channels."""
+
+    post_id: str
+    workspace_id: str
+    version: int
+    title: str
+    body_markdown: str
+    body_html: str
+    summary: str | None = None
+    cover_url: str | None = None
+    tags: list[str]
+    keywords: list[str]
+    channel_ids: list[str]
+    author_id: str
+    published_at: UtcDatetime
+
+
+class DistributionSucceededV1(Payload):
+    """One post reached one channel; carries the platform's id and url of the copy."""
+
+    distribution_id: str
+    post_id: str
+    channel_id: str
+    workspace_id: str
+    platform: str
+    external_id: str | None = None
+    url: str | None = None
+    attempts: int
+    succeeded_at: UtcDatetime
+
+
+class FailureReason(Payload):
+    """Why a distribution failed; `position` is a character offset in the body, if any."""
+
+    code: str
+    message: str
+    position: int | None = None
+
+
+class DistributionFailedV1(Payload):
+    """One post could not reach one channel."""
+
+    distribution_id: str
+    post_id: str
+    channel_id: str
+    workspace_id: str
+    platform: str
+    reasons: list[FailureReason]
+    attempts: int
+    failed_at: UtcDatetime
+    retryable: bool
+
+
+InteractionKind = Literal[
+    "comment", "reply", "direct_message", "mention", "like", "share", "follow", "unfollow"
+]
+
+
+class InteractionReceivedV1(Payload):
+    """A community member commented, messaged, mentioned, liked, shared or (un)followed."""
+
+    interaction_id: str
+    workspace_id: str
+    member_id: str
+    platform: str
+    kind: InteractionKind
+    text: str | None = None
+    post_id: str | None = None
+    external_id: str
+    is_question: bool
+    occurred_at: UtcDatetime
+
+
+class PostTotals(Payload):
+    """A post's running totals per metric after the batch (e.g. ``{"views": 1200}``)."""
+
+    post_id: str
+    totals: dict[str, int]
+    verdict: str | None = None
+
+
+class StatsIngestedV1(Payload):
+    """A batch of platform figures was stored."""
+
+    batch_id: str
+    workspace_id: str
+    points_received: int
+    points_stored: int
+    period_start: UtcDatetime
+    period_end: UtcDatetime
+    post_ids: list[str]
+    channel_ids: list[str]
+    post_totals: list[PostTotals]
+
+
+class ChannelChangedV1(Payload):
+    """A channel was created, changed or deleted (channel-svc tells content-svc)."""
+
+    channel_id: str
+    workspace_id: str
+    platform: str
+    name: str
+    status: str
+    deleted: bool
+    changed_at: UtcDatetime
+
+
+class ListedWord(Payload):
+    """One word of a sensitive-word list and its category (e.g. ``"political"``)."""
+
+    word: str
+    category: str
+
+
+class WordlistChangedV1(Payload):
+    """A sensitive-word list was created, changed or deleted; carries the whole list."""
+
+    wordlist_id: str
+    workspace_id: str
+    name: str
+    deleted: bool
+    words: list[ListedWord]
+    changed_at: UtcDatetime

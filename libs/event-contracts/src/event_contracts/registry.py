@@ -1,0 +1,269 @@
+"""The topics of Mediaops: who produces them, who consumes them, and what they carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from event_contracts.errors import InvalidEvent
+from event_contracts.payloads import (
+    ChannelChangedV1,
+    DistributionFailedV1,
+    DistributionSucceededV1,
+    InteractionReceivedV1,
+    PostPublishedV1,
+    StatsIngestedV1,
+    WordlistChangedV1,
+)
+
+if TYPE_CHECKING:
+    from event_contracts.envelope import CloudEvent
+
+PARTITIONS = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One Kafka topic and its contract.
+
+    `key` names the payload field whose value is the message key, so that the events of one
+    aggregate (a post, a member, a batch) stay in order on one partition.
+    """
+
+    name: str
+    version: int
+    payload_model: type[BaseModel]
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    partitions: int
+    key: str
+    description: str
+    example: dict[str, Any] = field(compare=False)
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        name="post.published",
+        version=1,
+        payload_model=PostPublishedV1,
+        producers=("content-svc",),
+        consumers=("channel-svc", "metrics-svc"),
+        partitions=PARTITIONS,
+        key="post_id",
+        description=(
+            "A post was released (now or at its scheduled time) to a set of channels; "
+            "carries the post snapshot."
+        ),
+        example={
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "version": 3,
+            "title": "春季新品发布会回顾",
+            "body_markdown": "# 春季新品发布会回顾\n\n感谢大家的参与！",
+            "body_html": "<h1>春季新品发布会回顾</h1>\n<p>感谢大家的参与！</p>",
+            "summary": "一文看懂本次发布会的三大亮点。",
+            "cover_url": "https://cdn.example.com/covers/spring-launch.jpg",
+            "tags": ["新品", "发布会"],
+            "keywords": ["春季", "新品"],
+            "channel_ids": [
+                "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+                "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+            ],
+            "author_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
+            "published_at": "2025-03-18T02:00:00Z",
+        },
+    ),
+    Topic(
+        name="distribution.succeeded",
+        version=1,
+        payload_model=DistributionSucceededV1,
+        producers=("channel-svc",),
+        consumers=("content-svc", "metrics-svc"),
+        partitions=PARTITIONS,
+        key="post_id",
+        description="One post reached one channel; carries the platform's id and url.",
+        example={
+            "distribution_id": "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7",
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "platform": "wechat",
+            "external_id": "2247483921_1",
+            "url": "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOp",
+            "attempts": 1,
+            "succeeded_at": "2025-03-18T02:00:07Z",
+        },
+    ),
+    Topic(
+        name="distribution.failed",
+        version=1,
+        payload_model=DistributionFailedV1,
+        producers=("channel-svc",),
+        consumers=("content-svc", "metrics-svc"),
+        partitions=PARTITIONS,
+        key="post_id",
+        description="One post could not reach one channel; carries the reasons.",
+        example={
+            "distribution_id": "4f5a6b7c-8d9e-4f0a-b1c2-d3e4f5a6b7c8",
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "channel_id": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "platform": "weibo",
+            "reasons": [
+                {
+                    "code": "sensitive_word",
+                    "message": "正文包含敏感词“内幕”",
+                    "position": 42,
+                },
+                {"code": "too_long", "message": "正文超过 2000 字限制", "position": None},
+            ],
+            "attempts": 1,
+            "failed_at": "2025-03-18T02:00:05Z",
+            "retryable": False,
+        },
+    ),
+    Topic(
+        name="interaction.received",
+        version=1,
+        payload_model=InteractionReceivedV1,
+        producers=("user-svc",),
+        consumers=("content-svc", "metrics-svc"),
+        partitions=PARTITIONS,
+        key="member_id",
+        description=(
+            "A community member commented, replied, messaged, mentioned, liked, shared, "
+            "followed or unfollowed."
+        ),
+        example={
+            "interaction_id": "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "member_id": "8d9e0f1a-2b3c-4d4e-8f5a-6b7c8d9e0f1a",
+            "platform": "weibo",
+            "kind": "comment",
+            "text": "请问新品什么时候在线上开售？",
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "external_id": "4987654321098765",
+            "is_question": True,
+            "occurred_at": "2025-03-18T03:12:45Z",
+        },
+    ),
+    Topic(
+        name="stats.ingested",
+        version=1,
+        payload_model=StatsIngestedV1,
+        producers=("metrics-svc",),
+        consumers=("content-svc",),
+        partitions=PARTITIONS,
+        key="batch_id",
+        description=(
+            "A batch of platform figures was stored; carries the batch summary and the "
+            "posts it touched."
+        ),
+        example={
+            "batch_id": "a0b1c2d3-e4f5-4a6b-8c7d-8e9f0a1b2c3d",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "points_received": 120,
+            "points_stored": 118,
+            "period_start": "2025-03-18T00:00:00Z",
+            "period_end": "2025-03-19T00:00:00Z",
+            "post_ids": ["0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01"],
+            "channel_ids": ["9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d"],
+            "post_totals": [
+                {
+                    "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+                    "totals": {"views": 15230, "likes": 842, "comments": 96, "shares": 57},
+                    "verdict": "above_benchmark",
+                }
+            ],
+        },
+    ),
+    Topic(
+        name="channel.changed",
+        version=1,
+        payload_model=ChannelChangedV1,
+        producers=("channel-svc",),
+        consumers=("content-svc",),
+        partitions=PARTITIONS,
+        key="channel_id",
+        description=(
+            "A channel was created, changed or deleted; content-svc keeps a local copy of "
+            "a workspace's channels."
+        ),
+        example={
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "platform": "wechat",
+            "name": "品牌官方公众号",
+            "status": "active",
+            "deleted": False,
+            "changed_at": "2025-03-01T09:30:00Z",
+        },
+    ),
+    Topic(
+        name="wordlist.changed",
+        version=1,
+        payload_model=WordlistChangedV1,
+        producers=("content-svc",),
+        consumers=("channel-svc",),
+        partitions=PARTITIONS,
+        key="wordlist_id",
+        description=(
+            "A workspace's sensitive-word list was created, changed or deleted; carries "
+            "the whole list."
+        ),
+        example={
+            "wordlist_id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "name": "品牌敏感词",
+            "deleted": False,
+            "words": [
+                {"word": "内幕", "category": "rumor"},
+                {"word": "最便宜", "category": "advertising_law"},
+            ],
+            "changed_at": "2025-03-10T06:00:00Z",
+        },
+    ),
+)
+
+_BY_NAME: dict[str, Topic] = {topic.name: topic for topic in TOPICS}
+
+
+def get_topic(name: str) -> Topic:
+    """The registered topic called `name`; KeyError if there is none."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(_BY_NAME))
+        raise KeyError(f"unknown topic {name!r}; known topics: {known}") from None
+
+
+def dlq_topic(name: str) -> str:
+    """The dead-letter topic of `name`: where consumers put messages they cannot apply."""
+    return f"{name}.dlq"
+
+
+def all_topic_names(include_dlq: bool = True) -> list[str]:
+    """Every topic to create on the broker, optionally with the dead-letter topics."""
+    names = [topic.name for topic in TOPICS]
+    if include_dlq:
+        names += [dlq_topic(name) for name in names]
+    return names
+
+
+def topics_consumed_by(service: str) -> list[Topic]:
+    """The topics `service` (e.g. ``"content-svc"``) subscribes to."""
+    return [topic for topic in TOPICS if service in topic.consumers]
+
+
+def message_key(event: CloudEvent) -> bytes:
+    """The Kafka message key of `event`: its topic's key field in `data`, UTF-8 encoded."""
+    try:
+        topic = get_topic(event.type)
+    except KeyError as exc:
+        raise InvalidEvent(str(exc.args[0])) from None
+    value = event.data.get(topic.key)
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(f"{event.type} event {event.id} has no {topic.key!r} to key it by")
+    return value.encode("utf-8")
