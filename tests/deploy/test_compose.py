@@ -1,0 +1,454 @@
+"""Static checks of deploy/: the compose file, the Dockerfile and the postgres init script.
+
+Docker cannot run everywhere the tests run, so these parse the files and hold them against
+the workspace itself (the root pyproject.toml and each member's pyproject.toml and src/),
+never against expectations copied from the compose file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+COMPOSE_FILE = DEPLOY / "docker-compose.yml"
+DOCKERFILE = DEPLOY / "Dockerfile"
+DOCKERIGNORE = DEPLOY / "Dockerfile.dockerignore"
+INIT_SCRIPT = DEPLOY / "postgres" / "init.sh"
+ENV_EXAMPLE = DEPLOY / ".env.example"
+
+INFRA = ("kafka", "postgres")
+GATEWAY = "gateway"
+# Values for the variables the compose file interpolates, as an operator's .env sets them.
+OPERATOR_ENV = {"POSTGRES_PASSWORD": "pw-from-env", "CHANNEL_CREDENTIALS_KEY": "key-from-env"}
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+@cache
+def workspace_members() -> dict[str, Path]:
+    """uv workspace members: package name -> member directory."""
+    root = tomllib.loads((REPO / "pyproject.toml").read_text())
+    workspace = root["tool"]["uv"]["workspace"]
+    excluded = {p for pattern in workspace.get("exclude", []) for p in REPO.glob(pattern)}
+    members: dict[str, Path] = {}
+    for pattern in workspace["members"]:
+        for path in sorted(REPO.glob(pattern)):
+            if path in excluded or not (path / "pyproject.toml").is_file():
+                continue
+            project = tomllib.loads((path / "pyproject.toml").read_text())["project"]
+            members[project["name"]] = path
+    return members
+
+
+def member_project(package: str) -> dict[str, Any]:
+    text = (workspace_members()[package] / "pyproject.toml").read_text()
+    project: dict[str, Any] = tomllib.loads(text)["project"]
+    return project
+
+
+@cache
+def app_packages() -> tuple[str, ...]:
+    """Apps are the members with an entry point; libraries have none (DESIGN.md)."""
+    return tuple(sorted(p for p in workspace_members() if member_project(p).get("scripts")))
+
+
+def settings_prefix(package: str) -> str:
+    """content-svc -> CONTENT, gateway -> GATEWAY (pydantic-settings prefix per app)."""
+    return package.removesuffix("-svc").replace("-", "_").upper()
+
+
+APPS = app_packages()
+
+
+# ----------------------------------------------------------------------------- compose
+
+
+_VAR = re.compile(r"\$(?:(\$)|\{(\w+)(?:(:?[-?])([^}]*))?\}|(\w+))")
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose variable interpolation: $$, $VAR, ${VAR}, ${VAR:-d}, ${VAR-d}, ${VAR:?e}."""
+
+    def replace(match: re.Match[str]) -> str:
+        dollar, name, op, arg, bare = match.groups()
+        if dollar:
+            return "$"
+        if bare:
+            return env.get(bare, "")
+        present = name in env and (env[name] != "" or op is None or not op.startswith(":"))
+        if op in (":-", "-"):
+            return env[name] if present else arg
+        if op in (":?", "?") and not present:
+            raise KeyError(f"{name} is required: {arg}")
+        return env.get(name, "")
+
+    return _VAR.sub(replace, value)
+
+
+@cache
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    return data
+
+
+def services() -> dict[str, Any]:
+    result: dict[str, Any] = compose()["services"]
+    return result
+
+
+def raw_env(service: str) -> dict[str, str]:
+    env = services()[service].get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def env_of(service: str, operator_env: dict[str, str] | None = None) -> dict[str, str]:
+    given = OPERATOR_ENV if operator_env is None else operator_env
+    return {k: interpolate(v, given) for k, v in raw_env(service).items()}
+
+
+def build_args(service: str) -> dict[str, str]:
+    args = services()[service]["build"].get("args", {})
+    if isinstance(args, list):
+        args = dict(item.split("=", 1) for item in args)
+    return {str(k): str(v) for k, v in args.items()}
+
+
+def app_port(app: str) -> int:
+    return int(env_of(app)[f"{settings_prefix(app)}_PORT"])
+
+
+def database_url(app: str) -> Any:
+    return urlsplit(env_of(app)[f"{settings_prefix(app)}_DATABASE_URL"])
+
+
+def healthcheck_text(service: str) -> str:
+    test = services()[service]["healthcheck"]["test"]
+    return test if isinstance(test, str) else " ".join(test)
+
+
+def named_volume_mounts(service: str) -> dict[str, str]:
+    """Container path -> named volume, for the service's named-volume mounts."""
+    declared = compose().get("volumes") or {}
+    mounts: dict[str, str] = {}
+    for volume in services()[service].get("volumes", []):
+        if isinstance(volume, dict):
+            source, target = volume.get("source", ""), volume["target"]
+        else:
+            source, target = volume.split(":")[:2]
+        if source in declared:
+            mounts[target] = source
+    return mounts
+
+
+def on_named_volume(service: str, path: str) -> bool:
+    inner = PurePosixPath(path)
+    return any(
+        inner == PurePosixPath(t) or PurePosixPath(t) in inner.parents
+        for t in named_volume_mounts(service)
+    )
+
+
+# -------------------------------------------------------------------------- dockerfile
+
+
+def dockerfile_lines() -> list[str]:
+    """Instructions with continuation lines joined and comments dropped."""
+    lines: list[str] = []
+    current = ""
+    for raw in DOCKERFILE.read_text().splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append(current + stripped)
+        current = ""
+    return lines
+
+
+def dockerfile_stages() -> list[list[str]]:
+    stages: list[list[str]] = []
+    for line in dockerfile_lines():
+        if line.upper().startswith("FROM "):
+            stages.append([])
+        if stages:
+            stages[-1].append(line)
+    return stages
+
+
+def dockerfile_args() -> set[str]:
+    return {
+        re.split(r"[=\s]", line.split(None, 1)[1], maxsplit=1)[0]
+        for line in dockerfile_lines()
+        if line.upper().startswith("ARG ")
+    }
+
+
+# ============================================================================== tests
+
+
+def test_workspace_has_apps() -> None:
+    # Guards the derivations below against passing vacuously.
+    assert GATEWAY in APPS
+    assert len(APPS) >= 2
+
+
+def test_compose_runs_every_app_and_the_infrastructure() -> None:
+    assert set(services()) == set(APPS) | set(INFRA)
+
+
+@pytest.mark.parametrize("service", [*INFRA, *APPS])
+def test_every_service_has_a_healthcheck(service: str) -> None:
+    check = services()[service].get("healthcheck")
+    assert check, f"{service} has no healthcheck"
+    assert not check.get("disable", False)
+    test = check["test"]
+    if isinstance(test, list):
+        assert test[0] in ("CMD", "CMD-SHELL")
+        assert len(test) > 1
+    assert healthcheck_text(service).strip()
+
+
+@pytest.mark.parametrize("service", [*INFRA, *APPS])
+def test_every_service_restarts_unless_stopped(service: str) -> None:
+    assert services()[service].get("restart") == "unless-stopped"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_build_args_name_a_real_workspace_app(app: str) -> None:
+    build = services()[app]["build"]
+    assert (DEPLOY / build["context"]).resolve() == REPO
+    assert (REPO / build["dockerfile"]).resolve() == DOCKERFILE
+    args = build_args(app)
+    assert args["SERVICE"] == app, "compose service name and uv package name differ"
+    assert args["SERVICE"] in workspace_members(), f"{args['SERVICE']} is no workspace member"
+    module = args["MODULE"]
+    package_dir = workspace_members()[args["SERVICE"]] / "src" / module
+    assert (package_dir / "__init__.py").is_file(), f"no package {package_dir}"
+    scripts = member_project(app)["scripts"]
+    assert all(target.split(":")[0].split(".")[0] == module for target in scripts.values())
+
+
+def test_apps_use_distinct_modules_and_ports() -> None:
+    assert len({build_args(app)["MODULE"] for app in APPS}) == len(APPS)
+    assert len({app_port(app) for app in APPS}) == len(APPS)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_port_is_consistent(app: str) -> None:
+    env = env_of(app)
+    port = app_port(app)
+    assert int(build_args(app)["PORT"]) == port
+    assert env[f"{settings_prefix(app)}_HOST"] == "0.0.0.0"
+    assert f"127.0.0.1:{port}/health" in healthcheck_text(app)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_dockerfile_declares_exactly_the_args_compose_passes(app: str) -> None:
+    assert dockerfile_args() == set(build_args(app))
+
+
+def test_dockerfile_installs_and_runs_one_app() -> None:
+    stages = dockerfile_stages()
+    assert len(stages) >= 2, "expected a multi-stage build"
+    for stage in stages:
+        assert re.match(r"FROM python:3\.11-slim(\s|$)", stage[0])
+    build, runtime = "\n".join(stages[0]), "\n".join(stages[-1])
+    assert re.search(r'pip install "uv>=[\d.]+,<[\d.]+"', build), "pin uv to a range"
+    assert re.search(r'uv sync --frozen --no-dev --package "?\$\{?SERVICE\}?"?', build)
+    assert "--from=build /app/.venv" in runtime
+    users = [line.split()[1] for line in stages[-1] if line.startswith("USER ")]
+    assert users, "runtime stage runs as root"
+    assert users[-1] not in ("root", "0")
+    assert re.search(r"^ENV .*\bMODULE=\$\{?MODULE\b", runtime, re.M)
+    assert re.search(r"^EXPOSE \$\{?PORT\b", runtime, re.M)
+    healthcheck = next(line for line in stages[-1] if line.startswith("HEALTHCHECK "))
+    assert "urllib.request" in healthcheck
+    assert "PORT" in healthcheck
+    assert "/health" in healthcheck
+    cmd = next(line for line in reversed(stages[-1]) if line.startswith("CMD "))
+    assert "python -m" in cmd
+    assert "$MODULE" in cmd
+
+
+def test_dockerfile_copies_the_whole_workspace_and_the_context_allows_it() -> None:
+    build = dockerfile_stages()[0]
+    sources = {
+        src
+        for line in build
+        if line.startswith("COPY ") and "--from" not in line
+        for src in line.split()[1:-1]
+    }
+    needed = {"pyproject.toml", "uv.lock"} | {
+        d.relative_to(REPO).parts[0] for d in workspace_members().values()
+    }
+    assert needed <= sources, f"not copied into the build stage: {needed - sources}"
+    ignore = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert ignore[0] == "*", "the context is an allow-list"
+    for source in sources:
+        assert f"!{source}" in ignore, f"{source} is excluded from the build context"
+    assert "**/.env" in ignore
+    assert "**/.venv" in ignore
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_reaches_kafka_with_idempotent_producer(app: str) -> None:
+    env = env_of(app)
+    assert env["MEDIAOPS_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["MEDIAOPS_KAFKA_IDEMPOTENCE"] == "true"
+    advertised = env_of("kafka")["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert any(entry.endswith("://" + env["MEDIAOPS_KAFKA_BOOTSTRAP"]) for entry in advertised)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_shared_settings(app: str) -> None:
+    env = env_of(app)
+    assert env["MEDIAOPS_ENVIRONMENT"] == "production"
+    assert env["MEDIAOPS_LOG_FORMAT"] == "json"
+    assert env["MEDIAOPS_DATA_DIR"] == "/data"
+    jwks = urlsplit(env["MEDIAOPS_JWKS_URL"])
+    assert (jwks.hostname, jwks.port) == (GATEWAY, app_port(GATEWAY))
+    assert jwks.path == "/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_database_url_is_its_own_database_on_postgres(app: str) -> None:
+    prefix = settings_prefix(app)
+    url_keys = [key for key in raw_env(app) if key.endswith("_DATABASE_URL")]
+    assert url_keys == [f"{prefix}_DATABASE_URL"], "one database URL, under the app's prefix"
+    url = database_url(app)
+    assert url.scheme == "postgresql+asyncpg"
+    assert url.hostname == "postgres"
+    assert url.port == 5432
+    assert url.username == "mediaops"
+    assert url.password == OPERATOR_ENV["POSTGRES_PASSWORD"], "password not from the env"
+    assert re.fullmatch(r"/\w+", url.path)
+
+
+def test_each_app_has_a_distinct_database() -> None:
+    names = [database_url(app).path.lstrip("/") for app in APPS]
+    assert len(set(names)) == len(names), names
+
+
+def test_init_script_creates_exactly_the_databases_the_urls_name() -> None:
+    script = INIT_SCRIPT.read_text()
+    created = re.findall(r"CREATE DATABASE\s+\"?(\w+)\"?", script, re.I)
+    assert len(created) == len(set(created))
+    assert set(created) == {database_url(app).path.lstrip("/") for app in APPS}
+    roles = set(re.findall(r"CREATE ROLE\s+\"?(\w+)\"?", script, re.I))
+    assert {database_url(app).username for app in APPS} <= roles
+    assert os.stat(INIT_SCRIPT).st_mode & stat.S_IXUSR, "init.sh must be executable"
+    mounts = services()["postgres"]["volumes"]
+    assert any(
+        isinstance(m, str)
+        and (DEPLOY / m.split(":")[0]).resolve() == INIT_SCRIPT
+        and m.split(":")[1].startswith("/docker-entrypoint-initdb.d/")
+        for m in mounts
+    )
+
+
+def test_postgres_password_comes_from_the_environment() -> None:
+    env = env_of("postgres")
+    assert env["POSTGRES_PASSWORD"] == OPERATOR_ENV["POSTGRES_PASSWORD"]
+    assert on_named_volume("postgres", "/var/lib/postgresql/data")
+    assert "pg_isready" in healthcheck_text("postgres")
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_waits_for_healthy_kafka_and_postgres(app: str) -> None:
+    depends = services()[app]["depends_on"]
+    assert isinstance(depends, dict), "use the long form with conditions"
+    for infra in INFRA:
+        assert depends[infra]["condition"] == "service_healthy"
+
+
+def test_gateway_waits_for_every_service_and_routes_to_it() -> None:
+    depends = services()[GATEWAY]["depends_on"]
+    env = env_of(GATEWAY)
+    for app in APPS:
+        if app == GATEWAY:
+            continue
+        assert depends[app]["condition"] == "service_healthy"
+        upstream = urlsplit(env[f"GATEWAY_{settings_prefix(app)}_URL"])
+        assert (upstream.scheme, upstream.hostname, upstream.port) == ("http", app, app_port(app))
+
+
+def test_only_the_gateway_publishes_ports() -> None:
+    published = {name for name, svc in services().items() if svc.get("ports")}
+    assert published == {GATEWAY}
+    assert services()[GATEWAY]["ports"] == [f"{app_port(GATEWAY)}:{app_port(GATEWAY)}"]
+    assert all(svc.get("network_mode") != "host" for svc in services().values())
+
+
+def test_gateway_signing_keys_are_on_a_named_volume() -> None:
+    assert on_named_volume(GATEWAY, env_of(GATEWAY)["GATEWAY_JWT_KEY_DIR"])
+
+
+def test_kafka_is_a_single_kraft_node() -> None:
+    kafka = services()["kafka"]
+    env = env_of("kafka")
+    assert kafka["image"] == "apache/kafka:3.9.0"
+    assert env["CLUSTER_ID"]
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    controller = env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+    listeners = dict(item.split("://") for item in env["KAFKA_LISTENERS"].split(","))
+    assert controller in listeners
+    voter_id, voter_address = env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split("@")
+    assert voter_id == env["KAFKA_NODE_ID"]
+    assert voter_address.split(":")[1] == listeners[controller].split(":")[-1]
+    protocols = dict(
+        item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    assert set(listeners) <= set(protocols)
+    for key in (
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+    ):
+        assert env[key] == "1", key
+    # The services create the registry's topics with their partition counts.
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert on_named_volume("kafka", env["KAFKA_LOG_DIRS"])
+    assert "kafka-broker-api-versions.sh --bootstrap-server localhost:9092" in healthcheck_text(
+        "kafka"
+    )
+
+
+def test_channel_credentials_key_is_required() -> None:
+    assert (
+        env_of("channel-svc")["CHANNEL_CREDENTIALS_KEY"] == OPERATOR_ENV["CHANNEL_CREDENTIALS_KEY"]
+    )
+    without_key = {k: v for k, v in OPERATOR_ENV.items() if k != "CHANNEL_CREDENTIALS_KEY"}
+    with pytest.raises(KeyError, match="CHANNEL_CREDENTIALS_KEY is required"):
+        env_of("channel-svc", without_key)
+
+
+def test_every_interpolated_variable_is_documented_without_a_value() -> None:
+    used = {m.group(2) or m.group(5) for m in _VAR.finditer(COMPOSE_FILE.read_text())} - {None}
+    documented = dict(
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+    assert used == set(documented)
+    assert all(value == "" for value in documented.values()), "no secrets in .env.example"
+    assert ".env" in (DEPLOY / ".gitignore").read_text().split()
