@@ -1,0 +1,202 @@
+"""The consumer runner: apply each event once, commit the offset after the effect.
+
+For every message: parse the CloudEvent; in one transaction, skip it if its id is in the
+service's processed-events table, otherwise record the id and apply the handler. Only
+after that transaction commits is the Kafka offset committed, so a crash redelivers and
+the processed-events table absorbs the redelivery. A handler that keeps failing, or a
+message that is not a valid event, goes to `<topic>.dlq` with the error in its headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from event_contracts import CloudEvent, InvalidEvent
+from event_contracts.registry import dlq_topic
+from sqlalchemy import String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekit.db import Database, UTCDateTime, utcnow
+from servicekit.kafka import ensure_topics, make_producer
+from servicekit.problems import ProblemError
+from servicekit.settings import SharedSettings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+class ProcessedEventMixin:
+    """Columns of a service's `processed_events` table (each service declares the class)."""
+
+    if TYPE_CHECKING:  # the declarative base supplies the keyword constructor
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PoisonMessage(Exception):
+    """The event can never be applied (bad shape, impossible content): dead-letter at once."""
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        db: Database,
+        processed_model: type[ProcessedEventMixin],
+        *,
+        group_id: str,
+        handlers: Mapping[str, Handler],
+        settings: SharedSettings,
+    ) -> None:
+        self.db = db
+        self.processed_model = processed_model
+        self.group_id = group_id
+        self.handlers = dict(handlers)
+        self.settings = settings
+        self._task: asyncio.Task[None] | None = None
+        self.applied = 0
+        self.skipped = 0
+        self.dead_lettered = 0
+        self.connected = False
+
+    def start(self) -> None:
+        if self.handlers:
+            self._task = asyncio.create_task(self._supervise(), name=f"consumer-{self.group_id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _supervise(self) -> None:
+        """Keep a consumer running; rebuild it after any failure (broker gone, restarted)."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected = False
+                log.warning("consumer_restarting", group=self.group_id, error=repr(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self) -> None:
+        await ensure_topics(self.settings.kafka_bootstrap)
+        consumer = AIOKafkaConsumer(
+            *self.handlers,
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=20,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        dlq = make_producer(self.settings)
+        await consumer.start()
+        try:
+            await dlq.start()
+            self.connected = True
+            while True:
+                batches = await consumer.getmany(timeout_ms=200, max_records=200)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self.handle(record, dlq_send=dlq.send_and_wait)
+                        await consumer.commit(
+                            {TopicPartition(tp.topic, tp.partition): record.offset + 1}
+                        )
+        finally:
+            self.connected = False
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            with contextlib.suppress(Exception):
+                await dlq.stop()
+
+    async def handle(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        *,
+        dlq_send: Callable[..., Awaitable[object]],
+    ) -> None:
+        raw = record.value or b""
+        try:
+            event = CloudEvent.from_bytes(raw)
+            if event.type != record.topic:
+                raise InvalidEvent(f"event type {event.type!r} on topic {record.topic!r}")
+        except InvalidEvent as exc:
+            await self._dead_letter(record, exc, attempts=0, dlq_send=dlq_send)
+            return
+        handler = self.handlers[record.topic]
+        attempts = 0
+        with structlog.contextvars.bound_contextvars(event_id=event.id, topic=event.type):
+            while True:
+                attempts += 1
+                try:
+                    applied = await self.apply(event, handler)
+                except (InvalidEvent, PoisonMessage, ProblemError) as exc:
+                    await self._dead_letter(record, exc, attempts=attempts, dlq_send=dlq_send)
+                    return
+                except Exception as exc:
+                    if attempts >= self.settings.consumer_max_attempts:
+                        await self._dead_letter(record, exc, attempts=attempts, dlq_send=dlq_send)
+                        return
+                    log.warning("event_retry", attempt=attempts, error=repr(exc))
+                    await asyncio.sleep(
+                        self.settings.consumer_retry_backoff_seconds * 2 ** (attempts - 1)
+                    )
+                    continue
+                if applied:
+                    self.applied += 1
+                else:
+                    self.skipped += 1
+                return
+
+    async def apply(self, event: CloudEvent, handler: Handler) -> bool:
+        """Apply `event` once; False when it had already been applied."""
+        async with self.db.transaction() as session:
+            seen = await session.scalar(
+                select(self.processed_model.event_id).where(
+                    self.processed_model.event_id == event.id
+                )
+            )
+            if seen is not None:
+                return False
+            session.add(self.processed_model(event_id=event.id, topic=event.type))
+            await handler(session, event)
+        return True
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        exc: Exception,
+        *,
+        attempts: int,
+        dlq_send: Callable[..., Awaitable[object]],
+    ) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.error("event_dead_lettered", topic=record.topic, offset=record.offset, error=error)
+        headers = [
+            ("error", error.encode()),
+            ("original-topic", record.topic.encode()),
+            ("original-partition", str(record.partition).encode()),
+            ("original-offset", str(record.offset).encode()),
+            ("consumer-group", self.group_id.encode()),
+            ("attempts", str(attempts).encode()),
+        ]
+        await dlq_send(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
+        self.dead_lettered += 1

@@ -1,0 +1,193 @@
+"""The transactional outbox: events are rows written with the change, then relayed to Kafka.
+
+`add_event` is called inside the business transaction, so an event exists exactly when its
+change does. `OutboxRelay` publishes unsent rows in order with `acks=all` and marks them
+sent; it wakes right after a commit that wrote rows, polls as a fallback, backs off while
+the broker is down, and catches up when it is back. On PostgreSQL it locks rows with
+`FOR UPDATE SKIP LOCKED`, so several relays (several replicas) can run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from event_contracts import CloudEvent
+from event_contracts.registry import message_key
+from sqlalchemy import Integer, LargeBinary, String, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekit.db import OUTBOX_FLAG, Database, UTCDateTime, utcnow
+from servicekit.kafka import ensure_topics, make_producer
+from servicekit.settings import SharedSettings
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxMessageMixin:
+    """Columns of a service's `outbox_messages` table (each service declares the class)."""
+
+    if TYPE_CHECKING:  # the declarative base supplies the keyword constructor
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
+
+
+def add_event(session: AsyncSession, model: type[OutboxMessageMixin], event: CloudEvent) -> None:
+    """Write `event` to the outbox as part of the session's transaction."""
+    session.add(
+        model(
+            event_id=event.id,
+            topic=event.type,
+            key=message_key(event),
+            value=event.to_bytes(),
+        )
+    )
+    session.info[OUTBOX_FLAG] = True
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        model: type[OutboxMessageMixin],
+        settings: SharedSettings,
+        *,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.model = model
+        self.settings = settings
+        self.max_backoff_s = max_backoff_s
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.published = 0
+        self.broker_ok = False
+        db.on_outbox_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._close_producer()
+
+    async def _close_producer(self) -> None:
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None
+
+    async def _connected_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            await ensure_topics(self.settings.kafka_bootstrap)
+            producer = make_producer(self.settings)
+            try:
+                await producer.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.publish_pending()
+                self.broker_ok = True
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker down, DB busy: back off and try again
+                self.broker_ok = False
+                log.warning("outbox_relay_failed", error=repr(exc), retry_in_s=backoff)
+                await self._close_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+                continue
+            if sent >= self.settings.outbox_batch_size:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows; returns how many were sent.
+
+        On PostgreSQL the rows stay locked (SKIP LOCKED) while they are sent, so that
+        parallel relays never send the same row. SQLite has one relay per file and a
+        database-wide write lock, so there the rows are read, sent and marked in separate
+        short transactions and a slow broker never blocks the service's writers.
+        """
+        producer = await self._connected_producer()
+        if self.db.is_postgres:
+            async with self.db.transaction() as session:
+                rows = await self._pending(session, lock=True)
+                await self._send(producer, rows)
+                await self._mark_sent(session, rows)
+        else:
+            async with self.db.transaction() as session:
+                rows = await self._pending(session, lock=False)
+            await self._send(producer, rows)
+            async with self.db.transaction() as session:
+                await self._mark_sent(session, rows)
+        self.published += len(rows)
+        return len(rows)
+
+    async def _pending(self, session: AsyncSession, *, lock: bool) -> list[OutboxMessageMixin]:
+        query = (
+            select(self.model)
+            .where(self.model.sent_at.is_(None))
+            .order_by(self.model.id)
+            .limit(self.settings.outbox_batch_size)
+        )
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.scalars(query)).all())
+
+    @staticmethod
+    async def _send(producer: AIOKafkaProducer, rows: list[OutboxMessageMixin]) -> None:
+        futures = [await producer.send(row.topic, value=row.value, key=row.key) for row in rows]
+        await asyncio.gather(*futures)
+
+    async def _mark_sent(self, session: AsyncSession, rows: list[OutboxMessageMixin]) -> None:
+        if rows:
+            await session.execute(
+                update(self.model)
+                .where(self.model.id.in_([row.id for row in rows]))
+                .values(sent_at=utcnow())
+            )
+
+
+async def outbox_backlog(
+    session: AsyncSession, model: type[OutboxMessageMixin]
+) -> tuple[int, datetime | None]:
+    """Rows waiting and the creation time of the oldest one."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(model.created_at)).where(model.sent_at.is_(None))
+        )
+    ).one()
+    return int(count), oldest

@@ -1,0 +1,152 @@
+"""A service's moving parts, assembled: database, outbox relay, consumers, token verifier.
+
+`build_app` turns a `ServiceRuntime` and the service's routers into a FastAPI app whose
+lifespan starts and stops the background parts, with problem+json errors, request ids,
+`/health` and `/ready` already in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.auth import KeySet, TokenVerifier
+from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
+from servicekit.db import Database
+from servicekit.kafka import ensure_topics
+from servicekit.logging import configure_logging, request_id_middleware
+from servicekit.outbox import OutboxMessageMixin, OutboxRelay, outbox_backlog
+from servicekit.problems import install_problem_handlers
+from servicekit.settings import ServiceSettings
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        outbox_model: type[OutboxMessageMixin],
+        processed_model: type[ProcessedEventMixin],
+        handlers: Mapping[str, Handler] | None = None,
+        database: Database | None = None,
+        verifier: TokenVerifier | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = database or Database(settings.database_url)
+        self.outbox_model = outbox_model
+        self.relay = OutboxRelay(self.db, outbox_model, settings.shared)
+        self.consumer = ConsumerRunner(
+            self.db,
+            processed_model,
+            group_id=settings.service_name,
+            handlers=handlers or {},
+            settings=settings.shared,
+        )
+        self.verifier = verifier or TokenVerifier(
+            KeySet.from_settings(settings.shared),
+            audience=settings.shared.jwt_audience,
+            issuer=settings.shared.jwt_issuer,
+        )
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self.relay.start()
+        self.consumer.start()
+        self._tasks = [asyncio.create_task(job()) for job in self.background]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.consumer.stop()
+        await self.relay.stop()
+        await self.db.dispose()
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.db.transaction() as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a 2xx means "stored".
+DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/ready", include_in_schema=False)
+    async def ready(request: Request) -> JSONResponse:
+        runtime: ServiceRuntime = request.app.state.runtime
+        checks: dict[str, object] = {}
+        ok = True
+        try:
+            await asyncio.wait_for(runtime.db.ping(), 2.0)
+            checks["database"] = "ok"
+        except Exception as exc:
+            ok = False
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            await ensure_topics(runtime.settings.shared.kafka_bootstrap, timeout_s=2.0)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            ok = False
+            checks["broker"] = f"unreachable: {type(exc).__name__}"
+        if checks["database"] == "ok":
+            async with runtime.db.transaction() as session:
+                waiting, oldest = await outbox_backlog(session, runtime.outbox_model)
+            checks["outbox_waiting"] = waiting
+            checks["outbox_oldest"] = oldest.isoformat() if oldest else None
+        return JSONResponse(
+            {"status": "ready" if ok else "not_ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    return router
+
+
+def build_app(
+    runtime: ServiceRuntime,
+    routers: Sequence[APIRouter],
+    *,
+    title: str,
+    description: str = "",
+    configure_logs: bool = True,
+) -> FastAPI:
+    settings = runtime.settings
+    if configure_logs:
+        configure_logging(
+            fmt=settings.shared.log_format,
+            level=settings.shared.log_level,
+            service=settings.service_name,
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.verifier = runtime.verifier
+    install_problem_handlers(app)
+    app.middleware("http")(request_id_middleware)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router, prefix="/api/v1")
+    return app

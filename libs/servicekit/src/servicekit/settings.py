@@ -1,0 +1,58 @@
+"""Settings every service shares, and the base class each service's own settings extend.
+
+Defaults run the embedded stack (SQLite under `.data/`, the local broker on 9092) with no
+configuration at all; production sets URLs through the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SharedSettings(BaseSettings):
+    """Settings with the `MEDIAOPS_` prefix, read by every process."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAOPS_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".data")
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # tansu (the embedded broker) cannot do InitProducerId; Apache Kafka can.
+    kafka_idempotence: bool = False
+    allow_private_urls: bool = False
+    jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    # A JWKS document given inline wins over jwks_url (tests, air-gapped setups).
+    jwks: str | None = None
+    jwt_audience: str = "mediaops"
+    jwt_issuer: str = "mediaops-gateway"
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    outbox_batch_size: int = Field(default=200, ge=1, le=5000)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each app's settings class; subclasses set `env_prefix` and the defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: ClassVar[str] = "service"
+    database_name: ClassVar[str] = "service"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = ""
+    shared: SharedSettings = Field(default_factory=SharedSettings)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> ServiceSettings:
+        if not self.database_url:
+            path = self.shared.data_dir / f"{self.database_name}.db"
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        return self

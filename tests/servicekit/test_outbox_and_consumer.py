@@ -1,0 +1,244 @@
+"""The outbox relay and the consumer runner against the real broker and both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from devstack.broker import Broker
+from devstack.ports import free_port
+from event_contracts import CloudEvent, PostPublishedV1
+from event_contracts.registry import dlq_topic
+from servicekit.consumer import ConsumerRunner
+from servicekit.db import Database
+from servicekit.outbox import OutboxRelay, add_event, outbox_backlog
+from servicekit.settings import SharedSettings
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.servicekit.kit_models import Base, Effect, OutboxMessage, ProcessedEvent
+
+TOPIC = "post.published"
+
+
+def post_event(title: str = "周报", post_id: str | None = None) -> CloudEvent:
+    workspace_id = str(uuid.uuid4())
+    post_id = post_id or str(uuid.uuid4())
+    payload = PostPublishedV1(
+        post_id=post_id,
+        workspace_id=workspace_id,
+        version=1,
+        title=title,
+        body_markdown="正文",
+        body_html="<p>正文</p>",
+        tags=[],
+        keywords=[],
+        channel_ids=[str(uuid.uuid4())],
+        author_id=str(uuid.uuid4()),
+        published_at=datetime.now(UTC),
+    )
+    return CloudEvent.create(
+        topic=TOPIC, source="/test", subject=post_id, workspace_id=workspace_id, data=payload
+    )
+
+
+@pytest.fixture
+async def own_broker() -> AsyncIterator[Broker]:
+    """A broker of this test's own, so that restarting it disturbs nobody else."""
+    broker = Broker(port=free_port())
+    await broker.astart()
+    yield broker
+    await broker.astop()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+def kit_settings(broker: Broker) -> SharedSettings:
+    return SharedSettings(
+        environment="test",
+        kafka_bootstrap=broker.bootstrap,
+        outbox_poll_seconds=0.2,
+        consumer_max_attempts=3,
+        consumer_retry_backoff_seconds=0.01,
+    )
+
+
+async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for tp_records in batch.values():
+                records.extend(tp_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def count(db: Database, model: Any) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_committed_event_is_published_and_rolled_back_one_never_is(
+    db: Database, own_broker: Broker
+) -> None:
+    relay = OutboxRelay(db, OutboxMessage, kit_settings(own_broker))
+    relay.start()
+    try:
+        rolled_back = post_event("rolled back")
+
+        async def write_then_fail() -> None:
+            async with db.transaction() as session:
+                add_event(session, OutboxMessage, rolled_back)
+                raise RuntimeError("business rule failed after the event was written")
+
+        with pytest.raises(RuntimeError):
+            await write_then_fail()
+        committed = post_event("committed")
+        async with db.transaction() as session:
+            add_event(session, OutboxMessage, committed)
+
+        records = await read_topic(own_broker.bootstrap, TOPIC, expected=1)
+        await asyncio.sleep(0.5)  # give a wrongly sent second event the chance to show up
+        records += await read_topic(own_broker.bootstrap, TOPIC, expected=2, timeout=1.0)
+    finally:
+        await relay.stop()
+    ids = {CloudEvent.from_bytes(r.value).id for r in records}
+    assert ids == {committed.id}
+    assert records[0].key == committed.data["post_id"].encode()
+    async with db.transaction() as session:
+        assert await outbox_backlog(session, OutboxMessage) == (0, None)
+
+
+async def test_backlog_written_while_broker_is_down_is_delivered_after_restart(
+    db: Database, own_broker: Broker
+) -> None:
+    await own_broker.astop()
+    relay = OutboxRelay(db, OutboxMessage, kit_settings(own_broker), max_backoff_s=0.5)
+    relay.start()
+    try:
+        events = [post_event(f"backlog {i}") for i in range(5)]
+        for event in events:
+            async with db.transaction() as session:
+                add_event(session, OutboxMessage, event)
+        await asyncio.sleep(1.0)
+        async with db.transaction() as session:
+            waiting, oldest = await outbox_backlog(session, OutboxMessage)
+        assert waiting == 5
+        assert oldest is not None
+
+        await own_broker.astart()
+        records = await read_topic(own_broker.bootstrap, TOPIC, expected=5, timeout=20)
+    finally:
+        await relay.stop()
+    assert {CloudEvent.from_bytes(r.value).id for r in records} == {e.id for e in events}
+
+
+async def record_effect(session: AsyncSession, event: CloudEvent) -> None:
+    payload = event.payload()
+    assert isinstance(payload, PostPublishedV1)
+    if payload.title == "boom":
+        raise RuntimeError("the handler cannot apply this event")
+    session.add(Effect(post_id=payload.post_id, title=payload.title))
+
+
+async def test_duplicate_delivery_is_applied_once(db: Database, own_broker: Broker) -> None:
+    runner = ConsumerRunner(
+        db,
+        ProcessedEvent,
+        group_id=f"kit-{uuid.uuid4().hex[:8]}",
+        handlers={TOPIC: record_effect},
+        settings=kit_settings(own_broker),
+    )
+    event = post_event("只处理一次")
+    producer = AIOKafkaProducer(bootstrap_servers=own_broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for _ in range(3):
+            await producer.send_and_wait(TOPIC, event.to_bytes(), key=b"k")
+    finally:
+        await producer.stop()
+    runner.start()
+    try:
+
+        async def seen_all() -> bool:
+            return runner.applied + runner.skipped >= 3
+
+        await eventually(seen_all)
+    finally:
+        await runner.stop()
+    assert await count(db, Effect) == 1
+    assert (runner.applied, runner.skipped) == (1, 2)
+
+
+async def test_poison_messages_land_in_the_dead_letter_topic(
+    db: Database, own_broker: Broker
+) -> None:
+    runner = ConsumerRunner(
+        db,
+        ProcessedEvent,
+        group_id=f"kit-{uuid.uuid4().hex[:8]}",
+        handlers={TOPIC: record_effect},
+        settings=kit_settings(own_broker),
+    )
+    failing = post_event("boom")
+    good = post_event("fine")
+    producer = AIOKafkaProducer(bootstrap_servers=own_broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(TOPIC, b"{not json", key=b"k")
+        await producer.send_and_wait(TOPIC, failing.to_bytes(), key=b"k")
+        await producer.send_and_wait(TOPIC, good.to_bytes(), key=b"k")
+    finally:
+        await producer.stop()
+    runner.start()
+    try:
+        dead = await read_topic(own_broker.bootstrap, dlq_topic(TOPIC), expected=2, timeout=20)
+
+        async def good_applied() -> bool:
+            return runner.applied >= 1
+
+        await eventually(good_applied)
+    finally:
+        await runner.stop()
+    assert len(dead) == 2
+    headers = [dict(r.headers) for r in dead]
+    errors = sorted(h["error"].decode() for h in headers)
+    assert errors[0].startswith("InvalidEvent")
+    assert "the handler cannot apply this event" in errors[1]
+    assert all(h["original-topic"] == TOPIC.encode() for h in headers)
+    assert {r.value for r in dead} == {b"{not json", failing.to_bytes()}
+    # The failing event's effect was never half-written; the good one after it went through.
+    async with db.transaction() as session:
+        titles = (await session.scalars(select(Effect.title))).all()
+    assert titles == ["fine"]
