@@ -1,0 +1,50 @@
+"""`/health` (the process answers) and `/ready` (its database answers; upstreams reported)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from servicekit.db import Database
+
+from gateway.proxy.routes import Upstream
+
+router = APIRouter(tags=["health"])
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+@router.get("/health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _upstream_state(client: httpx.AsyncClient, upstream: Upstream) -> str:
+    try:
+        response = await client.get(f"{upstream.url}/health", timeout=CHECK_TIMEOUT_SECONDS)
+    except httpx.HTTPError as exc:
+        return f"unreachable: {type(exc).__name__}"
+    return "ok" if response.status_code == 200 else f"unhealthy: HTTP {response.status_code}"
+
+
+@router.get("/ready", include_in_schema=False)
+async def ready(request: Request) -> JSONResponse:
+    db: Database = request.app.state.db
+    client: httpx.AsyncClient = request.app.state.http
+    upstreams: dict[str, Upstream] = request.app.state.upstreams
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(db.ping(), CHECK_TIMEOUT_SECONDS)
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    # An upstream that is down makes its routes answer 503, not the gateway unready.
+    states = await asyncio.gather(*(_upstream_state(client, u) for u in upstreams.values()))
+    checks.update({u.name: state for u, state in zip(upstreams.values(), states, strict=True)})
+    ok = checks["database"] == "ok"
+    return JSONResponse(
+        {"status": "ready" if ok else "not_ready", "checks": checks},
+        status_code=200 if ok else 503,
+    )

@@ -1,0 +1,51 @@
+"""Request and response bodies of the identity endpoints."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import EmailStr, Field
+from servicekit.schemas import RequestModel, ResponseModel
+
+
+class SignupRequest(RequestModel):
+    workspace_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    # The strength rules live in the service; the cap keeps hashing cheap.
+    password: str = Field(max_length=1024)
+
+
+class LoginRequest(RequestModel):
+    email: EmailStr
+    password: str = Field(max_length=1024)
+
+
+class WorkspaceOut(ResponseModel):
+    id: str
+    name: str
+
+
+class OperatorOut(ResponseModel):
+    id: str
+    email: str
+    role: str
+
+
+class OperatorProfile(OperatorOut):
+    display_name: str
+
+
+class SignupResponse(ResponseModel):
+    workspace: WorkspaceOut
+    operator: OperatorOut
+
+
+class TokenResponse(ResponseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class MeResponse(ResponseModel):
+    operator: OperatorProfile
+    workspace: WorkspaceOut

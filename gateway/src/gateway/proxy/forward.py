@@ -1,0 +1,146 @@
+"""Forwarding one request to its upstream and streaming the answer back, both ways unchanged
+except for hop-by-hop headers and the `X-Forwarded-*` / `X-Request-ID` the gateway adds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import structlog
+from servicekit.logging import REQUEST_ID_HEADER
+from servicekit.problems import (
+    BadRequest,
+    GatewayTimeout,
+    ProblemError,
+    ServiceUnavailable,
+)
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+from gateway.proxy.routes import Upstream
+
+log = structlog.get_logger(__name__)
+
+# RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
+)
+
+
+class PayloadTooLarge(ProblemError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class BadGateway(ProblemError):
+    status, slug, title = 502, "bad-gateway", "Bad gateway"
+
+
+def end_to_end(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` without hop-by-hop ones, including any the Connection header names."""
+    named = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == b"connection"
+        for token in value.decode("latin-1").split(",")
+    }
+    return [
+        (name, value)
+        for name, value in headers
+        if (lowered := name.decode("latin-1").lower()) not in HOP_BY_HOP
+        and lowered not in named
+        and not lowered.startswith("proxy-")
+    ]
+
+
+def declared_length(request: Request, limit: int) -> int | None:
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise BadRequest("The Content-Length header is not a number.")
+    length = int(raw)
+    if length > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    return length
+
+
+async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
+    # A chunked body has no Content-Length to check up front, so count as it streams.
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        yield chunk
+
+
+def _forward_headers(request: Request, request_id: str) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (name, value)
+        for name, value in end_to_end(request.headers.raw)
+        if name.lower() not in (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host")
+        and name.lower() != REQUEST_ID_HEADER.lower().encode()
+    ]
+    client = request.client.host if request.client else "unknown"
+    earlier = request.headers.get("x-forwarded-for")
+    forwarded_for = f"{earlier}, {client}" if earlier else client
+    headers += [
+        (REQUEST_ID_HEADER.encode(), request_id.encode("latin-1")),
+        (b"x-forwarded-for", forwarded_for.encode("latin-1")),
+        (b"x-forwarded-proto", request.url.scheme.encode("latin-1")),
+    ]
+    if host := request.headers.get("host"):
+        headers.append((b"x-forwarded-host", host.encode("latin-1")))
+    return headers
+
+
+async def forward(
+    request: Request,
+    upstream: Upstream,
+    client: httpx.AsyncClient,
+    *,
+    max_body_bytes: int,
+    request_id: str,
+) -> StreamingResponse:
+    length = declared_length(request, max_body_bytes)
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    content = _limited(request, max_body_bytes) if length or chunked else None
+    # raw_path keeps the client's percent-encoding; some ASGI servers append the query to it.
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    raw_path = raw_path.partition(b"?")[0]
+    query: bytes = request.scope.get("query_string", b"")
+    base = httpx.URL(upstream.url)
+    url = base.copy_with(
+        raw_path=base.raw_path.rstrip(b"/") + raw_path + (b"?" + query if query else b"")
+    )
+    outgoing = client.build_request(
+        request.method, url, headers=_forward_headers(request, request_id), content=content
+    )
+    try:
+        answer = await client.send(outgoing, stream=True)
+    except httpx.TimeoutException as exc:
+        log.warning("upstream_timeout", upstream=upstream.name, error=repr(exc))
+        raise GatewayTimeout(f"{upstream.name} did not answer in time.") from exc
+    except httpx.ConnectError as exc:
+        log.warning("upstream_unavailable", upstream=upstream.name, error=repr(exc))
+        raise ServiceUnavailable(f"{upstream.name} is unavailable.") from exc
+    except httpx.TransportError as exc:
+        log.warning("upstream_failed", upstream=upstream.name, error=repr(exc))
+        raise BadGateway(f"{upstream.name} broke off the exchange.") from exc
+    response = StreamingResponse(
+        answer.aiter_raw(), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
+    )
+    response.raw_headers = end_to_end(answer.headers.raw)
+    return response

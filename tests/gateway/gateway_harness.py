@@ -1,0 +1,125 @@
+"""Gateway test helpers: a running gateway app reached through `httpx.ASGITransport`, and a
+stand-in content-svc that records what reaches it (served by uvicorn in the fixtures)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from gateway.settings import Settings
+
+PASSWORD = "correct-horse-42"
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: Settings
+
+    async def signup(self, email: str = "ada@example.com", **body: Any) -> dict[str, Any]:
+        payload = {"workspace_name": "Ada's desk", "email": email, "password": PASSWORD, **body}
+        response = await self.client.post("/api/v1/auth/signup", json=payload)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def login(self, email: str = "ada@example.com", password: str = PASSWORD) -> str:
+        response = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def token(self, email: str = "ada@example.com") -> str:
+        await self.signup(email)
+        return await self.login(email)
+
+
+GatewayFactory = Callable[..., AbstractAsyncContextManager[Gateway]]
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    raw_path: bytes
+    query: bytes
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Upstream:
+    """A stand-in content-svc: records what reached it and answers with an echo."""
+
+    url: str
+    seen: list[Seen] = field(default_factory=list)
+
+
+BIG_CHUNK = b"0123456789abcdef" * 4096  # 64 KiB
+BIG_CHUNKS = 80  # 5 MiB
+
+
+def upstream_app(upstream: Upstream) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/v1/posts/big")
+    async def big() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(BIG_CHUNKS):
+                yield BIG_CHUNK
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+    @app.post("/api/v1/posts/upload")
+    async def upload(request: Request) -> dict[str, Any]:
+        digest, size = hashlib.sha256(), 0
+        async for chunk in request.stream():
+            digest.update(chunk)
+            size += len(chunk)
+        return {"size": size, "sha256": digest.hexdigest()}
+
+    @app.get("/api/v1/posts/slow")
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(1.0)
+        return {"status": "late"}
+
+    @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def echo(request: Request) -> Response:
+        body = await request.body()
+        upstream.seen.append(
+            Seen(
+                method=request.method,
+                path=request.url.path,
+                raw_path=request.scope["raw_path"],
+                query=request.scope["query_string"],
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=body,
+            )
+        )
+        return JSONResponse(
+            {"echo": body.decode(), "method": request.method},
+            status_code=201 if request.method == "POST" else 200,
+            headers={
+                "X-Upstream": "content",
+                "Connection": "X-Upstream-Hop",
+                "X-Upstream-Hop": "only for this connection",
+                "Proxy-Authenticate": "Basic",
+                "Cache-Control": "private, max-age=7",
+            },
+        )
+
+    return app
