@@ -1,0 +1,182 @@
+"""The `webhook` platform: each published post is POSTed, signed, to a URL the team owns.
+
+What a receiver gets::
+
+    POST <config.url>
+    Content-Type: application/json
+    X-Mediaops-Delivery: <distribution id>      same id on every retry of this delivery
+    X-Mediaops-Timestamp: <unix seconds>
+    X-Mediaops-Signature: sha256=<hex>
+
+    {"event": "post.published", "delivery_id": "<distribution id>", "post": {<snapshot>}}
+
+`post` is the `post.published` payload (title, body_markdown, body_html, tags, ...).
+
+How a receiver verifies a request (Python)::
+
+    import hashlib, hmac, time
+
+    def verify(secret: str, headers, body: bytes) -> bool:
+        timestamp = headers["X-Mediaops-Timestamp"]
+        if abs(time.time() - int(timestamp)) > 300:       # refuse replays older than 5 min
+            return False
+        expected = hmac.new(
+            secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
+        return hmac.compare_digest(headers["X-Mediaops-Signature"], "sha256=" + expected)
+
+Sign the raw body bytes as received, before parsing the JSON. Delivery is at least once: a
+request may come again after a timeout or a restart, so store `X-Mediaops-Delivery` and
+ignore a delivery id already seen.
+
+What the answer means: any 2xx is success (a JSON object answer may carry `external_id`
+and `url` of the published copy, which are recorded); 408, 429 (honouring `Retry-After`
+in seconds) and 5xx, timeouts and network errors are retried with backoff; redirects and
+other 4xx fail the delivery at once, since repeating the request cannot help.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import httpx
+from event_contracts import PostPublishedV1
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from servicekit.problems import FieldError, Invalid
+from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
+
+from channel_svc.adapters.base import DeliveryResult, UnlockedChannel
+from channel_svc.models import Distribution
+
+MAX_ANSWER_BYTES = 64 * 1024
+SIGNATURE_HEADER = "X-Mediaops-Signature"
+TIMESTAMP_HEADER = "X-Mediaops-Timestamp"
+DELIVERY_HEADER = "X-Mediaops-Delivery"
+
+
+class WebhookConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(min_length=1, max_length=2048)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.strip().isdigit() else None
+
+
+def _published_copy(answer: bytes) -> tuple[str | None, str | None]:
+    """`external_id` and `url` from a JSON object answer, when the receiver sent them."""
+    try:
+        document = json.loads(answer)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    external_id, url = document.get("external_id"), document.get("url")
+    return (
+        external_id if isinstance(external_id, str) and 0 < len(external_id) <= 200 else None,
+        url if isinstance(url, str) and url.startswith(("http://", "https://")) else None,
+    )
+
+
+class WebhookAdapter:
+    platform = "webhook"
+
+    def __init__(self, *, timeout_seconds: float, allow_private: bool) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.allow_private = allow_private
+
+    async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        try:
+            checked = WebhookConfig.model_validate(config)
+        except ValidationError as exc:
+            errors = [
+                FieldError(
+                    field=".".join(["config", *(str(part) for part in err["loc"])]),
+                    message=err["msg"],
+                    type=err["type"],
+                )
+                for err in exc.errors(include_url=False)
+            ]
+            raise Invalid(
+                "; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
+            ) from exc
+        await require_public_url(checked.url, field="config.url", allow_private=self.allow_private)
+        return checked.model_dump()
+
+    async def send(
+        self, distribution: Distribution, channel: UnlockedChannel, snapshot: PostPublishedV1
+    ) -> DeliveryResult:
+        if not channel.secret:
+            return DeliveryResult.rejected("missing_secret", "the channel has no signing secret")
+        url = str(channel.config["url"])
+        body = json.dumps(
+            {
+                "event": "post.published",
+                "delivery_id": distribution.id,
+                "post": snapshot.model_dump(mode="json"),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            DELIVERY_HEADER: distribution.id,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(channel.secret, timestamp, body),
+        }
+        try:
+            async with (
+                guarded_client(
+                    allow_private=self.allow_private,
+                    timeout=self.timeout_seconds,
+                    follow_redirects=False,
+                ) as client,
+                client.stream("POST", url, content=body, headers=headers) as response,
+            ):
+                answer = b""
+                async for chunk in response.aiter_bytes():
+                    answer += chunk
+                    if len(answer) >= MAX_ANSWER_BYTES:
+                        break
+        except UnsafeURL as exc:
+            return DeliveryResult.rejected("unsafe_url", f"webhook URL refused: {exc}")
+        except httpx.TimeoutException:
+            return DeliveryResult.retry(
+                "timeout", f"webhook did not answer within {self.timeout_seconds:g} s"
+            )
+        except httpx.HTTPError as exc:
+            return DeliveryResult.retry(
+                "unreachable", f"webhook unreachable: {type(exc).__name__}: {exc}".rstrip(": ")
+            )
+        return self._judge(response, answer)
+
+    @staticmethod
+    def _judge(response: httpx.Response, answer: bytes) -> DeliveryResult:
+        status = response.status_code
+        said = f"webhook answered {status} {response.reason_phrase}".rstrip()
+        if 200 <= status < 300:
+            external_id, url = _published_copy(answer)
+            return DeliveryResult.delivered(external_id=external_id, url=url)
+        if 300 <= status < 400:
+            return DeliveryResult.rejected(
+                "redirected", f"{said}: redirects are not followed, give the final URL"
+            )
+        if status == 429:
+            return DeliveryResult.retry(
+                "rate_limited", said, retry_after_seconds=_retry_after(response)
+            )
+        if status == 408 or status >= 500:
+            return DeliveryResult.retry(f"http_{status}", said)
+        return DeliveryResult.rejected(f"http_{status}", said)

@@ -1,0 +1,27 @@
+"""Assembles channel-svc: the runtime (database, outbox, consumer, delivery worker), routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from servicekit.db import Database
+from servicekit.runtime import build_app
+
+from channel_svc.channels.router import router as channels_router
+from channel_svc.distributions.router import router as distributions_router
+from channel_svc.runtime import ChannelRuntime
+from channel_svc.settings import Settings
+
+
+def create_runtime(
+    settings: Settings | None = None, database: Database | None = None
+) -> ChannelRuntime:
+    return ChannelRuntime(settings or Settings(), database=database)
+
+
+def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
+    return build_app(
+        runtime or create_runtime(),
+        [channels_router, distributions_router],
+        title="Mediaops channel-svc",
+        description="Channels a workspace publishes to, and the distribution of each post.",
+    )

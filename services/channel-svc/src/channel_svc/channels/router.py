@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from servicekit.auth import Caller, CurrentCaller, require_role
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+from servicekit.schemas import Page
+
+from channel_svc.channels import service
+from channel_svc.channels.schemas import ChannelCreate, ChannelOut
+from channel_svc.runtime import Runtime
+
+router = APIRouter(prefix="/channels", tags=["channels"])
+
+Editor = Annotated[Caller, Depends(require_role("owner", "editor"))]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 422),
+    summary="Add a channel",
+)
+async def create_channel(
+    body: ChannelCreate, caller: Editor, session: DbSession, runtime: Runtime
+) -> ChannelOut:
+    channel = await service.create_channel(
+        session,
+        workspace_id=caller.workspace_id,
+        data=body,
+        adapters=runtime.adapters,
+        cipher=runtime.cipher,
+    )
+    return ChannelOut.of(channel)
+
+
+@router.get("", responses=problem_responses(401, 422), summary="List channels, newest first")
+async def list_channels(
+    caller: CurrentCaller,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[ChannelOut]:
+    channels, next_cursor = await service.list_channels(
+        session, workspace_id=caller.workspace_id, cursor=cursor, limit=limit
+    )
+    return Page[ChannelOut](items=[ChannelOut.of(c) for c in channels], next_cursor=next_cursor)
+
+
+@router.get("/{channel_id}", responses=problem_responses(401, 404), summary="Get a channel")
+async def get_channel(channel_id: str, caller: CurrentCaller, session: DbSession) -> ChannelOut:
+    channel = await service.get_channel(
+        session, workspace_id=caller.workspace_id, channel_id=channel_id
+    )
+    return ChannelOut.of(channel)
+
+
+@router.delete(
+    "/{channel_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404),
+    summary="Delete a channel (posts already sent stay where they are)",
+)
+async def delete_channel(channel_id: str, caller: Editor, session: DbSession) -> Response:
+    await service.delete_channel(session, workspace_id=caller.workspace_id, channel_id=channel_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,42 @@
+"""The channel-svc runtime: servicekit's runtime plus the adapters, cipher and delivery worker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from servicekit.db import Database
+from servicekit.runtime import ServiceRuntime
+
+from channel_svc.adapters import Adapter, build_adapters
+from channel_svc.consumers.post_published import post_published_handler
+from channel_svc.crypto import CredentialCipher, load_cipher
+from channel_svc.distributions.delivery import DeliveryWorker
+from channel_svc.models import OutboxMessage, ProcessedEvent
+from channel_svc.settings import Settings
+
+
+class ChannelRuntime(ServiceRuntime):
+    settings: Settings
+
+    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
+        db = database or Database(settings.database_url)
+        self.cipher: CredentialCipher = load_cipher(settings)
+        self.adapters: Mapping[str, Adapter] = build_adapters(settings)
+        self.worker = DeliveryWorker(db, settings, self.adapters, self.cipher)
+        super().__init__(
+            settings,
+            outbox_model=OutboxMessage,
+            processed_model=ProcessedEvent,
+            handlers={"post.published": post_published_handler(self.worker.wake)},
+            database=db,
+        )
+        self.background.append(self.worker.run)
+
+
+def _runtime(request: Request) -> ChannelRuntime:
+    return cast(ChannelRuntime, request.app.state.runtime)
+
+
+Runtime = Annotated[ChannelRuntime, Depends(_runtime)]

@@ -1,0 +1,51 @@
+"""channel-svc settings (`CHANNEL_` prefix), validated at start."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cryptography.fernet import Fernet
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+from servicekit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CHANNEL_", extra="ignore")
+
+    service_name: ClassVar[str] = "channel-svc"
+    database_name: ClassVar[str] = "channel"
+
+    port: int = 8102
+    # Fernet key(s) that encrypt channel secrets at rest. Several keys, comma-separated,
+    # allow a rotation: the first encrypts, all of them decrypt. Empty in development and
+    # test: a key is generated once under the data dir (see `crypto.load_cipher`).
+    credentials_key: str = Field(default="", repr=False)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    delivery_backoff_seconds: float = Field(default=1.0, ge=0)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    # Distributions sent side by side by one worker (one slow receiver does not hold up others).
+    delivery_concurrency: int = Field(default=8, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _check_credentials_key(self) -> Settings:
+        keys = self.credentials_keys()
+        if not keys and self.shared.environment == "production":
+            raise ValueError(
+                "CHANNEL_CREDENTIALS_KEY must be set in production (a Fernet key: "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        for key in keys:
+            try:
+                Fernet(key)
+            except ValueError as exc:
+                raise ValueError(
+                    "CHANNEL_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64-encoded bytes)"
+                ) from exc
+        return self
+
+    def credentials_keys(self) -> list[str]:
+        return [key.strip() for key in self.credentials_key.split(",") if key.strip()]
