@@ -1,0 +1,1 @@
+"""Domain-free helpers the domains of content-svc share."""

@@ -1,0 +1,82 @@
+"""Helpers of the content-svc tests: fixture types, event builders, a channel-svc stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from event_contracts import ChannelChangedV1, CloudEvent
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+ChannelFactory = Callable[..., Awaitable[str]]
+PostFactory = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class Workspace:
+    """A workspace and the headers of its members, by role."""
+
+    id: str
+    signer: Any
+    user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def headers(self, *roles: str) -> dict[str, str]:
+        headers: dict[str, str] = self.signer.headers(
+            workspace_id=self.id, user_id=self.user_id, roles=roles or ("editor",)
+        )
+        return headers
+
+
+def channel_changed(
+    workspace_id: str,
+    channel_id: str | None = None,
+    *,
+    deleted: bool = False,
+    platform: str = "wechat",
+    changed_at: datetime | None = None,
+) -> CloudEvent:
+    channel_id = channel_id or str(uuid.uuid4())
+    return CloudEvent.create(
+        "channel.changed",
+        "/channel-svc",
+        channel_id,
+        workspace_id,
+        ChannelChangedV1(
+            channel_id=channel_id,
+            workspace_id=workspace_id,
+            platform=platform,
+            name="品牌官方公众号",
+            status="active",
+            deleted=deleted,
+            changed_at=changed_at or datetime.now(UTC),
+        ),
+    )
+
+
+@dataclass
+class ChannelServiceStandIn:
+    """A tiny channel-svc on a real port: knows some channel ids, can be slow."""
+
+    live: set[str] = field(default_factory=set)
+    slow: set[str] = field(default_factory=set)
+    authorizations: list[str | None] = field(default_factory=list)
+    url: str = ""
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/api/v1/channels/{channel_id}")
+        async def get_channel(channel_id: str, request: Request) -> JSONResponse:
+            self.authorizations.append(request.headers.get("authorization"))
+            if channel_id in self.slow:
+                await asyncio.sleep(1.5)
+            if channel_id not in self.live:
+                return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
+            return JSONResponse({"id": channel_id, "platform": "weibo", "name": "官方微博"})
+
+        return app
