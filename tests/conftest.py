@@ -70,8 +70,10 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIt
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-        hide_password=False
+    yield (
+        make_url(POSTGRES_URL)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
     )
     admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
     try:
@@ -96,7 +98,9 @@ class Signer:
         self.kid = "test-key"
         self.private_key = Ed25519PrivateKey.generate()
         public = jwt.algorithms.OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
-        self.jwks: dict[str, Any] = {"keys": [{**public, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+        self.jwks: dict[str, Any] = {
+            "keys": [{**public, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]
+        }
 
     def token(
         self,

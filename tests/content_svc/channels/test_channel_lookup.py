@@ -87,7 +87,7 @@ async def test_a_channel_channel_svc_does_not_know_is_422_naming_it(
     )
 
     assert response.status_code == 422
-    assert [error["field"] for error in response.json()["errors"]] == ["channel_ids[1]"]
+    assert [error["field"] for error in response.json()["errors"]] == ["channel_ids.1"]
     assert len(channel_service.authorizations) == 1
     assert await _events(runtime) == 0
 

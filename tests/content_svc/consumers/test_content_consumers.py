@@ -252,7 +252,7 @@ async def test_an_older_channel_change_does_not_undo_a_newer_one(
         headers=workspace.headers("editor"),
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "channel_ids[0]"
+    assert response.json()["errors"][0]["field"] == "channel_ids.0"
 
 
 async def test_a_restored_channel_can_be_published_to_again(

@@ -150,7 +150,7 @@ async def test_deleted_and_foreign_channels_are_422_naming_each(
 
     assert response.status_code == 422
     problem = response.json()
-    assert _fields(problem) == ["channel_ids[1]", "channel_ids[2]"]
+    assert _fields(problem) == ["channel_ids.1", "channel_ids.2"]
     assert "deleted" in problem["errors"][0]["message"]
     assert "unknown" in problem["errors"][1]["message"]
     still = (await client.get(f"{POSTS}/{post['id']}", headers=workspace.headers())).json()
@@ -162,8 +162,8 @@ async def test_deleted_and_foreign_channels_are_422_naming_each(
 @pytest.mark.parametrize(
     ("channel_ids", "fields"),
     [
-        (["not-a-channel"], ["channel_ids[0]"]),
-        (["same", "same"], ["channel_ids[0]", "channel_ids[1]"]),
+        (["not-a-channel"], ["channel_ids.0"]),
+        (["same", "same"], ["channel_ids.0", "channel_ids.1"]),
     ],
 )
 async def test_malformed_or_repeated_channel_ids_are_422(
@@ -189,16 +189,16 @@ async def test_a_repeated_channel_is_named(
     channel = await known_channel()
     response = await _publish(client, workspace, post["id"], [channel, channel], "editor")
     assert response.status_code == 422
-    assert _fields(response.json()) == ["channel_ids[1]"]
+    assert _fields(response.json()) == ["channel_ids.1"]
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"channel_ids": []}, "body.channel_ids"),
-        ({"channel_ids": [str(uuid.uuid4()) for _ in range(51)]}, "body.channel_ids"),
-        ({}, "body.channel_ids"),
-        ({"channel_ids": ["x"], "when": "now"}, "body.when"),
+        ({"channel_ids": []}, "channel_ids"),
+        ({"channel_ids": [str(uuid.uuid4()) for _ in range(51)]}, "channel_ids"),
+        ({}, "channel_ids"),
+        ({"channel_ids": ["x"], "when": "now"}, "when"),
     ],
 )
 async def test_bad_publish_bodies_are_422(

@@ -117,6 +117,10 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:
+    """A dotted path: body fields by their JSON path (`channel_ids.0`), others prefixed
+    with where they came from (`query.limit`, `path.post_id`, `header.x-request-id`)."""
+    if loc and loc[0] == "body":
+        loc = loc[1:]
     return ".".join(str(part) for part in loc) or "body"
 
 

@@ -99,7 +99,7 @@ def _requested_channels(channel_ids: Sequence[str]) -> list[str]:
     errors: list[FieldError] = []
     canonical: list[str] = []
     for index, raw in enumerate(channel_ids):
-        name = f"channel_ids[{index}]"
+        name = f"channel_ids.{index}"
         channel_id = _canonical_id(raw)
         if channel_id is None:
             errors.append(FieldError(field=name, message=f"{raw!r} is not a channel id"))
@@ -145,7 +145,7 @@ async def publish_post(
 
     checks = await check_channels(session, caller.workspace_id, requested, channels)
     errors = [
-        FieldError(field=f"channel_ids[{index}]", message=f"{check.problem}: {channel_id}")
+        FieldError(field=f"channel_ids.{index}", message=f"{check.problem}: {channel_id}")
         for index, channel_id in enumerate(requested)
         for check in [checks[channel_id]]
         if not check.live
