@@ -150,6 +150,9 @@ class Stack:
         if name == GATEWAY:
             for service in SERVICES:
                 env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
+        if name == "content":
+            # content-svc asks channel-svc about channels it has not heard of yet.
+            env["CONTENT_CHANNEL_SVC_URL"] = self.url("channel")
         return ProcessSpec(name=name, module=MODULES[name], port=self.ports[name], env=env)
 
     def spec(self, name: str) -> ProcessSpec:
