@@ -24,7 +24,8 @@ test: install
 
 lint: install
 	$(UV) run --frozen --no-sync ruff check .
-	$(UV) run --frozen --no-sync mypy libs services gateway scripts bench
+	$(UV) run --frozen --no-sync ruff format --check .
+	$(UV) run --frozen --no-sync mypy libs services gateway scripts bench tests
 	$(UV) run --frozen --no-sync lint-imports
 
 bench: install

@@ -1,0 +1,127 @@
+"""What the benchmarks share: the stack on free ports, a webhook sink, figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+from devstack.ports import free_port
+from devstack.stack import NAMES, Stack
+from fastapi import FastAPI, Response
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery 9"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary_ms(values: list[float]) -> str:
+    return (
+        f"p50 {percentile(values, 50) * 1000:.1f} ms, p99 {percentile(values, 99) * 1000:.1f} ms, "
+        f"mean {statistics.fmean(values) * 1000:.1f} ms (n={len(values)})"
+    )
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {system}, Python {platform.python_version()}"
+
+
+@contextmanager
+def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    with tempfile.TemporaryDirectory(prefix="mediaops-bench-") as data:
+        log = open(Path(data) / "stack.log", "w")
+        stack = Stack(
+            root=ROOT,
+            data_dir=data,
+            ports={name: free_port() for name in NAMES},
+            extra_env={
+                "MEDIAOPS_ALLOW_PRIVATE_URLS": "true",
+                "MEDIAOPS_LOG_LEVEL": "WARNING",
+                **(extra_env or {}),
+            },
+            output=log,
+            color=False,
+        )
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+            log.close()
+
+
+@contextmanager
+def webhook_sink() -> Iterator[str]:
+    """A receiver that accepts every delivery at once."""
+    port = free_port()
+    app = FastAPI()
+
+    @app.post("/hook")
+    async def hook() -> Response:
+        return Response(status_code=204)
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+async def sign_up(client: httpx.AsyncClient) -> dict[str, str]:
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    response = await client.post(
+        "/api/v1/auth/signup",
+        json={"workspace_name": "bench", "email": email, "password": PASSWORD},
+    )
+    response.raise_for_status()
+    login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
