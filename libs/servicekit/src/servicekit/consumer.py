@@ -103,7 +103,7 @@ class ConsumerRunner:
             group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            fetch_max_wait_ms=20,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
         )

@@ -33,6 +33,9 @@ class SharedSettings(BaseSettings):
     log_level: str = "INFO"
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    # How long the broker may hold a fetch open when no data is there: the floor of an
+    # event's latency per hop, paid in idle polling when it is small.
+    consumer_fetch_max_wait_ms: int = Field(default=5, ge=1, le=500)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
 

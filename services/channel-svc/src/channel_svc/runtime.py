@@ -34,6 +34,11 @@ class ChannelRuntime(ServiceRuntime):
         )
         self.background.append(self.worker.run)
 
+    async def stop(self) -> None:
+        await super().stop()
+        for adapter in self.adapters.values():
+            await adapter.aclose()
+
 
 def _runtime(request: Request) -> ChannelRuntime:
     return cast(ChannelRuntime, request.app.state.runtime)

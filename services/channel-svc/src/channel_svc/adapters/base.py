@@ -68,3 +68,7 @@ class Adapter(Protocol):
     ) -> DeliveryResult:
         """Deliver one post to one channel. Never raises for the platform's own failures."""
         ...
+
+    async def aclose(self) -> None:
+        """Release connections kept between sends."""
+        ...

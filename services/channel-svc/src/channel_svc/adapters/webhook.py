@@ -95,6 +95,23 @@ class WebhookAdapter:
     def __init__(self, *, timeout_seconds: float, allow_private: bool) -> None:
         self.timeout_seconds = timeout_seconds
         self.allow_private = allow_private
+        # One client for all sends: building one per send costs milliseconds (TLS context)
+        # and forgoes keep-alive to receivers that get many posts.
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = guarded_client(
+                allow_private=self.allow_private,
+                timeout=self.timeout_seconds,
+                follow_redirects=False,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -137,14 +154,7 @@ class WebhookAdapter:
             SIGNATURE_HEADER: sign(channel.secret, timestamp, body),
         }
         try:
-            async with (
-                guarded_client(
-                    allow_private=self.allow_private,
-                    timeout=self.timeout_seconds,
-                    follow_redirects=False,
-                ) as client,
-                client.stream("POST", url, content=body, headers=headers) as response,
-            ):
+            async with self._http().stream("POST", url, content=body, headers=headers) as response:
                 answer = b""
                 async for chunk in response.aiter_bytes():
                     answer += chunk
