@@ -4,8 +4,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
+VENV := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON ?= $(shell command -v $(PYTHON))
+export UV_PYTHON ?= $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 
 .PHONY: install run test lint bench schemas
 
@@ -17,19 +18,19 @@ install: $(UV)
 	$(UV) sync --frozen --quiet
 
 run: install
-	$(UV) run --frozen --no-sync python scripts/run_stack.py
+	$(VENV)/python scripts/run_stack.py
 
 test: install
-	$(UV) run --frozen --no-sync pytest
+	$(VENV)/pytest
 
 lint: install
-	$(UV) run --frozen --no-sync ruff check .
-	$(UV) run --frozen --no-sync ruff format --check .
-	$(UV) run --frozen --no-sync mypy libs services gateway scripts bench tests
-	$(UV) run --frozen --no-sync lint-imports
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy libs services gateway scripts bench tests
+	$(VENV)/lint-imports
 
 bench: install
-	$(UV) run --frozen --no-sync python bench/run_all.py
+	$(VENV)/python bench/run_all.py
 
 schemas: install
-	$(UV) run --frozen --no-sync python scripts/generate_event_docs.py
+	$(VENV)/python scripts/generate_event_docs.py

@@ -445,9 +445,17 @@ class Stack:
             self._emit(_OWN, "interrupted; stopping the stack")
             return 0
         finally:
-            self.stop()
+            interrupt = None
             if in_main:
-                signal.signal(signal.SIGTERM, previous)
+                # Ctrl-C reaches every process of the terminal's group, and wrappers may
+                # forward it again: a second one must not cut the stop short.
+                interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                self.stop()
+            finally:
+                if in_main:
+                    signal.signal(signal.SIGTERM, previous)
+                    signal.signal(signal.SIGINT, interrupt)
 
     def _child_or_none(self, name: str) -> _Child | None:
         with self._lock:
