@@ -424,10 +424,12 @@ class Stack:
 
         Everything is stopped before returning; StackError is raised when start fails.
         """
-        previous = None
+        previous = previous_int = None
         in_main = threading.current_thread() is threading.main_thread()
         if in_main:
             previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+            # Explicit, because a shell that starts us in the background ignores SIGINT.
+            previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
         try:
             self.start()
             while True:
@@ -445,17 +447,17 @@ class Stack:
             self._emit(_OWN, "interrupted; stopping the stack")
             return 0
         finally:
-            interrupt = None
             if in_main:
                 # Ctrl-C reaches every process of the terminal's group, and wrappers may
-                # forward it again: a second one must not cut the stop short.
-                interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+                # forward it again: a second signal must not cut the stop short.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
             try:
                 self.stop()
             finally:
                 if in_main:
                     signal.signal(signal.SIGTERM, previous)
-                    signal.signal(signal.SIGINT, interrupt)
+                    signal.signal(signal.SIGINT, previous_int)
 
     def _child_or_none(self, name: str) -> _Child | None:
         with self._lock:
