@@ -23,6 +23,22 @@ from servicekit.problems import Forbidden, Unauthorized
 from servicekit.settings import SharedSettings
 
 ROLES = ("owner", "editor", "reviewer", "analyst")
+ANY_ROLE = ROLES
+WRITERS = ("owner", "editor")
+
+# What an API key may be granted. Operators' tokens carry roles and no scopes; the tokens
+# the gateway mints for API keys carry scopes and no roles.
+SCOPES = (
+    "content:read",
+    "content:write",
+    "channels:read",
+    "channels:write",
+    "community:read",
+    "interactions:write",
+    "stats:read",
+    "stats:write",
+    "conversions:write",
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,10 @@ class Caller:
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def is_api_key(self) -> bool:
+        return not self.roles and bool(self.scopes)
 
 
 class KeySet:
@@ -141,10 +161,20 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 def require_role(*roles: str) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency that lets through callers holding one of `roles`."""
+    return require_access(*roles)
+
+
+def require_access(*roles: str, scope: str | None = None) -> Callable[[Caller], Awaitable[Caller]]:
+    """Operators holding one of `roles`, or API keys granted `scope`, may pass."""
 
     async def dependency(caller: CurrentCaller) -> Caller:
-        if not caller.has_role(*roles):
-            raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.")
-        return caller
+        if caller.has_role(*roles):
+            return caller
+        if scope is not None and scope in caller.scopes:
+            return caller
+        needs = f"one of the roles {', '.join(roles)}" if roles else "no role"
+        if scope is not None:
+            needs += f", or an API key with the scope {scope}"
+        raise Forbidden(f"This action needs {needs}.")
 
     return dependency

@@ -1,0 +1,1 @@
+"""Text tools for operations copy in Chinese and English (being written)."""
