@@ -104,8 +104,8 @@ def compose() -> dict[str, Any]:
 
 
 def services() -> dict[str, Any]:
-    result: dict[str, Any] = compose()["services"]
-    return result
+    """The services `docker compose up` starts (optional profiles left out)."""
+    return {name: svc for name, svc in compose()["services"].items() if not svc.get("profiles")}
 
 
 def raw_env(service: str) -> dict[str, str]:

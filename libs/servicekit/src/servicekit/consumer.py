@@ -19,14 +19,22 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from event_contracts import CloudEvent, InvalidEvent
 from event_contracts.registry import dlq_topic
+from opentelemetry.trace import SpanKind
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.kafka import ensure_topics, make_producer
+from servicekit.metrics import (
+    CONSUMER_LAG,
+    EVENT_RETRIES,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+)
 from servicekit.problems import ProblemError
 from servicekit.settings import SharedSettings
+from servicekit.tracing import continue_trace
 
 log = structlog.get_logger(__name__)
 
@@ -120,6 +128,12 @@ class ConsumerRunner:
                         await consumer.commit(
                             {TopicPartition(tp.topic, tp.partition): record.offset + 1}
                         )
+                    if records:
+                        end = consumer.highwater(tp)
+                        if end is not None:
+                            CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                                max(0, end - records[-1].offset - 1)
+                            )
         finally:
             self.connected = False
             with contextlib.suppress(Exception):
@@ -143,7 +157,20 @@ class ConsumerRunner:
             return
         handler = self.handlers[record.topic]
         attempts = 0
-        with structlog.contextvars.bound_contextvars(event_id=event.id, topic=event.type):
+        with (
+            continue_trace(
+                f"{record.topic} process",
+                event.traceparent,
+                kind=SpanKind.CONSUMER,
+                **{
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": record.topic,
+                    "messaging.consumer.group.name": self.group_id,
+                    "messaging.message.id": event.id,
+                },
+            ),
+            structlog.contextvars.bound_contextvars(event_id=event.id, topic=event.type),
+        ):
             while True:
                 attempts += 1
                 try:
@@ -156,14 +183,19 @@ class ConsumerRunner:
                         await self._dead_letter(record, exc, attempts=attempts, dlq_send=dlq_send)
                         return
                     log.warning("event_retry", attempt=attempts, error=repr(exc))
+                    EVENT_RETRIES.labels(record.topic, self.group_id).inc()
                     await asyncio.sleep(
                         self.settings.consumer_retry_backoff_seconds * 2 ** (attempts - 1)
                     )
                     continue
                 if applied:
                     self.applied += 1
+                    log.info("event_applied")
                 else:
                     self.skipped += 1
+                EVENTS_CONSUMED.labels(
+                    record.topic, self.group_id, "applied" if applied else "duplicate"
+                ).inc()
                 return
 
     async def apply(self, event: CloudEvent, handler: Handler) -> bool:
@@ -200,3 +232,5 @@ class ConsumerRunner:
         ]
         await dlq_send(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
         self.dead_lettered += 1
+        EVENTS_DEAD_LETTERED.labels(record.topic, self.group_id).inc()
+        EVENTS_CONSUMED.labels(record.topic, self.group_id, "dead_lettered").inc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -11,7 +12,20 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
+from servicekit.tracing import current_trace_ids
+
 REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def add_trace_ids(
+    _: object, __: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Put the current trace and span ids on every log line, to find a request's trace."""
+    ids = current_trace_ids()
+    if ids is not None:
+        event_dict.setdefault("trace_id", ids[0])
+        event_dict.setdefault("span_id", ids[1])
+    return event_dict
 
 
 def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str = "") -> None:
@@ -22,6 +36,7 @@ def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str
         renderer = structlog.dev.ConsoleRenderer(colors=False)
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -45,11 +60,26 @@ def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
+_QUIET_PATHS = ("/health", "/ready", "/metrics")
+access_log = structlog.get_logger("mediaops.access")
+
+
 async def request_id_middleware(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
+    """Bind the request id (given or new) to every log line, echo it, log the request."""
     request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+    request.state.request_id = request_id
+    started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(request_id=request_id):
         response = await call_next(request)
+        if request.url.path not in _QUIET_PATHS:
+            access_log.info(
+                "request",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
     response.headers[REQUEST_ID_HEADER] = request_id
     return response

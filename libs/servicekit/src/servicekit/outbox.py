@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +19,21 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from event_contracts import CloudEvent
 from event_contracts.registry import message_key
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Integer, LargeBinary, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekit.db import OUTBOX_FLAG, Database, UTCDateTime, utcnow
 from servicekit.kafka import ensure_topics, make_producer
+from servicekit.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_RELAY_FAILURES,
+    OUTBOX_WAITING,
+)
 from servicekit.settings import SharedSettings
+from servicekit.tracing import continue_trace, current_traceparent
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +55,12 @@ class OutboxMessageMixin:
 
 
 def add_event(session: AsyncSession, model: type[OutboxMessageMixin], event: CloudEvent) -> None:
-    """Write `event` to the outbox as part of the session's transaction."""
+    """Write `event` to the outbox as part of the session's transaction.
+
+    The event carries the current trace, so its consumers continue it.
+    """
+    if event.traceparent is None:
+        event.traceparent = current_traceparent()
     session.add(
         model(
             event_id=event.id,
@@ -123,6 +137,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # broker down, DB busy: back off and try again
                 self.broker_ok = False
+                OUTBOX_RELAY_FAILURES.inc()
                 log.warning("outbox_relay_failed", error=repr(exc), retry_in_s=backoff)
                 await self._close_producer()
                 await asyncio.sleep(backoff)
@@ -169,8 +184,18 @@ class OutboxRelay:
 
     @staticmethod
     async def _send(producer: AIOKafkaProducer, rows: list[OutboxMessageMixin]) -> None:
-        futures = [await producer.send(row.topic, value=row.value, key=row.key) for row in rows]
+        futures = []
+        for row in rows:
+            with continue_trace(
+                f"{row.topic} publish",
+                _traceparent_of(row.value),
+                kind=SpanKind.PRODUCER,
+                **{"messaging.system": "kafka", "messaging.destination.name": row.topic},
+            ):
+                futures.append(await producer.send(row.topic, value=row.value, key=row.key))
         await asyncio.gather(*futures)
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row.topic).inc()
 
     async def _mark_sent(self, session: AsyncSession, rows: list[OutboxMessageMixin]) -> None:
         if rows:
@@ -179,6 +204,21 @@ class OutboxRelay:
                 .where(self.model.id.in_([row.id for row in rows]))
                 .values(sent_at=utcnow())
             )
+
+
+def _traceparent_of(value: bytes) -> str | None:
+    try:
+        found = json.loads(value).get("traceparent")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
+
+
+async def refresh_outbox_gauges(db: Database, model: type[OutboxMessageMixin]) -> None:
+    async with db.transaction() as session:
+        waiting, oldest = await outbox_backlog(session, model)
+    OUTBOX_WAITING.set(waiting)
+    OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
 
 
 async def outbox_backlog(

@@ -18,12 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import KeySet, TokenVerifier
 from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
-from servicekit.db import Database
+from servicekit.db import Database, utcnow
 from servicekit.kafka import ensure_topics
 from servicekit.logging import configure_logging, request_id_middleware
-from servicekit.outbox import OutboxMessageMixin, OutboxRelay, outbox_backlog
+from servicekit.metrics import install_metrics
+from servicekit.outbox import (
+    OutboxMessageMixin,
+    OutboxRelay,
+    outbox_backlog,
+    refresh_outbox_gauges,
+)
 from servicekit.problems import install_problem_handlers
 from servicekit.settings import ServiceSettings
+from servicekit.tracing import configure_tracing, instrument_app
 
 
 class ServiceRuntime:
@@ -55,6 +62,10 @@ class ServiceRuntime:
         )
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+
+    async def refresh_metrics(self) -> None:
+        """Update the gauges that need the database; services extend this."""
+        await refresh_outbox_gauges(self.db, self.outbox_model)
 
     async def start(self) -> None:
         self.relay.start()
@@ -109,6 +120,10 @@ def health_router() -> APIRouter:
                 waiting, oldest = await outbox_backlog(session, runtime.outbox_model)
             checks["outbox_waiting"] = waiting
             checks["outbox_oldest"] = oldest.isoformat() if oldest else None
+            limit = runtime.settings.shared.ready_max_outbox_age_seconds
+            if oldest is not None and (utcnow() - oldest).total_seconds() > limit:
+                ok = False
+                checks["outbox"] = f"oldest undelivered event is older than {limit:g} s"
         return JSONResponse(
             {"status": "ready" if ok else "not_ready", "checks": checks},
             status_code=200 if ok else 503,
@@ -146,6 +161,9 @@ def build_app(
     app.state.verifier = runtime.verifier
     install_problem_handlers(app)
     app.middleware("http")(request_id_middleware)
+    configure_tracing(settings.service_name)
+    install_metrics(app, [runtime.refresh_metrics])
+    instrument_app(app)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router, prefix="/api/v1")

@@ -36,6 +36,8 @@ class SharedSettings(BaseSettings):
     # How long the broker may hold a fetch open when no data is there: the floor of an
     # event's latency per hop, paid in idle polling when it is small.
     consumer_fetch_max_wait_ms: int = Field(default=5, ge=1, le=500)
+    # /ready fails when the oldest undelivered event is older than this.
+    ready_max_outbox_age_seconds: float = Field(default=300, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
 
