@@ -105,7 +105,9 @@ class InteractionReceivedV1(Payload):
 
 
 class PostTotals(Payload):
-    """A post's running totals per metric after the batch (e.g. ``{"views": 1200}``)."""
+    """A post's running totals per metric after the batch (e.g. ``{"reads": 1200}``); the
+    verdict is the benchmark's: underperforming, on_par or outperforming (None when there
+    are too few comparable posts)."""
 
     post_id: str
     totals: dict[str, int]

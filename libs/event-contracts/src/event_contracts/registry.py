@@ -173,8 +173,8 @@ TOPICS: tuple[Topic, ...] = (
             "post_totals": [
                 {
                     "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
-                    "totals": {"views": 15230, "likes": 842, "comments": 96, "shares": 57},
-                    "verdict": "above_benchmark",
+                    "totals": {"reads": 15230, "likes": 842, "comments": 96, "shares": 57},
+                    "verdict": "outperforming",
                 }
             ],
         },
@@ -184,7 +184,7 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=ChannelChangedV1,
         producers=("channel-svc",),
-        consumers=("content-svc",),
+        consumers=("content-svc", "metrics-svc"),
         partitions=PARTITIONS,
         key="channel_id",
         description=(

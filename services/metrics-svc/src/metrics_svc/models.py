@@ -1,11 +1,43 @@
-"""metrics-svc tables. Figures, rollups and benchmarks arrive with their issue."""
+"""metrics-svc tables.
+
+Local copies learned from events (channels, posts, where each post went), the raw figures
+(`stat_points`, one row per observation of one series), and the rollups maintained at
+ingestion so that reports never scan raw points:
+
+- `series`: one per (channel, post or account, metric), with its latest value;
+- `rollup_hourly` / `rollup_daily`: per series and bucket, the last cumulative value seen in
+  the bucket and the gain over the previous bucket;
+- `rollup_channel_daily`: per channel, metric and day, the sum of the gains of its series
+  (reads gained that day on the channel, followers won or lost...);
+- `benchmark_checkpoints`: each post series' value at fixed ages (1 h ... 30 d) with the
+  publication time, so the benchmark against a channel's posts is one index range scan.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import new_metadata
+from servicekit.db import UTCDateTime, new_metadata, utcnow
 from servicekit.outbox import OutboxMessageMixin
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+ACCOUNT = ""
+"""The `post_id` of a channel's account-level series (followers, follows gained ...)."""
 
 
 class Base(DeclarativeBase):
@@ -18,3 +50,191 @@ class OutboxMessage(OutboxMessageMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     __tablename__ = "processed_events"
+
+
+class Channel(Base):
+    """A channel the workspace publishes to, as learned from channel-svc's events."""
+
+    __tablename__ = "channels"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str | None] = mapped_column(String(32), default=None)
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Post(Base):
+    """A published post, as learned from `post.published` (title, tags for later insights)."""
+
+    __tablename__ = "posts"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text, default=None)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PostChannel(Base):
+    """One post on one channel: when it went live there and the platform's id and url."""
+
+    __tablename__ = "post_channels"
+    __table_args__ = (
+        # Resolving points that name the platform's id of a post.
+        Index("ix_post_channels_external", "workspace_id", "channel_id", "external_id"),
+        # A channel's posts by publication time (benchmark peers, best times).
+        Index("ix_post_channels_channel_published", "workspace_id", "channel_id", "published_at"),
+    )
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str | None] = mapped_column(String(32), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Series(Base):
+    """One metric of one post on one channel (or of the channel's account), and its latest
+    cumulative value."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "post_id", "metric"),
+        Index("ix_series_workspace_post", "workspace_id", "post_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[str] = mapped_column(String(64))  # ACCOUNT ("") for account figures
+    metric: Mapped[str] = mapped_column(String(32))
+    # When the post went live on the channel (None for account series): ages count from it.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    latest_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    latest_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class StatPoint(Base):
+    """One observation: a cumulative value of one series at one time (the natural key)."""
+
+    __tablename__ = "stat_points"
+    __table_args__ = (UniqueConstraint("series_id", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    series_id: Mapped[int] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    value: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str] = mapped_column(String(36))
+
+
+class HourlyRollup(Base):
+    __tablename__ = "rollup_hourly"
+
+    series_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)  # last cumulative value in the bucket
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # ... observed at
+    gain: Mapped[int] = mapped_column(BigInteger)  # value - last value of an earlier bucket
+
+
+class DailyRollup(Base):
+    __tablename__ = "rollup_daily"
+
+    series_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    gain: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChannelDailyRollup(Base):
+    """Per workspace, day (UTC), channel and metric: the sum of the gains of its series.
+
+    Post series and the account series are kept apart (`account`), so that reads gained by
+    posts and followers won by the account never mix."""
+
+    __tablename__ = "rollup_channel_daily"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    gain: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BenchmarkCheckpoint(Base):
+    """A post series' last value at or before a fixed age (hours since publication)."""
+
+    __tablename__ = "benchmark_checkpoints"
+    __table_args__ = (
+        Index(
+            "ix_benchmark_checkpoints_peers",
+            "workspace_id",
+            "channel_id",
+            "metric",
+            "age_hours",
+            "published_at",
+        ),
+    )
+
+    series_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    age_hours: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[str] = mapped_column(String(64))
+    metric: Mapped[str] = mapped_column(String(32))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    value: Mapped[int] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StatBatch(Base):
+    """A stored batch (API call or CSV import) and what it did."""
+
+    __tablename__ = "stat_batches"
+    __table_args__ = (Index("ix_stat_batches_workspace_created", "workspace_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # api or csv
+    points_received: Mapped[int] = mapped_column(Integer)
+    points_stored: Mapped[int] = mapped_column(Integer)
+    points_unchanged: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The first answer given to a request carrying an `Idempotency-Key`."""
+
+    __tablename__ = "idempotency_keys"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InteractionCount(Base):
+    """Comments counted from `interaction.received`, for platforms that report none."""
+
+    __tablename__ = "interaction_counts"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,3 +13,6 @@ class Settings(ServiceSettings):
     database_name: ClassVar[str] = "metrics"
 
     port: int = 8104
+    # CSV imports: the largest upload and the most rows one import may hold.
+    import_max_bytes: int = 200 * 1024 * 1024
+    import_max_rows: int = 1_000_000

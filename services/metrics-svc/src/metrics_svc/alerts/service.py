@@ -1,0 +1,202 @@
+"""Alerts, computed from the rollups when asked: underperforming posts, posts whose reads
+stall against their expected curve (throttled or hidden by the platform), follower drops."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from servicekit.db import utcnow
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics_svc.catalog.service import channel_names
+from metrics_svc.kit import day_floor, fmt_int
+from metrics_svc.models import ACCOUNT, DailyRollup, HourlyRollup, Post, Series
+from metrics_svc.reports.benchmark import BandPoint, band, benchmarks
+from metrics_svc.reports.schemas import Alert
+
+RECENT = timedelta(days=30)  # posts watched for underperformance
+WATCHED = timedelta(days=14)  # posts watched for stalls
+WINDOW = timedelta(hours=12)
+FRESH = timedelta(hours=24)  # a stall is judged only on recent figures
+STALL_SHARE = 0.2  # grew by less than this share of what was expected
+MIN_EXPECTED = 50  # expected growth below this is noise
+DROP_DAYS = 14
+MIN_DROP = 10
+MIN_DROP_SHARE = 0.005
+
+
+def expected_at(curve: list[BandPoint], age_hours: float) -> float | None:
+    """The peers' median at `age_hours`, linear between checkpoints."""
+    if not curve or age_hours < curve[0].age_hours:
+        return None
+    for low, high in zip(curve, curve[1:], strict=False):
+        if low.age_hours <= age_hours <= high.age_hours:
+            share = (age_hours - low.age_hours) / (high.age_hours - low.age_hours)
+            return low.median + (high.median - low.median) * share
+    return curve[-1].median if age_hours >= curve[-1].age_hours else None
+
+
+async def _value_before(session: AsyncSession, series_id: int, moment: datetime) -> int | None:
+    return await session.scalar(
+        select(HourlyRollup.value)
+        .where(HourlyRollup.series_id == series_id, HourlyRollup.observed_at <= moment)
+        .order_by(HourlyRollup.bucket.desc())
+        .limit(1)
+    )
+
+
+async def _stall(
+    session: AsyncSession, workspace_id: str, series: Series, now: datetime
+) -> dict[str, object] | None:
+    latest = series.latest_observed_at
+    if latest is None or series.published_at is None or now - latest > FRESH:
+        return None
+    then = latest - WINDOW
+    if then < series.published_at:
+        return None
+    before = await _value_before(session, series.id, then)
+    if before is None:
+        return None
+    gained = series.latest_value - before
+    age_then = (then - series.published_at).total_seconds() / 3600
+    age_now = (latest - series.published_at).total_seconds() / 3600
+    curve = await band(session, workspace_id, series)
+    low, high = expected_at(curve, age_then), expected_at(curve, age_now)
+    evidence: dict[str, object] = {
+        "window_hours": WINDOW.total_seconds() / 3600,
+        "from": then.isoformat(),
+        "to": latest.isoformat(),
+        "value_then": before,
+        "value_now": series.latest_value,
+        "gained": gained,
+    }
+    if low and high and low > 0:
+        growth = high / low - 1
+        expected = before * growth
+        basis = (
+            f"posts on this channel grow about {growth:.0%} between {age_then:.0f} h and "
+            f"{age_now:.0f} h (median of {curve[0].peers}+ posts)"
+        )
+        evidence |= {"expected_gain": round(expected), "peer_growth": round(growth, 4)}
+    else:
+        earlier = await _value_before(session, series.id, then - WINDOW)
+        if earlier is None:
+            return None
+        expected = float(before - earlier)
+        basis = f"it grew {fmt_int(expected)} in the 12 h before"
+        evidence |= {"expected_gain": round(expected), "previous_window_gain": round(expected)}
+    if expected < MIN_EXPECTED or gained >= STALL_SHARE * expected:
+        return None
+    evidence["message"] = (
+        f"{series.metric} grew {fmt_int(gained)} in the last 12 h (from {fmt_int(before)} to "
+        f"{fmt_int(series.latest_value)}) where {fmt_int(expected)} were expected: {basis}; "
+        "the platform may have throttled or hidden it"
+    )
+    return evidence
+
+
+async def alerts(session: AsyncSession, workspace_id: str) -> list[Alert]:
+    now = utcnow()
+    names = await channel_names(session, workspace_id)
+    reads = list(
+        await session.scalars(
+            select(Series).where(
+                Series.workspace_id == workspace_id,
+                Series.metric == "reads",
+                Series.post_id != ACCOUNT,
+                Series.published_at >= now - RECENT,
+            )
+        )
+    )
+    posts = {
+        p.id: p
+        for p in await session.scalars(
+            select(Post).where(
+                Post.workspace_id == workspace_id, Post.id.in_({s.post_id for s in reads})
+            )
+        )
+    }
+
+    def name(channel_id: str) -> str | None:
+        return names[channel_id].name if channel_id in names else None
+
+    found: list[Alert] = []
+    verdicts = await benchmarks(session, workspace_id, reads, now)
+    for series in reads:
+        post = posts.get(series.post_id)
+        bench = verdicts[series.id]
+        if bench.verdict == "underperforming":
+            found.append(
+                Alert(
+                    kind="underperforming",
+                    channel_id=series.channel_id,
+                    channel_name=name(series.channel_id),
+                    post_id=series.post_id,
+                    title=post.title if post else None,
+                    detected_at=series.latest_observed_at or now,
+                    message=bench.reason,
+                    evidence={
+                        "metric": bench.metric,
+                        "age_hours": bench.age_hours,
+                        "value": bench.value,
+                        "median": bench.median,
+                        "ratio": bench.ratio,
+                        "percentile": bench.percentile,
+                        "peers": bench.peers,
+                    },
+                )
+            )
+        if series.published_at is not None and now - series.published_at <= WATCHED:
+            stall = await _stall(session, workspace_id, series, now)
+            if stall is not None:
+                message = str(stall.pop("message"))
+                found.append(
+                    Alert(
+                        kind="stalled",
+                        channel_id=series.channel_id,
+                        channel_name=name(series.channel_id),
+                        post_id=series.post_id,
+                        title=post.title if post else None,
+                        detected_at=series.latest_observed_at or now,
+                        message=message,
+                        evidence=stall,
+                    )
+                )
+    followers = await session.execute(
+        select(Series.channel_id, DailyRollup.bucket, DailyRollup.value, DailyRollup.gain)
+        .join(DailyRollup, DailyRollup.series_id == Series.id)
+        .where(
+            Series.workspace_id == workspace_id,
+            Series.post_id == ACCOUNT,
+            Series.metric == "followers",
+            DailyRollup.bucket >= day_floor(now) - timedelta(days=DROP_DAYS),
+        )
+    )
+    for channel_id, day, value, gain in followers:
+        before = value - gain
+        if gain < 0 and -gain >= max(MIN_DROP, MIN_DROP_SHARE * before):
+            found.append(
+                Alert(
+                    kind="follower_drop",
+                    channel_id=channel_id,
+                    channel_name=name(channel_id),
+                    post_id=None,
+                    title=None,
+                    detected_at=day,
+                    message=(
+                        f"followers fell from {fmt_int(before)} to {fmt_int(value)} "
+                        f"({gain:+,}, {gain / before:+.1%}) on {day.date().isoformat()}"
+                        if before
+                        else f"followers fell by {-gain:,} on {day.date().isoformat()}"
+                    ),
+                    evidence={
+                        "day": day.date().isoformat(),
+                        "followers_before": before,
+                        "followers_after": value,
+                        "change": gain,
+                    },
+                )
+            )
+    found.sort(key=lambda a: (a.detected_at, a.kind, a.channel_id, a.post_id or ""), reverse=True)
+    return found

@@ -1,0 +1,356 @@
+"""CSV import: detect the encoding, read row by row, validate every row, store all or none.
+
+Two layouts are read:
+- long: `metric` and `value` columns, one figure per row;
+- wide: every column that is not a key column is a metric (ours, a platform's name, or the
+  Chinese name consoles export), one figure per non-empty cell.
+Key columns: `observed_at` (or `date`, `time`, `日期`, `时间`), `post_id`, `channel_id`,
+`external_id`, `source`, `platform`. A date without a time is the end of that day; times
+without an offset are read in the import's time zone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from servicekit.problems import FieldError, Invalid, ProblemError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics_svc.ingestion.schemas import ImportOut, RowProblem
+from metrics_svc.ingestion.service import BatchWriter
+from metrics_svc.ingestion.validation import Problem, Seen, SubmittedPoint, resolve
+from metrics_svc.vocabulary import CHINESE_NAMES, METRICS, PLATFORM_VOCABULARIES
+
+KEY_ALIASES = {
+    "observed_at": "observed_at",
+    "date": "observed_at",
+    "time": "observed_at",
+    "日期": "observed_at",
+    "时间": "observed_at",
+    "统计时间": "observed_at",
+    "post_id": "post_id",
+    "channel_id": "channel_id",
+    "external_id": "external_id",
+    "source": "source",
+    "platform": "platform",
+    "metric": "metric",
+    "value": "value",
+}
+RESOLVE_EVERY = 5_000
+MAX_PROBLEMS_LISTED = 10_000
+_ANY_METRIC = (
+    set(METRICS)
+    | {name for names in PLATFORM_VOCABULARIES.values() for name in names}
+    | set(CHINESE_NAMES)
+)
+_NUMBER = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(万|亿)?$")
+
+
+class UnreadableCsv(Invalid):
+    pass
+
+
+class TooLarge(ProblemError):
+    status, slug, title = 413, "too-large", "Request body too large"
+
+
+def detect_encoding(spool: IO[bytes]) -> str:
+    """utf-8-sig (BOM), utf-8, or gb18030 (what Chinese platforms export); one pass."""
+    spool.seek(0)
+    head = spool.read(3)
+    if head == codecs.BOM_UTF8:
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        spool.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := spool.read(1 << 16):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        spool.seek(0)
+        return encoding
+    raise UnreadableCsv(
+        "The file is neither UTF-8 (with or without BOM) nor GB18030; save it in one of them.",
+        errors=[FieldError(field="body", message="unknown text encoding")],
+    )
+
+
+def parse_value(raw: str) -> int | str:
+    """An integer cell ('1,234', '1.2万'), or the reason it is not one."""
+    text = raw.strip().replace(",", "").replace("，", "")
+    negative = text.startswith("-")
+    match = _NUMBER.match(text.lstrip("-"))
+    if not match:
+        return f"not a number: {raw!r}"
+    number = float(match.group(1)) * {"万": 10_000, "亿": 100_000_000, None: 1}[match.group(2)]
+    if number != int(number):
+        return f"not a whole number: {raw!r}"
+    return -int(number) if negative else int(number)
+
+
+def parse_time(raw: str, zone: ZoneInfo) -> datetime | str:
+    text = raw.strip()
+    if not text:
+        return "empty"
+    try:
+        if len(text) == 10:  # a date alone: the figure as of the end of that day
+            day = datetime.strptime(text.replace("/", "-"), "%Y-%m-%d")
+            moment = datetime.combine(day.date(), time(23, 59, 59))
+        else:
+            moment = datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        return f"not a date or time: {raw!r}"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+@dataclass
+class _Layout:
+    keys: dict[str, int]  # key column -> index
+    metrics: dict[int, str]  # wide layout: index -> column name
+    width: int
+
+
+def read_header(header: list[str]) -> _Layout:
+    keys: dict[str, int] = {}
+    metrics: dict[int, str] = {}
+    errors: list[FieldError] = []
+    for index, raw in enumerate(header):
+        name = raw.strip()
+        key = KEY_ALIASES.get(name.lower())
+        if key is not None:
+            if key in keys:
+                errors.append(FieldError(field="line.1", message=f"column {name!r} appears twice"))
+            keys[key] = index
+        elif name.lower() in _ANY_METRIC or name in _ANY_METRIC:
+            metrics[index] = name
+        elif name:
+            errors.append(
+                FieldError(
+                    field="line.1",
+                    message=f"unknown column {name!r}: not a key column nor a metric name",
+                )
+            )
+    long_layout = "metric" in keys or "value" in keys
+    if "observed_at" not in keys:
+        errors.append(FieldError(field="line.1", message="no observed_at (or date) column"))
+    if long_layout and not ("metric" in keys and "value" in keys):
+        errors.append(FieldError(field="line.1", message="metric and value go together"))
+    if long_layout and metrics:
+        errors.append(
+            FieldError(
+                field="line.1",
+                message="use either metric/value columns or one column per metric, not both",
+            )
+        )
+    if not long_layout and not metrics:
+        errors.append(FieldError(field="line.1", message="no metric column"))
+    if not any(k in keys for k in ("post_id", "channel_id")):
+        errors.append(FieldError(field="line.1", message="no post_id or channel_id column"))
+    if errors:
+        raise UnreadableCsv(
+            "The CSV header is not usable: " + "; ".join(e.message for e in errors),
+            errors=errors,
+        )
+    return _Layout(keys, metrics, len(header))
+
+
+def rows_to_points(
+    rows: Iterator[tuple[int, list[str]]],
+    layout: _Layout,
+    zone: ZoneInfo,
+    default_source: str,
+    default_platform: str | None,
+) -> Iterator[SubmittedPoint | Problem]:
+    def cell(row: list[str], key: str) -> str | None:
+        index = layout.keys.get(key)
+        if index is None or index >= len(row):
+            return None
+        return row[index].strip() or None
+
+    for line, row in rows:
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != layout.width:
+            yield Problem(line, "row", f"{len(row)} columns where the header has {layout.width}")
+            continue
+        observed = parse_time(cell(row, "observed_at") or "", zone)
+        if isinstance(observed, str):
+            yield Problem(line, "observed_at", observed)
+            continue
+        source = cell(row, "source")
+        base = {
+            "post_id": cell(row, "post_id"),
+            "channel_id": cell(row, "channel_id"),
+            "external_id": cell(row, "external_id"),
+            "platform": cell(row, "platform") or default_platform,
+        }
+        if layout.metrics:
+            cells = [
+                (name, row[index]) for index, name in layout.metrics.items() if row[index].strip()
+            ]
+        else:
+            cells = [(cell(row, "metric") or "", row[layout.keys["value"]])]
+        for metric, raw in cells:
+            if not metric:
+                yield Problem(line, "metric", "empty")
+                continue
+            value = parse_value(raw)
+            if isinstance(value, str):
+                yield Problem(line, metric if layout.metrics else "value", value)
+                continue
+            yield SubmittedPoint(
+                where=line,
+                metric=metric,
+                value=value,
+                observed_at=observed,
+                source=source or default_source,
+                post_id=base["post_id"],
+                channel_id=base["channel_id"],
+                external_id=base["external_id"],
+                platform=base["platform"],
+            )
+
+
+@dataclass
+class ImportRun:
+    problems: list[RowProblem] = field(default_factory=list)
+    problems_total: int = 0
+    bad_lines: set[int] = field(default_factory=set)
+    rows: int = 0
+
+    def add(self, problem: Problem) -> None:
+        self.problems_total += 1
+        self.bad_lines.add(problem.where)
+        if len(self.problems) < MAX_PROBLEMS_LISTED:
+            self.problems.append(
+                RowProblem(line=problem.where, field=problem.field, reason=problem.reason)
+            )
+
+
+async def import_csv(
+    session: AsyncSession,
+    workspace_id: str,
+    spool: IO[bytes],
+    *,
+    dry_run: bool,
+    zone: ZoneInfo,
+    source: str,
+    platform: str | None,
+    max_rows: int,
+) -> ImportOut:
+    encoding = detect_encoding(spool)
+    text = io.TextIOWrapper(spool, encoding=encoding, newline="")
+    try:
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise UnreadableCsv(
+                "The file is empty.", errors=[FieldError(field="body", message="empty")]
+            ) from None
+        except csv.Error as exc:
+            raise UnreadableCsv(
+                f"Line 1 is not CSV: {exc}", errors=[FieldError(field="line.1", message=str(exc))]
+            ) from exc
+        layout = read_header(header)
+        run = ImportRun()
+        writer = BatchWriter(session, workspace_id, "csv")
+        seen: Seen = {}
+        pending: list[SubmittedPoint] = []
+        received = duplicates = 0
+        lines = set[int]()
+
+        async def flush() -> None:
+            nonlocal duplicates
+            resolution = await resolve(session, workspace_id, pending, seen=seen, noun="line")
+            duplicates += resolution.duplicates
+            for problem in resolution.problems:
+                run.add(problem)
+            if not dry_run and run.problems_total == 0:
+                await writer.add(resolution.observations)
+            pending.clear()
+
+        for item in rows_to_points(_safe_rows(reader), layout, zone, source, platform):
+            if isinstance(item, Problem):
+                run.add(item)
+                lines.add(item.where)
+                continue
+            lines.add(item.where)
+            received += 1
+            pending.append(item)
+            if len(lines) > max_rows:
+                raise Invalid(
+                    f"The file has more than {max_rows:,} rows; split it. Nothing was stored.",
+                    errors=[FieldError(field="body", message=f"more than {max_rows} rows")],
+                )
+            if len(pending) >= RESOLVE_EVERY:
+                await flush()
+        await flush()
+    finally:
+        text.detach()
+    run.rows = len(lines)
+    run.problems.sort(key=lambda p: p.line)  # parse problems come before resolution ones
+    valid_rows = run.rows - len(run.bad_lines)
+    if run.problems_total and not dry_run:
+        raise Invalid(
+            f"{len(run.bad_lines)} of {run.rows} rows are invalid; nothing was stored.",
+            errors=[
+                FieldError(field=f"line.{p.line}.{p.field}", message=p.reason) for p in run.problems
+            ],
+        )
+    batch = None if dry_run else await writer.finish(received=received, duplicates=duplicates)
+    return ImportOut(
+        dry_run=dry_run,
+        encoding=encoding,
+        rows=run.rows,
+        valid_rows=valid_rows,
+        problems=run.problems,
+        problems_total=run.problems_total,
+        batch=batch,
+    )
+
+
+def _safe_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the line each starts on; a malformed row is a problem, not a crash."""
+    source = reader
+    start = getattr(source, "line_num", 0) + 1
+    while True:
+        try:
+            row = next(source)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UnreadableCsv(
+                f"Line {start} is not CSV: {exc}",
+                errors=[FieldError(field=f"line.{start}", message=str(exc))],
+            ) from exc
+        yield start, row
+        start = getattr(source, "line_num", 0) + 1
+
+
+async def spool_body(chunks: AsyncIterator[bytes], spool: IO[bytes], max_bytes: int) -> int:
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(
+                f"The file is larger than {max_bytes // (1 << 20)} MiB; split it.",
+                errors=[FieldError(field="body", message="too large")],
+            )
+        spool.write(chunk)
+    spool.seek(0)
+    return size

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import tempfile
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from servicekit.auth import Caller, require_access
+from servicekit.problems import Invalid, problem_responses
+from servicekit.runtime import DbSession
+
+from metrics_svc.ingestion import csv_import, idempotency, service
+from metrics_svc.ingestion.schemas import BatchOut, ImportOut, StatsBatchIn
+from metrics_svc.runtime import Runtime
+
+ALREADY_STORED: dict[int | str, dict[str, Any]] = {
+    200: {"model": BatchOut, "description": "Every point was already stored"}
+}
+router = APIRouter(prefix="/stats", tags=["stats"])
+
+Writer = Annotated[Caller, Depends(require_access("owner", "editor", scope="stats:write"))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Replays the first answer for the same body; 422 for another body.",
+    ),
+]
+
+
+def _answer(batch: BatchOut) -> tuple[int, dict[str, object]]:
+    code = status.HTTP_201_CREATED if batch.batch_id else status.HTTP_200_OK
+    return code, batch.model_dump(mode="json")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BatchOut,
+    responses=ALREADY_STORED | problem_responses(401, 403, 422),
+    summary="Ingest a batch of figures (up to 10,000 points), all or nothing",
+)
+async def ingest(
+    body: StatsBatchIn, caller: Writer, session: DbSession, key: IdempotencyKey = None
+) -> JSONResponse:
+    if key:
+        request_hash = idempotency.fingerprint(body.model_dump(mode="json"))
+        stored = await idempotency.claim(session, caller.workspace_id, key, request_hash)
+        if stored is not None:
+            return JSONResponse(
+                stored.response,
+                status_code=stored.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+    batch = await service.ingest(session, caller.workspace_id, body)
+    code, document = _answer(batch)
+    if key:
+        await idempotency.remember(session, caller.workspace_id, key, code, document)
+    return JSONResponse(document, status_code=code)
+
+
+@router.post(
+    "/import",
+    response_model=ImportOut,
+    responses=problem_responses(401, 403, 413, 422),
+    summary="Import figures from a CSV file (UTF-8, UTF-8 with BOM or GB18030)",
+    description=(
+        "Send the file as the request body (`Content-Type: text/csv`). With `dry_run=true`, "
+        "every bad row is reported with its line number and nothing is stored; otherwise "
+        "the file is stored whole or, if any row is bad, not at all (422 listing them)."
+    ),
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def import_csv(
+    request: Request,
+    caller: Writer,
+    session: DbSession,
+    runtime: Runtime,
+    dry_run: bool = False,
+    timezone: Annotated[
+        str, Query(max_length=64, description="Zone of times written without an offset.")
+    ] = "UTC",
+    source: Annotated[str, Query(max_length=64)] = "csv",
+    platform: Annotated[
+        str | None, Query(max_length=32, description="Vocabulary of the metric names.")
+    ] = None,
+) -> ImportOut:
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+        await csv_import.spool_body(request.stream(), spool, runtime.settings.import_max_bytes)
+        return await csv_import.import_csv(
+            session,
+            caller.workspace_id,
+            spool,
+            dry_run=dry_run,
+            zone=zone,
+            source=source,
+            platform=platform,
+            max_rows=runtime.settings.import_max_rows,
+        )

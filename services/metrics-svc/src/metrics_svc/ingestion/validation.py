@@ -1,0 +1,271 @@
+"""Turning submitted points into resolved observations, listing every problem.
+
+A point is resolved to a series (channel, post or account, metric) through the local copies
+learned from events; its metric is read in the platform's vocabulary. Nothing is stored
+here: the caller stores the points only when no problem was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from servicekit.db import utcnow
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics_svc.kit import chunked
+from metrics_svc.models import ACCOUNT, Channel, Post, PostChannel
+from metrics_svc.vocabulary import ACCOUNT_METRICS, known_names, normalise_metric
+
+# Clocks differ; an observation a few minutes "in the future" is not an error.
+CLOCK_SKEW = timedelta(minutes=5)
+# Figures observed well before the post went live are a time-zone mistake, not data.
+BEFORE_PUBLICATION = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SubmittedPoint:
+    """A point as sent (API body or CSV row); `where` locates it for error messages."""
+
+    where: int  # index in the batch, or line number in the CSV
+    metric: str
+    value: int
+    observed_at: datetime
+    source: str
+    post_id: str | None = None
+    channel_id: str | None = None
+    external_id: str | None = None
+    platform: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A valid point, resolved to its series."""
+
+    channel_id: str
+    post_id: str  # ACCOUNT for account figures
+    metric: str
+    observed_at: datetime
+    value: int
+    source: str
+    published_at: datetime | None
+
+    @property
+    def series_key(self) -> tuple[str, str, str]:
+        return (self.channel_id, self.post_id, self.metric)
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: int
+    field: str
+    reason: str
+
+
+@dataclass
+class Resolution:
+    observations: list[Observation] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    duplicates: int = 0  # the same point twice in the submission
+
+
+@dataclass
+class _Catalog:
+    posts: dict[str, Post]
+    channels: dict[str, Channel]
+    post_channels: dict[str, list[PostChannel]]  # by post id
+    by_external: dict[tuple[str, str], PostChannel]  # (channel id, external id)
+
+
+async def _load_catalog(
+    session: AsyncSession, workspace_id: str, points: Sequence[SubmittedPoint]
+) -> _Catalog:
+    post_ids = sorted({p.post_id for p in points if p.post_id})
+    channel_ids = sorted({p.channel_id for p in points if p.channel_id})
+    externals = sorted(
+        {(p.channel_id, p.external_id) for p in points if p.channel_id and p.external_id}
+    )
+    catalog = _Catalog({}, {}, {}, {})
+    for ids in chunked(post_ids, 500):
+        for post in await session.scalars(
+            select(Post).where(Post.workspace_id == workspace_id, Post.id.in_(ids))
+        ):
+            catalog.posts[post.id] = post
+        for row in await session.scalars(
+            select(PostChannel).where(
+                PostChannel.workspace_id == workspace_id, PostChannel.post_id.in_(ids)
+            )
+        ):
+            catalog.post_channels.setdefault(row.post_id, []).append(row)
+    for pairs in chunked(externals, 200):
+        condition = or_(
+            *(
+                and_(PostChannel.channel_id == channel, PostChannel.external_id == external)
+                for channel, external in pairs
+            )
+        )
+        for row in await session.scalars(
+            select(PostChannel).where(PostChannel.workspace_id == workspace_id, condition)
+        ):
+            assert row.external_id is not None
+            catalog.by_external[(row.channel_id, row.external_id)] = row
+    # The channels named, and those of the posts named: their platform reads the metric.
+    placed = {row.channel_id for rows in catalog.post_channels.values() for row in rows}
+    for ids in chunked(sorted(set(channel_ids) | placed), 500):
+        for channel in await session.scalars(
+            select(Channel).where(Channel.workspace_id == workspace_id, Channel.id.in_(ids))
+        ):
+            catalog.channels[channel.id] = channel
+    return catalog
+
+
+def _target(point: SubmittedPoint, catalog: _Catalog) -> tuple[str, str, datetime | None] | Problem:
+    """(channel id, post id or ACCOUNT, publication time on the channel), or the problem."""
+    if point.post_id:
+        if point.post_id not in catalog.posts:
+            return Problem(point.where, "post_id", f"unknown post {point.post_id!r}")
+        channels = catalog.post_channels.get(point.post_id, [])
+        if point.channel_id:
+            for row in channels:
+                if row.channel_id == point.channel_id:
+                    return (row.channel_id, row.post_id, row.published_at)
+            return Problem(
+                point.where,
+                "channel_id",
+                f"post {point.post_id!r} was not published to channel {point.channel_id!r}",
+            )
+        if len(channels) == 1:
+            return (channels[0].channel_id, point.post_id, channels[0].published_at)
+        return Problem(
+            point.where,
+            "channel_id",
+            f"post {point.post_id!r} went to {len(channels)} channels: name the channel",
+        )
+    if point.external_id:
+        if not point.channel_id:
+            return Problem(
+                point.where, "channel_id", "a platform's post id needs the channel it is on"
+            )
+        placed = catalog.by_external.get((point.channel_id, point.external_id))
+        if placed is None:
+            return Problem(
+                point.where,
+                "external_id",
+                f"no post known with id {point.external_id!r} on channel {point.channel_id!r}",
+            )
+        return (placed.channel_id, placed.post_id, placed.published_at)
+    if point.channel_id:
+        if point.channel_id not in catalog.channels:
+            return Problem(point.where, "channel_id", f"unknown channel {point.channel_id!r}")
+        return (point.channel_id, ACCOUNT, None)
+    return Problem(
+        point.where, "post_id", "name a post_id, a channel_id and external_id, or a channel_id"
+    )
+
+
+Seen = dict[tuple[str, str, str, datetime], tuple[int, int]]
+
+
+async def resolve(
+    session: AsyncSession,
+    workspace_id: str,
+    points: Sequence[SubmittedPoint],
+    *,
+    seen: Seen | None = None,
+    noun: str = "point",
+) -> Resolution:
+    """Resolve `points`; `seen` carries the points of earlier slices of the same submission."""
+    catalog = await _load_catalog(session, workspace_id, points)
+    now = utcnow()
+    result = Resolution()
+    seen = {} if seen is None else seen
+    for point in points:
+        problems: list[Problem] = []
+        target = _target(point, catalog)
+        if isinstance(target, Problem):
+            problems.append(target)
+            channel_id, post_id, published_at = None, None, None
+        else:
+            channel_id, post_id, published_at = target
+        channel = catalog.channels.get(channel_id) if channel_id else None
+        platform = point.platform or (channel.platform if channel else None)
+        metric = normalise_metric(point.metric, platform)
+        if metric is None:
+            problems.append(
+                Problem(
+                    point.where,
+                    "metric",
+                    f"unknown metric {point.metric!r}"
+                    + (f" for platform {platform!r}" if platform else "")
+                    + f"; known: {', '.join(known_names(platform))}",
+                )
+            )
+        elif post_id is not None:
+            if post_id == ACCOUNT and metric not in ACCOUNT_METRICS:
+                problems.append(
+                    Problem(
+                        point.where,
+                        "metric",
+                        f"{metric} is a figure of a post: name the post",
+                    )
+                )
+            elif post_id != ACCOUNT and metric in ACCOUNT_METRICS:
+                problems.append(
+                    Problem(
+                        point.where,
+                        "metric",
+                        f"{metric} is a figure of the account: send it with the channel alone",
+                    )
+                )
+        if point.value < 0:
+            problems.append(Problem(point.where, "value", f"negative value {point.value}"))
+        if point.observed_at > now + CLOCK_SKEW:
+            problems.append(
+                Problem(
+                    point.where,
+                    "observed_at",
+                    f"observed in the future ({point.observed_at.isoformat()})",
+                )
+            )
+        elif published_at is not None and point.observed_at < published_at - BEFORE_PUBLICATION:
+            problems.append(
+                Problem(
+                    point.where,
+                    "observed_at",
+                    f"observed at {point.observed_at.isoformat()}, before the post went live "
+                    f"on the channel ({published_at.isoformat()})",
+                )
+            )
+        if problems or channel_id is None or post_id is None or metric is None:
+            result.problems.extend(problems)
+            continue
+        key = (channel_id, post_id, metric, point.observed_at)
+        if key in seen:
+            first_where, first_value = seen[key]
+            if first_value != point.value:
+                result.problems.append(
+                    Problem(
+                        point.where,
+                        "value",
+                        f"repeats {noun} {first_where} with another value "
+                        f"({first_value} there, {point.value} here)",
+                    )
+                )
+            else:
+                result.duplicates += 1
+            continue
+        seen[key] = (point.where, point.value)
+        result.observations.append(
+            Observation(
+                channel_id=channel_id,
+                post_id=post_id,
+                metric=metric,
+                observed_at=point.observed_at,
+                value=point.value,
+                source=point.source,
+                published_at=published_at,
+            )
+        )
+    return result

@@ -1,0 +1,234 @@
+"""The benchmark: a post against the workspace's posts on the same channel at the same age.
+
+Peers are the channel's posts that went live in the 90 days before the post did (so a
+verdict does not drift as newer posts arrive); the age is the largest checkpoint (1 h ...
+30 d) the post has reached with a figure. Below 0.7 of the peers' median is
+underperforming, above 1.3 outperforming, in between on par.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics_svc.ingestion.rollups import CHECKPOINTS
+from metrics_svc.kit import chunked, fmt_int, fmt_ratio
+from metrics_svc.models import BenchmarkCheckpoint, Series
+
+WINDOW = timedelta(days=90)
+MIN_PEERS = 3
+UNDER, OVER = 0.7, 1.3
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    channel_id: str
+    metric: str
+    age_hours: int | None
+    value: int | None
+    peers: int
+    median: float | None
+    mean: float | None
+    p25: float | None
+    p75: float | None
+    ratio: float | None
+    percentile: int | None
+    verdict: str | None  # underperforming, on_par, outperforming; None when data is thin
+    reason: str
+
+
+def age_words(hours: int) -> str:
+    return f"{hours} h" if hours < 72 else f"{hours // 24} d"
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def judge(channel_id: str, metric: str, age: int, value: int, peers: Sequence[int]) -> Benchmark:
+    if len(peers) < MIN_PEERS:
+        return Benchmark(
+            channel_id,
+            metric,
+            age,
+            value,
+            len(peers),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            f"{metric} {fmt_int(value)} at {age_words(age)}; only {len(peers)} other post(s) "
+            f"on this channel reached that age in the 90 days before it (need {MIN_PEERS})",
+        )
+    median = statistics.median(peers)
+    mean = statistics.fmean(peers)
+    below = sum(1 for p in peers if p < value)
+    equal = sum(1 for p in peers if p == value)
+    percentile = round(100 * (below + 0.5 * equal) / len(peers))
+    if median > 0:
+        ratio: float | None = value / median
+        assert ratio is not None
+        verdict = (
+            "underperforming" if ratio < UNDER else "outperforming" if ratio > OVER else "on_par"
+        )
+        reason = (
+            f"{metric} {fmt_int(value)} at {age_words(age)} against a median of "
+            f"{fmt_int(median)}: {fmt_ratio(ratio)}, {verdict}"
+        )
+    else:
+        ratio = None
+        verdict = "outperforming" if value > 0 else "on_par"
+        reason = f"{metric} {fmt_int(value)} at {age_words(age)} against a median of 0: {verdict}"
+    return Benchmark(
+        channel_id,
+        metric,
+        age,
+        value,
+        len(peers),
+        median,
+        mean,
+        quantile(peers, 0.25),
+        quantile(peers, 0.75),
+        ratio,
+        percentile,
+        verdict,
+        reason,
+    )
+
+
+def _no_figure(series: Series, now: datetime) -> Benchmark:
+    if series.published_at is None:
+        reason = "no publication time is known for this post on the channel"
+    else:
+        hours = (now - series.published_at).total_seconds() / 3600
+        reason = (
+            f"no {series.metric} figure yet at a benchmark age "
+            f"(the post is {max(hours, 0):.0f} h old; the first age compared is 1 h)"
+        )
+    return Benchmark(
+        series.channel_id,
+        series.metric,
+        None,
+        None,
+        0,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        reason,
+    )
+
+
+async def benchmarks(
+    session: AsyncSession, workspace_id: str, subjects: Sequence[Series], now: datetime
+) -> dict[int, Benchmark]:
+    """The benchmark of each subject series (post series only), by series id."""
+    mine: dict[int, dict[int, BenchmarkCheckpoint]] = defaultdict(dict)
+    ids = [s.id for s in subjects]
+    for chunk in chunked(ids, 500):
+        for row in await session.scalars(
+            select(BenchmarkCheckpoint).where(BenchmarkCheckpoint.series_id.in_(chunk))
+        ):
+            mine[row.series_id][row.age_hours] = row
+    chosen: dict[int, BenchmarkCheckpoint] = {}
+    results: dict[int, Benchmark] = {}
+    for series in subjects:
+        if series.published_at is None:
+            results[series.id] = _no_figure(series, now)
+            continue
+        elapsed = now - series.published_at
+        reached = [c for c in CHECKPOINTS if timedelta(hours=c) <= elapsed and c in mine[series.id]]
+        if not reached:
+            results[series.id] = _no_figure(series, now)
+            continue
+        chosen[series.id] = mine[series.id][reached[-1]]
+    groups: dict[tuple[str, str, int], list[BenchmarkCheckpoint]] = defaultdict(list)
+    for point in chosen.values():
+        groups[(point.channel_id, point.metric, point.age_hours)].append(point)
+    for (channel_id, metric, age), points in groups.items():
+        earliest = min(p.published_at for p in points) - WINDOW
+        latest = max(p.published_at for p in points)
+        rows = (
+            await session.execute(
+                select(
+                    BenchmarkCheckpoint.series_id,
+                    BenchmarkCheckpoint.published_at,
+                    BenchmarkCheckpoint.value,
+                ).where(
+                    BenchmarkCheckpoint.workspace_id == workspace_id,
+                    BenchmarkCheckpoint.channel_id == channel_id,
+                    BenchmarkCheckpoint.metric == metric,
+                    BenchmarkCheckpoint.age_hours == age,
+                    BenchmarkCheckpoint.published_at >= earliest,
+                    BenchmarkCheckpoint.published_at < latest,
+                )
+            )
+        ).all()
+        for point in points:
+            peers = [
+                value
+                for sid, published, value in rows
+                if sid != point.series_id
+                and point.published_at - WINDOW <= published < point.published_at
+            ]
+            results[point.series_id] = judge(channel_id, metric, age, point.value, peers)
+    return results
+
+
+@dataclass(frozen=True)
+class BandPoint:
+    age_hours: int
+    peers: int
+    p25: float
+    median: float
+    p75: float
+
+
+async def band(session: AsyncSession, workspace_id: str, series: Series) -> list[BandPoint]:
+    """The peers' quartiles at every checkpoint: the band a post's curve is drawn against."""
+    if series.published_at is None:
+        return []
+    rows = (
+        await session.execute(
+            select(BenchmarkCheckpoint.age_hours, BenchmarkCheckpoint.value).where(
+                BenchmarkCheckpoint.workspace_id == workspace_id,
+                BenchmarkCheckpoint.channel_id == series.channel_id,
+                BenchmarkCheckpoint.metric == series.metric,
+                BenchmarkCheckpoint.published_at >= series.published_at - WINDOW,
+                BenchmarkCheckpoint.published_at < series.published_at,
+                BenchmarkCheckpoint.series_id != series.id,
+            )
+        )
+    ).all()
+    by_age: dict[int, list[int]] = defaultdict(list)
+    for age, value in rows:
+        by_age[age].append(value)
+    return [
+        BandPoint(
+            age,
+            len(values),
+            quantile(values, 0.25),
+            statistics.median(values),
+            quantile(values, 0.75),
+        )
+        for age, values in sorted(by_age.items())
+        if len(values) >= MIN_PEERS
+    ]
