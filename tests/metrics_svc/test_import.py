@@ -64,6 +64,27 @@ async def test_utf8_with_bom_long_layout(
     assert response.json()["batch"]["points_stored"] == 1
 
 
+async def test_a_form_upload_works_like_a_plain_body(
+    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str]
+) -> None:
+    channel = await seed.channel()
+    post = await seed.post([channel], NOW - timedelta(days=2))
+    at = (NOW - timedelta(days=1)).isoformat()
+    text = f"post_id,metric,value,observed_at\n{post},reads,700,{at}\n"
+    response = await client.post(
+        "/api/v1/stats/import",
+        files={"file": ("export.csv", text.encode("gb18030"), "text/csv")},
+        headers=editor,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["batch"]["points_stored"] == 1
+    missing = await client.post(
+        "/api/v1/stats/import", files={"other": ("x.csv", b"a,b\n", "text/csv")}, headers=editor
+    )
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "file"
+
+
 async def test_dry_run_lists_every_bad_row_and_a_real_run_stores_nothing(
     client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str], runtime: MetricsRuntime
 ) -> None:

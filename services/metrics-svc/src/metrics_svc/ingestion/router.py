@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,7 @@ from fastapi.responses import JSONResponse
 from servicekit.auth import Caller, require_access
 from servicekit.problems import Invalid, problem_responses
 from servicekit.runtime import DbSession
+from starlette.datastructures import UploadFile
 
 from metrics_svc.ingestion import csv_import, idempotency, service
 from metrics_svc.ingestion.schemas import BatchOut, ImportOut, StatsBatchIn
@@ -61,18 +63,47 @@ async def ingest(
     return JSONResponse(document, status_code=code)
 
 
+async def _csv_chunks(request: Request) -> AsyncIterator[bytes]:
+    """The uploaded file's bytes, from a plain body or a form's `file` field."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return request.stream()
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Invalid.field("file", "send the CSV file in the form field named 'file'")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await upload.read(1 << 16):
+            yield chunk
+
+    return chunks()
+
+
 @router.post(
     "/import",
     response_model=ImportOut,
     responses=problem_responses(401, 403, 413, 422),
     summary="Import figures from a CSV file (UTF-8, UTF-8 with BOM or GB18030)",
     description=(
-        "Send the file as the request body (`Content-Type: text/csv`). With `dry_run=true`, "
+        "Send the file as the request body (`Content-Type: text/csv`) or as the form field "
+        "`file` of a `multipart/form-data` upload. With `dry_run=true`, "
         "every bad row is reported with its line number and nothing is stored; otherwise "
         "the file is stored whole or, if any row is bad, not at all (422 listing them)."
     ),
     openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+            "required": True,
+        }
     },
 )
 async def import_csv(
@@ -94,7 +125,9 @@ async def import_csv(
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-        await csv_import.spool_body(request.stream(), spool, runtime.settings.import_max_bytes)
+        await csv_import.spool_body(
+            await _csv_chunks(request), spool, runtime.settings.import_max_bytes
+        )
         return await csv_import.import_csv(
             session,
             caller.workspace_id,
