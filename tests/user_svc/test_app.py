@@ -26,7 +26,19 @@ async def table_names(url: str) -> set[str]:
 
 async def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert {"outbox_messages", "processed_events"} <= await table_names(database_url)
+    assert {
+        "outbox_messages",
+        "processed_events",
+        "members",
+        "member_identities",
+        "member_tags",
+        "member_interests",
+        "interactions",
+        "inbox_items",
+        "segments",
+        "communities",
+        "community_memberships",
+    } <= await table_names(database_url)
     await asyncio.to_thread(downgrade, MIGRATIONS, database_url)
     assert await table_names(database_url) <= {"alembic_version"}
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)

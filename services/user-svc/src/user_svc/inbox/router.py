@@ -1,0 +1,105 @@
+"""The inbox endpoints: what is waiting, who handles it, the answer, closing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from servicekit.db import utcnow
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+from servicekit.schemas import Page
+
+from user_svc.access import Reader, Writer
+from user_svc.inbox import service
+from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxItemOut
+from user_svc.models import InboxReason, InboxStatus
+
+router = APIRouter(prefix="/inbox", tags=["inbox"])
+
+
+@router.get(
+    "",
+    responses=problem_responses(401, 403, 422),
+    summary="Items waiting for an answer, most urgent first (or handled ones, latest first)",
+)
+async def list_inbox(
+    caller: Reader,
+    session: DbSession,
+    status: InboxStatus = InboxStatus.OPEN,
+    reason: InboxReason | None = None,
+    assignee_id: Annotated[
+        str | None, Query(max_length=64, description="`me` for the caller's own items")
+    ] = None,
+    unassigned: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Page[InboxItemOut]:
+    if assignee_id == "me":
+        assignee_id = caller.user_id
+    rows, next_cursor = await service.list_items(
+        session,
+        caller.workspace_id,
+        status=status,
+        reason=reason,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        cursor=cursor,
+        limit=limit,
+    )
+    now = utcnow()
+    return Page[InboxItemOut](
+        items=[InboxItemOut.of(*row, now) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/{item_id}", responses=problem_responses(401, 403, 404), summary="An inbox item")
+async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxItemOut:
+    return InboxItemOut.of(*await service.get_item(session, caller.workspace_id, item_id), utcnow())
+
+
+@router.post(
+    "/{item_id}/assign",
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Assign an open item to an operator (null unassigns)",
+)
+async def assign(
+    item_id: str, body: AssignRequest, caller: Writer, session: DbSession
+) -> InboxItemOut:
+    assignee = caller.user_id if body.assignee_id == "me" else body.assignee_id
+    row = await service.assign(session, caller.workspace_id, item_id, assignee)
+    return InboxItemOut.of(*row, utcnow())
+
+
+@router.post(
+    "/{item_id}/answer",
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Record the reply sent to the member; the item leaves the open inbox",
+)
+async def answer(
+    item_id: str, body: AnswerRequest, caller: Writer, session: DbSession
+) -> InboxItemOut:
+    row = await service.answer(
+        session, caller.workspace_id, item_id, text=body.text, operator_id=caller.user_id
+    )
+    return InboxItemOut.of(*row, utcnow())
+
+
+@router.post(
+    "/{item_id}/close",
+    responses=problem_responses(401, 403, 404, 409),
+    summary="Close an item without an answer",
+)
+async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemOut:
+    row = await service.close(session, caller.workspace_id, item_id, operator_id=caller.user_id)
+    return InboxItemOut.of(*row, utcnow())
+
+
+@router.post(
+    "/{item_id}/reopen",
+    responses=problem_responses(401, 403, 404, 409),
+    summary="Put an answered or closed item back in the open inbox",
+)
+async def reopen(item_id: str, caller: Writer, session: DbSession) -> InboxItemOut:
+    row = await service.reopen(session, caller.workspace_id, item_id)
+    return InboxItemOut.of(*row, utcnow())

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+from servicekit.schemas import RequestModel, ResponseModel
+
+from user_svc.members.schemas import Platform
+from user_svc.models import InteractionKind
+
+MAX_BATCH = 1000
+MAX_TEXT = 5000
+
+Kind = Literal[
+    "comment", "reply", "direct_message", "mention", "like", "share", "follow", "unfollow"
+]
+assert set(Kind.__args__) == {k.value for k in InteractionKind}  # type: ignore[attr-defined]
+
+
+class Author(RequestModel):
+    """The member's identity on the interaction's platform."""
+
+    external_id: str = Field(
+        min_length=1, max_length=200, description="The platform's user id (openid, uid ...)"
+    )
+    handle: str | None = Field(default=None, max_length=200, examples=["小鱼爱读书"])
+    display_name: str | None = Field(
+        default=None, max_length=200, description="Used when the member is new"
+    )
+
+
+class InteractionIn(RequestModel):
+    platform: Platform
+    kind: Kind
+    author: Author
+    external_id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The platform's id of this interaction; a second push of it is a no-op",
+    )
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    post_id: str | None = Field(
+        default=None, max_length=64, description="Our post id, when the post is ours"
+    )
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="When it happened on the platform (default: now)"
+    )
+
+
+class InteractionBatch(RequestModel):
+    items: list[InteractionIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class InteractionOut(ResponseModel):
+    id: str
+    member_id: str
+    platform: str
+    kind: str
+    external_id: str
+    text: str | None
+    post_id: str | None
+    is_question: bool
+    occurred_at: datetime
+    created_at: datetime
+
+
+class BatchItemResult(ResponseModel):
+    index: int
+    interaction_id: str
+    member_id: str
+    status: Literal["stored", "duplicate"]
+
+
+class BatchResult(ResponseModel):
+    received: int
+    stored: int
+    duplicates: int
+    members_created: int
+    items: list[BatchItemResult]

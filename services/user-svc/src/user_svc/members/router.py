@@ -1,0 +1,200 @@
+"""The members endpoints: HTTP in, a call of `members.service`, HTTP out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from servicekit.db import utcnow
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+from servicekit.schemas import Page
+
+from user_svc.access import Owner, Reader, Writer
+from user_svc.members import service
+from user_svc.members.repository import MemberFilter
+from user_svc.members.schemas import (
+    IdentityIn,
+    MemberCreate,
+    MemberOut,
+    MemberSort,
+    MemberUpdate,
+    MergeRequest,
+    Platform,
+    TagsIn,
+    member_out,
+)
+
+router = APIRouter(prefix="/members", tags=["members"])
+
+MERGED: dict[int | str, dict[str, Any]] = {
+    308: {
+        "description": "The member was merged: `Location` and `merged_into` name the survivor",
+        "content": {"application/problem+json": {}},
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Add a member (identities must be new to the workspace)",
+)
+async def create_member(body: MemberCreate, caller: Writer, session: DbSession) -> MemberOut:
+    view = await service.create_member(session, caller.workspace_id, body)
+    return member_out(view, utcnow())
+
+
+@router.get(
+    "",
+    responses=problem_responses(401, 403, 422),
+    summary="Search members by text, tag, platform, interest and activity",
+)
+async def list_members(
+    caller: Reader,
+    session: DbSession,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="In the display name, handles and platform ids"),
+    ] = None,
+    tag: Annotated[list[str] | None, Query(description="Has any of these tags")] = None,
+    platform: Annotated[list[Platform] | None, Query(description="Has an identity there")] = None,
+    interest: Annotated[list[str] | None, Query(description="Has any of these interests")] = None,
+    active_within_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    inactive_for_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    min_score: Annotated[float | None, Query(ge=0)] = None,
+    max_score: Annotated[float | None, Query(ge=0)] = None,
+    sort: Annotated[
+        MemberSort, Query(description="Newest first, most recently seen, most engaged")
+    ] = "created",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Page[MemberOut]:
+    rules = MemberFilter(
+        text=q or None,
+        tags_any=[t.strip().lower() for t in tag or []],
+        platforms_any=platform or [],
+        interests_any=interest or [],
+        active_within_days=active_within_days,
+        inactive_for_days=inactive_for_days,
+        min_score=min_score,
+        max_score=max_score,
+    )
+    now = utcnow()
+    views, next_cursor = await service.list_members(
+        session, caller.workspace_id, rules, sort=sort, cursor=cursor, limit=limit, now=now
+    )
+    return Page[MemberOut](items=[member_out(v, now) for v in views], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{member_id}",
+    responses={**problem_responses(401, 403, 404), **MERGED},
+    summary="A member (a merged member's id answers 308 to the survivor)",
+)
+async def get_member(
+    member_id: str, request: Request, caller: Reader, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.view(session, member), utcnow())
+
+
+@router.patch(
+    "/{member_id}",
+    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    summary="Change the display name, replace the tags, merge attributes (null removes one)",
+)
+async def update_member(
+    member_id: str, body: MemberUpdate, request: Request, caller: Writer, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.update_member(session, member, body), utcnow())
+
+
+@router.post(
+    "/{member_id}/tags",
+    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    summary="Add tags (tags it already has are kept)",
+)
+async def add_tags(
+    member_id: str, body: TagsIn, request: Request, caller: Writer, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.add_tags(session, member, body.tags), utcnow())
+
+
+@router.delete(
+    "/{member_id}/tags/{tag}",
+    responses={**problem_responses(401, 403, 404, 409), **MERGED},
+    summary="Remove a tag",
+)
+async def remove_tag(
+    member_id: str, tag: str, request: Request, caller: Writer, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.remove_tag(session, member, tag), utcnow())
+
+
+@router.post(
+    "/{member_id}/identities",
+    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    summary="Add an identity on a platform (409 if another member has it: merge them)",
+)
+async def add_identity(
+    member_id: str, body: IdentityIn, request: Request, caller: Writer, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.add_identity(session, member, body), utcnow())
+
+
+@router.delete(
+    "/{member_id}/identities/{identity_id}",
+    responses={**problem_responses(401, 403, 404, 409), **MERGED},
+    summary="Remove an identity",
+)
+async def remove_identity(
+    member_id: str, identity_id: str, request: Request, caller: Writer, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.remove_identity(session, member, identity_id), utcnow())
+
+
+@router.post(
+    "/{member_id}/merge",
+    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    summary="Merge another member into this one (the same person on several platforms)",
+)
+async def merge_member(
+    member_id: str, body: MergeRequest, request: Request, caller: Writer, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.merge(session, member, body.other_member_id), utcnow())
+
+
+@router.post(
+    "/{member_id}/erase",
+    responses={**problem_responses(401, 403, 404, 409), **MERGED},
+    summary="Erase a member's personal data on request (PIPL); owners only",
+)
+async def erase_member(
+    member_id: str, request: Request, caller: Owner, session: DbSession
+) -> MemberOut:
+    member = await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+    return member_out(await service.erase(session, member), utcnow())

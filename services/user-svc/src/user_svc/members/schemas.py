@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from servicekit.schemas import RequestModel, ResponseModel
+
+from user_svc.kit.engagement import score_at
+from user_svc.members.repository import MemberView
+
+MAX_TAGS = 50
+MAX_ATTRIBUTES = 50
+
+
+def _normalise_tag(tag: str) -> str:
+    return tag.strip().lower()
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Platform = Annotated[
+    str,
+    BeforeValidator(_lower),
+    StringConstraints(pattern=r"^[a-z0-9_]{1,32}$"),
+    Field(examples=["wechat"], description="wechat, weibo, zhihu, xiaohongshu, douyin, ..."),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_normalise_tag),
+    Field(examples=["vip"]),
+]
+AttributeValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool
+Attributes = dict[
+    Annotated[str, StringConstraints(min_length=1, max_length=64)], AttributeValue | None
+]
+MemberSort = Literal["created", "last_seen", "engagement"]
+
+
+class IdentityIn(RequestModel):
+    platform: Platform
+    external_id: str = Field(
+        min_length=1, max_length=200, description="The platform's id (openid, uid ...)"
+    )
+    handle: str | None = Field(default=None, max_length=200, description="The visible name")
+
+
+class IdentityOut(ResponseModel):
+    id: str
+    platform: str
+    external_id: str
+    handle: str | None
+
+
+class MemberCreate(RequestModel):
+    display_name: str | None = Field(default=None, max_length=200, examples=["小鱼"])
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
+    attributes: Attributes = Field(
+        default_factory=dict,
+        max_length=MAX_ATTRIBUTES,
+        description="Custom fields (city, membership level ...); scalar values.",
+    )
+
+
+class MemberUpdate(RequestModel):
+    display_name: str | None = Field(default=None, max_length=200)
+    tags: list[Tag] | None = Field(
+        default=None, max_length=MAX_TAGS, description="Replaces the tags when given"
+    )
+    attributes: Attributes | None = Field(
+        default=None,
+        max_length=MAX_ATTRIBUTES,
+        description="Merged into the attributes; a key set to null is removed",
+    )
+
+
+class TagsIn(RequestModel):
+    tags: list[Tag] = Field(min_length=1, max_length=MAX_TAGS)
+
+
+class MergeRequest(RequestModel):
+    other_member_id: str = Field(
+        min_length=1, max_length=64, description="Merged into the member of the path"
+    )
+
+
+class Interest(ResponseModel):
+    keyword: str
+    weight: float = Field(description="Relative to the member's strongest interest (1.0)")
+
+
+class MemberOut(ResponseModel):
+    id: str
+    display_name: str | None
+    identities: list[IdentityOut]
+    tags: list[str]
+    attributes: dict[str, AttributeValue | None]
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    engagement_score: float = Field(
+        description="Recency-weighted interactions; each one's weight halves every 30 days"
+    )
+    interaction_count: int
+    question_count: int
+    interests: list[Interest]
+    erased: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MergedMember(ResponseModel):
+    """What a merged member's id answers (with status 308 and a Location header)."""
+
+    id: str
+    merged_into: str
+
+
+def member_out(view: MemberView, now: datetime) -> MemberOut:
+    member = view.member
+    return MemberOut(
+        id=member.id,
+        display_name=member.display_name,
+        identities=[IdentityOut.model_validate(i) for i in view.identities],
+        tags=view.tags,
+        attributes=member.attributes,
+        first_seen_at=member.first_seen_at,
+        last_seen_at=member.last_seen_at,
+        engagement_score=score_at(member.engagement_raw, now),
+        interaction_count=member.interaction_count,
+        question_count=member.question_count,
+        interests=[Interest(keyword=k, weight=w) for k, w in view.interests],
+        erased=member.erased_at is not None,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+    )

@@ -1,0 +1,164 @@
+"""The segments endpoints: saved rules, live counts, member lists and CSV export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from servicekit.db import utcnow
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession, ServiceRuntime
+from servicekit.schemas import Page
+
+from user_svc.access import Reader, Writer
+from user_svc.members.schemas import MemberOut, MemberSort, member_out
+from user_svc.models import Segment
+from user_svc.segments import service
+from user_svc.segments.schemas import (
+    PreviewRequest,
+    SegmentCount,
+    SegmentCreate,
+    SegmentOut,
+    SegmentUpdate,
+)
+
+router = APIRouter(prefix="/segments", tags=["segments"])
+
+
+def _out(segment: Segment, count: int | None, counted_at: datetime | None = None) -> SegmentOut:
+    return SegmentOut(
+        id=segment.id,
+        name=segment.name,
+        description=segment.description,
+        rules=segment.rules,
+        count=count,
+        counted_at=counted_at if count is not None else None,
+        created_by=segment.created_by,
+        created_at=segment.created_at,
+        updated_at=segment.updated_at,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 422),
+    summary="Save a segment (unknown rule fields are refused by name)",
+)
+async def create_segment(body: SegmentCreate, caller: Writer, session: DbSession) -> SegmentOut:
+    segment = await service.create_segment(session, caller.workspace_id, caller.user_id, body)
+    now = utcnow()
+    return _out(segment, await service.count(session, caller.workspace_id, body.rules, now), now)
+
+
+@router.post(
+    "/preview",
+    responses=problem_responses(401, 403, 422),
+    summary="Count the members some rules match, without saving them",
+)
+async def preview(body: PreviewRequest, caller: Reader, session: DbSession) -> SegmentCount:
+    now = utcnow()
+    return SegmentCount(
+        count=await service.count(session, caller.workspace_id, body.rules, now), counted_at=now
+    )
+
+
+@router.get("", responses=problem_responses(401, 403), summary="The workspace's segments")
+async def list_segments(
+    caller: Reader,
+    session: DbSession,
+    with_counts: Annotated[bool, Query(description="Count each segment's members now")] = False,
+) -> list[SegmentOut]:
+    segments = await service.list_segments(session, caller.workspace_id)
+    now = utcnow()
+    result = []
+    for segment in segments:
+        count = (
+            await service.count(session, caller.workspace_id, service.rules_of(segment), now)
+            if with_counts
+            else None
+        )
+        result.append(_out(segment, count, now))
+    return result
+
+
+@router.get(
+    "/{segment_id}",
+    responses=problem_responses(401, 403, 404),
+    summary="A segment with its live count",
+)
+async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> SegmentOut:
+    segment = await service.get_segment(session, caller.workspace_id, segment_id)
+    now = utcnow()
+    rules = service.rules_of(segment)
+    return _out(segment, await service.count(session, caller.workspace_id, rules, now), now)
+
+
+@router.patch(
+    "/{segment_id}",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Rename a segment or replace its rules",
+)
+async def update_segment(
+    segment_id: str, body: SegmentUpdate, caller: Writer, session: DbSession
+) -> SegmentOut:
+    segment = await service.update_segment(session, caller.workspace_id, segment_id, body)
+    now = utcnow()
+    rules = service.rules_of(segment)
+    return _out(segment, await service.count(session, caller.workspace_id, rules, now), now)
+
+
+@router.delete(
+    "/{segment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404),
+    summary="Delete a segment (its members are untouched)",
+)
+async def delete_segment(segment_id: str, caller: Writer, session: DbSession) -> Response:
+    await service.delete_segment(session, caller.workspace_id, segment_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{segment_id}/members",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="The segment's members, now",
+)
+async def segment_members(
+    segment_id: str,
+    caller: Reader,
+    session: DbSession,
+    sort: MemberSort = "engagement",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Page[MemberOut]:
+    now = utcnow()
+    views, next_cursor = await service.members(
+        session, caller.workspace_id, segment_id, sort=sort, cursor=cursor, limit=limit, now=now
+    )
+    return Page[MemberOut](items=[member_out(v, now) for v in views], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{segment_id}/export.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "One row per member"},
+        **problem_responses(401, 403, 404),
+    },
+    summary="The segment's members as CSV",
+)
+async def export_segment(
+    segment_id: str, request: Request, caller: Reader, session: DbSession
+) -> StreamingResponse:
+    segment = await service.get_segment(session, caller.workspace_id, segment_id)
+    runtime: ServiceRuntime = request.app.state.runtime
+    now = utcnow()
+    filename = f"segment-{segment.id}-{now:%Y%m%d}.csv"
+    return StreamingResponse(
+        service.export_csv(runtime.db, caller.workspace_id, service.rules_of(segment), now),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
