@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.conftest import Signer
+from tests.fakes.server import serve_in_thread
+from tests.fakes.wechat import WechatFake
+from tests.fakes.wechat import create_app as create_wechat
+from tests.fakes.weibo import WeiboFake
+from tests.fakes.weibo import create_app as create_weibo
 
 SECRET = "s3cret-signing-key-0123456789"
 
@@ -49,6 +54,10 @@ def settings_for(database_url: str, shared_settings: SharedSettings) -> Callable
             "delivery_poll_seconds": 0.05,
             "delivery_max_attempts": 3,
             "webhook_timeout_seconds": 2.0,
+            "api_timeout_seconds": 2.0,
+            "confirm_poll_seconds": 0.02,
+            "confirm_poll_max_seconds": 0.1,
+            "watch_interval_seconds": 0.05,
         }
         values.update(overrides)
         return Settings(**values)
@@ -154,25 +163,55 @@ async def receiver() -> AsyncIterator[Receiver]:
     await task
 
 
+# -- the platform fakes on real ports --------------------------------------------------------
+
+WECHAT_APPID = "wx0123456789abcdef"
+WECHAT_SECRET = "0123456789abcdef0123456789abcdef"
+WEIBO_UID = "1234567890"
+WEIBO_TOKEN = "2.00weibo-token-0123456789"
+
+
+@pytest.fixture
+def wechat() -> Iterator[tuple[WechatFake, str]]:
+    """The WeChat fake with one account, and its base URL."""
+    fake = WechatFake()
+    fake.add_account(WECHAT_APPID, WECHAT_SECRET)
+    running = serve_in_thread(create_wechat(fake))
+    yield fake, running.url
+    running.stop()
+
+
+@pytest.fixture
+def weibo() -> Iterator[tuple[WeiboFake, str]]:
+    """The Weibo fake (safe domain example.com) with one user, and its base URL."""
+    fake = WeiboFake(safe_domain="example.com")
+    fake.add_user(WEIBO_UID, WEIBO_TOKEN, refresh_token="2.00refresh-0123456789")
+    running = serve_in_thread(create_weibo(fake))
+    yield fake, running.url
+    running.stop()
+
+
 # -- events and factories ---------------------------------------------------------------------
 
 
 def published(
-    workspace_id: str, channel_ids: list[str], *, post_id: str | None = None
+    workspace_id: str, channel_ids: list[str], *, post_id: str | None = None, **fields: Any
 ) -> CloudEvent:
-    post = PostPublishedV1(
-        post_id=post_id or str(uuid.uuid4()),
-        workspace_id=workspace_id,
-        version=1,
-        title="春季新品发布会回顾",
-        body_markdown="# Spring launch\n\nThanks for coming!",
-        body_html="<h1>Spring launch</h1><p>Thanks for coming!</p>",
-        tags=["launch"],
-        keywords=["spring"],
-        channel_ids=channel_ids,
-        author_id=str(uuid.uuid4()),
-        published_at=datetime.now(UTC),
-    )
+    values: dict[str, Any] = {
+        "post_id": post_id or str(uuid.uuid4()),
+        "workspace_id": workspace_id,
+        "version": 1,
+        "title": "春季新品发布会回顾",
+        "body_markdown": "# Spring launch\n\nThanks for coming!",
+        "body_html": "<h1>Spring launch</h1><p>Thanks for coming!</p>",
+        "tags": ["launch"],
+        "keywords": ["spring"],
+        "channel_ids": channel_ids,
+        "author_id": str(uuid.uuid4()),
+        "published_at": datetime.now(UTC),
+        **fields,
+    }
+    post = PostPublishedV1(**values)
     return CloudEvent.create("post.published", "/content-svc", post.post_id, workspace_id, post)
 
 

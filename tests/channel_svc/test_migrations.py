@@ -24,7 +24,13 @@ async def table_names(url: str) -> set[str]:
 
 async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     tables = set(Base.metadata.tables)
-    assert tables == {"channels", "distributions", "outbox_messages", "processed_events"}
+    assert tables == {
+        "channels",
+        "distributions",
+        "outbox_messages",
+        "processed_events",
+        "wordlists",
+    }
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     assert tables <= await table_names(database_url)
     await asyncio.to_thread(downgrade, MIGRATIONS, database_url)

@@ -8,6 +8,8 @@ from servicekit.runtime import build_app
 
 from channel_svc.channels.router import router as channels_router
 from channel_svc.distributions.router import router as distributions_router
+from channel_svc.feeds.router import router as feeds_router
+from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 
@@ -21,7 +23,7 @@ def create_runtime(
 def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
     return build_app(
         runtime or create_runtime(),
-        [channels_router, distributions_router],
+        [platforms_router, channels_router, distributions_router, feeds_router],
         title="Mediaops channel-svc",
         description="Channels a workspace publishes to, and the distribution of each post.",
     )

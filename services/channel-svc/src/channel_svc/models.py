@@ -10,7 +10,16 @@ from typing import Any
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import UTCDateTime, new_metadata, utcnow
 from servicekit.outbox import OutboxMessageMixin
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -29,10 +38,25 @@ class ChannelStatus(StrEnum):
 
 
 class DistributionStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
+    PENDING = "pending"  # due now (or at next_attempt_at, after a transient failure)
+    SCHEDULED = "scheduled"  # waiting for the channel's posting window
+    SENDING = "sending"  # claimed by a worker
+    CONFIRMING = "confirming"  # accepted by the platform, its result not known yet
+    DEFERRED = "deferred"  # the platform's quota or rate limit is spent: until it resets
+    AWAITING_MANUAL = "awaiting_manual"  # a package waits for the operator to publish it
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+    TAKEN_DOWN = "taken_down"  # published, then deleted or banned by the platform
+
+
+# Rows the delivery worker picks up when `next_attempt_at` is due.
+DUE_STATUSES = (
+    DistributionStatus.PENDING.value,
+    DistributionStatus.SCHEDULED.value,
+    DistributionStatus.DEFERRED.value,
+    DistributionStatus.CONFIRMING.value,
+)
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:
@@ -54,6 +78,15 @@ class Channel(Base):
     # Fernet token of the secret; never leaves the service.
     secret_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     status: Mapped[str] = mapped_column(String(20), default=ChannelStatus.ACTIVE.value)
+    # Why the channel is not active (e.g. the platform's answer that rejected the credentials).
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Signature appended to each post, default tags, posting windows, their time zone.
+    signature: Mapped[str | None] = mapped_column(Text, default=None)
+    default_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    posting_windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Feed channels: the unguessable part of the public feed URL.
+    feed_token: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -68,6 +101,8 @@ class Distribution(Base):
         CheckConstraint(_one_of("status", DistributionStatus), name="status"),
         # The delivery worker's query: due pending rows in order.
         Index("ix_distributions_status_next_attempt_at", "status", "next_attempt_at"),
+        # The watch after success: published posts still to be checked.
+        Index("ix_distributions_next_check_at", "next_check_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -87,8 +122,34 @@ class Distribution(Base):
     url: Mapped[str | None] = mapped_column(Text, default=None)
     # The post.published payload, as published: what is sent, whatever the post is now.
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The post as rendered for the platform (a manual hand-off's copy-ready package).
+    rendered: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Every reason a pre-publish check refused the post: [{code, message, field, position}].
+    violations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # What an adapter has already done on the platform (draft media_id, publish_id...),
+    # written before the next step so that a restart resumes instead of sending again.
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # After success, the platform is checked again until this time (deleted or banned?).
+    watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Wordlist(Base):
+    """A workspace's word list, copied from content-svc's `wordlist.changed` events."""
+
+    __tablename__ = "wordlists"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # [{"word": ..., "category": ...}]
+    words: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The newest change applied; an older event arriving late changes nothing.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

@@ -11,6 +11,7 @@ from servicekit.runtime import ServiceRuntime
 
 from channel_svc.adapters import Adapter, build_adapters
 from channel_svc.consumers.post_published import post_published_handler
+from channel_svc.consumers.wordlist_changed import handle_wordlist_changed
 from channel_svc.crypto import CredentialCipher, load_cipher
 from channel_svc.distributions.delivery import DeliveryWorker
 from channel_svc.models import OutboxMessage, ProcessedEvent
@@ -29,7 +30,10 @@ class ChannelRuntime(ServiceRuntime):
             settings,
             outbox_model=OutboxMessage,
             processed_model=ProcessedEvent,
-            handlers={"post.published": post_published_handler(self.worker.wake)},
+            handlers={
+                "post.published": post_published_handler(self.worker.wake),
+                "wordlist.changed": handle_wordlist_changed,
+            },
             database=db,
         )
         self.background.append(self.worker.run)

@@ -28,6 +28,20 @@ class Settings(ServiceSettings):
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
     # Distributions sent side by side by one worker (one slow receiver does not hold up others).
     delivery_concurrency: int = Field(default=8, ge=1, le=100)
+    # Platform APIs (WeChat, Weibo): per-request timeout.
+    api_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # WeChat publishes asynchronously: first look after this long, then twice as long each
+    # time up to the maximum, giving up after the timeout (polls cost daily quota).
+    confirm_poll_seconds: float = Field(default=10.0, gt=0)
+    confirm_poll_max_seconds: float = Field(default=600.0, gt=0)
+    confirm_timeout_seconds: float = Field(default=86_400.0, gt=0)
+    # After success, check a published article again for this long (deleted or banned?),
+    # first after `watch_interval_seconds`, then less and less often.
+    watch_seconds: float = Field(default=3 * 86_400.0, ge=0)
+    watch_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Sends per minute are further capped per channel and per platform (catalogue figures);
+    # off only for benchmarks that measure the pipeline itself.
+    rate_limits: bool = True
 
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:

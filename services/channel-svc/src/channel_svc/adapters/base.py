@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from event_contracts import PostPublishedV1
 
 from channel_svc.models import Distribution
+from channel_svc.rendering.render import Rendered
 
 
 class Outcome(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"  # transient: try again later
     REJECTED = "rejected"  # permanent: trying again cannot help
+    SUBMITTED = "submitted"  # accepted, published later: confirm after `check_after_seconds`
+    DEFERRED = "deferred"  # quota or rate limit spent: wait until `defer_until`, not an attempt
+    REAUTH = "reauth"  # the platform rejected the channel's credentials
+    TAKEN_DOWN = "taken_down"  # was published, then deleted or banned by the platform
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,10 @@ class DeliveryResult:
     url: str | None = None
     # The platform asked us to wait this long (429 Retry-After), if it said so.
     retry_after_seconds: float | None = None
+    defer_until: datetime | None = None
+    check_after_seconds: float | None = None
+    # New credentials the adapter obtained (a refreshed token) for the worker to store.
+    credentials_update: dict[str, Any] | None = None
 
     @classmethod
     def delivered(cls, *, external_id: str | None = None, url: str | None = None) -> DeliveryResult:
@@ -43,6 +54,24 @@ class DeliveryResult:
     def rejected(cls, code: str, message: str) -> DeliveryResult:
         return cls(Outcome.REJECTED, code, message)
 
+    @classmethod
+    def submitted(cls, *, external_id: str, check_after_seconds: float) -> DeliveryResult:
+        return cls(
+            Outcome.SUBMITTED, external_id=external_id, check_after_seconds=check_after_seconds
+        )
+
+    @classmethod
+    def deferred(cls, code: str, message: str, *, until: datetime) -> DeliveryResult:
+        return cls(Outcome.DEFERRED, code, message, defer_until=until)
+
+    @classmethod
+    def reauth(cls, code: str, message: str) -> DeliveryResult:
+        return cls(Outcome.REAUTH, code, message)
+
+    @classmethod
+    def taken_down(cls, code: str, message: str) -> DeliveryResult:
+        return cls(Outcome.TAKEN_DOWN, code, message)
+
 
 @dataclass(frozen=True)
 class UnlockedChannel:
@@ -55,6 +84,38 @@ class UnlockedChannel:
     config: dict[str, Any] = field(repr=False)
     secret: str | None = field(repr=False)
 
+    def credentials(self) -> dict[str, Any]:
+        """API platforms store their credentials as one JSON object (webhooks: a secret)."""
+        if not self.secret:
+            return {}
+        try:
+            value = json.loads(self.secret)
+        except json.JSONDecodeError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+
+class Progress(Protocol):
+    """What an adapter has already done for one distribution on the platform.
+
+    `save` writes to the database before it returns, so that after a crash the next
+    attempt sees it and resumes (e.g. publishes the draft it made) instead of repeating.
+    """
+
+    data: dict[str, Any]
+
+    async def save(self, **values: Any) -> None: ...
+
+
+class MemoryProgress:
+    """Progress kept in memory (adapter tests, previews)."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self.data: dict[str, Any] = dict(data or {})
+
+    async def save(self, **values: Any) -> None:
+        self.data.update(values)
+
 
 class Adapter(Protocol):
     platform: str
@@ -64,11 +125,34 @@ class Adapter(Protocol):
         ...
 
     async def send(
-        self, distribution: Distribution, channel: UnlockedChannel, snapshot: PostPublishedV1
+        self,
+        distribution: Distribution,
+        channel: UnlockedChannel,
+        snapshot: PostPublishedV1,
+        *,
+        rendered: Rendered | None = None,
+        progress: Progress | None = None,
     ) -> DeliveryResult:
         """Deliver one post to one channel. Never raises for the platform's own failures."""
         ...
 
     async def aclose(self) -> None:
         """Release connections kept between sends."""
+        ...
+
+
+@runtime_checkable
+class CredentialedAdapter(Protocol):
+    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """The credentials to store; raises `Invalid` naming `credentials.<field>`."""
+        ...
+
+
+@runtime_checkable
+class ConfirmingAdapter(Protocol):
+    async def confirm(
+        self, distribution: Distribution, channel: UnlockedChannel, *, progress: Progress
+    ) -> DeliveryResult:
+        """Where a submitted (or published) post stands now: DELIVERED (published, with its
+        url), SUBMITTED (not yet), REJECTED, TAKEN_DOWN, or RETRY (could not ask)."""
         ...

@@ -49,8 +49,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from servicekit.problems import FieldError, Invalid
 from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
 
-from channel_svc.adapters.base import DeliveryResult, UnlockedChannel
+from channel_svc.adapters.base import DeliveryResult, Progress, UnlockedChannel
 from channel_svc.models import Distribution
+from channel_svc.rendering.render import Rendered
 
 MAX_ANSWER_BYTES = 64 * 1024
 SIGNATURE_HEADER = "X-Mediaops-Signature"
@@ -132,7 +133,13 @@ class WebhookAdapter:
         return checked.model_dump()
 
     async def send(
-        self, distribution: Distribution, channel: UnlockedChannel, snapshot: PostPublishedV1
+        self,
+        distribution: Distribution,
+        channel: UnlockedChannel,
+        snapshot: PostPublishedV1,
+        *,
+        rendered: Rendered | None = None,
+        progress: Progress | None = None,
     ) -> DeliveryResult:
         if not channel.secret:
             return DeliveryResult.rejected("missing_secret", "the channel has no signing secret")

@@ -9,7 +9,13 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from channel_svc.channels import service
-from channel_svc.channels.schemas import ChannelCreate, ChannelOut
+from channel_svc.channels.schemas import (
+    ChannelCreate,
+    ChannelOut,
+    ChannelUpdate,
+    PreviewOut,
+    PreviewRequest,
+)
 from channel_svc.runtime import Runtime
 
 router = APIRouter(prefix="/channels", tags=["channels"])
@@ -55,6 +61,46 @@ async def get_channel(channel_id: str, caller: CurrentCaller, session: DbSession
         session, workspace_id=caller.workspace_id, channel_id=channel_id
     )
     return ChannelOut.of(channel)
+
+
+@router.patch(
+    "/{channel_id}",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Change a channel (new credentials re-activate a channel that needs them)",
+)
+async def update_channel(
+    channel_id: str, body: ChannelUpdate, caller: Editor, session: DbSession, runtime: Runtime
+) -> ChannelOut:
+    channel = await service.update_channel(
+        session,
+        workspace_id=caller.workspace_id,
+        channel_id=channel_id,
+        data=body,
+        adapters=runtime.adapters,
+        cipher=runtime.cipher,
+    )
+    return ChannelOut.of(channel)
+
+
+@router.post(
+    "/{channel_id}/preview",
+    responses=problem_responses(401, 404, 422),
+    summary="Render a post for this channel and list what would stop it",
+)
+async def preview(
+    channel_id: str, body: PreviewRequest, caller: CurrentCaller, session: DbSession
+) -> PreviewOut:
+    platform, rendered, violations, checklist = await service.preview(
+        session, workspace_id=caller.workspace_id, channel_id=channel_id, data=body
+    )
+    return PreviewOut(
+        channel_id=channel_id,
+        platform=platform.key,
+        rendered=rendered,
+        violations=violations,
+        ok=not violations,
+        checklist=checklist,
+    )
 
 
 @router.delete(

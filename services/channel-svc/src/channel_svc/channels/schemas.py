@@ -3,46 +3,155 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
+from channel_svc.channels.windows import PostingWindow, zone
 from channel_svc.models import Channel
+from channel_svc.platforms.catalogue import get_platform
+from channel_svc.rendering.checks import Violation
+from channel_svc.rendering.render import Rendered
+
+Tag = str
 
 
-class ChannelCreate(RequestModel):
+def _check_tags(tags: list[str]) -> list[str]:
+    cleaned = [tag.strip().lstrip("#").strip() for tag in tags]
+    if any(not tag or len(tag) > 30 for tag in cleaned):
+        raise ValueError("each tag has 1 to 30 characters")
+    return list(dict.fromkeys(cleaned))
+
+
+def _check_zone(value: str) -> str:
+    zone(value)
+    return value
+
+
+class _ChannelSettings(RequestModel):
+    signature: str | None = Field(
+        default=None, max_length=500, description="Appended to every post (manual, WeChat)."
+    )
+    default_tags: list[Tag] = Field(default_factory=list, max_length=10)
+    posting_windows: list[PostingWindow] = Field(
+        default_factory=list,
+        max_length=21,
+        description="When posts may go out; empty: any time. Outside a window a distribution "
+        "is `scheduled` for the next opening.",
+    )
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+
+    _tags = field_validator("default_tags")(_check_tags)
+    _zone = field_validator("timezone")(_check_zone)
+
+
+class ChannelCreate(_ChannelSettings):
     platform: str = Field(min_length=1, max_length=32, examples=["webhook"])
     name: str = Field(min_length=1, max_length=200, examples=["Partner CMS"])
     config: dict[str, Any] = Field(
-        description='Platform settings; for `webhook`: `{"url": "https://..."}`.',
+        default_factory=dict,
+        description='Platform settings; for `webhook`: `{"url": "https://..."}`; for '
+        '`wechat_oa`: `{"base_url"?, "author"?, "link_template"?}`; for `weibo`: '
+        '`{"safe_domain", "link_template", "base_url"?}`; see GET /api/v1/platforms.',
         examples=[{"url": "https://cms.example.com/hooks/mediaops"}],
     )
-    secret: str = Field(
+    secret: str | None = Field(
+        default=None,
         min_length=16,
         max_length=256,
-        description="Signing secret (webhook) or platform credential; stored encrypted, "
-        "never returned.",
+        description="Webhook signing secret; stored encrypted, never returned.",
     )
+    credentials: dict[str, Any] | None = Field(
+        default=None,
+        description="API platforms' credentials, stored encrypted, never returned: "
+        '`wechat_oa` `{"appid", "secret"}`; `weibo` `{"access_token", "uid", "app_key"?, '
+        '"app_secret"?, "refresh_token"?}`.',
+    )
+
+
+class ChannelUpdate(RequestModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    config: dict[str, Any] | None = None
+    secret: str | None = Field(default=None, min_length=16, max_length=256)
+    credentials: dict[str, Any] | None = Field(
+        default=None, description="New credentials; a `needs_reauth` channel becomes active."
+    )
+    signature: str | None = Field(default=None, max_length=500)
+    default_tags: list[Tag] | None = Field(default=None, max_length=10)
+    posting_windows: list[PostingWindow] | None = Field(default=None, max_length=21)
+    timezone: str | None = Field(default=None, max_length=64)
+    status: str | None = Field(
+        default=None, pattern="^(active|disabled)$", description="active or disabled"
+    )
+
+    @field_validator("default_tags")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _check_tags(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
 
 
 class ChannelOut(ResponseModel):
     id: str
     platform: str
+    mode: str = Field(description="api, manual, webhook or feed")
     name: str
     config: dict[str, Any]
     status: str = Field(examples=["active"], description="active, needs_reauth or disabled")
+    status_reason: str | None = Field(description="Why the channel is not active, if it is not.")
     has_secret: bool
+    signature: str | None
+    default_tags: list[str]
+    posting_windows: list[dict[str, Any]]
+    timezone: str
+    feed_path: str | None = Field(
+        default=None,
+        description="Feed channels: the public feed's path (RSS 2.0; `?format=atom` for Atom).",
+    )
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, channel: Channel) -> ChannelOut:
+        platform = get_platform(channel.platform)
         return cls(
             id=channel.id,
             platform=channel.platform,
+            mode=platform.mode.value if platform else "unknown",
             name=channel.name,
             config=channel.config,
             status=channel.status,
+            status_reason=channel.status_reason,
             has_secret=channel.secret_encrypted is not None,
+            signature=channel.signature,
+            default_tags=list(channel.default_tags or []),
+            posting_windows=list(channel.posting_windows or []),
+            timezone=channel.timezone,
+            feed_path=f"/api/v1/feeds/{channel.feed_token}.xml" if channel.feed_token else None,
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )
+
+
+class PreviewRequest(RequestModel):
+    """A post to check: the id of a post already published to this workspace, or its fields."""
+
+    post_id: str | None = Field(default=None, max_length=64)
+    title: str | None = Field(default=None, max_length=500)
+    body_markdown: str | None = Field(default=None, max_length=200_000)
+    body_html: str | None = Field(default=None, max_length=400_000)
+    summary: str | None = Field(default=None, max_length=2000)
+    cover_url: str | None = Field(default=None, max_length=2048)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+
+
+class PreviewOut(ResponseModel):
+    channel_id: str
+    platform: str
+    rendered: Rendered
+    violations: list[Violation]
+    ok: bool = Field(description="True when nothing would stop the post on this platform.")
+    checklist: list[str] = Field(description="The platform's rules, for a manual hand-off.")

@@ -1,32 +1,63 @@
 """The delivery worker: sends due distributions through their platform's adapter.
 
-One loop per process. Each round claims a batch of due pending distributions (marked
-`sending`, attempt counted, committed), sends them side by side with no transaction open,
-then settles each in a transaction of its own. It wakes when the post.published consumer
-commits new distributions, and polls as a fallback (retries fall due by time).
+One loop per process. Each round claims a batch of due distributions (pending, scheduled,
+deferred, or confirming), marks them `sending` (attempt counted, committed), sends them
+side by side with no transaction open, then settles each in a transaction of its own. An
+adapter records its progress on the platform (draft made, publish submitted...) in its own
+short transaction before the next step, so that a crash never makes it repeat a step.
+It also looks again at published posts that are being watched (deleted or banned later?).
+It wakes when the post.published consumer commits new distributions, and polls as a
+fallback (retries and confirmations fall due by time).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 
 import structlog
 from event_contracts import PostPublishedV1
 from pydantic import ValidationError
-from servicekit.db import Database
+from servicekit.db import Database, utcnow
 
-from channel_svc.adapters.base import Adapter, DeliveryResult, UnlockedChannel
+from channel_svc.adapters.base import (
+    Adapter,
+    ConfirmingAdapter,
+    DeliveryResult,
+    MemoryProgress,
+    Outcome,
+    UnlockedChannel,
+)
 from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions import service
-from channel_svc.distributions.service import CHANNEL_UNAVAILABLE, RetryPolicy
+from channel_svc.distributions.limits import SendLimits
+from channel_svc.distributions.service import CHANNEL_UNAVAILABLE, ConfirmPolicy, RetryPolicy
 from channel_svc.models import Channel, ChannelStatus, Distribution
+from channel_svc.platforms.catalogue import get_platform
+from channel_svc.rendering.render import Rendered
 from channel_svc.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 ACTIVE = ChannelStatus.ACTIVE.value
+
+
+class StoredProgress:
+    """A distribution's progress, written to the database at every `save`."""
+
+    def __init__(self, db: Database, distribution_id: str, data: dict[str, Any]) -> None:
+        self.db = db
+        self.distribution_id = distribution_id
+        self.data: dict[str, Any] = dict(data)
+
+    async def save(self, **values: Any) -> None:
+        self.data.update(values)
+        async with self.db.transaction() as session:
+            await service.save_progress(session, self.distribution_id, values)
 
 
 class DeliveryWorker:
@@ -47,6 +78,14 @@ class DeliveryWorker:
             backoff_seconds=settings.delivery_backoff_seconds,
             backoff_max_seconds=settings.delivery_backoff_max_seconds,
         )
+        self.confirm = ConfirmPolicy(
+            poll_seconds=settings.confirm_poll_seconds,
+            poll_max_seconds=settings.confirm_poll_max_seconds,
+            timeout_seconds=settings.confirm_timeout_seconds,
+            watch_seconds=settings.watch_seconds,
+            watch_interval_seconds=settings.watch_interval_seconds,
+        )
+        self.limits = SendLimits(enabled=settings.rate_limits)
         self._wake = asyncio.Event()
         self.attempted = 0
 
@@ -64,6 +103,7 @@ class DeliveryWorker:
             self._wake.clear()
             try:
                 claimed = await self.deliver_due()
+                await self.watch_due()
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
@@ -87,14 +127,43 @@ class DeliveryWorker:
         self.attempted += len(claimed)
         return len(claimed)
 
+    async def watch_due(self) -> int:
+        """Look again at published posts that are due a check."""
+        async with self.db.transaction() as session:
+            due = await service.claim_watch_due(session, limit=self.batch_size)
+            channels = await service.channels_by_id(session, [d.channel_id for d in due])
+        if due:
+            await asyncio.gather(*(self._watch(d, channels.get(d.channel_id)) for d in due))
+        return len(due)
+
+    def _unlock(self, channel: Channel) -> UnlockedChannel:
+        secret = self.cipher.decrypt(channel.secret_encrypted) if channel.secret_encrypted else None
+        return UnlockedChannel(
+            id=channel.id,
+            workspace_id=channel.workspace_id,
+            platform=channel.platform,
+            name=channel.name,
+            config=dict(channel.config),
+            secret=secret,
+        )
+
     async def _deliver(self, distribution: Distribution, channel: Channel | None) -> None:
         with structlog.contextvars.bound_contextvars(
             distribution_id=distribution.id, attempt=distribution.attempts
         ):
             result = await self._attempt(distribution, channel)
+            adapter = self.adapters.get(channel.platform) if channel is not None else None
+            sealed = self._sealed_update(channel, result)
             async with self.db.transaction() as session:
+                if sealed is not None and channel is not None:
+                    await service.store_credentials(session, channel.id, sealed)
                 settled = await service.record_outcome(
-                    session, distribution.id, result, policy=self.policy
+                    session,
+                    distribution.id,
+                    result,
+                    policy=self.policy,
+                    confirm=self.confirm,
+                    watches=isinstance(adapter, ConfirmingAdapter),
                 )
             if settled is not None:
                 log.info(
@@ -104,37 +173,86 @@ class DeliveryWorker:
                     error=settled.last_error,
                 )
 
+    def _sealed_update(self, channel: Channel | None, result: DeliveryResult) -> str | None:
+        if channel is None or not result.credentials_update:
+            return None
+        try:
+            current = self._unlock(channel).credentials()
+        except CredentialsUnreadable:
+            return None
+        merged = {**current, **result.credentials_update}
+        return self.cipher.encrypt(json.dumps(merged, separators=(",", ":")))
+
     async def _attempt(self, distribution: Distribution, channel: Channel | None) -> DeliveryResult:
         # The channel may have been deleted or disabled since the post was published.
         if channel is None or channel.deleted_at is not None or channel.status != ACTIVE:
             return DeliveryResult.rejected(CHANNEL_UNAVAILABLE, "the channel is no longer active")
         adapter = self.adapters.get(channel.platform)
-        if adapter is None:
+        platform = get_platform(channel.platform)
+        if adapter is None or platform is None:
             return DeliveryResult.rejected(
                 "platform_unsupported", f"this deployment cannot publish to {channel.platform}"
             )
-        try:
-            secret = (
-                self.cipher.decrypt(channel.secret_encrypted) if channel.secret_encrypted else None
+        now = utcnow()
+        blocked = self.limits.blocked_until.get(channel.id)
+        if blocked is not None and blocked > now:
+            return DeliveryResult.deferred(
+                "quota_spent", "the channel's quota on the platform is spent", until=blocked
             )
+        if not distribution.progress.get("publish_id"):  # confirmation polls are not sends
+            wait = self.limits.acquire(platform, channel.id)
+            if wait > 0:
+                return DeliveryResult.deferred(
+                    "rate_limited",
+                    f"sends to {platform.name} are rate-limited; next slot in {wait:.0f} s",
+                    until=now + timedelta(seconds=wait),
+                )
+        try:
+            unlocked = self._unlock(channel)
         except CredentialsUnreadable as exc:
             return DeliveryResult.rejected("credentials_unreadable", str(exc))
         try:
             snapshot = PostPublishedV1.model_validate(distribution.snapshot)
+            rendered = (
+                Rendered.model_validate(distribution.rendered) if distribution.rendered else None
+            )
         except ValidationError as exc:
             return DeliveryResult.rejected("invalid_snapshot", f"the stored post is invalid: {exc}")
-        unlocked = UnlockedChannel(
-            id=channel.id,
-            workspace_id=channel.workspace_id,
-            platform=channel.platform,
-            name=channel.name,
-            config=dict(channel.config),
-            secret=secret,
-        )
+        progress = StoredProgress(self.db, distribution.id, distribution.progress or {})
         try:
-            return await adapter.send(distribution, unlocked, snapshot)
+            result = await adapter.send(
+                distribution, unlocked, snapshot, rendered=rendered, progress=progress
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an adapter bug must not stall the queue: retry later
             log.exception("adapter_crashed", platform=channel.platform)
             return DeliveryResult.retry("internal_error", f"{type(exc).__name__} while sending")
+        if result.outcome is Outcome.DEFERRED and result.defer_until is not None:
+            self.limits.blocked_until[channel.id] = result.defer_until
+        return result
+
+    async def _watch(self, distribution: Distribution, channel: Channel | None) -> None:
+        adapter = self.adapters.get(channel.platform) if channel is not None else None
+        if channel is None or not isinstance(adapter, ConfirmingAdapter):
+            result = DeliveryResult.delivered()  # nothing to ask: stop watching quietly
+        else:
+            try:
+                result = await adapter.confirm(
+                    distribution,
+                    self._unlock(channel),
+                    progress=MemoryProgress(distribution.progress or {}),
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("watch_failed", error=repr(exc))
+                result = DeliveryResult.retry("internal_error", repr(exc))
+        async with self.db.transaction() as session:
+            settled = await service.record_watch(
+                session, distribution.id, result, confirm=self.confirm
+            )
+        if settled is not None and settled.status != "succeeded":
+            log.warning(
+                "published_post_taken_down", distribution_id=distribution.id, code=result.code
+            )

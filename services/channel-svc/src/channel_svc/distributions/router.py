@@ -2,17 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from servicekit.auth import CurrentCaller
+from fastapi import APIRouter, Depends, Query
+from servicekit.auth import Caller, CurrentCaller, require_role
+from servicekit.db import call_after_commit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from channel_svc.distributions import service
-from channel_svc.distributions.schemas import DistributionOut
+from channel_svc.distributions.schemas import CompleteRequest, DistributionOut
 from channel_svc.models import DistributionStatus
+from channel_svc.runtime import Runtime
 
 router = APIRouter(prefix="/distributions", tags=["distributions"])
+
+Editor = Annotated[Caller, Depends(require_role("owner", "editor"))]
 
 
 @router.get("", responses=problem_responses(401, 422), summary="List distributions, newest first")
@@ -47,5 +51,51 @@ async def get_distribution(
 ) -> DistributionOut:
     row = await service.get_distribution(
         session, workspace_id=caller.workspace_id, distribution_id=distribution_id
+    )
+    return DistributionOut.model_validate(row)
+
+
+@router.post(
+    "/{distribution_id}/retry",
+    responses=problem_responses(401, 403, 404, 409),
+    summary="Send a failed, cancelled or taken-down distribution again (checks run again)",
+)
+async def retry(
+    distribution_id: str, caller: Editor, session: DbSession, runtime: Runtime
+) -> DistributionOut:
+    row, to_send = await service.retry(
+        session, workspace_id=caller.workspace_id, distribution_id=distribution_id
+    )
+    if to_send:
+        call_after_commit(session, runtime.worker.wake)
+    return DistributionOut.model_validate(row)
+
+
+@router.post(
+    "/{distribution_id}/cancel",
+    responses=problem_responses(401, 403, 404, 409),
+    summary="Cancel a distribution that has not reached the platform yet",
+)
+async def cancel(distribution_id: str, caller: Editor, session: DbSession) -> DistributionOut:
+    row = await service.cancel(
+        session, workspace_id=caller.workspace_id, distribution_id=distribution_id
+    )
+    return DistributionOut.model_validate(row)
+
+
+@router.post(
+    "/{distribution_id}/complete",
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Record the URL of a post published by hand (manual platforms)",
+)
+async def complete(
+    distribution_id: str, body: CompleteRequest, caller: Editor, session: DbSession
+) -> DistributionOut:
+    row = await service.complete(
+        session,
+        workspace_id=caller.workspace_id,
+        distribution_id=distribution_id,
+        url=body.url,
+        external_id=body.external_id,
     )
     return DistributionOut.model_validate(row)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field
-from servicekit.schemas import ResponseModel
+from pydantic import Field, field_validator
+from servicekit.schemas import RequestModel, ResponseModel
 
 
 class DistributionOut(ResponseModel):
@@ -11,14 +12,41 @@ class DistributionOut(ResponseModel):
     post_id: str
     channel_id: str
     platform: str
-    status: str = Field(description="pending, sending, succeeded or failed")
+    status: str = Field(
+        description="pending, scheduled, sending, confirming, deferred, awaiting_manual, "
+        "succeeded, failed, cancelled or taken_down"
+    )
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: datetime | None = Field(
+        description="When it is sent (scheduled), retried, or asked about again (confirming)."
+    )
     last_error: str | None = Field(description="The last failure, in words.")
     error_code: str | None = Field(
-        description="The last failure's code, e.g. channel_unavailable, http_404, timeout."
+        description="The last failure's code, e.g. validation_failed, wechat_45009, http_404."
+    )
+    violations: list[dict[str, Any]] = Field(
+        description="Every reason the pre-publish check refused the post, with its position."
+    )
+    rendered: dict[str, Any] | None = Field(
+        description="The post as rendered for the platform; for a manual platform the "
+        "copy-ready package with its `checklist`."
     )
     external_id: str | None
     url: str | None
+    watch_until: datetime | None = Field(
+        description="Until when the published post is checked for deletion or a ban."
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class CompleteRequest(RequestModel):
+    url: str = Field(min_length=8, max_length=2048, description="Where the post was published.")
+    external_id: str | None = Field(default=None, max_length=200)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or " " in value:
+            raise ValueError("must be an http(s) URL")
+        return value

@@ -1,9 +1,18 @@
-"""The rules of a distribution's life: planned from a published post, sent, retried, settled.
+"""The rules of a distribution's life: planned from a published post, checked, sent,
+confirmed, watched, settled.
 
-    pending --claim--> sending --delivered--> succeeded
-       ^                  |----transient, attempts left--> pending (later, with backoff)
-       |                  |----permanent, or no attempts left--> failed
-       +-- release_interrupted (rows a crash left in `sending`)
+    planned --violations--> failed (every reason, at once)
+       |----manual platform--> awaiting_manual --complete(url)--> succeeded
+       |----feed--> succeeded (the feed serves it)
+       |----outside the posting window--> scheduled --due--> sending
+       +--> pending --claim--> sending --delivered--> succeeded --(deleted, banned)--> taken_down
+                                  |----submitted (WeChat)--> confirming --poll--> sending ...
+                                  |----transient, attempts left--> pending (jittered backoff)
+                                  |----quota or rate limit--> deferred (until it resets)
+                                  |----credentials rejected--> failed; channel needs_reauth
+                                  +----permanent, or no attempts left--> failed
+    pending, scheduled, deferred, awaiting_manual --cancel--> cancelled
+    failed, cancelled, taken_down --retry--> planned again
 
 Every settled distribution writes `distribution.succeeded` or `distribution.failed` to the
 outbox in the same transaction. Nothing here commits; the caller owns the transaction.
@@ -15,6 +24,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from event_contracts import (
     DistributionFailedV1,
@@ -24,13 +34,17 @@ from event_contracts import (
 )
 from servicekit.consumer import PoisonMessage
 from servicekit.db import utcnow
-from servicekit.problems import NotFound
+from servicekit.problems import Conflict, NotFound
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from textkit import WordScanner
 
 from channel_svc.adapters.base import DeliveryResult, Outcome
+from channel_svc.channels.service import announce
+from channel_svc.channels.windows import next_opening
 from channel_svc.events import emit
 from channel_svc.models import (
+    DUE_STATUSES,
     Channel,
     ChannelStatus,
     Distribution,
@@ -38,10 +52,16 @@ from channel_svc.models import (
     new_id,
 )
 from channel_svc.pagination import paginate, split_page
+from channel_svc.platforms.catalogue import Mode, get_platform
+from channel_svc.rendering.checks import Violation
+from channel_svc.rendering.prepare import checklist, content_of, prepare
+from channel_svc.wordlists.service import scanner as workspace_scanner
 
 CHANNEL_UNAVAILABLE = "channel_unavailable"
+VALIDATION_FAILED = "validation_failed"
 UNKNOWN_PLATFORM = "unknown"
 MAX_ID_LENGTH = 64
+S = DistributionStatus
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,24 @@ class RetryPolicy:
         """Exponential backoff with jitter: half fixed, half random, so retries spread out."""
         ceiling = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
         return timedelta(seconds=ceiling / 2 + rng() * ceiling / 2)
+
+
+@dataclass(frozen=True)
+class ConfirmPolicy:
+    """How often a submitted post is asked about, and how long a published one is watched."""
+
+    poll_seconds: float = 10.0
+    poll_max_seconds: float = 600.0
+    timeout_seconds: float = 86_400.0
+    watch_seconds: float = 3 * 86_400.0
+    watch_interval_seconds: float = 3600.0
+
+    def poll_delay(self, polls: int) -> timedelta:
+        return timedelta(seconds=min(self.poll_seconds * 2 ** max(polls, 0), self.poll_max_seconds))
+
+    def watch_delay(self, checks: int) -> timedelta:
+        # 1 h, 2 h, 4 h ... capped at a day: a deletion is seen within hours, at little cost.
+        return timedelta(seconds=min(self.watch_interval_seconds * 2 ** max(checks, 0), 86_400.0))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -112,6 +150,74 @@ def _unavailable_reason(channel: Channel | None, workspace_id: str) -> str | Non
     return None
 
 
+def _reasons(violations: Sequence[Violation]) -> list[FailureReason]:
+    return [FailureReason(code=v.code, message=v.message, position=v.position) for v in violations]
+
+
+def prepare_distribution(
+    session: AsyncSession,
+    distribution: Distribution,
+    channel: Channel,
+    scanner: WordScanner,
+    *,
+    now: datetime,
+) -> bool:
+    """Render and check the post for its channel and set where it goes next.
+
+    Returns True when the delivery worker has something to send (pending or scheduled).
+    """
+    platform = get_platform(channel.platform)
+    if platform is None:
+        fail(
+            session,
+            distribution,
+            "platform_unsupported",
+            f"this deployment cannot publish to {channel.platform}",
+            retryable=False,
+            now=now,
+        )
+        return False
+    post = PostPublishedV1.model_validate(distribution.snapshot)
+    rendered, violations = prepare(platform, channel, content_of(post), scanner)
+    package: dict[str, Any] = rendered.model_dump(mode="json")
+    if platform.mode is Mode.MANUAL:
+        package["checklist"] = checklist(platform, rendered)
+    distribution.rendered = package
+    distribution.violations = [v.model_dump(mode="json") for v in violations]
+    distribution.updated_at = now
+    if violations:
+        count = len(violations)
+        summary = "; ".join(v.message for v in violations[:3])
+        more = f" (and {count - 3} more)" if count > 3 else ""
+        fail(
+            session,
+            distribution,
+            VALIDATION_FAILED,
+            f"{count} problem{'s' if count > 1 else ''} would get the post refused or removed "
+            f"on {platform.name}: {summary}{more}",
+            retryable=False,
+            now=now,
+            reasons=_reasons(violations),
+        )
+        return False
+    if platform.mode is Mode.MANUAL:
+        distribution.status = S.AWAITING_MANUAL.value
+        distribution.next_attempt_at = None
+        return False
+    if platform.mode is Mode.FEED:
+        succeed(
+            session,
+            distribution,
+            DeliveryResult.delivered(external_id=post.post_id, url=rendered.link),
+            now=now,
+        )
+        return False
+    opening = next_opening(channel.posting_windows or [], channel.timezone, now)
+    distribution.status = (S.PENDING if opening <= now else S.SCHEDULED).value
+    distribution.next_attempt_at = opening
+    return True
+
+
 async def plan_for_post(
     session: AsyncSession, post: PostPublishedV1, *, now: datetime | None = None
 ) -> list[Distribution]:
@@ -119,8 +225,9 @@ async def plan_for_post(
 
     A post published again (a new event for the same post and channels) creates nothing
     new. A channel that is unknown, deleted, disabled or another workspace's gets a
-    distribution that has already failed, so that the author sees why.
-    Returns the new pending distributions.
+    distribution that has already failed, so that the author sees why; so does a post
+    that breaks the platform's rules or the workspace's word lists.
+    Returns the new distributions the delivery worker will send.
     """
     now = now or utcnow()
     channel_ids = list(dict.fromkeys(post.channel_ids))
@@ -140,49 +247,159 @@ async def plan_for_post(
         ).all()
     )
     wanted = [cid for cid in channel_ids if cid not in existing]
+    if not wanted:
+        return []
     channels = {
         channel.id: channel
         for channel in (await session.scalars(select(Channel).where(Channel.id.in_(wanted)))).all()
     }
+    scanner = await workspace_scanner(session, post.workspace_id)
     snapshot = post.model_dump(mode="json")
-    pending: list[Distribution] = []
+    to_send: list[Distribution] = []
     for channel_id in wanted:
         channel = channels.get(channel_id)
         reason = _unavailable_reason(channel, post.workspace_id)
         visible = channel is not None and channel.workspace_id == post.workspace_id
         distribution = Distribution(
-            id=new_id(),  # the failed event below names it before the flush
+            id=new_id(),  # the events below name it before the flush
             workspace_id=post.workspace_id,
             post_id=post.post_id,
             channel_id=channel_id,
             # Another workspace's channel must not leak even its platform.
             platform=channel.platform if channel is not None and visible else UNKNOWN_PLATFORM,
-            status=DistributionStatus.PENDING.value,
+            status=S.PENDING.value,
             attempts=0,
             next_attempt_at=now,
             snapshot=snapshot,
+            violations=[],
+            progress={},
+            checks=0,
             created_at=now,
             updated_at=now,
         )
         session.add(distribution)
-        if reason is None:
-            pending.append(distribution)
-        else:
-            fail(session, distribution, CHANNEL_UNAVAILABLE, reason, retryable=False, now=now)
+        if reason is not None or channel is None:
+            fail(session, distribution, CHANNEL_UNAVAILABLE, reason or "", retryable=False, now=now)
+        elif prepare_distribution(session, distribution, channel, scanner, now=now):
+            to_send.append(distribution)
     await session.flush()
-    return pending
+    return to_send
+
+
+# -- operator actions ---------------------------------------------------------------------
+
+
+async def _channel_of(session: AsyncSession, distribution: Distribution) -> Channel:
+    channel = await session.scalar(
+        select(Channel).where(
+            Channel.id == distribution.channel_id,
+            Channel.workspace_id == distribution.workspace_id,
+        )
+    )
+    reason = _unavailable_reason(channel, distribution.workspace_id)
+    if reason is not None or channel is None:
+        raise Conflict(f"This distribution cannot be sent again: {reason}.")
+    return channel
+
+
+async def retry(
+    session: AsyncSession, *, workspace_id: str, distribution_id: str, now: datetime | None = None
+) -> tuple[Distribution, bool]:
+    """Plan a failed, cancelled or taken-down distribution again (checks run again: the
+    word lists may have changed). Returns it and whether the worker has to send it."""
+    now = now or utcnow()
+    distribution = await get_distribution(
+        session, workspace_id=workspace_id, distribution_id=distribution_id
+    )
+    if distribution.status not in (S.FAILED, S.CANCELLED, S.TAKEN_DOWN):
+        raise Conflict(
+            f"Only a failed, cancelled or taken-down distribution can be retried; this one is "
+            f"{distribution.status}."
+        )
+    channel = await _channel_of(session, distribution)
+    # Keep what is reusable on the platform (the uploaded cover and images), not the article.
+    kept = {
+        k: v for k, v in (distribution.progress or {}).items() if k in ("thumb_media_id", "images")
+    }
+    distribution.progress = kept
+    distribution.attempts = 0
+    distribution.checks = 0
+    distribution.last_error = None
+    distribution.error_code = None
+    distribution.external_id = None
+    distribution.url = None
+    distribution.watch_until = None
+    distribution.next_check_at = None
+    scanner = await workspace_scanner(session, workspace_id)
+    to_send = prepare_distribution(session, distribution, channel, scanner, now=now)
+    await session.flush()
+    return distribution, to_send
+
+
+async def cancel(
+    session: AsyncSession, *, workspace_id: str, distribution_id: str, now: datetime | None = None
+) -> Distribution:
+    now = now or utcnow()
+    distribution = await get_distribution(
+        session, workspace_id=workspace_id, distribution_id=distribution_id
+    )
+    cancellable = (S.PENDING, S.SCHEDULED, S.DEFERRED, S.AWAITING_MANUAL)
+    if distribution.status not in cancellable or (
+        distribution.status == S.PENDING and distribution.progress
+    ):
+        raise Conflict(
+            f"Only a distribution that has not reached the platform can be cancelled; this one "
+            f"is {distribution.status}."
+        )
+    fail(
+        session,
+        distribution,
+        "cancelled",
+        "cancelled by an editor before it was sent",
+        retryable=True,
+        now=now,
+        status=S.CANCELLED,
+    )
+    await session.flush()
+    return distribution
+
+
+async def complete(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    distribution_id: str,
+    url: str,
+    external_id: str | None,
+    now: datetime | None = None,
+) -> Distribution:
+    now = now or utcnow()
+    distribution = await get_distribution(
+        session, workspace_id=workspace_id, distribution_id=distribution_id
+    )
+    if distribution.status != S.AWAITING_MANUAL:
+        raise Conflict(
+            f"Only a distribution awaiting a manual post can be completed; this one is "
+            f"{distribution.status}."
+        )
+    succeed(
+        session, distribution, DeliveryResult.delivered(external_id=external_id, url=url), now=now
+    )
+    await session.flush()
+    return distribution
 
 
 # -- delivering ---------------------------------------------------------------------------
 
 
 async def release_interrupted(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Put back to pending what a crash left in `sending` (at least once, never lost)."""
+    """Put back to pending what a crash left in `sending`: the adapter resumes from the
+    distribution's progress, so nothing reaches the platform twice."""
     now = now or utcnow()
     result = await session.execute(
         update(Distribution)
-        .where(Distribution.status == DistributionStatus.SENDING.value)
-        .values(status=DistributionStatus.PENDING.value, next_attempt_at=now, updated_at=now)
+        .where(Distribution.status == S.SENDING.value)
+        .values(status=S.PENDING.value, next_attempt_at=now, updated_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -190,15 +407,13 @@ async def release_interrupted(session: AsyncSession, *, now: datetime | None = N
 async def claim_due(
     session: AsyncSession, *, limit: int, now: datetime | None = None
 ) -> list[Distribution]:
-    """Mark the next due pending distributions `sending` and count the attempt."""
+    """Mark the next due distributions `sending` and count the attempt (a confirmation
+    poll is not an attempt)."""
     now = now or utcnow()
     rows = (
         await session.scalars(
             select(Distribution)
-            .where(
-                Distribution.status == DistributionStatus.PENDING.value,
-                Distribution.next_attempt_at <= now,
-            )
+            .where(Distribution.status.in_(DUE_STATUSES), Distribution.next_attempt_at <= now)
             .order_by(Distribution.next_attempt_at, Distribution.created_at, Distribution.id)
             .limit(limit)
             # Several workers (replicas) on PostgreSQL never claim the same row.
@@ -206,9 +421,33 @@ async def claim_due(
         )
     ).all()
     for distribution in rows:
-        distribution.status = DistributionStatus.SENDING.value
-        distribution.attempts += 1
+        if distribution.status != S.CONFIRMING:
+            distribution.attempts += 1
+        distribution.status = S.SENDING.value
         distribution.updated_at = now
+    await session.flush()
+    return list(rows)
+
+
+async def claim_watch_due(
+    session: AsyncSession, *, limit: int, now: datetime | None = None
+) -> list[Distribution]:
+    """Published distributions due for a look: still up on the platform?"""
+    now = now or utcnow()
+    rows = (
+        await session.scalars(
+            select(Distribution)
+            .where(
+                Distribution.status == S.SUCCEEDED.value,
+                Distribution.next_check_at <= now,
+            )
+            .order_by(Distribution.next_check_at, Distribution.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for distribution in rows:
+        distribution.next_check_at = None  # claimed; set again when settled
     await session.flush()
     return list(rows)
 
@@ -218,33 +457,117 @@ async def channels_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str,
     return {channel.id: channel for channel in rows.all()}
 
 
+async def save_progress(
+    session: AsyncSession, distribution_id: str, values: dict[str, Any]
+) -> None:
+    distribution = await session.get(Distribution, distribution_id)
+    if distribution is not None:
+        distribution.progress = {**(distribution.progress or {}), **values}
+        distribution.updated_at = utcnow()
+        await session.flush()
+
+
+async def store_credentials(session: AsyncSession, channel_id: str, sealed: str) -> None:
+    channel = await session.get(Channel, channel_id)
+    if channel is not None:
+        channel.secret_encrypted = sealed
+        channel.updated_at = utcnow()
+        await session.flush()
+
+
+async def _needs_reauth(
+    session: AsyncSession, channel_id: str, reason: str, *, now: datetime
+) -> None:
+    channel = await session.get(Channel, channel_id)
+    if channel is None or channel.status != ChannelStatus.ACTIVE:
+        return
+    channel.status = ChannelStatus.NEEDS_REAUTH.value
+    channel.status_reason = reason
+    channel.updated_at = now
+    announce(session, channel)
+
+
 async def record_outcome(
     session: AsyncSession,
     distribution_id: str,
     result: DeliveryResult,
     *,
     policy: RetryPolicy,
+    confirm: ConfirmPolicy | None = None,
+    watches: bool = False,
     now: datetime | None = None,
     rng: Callable[[], float] = random.random,
 ) -> Distribution | None:
     """Settle one attempt. None when the row is no longer `sending` (settled elsewhere)."""
     now = now or utcnow()
+    confirm = confirm or ConfirmPolicy()
     distribution = await session.scalar(
         select(Distribution).where(Distribution.id == distribution_id).with_for_update()
     )
-    if distribution is None or distribution.status != DistributionStatus.SENDING.value:
+    if distribution is None or distribution.status != S.SENDING.value:
         return None
-    if result.outcome is Outcome.DELIVERED:
-        succeed(session, distribution, result, now=now)
-        return distribution
     code = result.code or "failed"
     message = result.message or "the platform refused the post"
+    if result.outcome is Outcome.DELIVERED:
+        succeed(session, distribution, result, now=now)
+        if watches and confirm.watch_seconds > 0:
+            distribution.watch_until = now + timedelta(seconds=confirm.watch_seconds)
+            distribution.next_check_at = now + confirm.watch_delay(0)
+            distribution.checks = 0
+        return distribution
+    if result.outcome is Outcome.SUBMITTED:
+        progress = dict(distribution.progress or {})
+        if "submitted_at" not in progress:
+            progress["submitted_at"] = now.isoformat()
+            distribution.progress = progress
+            distribution.checks = 0
+        started = datetime.fromisoformat(str(progress["submitted_at"]))
+        if now - started > timedelta(seconds=confirm.timeout_seconds):
+            fail(
+                session,
+                distribution,
+                "confirmation_timeout",
+                "the platform accepted the post but gave no result in time; check it in the "
+                "platform's console",
+                retryable=False,
+                now=now,
+            )
+            return distribution
+        delay = confirm.poll_delay(distribution.checks)
+        if distribution.checks == 0 and result.check_after_seconds is not None:
+            delay = timedelta(seconds=result.check_after_seconds)
+        distribution.status = S.CONFIRMING.value
+        distribution.external_id = result.external_id
+        distribution.checks += 1
+        distribution.next_attempt_at = now + delay
+        distribution.updated_at = now
+        return distribution
+    if result.outcome is Outcome.DEFERRED:
+        # Not the post's fault and not an attempt: wait for the quota, then go again.
+        distribution.status = S.DEFERRED.value
+        distribution.attempts = max(distribution.attempts - 1, 0)
+        distribution.next_attempt_at = result.defer_until or now + timedelta(minutes=1)
+        distribution.last_error = message
+        distribution.error_code = code
+        distribution.updated_at = now
+        return distribution
+    if result.outcome is Outcome.REAUTH:
+        await _needs_reauth(session, distribution.channel_id, message, now=now)
+        fail(
+            session,
+            distribution,
+            code,
+            f"{message}; the channel needs new credentials (then retry this distribution)",
+            retryable=True,
+            now=now,
+        )
+        return distribution
     if result.outcome is Outcome.RETRY and distribution.attempts < policy.max_attempts:
         delay = policy.delay(distribution.attempts, rng=rng)
         if result.retry_after_seconds is not None:
             wanted = min(result.retry_after_seconds, policy.backoff_max_seconds)
             delay = max(delay, timedelta(seconds=wanted))
-        distribution.status = DistributionStatus.PENDING.value
+        distribution.status = S.PENDING.value
         distribution.next_attempt_at = now + delay
         distribution.last_error = message
         distribution.error_code = code
@@ -263,10 +586,46 @@ async def record_outcome(
     return distribution
 
 
+async def record_watch(
+    session: AsyncSession,
+    distribution_id: str,
+    result: DeliveryResult,
+    *,
+    confirm: ConfirmPolicy,
+    now: datetime | None = None,
+) -> Distribution | None:
+    """Settle one look at a published post: still up, or taken down (reported)."""
+    now = now or utcnow()
+    distribution = await session.scalar(
+        select(Distribution).where(Distribution.id == distribution_id).with_for_update()
+    )
+    if distribution is None or distribution.status != S.SUCCEEDED.value:
+        return None
+    distribution.checks += 1
+    if result.outcome is Outcome.TAKEN_DOWN:
+        distribution.watch_until = None
+        fail(
+            session,
+            distribution,
+            result.code or "taken_down",
+            result.message or "the platform took the post down after publishing",
+            retryable=True,
+            now=now,
+            status=S.TAKEN_DOWN,
+        )
+        return distribution
+    following = now + confirm.watch_delay(distribution.checks)
+    if distribution.watch_until is not None and following < distribution.watch_until:
+        distribution.next_check_at = following
+    else:
+        distribution.next_check_at = None
+    return distribution
+
+
 def succeed(
     session: AsyncSession, distribution: Distribution, result: DeliveryResult, *, now: datetime
 ) -> None:
-    distribution.status = DistributionStatus.SUCCEEDED.value
+    distribution.status = S.SUCCEEDED.value
     distribution.external_id = result.external_id
     distribution.url = result.url
     distribution.next_attempt_at = None
@@ -300,9 +659,12 @@ def fail(
     *,
     retryable: bool,
     now: datetime,
+    reasons: list[FailureReason] | None = None,
+    status: DistributionStatus = S.FAILED,
 ) -> None:
-    distribution.status = DistributionStatus.FAILED.value
+    distribution.status = status.value
     distribution.next_attempt_at = None
+    distribution.next_check_at = None
     distribution.last_error = message
     distribution.error_code = code
     distribution.updated_at = now
@@ -317,7 +679,7 @@ def fail(
             channel_id=distribution.channel_id,
             workspace_id=distribution.workspace_id,
             platform=distribution.platform,
-            reasons=[FailureReason(code=code, message=message)],
+            reasons=reasons or [FailureReason(code=code, message=message)],
             attempts=distribution.attempts,
             failed_at=now,
             retryable=retryable,

@@ -1,0 +1,38 @@
+"""Run a platform fake for a local demo: `python scripts/run_fake.py wechat|weibo --port N`.
+
+WeChat: add an account with
+`curl -XPOST localhost:N/_fake/accounts -d '{"appid":"wx0123456789abcdef","secret":"<32 chars>"}'
+-H 'content-type: application/json'`, then create a `wechat_oa` channel whose
+`config.base_url` is `http://127.0.0.1:N` (with MEDIAOPS_ALLOW_PRIVATE_URLS=true).
+`GET /_fake/state` shows what it received; `POST /_fake/switches` injects latency, 5xx, -1.
+Weibo: `POST /_fake/users {"uid","access_token"}`; the safe domain is `--safe-domain`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import uvicorn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fakes import wechat, weibo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("platform", choices=["wechat", "weibo"])
+    parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument("--safe-domain", default="example.com")
+    args = parser.parse_args()
+    if args.platform == "wechat":
+        app = wechat.create_app()
+    else:
+        app = weibo.create_app(weibo.WeiboFake(safe_domain=args.safe_domain))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

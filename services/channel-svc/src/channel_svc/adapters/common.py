@@ -1,0 +1,98 @@
+"""Helpers the API adapters share: quota reset times, image fetching, token caches."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from servicekit.db import utcnow
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+
+
+def next_china_midnight(now: datetime | None = None) -> datetime:
+    """When daily quotas of Chinese platforms reset: the next 00:00 Beijing time (in UTC)."""
+    local = (now or utcnow()).astimezone(CHINA)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
+    return midnight.astimezone(ZoneInfo("UTC"))
+
+
+def next_hour(now: datetime | None = None) -> datetime:
+    current = now or utcnow()
+    return current.replace(minute=0, second=5, microsecond=0) + timedelta(hours=1)
+
+
+class ImageUnavailable(Exception):
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+async def fetch_image(client: httpx.AsyncClient, url: str) -> tuple[bytes, str, str]:
+    """(bytes, filename, content type) of an image a post refers to."""
+    try:
+        async with client.stream("GET", url) as response:
+            if response.status_code >= 500 or response.status_code in (408, 429):
+                raise ImageUnavailable(
+                    f"the image {url} answered {response.status_code}", transient=True
+                )
+            if response.status_code != 200:
+                raise ImageUnavailable(
+                    f"the image {url} answered {response.status_code}", transient=False
+                )
+            content_type = response.headers.get("content-type", "image/jpeg").split(";")[0]
+            data = b""
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > MAX_IMAGE_BYTES:
+                    raise ImageUnavailable(f"the image {url} is over 10 MB", transient=False)
+    except httpx.TimeoutException as exc:
+        raise ImageUnavailable(f"the image {url} did not arrive in time", transient=True) from exc
+    except httpx.HTTPError as exc:
+        raise ImageUnavailable(f"the image {url} cannot be fetched: {exc}", transient=True) from exc
+    if not content_type.startswith("image/"):
+        raise ImageUnavailable(f"{url} is not an image ({content_type})", transient=False)
+    name = url.rsplit("/", 1)[-1].split("?")[0] or "image"
+    if "." not in name:
+        name += "." + content_type.removeprefix("image/").replace("jpeg", "jpg")
+    return data, name, content_type
+
+
+@dataclass
+class CachedToken:
+    value: str
+    expires_at: datetime
+
+
+class TokenCache:
+    """One token per account, fetched by one caller at a time.
+
+    WeChat invalidates the previous token whenever a new one is issued, so two sends that
+    each fetched their own would knock each other out: the lock makes them share one.
+    """
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, CachedToken] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    def get(self, key: str, *, margin: timedelta = timedelta(minutes=5)) -> str | None:
+        token = self._tokens.get(key)
+        if token is None or token.expires_at - margin <= utcnow():
+            return None
+        return token.value
+
+    def put(self, key: str, value: str, expires_in_seconds: float) -> None:
+        self._tokens[key] = CachedToken(value, utcnow() + timedelta(seconds=expires_in_seconds))
+
+    def drop(self, key: str, value: str) -> None:
+        """Forget `value` unless another caller already replaced it."""
+        token = self._tokens.get(key)
+        if token is not None and token.value == value:
+            del self._tokens[key]

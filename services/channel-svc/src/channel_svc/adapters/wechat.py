@@ -1,0 +1,379 @@
+"""The `wechat_oa` platform: a WeChat official account, through its API.
+
+A send is five steps, each recorded in the distribution's progress before the next one,
+so that a restart resumes where it stopped instead of making a second article:
+
+1. the cover is uploaded as a permanent material (`thumb_media_id`);
+2. body images are re-hosted through the article-image upload (`images`: old → new URL);
+3. the draft is added (`draft_media_id`);
+4. the draft is submitted for publishing (`submit_started_at`, then `publish_id`);
+5. `freepublish/get` is polled, sparingly, until published, rejected or failed.
+
+If a crash fell between 4's request and its answer being stored, the next attempt first
+looks for the article among the published ones (`freepublish/batchget`) before submitting.
+After success the worker keeps calling `confirm` for a while: status 5 or 6 means the
+platform deleted or banned the article, and the distribution says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+import structlog
+from event_contracts import PostPublishedV1
+from servicekit.db import utcnow
+from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
+
+from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
+from channel_svc.adapters.common import (
+    ImageUnavailable,
+    TokenCache,
+    fetch_image,
+    next_china_midnight,
+)
+from channel_svc.adapters.shapes import WechatConfig, WechatCredentials, validated
+from channel_svc.models import Distribution
+from channel_svc.rendering.render import Rendered
+
+log = structlog.get_logger(__name__)
+
+TOKEN_ERRORS = {40001, 40014, 42001}
+CREDENTIAL_ERRORS = {40013, 40125, 41002, 41004}
+QUOTA_ERRORS = {45009}
+BUSY = -1
+
+# What WeChat's codes mean, in words an operator can act on.
+ERRORS: dict[int, str] = {
+    -1: "WeChat is busy",
+    40001: "the access token is invalid (another system may have fetched a new one)",
+    40007: "WeChat does not know this media id",
+    40013: "the AppID is invalid",
+    40014: "the access token is malformed",
+    40125: "the AppSecret is invalid",
+    40164: "this server's IP address is not on the account's IP whitelist; add it in the "
+    "WeChat console (Settings and development > Basic configuration)",
+    42001: "the access token has expired",
+    45002: "the article is too long for WeChat (20,000 characters at most)",
+    45003: "the title is too long for WeChat (32 characters at most)",
+    45004: "the digest is too long for WeChat (128 characters at most)",
+    45009: "the account's daily API quota is spent",
+    48001: "the account is not authorised for this API (a verified service or subscription "
+    "account is needed)",
+    53503: "the draft did not pass WeChat's publishing checks",
+    53504: "the draft needs editing in the WeChat console before it can be published",
+    53505: "the draft must be saved by hand in the WeChat console before it can be published",
+}
+
+PUBLISH_STATUSES: dict[int, str] = {
+    2: "WeChat's originality check failed",
+    3: "WeChat could not publish the article",
+    4: "WeChat's review rejected the article",
+    5: "WeChat deleted the article after publishing",
+    6: "WeChat banned the article after publishing",
+}
+
+
+def _words(code: int, errmsg: str) -> str:
+    meaning = ERRORS.get(code)
+    said = f"WeChat error {code}" + (f" ({errmsg})" if errmsg else "")
+    return f"{said}: {meaning}" if meaning else said
+
+
+class WechatError(Exception):
+    def __init__(self, code: int, errmsg: str) -> None:
+        super().__init__(_words(code, errmsg))
+        self.code = code
+        self.errmsg = errmsg
+
+
+class Unreachable(Exception):
+    pass
+
+
+class WechatAdapter:
+    platform = "wechat_oa"
+
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float,
+        allow_private: bool,
+        confirm_poll_seconds: float,
+    ) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.allow_private = allow_private
+        self.confirm_poll_seconds = confirm_poll_seconds
+        self.tokens = TokenCache()
+        self._client: httpx.AsyncClient | None = None
+
+    # -- lifecycle and checks ------------------------------------------------------------
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = guarded_client(
+                allow_private=self.allow_private,
+                timeout=self.timeout_seconds,
+                follow_redirects=False,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        checked = validated(WechatConfig, config, "config")
+        await require_public_url(
+            checked.base_url, field="config.base_url", allow_private=self.allow_private
+        )
+        checked.base_url = checked.base_url.rstrip("/")
+        return checked.model_dump()
+
+    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        return validated(WechatCredentials, credentials, "credentials").model_dump()
+
+    # -- the API, errcode-aware ---------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            response = await self._http().request(
+                method, url, params=params, json=json, files=files
+            )
+        except UnsafeURL as exc:
+            raise WechatError(0, f"base URL refused: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise Unreachable(f"WeChat did not answer within {self.timeout_seconds:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"WeChat unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise Unreachable(f"WeChat answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise Unreachable(f"WeChat answered HTTP {response.status_code}, not JSON") from exc
+        if not isinstance(body, dict):
+            raise Unreachable("WeChat answered something other than a JSON object")
+        code = int(body.get("errcode") or 0)
+        if code != 0:
+            raise WechatError(code, str(body.get("errmsg") or ""))
+        return body
+
+    async def _token(self, channel: UnlockedChannel) -> str:
+        base = str(channel.config["base_url"])
+        creds = channel.credentials()
+        key = f"{base}|{creds.get('appid')}"
+        cached = self.tokens.get(key)
+        if cached:
+            return cached
+        async with self.tokens.lock(key):
+            cached = self.tokens.get(key)
+            if cached:
+                return cached
+            body = await self._request(
+                "GET",
+                f"{base}/cgi-bin/token",
+                params={
+                    "grant_type": "client_credential",
+                    "appid": str(creds.get("appid", "")),
+                    "secret": str(creds.get("secret", "")),
+                },
+            )
+            token = str(body["access_token"])
+            self.tokens.put(key, token, float(body.get("expires_in", 7200)))
+            return token
+
+    async def _call(
+        self,
+        channel: UnlockedChannel,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> dict[str, Any]:
+        """An authenticated call; on a token error, one refresh and one retry."""
+        base = str(channel.config["base_url"])
+        key = f"{base}|{channel.credentials().get('appid')}"
+        for attempt in (1, 2):
+            token = await self._token(channel)
+            try:
+                return await self._request(
+                    "POST",
+                    f"{base}{path}",
+                    params={"access_token": token, **(params or {})},
+                    json=json,
+                    files=files,
+                )
+            except WechatError as exc:
+                if exc.code in TOKEN_ERRORS and attempt == 1:
+                    log.info("wechat_token_refresh", code=exc.code)
+                    self.tokens.drop(key, token)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def send(
+        self,
+        distribution: Distribution,
+        channel: UnlockedChannel,
+        snapshot: PostPublishedV1,
+        *,
+        rendered: Rendered | None = None,
+        progress: Progress | None = None,
+    ) -> DeliveryResult:
+        progress = progress or MemoryProgress()
+        if rendered is None:
+            return DeliveryResult.rejected("not_rendered", "the post was not rendered for WeChat")
+        try:
+            if progress.data.get("publish_id"):
+                return await self.confirm(distribution, channel, progress=progress)
+            return await self._publish(channel, rendered, progress)
+        except WechatError as exc:
+            return self._judge(exc)
+        except Unreachable as exc:
+            return DeliveryResult.retry("unreachable", str(exc))
+        except ImageUnavailable as exc:
+            if exc.transient:
+                return DeliveryResult.retry("image_unavailable", str(exc))
+            return DeliveryResult.rejected("image_unavailable", str(exc))
+
+    async def _upload(
+        self, channel: UnlockedChannel, path: str, url: str, params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        data, name, content_type = await fetch_image(self._http(), url)
+        return await self._call(
+            channel, path, params=params, files={"media": (name, data, content_type)}
+        )
+
+    async def _publish(
+        self, channel: UnlockedChannel, rendered: Rendered, progress: Progress
+    ) -> DeliveryResult:
+        if not progress.data.get("thumb_media_id"):
+            if not rendered.cover_url:
+                return DeliveryResult.rejected("cover_missing", "WeChat needs a cover image")
+            cover = await self._upload(
+                channel, "/cgi-bin/material/add_material", rendered.cover_url, {"type": "image"}
+            )
+            await progress.save(thumb_media_id=str(cover["media_id"]))
+        images: dict[str, str] = dict(progress.data.get("images") or {})
+        for url in rendered.images:
+            if url not in images:
+                hosted = await self._upload(channel, "/cgi-bin/media/uploadimg", url)
+                images[url] = str(hosted["url"])
+                await progress.save(images=dict(images))
+        if not progress.data.get("draft_media_id"):
+            content = rendered.body
+            for old, new in images.items():
+                content = content.replace(f'src="{old}"', f'src="{new}"')
+                content = content.replace(f'src="{old.replace("&", "&amp;")}"', f'src="{new}"')
+            article: dict[str, Any] = {
+                "title": rendered.title,
+                "author": rendered.author or "",
+                "digest": rendered.summary or "",
+                "content": content,
+                "content_source_url": rendered.link or "",
+                "thumb_media_id": progress.data["thumb_media_id"],
+                "need_open_comment": int(bool(channel.config.get("need_open_comment"))),
+                "only_fans_can_comment": int(bool(channel.config.get("only_fans_can_comment"))),
+            }
+            draft = await self._call(channel, "/cgi-bin/draft/add", json={"articles": [article]})
+            await progress.save(draft_media_id=str(draft["media_id"]))
+        if progress.data.get("submit_started_at"):
+            # A previous attempt sent the submit and died before storing the answer.
+            found = await self._find_published(channel, rendered, progress)
+            if found is not None:
+                return found
+        await progress.save(submit_started_at=utcnow().isoformat())
+        submitted = await self._call(
+            channel,
+            "/cgi-bin/freepublish/submit",
+            json={"media_id": progress.data["draft_media_id"]},
+        )
+        publish_id = str(submitted["publish_id"])
+        await progress.save(publish_id=publish_id)
+        return DeliveryResult.submitted(
+            external_id=publish_id, check_after_seconds=self.confirm_poll_seconds
+        )
+
+    async def _find_published(
+        self, channel: UnlockedChannel, rendered: Rendered, progress: Progress
+    ) -> DeliveryResult | None:
+        started = datetime.fromisoformat(str(progress.data["submit_started_at"]))
+        listing = await self._call(
+            channel,
+            "/cgi-bin/freepublish/batchget",
+            json={"offset": 0, "count": 20, "no_content": 1},
+        )
+        for item in listing.get("item") or []:
+            if float(item.get("update_time") or 0) < started.timestamp() - 5:
+                continue
+            for news in (item.get("content") or {}).get("news_item") or []:
+                if news.get("title") == rendered.title and news.get(
+                    "thumb_media_id"
+                ) == progress.data.get("thumb_media_id"):
+                    article_id = str(item.get("article_id"))
+                    await progress.save(article_id=article_id)
+                    return DeliveryResult.delivered(
+                        external_id=article_id, url=str(news.get("url") or "") or None
+                    )
+        return None
+
+    async def confirm(
+        self, distribution: Distribution, channel: UnlockedChannel, *, progress: Progress
+    ) -> DeliveryResult:
+        publish_id = progress.data.get("publish_id")
+        if not publish_id:
+            return DeliveryResult.rejected("not_submitted", "nothing was submitted to WeChat")
+        try:
+            body = await self._call(
+                channel, "/cgi-bin/freepublish/get", json={"publish_id": publish_id}
+            )
+        except WechatError as exc:
+            return self._judge(exc)
+        except Unreachable as exc:
+            return DeliveryResult.retry("unreachable", str(exc))
+        status = int(body.get("publish_status", 1))
+        if status == 0:
+            article_id = str(body.get("article_id") or "")
+            items = (body.get("article_detail") or {}).get("item") or []
+            url = str(items[0].get("article_url") or "") if items else ""
+            await progress.save(article_id=article_id)
+            return DeliveryResult.delivered(external_id=article_id or None, url=url or None)
+        if status == 1:
+            return DeliveryResult.submitted(
+                external_id=str(publish_id), check_after_seconds=self.confirm_poll_seconds
+            )
+        words = PUBLISH_STATUSES.get(status, f"WeChat reported publish status {status}")
+        fail_idx = body.get("fail_idx")
+        if fail_idx:
+            words += f" (articles {fail_idx})"
+        if status in (5, 6):
+            code = "deleted_after_publishing" if status == 5 else "banned_after_publishing"
+            return DeliveryResult.taken_down(code, words)
+        return DeliveryResult.rejected(f"wechat_publish_status_{status}", words)
+
+    @staticmethod
+    def _judge(exc: WechatError) -> DeliveryResult:
+        code = f"wechat_{exc.code}"
+        if exc.code == BUSY:
+            return DeliveryResult.retry(code, str(exc))
+        if exc.code in TOKEN_ERRORS:
+            return DeliveryResult.retry(code, f"{exc} (still refused after a refresh)")
+        if exc.code in CREDENTIAL_ERRORS:
+            return DeliveryResult.reauth(code, str(exc))
+        if exc.code in QUOTA_ERRORS:
+            return DeliveryResult.deferred(code, str(exc), until=next_china_midnight())
+        return DeliveryResult.rejected(code, str(exc))

@@ -1,0 +1,72 @@
+"""Feed channels: the posts distributed to the channel as RSS 2.0 and Atom (feedgen)."""
+
+from __future__ import annotations
+
+from feedgen.feed import FeedGenerator
+from servicekit.problems import NotFound
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channel_svc.models import Channel, Distribution, DistributionStatus
+
+FEED_SIZE = 50
+
+
+async def feed_channel(session: AsyncSession, token: str) -> Channel:
+    channel = None
+    if 16 <= len(token) <= 64:
+        channel = await session.scalar(
+            select(Channel).where(Channel.feed_token == token, Channel.deleted_at.is_(None))
+        )
+    if channel is None:
+        raise NotFound("No such feed.")
+    return channel
+
+
+async def render_feed(
+    session: AsyncSession, channel: Channel, *, self_url: str, atom: bool
+) -> bytes:
+    rows = (
+        await session.scalars(
+            select(Distribution)
+            .where(
+                Distribution.channel_id == channel.id,
+                Distribution.workspace_id == channel.workspace_id,
+                Distribution.status == DistributionStatus.SUCCEEDED.value,
+            )
+            .order_by(Distribution.created_at.desc(), Distribution.id.desc())
+            .limit(FEED_SIZE)
+        )
+    ).all()
+    config = channel.config
+    site = str(config.get("site_url") or self_url)
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(str(config.get("title") or channel.name))
+    feed.description(str(config.get("description") or channel.name))
+    feed.language(str(config.get("language") or "zh-CN"))
+    feed.link(href=site, rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.generator("Mediaops")
+    if rows:
+        feed.updated(rows[0].updated_at)
+    for row in reversed(rows):  # feedgen prepends: add oldest first, newest ends up on top
+        snapshot = row.snapshot
+        rendered = row.rendered or {}
+        entry = feed.add_entry()
+        link = rendered.get("link") or row.url
+        entry.id(str(link or f"urn:mediaops:post:{row.post_id}"))
+        entry.guid(str(link or f"urn:mediaops:post:{row.post_id}"), permalink=bool(link))
+        entry.title(str(snapshot.get("title") or "(untitled)"))
+        if link:
+            entry.link(href=str(link))
+        body = str(rendered.get("body") or snapshot.get("body_html") or "")
+        summary = snapshot.get("summary")
+        entry.description(str(summary) if summary else body)
+        entry.content(body, type="CDATA" if not atom else "html")
+        entry.published(snapshot.get("published_at") or row.created_at)
+        entry.updated(row.updated_at)
+        for tag in rendered.get("tags") or snapshot.get("tags") or []:
+            entry.category(term=str(tag))
+    result: bytes = feed.atom_str(pretty=True) if atom else feed.rss_str(pretty=True)
+    return result

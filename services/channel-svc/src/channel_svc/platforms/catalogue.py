@@ -1,0 +1,482 @@
+"""Every platform Mediaops knows, in one declarative table.
+
+Adding a platform is adding an entry here (and, for an `api` platform, an adapter in
+`channel_svc.adapters`). Figures marked "(check)" in PLATFORMS.md are defaults an operator
+may revisit; they live here and nowhere else, so the renderer, the pre-publish checks, the
+manual hand-off checklist and `GET /api/v1/platforms` always agree.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Mode(StrEnum):
+    API = "api"  # an adapter sends through the platform's API
+    MANUAL = "manual"  # Mediaops prepares a copy-ready package; the operator publishes it
+    WEBHOOK = "webhook"  # a signed POST to a URL the team owns
+    FEED = "feed"  # an RSS 2.0 / Atom feed any reader can subscribe to
+
+
+class BodyFormat(StrEnum):
+    HTML = "html"
+    MARKDOWN = "markdown"
+    PLAIN = "plain"
+
+
+class HashtagStyle(StrEnum):
+    WEIBO = "weibo"  # #话题#
+    TRAILING_SPACE = "trailing_space"  # #话题 (space after each: Xiaohongshu, Douyin...)
+    NONE = "none"  # the platform takes tags in a separate field, not in the text
+
+
+class LinkPolicy(StrEnum):
+    ALLOWED = "allowed"  # outside links are fine in the body
+    SAFE_DOMAIN = "safe_domain"  # only links under the channel's registered domain
+    NONE = "none"  # outside links get the post throttled or removed
+
+
+class Rules(BaseModel):
+    """What a post must respect on the platform. `None` means no limit known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title_max: int | None = Field(default=None, description="Characters in the title.")
+    title_required: bool = True
+    body_max: int | None = Field(default=None, description="Characters in the rendered body.")
+    summary_max: int | None = None
+    body_format: BodyFormat
+    images_max: int | None = Field(default=None, description="Images in one post.")
+    topics_max: int | None = Field(default=None, description="Hashtags/topics in one post.")
+    hashtag_style: HashtagStyle = HashtagStyle.NONE
+    link_policy: LinkPolicy = LinkPolicy.ALLOWED
+    qr_codes_allowed: bool = True
+    cover_required: bool = False
+    daily_quota: int | None = Field(default=None, description="Posts per account per day.")
+    hourly_quota: int | None = Field(default=None, description="Posts per account per hour.")
+    screen_words: bool = Field(
+        default=True,
+        description="Whether the workspace's word lists and the starter list are checked.",
+    )
+    notes: tuple[str, ...] = Field(default=(), description="Other rules, in words.")
+
+
+class Platform(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    name: str
+    name_zh: str
+    mode: Mode
+    rules: Rules
+    console_url: str | None = Field(default=None, description="Where a manual post is made.")
+    # Sends per minute across all of a deployment's channels of this platform, and per channel.
+    platform_rate_per_minute: int = 600
+    channel_rate_per_minute: int = 60
+
+
+_MANUAL_NO_LINKS = ("Outside links and QR codes get the post throttled or removed.",)
+
+PLATFORMS: tuple[Platform, ...] = (
+    Platform(
+        key="wechat_oa",
+        name="WeChat official account",
+        name_zh="微信公众号",
+        mode=Mode.API,
+        console_url="https://mp.weixin.qq.com/",
+        platform_rate_per_minute=120,
+        channel_rate_per_minute=20,
+        rules=Rules(
+            title_max=32,
+            body_max=20_000,
+            summary_max=128,
+            body_format=BodyFormat.HTML,
+            link_policy=LinkPolicy.ALLOWED,
+            qr_codes_allowed=True,
+            cover_required=True,
+            daily_quota=100,
+            notes=(
+                "The cover is uploaded as a permanent material; body images are re-hosted.",
+                "Scripts are stripped; outside links stay as text, not clickable.",
+                "Publishing is asynchronous and reviewed; a post may be deleted afterwards.",
+            ),
+        ),
+    ),
+    Platform(
+        key="weibo",
+        name="Weibo",
+        name_zh="微博",
+        mode=Mode.API,
+        console_url="https://weibo.com/",
+        platform_rate_per_minute=120,
+        channel_rate_per_minute=10,
+        rules=Rules(
+            title_required=False,
+            body_max=140,
+            body_format=BodyFormat.PLAIN,
+            images_max=9,
+            hashtag_style=HashtagStyle.WEIBO,
+            link_policy=LinkPolicy.SAFE_DOMAIN,
+            hourly_quota=30,
+            notes=(
+                "The text must carry a link under the app's registered safe domain.",
+                "Posting the same text twice is refused as repeated content.",
+            ),
+        ),
+    ),
+    Platform(
+        key="webhook",
+        name="Webhook",
+        name_zh="Webhook 推送",
+        mode=Mode.WEBHOOK,
+        rules=Rules(body_format=BodyFormat.HTML, screen_words=False),
+    ),
+    Platform(
+        key="feed",
+        name="RSS / Atom feed",
+        name_zh="RSS / Atom 订阅源",
+        mode=Mode.FEED,
+        rules=Rules(body_format=BodyFormat.HTML),
+    ),
+    Platform(
+        key="toutiao",
+        name="Toutiao",
+        name_zh="今日头条",
+        mode=Mode.MANUAL,
+        console_url="https://mp.toutiao.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=50_000,
+            body_format=BodyFormat.PLAIN,
+            images_max=100,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            daily_quota=5,
+            notes=("Title between 5 and 30 characters.", *_MANUAL_NO_LINKS),
+        ),
+    ),
+    Platform(
+        key="zhihu",
+        name="Zhihu",
+        name_zh="知乎",
+        mode=Mode.MANUAL,
+        console_url="https://zhuanlan.zhihu.com/write",
+        rules=Rules(
+            title_max=100,
+            body_max=100_000,
+            body_format=BodyFormat.MARKDOWN,
+            topics_max=3,
+            link_policy=LinkPolicy.ALLOWED,
+            qr_codes_allowed=False,
+            notes=("Topics are chosen in the editor, up to 3.",),
+        ),
+    ),
+    Platform(
+        key="xiaohongshu",
+        name="Xiaohongshu (RED)",
+        name_zh="小红书",
+        mode=Mode.MANUAL,
+        console_url="https://creator.xiaohongshu.com/",
+        rules=Rules(
+            title_max=20,
+            body_max=1_000,
+            body_format=BodyFormat.PLAIN,
+            images_max=9,
+            topics_max=10,
+            hashtag_style=HashtagStyle.TRAILING_SPACE,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=("Hashtags are written `#tag ` with a space after each.", *_MANUAL_NO_LINKS),
+        ),
+    ),
+    Platform(
+        key="douyin",
+        name="Douyin (articles and notes)",
+        name_zh="抖音",
+        mode=Mode.MANUAL,
+        console_url="https://creator.douyin.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=1_000,
+            body_format=BodyFormat.PLAIN,
+            images_max=12,
+            topics_max=5,
+            hashtag_style=HashtagStyle.TRAILING_SPACE,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="bilibili",
+        name="Bilibili (columns)",
+        name_zh="哔哩哔哩专栏",
+        mode=Mode.MANUAL,
+        console_url="https://member.bilibili.com/platform/upload/text/edit",
+        rules=Rules(
+            title_max=40,
+            body_max=100_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=10,
+            hashtag_style=HashtagStyle.NONE,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="baijiahao",
+        name="Baijiahao",
+        name_zh="百家号",
+        mode=Mode.MANUAL,
+        console_url="https://baijiahao.baidu.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=50_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            daily_quota=5,
+            notes=("Title between 8 and 30 characters.", *_MANUAL_NO_LINKS),
+        ),
+    ),
+    Platform(
+        key="dayu",
+        name="Dayu (Big Fish)",
+        name_zh="大鱼号",
+        mode=Mode.MANUAL,
+        console_url="https://mp.dayu.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=50_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="douban",
+        name="Douban",
+        name_zh="豆瓣",
+        mode=Mode.MANUAL,
+        console_url="https://www.douban.com/note/create",
+        rules=Rules(
+            title_max=40,
+            body_max=50_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=3,
+            link_policy=LinkPolicy.ALLOWED,
+            qr_codes_allowed=False,
+        ),
+    ),
+    Platform(
+        key="ximalaya",
+        name="Ximalaya",
+        name_zh="喜马拉雅",
+        mode=Mode.MANUAL,
+        console_url="https://studio.ximalaya.com/",
+        rules=Rules(
+            title_max=40,
+            body_max=5_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=("Audio is uploaded in the studio; the text is the episode's notes.",),
+        ),
+    ),
+    Platform(
+        key="yidian",
+        name="Yidian Zixun",
+        name_zh="一点资讯",
+        mode=Mode.MANUAL,
+        console_url="https://mp.yidianzixun.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=50_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="netease",
+        name="NetEase accounts",
+        name_zh="网易号",
+        mode=Mode.MANUAL,
+        console_url="https://mp.163.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=50_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="qingting",
+        name="Qingting FM (Dragonfly FM)",
+        name_zh="蜻蜓FM",
+        mode=Mode.MANUAL,
+        console_url="https://studio.qingting.fm/",
+        rules=Rules(
+            title_max=40,
+            body_max=2_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=("Audio is uploaded in the studio; the text is the programme notes.",),
+        ),
+    ),
+    Platform(
+        key="lizhi",
+        name="Lizhi FM",
+        name_zh="荔枝FM",
+        mode=Mode.MANUAL,
+        console_url="https://www.lizhi.fm/",
+        rules=Rules(
+            title_max=40,
+            body_max=2_000,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=("Audio is uploaded in the app; the text is the programme notes.",),
+        ),
+    ),
+    Platform(
+        key="kuaishou",
+        name="Kuaishou",
+        name_zh="快手",
+        mode=Mode.MANUAL,
+        console_url="https://cp.kuaishou.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=500,
+            body_format=BodyFormat.PLAIN,
+            images_max=12,
+            topics_max=5,
+            hashtag_style=HashtagStyle.TRAILING_SPACE,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="meipai",
+        name="Meipai",
+        name_zh="美拍",
+        mode=Mode.MANUAL,
+        console_url="https://www.meipai.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=500,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            hashtag_style=HashtagStyle.WEIBO,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="xigua",
+        name="Xigua Video",
+        name_zh="西瓜视频",
+        mode=Mode.MANUAL,
+        console_url="https://studio.ixigua.com/",
+        rules=Rules(
+            title_max=30,
+            body_max=400,
+            body_format=BodyFormat.PLAIN,
+            topics_max=5,
+            hashtag_style=HashtagStyle.TRAILING_SPACE,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="tieba",
+        name="Baidu Tieba",
+        name_zh="百度贴吧",
+        mode=Mode.MANUAL,
+        console_url="https://tieba.baidu.com/",
+        rules=Rules(
+            title_max=31,
+            body_max=10_000,
+            body_format=BodyFormat.PLAIN,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            notes=_MANUAL_NO_LINKS,
+        ),
+    ),
+    Platform(
+        key="jianshu",
+        name="Jianshu",
+        name_zh="简书",
+        mode=Mode.MANUAL,
+        console_url="https://www.jianshu.com/writer",
+        rules=Rules(
+            title_max=50,
+            body_max=100_000,
+            body_format=BodyFormat.MARKDOWN,
+            link_policy=LinkPolicy.ALLOWED,
+            qr_codes_allowed=False,
+            daily_quota=2,
+        ),
+    ),
+    Platform(
+        key="taobao_weitao",
+        name="Taobao Weitao",
+        name_zh="淘宝微淘",
+        mode=Mode.MANUAL,
+        console_url="https://we.taobao.com/",
+        rules=Rules(
+            title_max=19,
+            body_max=1_000,
+            body_format=BodyFormat.PLAIN,
+            images_max=9,
+            topics_max=3,
+            link_policy=LinkPolicy.NONE,
+            qr_codes_allowed=False,
+            cover_required=True,
+            notes=("Advertising-law words are enforced strictly on shop content.",),
+        ),
+    ),
+)
+
+_BY_KEY = {platform.key: platform for platform in PLATFORMS}
+
+
+def get_platform(key: str) -> Platform | None:
+    return _BY_KEY.get(key)
+
+
+def platform_keys() -> list[str]:
+    return [platform.key for platform in PLATFORMS]

@@ -1,0 +1,130 @@
+"""Manual platforms wait with a copy-ready package until the operator gives the URL; feed
+channels serve the post as RSS 2.0 and Atom at a public, unguessable address."""
+
+from __future__ import annotations
+
+import feedparser
+import httpx
+from channel_svc.runtime import ChannelRuntime
+
+from tests.channel_svc.conftest import outbox_events, published
+from tests.channel_svc.helpers import add, apply, distribution_of
+
+
+async def xhs_channel(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    return await add(
+        client,
+        headers,
+        {
+            "platform": "xiaohongshu",
+            "name": "品牌小红书",
+            "signature": "关注我们，了解更多",
+            "default_tags": ["好物"],
+        },
+    )
+
+
+async def test_a_manual_platform_gets_a_package_and_completes_with_the_url(
+    client: httpx.AsyncClient, runtime: ChannelRuntime, editor: dict[str, str], workspace_id: str
+) -> None:
+    channel_id = await xhs_channel(client, editor)
+    event = published(
+        workspace_id, [channel_id], title="春日穿搭", cover_url="https://cdn.example.com/c.png"
+    )
+    await apply(runtime, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    assert row["status"] == "awaiting_manual"
+    package = row["rendered"]
+    assert package["title"] == "春日穿搭"
+    assert "#launch #好物" in package["body"]
+    assert package["body"].endswith("关注我们，了解更多")
+    assert any("20 characters" in item for item in package["checklist"])
+    done = await client.post(
+        f"/api/v1/distributions/{row['id']}/complete",
+        json={"url": "https://www.xiaohongshu.com/explore/abc"},
+        headers=editor,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "succeeded"
+    [event_out] = await outbox_events(runtime, "distribution.succeeded")
+    assert event_out["data"]["url"] == "https://www.xiaohongshu.com/explore/abc"
+    again = await client.post(
+        f"/api/v1/distributions/{row['id']}/complete",
+        json={"url": "https://www.xiaohongshu.com/explore/abc"},
+        headers=editor,
+    )
+    assert again.status_code == 409
+
+
+async def test_complete_needs_a_url_and_cancel_ends_a_waiting_one(
+    client: httpx.AsyncClient, runtime: ChannelRuntime, editor: dict[str, str], workspace_id: str
+) -> None:
+    channel_id = await xhs_channel(client, editor)
+    event = published(workspace_id, [channel_id], cover_url="https://cdn.example.com/c.png")
+    await apply(runtime, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    bad = await client.post(
+        f"/api/v1/distributions/{row['id']}/complete", json={"url": "not a url"}, headers=editor
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "url"
+    cancelled = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
+    assert cancelled.json()["status"] == "cancelled"
+    [failed] = await outbox_events(runtime, "distribution.failed")
+    assert failed["data"]["reasons"][0]["code"] == "cancelled"
+    again = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
+    assert again.status_code == 409
+    retried = await client.post(f"/api/v1/distributions/{row['id']}/retry", headers=editor)
+    assert retried.json()["status"] == "awaiting_manual"
+
+
+async def test_a_deleted_channels_distribution_cannot_be_retried(
+    client: httpx.AsyncClient, runtime: ChannelRuntime, editor: dict[str, str], workspace_id: str
+) -> None:
+    channel_id = await xhs_channel(client, editor)
+    event = published(workspace_id, [channel_id])  # no cover: fails the check
+    await apply(runtime, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    assert row["status"] == "failed"
+    assert await client.delete(f"/api/v1/channels/{channel_id}", headers=editor)
+    retried = await client.post(f"/api/v1/distributions/{row['id']}/retry", headers=editor)
+    assert retried.status_code == 409
+    assert "deleted" in retried.json()["detail"]
+
+
+async def test_a_feed_serves_rss_and_atom_without_a_token(
+    client: httpx.AsyncClient, runtime: ChannelRuntime, editor: dict[str, str], workspace_id: str
+) -> None:
+    response = await client.post(
+        "/api/v1/channels",
+        json={
+            "platform": "feed",
+            "name": "品牌博客订阅",
+            "config": {"title": "品牌动态", "link_template": "https://www.example.com/p/{post_id}"},
+        },
+        headers=editor,
+    )
+    assert response.status_code == 201, response.text
+    channel = response.json()
+    path = channel["feed_path"]
+    assert path.startswith("/api/v1/feeds/")
+    assert len(path.removeprefix("/api/v1/feeds/").removesuffix(".xml")) >= 30
+    event = published(workspace_id, [channel["id"]], title="春季新品")
+    await apply(runtime, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel["id"])
+    assert row["status"] == "succeeded"
+    rss = await client.get(path)
+    assert rss.status_code == 200
+    assert rss.headers["content-type"].startswith("application/rss+xml")
+    parsed = feedparser.parse(rss.content)
+    assert parsed.version == "rss20"
+    assert parsed.feed.title == "品牌动态"
+    [entry] = parsed.entries
+    assert entry.title == "春季新品"
+    assert entry.link == f"https://www.example.com/p/{event.data['post_id']}"
+    atom = feedparser.parse((await client.get(path, params={"format": "atom"})).content)
+    assert atom.version == "atom10"
+    assert [e.title for e in atom.entries] == ["春季新品"]
+    assert (await client.get("/api/v1/feeds/not-a-real-token-at-all-0000.xml")).status_code == 404
+    await client.delete(f"/api/v1/channels/{channel['id']}", headers=editor)
+    assert (await client.get(path)).status_code == 404

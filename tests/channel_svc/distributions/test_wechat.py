@@ -1,0 +1,318 @@
+"""A published post reaches a WeChat official account (the fake, over real HTTP): cover
+and images uploaded, draft made, publish submitted and confirmed; token rotation, quotas,
+rejected credentials, review rejection, a later deletion and a crash mid-send."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+from channel_svc.runtime import ChannelRuntime
+from channel_svc.settings import Settings
+
+from tests.channel_svc.conftest import WECHAT_APPID, WECHAT_SECRET, outbox_events
+from tests.channel_svc.helpers import (
+    apply,
+    article,
+    distribution_of,
+    fresh_runtime,
+    running_worker,
+    until,
+    wechat_channel,
+)
+from tests.fakes.wechat import WechatFake
+
+Fake = tuple[WechatFake, str]
+
+
+async def test_a_post_is_published_with_its_cover_and_images_rehosted(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded", done
+    [publication] = fake.published()
+    assert done["url"] == publication.url
+    assert done["url"].startswith("https://mp.weixin.qq.com/s/")
+    assert done["external_id"] == publication.article_id
+    sent = publication.article
+    assert sent["title"] == "春季新品发布会回顾"
+    assert sent["thumb_media_id"] in fake.accounts[WECHAT_APPID].materials
+    # The body image now points at WeChat's copy, so the platform keeps it.
+    [hosted] = fake.accounts[WECHAT_APPID].images
+    assert f'src="{hosted}"' in sent["content"]
+    assert "style=" in sent["content"]
+    assert "— 品牌官方" in sent["content"]
+    [succeeded] = await outbox_events(worker, "distribution.succeeded")
+    assert succeeded["data"]["url"] == publication.url
+
+
+async def test_a_rotated_token_is_refreshed_once_and_the_send_goes_through(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    channel_id = await wechat_channel(client, editor, base)
+    first = article(workspace_id, [channel_id], base)
+    await apply(worker, first)
+    row = await distribution_of(client, editor, first.data["post_id"], channel_id)
+    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    fake.rotate_token(WECHAT_APPID)  # someone else fetched a token: ours now gets 40001
+    second = article(workspace_id, [channel_id], base, title="第二篇推送")
+    await apply(worker, second)
+    row = await distribution_of(client, editor, second.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded", done
+    assert done["attempts"] == 1
+    assert fake.accounts[WECHAT_APPID].tokens_issued == 3  # ours, the rotation, our refresh
+    assert len(fake.published()) == 2
+
+
+async def test_a_spent_quota_defers_until_midnight_in_beijing_without_retrying(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    fake.spend_quota(WECHAT_APPID, "draft/add")
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "deferred"
+    assert done["error_code"] == "wechat_45009"
+    assert "quota" in done["last_error"]
+    when = datetime.fromisoformat(done["next_attempt_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (when.hour, when.minute) == (0, 0)
+    assert when > datetime.now(UTC)
+    await asyncio.sleep(0.3)
+    assert fake.requests.count("/cgi-bin/draft/add") == 1  # no retry storm
+    assert await outbox_events(worker, "distribution.failed") == []
+
+
+async def test_rejected_credentials_mark_the_channel_needs_reauth(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    channel_id = await wechat_channel(
+        client, editor, base, credentials={"appid": WECHAT_APPID, "secret": "f" * 32}
+    )
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "failed"
+    assert done["error_code"] == "wechat_40125"
+    assert "AppSecret is invalid" in done["last_error"]
+    channel = (await client.get(f"/api/v1/channels/{channel_id}", headers=editor)).json()
+    assert channel["status"] == "needs_reauth"
+    assert "40125" in channel["status_reason"]
+    # New credentials re-activate it, and the distribution can be retried.
+    fixed = await client.patch(
+        f"/api/v1/channels/{channel_id}",
+        json={"credentials": {"appid": WECHAT_APPID, "secret": WECHAT_SECRET}},
+        headers=editor,
+    )
+    assert fixed.json()["status"] == "active"
+    retried = await client.post(f"/api/v1/distributions/{row['id']}/retry", headers=editor)
+    assert retried.status_code == 200, retried.text
+    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+
+
+async def test_5xx_and_busy_answers_are_retried_with_backoff(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    fake.fail_5xx = 1
+    fake.busy = 1
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded", done
+    assert done["attempts"] == 3
+    assert len(fake.published()) == 1
+
+
+async def test_a_review_rejection_fails_with_the_platforms_words(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    fake.review_reject_words = {"发布会"}
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "failed"
+    assert done["error_code"] == "wechat_publish_status_4"
+    assert "review rejected" in done["last_error"]
+
+
+async def test_a_violation_fails_at_once_with_every_reason_and_nothing_is_sent(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    channel_id = await wechat_channel(client, editor, base)
+    body = "我们是全网第一的品牌，疗效显著。"
+    event = article(
+        workspace_id,
+        [channel_id],
+        base,
+        title="一个远远超过微信公众号三十二个字标题长度限制的非常非常非常长的标题啊",
+        body_markdown=body,
+        body_html=f"<p>{body}</p>",
+        cover_url=None,
+    )
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    assert row["status"] == "failed"
+    assert row["error_code"] == "validation_failed"
+    codes = [(v["code"], v["field"], v["position"]) for v in row["violations"]]
+    assert ("title_too_long", "title", 32) in codes
+    assert ("cover_missing", "cover_url", None) in codes
+    assert ("listed_word", "body", body.index("第一")) in codes
+    assert ("listed_word", "body", body.index("疗效")) in codes
+    [failed] = await outbox_events(worker, "distribution.failed")
+    reasons = failed["data"]["reasons"]
+    assert len(reasons) == len(row["violations"])
+    assert {"listed_word": body.index("第一")}.items() <= {
+        r["code"]: r["position"] for r in reasons if r["position"] == body.index("第一")
+    }.items()
+    await asyncio.sleep(0.1)
+    assert fake.requests == []  # the platform never saw it
+
+
+async def test_a_post_deleted_after_publishing_is_reported_as_taken_down(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded"
+    assert done["watch_until"] is not None
+    fake.take_down(done["external_id"], banned=True)
+    down = await until(client, editor, row["id"], {"taken_down"})
+    assert down["error_code"] == "banned_after_publishing"
+    assert "banned the article" in down["last_error"]
+    assert down["url"] == done["url"]
+    [failed] = await outbox_events(worker, "distribution.failed")
+    assert failed["data"]["reasons"][0]["code"] == "banned_after_publishing"
+    listed = await client.get(
+        "/api/v1/distributions", params={"status": "taken_down"}, headers=editor
+    )
+    assert [d["id"] for d in listed.json()["items"]] == [row["id"]]
+
+
+async def test_a_crash_during_the_submit_resumes_without_a_second_article(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    """The process dies while `freepublish/submit` is on the wire; the platform publishes
+    anyway. After the restart the article is found, not submitted again."""
+    fake, base = wechat
+    fake.publish_after_polls = 0
+    fake.latency_paths["/cgi-bin/freepublish/submit"] = 0.5
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    async with running_worker(runtime):
+        await apply(runtime, event)
+        async with asyncio.timeout(10):
+            while "/cgi-bin/freepublish/submit" not in fake.requests:
+                await asyncio.sleep(0.01)
+    # The worker is gone mid-request (the row is still `sending`); the platform finishes.
+    async with asyncio.timeout(10):
+        while not fake.published():
+            await asyncio.sleep(0.02)
+    fake.latency_paths.clear()
+    restarted = await fresh_runtime(settings_for())
+    try:
+        async with running_worker(restarted):
+            row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+            done = await until(client, editor, row["id"])
+    finally:
+        await restarted.db.dispose()
+    assert done["status"] == "succeeded", done
+    assert len(fake.published()) == 1
+    assert fake.requests.count("/cgi-bin/freepublish/submit") == 1
+    assert fake.requests.count("/cgi-bin/draft/add") == 1
+    assert "/cgi-bin/freepublish/batchget" in fake.requests  # found, not sent again
+    assert done["url"] == fake.published()[0].url
+
+
+async def test_a_crash_after_the_draft_does_not_make_a_second_draft(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    fake.latency_paths["/cgi-bin/freepublish/submit"] = 1.0
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    # Stop the worker once the draft is stored, while the submit waits at the platform.
+    async with running_worker(runtime):
+        await apply(runtime, event)
+        async with asyncio.timeout(10):
+            while "/cgi-bin/draft/add" not in fake.requests:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.05)
+    fake.latency_paths.clear()
+    restarted = await fresh_runtime(settings_for())
+    try:
+        async with running_worker(restarted):
+            row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+            done = await until(client, editor, row["id"])
+    finally:
+        await restarted.db.dispose()
+    assert done["status"] == "succeeded", done
+    assert fake.requests.count("/cgi-bin/draft/add") == 1
+    assert fake.requests.count("/cgi-bin/material/add_material") == 1
+    assert len(fake.published()) == 1
