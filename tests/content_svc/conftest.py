@@ -30,6 +30,14 @@ from tests.content_svc.factories import (
     Workspace,
     channel_changed,
 )
+from tests.content_svc.feeds import FeedServer, serving
+
+
+@pytest.fixture
+async def feeds() -> AsyncIterator[FeedServer]:
+    """A local feed server; tests put documents on it by path."""
+    async with serving(FeedServer()) as server:
+        yield server
 
 
 @pytest.fixture
@@ -47,6 +55,8 @@ async def runtime(
         shared=shared_settings,
         channel_svc_url=channel_svc_url,
         channel_lookup_timeout_seconds=0.5,
+        feed_timeout_seconds=2.0,
+        feed_max_bytes=1_000_000,
     )
     runtime = create_runtime(settings)
     async with runtime.db.engine.begin() as connection:

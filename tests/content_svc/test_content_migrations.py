@@ -14,7 +14,20 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "content-svc" / "migrations"
-TABLES = {"posts", "post_channels", "known_channels", "outbox_messages", "processed_events"}
+TABLES = {
+    "posts",
+    "post_channels",
+    "post_revisions",
+    "post_transitions",
+    "review_settings",
+    "known_channels",
+    "sources",
+    "ideas",
+    "member_questions",
+    "wordlists",
+    "outbox_messages",
+    "processed_events",
+}
 
 
 def _tables(connection: Connection) -> set[str]:

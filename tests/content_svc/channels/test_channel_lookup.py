@@ -40,7 +40,7 @@ async def test_a_channel_channel_svc_knows_can_be_published_to(
     channel = str(uuid.uuid4())
     channel_service.live.add(channel)
     post = await create_post()
-    headers = workspace.headers("editor")
+    headers = workspace.headers("owner")
 
     response = await client.post(
         f"{POSTS}/{post['id']}/publish", json={"channel_ids": [channel]}, headers=headers
@@ -65,7 +65,7 @@ async def test_channels_of_the_local_copy_are_not_looked_up(
     response = await client.post(
         f"{POSTS}/{post['id']}/publish",
         json={"channel_ids": [await known_channel()]},
-        headers=workspace.headers("editor"),
+        headers=workspace.headers("owner"),
     )
     assert response.status_code == 200
     assert channel_service.authorizations == []
@@ -83,7 +83,7 @@ async def test_a_channel_channel_svc_does_not_know_is_422_naming_it(
     response = await client.post(
         f"{POSTS}/{post['id']}/publish",
         json={"channel_ids": [await known_channel(), str(uuid.uuid4())]},
-        headers=workspace.headers("editor"),
+        headers=workspace.headers("owner"),
     )
 
     assert response.status_code == 422
@@ -107,7 +107,7 @@ async def test_a_slow_channel_svc_is_503(
     response = await client.post(
         f"{POSTS}/{post['id']}/publish",
         json={"channel_ids": [channel]},
-        headers=workspace.headers("editor"),
+        headers=workspace.headers("owner"),
     )
 
     assert response.status_code == 503

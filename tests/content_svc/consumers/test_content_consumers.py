@@ -85,7 +85,7 @@ async def published(
     response = await client.post(
         f"{POSTS}/{post['id']}/publish",
         json={"channel_ids": [channel]},
-        headers=workspace.headers("editor"),
+        headers=workspace.headers("owner"),
     )
     assert response.status_code == 200
     return {**post, "workspace_id": workspace.id}, channel
@@ -249,7 +249,7 @@ async def test_an_older_channel_change_does_not_undo_a_newer_one(
     response = await client.post(
         f"{POSTS}/{post['id']}/publish",
         json={"channel_ids": [channel]},
-        headers=workspace.headers("editor"),
+        headers=workspace.headers("owner"),
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "channel_ids.0"
@@ -270,6 +270,6 @@ async def test_a_restored_channel_can_be_published_to_again(
     response = await client.post(
         f"{POSTS}/{post['id']}/publish",
         json={"channel_ids": [channel]},
-        headers=workspace.headers("editor"),
+        headers=workspace.headers("owner"),
     )
     assert response.status_code == 200

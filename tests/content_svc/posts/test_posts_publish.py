@@ -52,7 +52,7 @@ async def test_publishing_to_a_known_channel_writes_one_event_with_the_snapshot(
     wechat = await known_channel(platform="wechat")
     weibo = await known_channel(platform="weibo")
 
-    response = await _publish(client, workspace, post["id"], [wechat, weibo], "editor")
+    response = await _publish(client, workspace, post["id"], [wechat, weibo], "owner")
 
     assert response.status_code == 200, response.text
     published = response.json()
@@ -105,11 +105,11 @@ async def test_publishing_again_is_safe_and_another_channel_set_is_a_conflict(
     done = await _publish(client, workspace, post["id"], [first, second], "owner")
     assert done.status_code == 200
 
-    again = await _publish(client, workspace, post["id"], [second, first.upper()], "editor")
+    again = await _publish(client, workspace, post["id"], [second, first.upper()], "owner")
     assert again.status_code == 200
     assert again.json() == done.json()
 
-    other = await _publish(client, workspace, post["id"], [first], "editor")
+    other = await _publish(client, workspace, post["id"], [first], "owner")
     assert other.status_code == 409
     problem = other.json()
     assert "already published" in problem["detail"]
@@ -146,7 +146,7 @@ async def test_deleted_and_foreign_channels_are_422_naming_each(
     deleted = await known_channel(deleted=True)
     foreign = await known_channel(other_workspace)
 
-    response = await _publish(client, workspace, post["id"], [live, deleted, foreign], "editor")
+    response = await _publish(client, workspace, post["id"], [live, deleted, foreign], "owner")
 
     assert response.status_code == 422
     problem = response.json()
@@ -174,7 +174,7 @@ async def test_malformed_or_repeated_channel_ids_are_422(
     fields: list[str],
 ) -> None:
     post = await create_post()
-    response = await _publish(client, workspace, post["id"], channel_ids, "editor")
+    response = await _publish(client, workspace, post["id"], channel_ids, "owner")
     assert response.status_code == 422
     assert _fields(response.json()) == fields
 
@@ -187,7 +187,7 @@ async def test_a_repeated_channel_is_named(
 ) -> None:
     post = await create_post()
     channel = await known_channel()
-    response = await _publish(client, workspace, post["id"], [channel, channel], "editor")
+    response = await _publish(client, workspace, post["id"], [channel, channel], "owner")
     assert response.status_code == 422
     assert _fields(response.json()) == ["channel_ids.1"]
 
@@ -210,7 +210,7 @@ async def test_bad_publish_bodies_are_422(
 ) -> None:
     post = await create_post()
     response = await client.post(
-        f"{POSTS}/{post['id']}/publish", json=body, headers=workspace.headers("editor")
+        f"{POSTS}/{post['id']}/publish", json=body, headers=workspace.headers("owner")
     )
     assert response.status_code == 422
     assert field in _fields(response.json())
@@ -224,7 +224,7 @@ async def test_an_unknown_channel_with_channel_svc_down_is_503(
 ) -> None:
     # The runtime's channel-svc URL is a port nobody listens on.
     post = await create_post()
-    response = await _publish(client, workspace, post["id"], [str(uuid.uuid4())], "editor")
+    response = await _publish(client, workspace, post["id"], [str(uuid.uuid4())], "owner")
     assert response.status_code == 503
     assert response.json()["detail"] == "cannot verify channels: channel-svc unavailable"
     assert await _outbox(runtime) == []

@@ -1,4 +1,5 @@
-"""content-svc tables: posts, where each was published, and the local copy of channels."""
+"""content-svc tables: sources and ideas (collection), posts with their revisions, history
+and review settings (production), word lists, and the local copies of other services' data."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from typing import Any
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import UTCDateTime, new_metadata, utcnow
 from servicekit.outbox import OutboxMessageMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 TITLE_MAX = 200
@@ -27,11 +38,15 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-# Stored as plain strings (no database enum) so that the review workflow can add states
-# (in_review, approved, scheduled) without a type migration.
+# Stored as plain strings (no database enum) so that states can be added without a type
+# migration.
 class PostStatus(StrEnum):
     DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
     PUBLISHED = "published"
+    ARCHIVED = "archived"
 
 
 class DeliveryStatus(StrEnum):
@@ -45,6 +60,9 @@ class Post(Base):
     __table_args__ = (
         # The list endpoint: one workspace, newest first, (created_at, id) as the cursor.
         Index("ix_posts_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+        Index("ix_posts_workspace_id_perf_rank_id", "workspace_id", "perf_rank", "id"),
+        # The publication scheduler: scheduled posts that are due.
+        Index("ix_posts_status_scheduled_at", "status", "scheduled_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -62,6 +80,30 @@ class Post(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    idea_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # A scheduled publication: when, and to which channels (checked when it was scheduled).
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    scheduled_channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The performance summary kept from `stats.ingested` (running totals of the latest batch).
+    perf_totals: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
+    perf_reads: Mapped[int | None] = mapped_column(Integer, default=None)
+    perf_engagement: Mapped[int | None] = mapped_column(Integer, default=None)
+    perf_verdict: Mapped[str | None] = mapped_column(String(50), default=None)
+    # Sort key of `?sort=performance`: verdict rank * 10^12 + reads; -1 without figures.
+    perf_rank: Mapped[int] = mapped_column(BigInteger, default=-1)
+    perf_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def performance(self) -> dict[str, Any] | None:
+        if self.perf_totals is None:
+            return None
+        return {
+            "reads": self.perf_reads,
+            "engagement": self.perf_engagement,
+            "verdict": self.perf_verdict,
+            "totals": dict(self.perf_totals),
+            "period_end": self.perf_period_end,
+        }
 
     # lazy="raise": async code must load channels explicitly (selectinload).
     channels: Mapped[list[PostChannel]] = relationship(
@@ -108,6 +150,160 @@ class KnownChannel(Base):
     status: Mapped[str] = mapped_column(String(50))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PostRevision(Base):
+    """The content of a post at one version; every edit (and the creation) makes one."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    post_id: Mapped[str] = mapped_column(String(36), ForeignKey("posts.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body_markdown: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(String(SUMMARY_MAX), default=None)
+    cover_url: Mapped[str | None] = mapped_column(String(URL_MAX), default=None)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    editor_id: Mapped[str] = mapped_column(String(36))
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PostTransition(Base):
+    """One step of a post through the review workflow: who, when, from where to where."""
+
+    __tablename__ = "post_transitions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    post_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewSettings(Base):
+    """A workspace's review rules; a workspace without a row has the defaults."""
+
+    __tablename__ = "review_settings"
+
+    workspace_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    require_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    owners_may_skip_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(36))
+
+
+class Source(Base):
+    """A feed the workspace watches: news, peers and competitors, industry sites."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        Index("ix_sources_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+        Index("ix_sources_enabled_next_fetch_at", "enabled", "next_fetch_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    next_fetch_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    ideas_created: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Idea(Base):
+    """Something worth writing about: a feed entry, a manual note, or what members ask."""
+
+    __tablename__ = "ideas"
+    __table_args__ = (
+        # Deduplication of feed entries across the workspace, by entry id or canonical URL.
+        UniqueConstraint("workspace_id", "entry_key"),
+        UniqueConstraint("workspace_id", "url_key"),
+        UniqueConstraint("workspace_id", "need_key"),
+        Index("ix_ideas_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+        Index("ix_ideas_workspace_id_seen_at", "workspace_id", "seen_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    origin: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+    link: Mapped[str | None] = mapped_column(String(URL_MAX), default=None)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    source_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    entry_key: Mapped[str | None] = mapped_column(String(URL_MAX), default=None)
+    url_key: Mapped[str | None] = mapped_column(String(URL_MAX), default=None)
+    need_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Tokens of the title and summary, kept for trends.
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    asker_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    asker_count: Mapped[int] = mapped_column(Integer, default=0)
+    sample_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    post_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # When the entry was published (or the idea made): the time trends count it at.
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MemberQuestion(Base):
+    """A question a community member asked (from `interaction.received`), with its keywords."""
+
+    __tablename__ = "member_questions"
+    __table_args__ = (
+        Index("ix_member_questions_workspace_id_asked_at", "workspace_id", "asked_at"),
+    )
+
+    interaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Wordlist(Base):
+    """A workspace's list of sensitive or banned words, each with a category."""
+
+    __tablename__ = "wordlists"
+    __table_args__ = (
+        Index("ix_wordlists_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    words: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

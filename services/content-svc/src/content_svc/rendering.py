@@ -9,6 +9,9 @@ content, every event handler and any URL that is not http(s) or mailto, and give
 from __future__ import annotations
 
 import copy
+import html
+import re
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -46,3 +49,14 @@ def sanitise_html(html: str) -> str:
 def render_markdown(markdown: str) -> str:
     """The safe HTML of `markdown`, ready to show or to send to a platform."""
     return sanitise_html(_markdown.render(markdown))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(value: Any) -> str:
+    """Text without markup (scripts and all), entities decoded, whitespace collapsed."""
+    if not isinstance(value, str):
+        return ""
+    stripped = nh3.clean(value, tags=set(), clean_content_tags={"script", "style"})
+    return _SPACES.sub(" ", html.unescape(stripped)).strip()

@@ -17,6 +17,17 @@ class Settings(ServiceSettings):
     # Asked when a channel id is missing from the local copy that channel.changed keeps.
     channel_svc_url: str = "http://127.0.0.1:8102"
     channel_lookup_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # The scheduled-publication worker and the feed fetcher: how often they look for work.
+    publish_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    source_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Feeds: how long one fetch may take, how large a feed may be, how many run at once.
+    feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    feed_max_bytes: int = Field(default=5_000_000, ge=10_000, le=100_000_000)
+    feed_concurrency: int = Field(default=4, ge=1, le=32)
+    # A failing source waits interval * 2^failures, at most this long.
+    source_max_backoff_minutes: int = Field(default=24 * 60, ge=1)
+    # User needs: how many distinct members must ask about one thing before it is an idea.
+    user_need_min_askers: int = Field(default=3, ge=1, le=1000)
 
     @field_validator("channel_svc_url")
     @classmethod

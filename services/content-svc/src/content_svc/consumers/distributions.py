@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.consumers.payloads import payload_of
 from content_svc.models import DeliveryStatus
-from content_svc.posts.service import DistributionOutcome, record_distribution_outcome
+from content_svc.posts.feedback import DistributionOutcome, record_distribution_outcome
 
 
 async def on_distribution_succeeded(session: AsyncSession, event: CloudEvent) -> None:

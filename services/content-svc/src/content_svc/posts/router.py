@@ -1,4 +1,4 @@
-"""The posts endpoints: HTTP in, a call of `posts.service`, HTTP out."""
+"""The posts endpoints: HTTP in, a call of `posts.service` / `posts.workflow`, HTTP out."""
 
 from __future__ import annotations
 
@@ -11,12 +11,29 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from content_svc.channels.dependencies import ChannelService
-from content_svc.posts import service
-from content_svc.posts.schemas import PostCreate, PostRead, PostSummary, PublishRequest
+from content_svc.models import PostStatus
+from content_svc.posts import service, workflow
+from content_svc.posts.schemas import (
+    ChangesRequested,
+    PostCreate,
+    PostRead,
+    PostSort,
+    PostSummary,
+    PostUpdate,
+    PublishRequest,
+    RestoreRequest,
+    ReviewComment,
+    ReviewSettingsRead,
+    ReviewSettingsUpdate,
+    RevisionRead,
+    TransitionRead,
+)
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 
 Writer = Annotated[Caller, Depends(require_role("owner", "editor"))]
+Reviewer = Annotated[Caller, Depends(require_role("owner", "reviewer"))]
+Owner = Annotated[Caller, Depends(require_role("owner"))]
 
 
 @router.post(
@@ -35,33 +52,166 @@ async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> P
     "",
     response_model=Page[PostSummary],
     responses=problem_responses(401, 422),
-    summary="List the workspace's posts, newest first",
+    summary="List the workspace's posts, newest first or best performing first",
 )
 async def list_posts(
     caller: CurrentCaller,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    sort: PostSort = "newest",
+    post_status: Annotated[PostStatus | None, Query(alias="status")] = None,
 ) -> Page[PostSummary]:
-    posts, next_cursor = await service.list_posts(session, caller, limit=limit, cursor=cursor)
+    posts, next_cursor = await service.list_posts(
+        session,
+        caller,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        status=post_status.value if post_status else None,
+    )
     return Page(items=[PostSummary.model_validate(post) for post in posts], next_cursor=next_cursor)
+
+
+@router.get(
+    "/settings",
+    response_model=ReviewSettingsRead,
+    responses=problem_responses(401),
+    summary="The workspace's review rules",
+)
+async def get_review_settings(caller: CurrentCaller, session: DbSession) -> ReviewSettingsRead:
+    return ReviewSettingsRead.model_validate(
+        await workflow.review_settings(session, caller.workspace_id)
+    )
+
+
+@router.patch(
+    "/settings",
+    response_model=ReviewSettingsRead,
+    responses=problem_responses(401, 403, 422),
+    summary="Change the workspace's review rules (owners)",
+)
+async def change_review_settings(
+    body: ReviewSettingsUpdate, caller: Owner, session: DbSession
+) -> ReviewSettingsRead:
+    return ReviewSettingsRead.model_validate(
+        await workflow.change_review_settings(session, caller, body)
+    )
 
 
 @router.get(
     "/{post_id}",
     response_model=PostRead,
     responses=problem_responses(401, 404),
-    summary="A post with where it was published",
+    summary="A post with where it was published and how it performs",
 )
 async def get_post(post_id: str, caller: CurrentCaller, session: DbSession) -> PostRead:
     return PostRead.model_validate(await service.get_post(session, caller, post_id))
+
+
+@router.patch(
+    "/{post_id}",
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Edit a post, from the version the edit started at",
+)
+async def edit_post(post_id: str, body: PostUpdate, caller: Writer, session: DbSession) -> PostRead:
+    return PostRead.model_validate(await service.edit_post(session, caller, post_id, body))
+
+
+@router.get(
+    "/{post_id}/revisions",
+    response_model=list[RevisionRead],
+    responses=problem_responses(401, 404),
+    summary="Every version of the post, newest first",
+)
+async def list_revisions(
+    post_id: str, caller: CurrentCaller, session: DbSession
+) -> list[RevisionRead]:
+    revisions = await service.list_revisions(session, caller, post_id)
+    return [RevisionRead.model_validate(revision) for revision in revisions]
+
+
+@router.post(
+    "/{post_id}/revisions/{revision}/restore",
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Make an earlier version the newest one",
+)
+async def restore_revision(
+    post_id: str, revision: int, body: RestoreRequest, caller: Writer, session: DbSession
+) -> PostRead:
+    post = await service.restore_revision(session, caller, post_id, revision, body.version)
+    return PostRead.model_validate(post)
+
+
+@router.get(
+    "/{post_id}/history",
+    response_model=list[TransitionRead],
+    responses=problem_responses(401, 404),
+    summary="Every step of the post through review and publishing, oldest first",
+)
+async def list_history(
+    post_id: str, caller: CurrentCaller, session: DbSession
+) -> list[TransitionRead]:
+    steps = await service.list_history(session, caller, post_id)
+    return [TransitionRead.model_validate(step) for step in steps]
+
+
+@router.post(
+    "/{post_id}/submit",
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409),
+    summary="Send a draft to review",
+)
+async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
+    return PostRead.model_validate(await workflow.submit(session, caller, post_id))
+
+
+@router.post(
+    "/{post_id}/approve",
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Approve a post in review (reviewers and owners)",
+)
+async def approve(
+    post_id: str, caller: Reviewer, session: DbSession, body: ReviewComment | None = None
+) -> PostRead:
+    comment = body.comment if body else None
+    return PostRead.model_validate(await workflow.approve(session, caller, post_id, comment))
+
+
+@router.post(
+    "/{post_id}/request-changes",
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Send a post back to its author with comments (reviewers and owners)",
+)
+async def request_changes(
+    post_id: str, body: ChangesRequested, caller: Reviewer, session: DbSession
+) -> PostRead:
+    post = await workflow.request_changes(session, caller, post_id, body.comment)
+    return PostRead.model_validate(post)
+
+
+@router.post(
+    "/{post_id}/archive",
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Archive a post",
+)
+async def archive(
+    post_id: str, caller: Writer, session: DbSession, body: ReviewComment | None = None
+) -> PostRead:
+    comment = body.comment if body else None
+    return PostRead.model_validate(await workflow.archive(session, caller, post_id, comment))
 
 
 @router.post(
     "/{post_id}/publish",
     response_model=PostRead,
     responses=problem_responses(401, 403, 404, 409, 422, 503),
-    summary="Publish a post to channels of the workspace",
+    summary="Publish a post to channels of the workspace, now or at `scheduled_at`",
 )
 async def publish_post(
     post_id: str,
@@ -70,5 +220,7 @@ async def publish_post(
     session: DbSession,
     channels: ChannelService,
 ) -> PostRead:
-    post = await service.publish_post(session, caller, post_id, body.channel_ids, channels)
+    post = await workflow.publish_post(
+        session, caller, post_id, body.channel_ids, channels, scheduled_at=body.scheduled_at
+    )
     return PostRead.model_validate(post)

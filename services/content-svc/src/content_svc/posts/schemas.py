@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, HttpUrl, StringConstraints, UrlConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+)
 from servicekit.schemas import RequestModel, ResponseModel
 
 from content_svc.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX
 
 MAX_LABELS = 30
 MAX_CHANNELS = 50
+COMMENT_MAX = 2000
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # Markdown keeps its whitespace: leading spaces make code blocks, trailing ones line breaks.
 Markdown = Annotated[str, StringConstraints(strip_whitespace=False, max_length=BODY_MAX)]
 CoverUrl = Annotated[HttpUrl, UrlConstraints(max_length=URL_MAX)]
 ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -32,7 +41,7 @@ def _unique(values: list[str]) -> list[str]:
 
 
 class PostCreate(RequestModel):
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    title: Title
     body_markdown: Markdown
     summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
     cover_url: CoverUrl | None = None
@@ -50,8 +59,64 @@ class PostCreate(RequestModel):
         return _unique(values)
 
 
+class PostUpdate(RequestModel):
+    """An edit: the version it started from, and only the fields that change."""
+
+    version: int = Field(ge=1, description="The post's version this edit started from.")
+    title: Title | None = None
+    body_markdown: Markdown | None = None
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    cover_url: CoverUrl | None = None
+    tags: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+    keywords: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+
+    @field_validator("summary")
+    @classmethod
+    def _blank_summary_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("tags", "keywords")
+    @classmethod
+    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _unique(values)
+
+    @field_validator("title", "body_markdown")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("may be changed but not removed")
+        return value
+
+
+class RestoreRequest(RequestModel):
+    version: int = Field(ge=1, description="The post's current version (the edit starts there).")
+
+
 class PublishRequest(RequestModel):
     channel_ids: list[ChannelId] = Field(min_length=1, max_length=MAX_CHANNELS)
+    scheduled_at: AwareDatetime | None = Field(
+        default=None, description="Publish at this time (UTC offset required); now if absent."
+    )
+
+
+class ReviewComment(RequestModel):
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+
+
+class ChangesRequested(RequestModel):
+    comment: str = Field(min_length=1, max_length=COMMENT_MAX)
+
+
+class ReviewSettingsUpdate(RequestModel):
+    require_review: bool | None = None
+    owners_may_skip_review: bool | None = None
+    allow_self_approval: bool | None = None
+
+
+class ReviewSettingsRead(ResponseModel):
+    require_review: bool
+    owners_may_skip_review: bool
+    allow_self_approval: bool
 
 
 class DeliveryFailure(ResponseModel):
@@ -72,6 +137,16 @@ class PostChannelRead(ResponseModel):
     updated_at: datetime
 
 
+class Performance(ResponseModel):
+    """The latest figures metrics-svc reported for the post, and its verdict on them."""
+
+    reads: int | None
+    engagement: int | None
+    verdict: str | None
+    totals: dict[str, int]
+    period_end: datetime | None
+
+
 class PostSummary(ResponseModel):
     """A post in a list: everything but the bodies."""
 
@@ -87,9 +162,39 @@ class PostSummary(ResponseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    scheduled_at: datetime | None
+    scheduled_channel_ids: list[str]
+    idea_id: str | None
     channels: list[PostChannelRead]
+    performance: Performance | None
 
 
 class PostRead(PostSummary):
     body_markdown: str
     body_html: str
+
+
+PostSort = Literal["newest", "performance"]
+
+
+class RevisionRead(ResponseModel):
+    version: int
+    title: str
+    body_markdown: str
+    summary: str | None
+    cover_url: str | None
+    tags: list[str]
+    keywords: list[str]
+    editor_id: str
+    note: str | None
+    created_at: datetime
+
+
+class TransitionRead(ResponseModel):
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: str
+    comment: str | None
+    version: int
+    at: datetime

@@ -1,46 +1,45 @@
-"""The rules of posts: writing drafts, publishing them, and recording how delivery went.
+"""The rules of posts: writing drafts, editing them with revisions, reading them back.
 
 Functions take the caller's session and never commit; they raise the problem errors of
-servicekit (`NotFound`, `Invalid`, `Conflict`) and know nothing of HTTP.
+servicekit (`NotFound`, `Invalid`, `Conflict`) and know nothing of HTTP. The review
+workflow and publishing live in `workflow`, what comes back from channels in `feedback`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
-import structlog
-from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.auth import Caller
 from servicekit.db import utcnow
-from servicekit.outbox import add_event
-from servicekit.problems import Conflict, FieldError, Invalid, NotFound
+from servicekit.problems import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.channels.service import ChannelLookup, check_channels
-from content_svc.kit.cursors import decode_cursor, encode_cursor
-from content_svc.models import DeliveryStatus, OutboxMessage, Post, PostChannel, PostStatus
+from content_svc.kit.cursors import (
+    decode_cursor,
+    decode_rank_cursor,
+    encode_cursor,
+    encode_rank_cursor,
+)
+from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
-from content_svc.posts.schemas import PostCreate
+from content_svc.posts.schemas import PostCreate, PostSort, PostUpdate
+from content_svc.posts.states import ACTIONS, record_transition, refuse
 from content_svc.rendering import render_markdown
 
-log = structlog.get_logger(__name__)
-
-SOURCE = "/content-svc"
-POST_PUBLISHED = "post.published"
+NO_FIGURES = -1
 
 
-def _canonical_id(value: str) -> str | None:
+def canonical_id(value: str) -> str | None:
     try:
         return str(uuid.UUID(value))
     except ValueError:
         return None
 
 
-async def create_post(session: AsyncSession, caller: Caller, data: PostCreate) -> Post:
+async def create_post(
+    session: AsyncSession, caller: Caller, data: PostCreate, *, idea_id: str | None = None
+) -> Post:
     now = utcnow()
     post = Post(
         id=str(uuid.uuid4()),
@@ -57,25 +56,68 @@ async def create_post(session: AsyncSession, caller: Caller, data: PostCreate) -
         author_id=caller.user_id,
         created_at=now,
         updated_at=now,
+        idea_id=idea_id,
+        scheduled_channel_ids=[],
+        perf_rank=NO_FIGURES,
         channels=[],
     )
     session.add(post)
+    session.add(_revision_of(post, caller.user_id, note="created"))
     await session.flush()
     return post
 
 
+def _revision_of(post: Post, editor_id: str, *, note: str | None) -> PostRevision:
+    return PostRevision(
+        id=str(uuid.uuid4()),
+        post_id=post.id,
+        workspace_id=post.workspace_id,
+        version=post.version,
+        title=post.title,
+        body_markdown=post.body_markdown,
+        summary=post.summary,
+        cover_url=post.cover_url,
+        tags=list(post.tags),
+        keywords=list(post.keywords),
+        editor_id=editor_id,
+        note=note,
+        created_at=utcnow(),
+    )
+
+
 async def list_posts(
-    session: AsyncSession, caller: Caller, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    limit: int,
+    cursor: str | None,
+    sort: PostSort = "newest",
+    status: str | None = None,
 ) -> tuple[Sequence[Post], str | None]:
-    """One page of the workspace's posts, newest first, and the cursor of the next page."""
-    before = decode_cursor(cursor) if cursor else None
+    """One page of the workspace's posts and the cursor of the next page.
+
+    `newest` lists by creation time; `performance` lists the best verdicts and the most
+    reads first, posts without figures last.
+    """
     # One row more than asked tells whether another page follows.
-    rows = await repository.list_posts(session, caller.workspace_id, limit=limit + 1, before=before)
+    if sort == "performance":
+        after = decode_rank_cursor(cursor) if cursor else None
+        rows = await repository.list_posts_by_performance(
+            session, caller.workspace_id, limit=limit + 1, after=after, status=status
+        )
+    else:
+        before = decode_cursor(cursor) if cursor else None
+        rows = await repository.list_posts(
+            session, caller.workspace_id, limit=limit + 1, before=before, status=status
+        )
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = encode_cursor(last.created_at, last.id)
+        if sort == "performance":
+            next_cursor = encode_rank_cursor(last.perf_rank, last.id)
+        else:
+            next_cursor = encode_cursor(last.created_at, last.id)
     return page, next_cursor
 
 
@@ -83,177 +125,105 @@ async def get_post(
     session: AsyncSession, caller: Caller, post_id: str, *, for_update: bool = False
 ) -> Post:
     """The caller's post; another workspace's post, or no post at all, is a 404 alike."""
-    canonical = _canonical_id(post_id)
+    return await get_workspace_post(session, caller.workspace_id, post_id, for_update=for_update)
+
+
+async def get_workspace_post(
+    session: AsyncSession, workspace_id: str, post_id: str, *, for_update: bool = False
+) -> Post:
+    canonical = canonical_id(post_id)
     post = None
     if canonical is not None:
-        post = await repository.get_post(
-            session, caller.workspace_id, canonical, for_update=for_update
-        )
+        post = await repository.get_post(session, workspace_id, canonical, for_update=for_update)
     if post is None:
         raise NotFound(f"There is no post {post_id!r} in this workspace.")
     return post
 
 
-def _requested_channels(channel_ids: Sequence[str]) -> list[str]:
-    """Canonical channel ids in the order given; malformed or repeated ones are a 422."""
-    errors: list[FieldError] = []
-    canonical: list[str] = []
-    for index, raw in enumerate(channel_ids):
-        name = f"channel_ids.{index}"
-        channel_id = _canonical_id(raw)
-        if channel_id is None:
-            errors.append(FieldError(field=name, message=f"{raw!r} is not a channel id"))
-        elif channel_id in canonical:
-            errors.append(FieldError(field=name, message=f"channel {raw} is listed twice"))
-        else:
-            canonical.append(channel_id)
-    if errors:
-        raise Invalid(_describe(errors), errors=errors)
-    return canonical
-
-
-def _describe(errors: list[FieldError]) -> str:
-    return "; ".join(f"{error.field}: {error.message}" for error in errors)
-
-
-async def publish_post(
+async def edit_post(
     session: AsyncSession,
     caller: Caller,
     post_id: str,
-    channel_ids: Sequence[str],
-    channels: ChannelLookup,
+    data: PostUpdate,
+    *,
+    note: str | None = None,
 ) -> Post:
-    """Publish a post to live channels of the workspace, with `post.published` in the outbox.
+    """Apply an edit made from `data.version`; a stale version is a 409 and changes nothing.
 
-    Publishing again to the same channels changes nothing (a retried request is safe);
-    to other channels it is a conflict, since a published post's channel set is final.
+    An edit of an approved or scheduled post voids the approval: the post goes back to
+    review (and its schedule is dropped).
     """
-    # The row lock makes two concurrent publishes of one draft take turns (PostgreSQL;
-    # SQLite's write lock does the same), so only one of them writes the event.
     post = await get_post(session, caller, post_id, for_update=True)
-    requested = _requested_channels(channel_ids)
-
-    if post.status == PostStatus.PUBLISHED.value:
-        current = sorted(row.channel_id for row in post.channels)
-        if sorted(requested) == current:
-            return post
+    if post.status not in ACTIONS["edit"]:
+        raise refuse(post, "edit")
+    if data.version != post.version:
         raise Conflict(
-            f"This post is already published to channels {', '.join(current)}; "
-            "a published post cannot be sent to another set of channels.",
-            published_channel_ids=current,
+            f"This edit started from version {data.version}, but the post is at version "
+            f"{post.version} now; reload it and apply your changes again.",
+            current_version=post.version,
         )
-
-    checks = await check_channels(session, caller.workspace_id, requested, channels)
-    errors = [
-        FieldError(field=f"channel_ids.{index}", message=f"{check.problem}: {channel_id}")
-        for index, channel_id in enumerate(requested)
-        for check in [checks[channel_id]]
-        if not check.live
-    ]
-    if errors:
-        raise Invalid(_describe(errors), errors=errors)
-
-    now = utcnow()
-    post.status = PostStatus.PUBLISHED.value
-    post.published_at = now
-    post.updated_at = now
-    # In the order the relationship loads them, so that this answer equals a later GET.
-    for channel_id in sorted(requested):
-        post.channels.append(
-            PostChannel(
-                channel_id=channel_id,
-                workspace_id=post.workspace_id,
-                status=DeliveryStatus.PENDING.value,
-                platform=checks[channel_id].platform,
-                reasons=[],
-                updated_at=now,
-            )
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if "cover_url" in changes and changes["cover_url"] is not None:
+        changes["cover_url"] = str(data.cover_url)
+    changed = {name: value for name, value in changes.items() if getattr(post, name) != value}
+    if not changed:
+        return post
+    if await repository.revision_count(session, post.id) == 0:
+        # A post written before revisions existed: keep what it was before this edit.
+        session.add(_revision_of(post, post.author_id, note="before the first recorded edit"))
+    for name, value in changed.items():
+        setattr(post, name, value)
+    if "body_markdown" in changed:
+        post.body_html = render_markdown(post.body_markdown)
+    post.version += 1
+    post.updated_at = utcnow()
+    session.add(_revision_of(post, caller.user_id, note=note))
+    if post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED):
+        record_transition(
+            session,
+            post,
+            caller.user_id,
+            action="edit",
+            to_status=PostStatus.IN_REVIEW,
+            comment="Edited after approval; the post needs review again.",
         )
-    add_event(session, OutboxMessage, _published_event(post, requested, now))
+        post.scheduled_at = None
+        post.scheduled_channel_ids = []
     await session.flush()
     return post
 
 
-def _published_event(post: Post, channel_ids: list[str], published_at: datetime) -> CloudEvent:
-    snapshot = PostPublishedV1(
-        post_id=post.id,
-        workspace_id=post.workspace_id,
-        version=post.version,
-        title=post.title,
-        body_markdown=post.body_markdown,
-        body_html=post.body_html,
-        summary=post.summary,
-        cover_url=post.cover_url,
-        tags=list(post.tags),
-        keywords=list(post.keywords),
-        channel_ids=channel_ids,
-        author_id=post.author_id,
-        published_at=published_at,
+async def list_revisions(
+    session: AsyncSession, caller: Caller, post_id: str
+) -> Sequence[PostRevision]:
+    post = await get_post(session, caller, post_id)
+    return await repository.list_revisions(session, post.id)
+
+
+async def restore_revision(
+    session: AsyncSession, caller: Caller, post_id: str, revision: int, current_version: int
+) -> Post:
+    """Make the content of an earlier revision the post's newest version (an edit)."""
+    post = await get_post(session, caller, post_id)
+    old = await repository.get_revision(session, post.id, revision)
+    if old is None:
+        raise NotFound(f"Post {post_id} has no revision {revision}.")
+    edit = PostUpdate.model_validate(
+        {
+            "version": current_version,
+            "title": old.title,
+            "body_markdown": old.body_markdown,
+            "summary": old.summary,
+            "cover_url": old.cover_url,
+            "tags": list(old.tags),
+            "keywords": list(old.keywords),
+        }
     )
-    return CloudEvent.create(POST_PUBLISHED, SOURCE, post.id, post.workspace_id, snapshot)
+    return await edit_post(session, caller, post_id, edit, note=f"restored from version {revision}")
 
 
-@dataclass(frozen=True)
-class DistributionOutcome:
-    """What channel-svc reported for one post on one channel."""
-
-    workspace_id: str
-    post_id: str
-    channel_id: str
-    distribution_id: str
-    platform: str
-    status: DeliveryStatus
-    happened_at: datetime
-    url: str | None = None
-    external_id: str | None = None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _is_stale(row: PostChannel, outcome: DistributionOutcome) -> str | None:
-    """Why `outcome` must not replace what the row shows, or None when it may."""
-    if (
-        row.status == DeliveryStatus.SUCCEEDED.value
-        and outcome.status == DeliveryStatus.FAILED
-        and row.distribution_id == outcome.distribution_id
-    ):
-        return "the distribution already succeeded"
-    if row.outcome_at is not None:
-        if outcome.happened_at < row.outcome_at:
-            return "older than the outcome shown"
-        if outcome.happened_at == row.outcome_at and outcome.status != DeliveryStatus.SUCCEEDED:
-            return "no newer than the outcome shown"
-    return None
-
-
-async def record_distribution_outcome(session: AsyncSession, outcome: DistributionOutcome) -> bool:
-    """Show `outcome` on the post's channel row; False when it is unknown or stale."""
-    bound = log.bind(
-        post_id=outcome.post_id,
-        channel_id=outcome.channel_id,
-        distribution_id=outcome.distribution_id,
-        outcome=outcome.status.value,
-    )
-    row = await repository.get_post_channel(
-        session, outcome.workspace_id, outcome.post_id, outcome.channel_id
-    )
-    if row is None:
-        bound.warning("distribution_outcome_ignored", reason="no such post on that channel")
-        return False
-    stale = _is_stale(row, outcome)
-    if stale is not None:
-        bound.info("distribution_outcome_ignored", reason=stale)
-        return False
-    row.status = outcome.status.value
-    row.platform = outcome.platform
-    row.distribution_id = outcome.distribution_id
-    row.outcome_at = outcome.happened_at
-    row.updated_at = utcnow()
-    if outcome.status == DeliveryStatus.SUCCEEDED:
-        row.url = outcome.url
-        row.external_id = outcome.external_id
-        row.reasons = []
-    else:
-        row.url = None
-        row.external_id = None
-        row.reasons = list(outcome.reasons)
-    return True
+async def list_history(
+    session: AsyncSession, caller: Caller, post_id: str
+) -> Sequence[PostTransition]:
+    post = await get_post(session, caller, post_id)
+    return await repository.list_transitions(session, post.id)

@@ -1,0 +1,36 @@
+"""`GET /posts/{id}/analysis`: what to fix in a post, and where."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from servicekit.auth import CurrentCaller
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+
+from content_svc.analysis import service
+from content_svc.analysis.schemas import AnalysisRead
+
+router = APIRouter(prefix="/posts", tags=["posts"])
+
+
+@router.get(
+    "/{post_id}/analysis",
+    response_model=AnalysisRead,
+    responses=problem_responses(401, 404, 422),
+    summary="SEO and quality report: findings with severity and position, and a score",
+)
+async def analyse_post(
+    post_id: str,
+    caller: CurrentCaller,
+    session: DbSession,
+    platforms: Annotated[
+        list[str] | None,
+        Query(
+            max_length=30,
+            description="Platforms to check the title against; the post's channels by default",
+        ),
+    ] = None,
+) -> AnalysisRead:
+    return await service.analyse_post(session, caller, post_id, platforms)

@@ -1,0 +1,143 @@
+"""User needs: what community members keep asking becomes an idea.
+
+Each question (from `interaction.received`) is kept with its keywords. When members ask
+about a keyword that already has a `user_need` idea, that idea's asker count grows; when
+enough distinct members (a setting) have asked about one keyword in the last 30 days, a
+`user_need` idea appears with sample questions.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+import structlog
+from event_contracts import InteractionReceivedV1
+from servicekit.db import utcnow
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from textkit import is_question, keywords
+
+from content_svc.models import TITLE_MAX, Idea, MemberQuestion
+
+log = structlog.get_logger(__name__)
+
+ORIGIN_NEED = "user_need"
+WINDOW = timedelta(days=30)
+RECENT_QUESTIONS = 5000
+SAMPLES = 5
+KEYWORDS_PER_QUESTION = 4
+TEXT_MAX = 2000
+ASKED_KINDS = ("comment", "reply", "direct_message", "mention")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+async def record_question(
+    session: AsyncSession, interaction: InteractionReceivedV1, *, min_askers: int
+) -> Idea | None:
+    """Keep the question and grow or create the idea it belongs to (None if neither)."""
+    text = (interaction.text or "").strip()
+    if interaction.kind not in ASKED_KINDS or not text:
+        return None
+    if not (interaction.is_question or is_question(text)):
+        return None
+    if await session.get(MemberQuestion, interaction.interaction_id) is not None:
+        return None
+    terms = [word for word, _ in keywords(text, top=KEYWORDS_PER_QUESTION)]
+    if not terms:
+        return None
+    session.add(
+        MemberQuestion(
+            interaction_id=interaction.interaction_id,
+            workspace_id=interaction.workspace_id,
+            member_id=interaction.member_id,
+            text=text[:TEXT_MAX],
+            keywords=terms,
+            asked_at=interaction.occurred_at,
+        )
+    )
+    existing = await _need_ideas(session, interaction.workspace_id, terms)
+    for term in terms:
+        idea = existing.get(term)
+        if idea is not None:
+            _add_asker(idea, interaction.member_id, text)
+            return idea
+    recent = await _recent_questions(session, interaction.workspace_id)
+    recent.append((interaction.member_id, text, terms))
+    for term in terms:
+        askers = {member for member, _, words in recent if term in words}
+        if len(askers) >= min_askers:
+            return _new_need(interaction.workspace_id, term, recent, session)
+    return None
+
+
+async def _need_ideas(
+    session: AsyncSession, workspace_id: str, terms: Sequence[str]
+) -> dict[str, Idea]:
+    rows = await session.scalars(
+        select(Idea)
+        .where(Idea.workspace_id == workspace_id, Idea.need_key.in_(list(terms)))
+        .with_for_update()
+    )
+    return {row.need_key: row for row in rows if row.need_key}
+
+
+async def _recent_questions(
+    session: AsyncSession, workspace_id: str
+) -> list[tuple[str, str, list[str]]]:
+    since = utcnow() - WINDOW
+    rows = await session.execute(
+        select(MemberQuestion.member_id, MemberQuestion.text, MemberQuestion.keywords)
+        .where(MemberQuestion.workspace_id == workspace_id, MemberQuestion.asked_at >= since)
+        .order_by(MemberQuestion.asked_at.desc())
+        .limit(RECENT_QUESTIONS)
+    )
+    return [(row[0], row[1], list(row[2])) for row in rows.all()]
+
+
+def _add_asker(idea: Idea, member_id: str, text: str) -> None:
+    if member_id not in idea.asker_ids:
+        idea.asker_ids = [*idea.asker_ids, member_id]
+        idea.asker_count = len(idea.asker_ids)
+        if len(idea.sample_questions) < SAMPLES and text not in idea.sample_questions:
+            idea.sample_questions = [*idea.sample_questions, text[:500]]
+    idea.updated_at = utcnow()
+
+
+def _new_need(
+    workspace_id: str,
+    term: str,
+    recent: list[tuple[str, str, list[str]]],
+    session: AsyncSession,
+) -> Idea:
+    askers: list[str] = []
+    samples: list[str] = []
+    for member, text, words in reversed(recent):  # oldest first
+        if term in words and member not in askers:
+            askers.append(member)
+            if len(samples) < SAMPLES:
+                samples.append(text[:500])
+    title = f"用户在问「{term}」" if _HAN.search(term) else f"Members ask about “{term}”"
+    now = utcnow()
+    idea = Idea(
+        id=str(uuid.uuid4()),
+        workspace_id=workspace_id,
+        origin=ORIGIN_NEED,
+        status="new",
+        title=title[:TITLE_MAX],
+        summary=f"Community members keep asking about {term}; see the sample questions.",
+        tags=[],
+        need_key=term[:100],
+        terms=[term],
+        asker_ids=askers,
+        asker_count=len(askers),
+        sample_questions=samples,
+        seen_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(idea)
+    log.info("user_need_idea_created", workspace_id=workspace_id, keyword=term, askers=len(askers))
+    return idea

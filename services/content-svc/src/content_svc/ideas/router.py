@@ -1,0 +1,107 @@
+"""The ideas endpoints: the backlog, its filters, and starting a post from an idea."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from servicekit.auth import Caller, CurrentCaller, require_role
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+from servicekit.schemas import Page
+
+from content_svc.ideas import service
+from content_svc.ideas.schemas import (
+    IdeaCreate,
+    IdeaOrigin,
+    IdeaRead,
+    IdeaStatus,
+    IdeaUpdate,
+    StartPost,
+)
+from content_svc.posts.schemas import PostRead
+
+router = APIRouter(prefix="/ideas", tags=["ideas"])
+
+Writer = Annotated[Caller, Depends(require_role("owner", "editor"))]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IdeaRead,
+    responses=problem_responses(401, 403, 422),
+    summary="Note an idea by hand",
+)
+async def create_idea(body: IdeaCreate, caller: Writer, session: DbSession) -> IdeaRead:
+    return IdeaRead.model_validate(await service.create_idea(session, caller, body))
+
+
+@router.get(
+    "",
+    response_model=Page[IdeaRead],
+    responses=problem_responses(401, 422),
+    summary="The idea backlog, newest first, filtered",
+)
+async def list_ideas(
+    caller: CurrentCaller,
+    session: DbSession,
+    idea_status: Annotated[IdeaStatus | None, Query(alias="status")] = None,
+    origin: IdeaOrigin | None = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Text in title, summary or notes"),
+    ] = None,
+    source_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Page[IdeaRead]:
+    rows, next_cursor = await service.list_ideas(
+        session,
+        caller,
+        limit=limit,
+        cursor=cursor,
+        status=idea_status,
+        origin=origin,
+        tag=tag,
+        text=q,
+        source_id=source_id,
+    )
+    return Page(items=[IdeaRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{idea_id}",
+    response_model=IdeaRead,
+    responses=problem_responses(401, 404),
+    summary="One idea",
+)
+async def get_idea(idea_id: str, caller: CurrentCaller, session: DbSession) -> IdeaRead:
+    return IdeaRead.model_validate(await service.get_idea(session, caller, idea_id))
+
+
+@router.patch(
+    "/{idea_id}",
+    response_model=IdeaRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Shortlist, discard, tag or annotate an idea",
+)
+async def update_idea(
+    idea_id: str, body: IdeaUpdate, caller: Writer, session: DbSession
+) -> IdeaRead:
+    return IdeaRead.model_validate(await service.update_idea(session, caller, idea_id, body))
+
+
+@router.post(
+    "/{idea_id}/post",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PostRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Start a draft from the idea (the idea is marked used and linked to it)",
+)
+async def start_post(
+    idea_id: str, caller: Writer, session: DbSession, body: StartPost | None = None
+) -> PostRead:
+    post = await service.start_post(session, caller, idea_id, body or StartPost())
+    return PostRead.model_validate(post)

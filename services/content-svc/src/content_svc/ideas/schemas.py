@@ -1,0 +1,73 @@
+"""Request and response models of the ideas API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, HttpUrl, StringConstraints, UrlConstraints, field_validator
+from servicekit.schemas import RequestModel, ResponseModel
+
+from content_svc.models import TITLE_MAX, URL_MAX
+from content_svc.posts.schemas import MAX_LABELS, Label, _unique
+
+IdeaStatus = Literal["new", "shortlisted", "used", "discarded"]
+IdeaOrigin = Literal["source_entry", "manual", "user_need"]
+Link = Annotated[HttpUrl, UrlConstraints(max_length=URL_MAX)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+NOTES_MAX = 10_000
+SUMMARY_MAX = 2000
+
+
+class IdeaCreate(RequestModel):
+    title: Title
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    link: Link | None = None
+    tags: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+
+    @field_validator("tags")
+    @classmethod
+    def _dedupe(cls, values: list[str]) -> list[str]:
+        return _unique(values)
+
+
+class IdeaUpdate(RequestModel):
+    title: Title | None = None
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    tags: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    status: Literal["new", "shortlisted", "discarded"] | None = Field(
+        default=None, description="`used` is set by starting a post from the idea."
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _unique(values)
+
+
+class StartPost(RequestModel):
+    """Overrides for the draft started from an idea (its title and summary by default)."""
+
+    title: Title | None = None
+    keywords: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+
+
+class IdeaRead(ResponseModel):
+    id: str
+    origin: str
+    status: str
+    title: str
+    summary: str | None
+    link: str | None
+    tags: list[str]
+    notes: str | None
+    source_id: str | None
+    post_id: str | None
+    asker_count: int
+    sample_questions: list[str]
+    keyword: str | None = Field(validation_alias="need_key")
+    seen_at: datetime
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,139 @@
+"""The rules of ideas: the backlog an operator shortlists from and starts posts with."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from servicekit.auth import Caller
+from servicekit.db import utcnow
+from servicekit.problems import Conflict, NotFound
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from textkit import tokens
+
+from content_svc.ideas import repository
+from content_svc.ideas.schemas import IdeaCreate, IdeaUpdate, StartPost
+from content_svc.kit.cursors import decode_cursor, encode_cursor
+from content_svc.models import Idea, Post
+from content_svc.posts import service as posts
+from content_svc.posts.schemas import PostCreate
+
+ORIGIN_MANUAL = "manual"
+USED = "used"
+
+
+async def create_idea(session: AsyncSession, caller: Caller, data: IdeaCreate) -> Idea:
+    now = utcnow()
+    idea = Idea(
+        id=str(uuid.uuid4()),
+        workspace_id=caller.workspace_id,
+        origin=ORIGIN_MANUAL,
+        status="new",
+        title=data.title,
+        summary=data.summary or None,
+        link=str(data.link) if data.link else None,
+        tags=list(data.tags),
+        notes=data.notes or None,
+        terms=list(dict.fromkeys(tokens(f"{data.title}\n{data.summary or ''}")))[:60],
+        asker_ids=[],
+        asker_count=0,
+        sample_questions=[],
+        seen_at=now,
+        created_by=caller.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(idea)
+    await session.flush()
+    return idea
+
+
+async def get_idea(
+    session: AsyncSession, caller: Caller, idea_id: str, *, for_update: bool = False
+) -> Idea:
+    canonical = posts.canonical_id(idea_id)
+    idea = None
+    if canonical is not None:
+        query = select(Idea).where(Idea.workspace_id == caller.workspace_id, Idea.id == canonical)
+        if for_update:
+            query = query.with_for_update()
+        idea = (await session.scalars(query)).one_or_none()
+    if idea is None:
+        raise NotFound(f"There is no idea {idea_id!r} in this workspace.")
+    return idea
+
+
+async def list_ideas(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    limit: int,
+    cursor: str | None,
+    status: str | None = None,
+    origin: str | None = None,
+    tag: str | None = None,
+    text: str | None = None,
+    source_id: str | None = None,
+) -> tuple[Sequence[Idea], str | None]:
+    before = decode_cursor(cursor) if cursor else None
+    rows = await repository.list_ideas(
+        session,
+        caller.workspace_id,
+        limit=limit + 1,
+        before=before,
+        status=status,
+        origin=origin,
+        tag=tag,
+        text_query=text,
+        source_id=source_id,
+    )
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return page, next_cursor
+
+
+async def update_idea(
+    session: AsyncSession, caller: Caller, idea_id: str, data: IdeaUpdate
+) -> Idea:
+    idea = await get_idea(session, caller, idea_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    if idea.status == USED and changes.get("status") not in (None, USED):
+        raise Conflict(
+            f"This idea was used for post {idea.post_id}; its status stays `used`.",
+            post_id=idea.post_id,
+        )
+    for name, value in changes.items():
+        if name in ("title", "status") and value is None:
+            continue
+        setattr(idea, name, value if value != "" else None)
+    idea.updated_at = utcnow()
+    await session.flush()
+    return idea
+
+
+async def start_post(session: AsyncSession, caller: Caller, idea_id: str, data: StartPost) -> Post:
+    """A draft from the idea: its title, summary and link; the idea is marked used."""
+    idea = await get_idea(session, caller, idea_id, for_update=True)
+    if idea.post_id is not None:
+        raise Conflict(
+            f"A post was already started from this idea: {idea.post_id}.", post_id=idea.post_id
+        )
+    body = [idea.summary or ""]
+    if idea.sample_questions:
+        body.append("\n".join(f"> {question}" for question in idea.sample_questions))
+    if idea.link:
+        body.append(f"来源 / Source: <{idea.link}>")
+    draft = PostCreate(
+        title=data.title or idea.title,
+        body_markdown="\n\n".join(part for part in body if part),
+        summary=(idea.summary or "")[:500] or None,
+        tags=list(idea.tags),
+        keywords=list(data.keywords),
+    )
+    post = await posts.create_post(session, caller, draft, idea_id=idea.id)
+    idea.status = USED
+    idea.post_id = post.id
+    idea.updated_at = utcnow()
+    await session.flush()
+    return post

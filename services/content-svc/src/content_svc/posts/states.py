@@ -1,0 +1,80 @@
+"""The states of a post, the actions that move it, and the record of each move."""
+
+from __future__ import annotations
+
+import uuid
+
+from servicekit.db import utcnow
+from servicekit.problems import Conflict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content_svc.models import Post, PostStatus, PostTransition
+
+# Action -> the states it may start from.
+ACTIONS: dict[str, tuple[PostStatus, ...]] = {
+    "edit": (PostStatus.DRAFT, PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED),
+    "submit": (PostStatus.DRAFT,),
+    "approve": (PostStatus.IN_REVIEW,),
+    "request-changes": (PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED),
+    "publish": (
+        PostStatus.DRAFT,
+        PostStatus.IN_REVIEW,
+        PostStatus.APPROVED,
+        PostStatus.SCHEDULED,
+        PostStatus.PUBLISHED,
+    ),
+    "archive": (
+        PostStatus.DRAFT,
+        PostStatus.IN_REVIEW,
+        PostStatus.APPROVED,
+        PostStatus.SCHEDULED,
+        PostStatus.PUBLISHED,
+    ),
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [action for action, starts in ACTIONS.items() if status in starts]
+
+
+def refuse(post: Post, action: str, why: str | None = None) -> Conflict:
+    allowed = allowed_actions(post.status)
+    detail = why or f"A {post.status} post cannot be asked to {action}."
+    return Conflict(
+        f"{detail} Allowed now: {', '.join(allowed) or 'nothing'}.",
+        post_status=post.status,
+        allowed_actions=allowed,
+    )
+
+
+def require_state(post: Post, action: str) -> None:
+    if post.status not in ACTIONS[action]:
+        raise refuse(post, action)
+
+
+def record_transition(
+    session: AsyncSession,
+    post: Post,
+    actor_id: str,
+    *,
+    action: str,
+    to_status: PostStatus,
+    comment: str | None = None,
+) -> None:
+    now = utcnow()
+    session.add(
+        PostTransition(
+            id=str(uuid.uuid4()),
+            post_id=post.id,
+            workspace_id=post.workspace_id,
+            action=action,
+            from_status=post.status,
+            to_status=to_status.value,
+            actor_id=actor_id,
+            comment=comment,
+            version=post.version,
+            at=now,
+        )
+    )
+    post.status = to_status.value
+    post.updated_at = now

@@ -1,0 +1,73 @@
+"""The word-lists endpoints: a workspace's sensitive and banned words, by category."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from servicekit.auth import Caller, CurrentCaller, require_role
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+
+from content_svc.wordlists import service
+from content_svc.wordlists.schemas import WordlistRead, WordlistWrite
+
+router = APIRouter(prefix="/wordlists", tags=["wordlists"])
+
+Editor = Annotated[Caller, Depends(require_role("owner", "editor", "reviewer"))]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WordlistRead,
+    responses=problem_responses(401, 403, 422),
+    summary="Create a word list",
+)
+async def create_wordlist(body: WordlistWrite, caller: Editor, session: DbSession) -> WordlistRead:
+    return WordlistRead.model_validate(await service.create_wordlist(session, caller, body))
+
+
+@router.get(
+    "",
+    response_model=list[WordlistRead],
+    responses=problem_responses(401),
+    summary="The workspace's word lists",
+)
+async def list_wordlists(caller: CurrentCaller, session: DbSession) -> list[WordlistRead]:
+    rows = await service.list_wordlists(session, caller.workspace_id)
+    return [WordlistRead.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/{wordlist_id}",
+    response_model=WordlistRead,
+    responses=problem_responses(401, 404),
+    summary="One word list",
+)
+async def get_wordlist(wordlist_id: str, caller: CurrentCaller, session: DbSession) -> WordlistRead:
+    return WordlistRead.model_validate(await service.get_wordlist(session, caller, wordlist_id))
+
+
+@router.put(
+    "/{wordlist_id}",
+    response_model=WordlistRead,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Replace a word list's name and words",
+)
+async def replace_wordlist(
+    wordlist_id: str, body: WordlistWrite, caller: Editor, session: DbSession
+) -> WordlistRead:
+    row = await service.replace_wordlist(session, caller, wordlist_id, body)
+    return WordlistRead.model_validate(row)
+
+
+@router.delete(
+    "/{wordlist_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404),
+    summary="Delete a word list",
+)
+async def delete_wordlist(wordlist_id: str, caller: Editor, session: DbSession) -> Response:
+    await service.delete_wordlist(session, caller, wordlist_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,60 @@
+"""Request and response models of the word-lists API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+from servicekit.schemas import RequestModel, ResponseModel
+
+# textkit.WORD_CATEGORIES, spelled out so that the OpenAPI document lists them; a test
+# keeps the two equal.
+Category = Literal[
+    "political",
+    "vulgar",
+    "advertising_law",
+    "medical_claim",
+    "platform_taboo",
+    "competitor",
+    "custom",
+]
+MAX_WORDS = 5000
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ListedWordIn(RequestModel):
+    word: Word
+    category: Category
+
+
+class WordlistWrite(RequestModel):
+    name: Name
+    words: list[ListedWordIn] = Field(max_length=MAX_WORDS)
+
+    @field_validator("words")
+    @classmethod
+    def _dedupe(cls, words: list[ListedWordIn]) -> list[ListedWordIn]:
+        seen: set[tuple[str, str]] = set()
+        kept: list[ListedWordIn] = []
+        for entry in words:
+            key = (entry.word.casefold(), entry.category)
+            if key not in seen:
+                seen.add(key)
+                kept.append(entry)
+        return kept
+
+
+class ListedWordOut(ResponseModel):
+    word: str
+    category: str
+
+
+class WordlistRead(ResponseModel):
+    id: str
+    name: str
+    words: list[ListedWordOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
