@@ -231,7 +231,7 @@ async def test_stats_give_each_post_a_performance_and_a_sort(
                 quiet: {"reads": 800},
                 str(uuid.uuid4()): {"reads": 1},
             },
-            {hit: "above_benchmark", flop: "below_benchmark"},
+            {hit: "outperforming", flop: "underperforming"},
             now,
         ),
         handler,
@@ -244,7 +244,7 @@ async def test_stats_give_each_post_a_performance_and_a_sort(
     post = (await client.get(f"{POSTS}/{hit}", headers=workspace.headers())).json()
     assert post["performance"]["reads"] == 9000
     assert post["performance"]["engagement"] == 320
-    assert post["performance"]["verdict"] == "above_benchmark"
+    assert post["performance"]["verdict"] == "outperforming"
 
     order: list[str] = []
     cursor = None

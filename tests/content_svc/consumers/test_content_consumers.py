@@ -55,6 +55,7 @@ def failed(
     *,
     at: datetime = T0,
     distribution_id: str | None = None,
+    code: str = "sensitive_word",
 ) -> CloudEvent:
     payload = DistributionFailedV1(
         distribution_id=distribution_id or str(uuid.uuid4()),
@@ -62,7 +63,7 @@ def failed(
         channel_id=channel_id,
         workspace_id=post["workspace_id"],
         platform="wechat",
-        reasons=[FailureReason(code="sensitive_word", message="正文包含敏感词“内幕”", position=42)],
+        reasons=[FailureReason(code=code, message="正文包含敏感词“内幕”", position=42)],
         attempts=1,
         failed_at=at,
         retryable=False,
@@ -194,6 +195,30 @@ async def test_a_later_failure_of_the_same_distribution_does_not_undo_its_succes
     assert await apply(runtime, late)
 
     assert (await delivery(client, workspace, post))["status"] == "succeeded"
+
+
+async def test_a_post_the_platform_took_down_shows_as_taken_down_with_its_url(
+    client: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    workspace: Workspace,
+    published: tuple[dict[str, Any], str],
+) -> None:
+    post, channel = published
+    distribution = str(uuid.uuid4())
+    assert await apply(runtime, succeeded(post, channel, distribution_id=distribution))
+    removed = failed(
+        post,
+        channel,
+        at=T0 + timedelta(hours=5),
+        distribution_id=distribution,
+        code="deleted_after_publishing",
+    )
+    assert await apply(runtime, removed)
+
+    shown = await delivery(client, workspace, post)
+    assert shown["status"] == "taken_down"
+    assert shown["url"] == "https://mp.weixin.qq.com/s/AbCd"
+    assert shown["reasons"][0]["code"] == "deleted_after_publishing"
 
 
 async def test_a_newer_outcome_replaces_an_older_one(

@@ -53,6 +53,8 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # Published, then deleted or banned by the platform (WeChat status 5 or 6).
+    TAKEN_DOWN = "taken_down"
 
 
 class Post(Base):

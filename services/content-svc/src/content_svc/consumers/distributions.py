@@ -28,6 +28,10 @@ async def on_distribution_succeeded(session: AsyncSession, event: CloudEvent) ->
     )
 
 
+# channel-svc reports a post the platform removed after publishing with these codes.
+TAKEN_DOWN_CODES = frozenset({"deleted_after_publishing", "banned_after_publishing"})
+
+
 async def on_distribution_failed(session: AsyncSession, event: CloudEvent) -> None:
     failed = payload_of(event, DistributionFailedV1)
     await record_distribution_outcome(
@@ -38,7 +42,11 @@ async def on_distribution_failed(session: AsyncSession, event: CloudEvent) -> No
             channel_id=failed.channel_id,
             distribution_id=failed.distribution_id,
             platform=failed.platform,
-            status=DeliveryStatus.FAILED,
+            status=(
+                DeliveryStatus.TAKEN_DOWN
+                if any(reason.code in TAKEN_DOWN_CODES for reason in failed.reasons)
+                else DeliveryStatus.FAILED
+            ),
             happened_at=failed.failed_at,
             reasons=[reason.model_dump(mode="json") for reason in failed.reasons],
         ),

@@ -80,6 +80,8 @@ async def record_distribution_outcome(session: AsyncSession, outcome: Distributi
         row.url = outcome.url
         row.external_id = outcome.external_id
         row.reasons = []
+    elif outcome.status == DeliveryStatus.TAKEN_DOWN:
+        row.reasons = list(outcome.reasons)  # keep the URL: where the post was
     else:
         row.url = None
         row.external_id = None
@@ -91,16 +93,15 @@ ENGAGEMENT_METRICS = ("likes", "comments", "shares", "favorites")
 _READS_CAP = 10**12 - 1
 
 
+# metrics-svc's benchmark verdicts, best first.
+VERDICT_RANKS = {"outperforming": 3, "on_par": 2, "underperforming": 0}
+
+
 def verdict_rank(verdict: str | None) -> int:
-    """Better verdicts sort first: above the benchmark, then normal or unknown, then below."""
+    """Better verdicts sort first: outperforming, on par, no verdict yet, underperforming."""
     if verdict is None:
         return 1
-    lowered = verdict.lower()
-    if "above" in lowered or "over" in lowered:
-        return 3
-    if "below" in lowered or "under" in lowered:
-        return 0
-    return 2
+    return VERDICT_RANKS.get(verdict.lower(), 1)
 
 
 def performance_rank(verdict: str | None, reads: int | None) -> int:
