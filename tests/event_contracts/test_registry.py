@@ -55,6 +55,7 @@ def test_topics_consumed_by() -> None:
     assert {t.name for t in topics_consumed_by("channel-svc")} == {
         "post.published",
         "wordlist.changed",
+        "campaign.changed",
     }
     assert {t.name for t in topics_consumed_by("content-svc")} == {
         "distribution.succeeded",

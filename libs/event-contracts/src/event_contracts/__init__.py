@@ -6,12 +6,15 @@ Internal subscribers can install this package on its own; it depends only on pyd
 from event_contracts.envelope import CloudEvent
 from event_contracts.errors import InvalidEvent
 from event_contracts.payloads import (
+    CampaignChangedV1,
     ChannelChangedV1,
     DistributionFailedV1,
     DistributionSucceededV1,
     FailureReason,
     InteractionKind,
     InteractionReceivedV1,
+    LinkClickedV1,
+    LinkCreatedV1,
     ListedWord,
     Payload,
     PostPublishedV1,
@@ -33,6 +36,7 @@ from event_contracts.schemas import asyncapi_document, json_schema_for
 
 __all__ = [
     "TOPICS",
+    "CampaignChangedV1",
     "ChannelChangedV1",
     "CloudEvent",
     "DistributionFailedV1",
@@ -40,6 +44,8 @@ __all__ = [
     "FailureReason",
     "InteractionKind",
     "InteractionReceivedV1",
+    "LinkClickedV1",
+    "LinkCreatedV1",
     "InvalidEvent",
     "ListedWord",
     "Payload",

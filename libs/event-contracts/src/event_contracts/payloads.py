@@ -46,6 +46,7 @@ class PostPublishedV1(Payload):
     channel_ids: list[str]
     author_id: str
     published_at: UtcDatetime
+    campaign_id: str | None = None
 
 
 class DistributionSucceededV1(Payload):
@@ -156,3 +157,58 @@ class WordlistChangedV1(Payload):
     deleted: bool
     words: list[ListedWord]
     changed_at: UtcDatetime
+
+
+CampaignObjective = Literal["awareness", "followers", "engagement", "conversions"]
+CampaignStatus = Literal["planned", "running", "finished"]
+
+
+class CampaignChangedV1(Payload):
+    """A campaign was created, changed or deleted; carries the whole campaign.
+
+    `goals` maps our metric names (`reads`, `follows_gained`, `conversions`, ...) to the
+    numbers the campaign aims for; `budget` is in `currency` (ISO 4217).
+    """
+
+    campaign_id: str
+    workspace_id: str
+    name: str
+    objective: CampaignObjective
+    goals: dict[str, float]
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+    channel_ids: list[str]
+    post_ids: list[str]
+    budget: float | None = None
+    currency: str = "CNY"
+    tags: list[str]
+    owner_id: str | None = None
+    status: CampaignStatus
+    deleted: bool
+    changed_at: UtcDatetime
+
+
+class LinkCreatedV1(Payload):
+    """A post's link was replaced by a tracked short link for one channel."""
+
+    code: str
+    workspace_id: str
+    post_id: str
+    channel_id: str
+    platform: str
+    campaign_id: str | None = None
+    target_url: str
+    created_at: UtcDatetime
+
+
+class LinkClickedV1(Payload):
+    """Someone followed a tracked link (recorded before the redirect answered)."""
+
+    click_id: str
+    code: str
+    workspace_id: str
+    post_id: str
+    channel_id: str
+    platform: str
+    campaign_id: str | None = None
+    clicked_at: UtcDatetime
