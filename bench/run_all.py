@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_pipeline
 from bench.common import ROOT, git_revision, machine
 
-BENCHMARKS = [bench_pipeline]
+# In the order the report lists them; each module has `run() -> list[str]`.
+# `python bench/run_all.py bench_pipeline bench_gateway` runs only those.
+BENCHMARKS = [
+    "bench.bench_pipeline",
+    "bench.bench_gateway",
+    "bench.bench_content",
+    "bench.bench_channel",
+    "bench.bench_links",
+    "bench.bench_user",
+    "bench.bench_metrics",
+]
 
 
 def main() -> None:
     sections: list[str] = []
-    for module in BENCHMARKS:
-        print(f"running {module.__name__} ...", flush=True)  # noqa: T201
-        sections.extend(module.run())
+    only = set(sys.argv[1:])
+    for name in BENCHMARKS:
+        if only and name.rsplit(".", 1)[-1] not in only:
+            continue
+        print(f"running {name} ...", flush=True)  # noqa: T201
+        sections.extend(importlib.import_module(name).run())
     document = "\n".join(
         [
             "# Performance",
@@ -32,7 +45,8 @@ def main() -> None:
             *sections,
         ]
     )
-    (ROOT / "docs" / "performance.md").write_text(document + "\n", encoding="utf-8")
+    if not only:  # a partial run prints its figures but keeps the full report
+        (ROOT / "docs" / "performance.md").write_text(document + "\n", encoding="utf-8")
     print(document)  # noqa: T201
 
 
