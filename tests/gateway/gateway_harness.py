@@ -43,6 +43,41 @@ class Gateway:
         await self.signup(email)
         return await self.login(email)
 
+    async def session(self, email: str = "ada@example.com", password: str = PASSWORD) -> Any:
+        """The whole login answer: access and refresh tokens."""
+        response = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def invite(self, owner: str, email: str, role: str) -> dict[str, str]:
+        """Invite `email` as `role`, accept, log in: the new operator's auth header."""
+        invited = await self.client.post(
+            "/api/v1/operators", json={"email": email, "role": role}, headers=bearer(owner)
+        )
+        assert invited.status_code == 201, invited.text
+        accepted = await self.client.post(
+            "/api/v1/auth/invitations/accept",
+            json={"token": invited.json()["token"], "password": PASSWORD},
+        )
+        assert accepted.status_code == 201, accepted.text
+        return bearer(await self.login(email))
+
+    async def api_key(self, owner: str, *scopes: str) -> dict[str, Any]:
+        created = await self.client.post(
+            "/api/v1/api-keys",
+            json={"name": "importer", "scopes": list(scopes)},
+            headers=bearer(owner),
+        )
+        assert created.status_code == 201, created.text
+        result: dict[str, Any] = created.json()
+        return result
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
 
 GatewayFactory = Callable[..., AbstractAsyncContextManager[Gateway]]
 

@@ -78,7 +78,7 @@ async def test_token_verifies_against_the_served_jwks(gw: Gateway) -> None:
     assert header["alg"] == "EdDSA"
     assert header["kid"] in {key["kid"] for key in jwks["keys"]}
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert set(claims) == {"sub", "wid", "roles", "aud", "iss", "iat", "exp", "jti"}
+    assert set(claims) == {"sub", "wid", "roles", "aud", "iss", "iat", "exp", "jti", "sid"}
     assert claims["exp"] - claims["iat"] == 900
 
 
@@ -188,8 +188,8 @@ async def test_me_without_a_token_is_a_401_problem(gw: Gateway) -> None:
 async def test_expired_unsigned_and_foreign_tokens_are_refused(gw: Gateway) -> None:
     signed_up = await gw.signup()
     ids = {"sub": signed_up["operator"]["id"], "wid": signed_up["workspace"]["id"]}
-    kid = gw.app.state.keys.current.kid
-    key = gw.app.state.keys.current.private_key
+    kid = gw.app.state.keystore.ring().current.kid
+    key = gw.app.state.keystore.ring().current.private_key
     past = datetime.now(UTC) - timedelta(hours=1)
     expired = jwt.encode(
         _forged(gw, **ids, iat=past, exp=past + timedelta(minutes=15)),

@@ -7,6 +7,8 @@ from servicekit.db import create_engine
 from servicekit.migrations import downgrade, upgrade
 from sqlalchemy import inspect
 
+TABLES = {"workspaces", "operators", "invitations", "refresh_tokens", "api_keys"}
+
 
 async def _tables(database_url: str) -> set[str]:
     engine = create_engine(database_url)
@@ -20,10 +22,10 @@ async def _tables(database_url: str) -> set[str]:
 
 async def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert await _tables(database_url) == {"workspaces", "operators"}
+    assert await _tables(database_url) == TABLES
 
     await asyncio.to_thread(downgrade, MIGRATIONS, database_url)
     assert await _tables(database_url) == set()
 
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert await _tables(database_url) == {"workspaces", "operators"}
+    assert await _tables(database_url) == TABLES

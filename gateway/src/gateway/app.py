@@ -1,4 +1,5 @@
-"""Assembles the gateway: identity endpoints, the proxy to the services, health.
+"""Assembles the gateway: identity endpoints, the proxy to the services, the merged OpenAPI
+document, health.
 
 The gateway emits no events, so it takes servicekit's pieces (database, problem errors,
 request ids, logs, token verification) rather than the outbox/consumer runtime.
@@ -13,15 +14,31 @@ import httpx
 from fastapi import FastAPI
 from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import Database
-from servicekit.logging import configure_logging, request_id_middleware
+from servicekit.logging import REQUEST_ID_HEADER, configure_logging, request_id_middleware
 from servicekit.problems import install_problem_handlers
+from starlette.middleware.cors import CORSMiddleware
 
 from gateway import health
+from gateway.access import API_KEY_HEADER, AccessGate
+from gateway.apikeys import router as apikeys
 from gateway.identity import router as identity
-from gateway.identity.keys import KeyRing
+from gateway.identity.keys import KeyStore
+from gateway.openapi import router as openapi
+from gateway.openapi.router import OpenApiCache
+from gateway.operators import router as operators
 from gateway.proxy import router as proxy
 from gateway.proxy.routes import upstreams
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+
+EXPOSED_HEADERS = [
+    REQUEST_ID_HEADER,
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "Location",
+]
 
 
 def create_app(
@@ -38,7 +55,9 @@ def create_app(
             service=settings.service_name,
         )
     db = database or Database(settings.database_url)
-    keys = KeyRing.load(settings.key_dir)
+    keystore = KeyStore(settings.key_dir)
+    gate = AccessGate(db, settings)
+    limiter = RateLimiter(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,28 +73,62 @@ def create_app(
             try:
                 yield
             finally:
+                await gate.drain()
                 await db.dispose()
 
     app = FastAPI(
         title="Mediaops API",
-        description="The gateway: sign-in, then every resource of the platform under /api/v1.",
+        description=(
+            "One API for the whole platform. Sign in at /api/v1/auth/login and send the "
+            "access token as `Authorization: Bearer <token>`; internal systems send an API "
+            "key as `X-API-Key`."
+        ),
         version="1.0.0",
         lifespan=lifespan,
+        openapi_url=None,  # /openapi.json is the merged document (gateway.openapi)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.keys = keys
+    app.state.keystore = keystore
+    app.state.gate = gate
+    app.state.limiter = limiter
     app.state.upstreams = upstreams(settings)
+    app.state.openapi = OpenApiCache(app.state.upstreams, settings.openapi_cache_seconds)
     # The gateway trusts its own keys directly: no fetch of its own JWKS over HTTP.
+    ring = keystore.ring()
+    app.state.verified_ring = ring
     app.state.verifier = TokenVerifier(
-        KeySet(jwks=keys.jwks()),
+        KeySet(jwks=ring.jwks()),
         audience=settings.shared.jwt_audience,
         issuer=settings.shared.jwt_issuer,
     )
     install_problem_handlers(app)
     app.middleware("http")(request_id_middleware)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_credentials="*" not in settings.cors_origin_list,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                API_KEY_HEADER,
+                REQUEST_ID_HEADER,
+                "Idempotency-Key",
+                "traceparent",
+                "tracestate",
+            ],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
     app.include_router(health.router)
+    app.include_router(openapi.router)
     app.include_router(identity.well_known)
     app.include_router(identity.router, prefix="/api/v1")
+    app.include_router(operators.router, prefix="/api/v1")
+    app.include_router(apikeys.router, prefix="/api/v1")
     app.include_router(proxy.router)  # last: it catches the rest of /api/v1
     return app

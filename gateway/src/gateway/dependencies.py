@@ -1,4 +1,5 @@
-"""What endpoints get from the app: the request's transaction, the settings, the keys."""
+"""What endpoints get from the app: the request's transaction, the settings, the keys, the
+access gate and the rate limiter."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from fastapi import Depends, Request
 from servicekit.db import Database
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.identity.keys import KeyRing
+from gateway.access import AccessGate
+from gateway.identity.keys import KeyRing, KeyStore
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 
 
@@ -25,11 +28,23 @@ def _settings(request: Request) -> Settings:
 
 
 def _keys(request: Request) -> KeyRing:
-    keys: KeyRing = request.app.state.keys
-    return keys
+    store: KeyStore = request.app.state.keystore
+    return store.ring()
+
+
+def _gate(request: Request) -> AccessGate:
+    gate: AccessGate = request.app.state.gate
+    return gate
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
 
 
 # scope="function": commit before the response is sent, so a 2xx means "stored".
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
 Keys = Annotated[KeyRing, Depends(_keys)]
+Gate = Annotated[AccessGate, Depends(_gate)]
+Limiter = Annotated[RateLimiter, Depends(_limiter)]

@@ -1,4 +1,5 @@
-"""`/health` (the process answers) and `/ready` (its database answers; upstreams reported)."""
+"""`/health` (the process answers; each service reported) and `/ready` (its database
+answers; upstreams reported)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,28 @@ from gateway.proxy.routes import Upstream
 router = APIRouter(tags=["health"])
 
 CHECK_TIMEOUT_SECONDS = 2.0
+HEALTH_TIMEOUT_SECONDS = 1.0
 
 
 @router.get("/health", include_in_schema=False)
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health(request: Request) -> dict[str, object]:
+    """Always 200 while the gateway runs (a down service makes only its routes fail);
+    `status` is `degraded` when a service does not answer its own `/health`."""
+    client: httpx.AsyncClient = request.app.state.http
+    upstreams: dict[str, Upstream] = request.app.state.upstreams
+    states = await asyncio.gather(
+        *(_upstream_state(client, u, timeout=HEALTH_TIMEOUT_SECONDS) for u in upstreams.values())
+    )
+    services = {u.name: state for u, state in zip(upstreams.values(), states, strict=True)}
+    ok = all(state == "ok" for state in states)
+    return {"status": "ok" if ok else "degraded", "services": services}
 
 
-async def _upstream_state(client: httpx.AsyncClient, upstream: Upstream) -> str:
+async def _upstream_state(
+    client: httpx.AsyncClient, upstream: Upstream, *, timeout: float = CHECK_TIMEOUT_SECONDS
+) -> str:
     try:
-        response = await client.get(f"{upstream.url}/health", timeout=CHECK_TIMEOUT_SECONDS)
+        response = await client.get(f"{upstream.url}/health", timeout=timeout)
     except httpx.HTTPError as exc:
         return f"unreachable: {type(exc).__name__}"
     return "ok" if response.status_code == 200 else f"unhealthy: HTTP {response.status_code}"

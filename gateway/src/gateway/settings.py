@@ -24,8 +24,32 @@ class Settings(ServiceSettings):
     # Where the Ed25519 signing keys live; `<MEDIAOPS_DATA_DIR>/keys` when unset.
     jwt_key_dir: Path | None = None
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    invitation_ttl_seconds: int = Field(default=7 * 86_400, ge=300)
+    # The short token the gateway mints for an API key and sends upstream.
+    api_key_token_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    # How long the gateway trusts what it last read about an operator, a session or a key
+    # (disabled? logged out? revoked?) before asking its database again.
+    status_cache_seconds: float = Field(default=1.0, ge=0, le=30)
+    # Rate limits (the `limits` notation, moving window). Sign-in and sign-up per client
+    # address and per account; every proxied request per operator and per API key.
+    login_limit_per_ip: str = "30/minute"
+    login_limit_per_account: str = "10/5 minutes"
+    signup_limit_per_ip: str = "10/hour"
+    operator_request_limit: str = "1200/minute"
+    api_key_request_limit: str = "1200/minute"
+    # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
+    redis_url: str | None = None
+    # The frontend teams' origins, comma-separated (`*` for any); none when empty.
+    cors_origins: str = ""
+    # How long the merged OpenAPI document is served before the services are asked again.
+    openapi_cache_seconds: float = Field(default=60.0, ge=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def key_dir(self) -> Path:

@@ -1,14 +1,22 @@
 """The gateway's signing keys: Ed25519 in PEM files, published as a JWKS.
 
-The key ring holds the current key, which signs, and any previous keys, which are still
-published so that tokens they signed verify until they expire. Rotation is: move
-`current.pem` to `previous.pem`, restart; a new current key is made on start.
+The key ring holds the current key, which signs; the previous key, still published so that
+tokens it signed verify until they expire; and the next key, published before it signs
+anything, so that a service that fetched the JWKS at any time since the last rotation
+already knows the key of tomorrow's tokens (servicekit refreshes on an unknown key id at
+most every few seconds; pre-publication closes that gap).
+
+`rotate(key_dir)` (`python -m gateway.identity.keys rotate`): previous <- current <- next <-
+a new key. A running gateway notices the change of files within a second (`KeyStore`) and
+signs with the new key; services need no restart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 CURRENT_FILE = "current.pem"
 PREVIOUS_FILE = "previous.pem"
+NEXT_FILE = "next.pem"
 
 
 @dataclass(frozen=True)
@@ -47,18 +56,70 @@ class SigningKey:
 class KeyRing:
     current: SigningKey
     previous: tuple[SigningKey, ...] = ()
+    next: SigningKey | None = None
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [key.public_jwk() for key in (self.current, *self.previous)]}
+        keys = (self.current, *self.previous, *((self.next,) if self.next else ()))
+        return {"keys": [key.public_jwk() for key in keys]}
 
     @classmethod
-    def load(cls, key_dir: Path) -> KeyRing:
-        """Read the keys under `key_dir`, making the current one on first run."""
+    def load(cls, key_dir: Path, *, prepublish: bool = True) -> KeyRing:
+        """Read the keys under `key_dir`, making the current (and next) one on first run."""
         key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         current = _load_or_create(key_dir / CURRENT_FILE)
         previous_path = key_dir / PREVIOUS_FILE
         previous = (_read(previous_path),) if previous_path.exists() else ()
-        return cls(current=current, previous=previous)
+        upcoming = _load_or_create(key_dir / NEXT_FILE) if prepublish else None
+        if upcoming is None and (key_dir / NEXT_FILE).exists():
+            upcoming = _read(key_dir / NEXT_FILE)
+        return cls(current=current, previous=previous, next=upcoming)
+
+
+def rotate(key_dir: Path) -> KeyRing:
+    """previous <- current <- next <- a new key. Each file is replaced atomically, so a
+    reader never finds the current key missing (and never makes a stray one)."""
+    ring = KeyRing.load(key_dir)
+    assert ring.next is not None
+    _write(key_dir / PREVIOUS_FILE, _pem(ring.current.private_key))
+    _write(key_dir / CURRENT_FILE, _pem(ring.next.private_key))
+    _write(key_dir / NEXT_FILE, _pem(Ed25519PrivateKey.generate()))
+    return KeyRing.load(key_dir)
+
+
+class KeyStore:
+    """The key ring of a running gateway, re-read when the files change (checked at most
+    once per `check_seconds`), so that a rotation takes effect without a restart."""
+
+    def __init__(self, key_dir: Path, *, check_seconds: float = 1.0) -> None:
+        self.key_dir = key_dir
+        self.check_seconds = check_seconds
+        self._ring = KeyRing.load(key_dir)
+        self._stamp = self._files_stamp()
+        self._checked_at = time.monotonic()
+
+    def _files_stamp(self) -> tuple[int, ...]:
+        stamps = []
+        for name in (CURRENT_FILE, PREVIOUS_FILE, NEXT_FILE):
+            try:
+                stamps.append((self.key_dir / name).stat().st_mtime_ns)
+            except FileNotFoundError:
+                stamps.append(0)
+        return tuple(stamps)
+
+    def ring(self) -> KeyRing:
+        now = time.monotonic()
+        if now - self._checked_at >= self.check_seconds:
+            self._checked_at = now
+            self.reload_if_changed()
+        return self._ring
+
+    def reload_if_changed(self) -> bool:
+        stamp = self._files_stamp()
+        if stamp == self._stamp:
+            return False
+        self._ring = KeyRing.load(self.key_dir)
+        self._stamp = self._files_stamp()
+        return True
 
 
 def _read(path: Path) -> SigningKey:
@@ -68,15 +129,27 @@ def _read(path: Path) -> SigningKey:
     return SigningKey.from_private_key(private_key)
 
 
-def _load_or_create(path: Path) -> SigningKey:
-    if path.exists():
-        return _read(path)
-    private_key = Ed25519PrivateKey.generate()
-    pem = private_key.private_bytes(
+def _pem(private_key: Ed25519PrivateKey) -> bytes:
+    return private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+def _write(path: Path, pem: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(pem)
+    os.replace(temporary, path)
+
+
+def _load_or_create(path: Path) -> SigningKey:
+    if path.exists():
+        return _read(path)
+    private_key = Ed25519PrivateKey.generate()
+    pem = _pem(private_key)
     # Write a private temporary file, then link it into place: the link fails when another
     # process got there first, and nobody ever reads a half-written key.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -90,3 +163,23 @@ def _load_or_create(path: Path) -> SigningKey:
     finally:
         temporary.unlink(missing_ok=True)
     return SigningKey.from_private_key(private_key)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m gateway.identity.keys rotate [KEY_DIR]` (default: the settings' key dir)."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "rotate":
+        sys.stderr.write("usage: python -m gateway.identity.keys rotate [KEY_DIR]\n")
+        raise SystemExit(2)
+    if len(args) > 1:
+        key_dir = Path(args[1])
+    else:
+        from gateway.settings import Settings
+
+        key_dir = Settings().key_dir
+    ring = rotate(key_dir)
+    sys.stdout.write(f"rotated: signing with {ring.current.kid}; previous {ring.previous[0].kid}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,37 +1,79 @@
-"""Sign-up, sign-in, the caller's profile and the public keys: HTTP in, service call, HTTP out."""
+"""Sign-up, sign-in, sessions, the caller's profile and the public keys: HTTP in, service
+call, HTTP out."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Response, status
-from servicekit.auth import CurrentCaller
-from servicekit.problems import problem_responses
+from fastapi import APIRouter, Request, Response, status
+from servicekit.auth import bearer_token
+from servicekit.problems import Unauthorized, problem_response, problem_responses
 
-from gateway.dependencies import AppSettings, DbSession, Keys
+from gateway.access import OperatorCaller, session_id_of
+from gateway.dependencies import AppSettings, DbSession, Gate, Keys, Limiter
 from gateway.identity import service
 from gateway.identity.schemas import (
+    AcceptInvitationRequest,
+    AcceptInvitationResponse,
     LoginRequest,
     MeResponse,
     OperatorOut,
     OperatorProfile,
+    RefreshRequest,
+    SessionTokens,
     SignupRequest,
     SignupResponse,
-    TokenResponse,
     WorkspaceOut,
 )
+from gateway.models import Workspace
+from gateway.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 well_known = APIRouter(tags=["auth"])
+
+PUBLIC: dict[str, Any] = {"openapi_extra": {"security": []}}
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _tokens(settings: Settings, keys: Keys, session: service.Session) -> SessionTokens:
+    ttl = settings.access_token_ttl_seconds
+    token = service.issue_access_token(
+        keys.current,
+        session.operator,
+        ttl=timedelta(seconds=ttl),
+        audience=settings.shared.jwt_audience,
+        issuer=settings.shared.jwt_issuer,
+        session_id=session.family_id,
+    )
+    return SessionTokens(
+        access_token=token,
+        expires_in=ttl,
+        refresh_token=session.refresh_token,
+        refresh_expires_in=settings.refresh_token_ttl_seconds,
+    )
 
 
 @router.post(
     "/signup",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422, 429),
+    summary="Create a workspace and its owner",
+    **PUBLIC,
 )
-async def signup(body: SignupRequest, session: DbSession) -> SignupResponse:
+async def signup(
+    body: SignupRequest,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    limiter: Limiter,
+) -> SignupResponse:
+    await limiter.enforce(
+        settings.signup_limit_per_ip, "signup-ip", _client_ip(request), what="sign-ups"
+    )
     workspace, operator = await service.signup(
         session, workspace_name=body.workspace_name, email=body.email, password=body.password
     )
@@ -41,25 +83,104 @@ async def signup(body: SignupRequest, session: DbSession) -> SignupResponse:
     )
 
 
-@router.post("/login", responses=problem_responses(401, 422))
+@router.post(
+    "/login",
+    responses=problem_responses(401, 422, 429),
+    summary="Sign in: an access token (15 min) and a refresh token",
+    **PUBLIC,
+)
 async def login(
-    body: LoginRequest, session: DbSession, settings: AppSettings, keys: Keys, response: Response
-) -> TokenResponse:
+    body: LoginRequest,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    keys: Keys,
+    limiter: Limiter,
+    response: Response,
+) -> SessionTokens:
+    # Both limits count every attempt; the per-account one stops guessing one password from
+    # many addresses, the per-address one stops trying many accounts from one.
+    await limiter.enforce(
+        settings.login_limit_per_ip, "login-ip", _client_ip(request), what="sign-in attempts"
+    )
+    await limiter.enforce(
+        settings.login_limit_per_account,
+        "login-account",
+        service.normalise_email(body.email),
+        what="sign-in attempts",
+    )
     operator = await service.authenticate(session, email=body.email, password=body.password)
-    ttl = settings.access_token_ttl_seconds
-    token = service.issue_access_token(
-        keys.current,
-        operator,
-        ttl=timedelta(seconds=ttl),
-        audience=settings.shared.jwt_audience,
-        issuer=settings.shared.jwt_issuer,
+    started = await service.start_session(
+        session, operator, ttl=timedelta(seconds=settings.refresh_token_ttl_seconds)
     )
     response.headers["Cache-Control"] = "no-store"
-    return TokenResponse(access_token=token, expires_in=ttl)
+    return _tokens(settings, keys, started)
 
 
-@router.get("/me", responses=problem_responses(401))
-async def me(caller: CurrentCaller, session: DbSession) -> MeResponse:
+@router.post(
+    "/refresh",
+    responses=problem_responses(401, 422),
+    summary="Exchange a refresh token for new tokens (the old one stops working)",
+    **PUBLIC,
+)
+async def refresh(
+    body: RefreshRequest,
+    session: DbSession,
+    settings: AppSettings,
+    keys: Keys,
+    gate: Gate,
+    response: Response,
+) -> Any:
+    outcome = await service.refresh(
+        session, body.refresh_token, ttl=timedelta(seconds=settings.refresh_token_ttl_seconds)
+    )
+    if isinstance(outcome, service.Reused):
+        # Answer 401 without raising, so that the transaction commits the revocation.
+        gate.forget(outcome.operator_id)
+        problem = Unauthorized(
+            "This refresh token was already used: every session token of it is revoked."
+        ).to_problem()
+        return problem_response(problem)
+    response.headers["Cache-Control"] = "no-store"
+    return _tokens(settings, keys, outcome)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401),
+    summary="Sign out: the session's access and refresh tokens stop working",
+)
+async def logout(
+    request: Request, caller: OperatorCaller, session: DbSession, gate: Gate
+) -> Response:
+    sid = session_id_of(bearer_token(request))
+    if sid is not None:
+        await service.revoke_family(session, sid)
+    gate.forget(caller.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/invitations/accept",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 422),
+    summary="Accept an invitation with a password",
+    **PUBLIC,
+)
+async def accept_invitation(body: AcceptInvitationRequest, session: DbSession) -> Any:
+    operator = await service.accept_invitation(
+        session, token=body.token, password=body.password, display_name=body.display_name
+    )
+    workspace = await session.get(Workspace, operator.workspace_id)
+    return AcceptInvitationResponse(
+        operator=OperatorOut.model_validate(operator),
+        workspace=WorkspaceOut.model_validate(workspace),
+    )
+
+
+@router.get("/me", responses=problem_responses(401, 403), summary="The signed-in operator")
+async def me(caller: OperatorCaller, session: DbSession) -> MeResponse:
     operator, workspace = await service.profile(session, caller)
     return MeResponse(
         operator=OperatorProfile.model_validate(operator),
@@ -67,7 +188,8 @@ async def me(caller: CurrentCaller, session: DbSession) -> MeResponse:
     )
 
 
-@well_known.get("/.well-known/jwks.json")
+@well_known.get("/.well-known/jwks.json", summary="The public keys of access tokens", **PUBLIC)
 async def jwks(keys: Keys, response: Response) -> dict[str, Any]:
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # Short: after a rotation, caches must learn the new key soon (it is pre-published).
+    response.headers["Cache-Control"] = "public, max-age=60"
     return keys.jwks()

@@ -49,3 +49,23 @@ class TokenResponse(ResponseModel):
 class MeResponse(ResponseModel):
     operator: OperatorProfile
     workspace: WorkspaceOut
+
+
+class RefreshRequest(RequestModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class SessionTokens(TokenResponse):
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class AcceptInvitationRequest(RequestModel):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(max_length=1024)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class AcceptInvitationResponse(ResponseModel):
+    operator: OperatorOut
+    workspace: WorkspaceOut

@@ -6,24 +6,30 @@ Never commits and never knows HTTP; the request owns the transaction.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from pwdlib import PasswordHash
 from servicekit.auth import Caller
 from servicekit.problems import Conflict, Invalid, Unauthorized
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.keys import SigningKey
-from gateway.models import Operator, Workspace
+from gateway.models import Invitation, Operator, RefreshToken, Workspace
 
 MIN_PASSWORD_LENGTH = 10
 # The same words whether the address exists or not, so neither reveals who has an account.
 SIGNUP_REFUSED = "Cannot sign up with this email address."
 BAD_CREDENTIALS = "The email address or password is incorrect."
+BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
+BAD_INVITATION = "This invitation cannot be accepted; ask for a new one."
+REFRESH_PREFIX = "mrt_"
 
 password_hash = PasswordHash.recommended()
 
@@ -97,21 +103,144 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> O
 
 
 def issue_access_token(
-    key: SigningKey, operator: Operator, *, ttl: timedelta, audience: str, issuer: str
+    key: SigningKey,
+    operator: Operator,
+    *,
+    ttl: timedelta,
+    audience: str,
+    issuer: str,
+    session_id: str | None = None,
 ) -> str:
     now = datetime.now(UTC)
-    return key.sign(
-        {
-            "sub": operator.id,
-            "wid": operator.workspace_id,
-            "roles": [operator.role],
-            "aud": audience,
-            "iss": issuer,
-            "iat": now,
-            "exp": now + ttl,
-            "jti": uuid.uuid4().hex,
-        }
+    claims = {
+        "sub": operator.id,
+        "wid": operator.workspace_id,
+        "roles": [operator.role],
+        "aud": audience,
+        "iss": issuer,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    if session_id is not None:
+        claims["sid"] = session_id  # the refresh family: logging out revokes it
+    return key.sign(claims)
+
+
+def digest(secret: str) -> str:
+    """Secrets with 256 bits of entropy need no slow hash: SHA-256 is enough to store."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Session:
+    operator: Operator
+    family_id: str
+    refresh_token: str
+
+
+async def start_session(session: AsyncSession, operator: Operator, *, ttl: timedelta) -> Session:
+    """A new refresh family for a fresh sign-in."""
+    return await _next_refresh(session, operator, family_id=str(uuid.uuid4()), ttl=ttl)
+
+
+async def _next_refresh(
+    session: AsyncSession, operator: Operator, *, family_id: str, ttl: timedelta
+) -> Session:
+    token = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            family_id=family_id,
+            operator_id=operator.id,
+            token_hash=digest(token),
+            expires_at=datetime.now(UTC) + ttl,
+        )
     )
+    await session.flush()
+    return Session(operator=operator, family_id=family_id, refresh_token=token)
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A refresh token that was already exchanged came back: its family is now revoked."""
+
+    family_id: str
+    operator_id: str
+
+
+async def refresh(session: AsyncSession, token: str, *, ttl: timedelta) -> Session | Reused:
+    """Exchange a refresh token for the next one of its family.
+
+    Returns `Reused` (after revoking the family) when the token had been used before: the
+    caller must answer 401 *and commit*, so the revocation sticks.
+    """
+    now = datetime.now(UTC)
+    stored = (
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.token_hash == digest(token)).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if stored is None or stored.revoked_at is not None:
+        raise Unauthorized(BAD_REFRESH)
+    if stored.used_at is not None:
+        await revoke_family(session, stored.family_id)
+        return Reused(family_id=stored.family_id, operator_id=stored.operator_id)
+    if stored.expires_at <= now:
+        raise Unauthorized(BAD_REFRESH)
+    operator = await session.get(Operator, stored.operator_id)
+    if operator is None or operator.disabled:
+        raise Unauthorized(BAD_REFRESH)
+    stored.used_at = now
+    return await _next_refresh(session, operator, family_id=stored.family_id, ttl=ttl)
+
+
+async def revoke_family(session: AsyncSession, family_id: str) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def revoke_operator_sessions(session: AsyncSession, operator_id: str) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.operator_id == operator_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def accept_invitation(
+    session: AsyncSession, *, token: str, password: str, display_name: str | None
+) -> Operator:
+    """Join the invitation's workspace with a password; one vague 4xx for every refusal."""
+    check_password_strength(password)
+    invitation = (
+        await session.execute(
+            select(Invitation).where(Invitation.token_hash == digest(token)).with_for_update()
+        )
+    ).scalar_one_or_none()
+    now = datetime.now(UTC)
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= now:
+        raise Conflict(BAD_INVITATION)
+    if await _operator_by_email(session, invitation.email) is not None:
+        raise Conflict(BAD_INVITATION)
+    hashed = await asyncio.to_thread(password_hash.hash, password)
+    operator = Operator(
+        workspace_id=invitation.workspace_id,
+        email=invitation.email,
+        password_hash=hashed,
+        role=invitation.role,
+        display_name=display_name or invitation.email.partition("@")[0],
+        disabled=False,
+    )
+    session.add(operator)
+    invitation.accepted_at = now
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(BAD_INVITATION) from exc
+    return operator
 
 
 async def profile(session: AsyncSession, caller: Caller) -> tuple[Operator, Workspace]:

@@ -3,6 +3,8 @@ except for hop-by-hop headers and the `X-Forwarded-*` / `X-Request-ID` the gatew
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
@@ -86,13 +88,43 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _forward_headers(request: Request, request_id: str) -> list[tuple[bytes, bytes]]:
+# W3C Trace Context: version-traceid-parentid-flags, lower-case hex, ids not all zeros.
+TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+REPLACED = frozenset(
+    {
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        REQUEST_ID_HEADER.lower().encode(),
+        b"traceparent",
+        b"x-api-key",
+    }
+)
+
+
+def traceparent(incoming: str | None) -> str:
+    """The `traceparent` to send upstream: the caller's trace continued with the gateway as
+    the new parent, or a new sampled trace when the caller sent none (or a malformed one)."""
+    span = secrets.token_hex(8)
+    if incoming:
+        match = TRACEPARENT.match(incoming.strip())
+        if match and match[1] != "ff" and set(match[2]) != {"0"} and set(match[3]) != {"0"}:
+            return f"00-{match[2]}-{span}-{match[4]}"
+    return f"00-{secrets.token_hex(16)}-{span}-01"
+
+
+def _forward_headers(
+    request: Request, request_id: str, authorization: str | None
+) -> list[tuple[bytes, bytes]]:
     headers = [
         (name, value)
         for name, value in end_to_end(request.headers.raw)
-        if name.lower() not in (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host")
-        and name.lower() != REQUEST_ID_HEADER.lower().encode()
+        if name.lower() not in REPLACED
+        and not (authorization is not None and name.lower() == b"authorization")
     ]
+    if authorization is not None:
+        headers.append((b"authorization", authorization.encode("latin-1")))
+    headers.append((b"traceparent", traceparent(request.headers.get("traceparent")).encode()))
     client = request.client.host if request.client else "unknown"
     earlier = request.headers.get("x-forwarded-for")
     forwarded_for = f"{earlier}, {client}" if earlier else client
@@ -113,7 +145,9 @@ async def forward(
     *,
     max_body_bytes: int,
     request_id: str,
+    authorization: str | None = None,
 ) -> StreamingResponse:
+    """Send the request on; `authorization` replaces the caller's (an API key's token)."""
     length = declared_length(request, max_body_bytes)
     chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
     content = _limited(request, max_body_bytes) if length or chunked else None
@@ -126,7 +160,10 @@ async def forward(
         raw_path=base.raw_path.rstrip(b"/") + raw_path + (b"?" + query if query else b"")
     )
     outgoing = client.build_request(
-        request.method, url, headers=_forward_headers(request, request_id), content=content
+        request.method,
+        url,
+        headers=_forward_headers(request, request_id, authorization),
+        content=content,
     )
     try:
         answer = await client.send(outgoing, stream=True)

@@ -1,4 +1,4 @@
-"""Every other `/api/v1/<resource>/...` request: check the token, then forward it."""
+"""Every other `/api/v1/<resource>/...` request: check the caller, count it, forward it."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import uuid
 import httpx
 import structlog
 from fastapi import APIRouter, Request
-from servicekit.auth import TokenVerifier, bearer_token
 from servicekit.logging import REQUEST_ID_HEADER
-from servicekit.problems import NotFound
+from servicekit.problems import Forbidden, NotFound
 from starlette.responses import StreamingResponse
 
-from gateway.dependencies import AppSettings
+from gateway.access import authenticate
+from gateway.dependencies import AppSettings, Limiter
 from gateway.proxy.forward import forward
 from gateway.proxy.routes import Upstream, route
+from gateway.ratelimit import Verdict
 
 router = APIRouter(tags=["proxy"])
 
@@ -30,20 +31,39 @@ def _request_id(request: Request) -> str:
 
 
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
-async def proxy(request: Request, path: str, settings: AppSettings) -> StreamingResponse:
+async def proxy(
+    request: Request, path: str, settings: AppSettings, limiter: Limiter
+) -> StreamingResponse:
     table: dict[str, Upstream] = request.app.state.upstreams
     found = route(request.url.path, table)
     if found is None:
         raise NotFound(f"There is no resource at /api/v1/{path.partition('/')[0]}.")
     upstream, public = found
+    authorization: str | None = None
+    verdict: Verdict | None = None
     if not public:
-        verifier: TokenVerifier = request.app.state.verifier
-        await verifier.verify(bearer_token(request))
+        who = await authenticate(request)
+        if who.api_key:
+            if not who.caller.scopes & upstream.scopes:
+                raise Forbidden(
+                    f"This API key has no scope for {upstream.name}; it needs one of "
+                    f"{', '.join(sorted(upstream.scopes))}."
+                )
+            authorization = f"Bearer {who.upstream_token}"
+            spec, bucket = settings.api_key_request_limit, "key"
+        else:
+            spec, bucket = settings.operator_request_limit, "operator"
+        verdict = await limiter.enforce(spec, bucket, who.caller.user_id, what="requests")
     client: httpx.AsyncClient = request.app.state.http
-    return await forward(
+    response = await forward(
         request,
         upstream,
         client,
         max_body_bytes=settings.max_body_bytes,
         request_id=_request_id(request),
+        authorization=authorization,
     )
+    if verdict is not None:
+        for name, value in verdict.headers().items():
+            response.headers[name] = value
+    return response

@@ -13,6 +13,15 @@ RESOURCES: dict[str, str] = {
     **dict.fromkeys(("stats", "reports", "alerts", "conversions"), "metrics"),
 }
 
+# The API-key scopes that concern each service. A key holding none of them is refused at
+# the gateway (403) before the service is asked; the service then checks the exact scope.
+SERVICE_SCOPES: dict[str, frozenset[str]] = {
+    "content": frozenset({"content:read", "content:write"}),
+    "channel": frozenset({"channels:read", "channels:write"}),
+    "user": frozenset({"community:read", "interactions:write"}),
+    "metrics": frozenset({"stats:read", "stats:write", "conversions:write"}),
+}
+
 # Resources anyone may fetch without a token (RSS readers cannot send one).
 PUBLIC_RESOURCES = frozenset({"feeds"})
 
@@ -21,11 +30,16 @@ PUBLIC_RESOURCES = frozenset({"feeds"})
 class Upstream:
     name: str  # as operators know it: "content-svc"
     url: str  # the base URL, without a trailing slash
+    key: str = ""  # "content"
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return SERVICE_SCOPES.get(self.key, frozenset())
 
 
 def upstreams(settings: Settings) -> dict[str, Upstream]:
     return {
-        key: Upstream(name=f"{key}-svc", url=url.rstrip("/"))
+        key: Upstream(name=f"{key}-svc", url=url.rstrip("/"), key=key)
         for key, url in (
             ("content", settings.content_url),
             ("channel", settings.channel_url),

@@ -1,0 +1,230 @@
+"""What the gateway costs: proxied against direct requests per second, and the latency it
+adds (p50/p99), for a small GET and a 100 kB POST.
+
+The upstream is a trivial ASGI app on uvicorn (it answers at once), so that the figures
+measure the gateway and not a service; the gateway and the upstream run as their own
+processes, the load comes from this one. Then one figure with the real content-svc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from devstack.ports import free_port
+
+from bench.common import ROOT, machine, percentile, running_stack
+
+LATENCY_REQUESTS = 600
+THROUGHPUT_REQUESTS = 3000
+CONCURRENCY = 16
+BIG_BODY = b"x" * 100_000
+PASSWORD = "correct horse battery 9"
+
+
+async def trivial_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The fastest honest upstream: reads the whole body, answers a few bytes of JSON."""
+    if scope["type"] != "http":
+        return
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        size += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b'{"ok":true,"size":%d}' % size
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, trust_env=False, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def _process(args: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=out)
+        try:
+            _wait_http(health)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextmanager
+def trivial_setup() -> Iterator[tuple[str, str]]:
+    """(gateway URL, upstream URL): the gateway routes /api/v1/posts to the trivial app."""
+    with tempfile.TemporaryDirectory(prefix="mediaops-bench-gw-") as data:
+        upstream_port, gateway_port = free_port(), free_port()
+        upstream = f"http://127.0.0.1:{upstream_port}"
+        gateway = f"http://127.0.0.1:{gateway_port}"
+        env = {
+            "MEDIAOPS_DATA_DIR": data,
+            "MEDIAOPS_LOG_LEVEL": "WARNING",
+            "GATEWAY_PORT": str(gateway_port),
+            "GATEWAY_CONTENT_URL": upstream,
+            "GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute",
+            "GATEWAY_LOGIN_LIMIT_PER_IP": "1000/minute",
+        }
+        uvicorn_args = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bench_gateway:trivial_app",
+            "--port",
+            str(upstream_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        with (
+            _process(uvicorn_args, {}, f"{upstream}/health", Path(data) / "upstream.log"),
+            _process(
+                [sys.executable, "-m", "gateway"],
+                env,
+                f"{gateway}/health",
+                Path(data) / "gateway.log",
+            ),
+        ):
+            yield gateway, upstream
+
+
+async def _token(gateway: str) -> dict[str, str]:
+    async with httpx.AsyncClient(base_url=gateway, trust_env=False) as client:
+        email = f"bench-{time.time_ns()}@example.com"
+        body = {"workspace_name": "bench", "email": email, "password": PASSWORD}
+        (await client.post("/api/v1/auth/signup", json=body)).raise_for_status()
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        login.raise_for_status()
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def _latencies(
+    base: str, method: str, path: str, headers: dict[str, str], body: bytes | None
+) -> list[float]:
+    async with httpx.AsyncClient(base_url=base, headers=headers, trust_env=False) as client:
+        for _ in range(50):
+            (await client.request(method, path, content=body)).raise_for_status()
+        samples = []
+        for _ in range(LATENCY_REQUESTS):
+            started = time.perf_counter()
+            (await client.request(method, path, content=body)).raise_for_status()
+            samples.append(time.perf_counter() - started)
+        return samples
+
+
+async def _throughput(
+    base: str, method: str, path: str, headers: dict[str, str], body: bytes | None
+) -> float:
+    async with httpx.AsyncClient(
+        base_url=base,
+        headers=headers,
+        trust_env=False,
+        limits=httpx.Limits(max_connections=CONCURRENCY),
+    ) as client:
+        for _ in range(50):
+            (await client.request(method, path, content=body)).raise_for_status()
+        remaining = THROUGHPUT_REQUESTS
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                (await client.request(method, path, content=body)).raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return THROUGHPUT_REQUESTS / (time.perf_counter() - started)
+
+
+async def _measure(gateway: str, upstream: str) -> list[str]:
+    auth = await _token(gateway)
+    lines = []
+    for label, method, body in (("small GET", "GET", None), ("100 kB POST", "POST", BIG_BODY)):
+        path = "/api/v1/posts/bench"
+        direct_lat = await _latencies(upstream, method, path, auth, body)
+        proxied_lat = await _latencies(gateway, method, path, auth, body)
+        direct_rps = await _throughput(upstream, method, path, auth, body)
+        proxied_rps = await _throughput(gateway, method, path, auth, body)
+        added_p50 = (percentile(proxied_lat, 50) - percentile(direct_lat, 50)) * 1000
+        added_p99 = (percentile(proxied_lat, 99) - percentile(direct_lat, 99)) * 1000
+        lines += [
+            f"- {label}: direct {direct_rps:.0f} req/s, through the gateway {proxied_rps:.0f} "
+            f"req/s: ratio **{proxied_rps / direct_rps:.2f}** (target ≥ 0.5); latency direct "
+            f"p50 {percentile(direct_lat, 50) * 1000:.2f} ms / p99 "
+            f"{percentile(direct_lat, 99) * 1000:.2f} ms, through the gateway p50 "
+            f"{percentile(proxied_lat, 50) * 1000:.2f} ms / p99 "
+            f"{percentile(proxied_lat, 99) * 1000:.2f} ms: added p50 **{added_p50:.2f} ms** "
+            f"(target < 2 ms), added p99 {added_p99:.2f} ms",
+        ]
+    return lines
+
+
+async def _real_service(gateway: str, content: str) -> str:
+    async with httpx.AsyncClient(base_url=gateway, trust_env=False) as client:
+        auth = await _token(gateway)
+        post = await client.post(
+            "/api/v1/posts", json={"title": "读我", "body_markdown": "正文"}, headers=auth
+        )
+        post.raise_for_status()
+    path = f"/api/v1/posts/{post.json()['id']}"
+    direct = await _throughput(content, "GET", path, auth, None)
+    proxied = await _throughput(gateway, "GET", path, auth, None)
+    return (
+        f"- real content-svc `GET /api/v1/posts/{{id}}` (SQLite): direct {direct:.0f} req/s, "
+        f"through the gateway {proxied:.0f} req/s: ratio **{proxied / direct:.2f}**"
+    )
+
+
+def run() -> list[str]:
+    with trivial_setup() as (gateway, upstream):
+        trivial = asyncio.run(_measure(gateway, upstream))
+    with running_stack({"GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute"}) as stack:
+        real = asyncio.run(_real_service(stack.url("gateway"), stack.url("content")))
+    return [
+        "## Gateway overhead (trivial upstream on uvicorn; gateway and upstream in their own "
+        "processes)",
+        "",
+        *trivial,
+        real,
+        "",
+        f"{LATENCY_REQUESTS} sequential requests per latency figure; {THROUGHPUT_REQUESTS} "
+        f"requests, {CONCURRENCY} concurrent, per throughput figure; httpx client on the same "
+        f"machine ({machine()}).",
+        "",
+    ]
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))  # noqa: T201

@@ -1,0 +1,281 @@
+"""Who is calling, checked on every request the gateway serves or forwards.
+
+A signature alone does not make a token good: its operator may have been disabled, its
+role changed, its session logged out, its API key revoked since it was issued. `AccessGate`
+asks the database, and remembers the answer for `status_cache_seconds` (1 s by default),
+so that a disabled operator is locked out at once without a query per request. Changes made
+through this gateway instance forget the cached answer immediately.
+
+API keys (`X-API-Key: mok_...` or `Authorization: Bearer mok_...`) are exchanged here for a
+short EdDSA token with the key's scopes and no roles, which is what the services receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, TypeVar
+
+import jwt
+import structlog
+from fastapi import Depends, Request
+from servicekit.auth import Caller, KeySet, TokenVerifier, bearer_token
+from servicekit.db import Database
+from servicekit.problems import Forbidden, Unauthorized
+from sqlalchemy import select, update
+
+from gateway.identity.keys import KeyRing, KeyStore
+from gateway.identity.service import digest
+from gateway.models import ApiKey, Operator, RefreshToken
+from gateway.settings import Settings
+
+log = structlog.get_logger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
+
+API_KEY_PREFIX = "mok_"
+API_KEY_HEADER = "x-api-key"
+LAST_USED_EVERY_SECONDS = 60.0
+REVOKED = "This access token is no longer valid (operator disabled, role changed or logged out)."
+BAD_KEY = "The API key is invalid or revoked."
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """What a valid API key turns into: the caller and the short token sent upstream."""
+
+    caller: Caller
+    token: str
+    expires_at: float  # monotonic
+
+
+class AccessGate:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.ttl = settings.status_cache_seconds
+        self._tokens: dict[tuple[str, str, str], tuple[float, str | None]] = {}
+        self._keys: dict[str, tuple[float, KeyGrant | None]] = {}
+        self._last_used: dict[str, float] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- forgetting ----------------------------------------------------------------------
+
+    def forget(self, subject: str | None = None) -> None:
+        """Drop cached answers (about one operator or key id, or all)."""
+        if subject is None:
+            self._tokens.clear()
+            self._keys.clear()
+            return
+        for cache_key in [k for k in self._tokens if k[0] == subject]:
+            del self._tokens[cache_key]
+        for hashed in [h for h, (_, g) in self._keys.items() if g and g.caller.user_id == subject]:
+            del self._keys[hashed]
+
+    # -- operator tokens -----------------------------------------------------------------
+
+    async def check(self, caller: Caller, session_id: str | None) -> None:
+        """Raise 401 unless the token's operator (or key) is still as the token says."""
+        role = ",".join(sorted(caller.roles))
+        cache_key = (caller.user_id, session_id or "", role)
+        now = time.monotonic()
+        cached = self._tokens.get(cache_key)
+        if cached is not None and cached[0] > now:
+            problem = cached[1]
+        else:
+            problem = await self._problem(caller, session_id)
+            self._tokens[cache_key] = (now + self.ttl, problem)
+            if len(self._tokens) > 50_000:
+                self._evict(self._tokens, now)
+        if problem is not None:
+            raise Unauthorized(problem, headers={"WWW-Authenticate": "Bearer"})
+
+    async def _problem(self, caller: Caller, session_id: str | None) -> str | None:
+        async with self.db.transaction() as session:
+            if caller.is_api_key:
+                key = await session.get(ApiKey, caller.user_id)
+                ok = key is not None and key.revoked_at is None
+                ok = ok and key is not None and key.workspace_id == caller.workspace_id
+                return None if ok else BAD_KEY
+            operator = await session.get(Operator, caller.user_id)
+            if (
+                operator is None
+                or operator.disabled
+                or operator.workspace_id != caller.workspace_id
+                or caller.roles != frozenset({operator.role})
+            ):
+                return REVOKED
+            if session_id is not None:
+                revoked = await session.scalar(
+                    select(RefreshToken.id)
+                    .where(
+                        RefreshToken.family_id == session_id,
+                        RefreshToken.revoked_at.is_not(None),
+                    )
+                    .limit(1)
+                )
+                if revoked is not None:
+                    return REVOKED
+        return None
+
+    # -- API keys ------------------------------------------------------------------------
+
+    async def exchange(self, key: str, ring: KeyRing) -> KeyGrant:
+        """The grant of a valid API key (cached), or 401."""
+        hashed = digest(key)
+        now = time.monotonic()
+        cached = self._keys.get(hashed)
+        if cached is not None and cached[0] > now:
+            grant = cached[1]
+            if grant is not None and grant.expires_at > now + 30:
+                self._touch(grant.caller.user_id)
+                return grant
+        grant = await self._grant(key, hashed, ring)
+        self._keys[hashed] = (now + self.ttl, grant)
+        if len(self._keys) > 50_000:
+            self._evict(self._keys, now)
+        if grant is None:
+            raise Unauthorized(BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
+        self._touch(grant.caller.user_id)
+        return grant
+
+    async def _grant(self, key: str, hashed: str, ring: KeyRing) -> KeyGrant | None:
+        prefix = key.removeprefix(API_KEY_PREFIX).partition("_")[0]
+        async with self.db.transaction() as session:
+            stored = (
+                await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
+            ).scalar_one_or_none()
+        if stored is None or stored.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(stored.key_hash, hashed):
+            return None
+        ttl = self.settings.api_key_token_ttl_seconds
+        issued = datetime.now(UTC)
+        token = ring.current.sign(
+            {
+                "sub": stored.id,
+                "wid": stored.workspace_id,
+                "roles": [],
+                "scopes": sorted(stored.scopes),
+                "aud": self.settings.shared.jwt_audience,
+                "iss": self.settings.shared.jwt_issuer,
+                "iat": issued,
+                "exp": issued + timedelta(seconds=ttl),
+                "jti": f"key-{stored.id}-{int(issued.timestamp())}",
+            }
+        )
+        caller = Caller(
+            user_id=stored.id,
+            workspace_id=stored.workspace_id,
+            roles=frozenset(),
+            scopes=frozenset(stored.scopes),
+        )
+        return KeyGrant(caller=caller, token=token, expires_at=time.monotonic() + ttl)
+
+    def _touch(self, key_id: str) -> None:
+        """Record the key's last use, at most once a minute, off the request's path."""
+        now = time.monotonic()
+        if now - self._last_used.get(key_id, -LAST_USED_EVERY_SECONDS) < LAST_USED_EVERY_SECONDS:
+            return
+        self._last_used[key_id] = now
+        task = asyncio.create_task(self._write_last_used(key_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _write_last_used(self, key_id: str) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=datetime.now(UTC))
+                )
+        except Exception as exc:  # a missed "last used" must never fail a request
+            log.warning("api_key_last_used_failed", key_id=key_id, error=repr(exc))
+
+    async def drain(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    @staticmethod
+    def _evict(cache: dict[K, tuple[float, V]], now: float) -> None:
+        for key in [k for k, (until, _) in cache.items() if until <= now]:
+            del cache[key]
+
+
+def api_key_of(request: Request) -> str | None:
+    """The API key the request carries, if it carries one rather than an access token."""
+    header = request.headers.get(API_KEY_HEADER)
+    if header:
+        return header.strip()
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip().startswith(API_KEY_PREFIX):
+        return value.strip()
+    return None
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    caller: Caller
+    # The token to send upstream: the caller's own, or the one minted for an API key.
+    upstream_token: str
+    api_key: bool
+
+
+async def authenticate(request: Request) -> Authenticated:
+    """Verify whatever credential the request carries, and that it is still good."""
+    gate: AccessGate = request.app.state.gate
+    key = api_key_of(request)
+    if key is not None:
+        if not key.startswith(API_KEY_PREFIX):
+            raise Unauthorized(BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
+        grant = await gate.exchange(key, request.app.state.keystore.ring())
+        return Authenticated(caller=grant.caller, upstream_token=grant.token, api_key=True)
+    token = bearer_token(request)
+    caller = await verifier_of(request).verify(token)
+    await gate.check(caller, session_id_of(token))
+    return Authenticated(caller=caller, upstream_token=token, api_key=False)
+
+
+def verifier_of(request: Request) -> TokenVerifier:
+    """The gateway's verifier, following the key files (rotation without a restart)."""
+    state = request.app.state
+    verifier: TokenVerifier = state.verifier
+    keystore: KeyStore = state.keystore
+    ring = keystore.ring()
+    if ring is not state.verified_ring:
+        verifier.keys = KeySet(jwks=ring.jwks())
+        state.verified_ring = ring
+    return verifier
+
+
+def session_id_of(token: str) -> str | None:
+    # Already verified: reading a claim again needs no second signature check.
+    claims = jwt.decode(token, options={"verify_signature": False})
+    sid = claims.get("sid")
+    return str(sid) if sid else None
+
+
+async def _current(request: Request) -> Caller:
+    return (await authenticate(request)).caller
+
+
+async def _operator(request: Request) -> Caller:
+    caller = await _current(request)
+    if caller.is_api_key:
+        raise Forbidden("This action needs an operator's sign-in, not an API key.")
+    return caller
+
+
+async def _owner(request: Request) -> Caller:
+    caller = await _operator(request)
+    if not caller.has_role("owner"):
+        raise Forbidden("This action needs the role owner.")
+    return caller
+
+
+# The gateway's own endpoints: any valid caller / a signed-in operator / an owner.
+GatewayCaller = Annotated[Caller, Depends(_current)]
+OperatorCaller = Annotated[Caller, Depends(_operator)]
+OwnerCaller = Annotated[Caller, Depends(_owner)]

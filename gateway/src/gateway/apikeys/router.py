@@ -1,0 +1,49 @@
+"""`/api/v1/api-keys`: keys for internal systems, managed by the workspace's owners."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from servicekit.db import call_after_commit
+from servicekit.problems import problem_responses
+
+from gateway.access import OwnerCaller
+from gateway.apikeys import service
+from gateway.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from gateway.dependencies import DbSession, Gate
+
+router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 422),
+    summary="Create an API key (the key is shown once)",
+)
+async def create_key(body: ApiKeyCreate, caller: OwnerCaller, session: DbSession) -> ApiKeyCreated:
+    stored, key = await service.create(
+        session, caller, name=body.name, scopes=[str(s) for s in body.scopes]
+    )
+    return ApiKeyCreated(**ApiKeyOut.model_validate(stored).model_dump(), key=key)
+
+
+@router.get("", responses=problem_responses(401, 403), summary="List API keys")
+async def list_keys(caller: OwnerCaller, session: DbSession) -> list[ApiKeyOut]:
+    return [ApiKeyOut.model_validate(k) for k in await service.list_keys(session, caller)]
+
+
+@router.get("/{key_id}", responses=problem_responses(401, 403, 404), summary="Get an API key")
+async def get_key(key_id: str, caller: OwnerCaller, session: DbSession) -> ApiKeyOut:
+    return ApiKeyOut.model_validate(await service.get_key(session, caller, key_id))
+
+
+@router.delete(
+    "/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404),
+    summary="Revoke an API key (it stops working at once)",
+)
+async def revoke_key(key_id: str, caller: OwnerCaller, session: DbSession, gate: Gate) -> Response:
+    await service.revoke(session, caller, key_id)
+    call_after_commit(session, lambda: gate.forget(key_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

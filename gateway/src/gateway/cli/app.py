@@ -1,0 +1,416 @@
+"""The `mediaops` commands (typer + rich)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.table import Table
+
+from gateway.cli import config
+from gateway.cli.client import ApiError, Client
+
+app = typer.Typer(
+    help="Mediaops for operators: sign in, manage keys, import figures, watch events.",
+    no_args_is_help=True,
+)
+keys_app = typer.Typer(help="API keys for internal systems (owners only).", no_args_is_help=True)
+operators_app = typer.Typer(help="The workspace's team (owners only).", no_args_is_help=True)
+stats_app = typer.Typer(help="Platform figures.", no_args_is_help=True)
+events_app = typer.Typer(help="The platform's events.", no_args_is_help=True)
+admin_app = typer.Typer(help="Gateway administration on its own machine.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(operators_app, name="operators")
+app.add_typer(stats_app, name="stats")
+app.add_typer(events_app, name="events")
+app.add_typer(admin_app, name="admin")
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+Gateway = Annotated[
+    str | None,
+    typer.Option("--gateway", envvar="MEDIAOPS_GATEWAY_URL", help="The gateway's URL."),
+]
+CHUNK = 64 * 1024
+
+
+def _fail(exc: ApiError) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {exc}")
+    for error in exc.errors[:20]:
+        errors.print(f"  {error.get('field', '')}: {error.get('message', '')}")
+    return typer.Exit(code=1)
+
+
+def _client(gateway: str | None) -> Client:
+    return Client(gateway)
+
+
+@app.command()
+def signup(
+    workspace: Annotated[str, typer.Option(help="The new workspace's name.")],
+    email: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    gateway: Gateway = None,
+) -> None:
+    """Create a workspace and its owner, then sign in as them."""
+    with _client(gateway) as client:
+        try:
+            created = client.json(
+                "POST",
+                "/api/v1/auth/signup",
+                auth=False,
+                json={"workspace_name": workspace, "email": email, "password": password},
+            )
+            client.login(email, password)
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    console.print(
+        f"Workspace [bold]{created['workspace']['name']}[/bold] ({created['workspace']['id']}) "
+        f"created; signed in as {created['operator']['email']} (owner)."
+    )
+
+
+@app.command()
+def login(
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    gateway: Gateway = None,
+) -> None:
+    """Sign in; the tokens are kept under ~/.config/mediaops/ (owner-readable only)."""
+    with _client(gateway) as client:
+        try:
+            client.login(email, password)
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    console.print(f"Signed in as {email}; tokens saved to {config.credentials_path()}.")
+
+
+@app.command()
+def logout(gateway: Gateway = None) -> None:
+    """End the session on the gateway and forget the stored tokens."""
+    with _client(gateway) as client:
+        if client.credentials.access_token:
+            try:
+                client.request("POST", "/api/v1/auth/logout")
+            except ApiError:
+                pass  # already expired or revoked: forgetting is all that is left
+    config.forget()
+    console.print("Signed out.")
+
+
+@app.command()
+def whoami(gateway: Gateway = None) -> None:
+    """The signed-in operator and workspace."""
+    with _client(gateway) as client:
+        try:
+            me = client.json("GET", "/api/v1/auth/me")
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    operator, workspace = me["operator"], me["workspace"]
+    console.print(
+        f"{operator['email']} ({operator['role']}) in {workspace['name']} ({workspace['id']})"
+    )
+
+
+# --- API keys ---------------------------------------------------------------------------
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str,
+    scope: Annotated[list[str], typer.Option("--scope", "-s", help="Repeat for each scope.")],
+    gateway: Gateway = None,
+) -> None:
+    """Create an API key; the key is printed once and cannot be shown again."""
+    with _client(gateway) as client:
+        try:
+            created = client.json("POST", "/api/v1/api-keys", json={"name": name, "scopes": scope})
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    console.print(
+        f"API key [bold]{created['name']}[/bold] ({created['id']}), scopes "
+        f"{', '.join(created['scopes'])}. Store it now; it is not shown again:"
+    )
+    console.print(created["key"], soft_wrap=True)
+
+
+@keys_app.command("list")
+def keys_list(gateway: Gateway = None) -> None:
+    """The workspace's API keys (never the keys themselves)."""
+    with _client(gateway) as client:
+        try:
+            listed = client.json("GET", "/api/v1/api-keys")
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    table = Table("id", "name", "prefix", "scopes", "last used", "revoked")
+    for key in listed:
+        table.add_row(
+            key["id"],
+            key["name"],
+            key["prefix"],
+            ", ".join(key["scopes"]),
+            key["last_used_at"] or "never",
+            key["revoked_at"] or "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, gateway: Gateway = None) -> None:
+    """Revoke an API key; it stops working at once."""
+    with _client(gateway) as client:
+        try:
+            client.request("DELETE", f"/api/v1/api-keys/{key_id}")
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    console.print(f"API key {key_id} revoked.")
+
+
+# --- operators ---------------------------------------------------------------------------
+
+
+@operators_app.command("invite")
+def operators_invite(
+    email: str,
+    role: Annotated[str, typer.Option(help="owner, editor, reviewer or analyst")] = "editor",
+    gateway: Gateway = None,
+) -> None:
+    """Invite an operator; give them the printed token to accept with a password."""
+    with _client(gateway) as client:
+        try:
+            invited = client.json("POST", "/api/v1/operators", json={"email": email, "role": role})
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    console.print(f"Invited {invited['email']} as {invited['role']} until {invited['expires_at']}.")
+    console.print(f"Invitation token (shown once): {invited['token']}", soft_wrap=True)
+
+
+@operators_app.command("list")
+def operators_list(gateway: Gateway = None) -> None:
+    """The workspace's operators."""
+    with _client(gateway) as client:
+        try:
+            listed = client.json("GET", "/api/v1/operators")
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    table = Table("id", "email", "role", "name", "status")
+    for op in listed:
+        table.add_row(
+            op["id"],
+            op["email"],
+            op["role"],
+            op["display_name"],
+            "disabled" if op["disabled"] else "active",
+        )
+    console.print(table)
+
+
+@operators_app.command("set")
+def operators_set(
+    operator_id: str,
+    role: Annotated[str | None, typer.Option(help="A new role.")] = None,
+    disable: Annotated[bool | None, typer.Option("--disable/--enable")] = None,
+    gateway: Gateway = None,
+) -> None:
+    """Change an operator's role, or disable (their tokens stop at once) / enable them."""
+    change: dict[str, Any] = {}
+    if role is not None:
+        change["role"] = role
+    if disable is not None:
+        change["disabled"] = disable
+    with _client(gateway) as client:
+        try:
+            op = client.json("PATCH", f"/api/v1/operators/{operator_id}", json=change)
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    console.print(f"{op['email']}: {op['role']}, {'disabled' if op['disabled'] else 'active'}.")
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+def _chunks(path: Path, progress: Progress, task: Any) -> Iterator[bytes]:
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            progress.update(task, advance=len(chunk))
+            yield chunk
+
+
+@stats_app.command("import")
+def stats_import(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row; store nothing.")
+    ] = False,
+    timezone: Annotated[str, typer.Option(help="Zone of times without an offset.")] = "UTC",
+    platform: Annotated[str | None, typer.Option(help="Vocabulary of the metric names.")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="MEDIAOPS_API_KEY", help="Use an API key (stats:write).")
+    ] = None,
+    gateway: Gateway = None,
+) -> None:
+    """Import a CSV of figures (UTF-8, with or without BOM, or GB18030) with a progress bar,
+    then summarise what was stored and every rejected row."""
+    params: dict[str, str] = {"timezone": timezone}
+    if dry_run:
+        params["dry_run"] = "true"
+    if platform:
+        params["platform"] = platform
+    headers = {"Content-Type": "text/csv"}
+    if api_key:
+        headers["X-API-Key"] = api_key
+    size = path.stat().st_size
+    with (
+        _client(gateway) as client,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=errors,
+            transient=False,
+        ) as progress,
+    ):
+        task = progress.add_task(f"uploading {path.name}", total=size)
+        try:
+            response = client.request(
+                "POST",
+                "/api/v1/stats/import",
+                params=params,
+                headers=headers,
+                content=_chunks(path, progress, task),
+                auth=api_key is None,
+                ok=(200, 201, 422),
+            )
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    body = response.json()
+    if response.status_code == 422:
+        _rejected_summary(body.get("errors", []), title="Nothing was stored: rejected rows")
+        raise typer.Exit(code=1)
+    problems = body.get("problems", [])
+    batch = body.get("batch") or {}
+    outcome = (
+        "dry run: nothing stored"
+        if body.get("dry_run")
+        else f"stored as batch {batch.get('id', '?')}"
+    )
+    console.print(
+        f"{body.get('rows', 0)} rows read ({body.get('encoding', '?')}), "
+        f"{body.get('valid_rows', 0)} valid; {outcome}."
+    )
+    if problems:
+        _rejected_summary(
+            [
+                {"field": f"line.{p['line']}", "message": f"{p['field']}: {p['reason']}"}
+                for p in problems
+            ],
+            title=f"Rejected rows ({body.get('problems_total', len(problems))})",
+        )
+        raise typer.Exit(code=1)
+
+
+def _rejected_summary(rows: list[dict[str, Any]], *, title: str) -> None:
+    table = Table("line", "problem", title=title)
+    for row in rows[:200]:
+        table.add_row(str(row.get("field", "")).removeprefix("line."), str(row.get("message", "")))
+    console.print(table)
+    if len(rows) > 200:
+        console.print(f"… and {len(rows) - 200} more.")
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+@events_app.command("tail")
+def events_tail(
+    topic: Annotated[list[str], typer.Argument(help="One or more topics, e.g. post.published")],
+    bootstrap: Annotated[str, typer.Option(envvar="MEDIAOPS_KAFKA_BOOTSTRAP")] = "127.0.0.1:9092",
+    from_beginning: Annotated[bool, typer.Option("--from-beginning")] = False,
+    workspace: Annotated[str | None, typer.Option(help="Only this workspace's events.")] = None,
+    raw: Annotated[
+        bool, typer.Option("--json", help="Print the whole CloudEvent as JSON.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(help="Stop after this many events.")] = None,
+    idle_seconds: Annotated[
+        float | None, typer.Option(help="Stop after this long without events.")
+    ] = None,
+) -> None:
+    """Follow topics and print each event as one readable line (Ctrl-C to stop)."""
+    from gateway.cli.tail import tail
+
+    try:
+        asyncio.run(
+            tail(
+                topic,
+                bootstrap,
+                emit=lambda line: console.print(line, soft_wrap=True, markup=False),
+                from_beginning=from_beginning,
+                workspace=workspace,
+                raw=raw,
+                limit=limit,
+                idle_timeout_ms=int(idle_seconds * 1000) if idle_seconds else None,
+            )
+        )
+    except KeyboardInterrupt:
+        pass
+
+
+# --- demo and administration ------------------------------------------------------------
+
+
+@app.command("seed-demo")
+def seed_demo(
+    email: Annotated[str, typer.Option()] = "demo@example.com",
+    password: Annotated[str, typer.Option(envvar="MEDIAOPS_DEMO_PASSWORD")] = "demo-Password-2024",
+    workspace: Annotated[str, typer.Option()] = "星辰咖啡 (demo)",
+    webhook_url: Annotated[str, typer.Option(help="Where the demo webhook channels post.")] = (
+        "http://127.0.0.1:9/demo-webhook"
+    ),
+    gateway: Gateway = None,
+) -> None:
+    """Create a demo workspace with channels and posts in several states."""
+    from gateway.cli.seed import seed
+
+    with _client(gateway) as client:
+        try:
+            client.json(
+                "POST",
+                "/api/v1/auth/signup",
+                auth=False,
+                json={"workspace_name": workspace, "email": email, "password": password},
+            )
+            client.login(email, password)
+        except ApiError as exc:
+            raise _fail(exc) from exc
+        report = seed(
+            client,
+            webhook_url=webhook_url,
+            progress=lambda step: console.print(f"[green]✓[/green] {step}"),
+        )
+    for item in report.skipped:
+        console.print(f"[yellow]–[/yellow] skipped: {item}")
+    for item in report.failed:
+        console.print(f"[red]✗[/red] {item}")
+    console.print(f"Demo workspace ready: sign in as {email}.")
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@admin_app.command("rotate-keys")
+def rotate_keys(
+    key_dir: Annotated[Path | None, typer.Option(help="The gateway's key directory.")] = None,
+) -> None:
+    """Rotate the gateway's signing key (previous <- current <- next); the running gateway
+    and the services pick it up without a restart."""
+    from gateway.identity.keys import rotate
+    from gateway.settings import Settings
+
+    ring = rotate(key_dir or Settings().key_dir)
+    console.print(f"Now signing with {ring.current.kid}; {ring.previous[0].kid} stays published.")

@@ -1,0 +1,115 @@
+"""One OpenAPI document for the whole API: the gateway's own routes and every service's.
+
+Each service's document is fetched from its `/openapi.json`; only the paths the gateway
+routes to that service are taken. Component schemas keep their names unless two services
+mean different things by one name: then the later one is renamed `<Service><Name>`
+(`ContentPage`) and every `$ref` of its document follows. Operations are tagged by
+service, operation ids are made unique, and the bearer (and API key) security schemes
+apply everywhere except to public operations (`security: []`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+REF_PREFIX = "#/components/schemas/"
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from POST /api/v1/auth/login (or an API key: mok_...).",
+    },
+    "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "An API key from POST /api/v1/api-keys.",
+    },
+}
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKey": []}]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document to merge: whose it is, and which of its paths belong in the result."""
+
+    name: str  # the tag: "gateway", "content-svc", ...
+    document: dict[str, Any]
+    owns: Callable[[str], bool]  # path -> taken?
+    public: Callable[[str], bool] = lambda _path: False
+
+
+def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
+                name = value.removeprefix(REF_PREFIX)
+                out[key] = REF_PREFIX + renames.get(name, name)
+            else:
+                out[key] = _rename_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(item, renames) for item in node]
+    return node
+
+
+def _prefix(service: str) -> str:
+    return "".join(part.capitalize() for part in service.removesuffix("-svc").split("-"))
+
+
+def merge(
+    sources: list[Source], *, title: str, version: str, description: str = ""
+) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    tags: list[dict[str, str]] = []
+    operation_ids: set[str] = set()
+    for source in sources:
+        document = source.document
+        theirs: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        renames: dict[str, str] = {}
+        for name, schema in theirs.items():
+            if name in schemas and schemas[name] != schema:
+                renamed = _prefix(source.name) + name
+                while renamed in schemas and schemas[renamed] != schema:
+                    renamed += "_"
+                renames[name] = renamed
+        for name, schema in theirs.items():
+            schemas[renames.get(name, name)] = _rename_refs(copy.deepcopy(schema), renames)
+        info = document.get("info", {})
+        tags.append({"name": source.name, "description": str(info.get("description", ""))})
+        for path, item in document.get("paths", {}).items():
+            if not source.owns(path) or path in paths:
+                continue
+            merged_item: dict[str, Any] = {}
+            for key, value in item.items():
+                if key not in METHODS:
+                    merged_item[key] = _rename_refs(copy.deepcopy(value), renames)
+                    continue
+                operation = _rename_refs(copy.deepcopy(value), renames)
+                operation["tags"] = [source.name]
+                operation_id = f"{source.name}:{operation.get('operationId', key + path)}"
+                while operation_id in operation_ids:
+                    operation_id += "_"
+                operation_ids.add(operation_id)
+                operation["operationId"] = operation_id
+                if source.public(path) or operation.get("security") == []:
+                    operation["security"] = []
+                else:
+                    operation.pop("security", None)  # the document-wide schemes apply
+                merged_item[key] = operation
+            paths[path] = merged_item
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version, "description": description},
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "security": SECURITY,
+        "tags": tags,
+    }

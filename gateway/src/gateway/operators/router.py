@@ -1,0 +1,94 @@
+"""`/api/v1/operators`: the workspace's team, managed by its owners."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Response, status
+from servicekit.db import call_after_commit
+from servicekit.problems import problem_responses
+
+from gateway.access import OwnerCaller
+from gateway.dependencies import AppSettings, DbSession, Gate
+from gateway.operators import service
+from gateway.operators.schemas import (
+    InvitationCreated,
+    InvitationOut,
+    InviteRequest,
+    OperatorChange,
+    OperatorDetail,
+)
+
+router = APIRouter(prefix="/operators", tags=["operators"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 422),
+    summary="Invite an operator (the token is shown once)",
+)
+async def invite(
+    body: InviteRequest, caller: OwnerCaller, session: DbSession, settings: AppSettings
+) -> InvitationCreated:
+    invitation, token = await service.invite(
+        session,
+        caller,
+        email=body.email,
+        role=body.role,
+        ttl=timedelta(seconds=settings.invitation_ttl_seconds),
+    )
+    return InvitationCreated(**InvitationOut.model_validate(invitation).model_dump(), token=token)
+
+
+@router.get("", responses=problem_responses(401, 403), summary="List the workspace's operators")
+async def list_operators(caller: OwnerCaller, session: DbSession) -> list[OperatorDetail]:
+    return [OperatorDetail.model_validate(o) for o in await service.list_operators(session, caller)]
+
+
+@router.get(
+    "/invitations",
+    responses=problem_responses(401, 403),
+    summary="List pending invitations",
+)
+async def list_invitations(caller: OwnerCaller, session: DbSession) -> list[InvitationOut]:
+    pending = await service.pending_invitations(session, caller)
+    return [InvitationOut.model_validate(i) for i in pending]
+
+
+@router.delete(
+    "/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404),
+    summary="Withdraw an invitation",
+)
+async def withdraw_invitation(
+    invitation_id: str, caller: OwnerCaller, session: DbSession
+) -> Response:
+    await service.withdraw_invitation(session, caller, invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{operator_id}", responses=problem_responses(401, 403, 404), summary="Get an operator")
+async def get_operator(operator_id: str, caller: OwnerCaller, session: DbSession) -> OperatorDetail:
+    return OperatorDetail.model_validate(await service.get_operator(session, caller, operator_id))
+
+
+@router.patch(
+    "/{operator_id}",
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Change an operator's role, name, or disable them (their tokens stop at once)",
+)
+async def change_operator(
+    operator_id: str, body: OperatorChange, caller: OwnerCaller, session: DbSession, gate: Gate
+) -> OperatorDetail:
+    operator = await service.change(
+        session,
+        caller,
+        operator_id,
+        role=body.role,
+        disabled=body.disabled,
+        display_name=body.display_name,
+    )
+    call_after_commit(session, lambda: gate.forget(operator_id))
+    return OperatorDetail.model_validate(operator)

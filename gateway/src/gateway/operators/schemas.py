@@ -1,0 +1,44 @@
+"""Request and response bodies of `/api/v1/operators`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import EmailStr, Field
+from servicekit.schemas import RequestModel, ResponseModel
+
+Role = Literal["owner", "editor", "reviewer", "analyst"]
+
+
+class InviteRequest(RequestModel):
+    email: EmailStr
+    role: Role
+
+
+class InvitationOut(ResponseModel):
+    id: str
+    email: str
+    role: str
+    expires_at: datetime
+    created_at: datetime
+
+
+class InvitationCreated(InvitationOut):
+    # Shown once: the invitee accepts with it at POST /api/v1/auth/invitations/accept.
+    token: str
+
+
+class OperatorDetail(ResponseModel):
+    id: str
+    email: str
+    role: str
+    display_name: str
+    disabled: bool
+    created_at: datetime
+
+
+class OperatorChange(RequestModel):
+    role: Role | None = None
+    disabled: bool | None = None
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)

@@ -1,0 +1,325 @@
+"""The `mediaops` command line against a running gateway (real HTTP), a stand-in
+metrics-svc for CSV imports (the issue-6 contract), the real content and channel services
+for the demo seed, and the test broker for `events tail`."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import stat
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from devstack.broker import Broker
+from devstack.ports import free_port
+from event_contracts.envelope import CloudEvent
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from gateway.cli.app import app
+from typer.testing import CliRunner, Result
+
+from tests.gateway.gateway_harness import PASSWORD
+from tests.gateway.platform_harness import Platform, running_platform, serve
+
+runner = CliRunner()
+
+
+def metrics_standin() -> FastAPI:
+    """POST /api/v1/stats/import as issue 6 describes it: CSV body, dry runs list bad rows,
+    a real run stores all or answers 422 listing them."""
+    standin = FastAPI()
+
+    @standin.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @standin.post("/api/v1/stats/import", response_model=None)
+    async def import_csv(request: Request, dry_run: bool = False) -> Any:
+        assert request.headers["authorization"].startswith("Bearer ")
+        text = (await request.body()).decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        problems = [
+            {"line": n, "field": "value", "reason": "must be a number"}
+            for n, row in enumerate(rows, start=2)
+            if not row["value"].isdigit()
+        ]
+        if problems and not dry_run:
+            return JSONResponse(
+                {
+                    "type": "https://mediaops.dev/problems/invalid",
+                    "title": "Invalid input",
+                    "status": 422,
+                    "detail": f"{len(problems)} rows are invalid; nothing was stored.",
+                    "errors": [
+                        {"field": f"line.{p['line']}", "message": f"{p['field']}: {p['reason']}"}
+                        for p in problems
+                    ],
+                },
+                status_code=422,
+                media_type="application/problem+json",
+            )
+        return {
+            "dry_run": dry_run,
+            "encoding": "utf-8",
+            "rows": len(rows),
+            "valid_rows": len(rows) - len(problems),
+            "problems": problems,
+            "problems_total": len(problems),
+            "batch": None if dry_run else {"id": "batch-1"},
+        }
+
+    return standin
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    directory = tmp_path / "config"
+    monkeypatch.setenv("MEDIAOPS_CONFIG_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, broker: Broker) -> AsyncIterator[Platform]:
+    metrics_port = free_port()
+    async with (
+        serve(metrics_standin(), metrics_port, lifespan="off"),
+        running_platform(
+            tmp_path / "platform",
+            broker.bootstrap,
+            services=("content", "channel"),
+            metrics_url=f"http://127.0.0.1:{metrics_port}",
+        ) as running,
+    ):
+        yield running
+
+
+async def mediaops(platform: Platform, *args: str, input: str | None = None) -> Result:
+    """Run a command in a thread, so that the servers in this loop keep answering."""
+    full = [*args[:2], *args[2:]]
+    env = {"MEDIAOPS_GATEWAY_URL": platform.gateway_url, "COLUMNS": "200"}
+    return await asyncio.to_thread(runner.invoke, app, full, input=input, env=env)
+
+
+async def _signed_up(platform: Platform) -> Result:
+    return await mediaops(
+        platform,
+        "signup",
+        "--workspace",
+        "星辰",
+        "--email",
+        "ada@example.com",
+        "--password",
+        PASSWORD,
+    )
+
+
+async def test_signup_stores_tokens_privately_and_whoami_uses_them(
+    platform: Platform, config_dir: Path
+) -> None:
+    signed = await _signed_up(platform)
+    who = await mediaops(platform, "whoami")
+
+    assert signed.exit_code == 0, signed.output
+    assert "signed in as ada@example.com (owner)" in signed.output
+    stored = config_dir / "credentials.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert json.loads(stored.read_text())["refresh_token"].startswith("mrt_")
+    assert who.exit_code == 0
+    assert "ada@example.com (owner) in 星辰" in who.output
+
+
+async def test_login_with_a_wrong_password_fails_readably(
+    platform: Platform, config_dir: Path
+) -> None:
+    await _signed_up(platform)
+
+    failed = await mediaops(
+        platform, "login", "--email", "ada@example.com", "--password", "Wrong-pass-123"
+    )
+
+    assert failed.exit_code == 1
+    assert "401" in failed.output
+    assert "incorrect" in failed.output
+
+
+async def test_an_expired_access_token_is_refreshed_by_itself(
+    platform: Platform, config_dir: Path
+) -> None:
+    await _signed_up(platform)
+    stored = config_dir / "credentials.json"
+    credentials = json.loads(stored.read_text())
+    credentials["access_token"] = "expired.or.bad"
+    stored.write_text(json.dumps(credentials))
+
+    who = await mediaops(platform, "whoami")
+
+    assert who.exit_code == 0, who.output
+    assert json.loads(stored.read_text())["access_token"] != "expired.or.bad"
+
+
+async def test_keys_create_list_revoke(platform: Platform, config_dir: Path) -> None:
+    await _signed_up(platform)
+
+    created = await mediaops(platform, "keys", "create", "importer", "-s", "stats:write")
+    key = next(line for line in created.output.splitlines() if line.startswith("mok_"))
+    listed = await mediaops(platform, "keys", "list")
+    key_id = created.output.split("(")[1].split(")")[0]
+    revoked = await mediaops(platform, "keys", "revoke", key_id)
+    after = await mediaops(platform, "keys", "list")
+
+    assert created.exit_code == 0, created.output
+    assert "importer" in listed.output
+    assert key not in listed.output
+    assert revoked.exit_code == 0
+    assert "never" in after.output
+    assert key_id in after.output
+
+
+async def test_operators_invite_list_and_disable(platform: Platform, config_dir: Path) -> None:
+    await _signed_up(platform)
+
+    invited = await mediaops(
+        platform, "operators", "invite", "bob@example.com", "--role", "analyst"
+    )
+    token = invited.output.split("Invitation token (shown once): ")[1].split()[0]
+    import httpx
+
+    async with httpx.AsyncClient(base_url=platform.gateway_url, trust_env=False) as client:
+        accepted = await client.post(
+            "/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD}
+        )
+    bob = accepted.json()["operator"]["id"]
+    disabled = await mediaops(platform, "operators", "set", bob, "--disable")
+    listed = await mediaops(platform, "operators", "list")
+
+    assert invited.exit_code == 0
+    assert accepted.status_code == 201
+    assert "bob@example.com: analyst, disabled." in disabled.output
+    assert "bob@example.com" in listed.output
+    assert "disabled" in listed.output
+
+
+async def test_stats_import_summarises_stored_and_rejected_rows(
+    platform: Platform, config_dir: Path, tmp_path: Path
+) -> None:
+    await _signed_up(platform)
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "post_id,metric,value,observed_at\n"
+        + "".join(f"p{i},reads,{i},2026-01-01T00:00:00Z\n" for i in range(2000)),
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "post_id,metric,value,observed_at\np1,reads,12,2026-01-01\np2,reads,many,2026-01-01\n"
+        "p3,likes,-,2026-01-01\n",
+        encoding="utf-8",
+    )
+
+    stored = await mediaops(platform, "stats", "import", str(good))
+    dry = await mediaops(platform, "stats", "import", str(bad), "--dry-run")
+    refused = await mediaops(platform, "stats", "import", str(bad))
+
+    assert stored.exit_code == 0, stored.output
+    assert "2000 rows read (utf-8), 2000 valid; stored as batch batch-1." in stored.output
+    assert "uploading good.csv" in stored.output  # the progress bar
+    assert dry.exit_code == 1
+    assert "dry run: nothing stored" in dry.output
+    assert "Rejected rows (2)" in dry.output
+    assert "must be a number" in dry.output
+    assert refused.exit_code == 1
+    assert "Nothing was stored: rejected rows" in refused.output
+    lines = [line.split("│")[1].strip() for line in refused.output.splitlines() if "value:" in line]
+    assert lines == ["3", "4"]
+
+
+async def test_stats_import_with_an_api_key(
+    platform: Platform, config_dir: Path, tmp_path: Path
+) -> None:
+    await _signed_up(platform)
+    created = await mediaops(platform, "keys", "create", "importer", "-s", "stats:write")
+    key = next(line for line in created.output.splitlines() if line.startswith("mok_"))
+    data = tmp_path / "one.csv"
+    data.write_text("post_id,metric,value,observed_at\np1,reads,3,2026-01-01\n")
+    await mediaops(platform, "logout")
+
+    imported = await mediaops(platform, "stats", "import", str(data), "--api-key", key)
+
+    assert imported.exit_code == 0, imported.output
+    assert "1 rows read" in imported.output
+
+
+async def test_seed_demo_fills_a_workspace_through_the_real_services(
+    platform: Platform, config_dir: Path
+) -> None:
+    seeded = await mediaops(platform, "seed-demo", "--email", "demo@example.com")
+
+    assert seeded.exit_code == 0, seeded.output
+    assert "✓ channel 品牌官网 (webhook)" in seeded.output
+    assert "✓ post 秋季新品上市 published" in seeded.output
+    assert "skipped: three months of figures: waits for issue 6" in seeded.output
+    import httpx
+
+    async with httpx.AsyncClient(base_url=platform.gateway_url, trust_env=False) as client:
+        token = json.loads((config_dir / "credentials.json").read_text())["access_token"]
+        posts = await client.get("/api/v1/posts", headers={"Authorization": f"Bearer {token}"})
+        channels = await client.get(
+            "/api/v1/channels", headers={"Authorization": f"Bearer {token}"}
+        )
+    statuses = {post["status"] for post in posts.json()["items"]}
+    assert len(posts.json()["items"]) == 5
+    assert {"draft", "archived"} <= statuses
+    assert len(statuses) >= 4
+    assert len(channels.json()["items"]) == 2
+
+
+async def test_events_tail_prints_readable_lines(broker: Broker) -> None:
+    topic = "post.published"
+    workspace = str(uuid.uuid4())
+    event = CloudEvent(
+        source="/content-svc",
+        type=topic,
+        subject="post-1",
+        workspaceid=workspace,
+        data={"post_id": "post-1", "title": "秋季新品上市", "channel_ids": ["a", "b"]},
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, event.model_dump_json().encode(), key=b"post-1")
+    finally:
+        await producer.stop()
+
+    result = await asyncio.to_thread(
+        runner.invoke,
+        app,
+        [
+            "events",
+            "tail",
+            topic,
+            "--bootstrap",
+            broker.bootstrap,
+            "--from-beginning",
+            "--workspace",
+            workspace,
+            "--limit",
+            "1",
+            "--idle-seconds",
+            "20",
+        ],
+        env={"COLUMNS": "200"},
+    )
+
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert "post.published" in line
+    assert f"ws={workspace[:8]}" in line
+    assert "subject=post-1" in line
+    assert "title=秋季新品上市" in line
+    assert "channel_ids=[2]" in line
