@@ -67,6 +67,11 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
             extra_env={
                 "MEDIAOPS_ALLOW_PRIVATE_URLS": "true",
                 "MEDIAOPS_LOG_LEVEL": "WARNING",
+                # The benchmarks measure throughput, not the abuse limits.
+                "GATEWAY_SIGNUP_LIMIT_PER_IP": "100000/hour",
+                "GATEWAY_LOGIN_LIMIT_PER_IP": "100000/minute",
+                "GATEWAY_OPERATOR_REQUEST_LIMIT": "100000000/minute",
+                "GATEWAY_API_KEY_REQUEST_LIMIT": "100000000/minute",
                 **(extra_env or {}),
             },
             output=log,

@@ -15,7 +15,9 @@ from fastapi import FastAPI
 from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import Database
 from servicekit.logging import REQUEST_ID_HEADER, configure_logging, request_id_middleware
+from servicekit.metrics import install_metrics
 from servicekit.problems import install_problem_handlers
+from servicekit.tracing import configure_tracing, instrument_app
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway import health
@@ -106,6 +108,9 @@ def create_app(
     )
     install_problem_handlers(app)
     app.middleware("http")(request_id_middleware)
+    configure_tracing(settings.service_name)
+    install_metrics(app)
+    instrument_app(app)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -18,6 +18,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from servicekit.problems import TooManyRequests
 
+from gateway.telemetry import RATE_LIMITED
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -69,6 +71,7 @@ class RateLimiter:
         """Count one attempt; a 429 problem with the headers when over the limit."""
         verdict = await self.hit(spec, *identifiers)
         if not verdict.allowed:
+            RATE_LIMITED.labels(what).inc()
             raise TooManyRequests(
                 f"Too many {what}; try again in {max(1, verdict.reset_seconds)} seconds.",
                 headers=verdict.headers(),

@@ -16,6 +16,7 @@ from servicekit.problems import (
     ProblemError,
     ServiceUnavailable,
 )
+from servicekit.tracing import current_traceparent
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
@@ -105,6 +106,9 @@ REPLACED = frozenset(
 def traceparent(incoming: str | None) -> str:
     """The `traceparent` to send upstream: the caller's trace continued with the gateway as
     the new parent, or a new sampled trace when the caller sent none (or a malformed one)."""
+    current = current_traceparent()  # the gateway's own span, when tracing is on
+    if current:
+        return current
     span = secrets.token_hex(8)
     if incoming:
         match = TRACEPARENT.match(incoming.strip())

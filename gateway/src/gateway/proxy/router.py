@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import structlog
 from fastapi import APIRouter, Request
 from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import Forbidden, NotFound
@@ -23,11 +22,23 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _request_id(request: Request) -> str:
-    # servicekit's request_id_middleware binds the id it chose (given or new) to the log
-    # context without storing it on the request, so read it back from there.
-    given = request.headers.get(REQUEST_ID_HEADER)
-    bound = structlog.contextvars.get_contextvars().get("request_id")
-    return given or (str(bound) if bound else uuid.uuid4().hex)
+    """The id servicekit's request_id_middleware chose (the caller's, or a new one)."""
+    chosen = getattr(request.state, "request_id", None)
+    return str(chosen) if chosen else request.headers.get(REQUEST_ID_HEADER, uuid.uuid4().hex)
+
+
+@router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
+async def tracked_link(request: Request, code: str, settings: AppSettings) -> StreamingResponse:
+    """Tracked short links are public: anyone who sees a post may follow its links."""
+    client: httpx.AsyncClient = request.app.state.http
+    return await forward(
+        request,
+        request.app.state.upstreams["channel"],
+        client,
+        max_body_bytes=settings.max_body_bytes,
+        request_id=_request_id(request),
+        authorization=None,
+    )
 
 
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
