@@ -35,6 +35,11 @@ async def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
         "rollup_daily",
         "rollup_channel_daily",
         "benchmark_checkpoints",
+        "campaigns",
+        "campaign_posts",
+        "tracked_links",
+        "link_clicks",
+        "conversions",
     } <= await table_names(database_url)
     await asyncio.to_thread(downgrade, MIGRATIONS, database_url)
     assert await table_names(database_url) <= {"alembic_version"}

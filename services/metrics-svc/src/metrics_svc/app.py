@@ -7,6 +7,8 @@ from servicekit.db import Database
 from servicekit.runtime import build_app
 
 from metrics_svc.alerts.router import router as alerts_router
+from metrics_svc.campaigns.router import router as campaigns_router
+from metrics_svc.conversions.router import router as conversions_router
 from metrics_svc.ingestion.router import router as stats_router
 from metrics_svc.reports.router import router as reports_router
 from metrics_svc.runtime import MetricsRuntime
@@ -22,7 +24,13 @@ def create_runtime(
 def create_app(runtime: MetricsRuntime | None = None) -> FastAPI:
     return build_app(
         runtime or create_runtime(),
-        [stats_router, reports_router, alerts_router],
+        [
+            stats_router,
+            conversions_router,
+            campaigns_router,
+            reports_router,
+            alerts_router,
+        ],
         title="Mediaops metrics-svc",
         description="Data operation: platform figures, benchmarks, reports and alerts.",
     )

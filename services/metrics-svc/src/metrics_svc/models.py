@@ -25,6 +25,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     Index,
     Integer,
     String,
@@ -75,6 +76,7 @@ class Post(Base):
     title: Mapped[str | None] = mapped_column(Text, default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -238,3 +240,102 @@ class InteractionCount(Base):
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Campaign(Base):
+    """A campaign, as learned from `campaign.changed` (the newest change wins)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_workspace_starts", "workspace_id", "starts_at"),)
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(String(32))
+    goals: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    budget: Mapped[float | None] = mapped_column(Float, default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CampaignPost(Base):
+    """A post of a campaign: the campaign's own list (`campaign.changed`, which replaces the
+    rows it listed) or the post's snapshot (`post.published` with a `campaign_id`)."""
+
+    __tablename__ = "campaign_posts"
+    __table_args__ = (Index("ix_campaign_posts_post", "workspace_id", "post_id"),)
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    via: Mapped[str] = mapped_column(String(16))  # "campaign" or "post"
+
+
+class TrackedLink(Base):
+    """A tracked short link, as learned from `link.created`."""
+
+    __tablename__ = "tracked_links"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    target_url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LinkClick(Base):
+    """One follow of a tracked link (`link.clicked`), kept once per click id."""
+
+    __tablename__ = "link_clicks"
+    __table_args__ = (
+        Index("ix_link_clicks_post_channel", "workspace_id", "post_id", "channel_id", "clicked_at"),
+    )
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    click_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Conversion(Base):
+    """A conversion the brand's shop or site reported, attributed to a post and channel
+    (tracked link code) or to a channel and campaign (UTM parameters).
+
+    `value_cents` is the value in hundredths of `currency` (exact, on both databases)."""
+
+    __tablename__ = "conversions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversion_id"),
+        Index("ix_conversions_workspace_campaign", "workspace_id", "campaign_id"),
+        Index("ix_conversions_workspace_post", "workspace_id", "post_id"),
+        Index("ix_conversions_workspace_occurred", "workspace_id", "occurred_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    conversion_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    code: Mapped[str | None] = mapped_column(String(64), default=None)
+    post_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    channel_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    platform: Mapped[str | None] = mapped_column(String(32), default=None)
+    campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

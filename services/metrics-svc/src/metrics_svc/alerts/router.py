@@ -23,12 +23,15 @@ Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="stats:read")
     "",
     response_model=Page[Alert],
     responses=problem_responses(401, 403, 422),
-    summary="Underperforming posts, stalled posts and follower drops, newest first",
+    summary="Underperforming and stalled posts, follower drops and campaigns behind their "
+    "goal curve, newest first",
 )
 async def list_alerts(
     caller: Reader,
     session: DbSession,
-    kind: Annotated[str | None, Query(pattern="^(underperforming|stalled|follower_drop)$")] = None,
+    kind: Annotated[
+        str | None, Query(pattern="^(underperforming|stalled|follower_drop|campaign_behind)$")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",

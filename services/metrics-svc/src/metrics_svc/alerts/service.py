@@ -1,5 +1,6 @@
 """Alerts, computed from the rollups when asked: underperforming posts, posts whose reads
-stall against their expected curve (throttled or hidden by the platform), follower drops."""
+stall against their expected curve (throttled or hidden by the platform), follower drops,
+and campaigns behind their goal curve."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from servicekit.db import utcnow
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.campaigns.service import behind_alerts
 from metrics_svc.catalog.service import channel_names
 from metrics_svc.kit import day_floor, fmt_int
 from metrics_svc.models import ACCOUNT, DailyRollup, HourlyRollup, Post, Series
@@ -198,5 +200,15 @@ async def alerts(session: AsyncSession, workspace_id: str) -> list[Alert]:
                     },
                 )
             )
-    found.sort(key=lambda a: (a.detected_at, a.kind, a.channel_id, a.post_id or ""), reverse=True)
+    found.extend(await behind_alerts(session, workspace_id, now))
+    found.sort(
+        key=lambda a: (
+            a.detected_at,
+            a.kind,
+            a.channel_id or "",
+            a.post_id or "",
+            a.campaign_id or "",
+        ),
+        reverse=True,
+    )
     return found

@@ -15,6 +15,7 @@ from servicekit.db import utcnow
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.catalog.campaigns import join_campaign
 from metrics_svc.kit import dialect_insert
 from metrics_svc.models import Channel, InteractionCount, Post, PostChannel
 
@@ -58,6 +59,7 @@ async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
                 keywords=list(post.keywords),
                 version=post.version,
                 published_at=post.published_at,
+                campaign_id=post.campaign_id,
             )
         )
     elif post.version >= existing.version:
@@ -66,8 +68,12 @@ async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
         existing.keywords = list(post.keywords)
         existing.version = post.version
         existing.published_at = post.published_at
+        existing.campaign_id = post.campaign_id
         existing.updated_at = utcnow()
     await session.flush()
+    current = await session.get(Post, (post.workspace_id, post.post_id))
+    if current is not None and current.version == post.version:
+        await join_campaign(session, post.workspace_id, post.post_id, post.campaign_id)
     for channel_id in post.channel_ids:
         await _ensure_channel(session, post.workspace_id, channel_id, None)
         await session.execute(

@@ -6,17 +6,20 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from event_contracts import (
+    CampaignChangedV1,
     ChannelChangedV1,
     CloudEvent,
     DistributionSucceededV1,
     InteractionReceivedV1,
+    LinkClickedV1,
+    LinkCreatedV1,
     Payload,
     PostPublishedV1,
 )
 from servicekit.consumer import Handler, PoisonMessage
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.catalog import service
+from metrics_svc.catalog import campaigns, service
 
 P = TypeVar("P", bound=Payload)
 
@@ -45,4 +48,7 @@ HANDLERS: dict[str, Handler] = {
     "distribution.succeeded": _handler(DistributionSucceededV1, service.record_distribution),
     "interaction.received": _handler(InteractionReceivedV1, service.count_interaction),
     "channel.changed": _handler(ChannelChangedV1, service.record_channel),
+    "campaign.changed": _handler(CampaignChangedV1, campaigns.record_campaign),
+    "link.created": _handler(LinkCreatedV1, campaigns.record_link),
+    "link.clicked": _handler(LinkClickedV1, campaigns.count_click),
 }

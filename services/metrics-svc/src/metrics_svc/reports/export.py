@@ -13,6 +13,7 @@ from metrics_svc.reports.schemas import (
     Alert,
     BestTimes,
     ChannelsReport,
+    ContentInsights,
     Overview,
     PostReport,
     TopPost,
@@ -133,8 +134,10 @@ def channels_rows(report: ChannelsReport) -> Rows:
         "reads_per_post",
         "engagement",
         "engagement_rate",
+        "clicks",
         "conversions",
         "conversion_rate",
+        "click_conversion_rate",
         "followers",
         "followers_net",
         "follows_gained",
@@ -172,7 +175,17 @@ def best_rows(report: BestTimes) -> Rows:
 
 
 def alert_rows(items: list[Alert]) -> Rows:
-    header = ["detected_at", "kind", "channel_id", "channel", "post_id", "title", "message"]
+    header = [
+        "detected_at",
+        "kind",
+        "channel_id",
+        "channel",
+        "post_id",
+        "title",
+        "campaign_id",
+        "campaign",
+        "message",
+    ]
     return header, (
         [
             a.detected_at.isoformat(),
@@ -181,7 +194,38 @@ def alert_rows(items: list[Alert]) -> Rows:
             a.channel_name,
             a.post_id,
             a.title,
+            a.campaign_id,
+            a.campaign_name,
             a.message,
         ]
         for a in items
+    )
+
+
+def insight_rows(report: ContentInsights) -> Rows:
+    header = [
+        "dimension",
+        "key",
+        "label",
+        "posts",
+        "enough",
+        "median_value",
+        "mean_value",
+        "index",
+        "post_ids",
+    ]
+    return header, (
+        [
+            d.dimension,
+            g.key,
+            g.label,
+            g.posts,
+            g.enough,
+            g.median_value,
+            g.mean_value,
+            g.index,
+            " ".join(g.post_ids),
+        ]
+        for d in report.dimensions
+        for g in d.groups
     )

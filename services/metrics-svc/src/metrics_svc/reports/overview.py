@@ -20,12 +20,13 @@ from metrics_svc.kit import decode_cursor, encode_cursor, week_floor
 from metrics_svc.models import (
     ACCOUNT,
     ChannelDailyRollup,
+    Conversion,
     DailyRollup,
     Post,
     PostChannel,
     Series,
 )
-from metrics_svc.reports.posts import rate
+from metrics_svc.reports.posts import conversion_values, rate
 from metrics_svc.reports.schemas import (
     ChannelsReport,
     ChannelSummary,
@@ -211,6 +212,12 @@ async def channels_report(session: AsyncSession, workspace_id: str, span: Period
     gains = await _channel_gains(session, workspace_id, span, None)
     levels = await _followers_levels(session, workspace_id, span.end, None)
     names = await channel_names(session, workspace_id)
+    values = await conversion_values(
+        session,
+        workspace_id,
+        Conversion.occurred_at >= span.start,
+        Conversion.occurred_at < span.end,
+    )
     figures: dict[str, _Figures] = defaultdict(_Figures)
     for _, channel, metric, account, gain in gains:
         figures[channel].add(metric, account, gain)
@@ -244,8 +251,11 @@ async def channels_report(session: AsyncSession, workspace_id: str, span: Period
                 reads_per_post=round(f.reads / count, 1) if count else None,
                 engagement=f.engagement,
                 engagement_rate=rate(f.engagement, f.reads),
+                clicks=f.clicks,
                 conversions=f.conversions,
                 conversion_rate=rate(f.conversions, f.reads),
+                click_conversion_rate=rate(f.conversions, f.clicks),
+                conversion_value=values.get(channel, {}),
                 followers=_level_at(levels.get(channel, []), span.end),
                 followers_net=f.followers_net,
                 follows_gained=f.follows_gained,

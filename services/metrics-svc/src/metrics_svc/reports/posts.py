@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import Invalid, NotFound
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.catalog.service import channel_names
 from metrics_svc.models import (
+    CampaignPost,
+    Conversion,
     DailyRollup,
     HourlyRollup,
     InteractionCount,
@@ -34,6 +37,29 @@ HOURLY_SPAN = timedelta(days=14)
 
 def rate(numerator: int, reads: int) -> float | None:
     return round(numerator / reads, 4) if reads > 0 else None
+
+
+async def conversion_values(
+    session: AsyncSession, workspace_id: str, *where: ColumnElement[bool]
+) -> dict[str, dict[str, float]]:
+    """Reported conversions' value per channel ("" when none is known) and currency."""
+    rows = await session.execute(
+        select(Conversion.channel_id, Conversion.currency, func.sum(Conversion.value_cents))
+        .where(Conversion.workspace_id == workspace_id, *where)
+        .group_by(Conversion.channel_id, Conversion.currency)
+    )
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for channel_id, currency, cents in rows:
+        out[channel_id or ""][currency] = int(cents or 0) / 100
+    return out
+
+
+def sum_values(values: Iterable[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = defaultdict(float)
+    for per_currency in values:
+        for currency, amount in per_currency.items():
+            total[currency] += amount
+    return {c: round(v, 2) for c, v in sorted(total.items())}
 
 
 def engagement(totals: dict[str, int]) -> int:
@@ -133,6 +159,16 @@ async def post_report(
         )
     }
     names = await channel_names(session, workspace_id)
+    values = await conversion_values(session, workspace_id, Conversion.post_id == post_id)
+    campaign_ids = sorted(
+        set(
+            await session.scalars(
+                select(CampaignPost.campaign_id).where(
+                    CampaignPost.workspace_id == workspace_id, CampaignPost.post_id == post_id
+                )
+            )
+        )
+    )
     by_channel: dict[str, dict[str, Series]] = defaultdict(dict)
     for s in series:
         by_channel[s.channel_id][s.metric] = s
@@ -190,6 +226,10 @@ async def post_report(
                 comments_from_community=from_community,
                 engagement_rate=rate(engagement(channel_totals), reads),
                 conversion_rate=rate(channel_totals.get("conversions", 0), reads),
+                click_conversion_rate=rate(
+                    channel_totals.get("conversions", 0), channel_totals.get("clicks", 0)
+                ),
+                conversion_value=values.get(placement.channel_id, {}),
                 benchmark=benchmark_out(bench),
                 curve=merge_curves([channel_curve], placement.published_at),
             )
@@ -205,6 +245,9 @@ async def post_report(
         totals=overall,
         engagement_rate=rate(engagement(overall), reads),
         conversion_rate=rate(overall.get("conversions", 0), reads),
+        click_conversion_rate=rate(overall.get("conversions", 0), overall.get("clicks", 0)),
+        conversion_value=sum_values(values.values()),
+        campaign_ids=campaign_ids,
         verdict=main[1].verdict if main else None,
         reason=main[1].reason if main else None,
         channels=channels,

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from metrics_svc.ingestion.rollups import CHECKPOINTS
 from metrics_svc.models import Series
 from metrics_svc.reports import best_times as best_times_service
-from metrics_svc.reports import charts, export, posts
+from metrics_svc.reports import charts, export, insights, posts
 from metrics_svc.reports import overview as overview_service
 from metrics_svc.reports.benchmark import band
 from metrics_svc.reports.schemas import (
     BestTimes,
     ChannelsReport,
+    ContentInsights,
     Overview,
     PostReport,
     TopPost,
@@ -178,6 +179,43 @@ async def best_times(
     )
     if format == "csv":
         return export.csv_response("best-times", export.best_rows(report))
+    return report
+
+
+@router.get(
+    "/content-insights",
+    response_model=ContentInsights,
+    responses=problem_responses(401, 403, 422),
+    summary="What content works: by tag, keyword, title length, weekday and hour, platform",
+)
+async def content_insights(
+    caller: Reader,
+    session: DbSession,
+    metric: Metric = "reads",
+    age_hours: Annotated[int, Query(description=f"One of {list(CHECKPOINTS)}")] = 48,
+    timezone: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
+    days: Annotated[int, Query(ge=7, le=730)] = 180,
+    min_posts: Annotated[int, Query(ge=2, le=100, description="Smallest sample judged")] = 3,
+    format: Format = "json",
+) -> ContentInsights | Response:
+    posts.check_metric(metric)
+    if age_hours not in CHECKPOINTS:
+        raise Invalid.field("query.age_hours", f"one of {', '.join(map(str, CHECKPOINTS))}")
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
+    report = await insights.content_insights(
+        session,
+        caller.workspace_id,
+        metric=metric,
+        age_hours=age_hours,
+        days=days,
+        zone=zone,
+        min_posts=min_posts,
+    )
+    if format == "csv":
+        return export.csv_response("content-insights", export.insight_rows(report))
     return report
 
 

@@ -44,6 +44,10 @@ class PostChannelReport(BaseModel):
     )
     engagement_rate: float | None
     conversion_rate: float | None
+    click_conversion_rate: float | None = Field(description="conversions / clicks")
+    conversion_value: dict[str, float] = Field(
+        default_factory=dict, description="Reported conversions' value, per currency."
+    )
     benchmark: BenchmarkOut
     curve: list[CurvePoint]
 
@@ -59,6 +63,11 @@ class PostReport(BaseModel):
         description="(likes + comments + shares + favorites) / reads"
     )
     conversion_rate: float | None = Field(description="conversions / reads")
+    click_conversion_rate: float | None = Field(description="conversions / clicks")
+    conversion_value: dict[str, float] = Field(
+        description="Reported conversions' value (tracked links), per currency."
+    )
+    campaign_ids: list[str] = Field(description="The campaigns the post belongs to.")
     verdict: str | None = Field(description="The benchmark verdict on the post's main channel.")
     reason: str | None
     channels: list[PostChannelReport]
@@ -104,8 +113,13 @@ class ChannelSummary(BaseModel):
     reads_per_post: float | None
     engagement: int
     engagement_rate: float | None
+    clicks: int
     conversions: int
     conversion_rate: float | None
+    click_conversion_rate: float | None = Field(description="conversions / clicks")
+    conversion_value: dict[str, float] = Field(
+        description="Value of the conversions reported in the period, per currency."
+    )
     followers: int | None
     followers_net: int
     follows_gained: int
@@ -164,11 +178,47 @@ class BestTimes(BaseModel):
 
 
 class Alert(BaseModel):
-    kind: str = Field(description="underperforming, stalled or follower_drop")
-    channel_id: str
+    kind: str = Field(description="underperforming, stalled, follower_drop or campaign_behind")
+    channel_id: str | None
     channel_name: str | None
     post_id: str | None
     title: str | None
+    campaign_id: str | None = None
+    campaign_name: str | None = None
     detected_at: datetime
     message: str
     evidence: dict[str, Any]
+
+
+class InsightGroup(BaseModel):
+    key: str
+    label: str
+    posts: int = Field(description="Sample size: posts in the group.")
+    enough: bool = Field(description="False when the sample is below min_posts.")
+    median_value: float
+    mean_value: float
+    index: float | None = Field(
+        description="How the group's typical post compares with the norm: the median of its "
+        "posts' value / their channel's median at the same age (by platform: the group's "
+        "median / the median of all posts); null when no channel has enough posts."
+    )
+    post_ids: list[str] = Field(description="The posts behind the figure, best first.")
+
+
+class InsightDimension(BaseModel):
+    dimension: str = Field(
+        description="tag, keyword, title_length, weekday, hour, weekday_hour or platform"
+    )
+    groups: list[InsightGroup]
+
+
+class ContentInsights(BaseModel):
+    metric: str
+    age_hours: int
+    days: int
+    timezone: str
+    min_posts: int
+    posts: int = Field(description="Posts that reached the age in the period (the sample).")
+    basis: str
+    summary: list[str] = Field(description="What works, in plain words, strongest first.")
+    dimensions: list[InsightDimension]

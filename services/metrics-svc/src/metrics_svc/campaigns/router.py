@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from servicekit.auth import ANY_ROLE, Caller, require_access
+from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
+
+from metrics_svc.campaigns import export, service
+from metrics_svc.campaigns.schemas import CampaignComparison, CampaignReport
+from metrics_svc.reports.export import csv_response
+
+router = APIRouter(prefix="/reports/campaigns", tags=["reports"])
+
+Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="stats:read"))]
+Format = Annotated[Literal["json", "csv"], Query(description="csv downloads the report")]
+Objective = Literal["awareness", "followers", "engagement", "conversions"]
+
+
+def _day(value: date | None, *, after: bool = False) -> datetime | None:
+    """The start of a UTC day (of the next one for an inclusive end)."""
+    if value is None:
+        return None
+    return datetime.combine(value + timedelta(days=1 if after else 0), time(0), tzinfo=UTC)
+
+
+@router.get(
+    "",
+    response_model=CampaignComparison,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Campaigns side by side: figures, goals reached and costs",
+    description="Filter by objective, tags (any of them), status, the period they ran in, "
+    "or `similar_to` a campaign (same objective, a tag in common) to cite past campaigns "
+    "in a proposal.",
+)
+async def compare(
+    caller: Reader,
+    session: DbSession,
+    objective: Objective | None = None,
+    tag: Annotated[list[str] | None, Query(max_length=20)] = None,
+    status: Literal["planned", "running", "finished"] | None = None,
+    similar_to: Annotated[str | None, Query(max_length=64)] = None,
+    start: Annotated[date | None, Query(alias="from", description="Ran on or after")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Ran on or before")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    format: Format = "json",
+) -> CampaignComparison | Response:
+    report = await service.compare(
+        session,
+        caller.workspace_id,
+        objective=objective,
+        tags=tag or [],
+        status=status,
+        similar_to=similar_to,
+        start=_day(start),
+        end=_day(end, after=True),
+        limit=limit,
+    )
+    if format == "csv":
+        return csv_response("campaigns", export.comparison_rows(report))
+    return report
+
+
+@router.get(
+    "/{campaign_id}",
+    response_model=CampaignReport,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="A campaign's progress against each goal, projection, channels, posts and costs",
+)
+async def campaign_report(
+    campaign_id: str, caller: Reader, session: DbSession, format: Format = "json"
+) -> CampaignReport | Response:
+    report = await service.campaign_report(session, caller.workspace_id, campaign_id)
+    if format == "csv":
+        return csv_response(f"campaign-{campaign_id}", export.report_rows(report))
+    return report
