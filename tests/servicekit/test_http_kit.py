@@ -158,3 +158,19 @@ async def test_redirects_to_private_addresses_are_refused() -> None:
     ) as client:
         with pytest.raises(UnsafeURL):
             await client.get("http://93.184.216.34/feed", follow_redirects=True)
+
+
+async def test_a_constraint_hit_by_a_concurrent_write_is_a_409_not_a_500() -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/race")
+    async def race() -> None:
+        raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
+
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    response = await client.post("/race")
+    assert response.status_code == 409
+    assert "Send the request again" in response.json()["detail"]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -178,6 +179,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             dict(exc.headers or {}),
         )
 
+    async def on_integrity(_: Request, exc: Exception) -> JSONResponse:
+        # Checks run before writes; a constraint that still fires means a concurrent request
+        # wrote the same thing first. Nothing was stored; sending again gets a clear answer.
+        log.warning("integrity_conflict", error=str(getattr(exc, "orig", exc))[:500])
+        return problem_response(
+            Problem(
+                type=PROBLEM_BASE + "conflict",
+                title="Conflict",
+                status=409,
+                detail="A concurrent request changed the same data; nothing was stored. "
+                "Send the request again.",
+            )
+        )
+
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", error=repr(exc))
         return problem_response(
@@ -192,6 +207,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(Exception, on_unexpected)
 
 
