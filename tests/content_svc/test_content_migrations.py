@@ -25,6 +25,7 @@ TABLES = {
     "ideas",
     "member_questions",
     "wordlists",
+    "campaigns",
     "outbox_messages",
     "processed_events",
 }

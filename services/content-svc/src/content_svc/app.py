@@ -11,6 +11,7 @@ from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, build_app
 
 from content_svc.analysis.router import router as analysis_router
+from content_svc.campaigns.router import router as campaigns_router
 from content_svc.consumers import make_handlers
 from content_svc.ideas.router import router as ideas_router
 from content_svc.models import OutboxMessage, ProcessedEvent
@@ -66,10 +67,12 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             sources_router,
             trends_router,
             wordlists_router,
+            campaigns_router,
         ],
         title="Mediaops content-svc",
         description=(
             "Content collection (sources, ideas, user needs, trends) and production (posts "
-            "with revisions, analysis, review and scheduled publishing, word lists)."
+            "with revisions, analysis, review and scheduled publishing, word lists) and the "
+            "campaigns posts and ideas belong to."
         ),
     )

@@ -1,5 +1,6 @@
 """content-svc tables: sources and ideas (collection), posts with their revisions, history
-and review settings (production), word lists, and the local copies of other services' data."""
+and review settings (production), campaigns, word lists, and the local copies of other
+services' data."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -65,6 +67,8 @@ class Post(Base):
         Index("ix_posts_workspace_id_perf_rank_id", "workspace_id", "perf_rank", "id"),
         # The publication scheduler: scheduled posts that are due.
         Index("ix_posts_status_scheduled_at", "status", "scheduled_at"),
+        # A campaign's page and its `post_ids`.
+        Index("ix_posts_workspace_id_campaign_id", "workspace_id", "campaign_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -83,6 +87,7 @@ class Post(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     idea_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    campaign_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # A scheduled publication: when, and to which channels (checked when it was scheduled).
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     scheduled_channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -247,6 +252,7 @@ class Idea(Base):
         UniqueConstraint("workspace_id", "need_key"),
         Index("ix_ideas_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
         Index("ix_ideas_workspace_id_seen_at", "workspace_id", "seen_at"),
+        Index("ix_ideas_workspace_id_campaign_id", "workspace_id", "campaign_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -268,11 +274,46 @@ class Idea(Base):
     asker_count: Mapped[int] = mapped_column(Integer, default=0)
     sample_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     post_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    campaign_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # When the entry was published (or the idea made): the time trends count it at.
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Campaign(Base):
+    """An activity (a launch, a giveaway, a hashtag challenge) with goals, dates and budget.
+
+    Posts and ideas join it through their `campaign_id`. A deleted campaign keeps its row
+    (`deleted_at` set) so that its id is never reused; every read treats it as gone.
+    """
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        Index("ix_campaigns_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(String(20))
+    # Our metric name -> the figure aimed for over the campaign.
+    goals: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    budget: Mapped[float | None] = mapped_column(Float, default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner_id: Mapped[str] = mapped_column(String(36))
+    # None: the status follows the dates (see `campaigns.status`).
+    status_override: Mapped[str | None] = mapped_column(String(20), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class MemberQuestion(Base):

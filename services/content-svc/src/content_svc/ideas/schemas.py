@@ -9,7 +9,7 @@ from pydantic import Field, HttpUrl, StringConstraints, UrlConstraints, field_va
 from servicekit.schemas import RequestModel, ResponseModel
 
 from content_svc.models import TITLE_MAX, URL_MAX
-from content_svc.posts.schemas import MAX_LABELS, Label, _unique
+from content_svc.posts.schemas import MAX_LABELS, CampaignRef, Label, _unique
 
 IdeaStatus = Literal["new", "shortlisted", "used", "discarded"]
 IdeaOrigin = Literal["source_entry", "manual", "user_need"]
@@ -25,6 +25,9 @@ class IdeaCreate(RequestModel):
     link: Link | None = None
     tags: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    campaign_id: CampaignRef | None = Field(
+        default=None, description="The campaign the idea is for (its post will be too)."
+    )
 
     @field_validator("tags")
     @classmethod
@@ -39,6 +42,9 @@ class IdeaUpdate(RequestModel):
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
     status: Literal["new", "shortlisted", "discarded"] | None = Field(
         default=None, description="`used` is set by starting a post from the idea."
+    )
+    campaign_id: CampaignRef | None = Field(
+        default=None, description="Move the idea to this campaign; null takes it out."
     )
 
     @field_validator("tags")
@@ -65,6 +71,7 @@ class IdeaRead(ResponseModel):
     notes: str | None
     source_id: str | None
     post_id: str | None
+    campaign_id: str | None
     asker_count: int
     sample_questions: list[str]
     keyword: str | None = Field(validation_alias="need_key")

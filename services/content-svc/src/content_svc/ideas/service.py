@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import tokens
 
+from content_svc.campaigns.membership import live_campaign
 from content_svc.ideas import repository
 from content_svc.ideas.schemas import IdeaCreate, IdeaUpdate, StartPost
 from content_svc.kit.cursors import decode_cursor, encode_cursor
@@ -24,6 +25,9 @@ USED = "used"
 
 
 async def create_idea(session: AsyncSession, caller: Caller, data: IdeaCreate) -> Idea:
+    campaign_id = None
+    if data.campaign_id is not None:
+        campaign_id = (await live_campaign(session, caller.workspace_id, data.campaign_id)).id
     now = utcnow()
     idea = Idea(
         id=str(uuid.uuid4()),
@@ -35,6 +39,7 @@ async def create_idea(session: AsyncSession, caller: Caller, data: IdeaCreate) -
         link=str(data.link) if data.link else None,
         tags=list(data.tags),
         notes=data.notes or None,
+        campaign_id=campaign_id,
         terms=list(dict.fromkeys(tokens(f"{data.title}\n{data.summary or ''}")))[:60],
         asker_ids=[],
         asker_count=0,
@@ -103,6 +108,9 @@ async def update_idea(
             f"This idea was used for post {idea.post_id}; its status stays `used`.",
             post_id=idea.post_id,
         )
+    if changes.get("campaign_id") is not None:
+        campaign = await live_campaign(session, caller.workspace_id, changes["campaign_id"])
+        changes["campaign_id"] = campaign.id
     for name, value in changes.items():
         if name in ("title", "status") and value is None:
             continue
@@ -130,6 +138,7 @@ async def start_post(session: AsyncSession, caller: Caller, idea_id: str, data: 
         summary=(idea.summary or "")[:500] or None,
         tags=list(idea.tags),
         keywords=list(data.keywords),
+        campaign_id=idea.campaign_id,
     )
     post = await posts.create_post(session, caller, draft, idea_id=idea.id)
     idea.status = USED

@@ -27,6 +27,7 @@ Markdown = Annotated[str, StringConstraints(strip_whitespace=False, max_length=B
 CoverUrl = Annotated[HttpUrl, UrlConstraints(max_length=URL_MAX)]
 ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+CampaignRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -47,6 +48,9 @@ class PostCreate(RequestModel):
     cover_url: CoverUrl | None = None
     tags: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
     keywords: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+    campaign_id: CampaignRef | None = Field(
+        default=None, description="The campaign the post belongs to."
+    )
 
     @field_validator("summary")
     @classmethod
@@ -69,6 +73,11 @@ class PostUpdate(RequestModel):
     cover_url: CoverUrl | None = None
     tags: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
     keywords: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+    campaign_id: CampaignRef | None = Field(
+        default=None,
+        description="Move the post to this campaign; null takes it out of its campaign. "
+        "Changing only the campaign is allowed in every status and keeps the version.",
+    )
 
     @field_validator("summary")
     @classmethod
@@ -165,6 +174,7 @@ class PostSummary(ResponseModel):
     scheduled_at: datetime | None
     scheduled_channel_ids: list[str]
     idea_id: str | None
+    campaign_id: str | None
     channels: list[PostChannelRead]
     performance: Performance | None
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from servicekit.auth import Caller
 from servicekit.db import utcnow
 from servicekit.problems import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content_svc.campaigns.membership import live_campaign, posts_moved
 from content_svc.kit.cursors import (
     decode_cursor,
     decode_rank_cursor,
     encode_cursor,
     encode_rank_cursor,
 )
+from content_svc.kit.ids import canonical_id
 from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
 from content_svc.posts.schemas import PostCreate, PostSort, PostUpdate
@@ -30,16 +33,12 @@ from content_svc.rendering import render_markdown
 NO_FIGURES = -1
 
 
-def canonical_id(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
 async def create_post(
     session: AsyncSession, caller: Caller, data: PostCreate, *, idea_id: str | None = None
 ) -> Post:
+    campaign_id = None
+    if data.campaign_id is not None:
+        campaign_id = (await live_campaign(session, caller.workspace_id, data.campaign_id)).id
     now = utcnow()
     post = Post(
         id=str(uuid.uuid4()),
@@ -57,6 +56,7 @@ async def create_post(
         created_at=now,
         updated_at=now,
         idea_id=idea_id,
+        campaign_id=campaign_id,
         scheduled_channel_ids=[],
         perf_rank=NO_FIGURES,
         channels=[],
@@ -64,6 +64,7 @@ async def create_post(
     session.add(post)
     session.add(_revision_of(post, caller.user_id, note="created"))
     await session.flush()
+    await posts_moved(session, caller.workspace_id, None, campaign_id)
     return post
 
 
@@ -151,10 +152,15 @@ async def edit_post(
     """Apply an edit made from `data.version`; a stale version is a 409 and changes nothing.
 
     An edit of an approved or scheduled post voids the approval: the post goes back to
-    review (and its schedule is dropped).
+    review (and its schedule is dropped). Moving a post to another campaign (or out of
+    one) is not an edit of its content: it is allowed in every status, keeps the version
+    and the approval, and tells both campaigns (`campaign.changed`).
     """
     post = await get_post(session, caller, post_id, for_update=True)
-    if post.status not in ACTIONS["edit"]:
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"version"})
+    moves = "campaign_id" in changes
+    requested_campaign = changes.pop("campaign_id", None)
+    if (changes or not moves) and post.status not in ACTIONS["edit"]:
         raise refuse(post, "edit")
     if data.version != post.version:
         raise Conflict(
@@ -162,7 +168,8 @@ async def edit_post(
             f"{post.version} now; reload it and apply your changes again.",
             current_version=post.version,
         )
-    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if moves:
+        await _move_to_campaign(session, post, requested_campaign)
     if "cover_url" in changes and changes["cover_url"] is not None:
         changes["cover_url"] = str(data.cover_url)
     changed = {name: value for name, value in changes.items() if getattr(post, name) != value}
@@ -191,6 +198,18 @@ async def edit_post(
         post.scheduled_channel_ids = []
     await session.flush()
     return post
+
+
+async def _move_to_campaign(session: AsyncSession, post: Post, campaign_id: str | None) -> None:
+    target = None
+    if campaign_id is not None:
+        target = (await live_campaign(session, post.workspace_id, campaign_id)).id
+    if target == post.campaign_id:
+        return
+    left = post.campaign_id
+    post.campaign_id = target
+    post.updated_at = utcnow()
+    await posts_moved(session, post.workspace_id, left, target)
 
 
 async def list_revisions(

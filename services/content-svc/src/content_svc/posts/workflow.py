@@ -324,6 +324,7 @@ def published_event(post: Post, channel_ids: list[str], published_at: datetime) 
         channel_ids=channel_ids,
         author_id=post.author_id,
         published_at=published_at,
+        campaign_id=post.campaign_id,
     )
     return CloudEvent.create(POST_PUBLISHED, SOURCE, post.id, post.workspace_id, snapshot)
 

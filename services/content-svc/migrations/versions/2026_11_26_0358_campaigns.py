@@ -1,0 +1,74 @@
+"""Campaigns, and the campaign of each post and idea.
+
+Revision ID: aa0e1831eebd
+Revises: 219488c61f1c
+Create Date: 2026-11-26 03:58:35.531065
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "aa0e1831eebd"
+down_revision: str | None = "219488c61f1c"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "campaigns",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("objective", sa.String(length=20), nullable=False),
+        sa.Column("goals", sa.JSON(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("channel_ids", sa.JSON(), nullable=False),
+        sa.Column("budget", sa.Float(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("owner_id", sa.String(length=36), nullable=False),
+        sa.Column("status_override", sa.String(length=20), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+    )
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_campaigns_workspace_id_created_at_id",
+            ["workspace_id", "created_at", "id"],
+            unique=False,
+        )
+
+    with op.batch_alter_table("ideas", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("campaign_id", sa.String(length=36), nullable=True))
+        batch_op.create_index(
+            "ix_ideas_workspace_id_campaign_id", ["workspace_id", "campaign_id"], unique=False
+        )
+
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("campaign_id", sa.String(length=36), nullable=True))
+        batch_op.create_index(
+            "ix_posts_workspace_id_campaign_id", ["workspace_id", "campaign_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_posts_workspace_id_campaign_id")
+        batch_op.drop_column("campaign_id")
+
+    with op.batch_alter_table("ideas", schema=None) as batch_op:
+        batch_op.drop_index("ix_ideas_workspace_id_campaign_id")
+        batch_op.drop_column("campaign_id")
+
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_index("ix_campaigns_workspace_id_created_at_id")
+
+    op.drop_table("campaigns")
