@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from servicekit.auth import CurrentCaller
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
+from content_svc.access import Reader
 from content_svc.analysis import service
 from content_svc.analysis.schemas import AnalysisRead
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/posts", tags=["posts"])
 )
 async def analyse_post(
     post_id: str,
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     platforms: Annotated[
         list[str] | None,

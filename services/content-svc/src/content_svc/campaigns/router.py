@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from servicekit.auth import ANY_ROLE, WRITERS, Caller, require_access
+from fastapi import APIRouter, Query, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from content_svc.access import Reader, Writer
 from content_svc.campaigns import service
 from content_svc.campaigns.schemas import (
     CampaignCreate,
@@ -27,8 +27,6 @@ from content_svc.channels.dependencies import ChannelService
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
-Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="content:read"))]
-Writer = Annotated[Caller, Depends(require_access(*WRITERS))]
 
 # What the response takes from the row as it is; the rest is computed.
 _CAMPAIGN_FIELDS = tuple(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
-from servicekit.auth import Caller, CurrentCaller, require_role
+from fastapi import APIRouter, Query, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from content_svc.access import Reader, Writer
 from content_svc.ideas import service
 from content_svc.ideas.schemas import (
     IdeaCreate,
@@ -22,8 +22,6 @@ from content_svc.ideas.schemas import (
 from content_svc.posts.schemas import PostRead
 
 router = APIRouter(prefix="/ideas", tags=["ideas"])
-
-Writer = Annotated[Caller, Depends(require_role("owner", "editor"))]
 
 
 @router.post(
@@ -44,7 +42,7 @@ async def create_idea(body: IdeaCreate, caller: Writer, session: DbSession) -> I
     summary="The idea backlog, newest first, filtered",
 )
 async def list_ideas(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     idea_status: Annotated[IdeaStatus | None, Query(alias="status")] = None,
     origin: IdeaOrigin | None = None,
@@ -77,7 +75,7 @@ async def list_ideas(
     responses=problem_responses(401, 404),
     summary="One idea",
 )
-async def get_idea(idea_id: str, caller: CurrentCaller, session: DbSession) -> IdeaRead:
+async def get_idea(idea_id: str, caller: Reader, session: DbSession) -> IdeaRead:
     return IdeaRead.model_validate(await service.get_idea(session, caller, idea_id))
 
 

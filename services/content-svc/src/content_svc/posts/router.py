@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
-from servicekit.auth import Caller, CurrentCaller, require_role
+from fastapi import APIRouter, Query, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from content_svc.access import Owner, Reader, Reviewer, Writer
 from content_svc.channels.dependencies import ChannelService
 from content_svc.models import PostStatus
 from content_svc.posts import service, workflow
@@ -31,10 +31,6 @@ from content_svc.posts.schemas import (
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 
-Writer = Annotated[Caller, Depends(require_role("owner", "editor"))]
-Reviewer = Annotated[Caller, Depends(require_role("owner", "reviewer"))]
-Owner = Annotated[Caller, Depends(require_role("owner"))]
-
 
 @router.post(
     "",
@@ -55,7 +51,7 @@ async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> P
     summary="List the workspace's posts, newest first or best performing first",
 )
 async def list_posts(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -79,7 +75,7 @@ async def list_posts(
     responses=problem_responses(401),
     summary="The workspace's review rules",
 )
-async def get_review_settings(caller: CurrentCaller, session: DbSession) -> ReviewSettingsRead:
+async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSettingsRead:
     return ReviewSettingsRead.model_validate(
         await workflow.review_settings(session, caller.workspace_id)
     )
@@ -105,7 +101,7 @@ async def change_review_settings(
     responses=problem_responses(401, 404),
     summary="A post with where it was published and how it performs",
 )
-async def get_post(post_id: str, caller: CurrentCaller, session: DbSession) -> PostRead:
+async def get_post(post_id: str, caller: Reader, session: DbSession) -> PostRead:
     return PostRead.model_validate(await service.get_post(session, caller, post_id))
 
 
@@ -125,9 +121,7 @@ async def edit_post(post_id: str, body: PostUpdate, caller: Writer, session: DbS
     responses=problem_responses(401, 404),
     summary="Every version of the post, newest first",
 )
-async def list_revisions(
-    post_id: str, caller: CurrentCaller, session: DbSession
-) -> list[RevisionRead]:
+async def list_revisions(post_id: str, caller: Reader, session: DbSession) -> list[RevisionRead]:
     revisions = await service.list_revisions(session, caller, post_id)
     return [RevisionRead.model_validate(revision) for revision in revisions]
 
@@ -151,9 +145,7 @@ async def restore_revision(
     responses=problem_responses(401, 404),
     summary="Every step of the post through review and publishing, oldest first",
 )
-async def list_history(
-    post_id: str, caller: CurrentCaller, session: DbSession
-) -> list[TransitionRead]:
+async def list_history(post_id: str, caller: Reader, session: DbSession) -> list[TransitionRead]:
     steps = await service.list_history(session, caller, post_id)
     return [TransitionRead.model_validate(step) for step in steps]
 

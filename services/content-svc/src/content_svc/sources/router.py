@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from servicekit.auth import Caller, CurrentCaller, require_role
+from fastapi import APIRouter, Query, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from content_svc.access import Reader, Writer
 from content_svc.kit.runtime import ContentSettings, Runtime
 from content_svc.sources import service
 from content_svc.sources.fetching import SourceFetcher
 from content_svc.sources.schemas import FetchReport, SourceCreate, SourceRead, SourceUpdate
 
 router = APIRouter(prefix="/sources", tags=["sources"])
-
-Writer = Annotated[Caller, Depends(require_role("owner", "editor"))]
 
 
 @router.post(
@@ -43,7 +41,7 @@ async def create_source(
     summary="The workspace's sources, newest first, with their last error",
 )
 async def list_sources(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -58,7 +56,7 @@ async def list_sources(
     responses=problem_responses(401, 404),
     summary="A source and how its last fetch went",
 )
-async def get_source(source_id: str, caller: CurrentCaller, session: DbSession) -> SourceRead:
+async def get_source(source_id: str, caller: Reader, session: DbSession) -> SourceRead:
     return SourceRead.model_validate(
         await service.get_source(session, caller.workspace_id, source_id)
     )

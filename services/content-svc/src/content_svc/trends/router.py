@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from servicekit.auth import CurrentCaller
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
+from content_svc.access import Reader
 from content_svc.trends import service
 from content_svc.trends.schemas import TrendsRead
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/trends", tags=["trends"])
     summary="Keywords rising in recent entries against the window before",
 )
 async def trends(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     window: Annotated[str, Query(max_length=10, description="e.g. 24h or 7d")] = "24h",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
-from servicekit.auth import Caller, CurrentCaller, require_role
+from servicekit.auth import Caller, require_role
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
+from content_svc.access import Reader
 from content_svc.wordlists import service
 from content_svc.wordlists.schemas import WordlistRead, WordlistWrite
 
@@ -34,7 +35,7 @@ async def create_wordlist(body: WordlistWrite, caller: Editor, session: DbSessio
     responses=problem_responses(401),
     summary="The workspace's word lists",
 )
-async def list_wordlists(caller: CurrentCaller, session: DbSession) -> list[WordlistRead]:
+async def list_wordlists(caller: Reader, session: DbSession) -> list[WordlistRead]:
     rows = await service.list_wordlists(session, caller.workspace_id)
     return [WordlistRead.model_validate(row) for row in rows]
 
@@ -45,7 +46,7 @@ async def list_wordlists(caller: CurrentCaller, session: DbSession) -> list[Word
     responses=problem_responses(401, 404),
     summary="One word list",
 )
-async def get_wordlist(wordlist_id: str, caller: CurrentCaller, session: DbSession) -> WordlistRead:
+async def get_wordlist(wordlist_id: str, caller: Reader, session: DbSession) -> WordlistRead:
     return WordlistRead.model_validate(await service.get_wordlist(session, caller, wordlist_id))
 
 
