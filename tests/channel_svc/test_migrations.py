@@ -25,10 +25,13 @@ async def table_names(url: str) -> set[str]:
 async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     tables = set(Base.metadata.tables)
     assert tables == {
+        "campaigns",
         "channels",
+        "clicks",
         "distributions",
         "outbox_messages",
         "processed_events",
+        "tracked_links",
         "wordlists",
     }
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)

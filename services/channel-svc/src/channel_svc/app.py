@@ -9,6 +9,8 @@ from servicekit.runtime import build_app
 from channel_svc.channels.router import router as channels_router
 from channel_svc.distributions.router import router as distributions_router
 from channel_svc.feeds.router import router as feeds_router
+from channel_svc.links.redirect import router as redirect_router
+from channel_svc.links.router import router as links_router
 from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
@@ -21,9 +23,13 @@ def create_runtime(
 
 
 def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         runtime or create_runtime(),
-        [platforms_router, channels_router, distributions_router, feeds_router],
+        [platforms_router, channels_router, distributions_router, feeds_router, links_router],
         title="Mediaops channel-svc",
-        description="Channels a workspace publishes to, and the distribution of each post.",
+        description="Channels a workspace publishes to, the distribution of each post, and "
+        "the tracked links in them.",
     )
+    # Public short links live at the root (`/l/{code}`), not under /api/v1.
+    app.include_router(redirect_router)
+    return app

@@ -85,6 +85,9 @@ class Channel(Base):
     default_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     posting_windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Replace the links of each post by tracked short links: None follows the default (on
+    # where the platform allows links, see `links.service.tracks_links`).
+    track_links: Mapped[bool | None] = mapped_column(Boolean, default=None)
     # Feed channels: the unguessable part of the public feed URL.
     feed_token: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -150,6 +153,55 @@ class Wordlist(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The newest change applied; an older event arriving late changes nothing.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Campaign(Base):
+    """A workspace's campaign, copied from content-svc's `campaign.changed` events: its
+    name goes into `utm_campaign`, and a deleted campaign's links stop redirecting."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The newest change applied; an older event arriving late changes nothing.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrackedLink(Base):
+    """A link of a post, replaced for one channel by the short link `/l/{code}`."""
+
+    __tablename__ = "tracked_links"
+    __table_args__ = (
+        # One code per target of a post on a channel: a retry reuses it.
+        UniqueConstraint("post_id", "channel_id", "target_hash"),
+        Index("ix_tracked_links_workspace_id_created_at", "workspace_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    target_url: Mapped[str] = mapped_column(Text)
+    # sha256 of the target: URLs may be longer than an index entry allows.
+    target_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Click(Base):
+    """One follow of a tracked link (nothing about the reader is kept)."""
+
+    __tablename__ = "clicks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(36), index=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

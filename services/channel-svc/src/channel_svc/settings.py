@@ -42,6 +42,18 @@ class Settings(ServiceSettings):
     # Sends per minute are further capped per channel and per platform (catalogue figures);
     # off only for benchmarks that measure the pipeline itself.
     rate_limits: bool = True
+    # Tracked links: `{public_base_url}/l/{code}` is what readers follow (the gateway, which
+    # forwards `/l/` publicly). Channels track links by default where the platform allows
+    # links (a channel's `track_links` overrides); `track_links=false` turns the default off.
+    public_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+")
+    track_links: bool = True
+    # Clicks are recorded after the redirect answered, from an in-memory queue written in
+    # batches; beyond `click_queue_max` waiting clicks, new ones are dropped (and counted).
+    click_queue_max: int = Field(default=50_000, ge=100, le=10_000_000)
+    click_batch_max: int = Field(default=1000, ge=1, le=10_000)
+    click_flush_seconds: float = Field(default=0.2, ge=0, le=10)
+    # How long a resolved code is kept in memory (a deleted campaign takes effect within it).
+    link_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:

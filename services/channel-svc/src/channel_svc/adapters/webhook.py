@@ -8,9 +8,12 @@ What a receiver gets::
     X-Mediaops-Timestamp: <unix seconds>
     X-Mediaops-Signature: sha256=<hex>
 
-    {"event": "post.published", "delivery_id": "<distribution id>", "post": {<snapshot>}}
+    {"event": "post.published", "delivery_id": "<distribution id>", "post": {<snapshot>},
+     "rendered": {<the post rendered for the channel>}}
 
-`post` is the `post.published` payload (title, body_markdown, body_html, tags, ...).
+`post` is the `post.published` payload (title, body_markdown, body_html, tags, ...), as the
+author wrote it; `rendered` is the post as prepared for this channel (signature, tags, and
+tracked short links in place of the post's links when the channel tracks links).
 
 How a receiver verifies a request (Python)::
 
@@ -149,6 +152,7 @@ class WebhookAdapter:
                 "event": "post.published",
                 "delivery_id": distribution.id,
                 "post": snapshot.model_dump(mode="json"),
+                "rendered": rendered.model_dump(mode="json") if rendered else None,
             },
             ensure_ascii=False,
             separators=(",", ":"),

@@ -13,6 +13,12 @@ from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.render import Rendered
 
 Tag = str
+TRACK_LINKS_HELP = (
+    "Replace each link of a post by a tracked short link (/l/{code}, with UTM parameters and "
+    "click counts). null: the default, on where the platform allows links (on Weibo only when "
+    "the public short-link domain is under the channel's safe domain); never on platforms "
+    "that forbid outside links."
+)
 
 
 def _check_tags(tags: list[str]) -> list[str]:
@@ -39,6 +45,7 @@ class _ChannelSettings(RequestModel):
         "is `scheduled` for the next opening.",
     )
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    track_links: bool | None = Field(default=None, description=TRACK_LINKS_HELP)
 
     _tags = field_validator("default_tags")(_check_tags)
     _zone = field_validator("timezone")(_check_zone)
@@ -79,6 +86,9 @@ class ChannelUpdate(RequestModel):
     default_tags: list[Tag] | None = Field(default=None, max_length=10)
     posting_windows: list[PostingWindow] | None = Field(default=None, max_length=21)
     timezone: str | None = Field(default=None, max_length=64)
+    track_links: bool | None = Field(
+        default=None, description=f"{TRACK_LINKS_HELP} Send null to go back to the default."
+    )
     status: str | None = Field(
         default=None, pattern="^(active|disabled)$", description="active or disabled"
     )
@@ -107,6 +117,7 @@ class ChannelOut(ResponseModel):
     default_tags: list[str]
     posting_windows: list[dict[str, Any]]
     timezone: str
+    track_links: bool | None = Field(description=TRACK_LINKS_HELP)
     feed_path: str | None = Field(
         default=None,
         description="Feed channels: the public feed's path (RSS 2.0; `?format=atom` for Atom).",
@@ -130,6 +141,7 @@ class ChannelOut(ResponseModel):
             default_tags=list(channel.default_tags or []),
             posting_windows=list(channel.posting_windows or []),
             timezone=channel.timezone,
+            track_links=channel.track_links,
             feed_path=f"/api/v1/feeds/{channel.feed_token}.xml" if channel.feed_token else None,
             created_at=channel.created_at,
             updated_at=channel.updated_at,

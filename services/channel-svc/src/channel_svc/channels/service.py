@@ -21,7 +21,7 @@ from channel_svc.crypto import CredentialCipher
 from channel_svc.events import emit
 from channel_svc.models import Channel, ChannelStatus, Distribution, new_id
 from channel_svc.pagination import paginate, split_page
-from channel_svc.platforms.catalogue import PLATFORMS, Mode, Platform, get_platform
+from channel_svc.platforms.catalogue import PLATFORMS, LinkPolicy, Mode, Platform, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare
 from channel_svc.rendering.render import PostContent, Rendered, markdown_to_html
@@ -104,6 +104,14 @@ def _sealed_secret(
     return None
 
 
+def _checked_tracking(platform: Platform, track_links: bool | None) -> bool | None:
+    if track_links and platform.rules.link_policy is LinkPolicy.NONE:
+        raise Invalid.field(
+            "track_links", f"{platform.name} does not allow outside links, so none are tracked"
+        )
+    return track_links
+
+
 async def create_channel(
     session: AsyncSession,
     *,
@@ -135,6 +143,7 @@ async def create_channel(
         default_tags=data.default_tags,
         posting_windows=[w.model_dump(mode="json") for w in data.posting_windows],
         timezone=data.timezone,
+        track_links=_checked_tracking(platform, data.track_links),
         feed_token=secrets.token_urlsafe(24) if platform.mode is Mode.FEED else None,
         created_at=now,
         updated_at=now,
@@ -181,6 +190,8 @@ async def update_channel(
         channel.posting_windows = [w.model_dump(mode="json") for w in data.posting_windows]
     if data.timezone is not None:
         channel.timezone = data.timezone
+    if "track_links" in data.model_fields_set:
+        channel.track_links = _checked_tracking(platform, data.track_links)
     if data.status is not None:
         if data.status == ChannelStatus.ACTIVE and channel.status == ChannelStatus.NEEDS_REAUTH:
             raise Invalid.field("status", "give new credentials to re-activate this channel")

@@ -10,9 +10,12 @@ from servicekit.db import call_after_commit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.distributions import service
+from channel_svc.links.service import Tracking
 
 
-def post_published_handler(wake_worker: Callable[[], None]) -> Handler:
+def post_published_handler(
+    wake_worker: Callable[[], None], tracking: Tracking | None = None
+) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
         post = event.payload()  # InvalidEvent (dead-lettered) when the payload is not valid
         if not isinstance(post, PostPublishedV1):
@@ -22,7 +25,7 @@ def post_published_handler(wake_worker: Callable[[], None]) -> Handler:
                 f"payload workspace {post.workspace_id} differs from the event's "
                 f"{event.workspaceid}"
             )
-        pending = await service.plan_for_post(session, post)
+        pending = await service.plan_for_post(session, post, tracking=tracking)
         if pending:
             call_after_commit(session, wake_worker)
 

@@ -64,7 +64,10 @@ async def retry(
     distribution_id: str, caller: Editor, session: DbSession, runtime: Runtime
 ) -> DistributionOut:
     row, to_send = await service.retry(
-        session, workspace_id=caller.workspace_id, distribution_id=distribution_id
+        session,
+        workspace_id=caller.workspace_id,
+        distribution_id=distribution_id,
+        tracking=runtime.tracking,
     )
     if to_send:
         call_after_commit(session, runtime.worker.wake)

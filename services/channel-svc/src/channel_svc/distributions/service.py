@@ -21,7 +21,7 @@ outbox in the same transaction. Nothing here commits; the caller owns the transa
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,8 @@ from channel_svc.adapters.base import DeliveryResult, Outcome
 from channel_svc.channels.service import announce
 from channel_svc.channels.windows import next_opening
 from channel_svc.events import emit
+from channel_svc.links.rewrite import rewrite
+from channel_svc.links.service import Tracking, short_links_for
 from channel_svc.models import (
     DUE_STATUSES,
     Channel,
@@ -161,8 +163,10 @@ def prepare_distribution(
     scanner: WordScanner,
     *,
     now: datetime,
+    links: Mapping[str, str] | None = None,
 ) -> bool:
-    """Render and check the post for its channel and set where it goes next.
+    """Render and check the post for its channel (`links`: each tracked target's short
+    link, put in its place) and set where it goes next.
 
     Returns True when the delivery worker has something to send (pending or scheduled).
     """
@@ -178,7 +182,8 @@ def prepare_distribution(
         )
         return False
     post = PostPublishedV1.model_validate(distribution.snapshot)
-    rendered, violations = prepare(platform, channel, content_of(post), scanner)
+    content = rewrite(content_of(post), links or {})
+    rendered, violations = prepare(platform, channel, content, scanner)
     package: dict[str, Any] = rendered.model_dump(mode="json")
     if platform.mode is Mode.MANUAL:
         package["checklist"] = checklist(platform, rendered)
@@ -218,15 +223,37 @@ def prepare_distribution(
     return True
 
 
+async def _short_links(
+    session: AsyncSession,
+    distribution: Distribution,
+    channel: Channel,
+    tracking: Tracking | None,
+    *,
+    now: datetime,
+) -> dict[str, str]:
+    platform = get_platform(channel.platform)
+    if tracking is None or platform is None:
+        return {}
+    post = PostPublishedV1.model_validate(distribution.snapshot)
+    return await short_links_for(
+        session, post, channel, platform, content_of(post), tracking, now=now
+    )
+
+
 async def plan_for_post(
-    session: AsyncSession, post: PostPublishedV1, *, now: datetime | None = None
+    session: AsyncSession,
+    post: PostPublishedV1,
+    *,
+    now: datetime | None = None,
+    tracking: Tracking | None = None,
 ) -> list[Distribution]:
     """Create the distributions of a published post that do not exist yet.
 
     A post published again (a new event for the same post and channels) creates nothing
     new. A channel that is unknown, deleted, disabled or another workspace's gets a
     distribution that has already failed, so that the author sees why; so does a post
-    that breaks the platform's rules or the workspace's word lists.
+    that breaks the platform's rules or the workspace's word lists. With `tracking`, the
+    post's links are replaced by tracked short links on the channels that track them.
     Returns the new distributions the delivery worker will send.
     """
     now = now or utcnow()
@@ -280,8 +307,10 @@ async def plan_for_post(
         session.add(distribution)
         if reason is not None or channel is None:
             fail(session, distribution, CHANNEL_UNAVAILABLE, reason or "", retryable=False, now=now)
-        elif prepare_distribution(session, distribution, channel, scanner, now=now):
-            to_send.append(distribution)
+        else:
+            links = await _short_links(session, distribution, channel, tracking, now=now)
+            if prepare_distribution(session, distribution, channel, scanner, now=now, links=links):
+                to_send.append(distribution)
     await session.flush()
     return to_send
 
@@ -303,7 +332,12 @@ async def _channel_of(session: AsyncSession, distribution: Distribution) -> Chan
 
 
 async def retry(
-    session: AsyncSession, *, workspace_id: str, distribution_id: str, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    distribution_id: str,
+    now: datetime | None = None,
+    tracking: Tracking | None = None,
 ) -> tuple[Distribution, bool]:
     """Plan a failed, cancelled or taken-down distribution again (checks run again: the
     word lists may have changed). Returns it and whether the worker has to send it."""
@@ -331,7 +365,8 @@ async def retry(
     distribution.watch_until = None
     distribution.next_check_at = None
     scanner = await workspace_scanner(session, workspace_id)
-    to_send = prepare_distribution(session, distribution, channel, scanner, now=now)
+    links = await _short_links(session, distribution, channel, tracking, now=now)
+    to_send = prepare_distribution(session, distribution, channel, scanner, now=now, links=links)
     await session.flush()
     return distribution, to_send
 

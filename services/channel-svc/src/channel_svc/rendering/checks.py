@@ -48,7 +48,7 @@ def _texts(content: PostContent, style: ChannelStyle, tags: list[str]) -> list[t
     return texts
 
 
-def _host_under(host: str, domain: str) -> bool:
+def host_under(host: str, domain: str) -> bool:
     host, domain = host.lower().rstrip("."), domain.lower().strip(".")
     return host == domain or host.endswith("." + domain)
 
@@ -70,7 +70,7 @@ def _links(
                 continue
             host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
             if policy is LinkPolicy.SAFE_DOMAIN:
-                if safe_domain and _host_under(host, safe_domain):
+                if safe_domain and host_under(host, safe_domain):
                     continue
                 message = (
                     f"the link {url} is outside the safe domain {safe_domain} registered for "
@@ -208,7 +208,7 @@ def check(
                     field="link",
                 )
             )
-        elif safe_domain and not _host_under(urlsplit(rendered.link).hostname or "", safe_domain):
+        elif safe_domain and not host_under(urlsplit(rendered.link).hostname or "", safe_domain):
             found.append(
                 Violation(
                     code="link_outside_safe_domain",

@@ -1,0 +1,302 @@
+"""Tracked links: a post's links replaced, per channel, by `/l/{code}` short links that
+redirect with UTM parameters and count the clicks.
+
+Which channels track: a channel's `track_links` when set; otherwise the deployment's
+default (`CHANNEL_TRACK_LINKS`, on). Never on platforms that forbid outside links; on
+platforms that only allow links under a registered safe domain (Weibo), only when the
+public base URL is under that domain (a short link elsewhere would get the post refused).
+
+`utm_source` is the platform key (`weibo`), `utm_medium` the channel's name, `utm_campaign`
+the campaign's name (its id until channel-svc has heard of the campaign). Parameters the
+target already has are kept, and a `utm_*` it already carries is never overwritten.
+
+A post whose campaign is deleted gets no tracked links; a link whose campaign is deleted
+afterwards answers 410 Gone. Nothing here commits; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from event_contracts import LinkCreatedV1, PostPublishedV1
+from servicekit.problems import NotFound
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channel_svc.events import emit
+from channel_svc.links.rewrite import targets
+from channel_svc.models import Campaign, Channel, Click, TrackedLink, new_id
+from channel_svc.pagination import paginate, split_page
+from channel_svc.platforms.catalogue import LinkPolicy, Platform
+from channel_svc.rendering.checks import host_under
+from channel_svc.rendering.render import PostContent
+
+ALPHABET = string.ascii_letters + string.digits
+CODE_LENGTH = 8  # 62**8 ≈ 2.2e14 codes: guessing one that exists is hopeless
+CODE_PATTERN = f"^[A-Za-z0-9]{{{CODE_LENGTH}}}$"
+UTM = ("utm_source", "utm_medium", "utm_campaign")
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The deployment's side of link tracking."""
+
+    public_base_url: str
+    default_on: bool = True
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/l/"
+
+    def short_url(self, code: str) -> str:
+        return self.prefix + code
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def tracks_links(platform: Platform, channel: Channel, tracking: Tracking) -> bool:
+    policy = platform.rules.link_policy
+    if policy is LinkPolicy.NONE:
+        return False
+    wanted = tracking.default_on if channel.track_links is None else channel.track_links
+    if not wanted:
+        return False
+    if policy is LinkPolicy.SAFE_DOMAIN:
+        domain = channel.config.get("safe_domain")
+        host = urlsplit(tracking.public_base_url).hostname or ""
+        return isinstance(domain, str) and host_under(host, domain)
+    return True
+
+
+def _hash(target: str) -> str:
+    return hashlib.sha256(target.encode("utf-8")).hexdigest()
+
+
+async def campaign_deleted(session: AsyncSession, workspace_id: str, campaign_id: str) -> bool:
+    deleted = await session.scalar(
+        select(Campaign.deleted).where(
+            Campaign.id == campaign_id, Campaign.workspace_id == workspace_id
+        )
+    )
+    return bool(deleted)
+
+
+async def track(
+    session: AsyncSession,
+    post: PostPublishedV1,
+    channel: Channel,
+    targets: list[str],
+    tracking: Tracking,
+    *,
+    now: datetime,
+) -> dict[str, str]:
+    """The short link of each target for this channel, created (and announced with
+    `link.created`) where it does not exist yet: a post distributed again reuses its codes."""
+    if not targets:
+        return {}
+    existing = {
+        link.target_url: link.code
+        for link in (
+            await session.scalars(
+                select(TrackedLink).where(
+                    TrackedLink.post_id == post.post_id,
+                    TrackedLink.channel_id == channel.id,
+                    TrackedLink.target_hash.in_([_hash(t) for t in targets]),
+                )
+            )
+        ).all()
+    }
+    missing = [target for target in targets if target not in existing]
+    codes = {target: new_code() for target in missing}
+    taken = set(
+        (
+            await session.scalars(
+                select(TrackedLink.code).where(TrackedLink.code.in_(list(codes.values())))
+            )
+        ).all()
+    )
+    for target in missing:
+        while codes[target] in taken:  # astronomically rare; the unique index guards anyway
+            codes[target] = new_code()
+        link = TrackedLink(
+            id=new_id(),
+            code=codes[target],
+            workspace_id=post.workspace_id,
+            post_id=post.post_id,
+            channel_id=channel.id,
+            platform=channel.platform,
+            campaign_id=post.campaign_id,
+            target_url=target,
+            target_hash=_hash(target),
+            created_at=now,
+        )
+        session.add(link)
+        emit(
+            session,
+            "link.created",
+            subject=link.code,
+            workspace_id=link.workspace_id,
+            payload=LinkCreatedV1(
+                code=link.code,
+                workspace_id=link.workspace_id,
+                post_id=link.post_id,
+                channel_id=link.channel_id,
+                platform=link.platform,
+                campaign_id=link.campaign_id,
+                target_url=link.target_url,
+                created_at=now,
+            ),
+        )
+    return {target: tracking.short_url(existing.get(target) or codes[target]) for target in targets}
+
+
+async def short_links_for(
+    session: AsyncSession,
+    post: PostPublishedV1,
+    channel: Channel,
+    platform: Platform,
+    content: PostContent,
+    tracking: Tracking | None,
+    *,
+    now: datetime,
+) -> dict[str, str]:
+    """Target → short link for a post on a channel; empty when the channel does not track
+    or the post's campaign was deleted."""
+    if tracking is None or not tracks_links(platform, channel, tracking):
+        return {}
+    if post.campaign_id and await campaign_deleted(session, post.workspace_id, post.campaign_id):
+        return {}
+    return await track(
+        session, post, channel, targets(content, own_prefix=tracking.prefix), tracking, now=now
+    )
+
+
+# -- the redirect --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Destination:
+    """What a code resolves to: where it redirects, and what a click records."""
+
+    link_id: str
+    code: str
+    workspace_id: str
+    post_id: str
+    channel_id: str
+    platform: str
+    campaign_id: str | None
+    location: str
+    gone: bool  # the link's campaign was deleted
+
+
+def with_utm(target: str, params: dict[str, str]) -> str:
+    """`target` with the UTM parameters it does not carry yet, its own query kept as is."""
+    parts = urlsplit(target)
+    present = {pair.partition("=")[0].lower() for pair in parts.query.split("&") if pair}
+    added = {k: v for k, v in params.items() if v and k.lower() not in present}
+    if not added:
+        return target
+    extra = urlencode(added)
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+async def resolve(session: AsyncSession, code: str) -> Destination | None:
+    row = (
+        await session.execute(
+            select(TrackedLink, Channel.name, Campaign.name, Campaign.deleted)
+            .outerjoin(
+                Channel,
+                and_(
+                    Channel.id == TrackedLink.channel_id,
+                    Channel.workspace_id == TrackedLink.workspace_id,
+                ),
+            )
+            .outerjoin(
+                Campaign,
+                and_(
+                    Campaign.id == TrackedLink.campaign_id,
+                    Campaign.workspace_id == TrackedLink.workspace_id,
+                ),
+            )
+            .where(TrackedLink.code == code)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    link, channel_name, campaign_name, deleted = row
+    params = {
+        "utm_source": link.platform,
+        "utm_medium": channel_name or link.channel_id,
+        "utm_campaign": (campaign_name or link.campaign_id) if link.campaign_id else "",
+    }
+    return Destination(
+        link_id=link.id,
+        code=link.code,
+        workspace_id=link.workspace_id,
+        post_id=link.post_id,
+        channel_id=link.channel_id,
+        platform=link.platform,
+        campaign_id=link.campaign_id,
+        location=with_utm(link.target_url, params),
+        gone=bool(deleted),
+    )
+
+
+# -- operators' view -----------------------------------------------------------------------
+
+
+async def list_links(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    post_id: str | None = None,
+    campaign_id: str | None = None,
+    channel_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[tuple[TrackedLink, int]], str | None]:
+    query = select(TrackedLink).where(TrackedLink.workspace_id == workspace_id)
+    if post_id is not None:
+        query = query.where(TrackedLink.post_id == post_id)
+    if campaign_id is not None:
+        query = query.where(TrackedLink.campaign_id == campaign_id)
+    if channel_id is not None:
+        query = query.where(TrackedLink.channel_id == channel_id)
+    query = paginate(
+        query, created_at=TrackedLink.created_at, row_id=TrackedLink.id, cursor=cursor, limit=limit
+    )
+    links, next_cursor = split_page((await session.scalars(query)).all(), limit)
+    counts = await click_counts(session, [link.id for link in links])
+    return [(link, counts.get(link.id, 0)) for link in links], next_cursor
+
+
+async def get_link(
+    session: AsyncSession, *, workspace_id: str, code: str
+) -> tuple[TrackedLink, int]:
+    link = await session.scalar(
+        select(TrackedLink).where(
+            TrackedLink.code == code, TrackedLink.workspace_id == workspace_id
+        )
+    )
+    if link is None:
+        raise NotFound(f"No tracked link {code} in this workspace.")
+    return link, (await click_counts(session, [link.id])).get(link.id, 0)
+
+
+async def click_counts(session: AsyncSession, link_ids: list[str]) -> dict[str, int]:
+    if not link_ids:
+        return {}
+    rows = await session.execute(
+        select(Click.link_id, func.count())
+        .where(Click.link_id.in_(link_ids))
+        .group_by(Click.link_id)
+    )
+    return {link_id: int(count) for link_id, count in rows.all()}
