@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from devstack.ports import free_port
@@ -25,7 +25,9 @@ SERVICES = ("content", "channel", "user", "metrics")
 
 
 @asynccontextmanager
-async def serve(app: FastAPI, port: int, *, lifespan: str = "on") -> AsyncIterator[None]:
+async def serve(
+    app: FastAPI, port: int, *, lifespan: Literal["auto", "on", "off"] = "on"
+) -> AsyncIterator[None]:
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -90,7 +90,7 @@ async def campaign(
             campaign_id=campaign_id,
             workspace_id=seed.workspace_id,
             name=name,
-            objective=objective,  # type: ignore[arg-type]
+            objective=objective,
             goals=goals,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -98,7 +98,7 @@ async def campaign(
             post_ids=post_ids,
             budget=budget,
             tags=tags or ["促销"],
-            status=status,  # type: ignore[arg-type]
+            status=status,
             deleted=False,
             changed_at=changed_at,
         ),

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import io
+import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -28,10 +29,31 @@ class StackLog(io.StringIO):
     def tail(self, n: int = 80) -> str:
         return "".join(self.getvalue().splitlines(keepends=True)[-n:])
 
+    def records(self, process: str) -> list[dict[str, Any]]:
+        """The JSON log records one process printed (other lines skipped)."""
+        found = []
+        for line in self.getvalue().splitlines():
+            name, _, rest = line.partition("|")
+            if name.strip() != process:
+                continue
+            try:
+                record = json.loads(rest.strip())
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                found.append(record)
+        return found
+
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    log = StackLog()
+def stack_log() -> StackLog:
+    """Everything the stack's processes printed (JSON lines, prefixed by process)."""
+    return StackLog()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iterator[Stack]:
+    log = stack_log
     running = Stack(
         root=ROOT,
         data_dir=tmp_path_factory.mktemp("stack-data"),
@@ -41,6 +63,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "MEDIAOPS_LOG_FORMAT": "json",
             "CHANNEL_DELIVERY_MAX_ATTEMPTS": "3",
             "CHANNEL_DELIVERY_BACKOFF_SECONDS": "0.1",
+            # Every test signs up its own workspaces from 127.0.0.1.
+            "GATEWAY_SIGNUP_LIMIT_PER_IP": "10000/hour",
+            "GATEWAY_LOGIN_LIMIT_PER_IP": "10000/minute",
         },
         output=log,
         color=False,
