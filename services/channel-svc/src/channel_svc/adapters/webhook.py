@@ -55,6 +55,7 @@ from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
 from channel_svc.adapters.base import DeliveryResult, Progress, UnlockedChannel
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
+from channel_svc.telemetry import PLATFORM_ERRORS, platform_call
 
 MAX_ANSWER_BYTES = 64 * 1024
 SIGNATURE_HEADER = "X-Mediaops-Signature"
@@ -165,12 +166,17 @@ class WebhookAdapter:
             SIGNATURE_HEADER: sign(channel.secret, timestamp, body),
         }
         try:
-            async with self._http().stream("POST", url, content=body, headers=headers) as response:
-                answer = b""
-                async for chunk in response.aiter_bytes():
-                    answer += chunk
-                    if len(answer) >= MAX_ANSWER_BYTES:
-                        break
+            with platform_call(self.platform, "/deliver"):
+                async with self._http().stream(
+                    "POST", url, content=body, headers=headers
+                ) as response:
+                    answer = b""
+                    async for chunk in response.aiter_bytes():
+                        answer += chunk
+                        if len(answer) >= MAX_ANSWER_BYTES:
+                            break
+                    if response.status_code >= 400:
+                        PLATFORM_ERRORS.labels(self.platform, f"http_{response.status_code}").inc()
         except UnsafeURL as exc:
             return DeliveryResult.rejected("unsafe_url", f"webhook URL refused: {exc}")
         except httpx.TimeoutException:

@@ -36,6 +36,7 @@ from channel_svc.adapters.common import (
 from channel_svc.adapters.shapes import WechatConfig, WechatCredentials, validated
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
+from channel_svc.telemetry import platform_call
 
 log = structlog.get_logger(__name__)
 
@@ -138,6 +139,18 @@ class WechatAdapter:
     # -- the API, errcode-aware ---------------------------------------------------------
 
     async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> dict[str, Any]:
+        with platform_call(self.platform, url):
+            return await self._request_once(method, url, params=params, json=json, files=files)
+
+    async def _request_once(
         self,
         method: str,
         url: str,

@@ -21,6 +21,7 @@ from channel_svc.adapters.common import next_hour
 from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials, validated
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
+from channel_svc.telemetry import platform_call
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +100,17 @@ class WeiboAdapter:
         return validated(WeiboCredentials, credentials, "credentials").model_dump(exclude_none=True)
 
     async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        with platform_call(self.platform, url):
+            return await self._request_once(method, url, data=data, params=params)
+
+    async def _request_once(
         self,
         method: str,
         url: str,

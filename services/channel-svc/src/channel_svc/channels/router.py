@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from servicekit.auth import Caller, CurrentCaller, require_role
+from fastapi import APIRouter, Query, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from channel_svc.access import Editor, Reader
 from channel_svc.channels import service
 from channel_svc.channels.schemas import (
     ChannelCreate,
@@ -19,8 +19,6 @@ from channel_svc.channels.schemas import (
 from channel_svc.runtime import Runtime
 
 router = APIRouter(prefix="/channels", tags=["channels"])
-
-Editor = Annotated[Caller, Depends(require_role("owner", "editor"))]
 
 
 @router.post(
@@ -44,7 +42,7 @@ async def create_channel(
 
 @router.get("", responses=problem_responses(401, 422), summary="List channels, newest first")
 async def list_channels(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -56,7 +54,7 @@ async def list_channels(
 
 
 @router.get("/{channel_id}", responses=problem_responses(401, 404), summary="Get a channel")
-async def get_channel(channel_id: str, caller: CurrentCaller, session: DbSession) -> ChannelOut:
+async def get_channel(channel_id: str, caller: Reader, session: DbSession) -> ChannelOut:
     channel = await service.get_channel(
         session, workspace_id=caller.workspace_id, channel_id=channel_id
     )
@@ -88,7 +86,7 @@ async def update_channel(
     summary="Render a post for this channel and list what would stop it",
 )
 async def preview(
-    channel_id: str, body: PreviewRequest, caller: CurrentCaller, session: DbSession
+    channel_id: str, body: PreviewRequest, caller: Reader, session: DbSession
 ) -> PreviewOut:
     platform, rendered, violations, checklist = await service.preview(
         session, workspace_id=caller.workspace_id, channel_id=channel_id, data=body

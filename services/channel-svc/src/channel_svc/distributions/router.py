@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from servicekit.auth import Caller, CurrentCaller, require_role
+from fastapi import APIRouter, Query
 from servicekit.db import call_after_commit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from channel_svc.access import Editor, Reader
 from channel_svc.distributions import service
 from channel_svc.distributions.schemas import CompleteRequest, DistributionOut
 from channel_svc.models import DistributionStatus
@@ -16,12 +16,10 @@ from channel_svc.runtime import Runtime
 
 router = APIRouter(prefix="/distributions", tags=["distributions"])
 
-Editor = Annotated[Caller, Depends(require_role("owner", "editor"))]
-
 
 @router.get("", responses=problem_responses(401, 422), summary="List distributions, newest first")
 async def list_distributions(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     post_id: Annotated[str | None, Query(max_length=64)] = None,
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -47,7 +45,7 @@ async def list_distributions(
     "/{distribution_id}", responses=problem_responses(401, 404), summary="Get a distribution"
 )
 async def get_distribution(
-    distribution_id: str, caller: CurrentCaller, session: DbSession
+    distribution_id: str, caller: Reader, session: DbSession
 ) -> DistributionOut:
     row = await service.get_distribution(
         session, workspace_id=caller.workspace_id, distribution_id=distribution_id

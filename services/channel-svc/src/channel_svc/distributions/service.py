@@ -57,6 +57,7 @@ from channel_svc.pagination import paginate, split_page
 from channel_svc.platforms.catalogue import Mode, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare
+from channel_svc.telemetry import count_outcome
 from channel_svc.wordlists.service import scanner as workspace_scanner
 
 CHANNEL_UNAVAILABLE = "channel_unavailable"
@@ -207,6 +208,7 @@ def prepare_distribution(
         return False
     if platform.mode is Mode.MANUAL:
         distribution.status = S.AWAITING_MANUAL.value
+        count_outcome(session, distribution.platform, "awaiting_manual")
         distribution.next_attempt_at = None
         return False
     if platform.mode is Mode.FEED:
@@ -580,6 +582,7 @@ async def record_outcome(
     if result.outcome is Outcome.DEFERRED:
         # Not the post's fault and not an attempt: wait for the quota, then go again.
         distribution.status = S.DEFERRED.value
+        count_outcome(session, distribution.platform, "deferred", "quota")
         distribution.attempts = max(distribution.attempts - 1, 0)
         distribution.next_attempt_at = result.defer_until or now + timedelta(minutes=1)
         distribution.last_error = message
@@ -595,6 +598,7 @@ async def record_outcome(
             f"{message}; the channel needs new credentials (then retry this distribution)",
             retryable=True,
             now=now,
+            reason_class="auth",
         )
         return distribution
     if result.outcome is Outcome.RETRY and distribution.attempts < policy.max_attempts:
@@ -661,6 +665,7 @@ def succeed(
     session: AsyncSession, distribution: Distribution, result: DeliveryResult, *, now: datetime
 ) -> None:
     distribution.status = S.SUCCEEDED.value
+    count_outcome(session, distribution.platform, "succeeded")
     distribution.external_id = result.external_id
     distribution.url = result.url
     distribution.next_attempt_at = None
@@ -686,6 +691,17 @@ def succeed(
     )
 
 
+def _reason_class(code: str, *, retryable: bool, status: DistributionStatus, checked: bool) -> str:
+    """A bounded label for why a distribution failed, for the dashboards."""
+    if status is S.TAKEN_DOWN:
+        return "taken_down"
+    if code == "channel_unavailable":
+        return "unavailable"
+    if checked:
+        return "validation"
+    return "transient" if retryable else "permanent"
+
+
 def fail(
     session: AsyncSession,
     distribution: Distribution,
@@ -696,8 +712,19 @@ def fail(
     now: datetime,
     reasons: list[FailureReason] | None = None,
     status: DistributionStatus = S.FAILED,
+    reason_class: str | None = None,
 ) -> None:
     distribution.status = status.value
+    if reason_class is None:
+        reason_class = _reason_class(
+            code, retryable=retryable, status=status, checked=bool(reasons)
+        )
+    count_outcome(
+        session,
+        distribution.platform,
+        "taken_down" if status is S.TAKEN_DOWN else "failed",
+        reason_class,
+    )
     distribution.next_attempt_at = None
     distribution.next_check_at = None
     distribution.last_error = message

@@ -62,9 +62,8 @@ def unavailable() -> HTMLResponse:
     )
 
 
-@router.api_route(
+@router.get(
     "/{code}",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses={
         302: {"description": "To the link's target, with UTM parameters added."},
@@ -96,3 +95,9 @@ async def follow(code: str, request: Request, runtime: Runtime) -> Response:
     if request.method == "GET":  # a HEAD (link preview, checker) is not a click
         runtime.clicks.record(destination)
     return RedirectResponse(destination.location, status_code=302, headers=NO_STORE)
+
+
+# Link previews ask with HEAD: the same answer, kept out of the document (one operation).
+router.add_api_route(
+    "/{code}", follow, methods=["HEAD"], response_class=Response, include_in_schema=False
+)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from servicekit.auth import CurrentCaller
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
+from channel_svc.access import Reader
 from channel_svc.links import service
 from channel_svc.links.schemas import LinkOut
 from channel_svc.runtime import Runtime
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/links", tags=["links"])
 
 @router.get("", responses=problem_responses(401, 422), summary="List tracked links, newest first")
 async def list_links(
-    caller: CurrentCaller,
+    caller: Reader,
     session: DbSession,
     runtime: Runtime,
     post_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -44,8 +44,6 @@ async def list_links(
 
 
 @router.get("/{code}", responses=problem_responses(401, 404), summary="Get a tracked link")
-async def get_link(
-    code: str, caller: CurrentCaller, session: DbSession, runtime: Runtime
-) -> LinkOut:
+async def get_link(code: str, caller: Reader, session: DbSession, runtime: Runtime) -> LinkOut:
     link, clicks = await service.get_link(session, workspace_id=caller.workspace_id, code=code)
     return LinkOut.of(link, clicks, runtime.tracking)

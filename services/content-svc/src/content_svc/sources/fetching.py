@@ -24,6 +24,7 @@ from content_svc.models import Source
 from content_svc.settings import Settings
 from content_svc.sources import service
 from content_svc.sources.feeds import FeedError, fetch_feed, parse_feed
+from content_svc.telemetry import FEED_FETCHES
 
 log = structlog.get_logger(__name__)
 
@@ -119,6 +120,7 @@ class SourceFetcher:
         except FeedError as exc:
             await self._record_failure(target, str(exc))
             log.info("source_fetch_failed", source_id=target.id, error=str(exc))
+            FEED_FETCHES.labels("failed").inc()
             return FetchOutcome("failed", error=str(exc))
         for attempt in (1, 2):
             try:
@@ -136,6 +138,7 @@ class SourceFetcher:
                 # Another source of the workspace stored one of these entries meanwhile.
                 if attempt == 2:
                     raise
+        FEED_FETCHES.labels("not_modified" if fetched.not_modified else "ok").inc()
         return FetchOutcome(
             "not_modified" if fetched.not_modified else "fetched",
             new_ideas=created,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from event_contracts import PostTotals, StatsIngestedV1
-from servicekit.db import utcnow
+from servicekit.db import call_after_commit, utcnow
 from servicekit.problems import FieldError, Invalid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from metrics_svc.ingestion.validation import Observation, Problem, SubmittedPoin
 from metrics_svc.kit import chunked
 from metrics_svc.models import ACCOUNT, Series, StatBatch
 from metrics_svc.reports.benchmark import benchmarks
+from metrics_svc.telemetry import STATS_POINTS_INGESTED
 
 
 def submitted(body: StatsBatchIn) -> list[SubmittedPoint]:
@@ -125,6 +126,8 @@ class BatchWriter:
                 period_end=self.period_end,
             )
         )
+        stored, kind = self.stored, self.kind
+        call_after_commit(self.session, lambda: STATS_POINTS_INGESTED.labels(str(kind)).inc(stored))
         emit(
             self.session,
             "stats.ingested",

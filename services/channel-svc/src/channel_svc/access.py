@@ -1,0 +1,13 @@
+"""Who may do what in channel-svc: operators by role, API keys by scope."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from servicekit.auth import ANY_ROLE, WRITERS, Caller, require_access
+
+# Everyone in the workspace reads; internal systems need `channels:read`.
+Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="channels:read"))]
+# Editors and owners manage channels and distributions; keys need `channels:write`.
+Editor = Annotated[Caller, Depends(require_access(*WRITERS, scope="channels:write"))]
