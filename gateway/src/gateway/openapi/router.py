@@ -25,7 +25,7 @@ log = structlog.get_logger(__name__)
 
 router = APIRouter()
 
-FETCH_TIMEOUT_SECONDS = 3.0
+FETCH_TIMEOUT_SECONDS = 10.0  # a large document is built on first request
 RETRY_UNAVAILABLE_SECONDS = 5.0
 GATEWAY_PREFIXES = ("/api/v1/auth", "/api/v1/operators", "/api/v1/api-keys", "/.well-known")
 

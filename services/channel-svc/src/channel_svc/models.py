@@ -10,6 +10,7 @@ from typing import Any
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import UTCDateTime, new_metadata, utcnow
 from servicekit.outbox import OutboxMessageMixin
+from servicekit.tracing import current_traceparent
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -132,6 +133,11 @@ class Distribution(Base):
     # What an adapter has already done on the platform (draft media_id, publish_id...),
     # written before the next step so that a restart resumes instead of sending again.
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The trace of the post.published event that made it (W3C traceparent), so that its
+    # delivery and the outcome event continue the same trace.
+    traceparent: Mapped[str | None] = mapped_column(
+        String(55), default=lambda: current_traceparent()
+    )
     # After success, the platform is checked again until this time (deleted or banned?).
     watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

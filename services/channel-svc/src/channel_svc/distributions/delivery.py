@@ -21,8 +21,10 @@ from typing import Any
 
 import structlog
 from event_contracts import PostPublishedV1
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from servicekit.db import Database, utcnow
+from servicekit.tracing import continue_trace
 
 from channel_svc.adapters.base import (
     Adapter,
@@ -148,8 +150,16 @@ class DeliveryWorker:
         )
 
     async def _deliver(self, distribution: Distribution, channel: Channel | None) -> None:
-        with structlog.contextvars.bound_contextvars(
-            distribution_id=distribution.id, attempt=distribution.attempts
+        with (
+            continue_trace(
+                f"deliver {distribution.platform}",
+                distribution.traceparent,
+                kind=SpanKind.INTERNAL,
+                **{"mediaops.platform": distribution.platform},
+            ),
+            structlog.contextvars.bound_contextvars(
+                distribution_id=distribution.id, attempt=distribution.attempts
+            ),
         ):
             result = await self._attempt(distribution, channel)
             adapter = self.adapters.get(channel.platform) if channel is not None else None
