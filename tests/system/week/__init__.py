@@ -1,0 +1,1 @@
+"""Helpers of the operator's-week system test: local feeds, the event subscriber, API calls."""
