@@ -66,6 +66,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
             # Every test signs up its own workspaces from 127.0.0.1.
             "GATEWAY_SIGNUP_LIMIT_PER_IP": "10000/hour",
             "GATEWAY_LOGIN_LIMIT_PER_IP": "10000/minute",
+            "GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute",
         },
         output=log,
         color=False,
