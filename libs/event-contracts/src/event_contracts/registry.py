@@ -104,7 +104,8 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=DistributionFailedV1,
         producers=("channel-svc",),
-        consumers=("content-svc", "metrics-svc"),
+        # metrics-svc needs only where a post did reach (distribution.succeeded).
+        consumers=("content-svc",),
         partitions=PARTITIONS,
         key="post_id",
         description="One post could not reach one channel; carries the reasons.",
