@@ -1,0 +1,1 @@
+"""Helpers of the fault test: its own stack, the workload, the Kafka tools, the checks."""
