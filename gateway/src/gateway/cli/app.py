@@ -367,38 +367,37 @@ def events_tail(
 
 @app.command("seed-demo")
 def seed_demo(
-    email: Annotated[str, typer.Option()] = "demo@example.com",
+    email: Annotated[str, typer.Option(help="The owner; taken: demo+2@… and so on.")] = (
+        "demo@example.com"
+    ),
     password: Annotated[str, typer.Option(envvar="MEDIAOPS_DEMO_PASSWORD")] = "demo-Password-2024",
     workspace: Annotated[str, typer.Option()] = "星辰咖啡 (demo)",
-    webhook_url: Annotated[str, typer.Option(help="Where the demo webhook channels post.")] = (
+    webhook_url: Annotated[str, typer.Option(help="Where the demo webhook channel posts.")] = (
         "http://127.0.0.1:9/demo-webhook"
     ),
+    wechat_base_url: Annotated[
+        str | None,
+        typer.Option(help="A fake WeChat API to add a wechat_oa channel against (skipped if not)."),
+    ] = None,
     gateway: Gateway = None,
 ) -> None:
-    """Create a demo workspace with channels and posts in several states."""
-    from gateway.cli.seed import seed
+    """Create a new demo workspace: sources served locally and their ideas, posts in every
+    state, channels of each mode, a campaign, a community and three months of figures."""
+    from gateway.cli.seed import run_seed_demo
 
     with _client(gateway) as client:
         try:
-            client.json(
-                "POST",
-                "/api/v1/auth/signup",
-                auth=False,
-                json={"workspace_name": workspace, "email": email, "password": password},
+            report = run_seed_demo(
+                client,
+                console,
+                email=email,
+                password=password,
+                workspace=workspace,
+                webhook_url=webhook_url,
+                wechat_base_url=wechat_base_url,
             )
-            client.login(email, password)
         except ApiError as exc:
             raise _fail(exc) from exc
-        report = seed(
-            client,
-            webhook_url=webhook_url,
-            progress=lambda step: console.print(f"[green]✓[/green] {step}"),
-        )
-    for item in report.skipped:
-        console.print(f"[yellow]–[/yellow] skipped: {item}")
-    for item in report.failed:
-        console.print(f"[red]✗[/red] {item}")
-    console.print(f"Demo workspace ready: sign in as {email}.")
     if report.failed:
         raise typer.Exit(code=1)
 
