@@ -4,7 +4,12 @@ A signature alone does not make a token good: its operator may have been disable
 role changed, its session logged out, its API key revoked since it was issued. `AccessGate`
 asks the database, and remembers the answer for `status_cache_seconds` (1 s by default),
 so that a disabled operator is locked out at once without a query per request. Changes made
-through this gateway instance forget the cached answer immediately.
+through this gateway instance forget the cached answer immediately. Concurrent requests that
+find no fresh answer share one query (on SQLite every transaction takes the write lock, so a
+query per waiting request queued them behind each other for seconds under load).
+
+A token whose signature was verified is remembered (until it expires, and as long as the key
+files are unchanged), so that the signature is checked once, not on every request.
 
 API keys (`X-API-Key: mok_...` or `Authorization: Bearer mok_...`) are exchanged here for a
 short EdDSA token with the key's scopes and no roles, which is what the services receive.
@@ -58,6 +63,10 @@ class AccessGate:
         self.settings = settings
         self.ttl = settings.status_cache_seconds
         self._tokens: dict[tuple[str, str, str], tuple[float, str | None]] = {}
+        self._lookups: dict[tuple[str, str, str], asyncio.Future[str | None]] = {}
+        self._generation = 0  # bumped by forget(): answers looked up before are not kept
+        # token -> (expiry as a Unix time, caller, session id): signatures already checked.
+        self._verified: dict[str, tuple[float, Caller, str | None]] = {}
         self._keys: dict[str, tuple[float, KeyGrant | None]] = {}
         self._last_used: dict[str, float] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -66,6 +75,8 @@ class AccessGate:
 
     def forget(self, subject: str | None = None) -> None:
         """Drop cached answers (about one operator or key id, or all)."""
+        self._generation += 1
+        self._lookups.clear()
         if subject is None:
             self._tokens.clear()
             self._keys.clear()
@@ -86,12 +97,61 @@ class AccessGate:
         if cached is not None and cached[0] > now:
             problem = cached[1]
         else:
+            lookup = self._lookups.get(cache_key)
+            if lookup is None:
+                lookup = asyncio.ensure_future(self._look_up(cache_key, caller, session_id))
+                self._lookups[cache_key] = lookup
+                # Its error is read even when every waiter has gone.
+                lookup.add_done_callback(_read_outcome)
+            # shield: one waiter cancelled (client gone) must not cancel the others' query.
+            problem = await asyncio.shield(lookup)
+        if problem is not None:
+            raise Unauthorized(problem, headers={"WWW-Authenticate": "Bearer"})
+
+    async def _look_up(
+        self, cache_key: tuple[str, str, str], caller: Caller, session_id: str | None
+    ) -> str | None:
+        generation = self._generation
+        try:
             problem = await self._problem(caller, session_id)
+        finally:
+            if generation == self._generation:
+                self._lookups.pop(cache_key, None)
+        if generation == self._generation:
+            now = time.monotonic()
             self._tokens[cache_key] = (now + self.ttl, problem)
             if len(self._tokens) > 50_000:
                 self._evict(self._tokens, now)
-        if problem is not None:
-            raise Unauthorized(problem, headers={"WWW-Authenticate": "Bearer"})
+        return problem
+
+    # -- verified signatures -------------------------------------------------------------
+
+    def verified(self, token: str) -> tuple[Caller, str | None] | None:
+        """The caller and session of a token whose signature was checked, if not expired."""
+        known = self._verified.get(token)
+        if known is None:
+            return None
+        if known[0] <= time.time():
+            del self._verified[token]
+            return None
+        return known[1], known[2]
+
+    def remember_verified(self, token: str, caller: Caller) -> str | None:
+        """Remember a freshly verified token; its session id."""
+        claims = jwt.decode(token, options={"verify_signature": False})
+        sid = str(claims["sid"]) if claims.get("sid") else None
+        if len(self._verified) >= 50_000:
+            now = time.time()
+            for stale in [t for t, (until, _, _) in self._verified.items() if until <= now]:
+                del self._verified[stale]
+            if len(self._verified) >= 50_000:
+                self._verified.clear()
+        self._verified[token] = (float(claims["exp"]), caller, sid)
+        return sid
+
+    def forget_signatures(self) -> None:
+        """The keys changed: check every token's signature again."""
+        self._verified.clear()
 
     async def _problem(self, caller: Caller, session_id: str | None) -> str | None:
         async with self.db.transaction() as session:
@@ -204,6 +264,11 @@ class AccessGate:
             del cache[key]
 
 
+def _read_outcome(future: asyncio.Future[str | None]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 def api_key_of(request: Request) -> str | None:
     """The API key the request carries, if it carries one rather than an access token."""
     header = request.headers.get(API_KEY_HEADER)
@@ -233,8 +298,14 @@ async def authenticate(request: Request) -> Authenticated:
         grant = await gate.exchange(key, request.app.state.keystore.ring())
         return Authenticated(caller=grant.caller, upstream_token=grant.token, api_key=True)
     token = bearer_token(request)
-    caller = await verifier_of(request).verify(token)
-    await gate.check(caller, session_id_of(token))
+    verifier = verifier_of(request)
+    known = gate.verified(token)
+    if known is None:
+        caller = await verifier.verify(token)
+        session_id = gate.remember_verified(token, caller)
+    else:
+        caller, session_id = known
+    await gate.check(caller, session_id)
     return Authenticated(caller=caller, upstream_token=token, api_key=False)
 
 
@@ -247,6 +318,8 @@ def verifier_of(request: Request) -> TokenVerifier:
     if ring is not state.verified_ring:
         verifier.keys = KeySet(jwks=ring.jwks())
         state.verified_ring = ring
+        gate: AccessGate = state.gate
+        gate.forget_signatures()
     return verifier
 
 

@@ -22,22 +22,24 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _settings(request: Request) -> Settings:
+# `async def` throughout: FastAPI runs a plain `def` dependency in a worker thread, a thread
+# hop per dependency per request for what is an attribute read.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _keys(request: Request) -> KeyRing:
+async def _keys(request: Request) -> KeyRing:
     store: KeyStore = request.app.state.keystore
     return store.ring()
 
 
-def _gate(request: Request) -> AccessGate:
+async def _gate(request: Request) -> AccessGate:
     gate: AccessGate = request.app.state.gate
     return gate
 
 
-def _limiter(request: Request) -> RateLimiter:
+async def _limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, update
@@ -37,6 +37,7 @@ from metrics_svc.models import (
 
 # Ages (hours since publication) at which every post's figures are kept for benchmarks.
 CHECKPOINTS: tuple[int, ...] = (1, 2, 4, 6, 12, 24, 48, 72, 120, 168, 336, 720)
+_AGES = {age: timedelta(hours=age) for age in CHECKPOINTS}
 
 
 @dataclass
@@ -155,22 +156,30 @@ def _append(series: Series, points: list[Observation], changes: _Changes) -> Non
         if series.latest_observed_at is not None
         else _baseline(series, points[0].value)
     )
+    sid = series.id
+    channel_key = (series.channel_id, series.metric, series.post_id == ACCOUNT)
+    hourly, hourly_at, daily, daily_at = (
+        changes.hourly,
+        changes.hourly_at,
+        changes.daily,
+        changes.daily_at,
+    )
     for point in points:
         gain = point.value - previous
         previous = point.value
-        hour = (series.id, hour_floor(point.observed_at))
-        day = (series.id, day_floor(point.observed_at))
-        changes.hourly.setdefault(hour, [0, 0])
-        changes.hourly[hour][0] = point.value
-        changes.hourly[hour][1] += gain
-        changes.hourly_at[hour] = point.observed_at
-        changes.daily.setdefault(day, [0, 0])
-        changes.daily[day][0] = point.value
-        changes.daily[day][1] += gain
-        changes.daily_at[day] = point.observed_at
-        changes.channel[(day[1], series.channel_id, series.metric, series.post_id == ACCOUNT)] += (
-            gain
-        )
+        at = point.observed_at
+        utc = at.astimezone(UTC)
+        hour = (sid, utc.replace(minute=0, second=0, microsecond=0))
+        day = (sid, utc.replace(hour=0, minute=0, second=0, microsecond=0))
+        bucket = hourly.setdefault(hour, [0, 0])
+        bucket[0] = point.value
+        bucket[1] += gain
+        hourly_at[hour] = at
+        bucket = daily.setdefault(day, [0, 0])
+        bucket[0] = point.value
+        bucket[1] += gain
+        daily_at[day] = at
+        changes.channel[(day[1], *channel_key)] += gain
     last = points[-1]
     changes.latest[series.id] = (last.value, last.observed_at)
     if series.published_at is not None:
@@ -183,10 +192,12 @@ def _checkpoints(
     """Each age's value is the last observation at or before it. Ages the observations have
     passed are final; the first age after the last observation holds a provisional value
     (replaced when a later figure arrives); ages beyond it stay unset until observed."""
-    assert series.published_at is not None
+    published_at = series.published_at
+    assert published_at is not None
+    sid = series.id
     last_seen = points[-1].observed_at
     for age in CHECKPOINTS:
-        deadline = series.published_at + timedelta(hours=age)
+        deadline = published_at + _AGES[age]
         if since is not None and deadline < since:
             continue
         candidate = None
@@ -196,12 +207,94 @@ def _checkpoints(
             else:
                 break
         if candidate is not None:
-            changes.checkpoints[(series.id, age)] = (series, candidate.value, candidate.observed_at)
+            changes.checkpoints[(sid, age)] = (series, candidate.value, candidate.observed_at)
         if deadline >= last_seen:
             break  # the frontier: later ages are not known yet
 
 
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside the session's transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+# PostgreSQL: each rollup is upserted by one statement over arrays (one round trip, no
+# per-row parameter processing); the same upserts as the portable path below.
+_PG_HOURLY = """
+INSERT INTO {table} AS r (series_id, bucket, value, gain, observed_at)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[],
+                     $5::timestamptz[])
+ON CONFLICT (series_id, bucket) DO UPDATE
+SET value = excluded.value, observed_at = excluded.observed_at, gain = r.gain + excluded.gain
+"""
+_PG_CHANNEL = """
+INSERT INTO rollup_channel_daily AS r (workspace_id, day, channel_id, metric, account, gain)
+SELECT $1::varchar, * FROM unnest($2::timestamptz[], $3::varchar[], $4::varchar[],
+                                  $5::boolean[], $6::bigint[])
+ON CONFLICT (workspace_id, day, channel_id, metric, account) DO UPDATE
+SET gain = r.gain + excluded.gain
+"""
+_PG_CHECKPOINTS = """
+INSERT INTO benchmark_checkpoints AS r
+  (series_id, age_hours, workspace_id, channel_id, post_id, metric, published_at, value,
+   observed_at)
+SELECT u.series_id, u.age_hours, $1::varchar, u.channel_id, u.post_id, u.metric,
+       u.published_at, u.value, u.observed_at
+FROM unnest($2::bigint[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[],
+            $7::timestamptz[], $8::bigint[], $9::timestamptz[])
+  AS u(series_id, age_hours, channel_id, post_id, metric, published_at, value, observed_at)
+ON CONFLICT (series_id, age_hours) DO UPDATE
+SET value = excluded.value, observed_at = excluded.observed_at
+"""
+_PG_LATEST = """
+UPDATE series SET latest_value = u.value, latest_observed_at = u.observed_at
+FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, value, observed_at)
+WHERE series.id = u.id
+"""
+
+
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+async def _flush_postgres(session: AsyncSession, workspace_id: str, changes: _Changes) -> None:
+    driver = await _driver(session)
+    for table, values, at in (
+        (HourlyRollup.__tablename__, changes.hourly, changes.hourly_at),
+        (DailyRollup.__tablename__, changes.daily, changes.daily_at),
+    ):
+        if values:
+            await driver.execute(
+                _PG_HOURLY.format(table=table),
+                *_columns([(sid, b, v, g, at[(sid, b)]) for (sid, b), (v, g) in values.items()], 5),
+            )
+    channel = [
+        (day, channel_id, metric, account, gain)
+        for (day, channel_id, metric, account), gain in changes.channel.items()
+        if gain != 0
+    ]
+    if channel:
+        await driver.execute(_PG_CHANNEL, workspace_id, *_columns(channel, 5))
+    if changes.checkpoints:
+        rows = [
+            (sid, age, s.channel_id, s.post_id, s.metric, s.published_at, value, at)
+            for (sid, age), (s, value, at) in changes.checkpoints.items()
+        ]
+        await driver.execute(_PG_CHECKPOINTS, workspace_id, *_columns(rows, 8))
+    if changes.latest:
+        latest = [(sid, v, t) for sid, (v, t) in changes.latest.items()]
+        await driver.execute(_PG_LATEST, *_columns(latest, 3))
+
+
 async def _flush_changes(session: AsyncSession, workspace_id: str, changes: _Changes) -> None:
+    if _is_postgres(session):
+        await _flush_postgres(session, workspace_id, changes)
+        return
     if changes.hourly:
         stmt = dialect_insert(session, HourlyRollup)
         stmt = stmt.on_conflict_do_update(
@@ -289,6 +382,14 @@ async def _flush_changes(session: AsyncSession, workspace_id: str, changes: _Cha
                 }
                 for (sid, age), (series, value, at) in changes.checkpoints.items()
             ],
+        )
+    if changes.latest:
+        table = cast(Table, Series.__table__)
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("sid"))
+            .values(latest_value=bindparam("v"), latest_observed_at=bindparam("t")),
+            [{"sid": sid, "v": v, "t": t} for sid, (v, t) in changes.latest.items()],
         )
 
 
@@ -461,13 +562,6 @@ async def store(
         await _rebuild(session, by_id[sid], since, changes)
     await _flush_changes(session, workspace_id, changes)
     if changes.latest:
-        table = cast(Table, Series.__table__)
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("sid"))
-            .values(latest_value=bindparam("v"), latest_observed_at=bindparam("t")),
-            [{"sid": sid, "v": v, "t": t} for sid, (v, t) in changes.latest.items()],
-        )
         for sid, (value, at) in changes.latest.items():
             set_committed_value(by_id[sid], "latest_value", value)
             set_committed_value(by_id[sid], "latest_observed_at", at)
@@ -476,12 +570,11 @@ async def store(
 
 async def insert_points(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     """Raw points: COPY on PostgreSQL (inside the request's transaction), INSERT elsewhere."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not _is_postgres(session):
         await session.execute(insert(StatPoint), rows)
         return
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+    driver = await _driver(session)
+    await driver.copy_records_to_table(
         StatPoint.__tablename__,
         records=[tuple(row[c] for c in _POINT_COLUMNS) for row in rows],
         columns=list(_POINT_COLUMNS),
