@@ -124,3 +124,17 @@ def test_asyncapi_message_examples_validate_against_their_topic_schema() -> None
     for topic in TOPICS:
         example = messages[topic.payload_model.__name__]["examples"][0]["payload"]
         Draft202012Validator(_checked_in_schema(topic)).validate(example)
+
+
+def test_the_subscriber_guide_lists_every_topic_as_registered() -> None:
+    from pathlib import Path
+
+    from event_contracts.registry import TOPICS
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "events" / "README.md").read_text()
+    for topic in TOPICS:
+        row = (
+            f"| `{topic.name}` | {', '.join(topic.producers)} | "
+            f"{', '.join(topic.consumers)} | `{topic.key}` |"
+        )
+        assert row in guide, f"docs/events/README.md is out of date for {topic.name}"

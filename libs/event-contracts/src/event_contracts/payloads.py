@@ -202,7 +202,7 @@ class LinkCreatedV1(Payload):
 
 
 class LinkClickedV1(Payload):
-    """Someone followed a tracked link (recorded before the redirect answered)."""
+    """Someone followed a tracked link (recorded right after the redirect answered)."""
 
     click_id: str
     code: str
