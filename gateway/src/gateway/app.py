@@ -12,12 +12,12 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import Database
 from servicekit.logging import REQUEST_ID_HEADER, configure_logging
+from servicekit.metrics import install_metrics
 from servicekit.problems import install_problem_handlers
-from servicekit.tracing import configure_tracing
+from servicekit.tracing import configure_tracing, instrument_app
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway import health
@@ -25,7 +25,6 @@ from gateway.access import API_KEY_HEADER, AccessGate
 from gateway.apikeys import router as apikeys
 from gateway.identity import router as identity
 from gateway.identity.keys import KeyStore
-from gateway.middleware import install_request_context
 from gateway.openapi import router as openapi
 from gateway.openapi.router import OpenApiCache
 from gateway.operators import router as operators
@@ -112,15 +111,9 @@ def create_app(
         issuer=settings.shared.jwt_issuer,
     )
     install_problem_handlers(app)
-    # One pure ASGI middleware for the request id, the access log and the metrics (the
-    # BaseHTTPMiddleware pair of servicekit costs a task and a stream per request).
-    install_request_context(app)
+    install_metrics(app)
     configure_tracing(settings.service_name)
-    # The request's server span, without a child span for every ASGI message it sends or
-    # receives (a proxied body is many messages).
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="health,ready,metrics", exclude_spans=["receive", "send"]
-    )
+    instrument_app(app)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

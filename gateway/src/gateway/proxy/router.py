@@ -22,7 +22,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _request_id(request: Request) -> str:
-    """The id servicekit's request_id_middleware chose (the caller's, or a new one)."""
+    """The id servicekit's request middleware chose (the caller's, or a new one)."""
     chosen = getattr(request.state, "request_id", None)
     return str(chosen) if chosen else request.headers.get(REQUEST_ID_HEADER, uuid.uuid4().hex)
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
-import uuid
-from collections.abc import Awaitable, Callable
 
 import structlog
-from starlette.requests import Request
-from starlette.responses import Response
 
 from servicekit.tracing import current_trace_ids
 
@@ -60,26 +55,4 @@ def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
-_QUIET_PATHS = ("/health", "/ready", "/metrics")
 access_log = structlog.get_logger("mediaops.access")
-
-
-async def request_id_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Bind the request id (given or new) to every log line, echo it, log the request."""
-    request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
-    request.state.request_id = request_id
-    started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(request_id=request_id):
-        response = await call_next(request)
-        if request.url.path not in _QUIET_PATHS:
-            access_log.info(
-                "request",
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-    response.headers[REQUEST_ID_HEADER] = request_id
-    return response

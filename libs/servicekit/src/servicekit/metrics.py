@@ -8,11 +8,19 @@ Services add their own figures next to these with the same prefix.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
+import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.logging import REQUEST_ID_HEADER, access_log
+
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 HTTP_REQUESTS = Counter(
     "mediaops_http_requests_total",
@@ -78,26 +86,71 @@ def _route_template(request: Request) -> str:
     return "unmatched"
 
 
-def install_metrics(app: FastAPI, refresh: list[Refresh] | None = None) -> None:
-    """Count and time every request, and serve `/metrics` (after running `refresh` hooks,
-    which update gauges that need the database)."""
-    hooks = refresh if refresh is not None else []
+class RequestContextMiddleware:
+    """The request id, the access log and the HTTP metrics, as one pure ASGI middleware.
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    It runs in the request's own task (a `BaseHTTPMiddleware` would run the rest of the
+    app in another task and relay the answer through a stream, for every request): the
+    caller's `X-Request-ID` or a new one goes on `request.state`, on every log line and
+    back in the answer; one access-log line per request; the request counted and timed
+    by its route template.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == _REQUEST_ID:
+                request_id = value.decode("latin-1")
+                break
+        request_id = request_id or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        echoed = (_REQUEST_ID, request_id.encode("latin-1"))
         status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = _route_template(request)
-            if route != "/metrics":
-                HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
-                HTTP_DURATION.labels(request.method, route).observe(time.perf_counter() - started)
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", ()) if k.lower() != _REQUEST_ID
+                ]
+                headers.append(echoed)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                path = scope["path"]
+                if path not in QUIET_PATHS:
+                    access_log.info(
+                        "request",
+                        method=scope["method"],
+                        path=path,
+                        status=status,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    )
+                route = _route_template(Request(scope))
+                if route != "/metrics":
+                    HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+                    HTTP_DURATION.labels(scope["method"], route).observe(
+                        time.perf_counter() - started
+                    )
+
+
+def install_metrics(app: FastAPI, refresh: list[Refresh] | None = None) -> None:
+    """Request ids, the access log and HTTP figures on every request, and `/metrics`
+    (after running the `refresh` hooks, which update gauges that need the database)."""
+    hooks = refresh if refresh is not None else []
+    app.add_middleware(RequestContextMiddleware)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

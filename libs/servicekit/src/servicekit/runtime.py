@@ -20,7 +20,7 @@ from servicekit.auth import KeySet, TokenVerifier
 from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
 from servicekit.db import Database, utcnow
 from servicekit.kafka import ensure_topics
-from servicekit.logging import configure_logging, request_id_middleware
+from servicekit.logging import configure_logging
 from servicekit.metrics import install_metrics
 from servicekit.outbox import (
     OutboxMessageMixin,
@@ -160,7 +160,6 @@ def build_app(
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     install_problem_handlers(app)
-    app.middleware("http")(request_id_middleware)
     configure_tracing(settings.service_name)
     install_metrics(app, [runtime.refresh_metrics])
     instrument_app(app)

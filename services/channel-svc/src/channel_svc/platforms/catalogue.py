@@ -132,6 +132,9 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="Webhook 推送",
         mode=Mode.WEBHOOK,
         rules=Rules(body_format=BodyFormat.HTML, screen_words=False),
+        # The brand's own systems: they take bursts that a social platform would not.
+        platform_rate_per_minute=6000,
+        channel_rate_per_minute=1200,
     ),
     Platform(
         key="feed",
