@@ -54,7 +54,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRig]:
 
 @pytest.fixture(scope="module")
 async def history(rig: FaultRig) -> History:
-    found = await run_scenario(rig)
+    found = await run_scenario(rig, SUBSCRIBED)
     print("\n".join(found.timeline))  # noqa: T201 - shown with a failure
     return found
 

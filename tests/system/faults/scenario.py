@@ -247,7 +247,43 @@ async def poison(history: History) -> None:
     await produce(history.rig.stack.bootstrap, messages)
 
 
-async def settle(api: Api, history: History, timeout: float) -> None:
+async def consumed_counts(history: History) -> dict[tuple[str, str, str], float]:
+    """`mediaops_events_consumed_total` of every consuming process, by topic, group, outcome."""
+    found: dict[tuple[str, str, str], float] = {}
+    async with httpx.AsyncClient(timeout=5) as client:
+        for name in ("content", "channel", "metrics"):
+            try:
+                text = (await client.get(f"{history.rig.stack.url(name)}/metrics")).text
+            except httpx.HTTPError:
+                continue
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == "mediaops_events_consumed_total":
+                        labels = sample.labels
+                        where = (labels["topic"], labels["group"], labels["outcome"])
+                        found[where] = sample.value
+    return found
+
+
+def consumers_caught_up(
+    history: History, subscribed: dict[str, set[str]], consumed: dict[tuple[str, str, str], float]
+) -> bool:
+    """Every subscriber has seen the copies and the poison (a restarted consumer may need
+    a while to rejoin its group on the embedded broker)."""
+    copied = {topic for topic, _ in history.duplicates.copied}
+    for group, topics in subscribed.items():
+        for topic in topics & copied:
+            if consumed.get((topic, group, "duplicate"), 0) < 2:
+                return False
+        for topic in topics & set(history.duplicates.poison):
+            if consumed.get((topic, group, "dead_lettered"), 0) < 2:
+                return False
+    return True
+
+
+async def settle(
+    api: Api, history: History, subscribed: dict[str, set[str]], timeout: float
+) -> None:
     """Wait until every acknowledged publication is settled everywhere (sending again, as
     an operator would, what the spent quota deferred), then take the final snapshot."""
     wl = history.workload
@@ -309,6 +345,8 @@ async def settle(api: Api, history: History, timeout: float) -> None:
         stale_id = history.duplicates.stale.get("event_id")
         if not any(r.get("event_id") == stale_id for r in history.rig.log.records("content")):
             done = False  # the older outcome is not consumed yet
+        if not consumers_caught_up(history, subscribed, await consumed_counts(history)):
+            done = False
         if done or time.monotonic() > deadline:
             history.settled = done
             break
@@ -325,21 +363,13 @@ async def settle(api: Api, history: History, timeout: float) -> None:
         if not cursor:
             break
     history.interactions = listed_ids
-    async with httpx.AsyncClient(timeout=5) as client:
-        for name in ("content", "channel", "metrics"):
-            text = (await client.get(f"{history.rig.stack.url(name)}/metrics")).text
-            for family in text_string_to_metric_families(text):
-                for sample in family.samples:
-                    if sample.name == "mediaops_events_consumed_total":
-                        labels = sample.labels
-                        where = (labels["topic"], labels["group"], labels["outcome"])
-                        history.consumed[where] = sample.value
+    history.consumed.update(await consumed_counts(history))
     bootstrap = history.rig.stack.bootstrap
     for topic in history.duplicates.poison:
         history.dlq[topic] = await read_topic(bootstrap, f"{topic}.dlq")
 
 
-async def run_scenario(rig: FaultRig) -> History:
+async def run_scenario(rig: FaultRig, subscribed: dict[str, set[str]]) -> History:
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=rig.stack.url("gateway"), timeout=20) as client:
         api = Api(client)
@@ -416,7 +446,7 @@ async def run_scenario(rig: FaultRig) -> History:
         workload.stop.set()
         await asyncio.wait_for(running, 90)
         note("settling")
-        await settle(api, history, timeout=60)
+        await settle(api, history, subscribed, timeout=90)
         note(f"settled={history.settled}")
         statuses = Counter(call.status for call in workload.calls)
         note(

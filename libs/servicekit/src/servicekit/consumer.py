@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,14 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     topic: Mapped[str] = mapped_column(String(200))
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# How long a consumer may wait for a group assignment or a commit before it starts over.
+STALL_SECONDS = 30.0
+
+
+class ConsumerStalled(Exception):
+    pass
 
 
 class PoisonMessage(Exception):
@@ -116,17 +125,30 @@ class ConsumerRunner:
             heartbeat_interval_ms=1_000,
         )
         dlq = make_producer(self.settings)
-        await consumer.start()
         try:
+            await asyncio.wait_for(consumer.start(), STALL_SECONDS)
             await dlq.start()
             self.connected = True
+            unassigned_since: float | None = None
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=200)
+                # A group join that never completes (seen on the embedded broker after a
+                # member was killed) would leave this consumer idle for good: start over.
+                if consumer.assignment():
+                    unassigned_since = None
+                elif unassigned_since is None:
+                    unassigned_since = time.monotonic()
+                elif time.monotonic() - unassigned_since > STALL_SECONDS:
+                    raise ConsumerStalled(f"no partitions assigned for {STALL_SECONDS:g} s")
                 for tp, records in batches.items():
                     for record in records:
                         await self.handle(record, dlq_send=dlq.send_and_wait)
-                        await consumer.commit(
-                            {TopicPartition(tp.topic, tp.partition): record.offset + 1}
+                        # A commit to a partition the broker forgot retries forever.
+                        await asyncio.wait_for(
+                            consumer.commit(
+                                {TopicPartition(tp.topic, tp.partition): record.offset + 1}
+                            ),
+                            STALL_SECONDS,
                         )
                     if records:
                         end = consumer.highwater(tp)
