@@ -51,6 +51,17 @@ async def _draw(render: Callable[[], bytes], fmt: str) -> Response:
     return Response(await asyncio.to_thread(locked), media_type=charts.MEDIA_TYPES[fmt])
 
 
+def _checked(metric: str, age_hours: int, timezone: str) -> ZoneInfo:
+    """The query parameters the age-based reports share, checked; the zone they name."""
+    posts.check_metric(metric)
+    if age_hours not in CHECKPOINTS:
+        raise Invalid.field("query.age_hours", f"one of {', '.join(map(str, CHECKPOINTS))}")
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
+
+
 @router.get(
     "/posts/{post_id}",
     response_model=PostReport,
@@ -161,13 +172,7 @@ async def best_times(
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
     format: Format = "json",
 ) -> BestTimes | Response:
-    posts.check_metric(metric)
-    if age_hours not in CHECKPOINTS:
-        raise Invalid.field("query.age_hours", f"one of {', '.join(map(str, CHECKPOINTS))}")
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
+    zone = _checked(metric, age_hours, timezone)
     report = await best_times_service.best_times(
         session,
         caller.workspace_id,
@@ -198,13 +203,7 @@ async def content_insights(
     min_posts: Annotated[int, Query(ge=2, le=100, description="Smallest sample judged")] = 3,
     format: Format = "json",
 ) -> ContentInsights | Response:
-    posts.check_metric(metric)
-    if age_hours not in CHECKPOINTS:
-        raise Invalid.field("query.age_hours", f"one of {', '.join(map(str, CHECKPOINTS))}")
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
+    zone = _checked(metric, age_hours, timezone)
     report = await insights.content_insights(
         session,
         caller.workspace_id,
