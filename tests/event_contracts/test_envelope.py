@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from event_contracts import (
     CloudEvent,
+    DistributionSucceededV1,
     InvalidEvent,
     PostPublishedV1,
     StatsIngestedV1,
@@ -126,6 +127,17 @@ def test_payload_with_invalid_data_is_an_invalid_event() -> None:
 def test_payload_ignores_fields_added_by_newer_producers() -> None:
     data = {**_event().data, "reading_minutes": 4}
     assert _event(data=data).payload() == _post()
+
+
+def test_a_distribution_may_say_when_the_copy_really_went_live() -> None:
+    example = get_topic("distribution.succeeded").example
+    assert DistributionSucceededV1.model_validate(example).published_at is None  # older producers
+    by_hand = DistributionSucceededV1.model_validate(
+        {**example, "published_at": "2025-03-16T20:30:00+08:00"}
+    )
+    assert by_hand.published_at == datetime(2025, 3, 16, 12, 30, tzinfo=UTC)
+    with pytest.raises(ValueError, match="timezone"):
+        DistributionSucceededV1.model_validate({**example, "published_at": "2025-03-16T20:30:00"})
 
 
 def test_create_rejects_the_payload_of_another_topic() -> None:

@@ -13,7 +13,7 @@ ids); times are timezone-aware and normalised to UTC.
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -61,6 +61,12 @@ class DistributionSucceededV1(Payload):
     url: str | None = None
     attempts: int
     succeeded_at: UtcDatetime
+    published_at: UtcDatetime | None = Field(
+        default=None,
+        description="When the copy went live on the platform, if that is not `succeeded_at`: "
+        "the time an operator says they posted a manual copy by hand. Subscribers that date "
+        "the copy use it when present, `succeeded_at` otherwise.",
+    )
 
 
 class FailureReason(Payload):

@@ -86,7 +86,8 @@ TOPICS: tuple[Topic, ...] = (
         consumers=("content-svc", "metrics-svc"),
         partitions=PARTITIONS,
         key="post_id",
-        description="One post reached one channel; carries the platform's id and url.",
+        description="One post reached one channel; carries the platform's id and url (and, "
+        "for a copy an operator posted by hand earlier, when it went live).",
         example={
             "distribution_id": "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7",
             "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",

@@ -88,6 +88,9 @@ async def cancel(distribution_id: str, caller: Editor, session: DbSession) -> Di
     "/{distribution_id}/complete",
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Record the URL of a post published by hand (manual platforms)",
+    description="Marks a distribution awaiting a manual post as succeeded. Give "
+    "`published_at` when the post went live earlier than now (posted by hand yesterday, "
+    "recorded today): reports count the post's age on the channel from it.",
 )
 async def complete(
     distribution_id: str, body: CompleteRequest, caller: Editor, session: DbSession
@@ -98,5 +101,6 @@ async def complete(
         distribution_id=distribution_id,
         url=body.url,
         external_id=body.external_id,
+        published_at=body.published_at,
     )
     return DistributionOut.model_validate(row)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
 
@@ -42,7 +42,18 @@ class DistributionOut(ResponseModel):
 
 class CompleteRequest(RequestModel):
     url: str = Field(min_length=8, max_length=2048, description="Where the post was published.")
-    external_id: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The platform's id of the post (e.g. the note id in a Xiaohongshu URL); "
+        "figures sent later can name the post by it.",
+    )
+    published_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the post went live, if not just now (with its UTC offset; at most "
+        "5 minutes ahead of the server's clock and 30 days back). The benchmark counts the "
+        "post's age on this channel from it.",
+    )
 
     @field_validator("url")
     @classmethod

@@ -2,7 +2,7 @@
 confirmed, watched, settled.
 
     planned --violations--> failed (every reason, at once)
-       |----manual platform--> awaiting_manual --complete(url)--> succeeded
+       |----manual platform--> awaiting_manual --complete(url[, published_at])--> succeeded
        |----feed--> succeeded (the feed serves it)
        |----outside the posting window--> scheduled --due--> sending
        +--> pending --claim--> sending --delivered--> succeeded --(deleted, banned)--> taken_down
@@ -34,7 +34,8 @@ from event_contracts import (
 )
 from servicekit.consumer import PoisonMessage
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, NotFound
+from servicekit.pagination import paginate, split_page
+from servicekit.problems import Conflict, Invalid, NotFound
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import WordScanner
@@ -53,7 +54,6 @@ from channel_svc.models import (
     DistributionStatus,
     new_id,
 )
-from channel_svc.pagination import paginate, split_page
 from channel_svc.platforms.catalogue import Mode, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare
@@ -65,6 +65,11 @@ VALIDATION_FAILED = "validation_failed"
 UNKNOWN_PLATFORM = "unknown"
 MAX_ID_LENGTH = 64
 S = DistributionStatus
+# When an operator says they posted a manual copy: clocks differ by a few minutes, and a
+# month back is as far as a completion is worth dating (older posts go in as history,
+# with their figures, through the stats import).
+CLOCK_SKEW = timedelta(minutes=5)
+BACKDATE_LIMIT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -408,9 +413,25 @@ async def complete(
     distribution_id: str,
     url: str,
     external_id: str | None,
+    published_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Distribution:
+    """The operator posted the copy by hand; `published_at` is when, if not just now (the
+    benchmark counts a post's age from it)."""
     now = now or utcnow()
+    if published_at is not None:
+        if published_at > now + CLOCK_SKEW:
+            raise Invalid.field(
+                "published_at",
+                f"{published_at.isoformat()} is in the future (the server's time is "
+                f"{now.isoformat(timespec='seconds')})",
+            )
+        if published_at < now - BACKDATE_LIMIT:
+            raise Invalid.field(
+                "published_at",
+                f"{published_at.isoformat()} is more than {BACKDATE_LIMIT.days} days ago; "
+                "import older posts with their figures as history (POST /api/v1/stats)",
+            )
     distribution = await get_distribution(
         session, workspace_id=workspace_id, distribution_id=distribution_id
     )
@@ -420,7 +441,11 @@ async def complete(
             f"{distribution.status}."
         )
     succeed(
-        session, distribution, DeliveryResult.delivered(external_id=external_id, url=url), now=now
+        session,
+        distribution,
+        DeliveryResult.delivered(external_id=external_id, url=url),
+        now=now,
+        published_at=published_at,
     )
     await session.flush()
     return distribution
@@ -662,7 +687,12 @@ async def record_watch(
 
 
 def succeed(
-    session: AsyncSession, distribution: Distribution, result: DeliveryResult, *, now: datetime
+    session: AsyncSession,
+    distribution: Distribution,
+    result: DeliveryResult,
+    *,
+    now: datetime,
+    published_at: datetime | None = None,
 ) -> None:
     distribution.status = S.SUCCEEDED.value
     count_outcome(session, distribution.platform, "succeeded")
@@ -687,6 +717,7 @@ def succeed(
             url=result.url,
             attempts=distribution.attempts,
             succeeded_at=now,
+            published_at=published_at,
         ),
     )
 

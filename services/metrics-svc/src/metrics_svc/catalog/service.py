@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.catalog.campaigns import join_campaign
+from metrics_svc.ingestion.rollups import redate
 from metrics_svc.kit import dialect_insert
 from metrics_svc.models import Channel, InteractionCount, Post, PostChannel
 
@@ -89,13 +90,13 @@ async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
 
 
 async def record_distribution(session: AsyncSession, sent: DistributionSucceededV1) -> None:
-    """A post reached a channel: remember the platform's id and url of the copy."""
+    """A post reached a channel: remember the platform's id and url of the copy, and when
+    it went live there (the time an operator gives for a manual copy, else the success)."""
+    went_live = sent.published_at or sent.succeeded_at
     await _ensure_channel(session, sent.workspace_id, sent.channel_id, sent.platform)
     post = await session.get(Post, (sent.workspace_id, sent.post_id))
     if post is None:  # post.published not seen yet (topics are not ordered between them)
-        session.add(
-            Post(workspace_id=sent.workspace_id, id=sent.post_id, published_at=sent.succeeded_at)
-        )
+        session.add(Post(workspace_id=sent.workspace_id, id=sent.post_id, published_at=went_live))
         await session.flush()
     row = await session.get(PostChannel, (sent.workspace_id, sent.post_id, sent.channel_id))
     if row is None:
@@ -107,13 +108,17 @@ async def record_distribution(session: AsyncSession, sent: DistributionSucceeded
                 platform=sent.platform,
                 external_id=sent.external_id,
                 url=sent.url,
-                published_at=sent.succeeded_at,
+                published_at=went_live,
             )
         )
-    else:
-        row.platform = sent.platform
-        row.external_id = sent.external_id or row.external_id
-        row.url = sent.url or row.url
+        return
+    row.platform = sent.platform
+    row.external_id = sent.external_id or row.external_id
+    row.url = sent.url or row.url
+    if sent.published_at is not None and row.published_at != sent.published_at:
+        # post.published dated the copy at the release; the operator posted it at another time
+        row.published_at = sent.published_at
+        await redate(session, sent.workspace_id, sent.post_id, sent.channel_id, sent.published_at)
 
 
 async def record_channel(session: AsyncSession, channel: ChannelChangedV1) -> None:

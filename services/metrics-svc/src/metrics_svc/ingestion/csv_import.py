@@ -5,8 +5,10 @@ Two layouts are read:
 - wide: every column that is not a key column is a metric (ours, a platform's name, or the
   Chinese name consoles export), one figure per non-empty cell.
 Key columns: `observed_at` (or `date`, `time`, `日期`, `时间`), `post_id`, `channel_id`,
-`external_id`, `source`, `platform`. A date without a time is the end of that day; times
-without an offset are read in the import's time zone.
+`external_id`, `source`, `platform`, and for history (earlier posts, named by `channel_id`
+and `external_id`) `published_at` (or `发布时间`, `发表时间`), `title` (or `标题`) and `url`
+(or `链接`). A date without a time is the end of that day for `observed_at` and its start
+for `published_at`; times without an offset are read in the import's time zone.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.schemas import ImportOut, RowProblem
 from metrics_svc.ingestion.service import BatchWriter
-from metrics_svc.ingestion.validation import Problem, Seen, SubmittedPoint, resolve
+from metrics_svc.ingestion.validation import Copies, Problem, Seen, SubmittedPoint, resolve
 from metrics_svc.vocabulary import CHINESE_NAMES, METRICS, PLATFORM_VOCABULARIES
 
 KEY_ALIASES = {
@@ -43,7 +45,15 @@ KEY_ALIASES = {
     "platform": "platform",
     "metric": "metric",
     "value": "value",
+    "published_at": "published_at",
+    "发布时间": "published_at",
+    "发表时间": "published_at",
+    "title": "title",
+    "标题": "title",
+    "url": "url",
+    "链接": "url",
 }
+TITLE_MAX, URL_MAX = 500, 2048  # as the API takes them
 RESOLVE_EVERY = 5_000
 MAX_PROBLEMS_LISTED = 10_000
 _ANY_METRIC = (
@@ -100,14 +110,16 @@ def parse_value(raw: str) -> int | str:
     return -int(number) if negative else int(number)
 
 
-def parse_time(raw: str, zone: ZoneInfo) -> datetime | str:
+def parse_time(raw: str, zone: ZoneInfo, *, date_alone: time = time(23, 59, 59)) -> datetime | str:
+    """A time; a date alone is `date_alone` on that day (a figure as of the end of the day,
+    a publication at its start)."""
     text = raw.strip()
     if not text:
         return "empty"
     try:
-        if len(text) == 10:  # a date alone: the figure as of the end of that day
+        if len(text) == 10:
             day = datetime.strptime(text.replace("/", "-"), "%Y-%m-%d")
-            moment = datetime.combine(day.date(), time(23, 59, 59))
+            moment = datetime.combine(day.date(), date_alone)
         else:
             moment = datetime.fromisoformat(text.replace("/", "-"))
     except ValueError:
@@ -191,6 +203,20 @@ def rows_to_points(
         if isinstance(observed, str):
             yield Problem(line, "observed_at", observed)
             continue
+        published: datetime | None = None
+        if raw_published := cell(row, "published_at"):
+            parsed = parse_time(raw_published, zone, date_alone=time(0, 0))
+            if isinstance(parsed, str):
+                yield Problem(line, "published_at", parsed)
+                continue
+            published = parsed
+        title, url = cell(row, "title"), cell(row, "url")
+        if title is not None and len(title) > TITLE_MAX:
+            yield Problem(line, "title", f"longer than {TITLE_MAX} characters")
+            continue
+        if url is not None and len(url) > URL_MAX:
+            yield Problem(line, "url", f"longer than {URL_MAX} characters")
+            continue
         source = cell(row, "source")
         base = {
             "post_id": cell(row, "post_id"),
@@ -222,6 +248,9 @@ def rows_to_points(
                 channel_id=base["channel_id"],
                 external_id=base["external_id"],
                 platform=base["platform"],
+                published_at=published,
+                title=title,
+                url=url,
             )
 
 
@@ -270,18 +299,21 @@ async def import_csv(
         run = ImportRun()
         writer = BatchWriter(session, workspace_id, "csv")
         seen: Seen = {}
+        copies: Copies = {}
         pending: list[SubmittedPoint] = []
         received = duplicates = 0
         lines = set[int]()
 
         async def flush() -> None:
             nonlocal duplicates
-            resolution = await resolve(session, workspace_id, pending, seen=seen, noun="line")
+            resolution = await resolve(
+                session, workspace_id, pending, seen=seen, copies=copies, noun="line"
+            )
             duplicates += resolution.duplicates
             for problem in resolution.problems:
                 run.add(problem)
             if not dry_run and run.problems_total == 0:
-                await writer.add(resolution.observations)
+                await writer.add(resolution.observations, resolution.copies)
             pending.clear()
 
         for item in rows_to_points(_safe_rows(reader), layout, zone, source, platform):
@@ -320,6 +352,7 @@ async def import_csv(
         valid_rows=valid_rows,
         problems=run.problems,
         problems_total=run.problems_total,
+        earlier_posts=len(copies),
         batch=batch,
     )
 

@@ -568,6 +568,44 @@ async def store(
     return result
 
 
+async def redate(
+    session: AsyncSession, workspace_id: str, post_id: str, channel_id: str, published_at: datetime
+) -> None:
+    """The post went live on the channel at another time than first known (a manual copy
+    completed later): its series count their ages from it, and their checkpoints move."""
+    series = list(
+        await session.scalars(
+            _locked(
+                session,
+                select(Series).where(
+                    Series.workspace_id == workspace_id,
+                    Series.post_id == post_id,
+                    Series.channel_id == channel_id,
+                ),
+            )
+        )
+    )
+    changes = _Changes()
+    for row in series:
+        if row.published_at == published_at:
+            continue
+        row.published_at = published_at
+        await session.execute(
+            delete(BenchmarkCheckpoint).where(BenchmarkCheckpoint.series_id == row.id)
+        )
+        points = list(
+            await session.scalars(
+                select(StatPoint)
+                .where(StatPoint.series_id == row.id)
+                .order_by(StatPoint.observed_at)
+            )
+        )
+        if points:
+            _checkpoints(row, points, changes, since=None)
+    await session.flush()
+    await _flush_changes(session, workspace_id, changes)
+
+
 async def insert_points(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     """Raw points: COPY on PostgreSQL (inside the request's transaction), INSERT elsewhere."""
     if not _is_postgres(session):

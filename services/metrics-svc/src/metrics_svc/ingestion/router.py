@@ -43,6 +43,14 @@ def _answer(batch: BatchOut) -> tuple[int, dict[str, object]]:
     response_model=BatchOut,
     responses=ALREADY_STORED | problem_responses(401, 403, 422),
     summary="Ingest a batch of figures (up to 10,000 points), all or nothing",
+    description=(
+        "Each point names a post (`post_id`, or `channel_id` + `external_id`, the platform's "
+        "id of the copy) or a channel alone (account figures). To import the figures of posts "
+        "published before the workspace used Mediaops, name them by `channel_id` + "
+        "`external_id` with `published_at` (and `title`, `url`): the first such point records "
+        "the post (listed in `posts_recorded`), and it counts in reports and benchmarks like "
+        "any other. Importing the same history again records nothing new."
+    ),
 )
 async def ingest(
     body: StatsBatchIn, caller: Writer, session: DbSession, key: IdempotencyKey = None
@@ -88,7 +96,12 @@ async def _csv_chunks(request: Request) -> AsyncIterator[bytes]:
         "Send the file as the request body (`Content-Type: text/csv`) or as the form field "
         "`file` of a `multipart/form-data` upload. With `dry_run=true`, "
         "every bad row is reported with its line number and nothing is stored; otherwise "
-        "the file is stored whole or, if any row is bad, not at all (422 listing them)."
+        "the file is stored whole or, if any row is bad, not at all (422 listing them). "
+        "Columns: `observed_at` (or `date`, `日期`), `post_id` or `channel_id` + "
+        "`external_id`, then either `metric` + `value` or one column per metric. Earlier "
+        "posts (history) add `published_at` (or `发布时间`; a date alone is the start of "
+        "that day), and optionally `title` (`标题`) and `url` (`链接`): a row naming an "
+        "unknown copy with its publication time records that post, as `POST /stats` does."
     ),
     openapi_extra={
         "requestBody": {

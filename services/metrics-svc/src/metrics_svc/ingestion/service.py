@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.events import emit
+from metrics_svc.ingestion import history
+from metrics_svc.ingestion.history import HistoricalCopy
 from metrics_svc.ingestion.rollups import store
 from metrics_svc.ingestion.schemas import MAX_POINTS, BatchOut, PostTotalsOut, StatsBatchIn
 from metrics_svc.ingestion.validation import Observation, Problem, SubmittedPoint, resolve
@@ -35,6 +37,9 @@ def submitted(body: StatsBatchIn) -> list[SubmittedPoint]:
             channel_id=point.channel_id,
             external_id=point.external_id,
             platform=point.platform or body.platform,
+            published_at=point.published_at,
+            title=point.title,
+            url=point.url,
         )
         for index, point in enumerate(body.points)
     ]
@@ -64,6 +69,7 @@ async def ingest(session: AsyncSession, workspace_id: str, body: StatsBatchIn) -
         received=len(points),
         duplicates=resolution.duplicates,
         kind="api",
+        copies=resolution.copies,
     )
 
 
@@ -80,8 +86,14 @@ class BatchWriter:
         self.touched: dict[int, Series] = {}
         self.period_start: datetime | None = None
         self.period_end: datetime | None = None
+        self.recorded: list[str] = []
 
-    async def add(self, observations: Sequence[Observation]) -> None:
+    async def add(
+        self, observations: Sequence[Observation], copies: Sequence[HistoricalCopy] = ()
+    ) -> None:
+        """Store `observations`, recording first the historical copies they introduce."""
+        await history.record(self.session, self.workspace_id, copies)
+        self.recorded.extend(copy.post_id for copy in copies)
         # In slices, so that one statement never carries more parameters than a driver takes.
         for chunk in chunked(observations, 10_000):
             result = await store(self.session, self.workspace_id, self.batch_id, chunk)
@@ -158,6 +170,7 @@ class BatchWriter:
             post_ids=post_ids,
             channel_ids=channel_ids,
             post_totals=totals,
+            posts_recorded=sorted(self.recorded),
         )
 
 
@@ -169,9 +182,10 @@ async def store_batch(
     received: int,
     duplicates: int,
     kind: str,
+    copies: Sequence[HistoricalCopy] = (),
 ) -> BatchOut:
     writer = BatchWriter(session, workspace_id, kind)
-    await writer.add(observations)
+    await writer.add(observations, copies)
     return await writer.finish(received=received, duplicates=duplicates)
 
 

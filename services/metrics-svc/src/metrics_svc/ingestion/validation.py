@@ -1,20 +1,22 @@
 """Turning submitted points into resolved observations, listing every problem.
 
 A point is resolved to a series (channel, post or account, metric) through the local copies
-learned from events; its metric is read in the platform's vocabulary. Nothing is stored
-here: the caller stores the points only when no problem was found.
+learned from events, or through a historical copy it introduces (see `history`); its metric
+is read in the platform's vocabulary. Nothing is stored here: the caller stores the points,
+and records the copies they introduce, only when no problem was found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.ingestion.history import EARLIEST, SAME_TIME, HistoricalCopy, history_id
 from metrics_svc.kit import chunked
 from metrics_svc.models import ACCOUNT, Channel, Post, PostChannel
 from metrics_svc.vocabulary import ACCOUNT_METRICS, known_names, normalise_metric
@@ -38,6 +40,11 @@ class SubmittedPoint:
     channel_id: str | None = None
     external_id: str | None = None
     platform: str | None = None
+    # An earlier post's copy, named by channel_id + external_id: when it went live, and
+    # what it was (recorded when the copy is not known yet).
+    published_at: datetime | None = None
+    title: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,11 @@ class Resolution:
     observations: list[Observation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     duplicates: int = 0  # the same point twice in the submission
+    copies: list[HistoricalCopy] = field(default_factory=list)  # to record with the points
+
+
+Copies = dict[tuple[str, str], HistoricalCopy]
+"""Historical copies introduced by a submission, by (channel id, external id)."""
 
 
 @dataclass
@@ -106,8 +118,11 @@ async def _load_catalog(
                 for channel, external in pairs
             )
         )
+        # Should two posts carry the same platform id, the one that went live last wins.
         for row in await session.scalars(
-            select(PostChannel).where(PostChannel.workspace_id == workspace_id, condition)
+            select(PostChannel)
+            .where(PostChannel.workspace_id == workspace_id, condition)
+            .order_by(PostChannel.published_at, PostChannel.post_id)
         ):
             assert row.external_id is not None
             catalog.by_external[(row.channel_id, row.external_id)] = row
@@ -121,7 +136,65 @@ async def _load_catalog(
     return catalog
 
 
-def _target(point: SubmittedPoint, catalog: _Catalog) -> tuple[str, str, datetime | None] | Problem:
+def _introduce(
+    workspace_id: str,
+    points: Sequence[SubmittedPoint],
+    catalog: _Catalog,
+    copies: Copies,
+    now: datetime,
+) -> tuple[list[HistoricalCopy], dict[int, Problem]]:
+    """The historical copies the points introduce (a copy not known yet, with the time it
+    went live), and the problem of each point (by position) that cannot introduce one."""
+    new: dict[tuple[str, str], HistoricalCopy] = {}
+    refused: dict[int, Problem] = {}
+    for position, point in enumerate(points):
+        if point.post_id or not point.channel_id or not point.external_id:
+            continue
+        key = (point.channel_id, point.external_id)
+        if key in new:  # a later point may say what the first one did not
+            copy = new[key]
+            if (copy.title is None and point.title) or (copy.url is None and point.url):
+                new[key] = copies[key] = replace(
+                    copy, title=copy.title or point.title, url=copy.url or point.url
+                )
+            continue
+        if point.published_at is None or key in catalog.by_external or key in copies:
+            continue
+        channel = catalog.channels.get(point.channel_id)
+        if channel is None or channel.deleted:
+            state = "unknown" if channel is None else "deleted"
+            refused[position] = Problem(
+                point.where, "channel_id", f"{state} channel {point.channel_id!r}"
+            )
+        elif point.published_at > now + CLOCK_SKEW:
+            refused[position] = Problem(
+                point.where,
+                "published_at",
+                f"published in the future ({point.published_at.isoformat()})",
+            )
+        elif point.published_at < EARLIEST:
+            refused[position] = Problem(
+                point.where,
+                "published_at",
+                f"published before {EARLIEST.year} ({point.published_at.isoformat()})",
+            )
+        else:
+            new[key] = copies[key] = HistoricalCopy(
+                where=point.where,
+                post_id=history_id(workspace_id, point.channel_id, point.external_id),
+                channel_id=point.channel_id,
+                platform=channel.platform,
+                external_id=point.external_id,
+                published_at=point.published_at,
+                title=point.title,
+                url=point.url,
+            )
+    return list(new.values()), refused
+
+
+def _target(
+    point: SubmittedPoint, catalog: _Catalog, copies: Copies
+) -> tuple[str, str, datetime | None] | Problem:
     """(channel id, post id or ACCOUNT, publication time on the channel), or the problem."""
     if point.post_id:
         if point.post_id not in catalog.posts:
@@ -148,14 +221,19 @@ def _target(point: SubmittedPoint, catalog: _Catalog) -> tuple[str, str, datetim
             return Problem(
                 point.where, "channel_id", "a platform's post id needs the channel it is on"
             )
-        placed = catalog.by_external.get((point.channel_id, point.external_id))
-        if placed is None:
-            return Problem(
-                point.where,
-                "external_id",
-                f"no post known with id {point.external_id!r} on channel {point.channel_id!r}",
-            )
-        return (placed.channel_id, placed.post_id, placed.published_at)
+        key = (point.channel_id, point.external_id)
+        placed = catalog.by_external.get(key)
+        if placed is not None:
+            return (placed.channel_id, placed.post_id, placed.published_at)
+        earlier = copies.get(key)
+        if earlier is not None:
+            return (earlier.channel_id, earlier.post_id, earlier.published_at)
+        return Problem(
+            point.where,
+            "external_id",
+            f"no post known with id {point.external_id!r} on channel {point.channel_id!r}; "
+            "to record an earlier post, send its published_at",
+        )
     if point.channel_id:
         if point.channel_id not in catalog.channels:
             return Problem(point.where, "channel_id", f"unknown channel {point.channel_id!r}")
@@ -163,6 +241,36 @@ def _target(point: SubmittedPoint, catalog: _Catalog) -> tuple[str, str, datetim
     return Problem(
         point.where, "post_id", "name a post_id, a channel_id and external_id, or a channel_id"
     )
+
+
+def _history_problems(
+    point: SubmittedPoint, post_id: str, published_at: datetime | None
+) -> list[Problem]:
+    """A point naming a known copy may repeat when it went live, not say otherwise."""
+    if post_id == ACCOUNT:
+        return [
+            Problem(point.where, name, "account figures name no post: leave it out")
+            for name, value in (
+                ("published_at", point.published_at),
+                ("title", point.title),
+                ("url", point.url),
+            )
+            if value is not None
+        ]
+    if (
+        point.published_at is not None
+        and published_at is not None
+        and abs(point.published_at - published_at) > SAME_TIME
+    ):
+        return [
+            Problem(
+                point.where,
+                "published_at",
+                f"the post went live on the channel at {published_at.isoformat()}, not "
+                f"{point.published_at.isoformat()}",
+            )
+        ]
+    return []
 
 
 Seen = dict[tuple[str, str, str, datetime], tuple[int, int]]
@@ -174,21 +282,26 @@ async def resolve(
     points: Sequence[SubmittedPoint],
     *,
     seen: Seen | None = None,
+    copies: Copies | None = None,
     noun: str = "point",
 ) -> Resolution:
-    """Resolve `points`; `seen` carries the points of earlier slices of the same submission."""
+    """Resolve `points`; `seen` and `copies` carry the points and the historical copies of
+    earlier slices of the same submission."""
     catalog = await _load_catalog(session, workspace_id, points)
     now = utcnow()
     result = Resolution()
     seen = {} if seen is None else seen
-    for point in points:
+    copies = {} if copies is None else copies
+    result.copies, refused = _introduce(workspace_id, points, catalog, copies, now)
+    for position, point in enumerate(points):
         problems: list[Problem] = []
-        target = _target(point, catalog)
+        target = refused.get(position) or _target(point, catalog, copies)
         if isinstance(target, Problem):
             problems.append(target)
             channel_id, post_id, published_at = None, None, None
         else:
             channel_id, post_id, published_at = target
+            problems.extend(_history_problems(point, post_id, published_at))
         channel = catalog.channels.get(channel_id) if channel_id else None
         platform = point.platform or (channel.platform if channel else None)
         metric = normalise_metric(point.metric, platform)
