@@ -29,7 +29,7 @@ async def test_a_key_is_shown_once_and_stored_only_as_a_hash(gw: Gateway) -> Non
     owner = await gw.login()
 
     created = await gw.api_key(owner, "stats:write", "content:read")
-    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(owner))).json()
+    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(owner))).json()["items"]
     one = (await gw.client.get(f"/api/v1/api-keys/{created['id']}", headers=bearer(owner))).json()
 
     key = created["key"]
@@ -110,7 +110,7 @@ async def test_a_revoked_or_wrong_key_is_401_and_never_reaches_a_service(
     assert after.status_code == tampered.status_code == garbage.status_code == 401
     assert after.headers["content-type"] == "application/problem+json"
     assert len(upstream.seen) == 1
-    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(owner))).json()
+    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(owner))).json()["items"]
     assert listed[0]["revoked_at"] is not None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
+from servicekit.schemas import Page
 
 from gateway.access import OwnerCaller
 from gateway.apikeys import service
@@ -28,8 +30,13 @@ async def create_key(body: ApiKeyCreate, caller: OwnerCaller, session: DbSession
 
 
 @router.get("", responses=problem_responses(401, 403), summary="List API keys")
-async def list_keys(caller: OwnerCaller, session: DbSession) -> list[ApiKeyOut]:
-    return [ApiKeyOut.model_validate(k) for k in await service.list_keys(session, caller)]
+async def list_keys(
+    caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[ApiKeyOut]:
+    keys, next_cursor = await service.list_keys(session, caller, cursor=cursor, limit=limit)
+    return Page[ApiKeyOut](
+        items=[ApiKeyOut.model_validate(k) for k in keys], next_cursor=next_cursor
+    )
 
 
 @router.get("/{key_id}", responses=problem_responses(401, 403, 404), summary="Get an API key")

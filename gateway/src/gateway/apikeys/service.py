@@ -9,6 +9,7 @@ import secrets
 from datetime import UTC, datetime
 
 from servicekit.auth import Caller
+from servicekit.pagination import paginate, split_page
 from servicekit.problems import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,13 +37,17 @@ async def create(
     return stored, key
 
 
-async def list_keys(session: AsyncSession, caller: Caller) -> list[ApiKey]:
-    result = await session.execute(
-        select(ApiKey)
-        .where(ApiKey.workspace_id == caller.workspace_id)
-        .order_by(ApiKey.created_at.desc(), ApiKey.id)
+async def list_keys(
+    session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
+) -> tuple[list[ApiKey], str | None]:
+    page = paginate(
+        select(ApiKey).where(ApiKey.workspace_id == caller.workspace_id),
+        created_at=ApiKey.created_at,
+        row_id=ApiKey.id,
+        cursor=cursor,
+        limit=limit,
     )
-    return list(result.scalars())
+    return split_page(list((await session.execute(page)).scalars()), limit)
 
 
 async def get_key(session: AsyncSession, caller: Caller, key_id: str) -> ApiKey:

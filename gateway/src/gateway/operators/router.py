@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
+from servicekit.schemas import Page
 
 from gateway.access import OwnerCaller
 from gateway.dependencies import AppSettings, DbSession, Gate
@@ -42,8 +44,15 @@ async def invite(
 
 
 @router.get("", responses=problem_responses(401, 403), summary="List the workspace's operators")
-async def list_operators(caller: OwnerCaller, session: DbSession) -> list[OperatorDetail]:
-    return [OperatorDetail.model_validate(o) for o in await service.list_operators(session, caller)]
+async def list_operators(
+    caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[OperatorDetail]:
+    operators, next_cursor = await service.list_operators(
+        session, caller, cursor=cursor, limit=limit
+    )
+    return Page[OperatorDetail](
+        items=[OperatorDetail.model_validate(o) for o in operators], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -51,9 +60,15 @@ async def list_operators(caller: OwnerCaller, session: DbSession) -> list[Operat
     responses=problem_responses(401, 403),
     summary="List pending invitations",
 )
-async def list_invitations(caller: OwnerCaller, session: DbSession) -> list[InvitationOut]:
-    pending = await service.pending_invitations(session, caller)
-    return [InvitationOut.model_validate(i) for i in pending]
+async def list_invitations(
+    caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[InvitationOut]:
+    pending, next_cursor = await service.pending_invitations(
+        session, caller, cursor=cursor, limit=limit
+    )
+    return Page[InvitationOut](
+        items=[InvitationOut.model_validate(i) for i in pending], next_cursor=next_cursor
+    )
 
 
 @router.delete(

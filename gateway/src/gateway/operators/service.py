@@ -9,6 +9,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from servicekit.auth import Caller
+from servicekit.pagination import paginate, split_page
 from servicekit.problems import Conflict, NotFound
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,17 +42,22 @@ async def invite(
     return invitation, token
 
 
-async def pending_invitations(session: AsyncSession, caller: Caller) -> list[Invitation]:
-    result = await session.execute(
-        select(Invitation)
-        .where(
-            Invitation.workspace_id == caller.workspace_id,
-            Invitation.accepted_at.is_(None),
-            Invitation.expires_at > datetime.now(UTC),
-        )
-        .order_by(Invitation.created_at.desc(), Invitation.id)
+async def pending_invitations(
+    session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
+) -> tuple[list[Invitation], str | None]:
+    query = select(Invitation).where(
+        Invitation.workspace_id == caller.workspace_id,
+        Invitation.accepted_at.is_(None),
+        Invitation.expires_at > datetime.now(UTC),
     )
-    return list(result.scalars())
+    page = paginate(
+        query,
+        created_at=Invitation.created_at,
+        row_id=Invitation.id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return split_page(list((await session.execute(page)).scalars()), limit)
 
 
 async def withdraw_invitation(session: AsyncSession, caller: Caller, invitation_id: str) -> None:
@@ -61,13 +67,17 @@ async def withdraw_invitation(session: AsyncSession, caller: Caller, invitation_
     await session.delete(invitation)
 
 
-async def list_operators(session: AsyncSession, caller: Caller) -> list[Operator]:
-    result = await session.execute(
-        select(Operator)
-        .where(Operator.workspace_id == caller.workspace_id)
-        .order_by(Operator.created_at, Operator.id)
+async def list_operators(
+    session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
+) -> tuple[list[Operator], str | None]:
+    page = paginate(
+        select(Operator).where(Operator.workspace_id == caller.workspace_id),
+        created_at=Operator.created_at,
+        row_id=Operator.id,
+        cursor=cursor,
+        limit=limit,
     )
-    return list(result.scalars())
+    return split_page(list((await session.execute(page)).scalars()), limit)
 
 
 async def get_operator(session: AsyncSession, caller: Caller, operator_id: str) -> Operator:

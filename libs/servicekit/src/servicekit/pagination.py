@@ -6,13 +6,21 @@ import base64
 import binascii
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
-from servicekit.problems import Invalid
+from fastapi import Query
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from servicekit.problems import Invalid
+
 T = TypeVar("T")
+
+# The query parameters of a list endpoint.
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+]
+Limit = Annotated[int, Query(ge=1, le=100, description="At most this many items.")]
 
 
 def encode_cursor(created_at: datetime, row_id: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from event_contracts import ChannelChangedV1, PostPublishedV1
 from servicekit.db import utcnow
+from servicekit.pagination import paginate, split_page
 from servicekit.problems import FieldError, Invalid, NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,6 @@ from channel_svc.channels.schemas import ChannelCreate, ChannelUpdate, PreviewRe
 from channel_svc.crypto import CredentialCipher
 from channel_svc.events import emit
 from channel_svc.models import Channel, ChannelStatus, Distribution, new_id
-from channel_svc.pagination import paginate, split_page
 from channel_svc.platforms.catalogue import PLATFORMS, LinkPolicy, Mode, Platform, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare

@@ -24,6 +24,7 @@ from datetime import datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from event_contracts import LinkCreatedV1, PostPublishedV1
+from servicekit.pagination import paginate, split_page
 from servicekit.problems import NotFound
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channel_svc.events import emit
 from channel_svc.links.rewrite import targets
 from channel_svc.models import Campaign, Channel, Click, TrackedLink, new_id
-from channel_svc.pagination import paginate, split_page
 from channel_svc.platforms.catalogue import LinkPolicy, Platform
 from channel_svc.rendering.checks import host_under
 from channel_svc.rendering.render import PostContent
