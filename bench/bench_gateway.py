@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from devstack.ports import free_port
 
-from bench.common import ROOT, machine, percentile, running_stack
+from bench.common import ROOT, machine, percentile, running_stack, sign_up
 
 LATENCY_REQUESTS = 400
 THROUGHPUT_REQUESTS = 2000
@@ -33,7 +33,6 @@ CONCURRENCY = 16
 ROUNDS = 3
 TIMEOUT = httpx.Timeout(30.0)
 BIG_BODY = b"x" * 100_000
-PASSWORD = "correct horse battery 9"
 
 
 async def trivial_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -88,14 +87,16 @@ def _process(args: list[str], env: dict[str, str], health: str, log: Path) -> It
 
 
 @contextmanager
-def trivial_setup() -> Iterator[tuple[str, str]]:
-    """(gateway URL, upstream URL): the gateway routes /api/v1/posts to the trivial app."""
+def trivial_setup() -> Iterator[tuple[str, str, Path]]:
+    """(gateway URL, upstream URL, the gateway's mail directory): the gateway routes
+    /api/v1/posts to the trivial app."""
     with tempfile.TemporaryDirectory(prefix="mediaops-bench-gw-") as data:
         upstream_port, gateway_port = free_port(), free_port()
         upstream = f"http://127.0.0.1:{upstream_port}"
         gateway = f"http://127.0.0.1:{gateway_port}"
         env = {
             "MEDIAOPS_DATA_DIR": data,
+            "GATEWAY_MAIL_DIR": str(Path(data) / "mail"),
             "MEDIAOPS_LOG_LEVEL": "WARNING",
             "GATEWAY_PORT": str(gateway_port),
             "GATEWAY_CONTENT_URL": upstream,
@@ -122,17 +123,12 @@ def trivial_setup() -> Iterator[tuple[str, str]]:
                 Path(data) / "gateway.log",
             ),
         ):
-            yield gateway, upstream
+            yield gateway, upstream, Path(data) / "mail"
 
 
-async def _token(gateway: str) -> dict[str, str]:
+async def _token(gateway: str, mail_dir: Path) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=gateway, trust_env=False) as client:
-        email = f"bench-{time.time_ns()}@example.com"
-        body = {"workspace_name": "bench", "email": email, "password": PASSWORD}
-        (await client.post("/api/v1/auth/signup", json=body)).raise_for_status()
-        login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        login.raise_for_status()
-        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+        return await sign_up(client, mail_dir)
 
 
 async def _latencies(
@@ -176,8 +172,8 @@ async def _throughput(
         return THROUGHPUT_REQUESTS / (time.perf_counter() - started)
 
 
-async def _measure(gateway: str, upstream: str) -> list[str]:
-    auth = await _token(gateway)
+async def _measure(gateway: str, upstream: str, mail_dir: Path) -> list[str]:
+    auth = await _token(gateway, mail_dir)
     lines = []
     for label, method, body in (("small GET", "GET", None), ("100 kB POST", "POST", BIG_BODY)):
         path = "/api/v1/posts/bench"
@@ -206,9 +202,9 @@ async def _measure(gateway: str, upstream: str) -> list[str]:
     return lines
 
 
-async def _real_service(gateway: str, content: str) -> str:
+async def _real_service(gateway: str, content: str, mail_dir: Path) -> str:
     async with httpx.AsyncClient(base_url=gateway, trust_env=False) as client:
-        auth = await _token(gateway)
+        auth = await _token(gateway, mail_dir)
         post = await client.post(
             "/api/v1/posts", json={"title": "读我", "body_markdown": "正文"}, headers=auth
         )
@@ -226,10 +222,12 @@ async def _real_service(gateway: str, content: str) -> str:
 
 
 def run() -> list[str]:
-    with trivial_setup() as (gateway, upstream):
-        trivial = asyncio.run(_measure(gateway, upstream))
+    with trivial_setup() as (gateway, upstream, mail_dir):
+        trivial = asyncio.run(_measure(gateway, upstream, mail_dir))
     with running_stack({"GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute"}) as stack:
-        real = asyncio.run(_real_service(stack.url("gateway"), stack.url("content")))
+        real = asyncio.run(
+            _real_service(stack.url("gateway"), stack.url("content"), stack.mail_dir)
+        )
     return [
         "## Gateway overhead (trivial upstream on uvicorn; gateway and upstream in their own "
         "processes)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
@@ -23,9 +24,9 @@ REQUESTS = 3000
 CONCURRENCY = 16
 
 
-async def publish_latency(gateway: str, hook_url: str) -> list[float]:
+async def publish_latency(gateway: str, hook_url: str, mail_dir: Path) -> list[float]:
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
-        auth = await sign_up(client)
+        auth = await sign_up(client, mail_dir)
         channel = await client.post(
             "/api/v1/channels",
             json={
@@ -84,9 +85,9 @@ async def requests_per_second(base_url: str, path: str, headers: dict[str, str])
         return REQUESTS / (time.perf_counter() - started)
 
 
-async def proxy_ratio(gateway: str, content: str) -> tuple[float, float]:
+async def proxy_ratio(gateway: str, content: str, mail_dir: Path) -> tuple[float, float]:
     async with httpx.AsyncClient(base_url=gateway) as client:
-        auth = await sign_up(client)
+        auth = await sign_up(client, mail_dir)
         post = await client.post(
             "/api/v1/posts", json={"title": "读我", "body_markdown": "正文"}, headers=auth
         )
@@ -99,8 +100,9 @@ async def proxy_ratio(gateway: str, content: str) -> tuple[float, float]:
 
 def run() -> list[str]:
     with webhook_sink() as hook_url, running_stack() as stack:
-        latencies = asyncio.run(publish_latency(stack.url("gateway"), hook_url))
-        direct, proxied = asyncio.run(proxy_ratio(stack.url("gateway"), stack.url("content")))
+        gateway, content = stack.url("gateway"), stack.url("content")
+        latencies = asyncio.run(publish_latency(gateway, hook_url, stack.mail_dir))
+        direct, proxied = asyncio.run(proxy_ratio(gateway, content, stack.mail_dir))
     return [
         "## Publish to applied outcome (webhook channel, SQLite, embedded broker)",
         "",

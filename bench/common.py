@@ -19,6 +19,8 @@ import uvicorn
 from devstack.ports import free_port
 from devstack.stack import NAMES, Stack
 from fastapi import FastAPI, Response
+from gateway.identity.mails import signup_token
+from gateway.mail import message_names, newest_message
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery 9"
@@ -107,13 +109,22 @@ def webhook_sink() -> Iterator[str]:
         thread.join(5)
 
 
-async def sign_up(client: httpx.AsyncClient) -> dict[str, str]:
+async def sign_up(client: httpx.AsyncClient, mail_dir: Path) -> dict[str, str]:
+    """Sign up, confirm with the token the gateway mailed into `mail_dir`, log in: the
+    owner's auth header."""
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    names = message_names(mail_dir)
     response = await client.post(
         "/api/v1/auth/signup",
         json={"workspace_name": "bench", "email": email, "password": PASSWORD},
     )
     response.raise_for_status()
+    message = newest_message(mail_dir, email, after=names[-1] if names else "")
+    token = signup_token(message) if message is not None else None
+    if token is None:
+        raise RuntimeError(f"no sign-up mail to {email} in {mail_dir}")
+    confirmed = await client.post("/api/v1/auth/signup/confirm", json={"token": token})
+    confirmed.raise_for_status()
     login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     login.raise_for_status()
     return {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -23,6 +23,8 @@ def main() -> int:
     gateway = stack.url("gateway")
     sys.stdout.write(
         f"Mediaops: gateway {gateway}  API docs {gateway}/docs  data {stack.data_dir}\n"
+        f"Mail (sign-up confirmations): .eml files in {stack.mail_dir}"
+        " (unless GATEWAY_MAIL_URL is set)\n"
         "Press Ctrl-C to stop.\n"
     )
     sys.stdout.flush()

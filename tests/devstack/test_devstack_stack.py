@@ -148,6 +148,15 @@ def test_run_forever_stops_everything_when_a_child_dies(tmp_path: Path) -> None:
     assert [name for name, pid in stack.pids().items() if pid_alive(pid)] == []
 
 
+def test_the_gateway_is_told_where_to_write_its_mail(tmp_path: Path) -> None:
+    default = Stack(root=tmp_path, data_dir="data")
+    chosen = Stack(root=tmp_path, data_dir="data", mail_dir="outbox")
+
+    assert default.mail_dir == tmp_path / "data" / "mail"
+    assert default.env_for("gateway")["GATEWAY_MAIL_DIR"] == str(tmp_path / "data" / "mail")
+    assert chosen.env_for("gateway")["GATEWAY_MAIL_DIR"] == str(tmp_path / "outbox")
+
+
 def test_unknown_process_names_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cntent"):
         Stack(root=tmp_path, ports={"cntent": 1})

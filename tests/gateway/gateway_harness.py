@@ -8,14 +8,43 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from gateway.identity.mails import signup_token
+from gateway.mail import message_names, newest_message, text_of
 from gateway.settings import Settings
 
 PASSWORD = "correct-horse-42"
+
+
+async def sign_up(
+    client: httpx.AsyncClient,
+    mail_dir: Path,
+    *,
+    email: str,
+    password: str = PASSWORD,
+    workspace_name: str = "Ada's desk",
+) -> dict[str, Any]:
+    """Sign up, and confirm with the token the gateway mailed to the address (read from its
+    mail directory): the confirmation's answer, the new workspace and its owner."""
+    names = message_names(mail_dir)
+    started = await client.post(
+        "/api/v1/auth/signup",
+        json={"workspace_name": workspace_name, "email": email, "password": password},
+    )
+    assert started.status_code == 202, started.text
+    message = newest_message(mail_dir, email, after=names[-1] if names else "")
+    assert message is not None, f"no mail to {email} in {mail_dir}"
+    token = signup_token(message)
+    assert token is not None, text_of(message)
+    confirmed = await client.post("/api/v1/auth/signup/confirm", json={"token": token})
+    assert confirmed.status_code == 201, confirmed.text
+    result: dict[str, Any] = confirmed.json()
+    return result
 
 
 @dataclass
@@ -24,12 +53,13 @@ class Gateway:
     client: httpx.AsyncClient
     settings: Settings
 
+    @property
+    def mail_dir(self) -> Path:
+        return self.settings.mail_directory
+
     async def signup(self, email: str = "ada@example.com", **body: Any) -> dict[str, Any]:
-        payload = {"workspace_name": "Ada's desk", "email": email, "password": PASSWORD, **body}
-        response = await self.client.post("/api/v1/auth/signup", json=payload)
-        assert response.status_code == 201, response.text
-        result: dict[str, Any] = response.json()
-        return result
+        """Sign up and confirm: the new workspace and its owner."""
+        return await sign_up(self.client, self.mail_dir, email=email, **body)
 
     async def login(self, email: str = "ada@example.com", password: str = PASSWORD) -> str:
         response = await self.client.post(

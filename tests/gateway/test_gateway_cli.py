@@ -22,7 +22,10 @@ from devstack.ports import free_port
 from event_contracts.envelope import CloudEvent
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from gateway.cli import seed
 from gateway.cli.app import app
+from gateway.identity.mails import signup_token
+from gateway.mail import newest_message
 from typer.testing import CliRunner, Result
 
 from tests.gateway.gateway_harness import PASSWORD
@@ -101,14 +104,20 @@ async def platform(tmp_path: Path, broker: Broker) -> AsyncIterator[Platform]:
 
 
 async def mediaops(platform: Platform, *args: str, input: str | None = None) -> Result:
-    """Run a command in a thread, so that the servers in this loop keep answering."""
+    """Run a command in a thread, so that the servers in this loop keep answering; on the
+    gateway's machine (its mail directory is where the command looks by default)."""
     full = [*args[:2], *args[2:]]
-    env = {"MEDIAOPS_GATEWAY_URL": platform.gateway_url, "COLUMNS": "200"}
+    env = {
+        "MEDIAOPS_GATEWAY_URL": platform.gateway_url,
+        "GATEWAY_MAIL_DIR": str(platform.settings.mail_directory),
+        "COLUMNS": "200",
+    }
     return await asyncio.to_thread(runner.invoke, app, full, input=input, env=env)
 
 
-async def _signed_up(platform: Platform) -> Result:
-    return await mediaops(
+async def _signed_up(platform: Platform) -> list[Result]:
+    """`signup`, `confirm-signup` with the mailed token, `login`: their results."""
+    started = await mediaops(
         platform,
         "signup",
         "--workspace",
@@ -118,21 +127,47 @@ async def _signed_up(platform: Platform) -> Result:
         "--password",
         PASSWORD,
     )
+    message = newest_message(platform.settings.mail_directory, "ada@example.com")
+    token = signup_token(message) if message else None
+    assert token, started.output
+    confirmed = await mediaops(platform, "confirm-signup", token)
+    login = await mediaops(platform, "login", "--email", "ada@example.com", "--password", PASSWORD)
+    return [started, confirmed, login]
 
 
-async def test_signup_stores_tokens_privately_and_whoami_uses_them(
+async def test_signup_confirm_login_store_tokens_privately_and_whoami_uses_them(
     platform: Platform, config_dir: Path
 ) -> None:
-    signed = await _signed_up(platform)
+    started, confirmed, login = await _signed_up(platform)
     who = await mediaops(platform, "whoami")
 
-    assert signed.exit_code == 0, signed.output
-    assert "signed in as ada@example.com (owner)" in signed.output
+    assert started.exit_code == 0, started.output
+    assert "a confirmation link is on its way" in started.output
+    assert "mediaops confirm-signup TOKEN" in started.output
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "星辰" in confirmed.output
+    assert "created with ada@example.com as its owner" in confirmed.output
+    assert login.exit_code == 0, login.output
     stored = config_dir / "credentials.json"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert json.loads(stored.read_text())["refresh_token"].startswith("mrt_")
     assert who.exit_code == 0
     assert "ada@example.com (owner) in 星辰" in who.output
+
+
+async def test_confirm_signup_with_a_used_token_fails_readably(
+    platform: Platform, config_dir: Path
+) -> None:
+    await _signed_up(platform)
+    message = newest_message(platform.settings.mail_directory, "ada@example.com")
+    token = signup_token(message) if message else None
+    assert token
+
+    again = await mediaops(platform, "confirm-signup", token)
+
+    assert again.exit_code == 1
+    assert "400" in again.output
+    assert "invalid, expired or already used" in again.output
 
 
 async def test_login_with_a_wrong_password_fails_readably(
@@ -339,6 +374,19 @@ async def test_seed_demo_makes_a_living_workspace_and_a_second_one_on_a_rerun(
     # Three months of account figures: followers were reported in the oldest week too.
     oldest = [c["buckets"][0] for c in overview["channels"] if c["buckets"]]
     assert sum(1 for b in oldest if b["followers"] and b["follows_gained"] > 0) == 2
+
+
+async def test_seed_demo_says_where_it_looked_for_the_mail(
+    platform: Platform, config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seed, "MAIL_WAIT_SECONDS", 0.0)
+    elsewhere = tmp_path / "not-the-gateways-mail"
+
+    seeded = await mediaops(platform, "seed-demo", "--mail-dir", str(elsewhere))
+
+    assert seeded.exit_code == 1
+    assert "no mail to demo@example.com arrived in" in seeded.output
+    assert "mediaops confirm-signup TOKEN" in seeded.output
 
 
 async def test_events_tail_prints_readable_lines(broker: Broker) -> None:

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import redis.asyncio as aioredis
+from gateway.mail import message_names
 
 from tests.gateway.gateway_harness import PASSWORD, GatewayFactory, Upstream, bearer
 
@@ -86,7 +87,7 @@ async def test_login_is_limited_per_account_and_per_address(make_gateway: Gatewa
     assert [s.status_code for s in spray] == [401, 401, 429]
 
 
-async def test_signup_is_limited_per_address(make_gateway: GatewayFactory) -> None:
+async def test_signup_is_limited_per_client_address(make_gateway: GatewayFactory) -> None:
     async with make_gateway(signup_limit_per_ip="2/hour") as gw:
         answers = [
             await gw.client.post(
@@ -96,8 +97,34 @@ async def test_signup_is_limited_per_address(make_gateway: GatewayFactory) -> No
             for i in range(3)
         ]
 
-    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert [a.status_code for a in answers] == [202, 202, 429]
     assert answers[2].headers["content-type"] == "application/problem+json"
+    assert len(message_names(gw.mail_dir)) == 2  # the refused one mailed no one
+
+
+async def test_signup_mails_one_inbox_only_so_often(make_gateway: GatewayFactory) -> None:
+    async with make_gateway(signup_limit_per_account="2/hour") as gw:
+        await gw.signup("ada@example.com")  # an address with an account ...
+        taken = [
+            await gw.client.post(
+                "/api/v1/auth/signup",
+                json={"workspace_name": "W", "email": "ADA@example.com ", "password": PASSWORD},
+            )
+            for _ in range(2)
+        ]
+        fresh = [  # ... and one without: limited alike, so a 429 reveals nothing
+            await gw.client.post(
+                "/api/v1/auth/signup",
+                json={"workspace_name": "W", "email": "bob@example.com", "password": PASSWORD},
+            )
+            for _ in range(3)
+        ]
+        mailed = message_names(gw.mail_dir)
+
+    assert [a.status_code for a in taken] == [202, 429]  # the signup above counted once
+    assert [a.status_code for a in fresh] == [202, 202, 429]
+    assert "retry-after" in fresh[2].headers
+    assert len(mailed) == 4  # ada's confirmation and one more, bob's two
 
 
 async def test_two_gateways_share_limits_through_redis(

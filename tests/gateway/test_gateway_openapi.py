@@ -18,7 +18,7 @@ from devstack.ports import free_port
 from gateway.identity.keys import rotate
 from gateway.openapi.merge import Source, merge
 
-from tests.gateway.gateway_harness import PASSWORD
+from tests.gateway.gateway_harness import PASSWORD, sign_up
 from tests.gateway.platform_harness import Platform, running_platform
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,6 +64,8 @@ async def test_merged_document_holds_every_service_and_the_gateway(platform: Pla
         if theirs:
             assert name in tags
     for gateway_op in [
+        ("post", "/api/v1/auth/signup"),
+        ("post", "/api/v1/auth/signup/confirm"),
         ("post", "/api/v1/auth/login"),
         ("post", "/api/v1/auth/refresh"),
         ("get", "/api/v1/operators"),
@@ -75,6 +77,7 @@ async def test_merged_document_holds_every_service_and_the_gateway(platform: Pla
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
     assert merged["security"] == [{"bearerAuth": []}, {"apiKey": []}]
     assert merged["paths"]["/api/v1/auth/login"]["post"]["security"] == []
+    assert merged["paths"]["/api/v1/auth/signup/confirm"]["post"]["security"] == []
     assert "security" not in merged["paths"]["/api/v1/operators"]["get"]
     ids = [op["operationId"] for item in merged["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
@@ -213,8 +216,7 @@ async def test_a_running_service_accepts_tokens_of_a_rotated_key_without_restart
     async with running_platform(tmp_path, broker.bootstrap, services=("content",)) as platform:
         platform.gateway.state.keystore.check_seconds = 0  # notice the files at once
         async with await _client(platform) as client:
-            body = {"workspace_name": "W", "email": "ada@example.com", "password": PASSWORD}
-            assert (await client.post("/api/v1/auth/signup", json=body)).status_code == 201
+            await sign_up(client, platform.settings.mail_directory, email="ada@example.com")
             login = {"email": "ada@example.com", "password": PASSWORD}
             old = (await client.post("/api/v1/auth/login", json=login)).json()["access_token"]
             before = await client.get("/api/v1/posts", headers={"Authorization": f"Bearer {old}"})

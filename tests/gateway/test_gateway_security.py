@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from devstack.broker import Broker
 
-from tests.gateway.gateway_harness import PASSWORD
+from tests.gateway.gateway_harness import PASSWORD, sign_up
 from tests.gateway.openapi_sweep import PARAM, Operation, body_for, fill, operations
 from tests.gateway.platform_harness import Platform, running_platform
 
@@ -35,6 +36,16 @@ SERVICE_SCOPES = {
     "gateway": set(),
 }
 ALL_SCOPES = set().union(*SERVICE_SCOPES.values())
+# What anyone may call without a token; an operation joins this list only on purpose.
+PUBLIC = {
+    ("get", "/.well-known/jwks.json"),
+    ("post", "/api/v1/auth/signup"),
+    ("post", "/api/v1/auth/signup/confirm"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/invitations/accept"),
+    ("get", "/api/v1/feeds/{token}.xml"),
+}
 # Identity operations any signed-in operator may use on themselves.
 READ_ONLY_ACTIONS = {"preview"}
 SELF_SERVICE = {("post", "/api/v1/auth/logout"), ("get", "/api/v1/auth/me")}
@@ -69,12 +80,12 @@ class World:
         return await self.client.request(operation.method.upper(), url, **kwargs)
 
 
-async def _signup(client: httpx.AsyncClient, name: str) -> tuple[dict[str, str], Any]:
+async def _signup(
+    client: httpx.AsyncClient, mail_dir: Path, name: str
+) -> tuple[dict[str, str], Any]:
     email = f"{uuid.uuid4().hex[:10]}@example.com"
-    body = {"workspace_name": name, "email": email, "password": PASSWORD}
-    created = await client.post("/api/v1/auth/signup", json=body)
-    assert created.status_code == 201, created.text
-    return await _login(client, email), created.json()
+    created = await sign_up(client, mail_dir, email=email, workspace_name=name)
+    return await _login(client, email), created
 
 
 async def _login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
@@ -106,9 +117,10 @@ async def world(tmp_path_factory: pytest.TempPathFactory, broker: Broker) -> Asy
         document = (await client.get("/openapi.json")).json()
         assert not document.get("x-unavailable"), document.get("x-unavailable")
         world = World(platform=platform, client=client, document=document)
-        world.owner, signed = await _signup(client, "甲")
+        mail_dir = platform.settings.mail_directory
+        world.owner, signed = await _signup(client, mail_dir, "甲")
         world.workspace, world.owner_id = signed["workspace"]["id"], signed["operator"]["id"]
-        world.other_owner, other = await _signup(client, "乙")
+        world.other_owner, other = await _signup(client, mail_dir, "乙")
         world.other_workspace = other["workspace"]["id"]
         for role in ("editor", "reviewer", "analyst"):
             world.roles[role], _ = await _member(client, world.owner, role)
@@ -195,6 +207,18 @@ async def test_the_sweep_covers_every_service(world: World) -> None:
     # The ids of existing resources were found, so the 404 checks test real rows.
     assert "/api/v1/posts" in world.ids
     assert "/api/v1/channels" in world.ids
+
+
+async def test_only_the_intended_operations_are_public_and_none_fails(world: World) -> None:
+    public = [op for op in operations(world.document) if op.public]
+    for op in public:
+        response = await world.send(op, {})
+        # A 401 about credentials in the body is an answer; asking for a token is not.
+        if response.status_code >= 500 or "www-authenticate" in response.headers:
+            world.bad(op, "a public operation needs no token and never fails", response)
+
+    assert {(op.method, op.path) for op in public} == PUBLIC
+    assert not world.problems, "\n".join(world.problems)
 
 
 async def test_no_or_bad_tokens_are_401_everywhere(world: World) -> None:

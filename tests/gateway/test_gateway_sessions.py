@@ -98,12 +98,13 @@ async def test_owner_invites_an_editor_who_accepts_and_signs_in(gw: Gateway) -> 
     assert me["operator"]["role"] == "editor"
     assert me["workspace"]["id"] == signed_up["workspace"]["id"]
     listed = (await gw.client.get("/api/v1/operators", headers=bearer(owner))).json()
-    assert [(o["email"], o["role"], o["disabled"]) for o in listed] == [
+    assert [(o["email"], o["role"], o["disabled"]) for o in listed["items"]] == [
+        ("bob@example.com", "editor", False),  # newest first, as every list
         ("ada@example.com", "owner", False),
-        ("bob@example.com", "editor", False),
     ]
+    assert listed["next_cursor"] is None
     pending = await gw.client.get("/api/v1/operators/invitations", headers=bearer(owner))
-    assert pending.json() == []
+    assert pending.json() == {"items": [], "next_cursor": None}
 
 
 async def test_an_invitation_works_once_and_never_says_an_address_exists(gw: Gateway) -> None:
@@ -184,7 +185,7 @@ async def test_disabling_an_operator_stops_their_tokens_at_once(
     await gw.signup()
     owner = await gw.login()
     editor = await gw.invite(owner, "bob@example.com", "editor")
-    operators = (await gw.client.get("/api/v1/operators", headers=bearer(owner))).json()
+    operators = (await gw.client.get("/api/v1/operators", headers=bearer(owner))).json()["items"]
     bob = next(o for o in operators if o["email"] == "bob@example.com")
     assert (await gw.client.get("/api/v1/posts", headers=editor)).status_code == 200
 
@@ -207,7 +208,7 @@ async def test_a_role_change_needs_a_new_token_and_the_last_owner_stays(gw: Gate
     signed_up = await gw.signup()
     owner = await gw.login()
     editor_auth = await gw.invite(owner, "bob@example.com", "editor")
-    operators = (await gw.client.get("/api/v1/operators", headers=bearer(owner))).json()
+    operators = (await gw.client.get("/api/v1/operators", headers=bearer(owner))).json()["items"]
     bob = next(o for o in operators if o["email"] == "bob@example.com")
 
     demote_self = await gw.client.patch(

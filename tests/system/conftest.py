@@ -57,6 +57,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
     running = Stack(
         root=ROOT,
         data_dir=tmp_path_factory.mktemp("stack-data"),
+        mail_dir=tmp_path_factory.mktemp("stack-mail"),
         ports={name: free_port() for name in NAMES},
         extra_env={
             "MEDIAOPS_ALLOW_PRIVATE_URLS": "true",
@@ -80,9 +81,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
     running.stop()
 
 
+class GatewayClient(httpx.AsyncClient):
+    """A client of the stack's gateway that knows where the gateway writes its mail."""
+
+    def __init__(self, stack: Stack) -> None:
+        super().__init__(base_url=stack.url("gateway"), timeout=15)
+        self.mail_dir = stack.mail_dir
+
+
 @pytest.fixture
 async def gateway(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=15) as client:
+    async with GatewayClient(stack) as client:
         yield client
 
 

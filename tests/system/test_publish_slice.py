@@ -1,8 +1,8 @@
 """The foundation slice, through the gateway only, with every process real.
 
-An owner signs up, logs in, adds a webhook channel, writes a post and publishes it; the
-webhook receives the signed post once and the post shows the channel as succeeded. A
-second workspace sees none of it.
+An owner signs up (confirming with the mailed token), logs in, adds a webhook channel,
+writes a post and publishes it; the webhook receives the signed post once and the post
+shows the channel as succeeded. A second workspace sees none of it.
 """
 
 from __future__ import annotations
@@ -14,18 +14,20 @@ from typing import Any
 import httpx
 from devstack.ports import free_port
 
-from tests.system.conftest import WebhookReceiver, eventually
+from tests.gateway.gateway_harness import sign_up as confirmed_sign_up
+from tests.system.conftest import GatewayClient, WebhookReceiver, eventually
 
 SECRET = "a-webhook-secret-of-some-length"
 
 
 async def sign_up(gateway: httpx.AsyncClient, name: str) -> dict[str, str]:
+    """Sign up, confirm with the mailed token, log in: the owner's auth header."""
+    assert isinstance(gateway, GatewayClient)
     email = f"{uuid.uuid4().hex[:10]}@example.com"
     password = "correct horse battery 9"
-    created = await gateway.post(
-        "/api/v1/auth/signup", json={"workspace_name": name, "email": email, "password": password}
+    await confirmed_sign_up(
+        gateway, gateway.mail_dir, email=email, password=password, workspace_name=name
     )
-    assert created.status_code == 201, created.text
     login = await gateway.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}

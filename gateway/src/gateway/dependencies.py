@@ -1,5 +1,5 @@
 """What endpoints get from the app: the request's transaction, the settings, the keys, the
-access gate and the rate limiter."""
+access gate, the rate limiter and the mailer."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.access import AccessGate
 from gateway.identity.keys import KeyRing, KeyStore
+from gateway.mail import Mailer
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 
@@ -44,9 +45,15 @@ async def _limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+async def _mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
 # scope="function": commit before the response is sent, so a 2xx means "stored".
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
 Keys = Annotated[KeyRing, Depends(_keys)]
 Gate = Annotated[AccessGate, Depends(_gate)]
 Limiter = Annotated[RateLimiter, Depends(_limiter)]
+Mail = Annotated[Mailer, Depends(_mailer)]

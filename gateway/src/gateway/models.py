@@ -1,4 +1,5 @@
-"""The gateway's tables: workspaces, operators, invitations, sessions and API keys."""
+"""The gateway's tables: workspaces, operators, sign-ups awaiting confirmation, invitations,
+sessions and API keys."""
 
 from __future__ import annotations
 
@@ -43,6 +44,24 @@ class Operator(Base):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PendingSignup(Base):
+    """A sign-up whose address has not been confirmed yet: the workspace and its owner are
+    created from it when the mailed token comes back, and it is deleted then."""
+
+    __tablename__ = "pending_signups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # Lower-cased, like operators' addresses; not unique: each sign-up mails its own link.
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    workspace_name: Mapped[str] = mapped_column(String(200))
+    # Hashed when the sign-up arrives: the plain password is never stored.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # SHA-256 of the token: the token itself is only in the mail.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
 
+from gateway.mail import SmtpTransport
+
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    # Errors name the setting, never its value: URLs carry passwords.
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True
+    )
 
     service_name: ClassVar[str] = "gateway"
     database_name: ClassVar[str] = "gateway"
@@ -26,6 +31,8 @@ class Settings(ServiceSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
     invitation_ttl_seconds: int = Field(default=7 * 86_400, ge=300)
+    # How long the link mailed to confirm a sign-up works.
+    signup_confirmation_ttl_seconds: int = Field(default=86_400, ge=60)
     # The short token the gateway mints for an API key and sends upstream.
     api_key_token_ttl_seconds: int = Field(default=300, ge=60, le=3600)
     # How long the gateway trusts what it last read about an operator, a session or a key
@@ -36,6 +43,8 @@ class Settings(ServiceSettings):
     login_limit_per_ip: str = "30/minute"
     login_limit_per_account: str = "10/5 minutes"
     signup_limit_per_ip: str = "10/hour"
+    # Each attempt mails the address: this bounds what anyone can send to one inbox.
+    signup_limit_per_account: str = "5/hour"
     operator_request_limit: str = "1200/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
@@ -46,6 +55,28 @@ class Settings(ServiceSettings):
     openapi_cache_seconds: float = Field(default=60.0, ge=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Where operators open Mediaops (the frontend): links in mail start with it.
+    public_url: str = "http://127.0.0.1:8000"
+    # Outgoing mail: `smtp://user:password@host:25`, `smtp+starttls://…:587` or
+    # `smtps://…:465`. Unset: every message is written as an .eml file into mail_dir.
+    mail_url: str | None = None
+    # Where messages go without mail_url; `<MEDIAOPS_DATA_DIR>/mail` when unset.
+    mail_dir: Path | None = None
+    mail_from: str = "Mediaops <no-reply@mediaops.local>"
+
+    @field_validator("mail_url")
+    @classmethod
+    def _mail_url(cls, value: str | None) -> str | None:
+        if value:
+            SmtpTransport.from_url(value)  # refuse a URL it could not send with, at start
+        return value or None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @property
     def cors_origin_list(self) -> list[str]:
@@ -54,3 +85,7 @@ class Settings(ServiceSettings):
     @property
     def key_dir(self) -> Path:
         return self.jwt_key_dir or self.shared.data_dir / "keys"
+
+    @property
+    def mail_directory(self) -> Path:
+        return self.mail_dir or self.shared.data_dir / "mail"

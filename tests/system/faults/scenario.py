@@ -16,6 +16,7 @@ from event_contracts import CloudEvent, DistributionFailedV1, FailureReason, Inv
 from event_contracts.registry import TOPICS
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.gateway.gateway_harness import sign_up
 from tests.system.faults.kafka import Record, produce, read_topic
 from tests.system.faults.stack import FaultRig
 from tests.system.faults.workload import Channels, Window, Workload
@@ -96,11 +97,9 @@ class Api:
 
 async def set_up(api: Api, rig: FaultRig) -> tuple[str, str, Channels, list[str]]:
     email = f"faults-{uuid.uuid4().hex[:10]}@example.com"
-    signed = await api.client.post(
-        "/api/v1/auth/signup",
-        json={"workspace_name": "故障演练", "email": email, "password": PASSWORD},
+    await sign_up(
+        api.client, rig.stack.mail_dir, email=email, password=PASSWORD, workspace_name="故障演练"
     )
-    assert signed.status_code == 201, signed.text
     await api.login(email)
     me = (await api.call("GET", "/api/v1/auth/me")).json()
     webhook = await api.create(

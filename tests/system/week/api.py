@@ -7,6 +7,9 @@ from typing import Any
 
 import httpx
 
+from tests.gateway.gateway_harness import sign_up
+from tests.system.conftest import GatewayClient
+
 PASSWORD = "correct horse battery 9"
 Headers = dict[str, str]
 
@@ -22,12 +25,12 @@ async def login(gateway: httpx.AsyncClient, email: str, password: str = PASSWORD
 
 
 async def sign_up_owner(gateway: httpx.AsyncClient, workspace: str) -> Headers:
+    """Sign up, confirm with the mailed token, log in: the owner's auth header."""
+    assert isinstance(gateway, GatewayClient), "the `gateway` fixture knows the mail directory"
     email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
-    created = await gateway.post(
-        "/api/v1/auth/signup",
-        json={"workspace_name": workspace, "email": email, "password": PASSWORD},
+    await sign_up(
+        gateway, gateway.mail_dir, email=email, password=PASSWORD, workspace_name=workspace
     )
-    assert created.status_code == 201, created.text
     return await login(gateway, email)
 
 

@@ -58,21 +58,42 @@ def signup(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     gateway: Gateway = None,
 ) -> None:
-    """Create a workspace and its owner, then sign in as them."""
+    """Ask for a workspace and its owner; a link to confirm them is mailed to the address."""
     with _client(gateway) as client:
         try:
-            created = client.json(
+            client.json(
                 "POST",
                 "/api/v1/auth/signup",
                 auth=False,
+                ok=(202,),
                 json={"workspace_name": workspace, "email": email, "password": password},
             )
-            client.login(email, password)
         except ApiError as exc:
             raise _fail(exc) from exc
     console.print(
+        f"If {email} can be used, a confirmation link is on its way there. Open it, or run "
+        "[bold]mediaops confirm-signup TOKEN[/bold] with the token it carries; then sign in "
+        f"with [bold]mediaops login --email {email}[/bold]."
+    )
+
+
+@app.command("confirm-signup")
+def confirm_signup(
+    token: Annotated[str, typer.Argument(help="The token from the confirmation mail.")],
+    gateway: Gateway = None,
+) -> None:
+    """Confirm a sign-up with the mailed token: the workspace and its owner are created."""
+    with _client(gateway) as client:
+        try:
+            created = client.json(
+                "POST", "/api/v1/auth/signup/confirm", auth=False, json={"token": token}
+            )
+        except ApiError as exc:
+            raise _fail(exc) from exc
+    operator = created["operator"]["email"]
+    console.print(
         f"Workspace [bold]{created['workspace']['name']}[/bold] ({created['workspace']['id']}) "
-        f"created; signed in as {created['operator']['email']} (owner)."
+        f"created with {operator} as its owner. Sign in: mediaops login --email {operator}"
     )
 
 
@@ -145,7 +166,7 @@ def keys_list(gateway: Gateway = None) -> None:
     """The workspace's API keys (never the keys themselves)."""
     with _client(gateway) as client:
         try:
-            listed = client.json("GET", "/api/v1/api-keys")
+            listed = client.json("GET", "/api/v1/api-keys", params={"limit": 100})["items"]
         except ApiError as exc:
             raise _fail(exc) from exc
     table = Table("id", "name", "prefix", "scopes", "last used", "revoked")
@@ -196,7 +217,7 @@ def operators_list(gateway: Gateway = None) -> None:
     """The workspace's operators."""
     with _client(gateway) as client:
         try:
-            listed = client.json("GET", "/api/v1/operators")
+            listed = client.json("GET", "/api/v1/operators", params={"limit": 100})["items"]
         except ApiError as exc:
             raise _fail(exc) from exc
     table = Table("id", "email", "role", "name", "status")
@@ -365,7 +386,10 @@ def events_tail(
 # --- demo and administration ------------------------------------------------------------
 
 
-@app.command("seed-demo")
+@app.command(
+    "seed-demo",
+    short_help="Create a new demo workspace, full of ideas, posts, channels, members and figures.",
+)
 def seed_demo(
     email: Annotated[str, typer.Option(help="The owner; taken: demo+2@… and so on.")] = (
         "demo@example.com"
@@ -379,11 +403,24 @@ def seed_demo(
         str | None,
         typer.Option(help="A fake WeChat API to add a wechat_oa channel against (skipped if not)."),
     ] = None,
+    mail_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="GATEWAY_MAIL_DIR",
+            help="Where the gateway writes its mail, to read the sign-up's confirmation token "
+            "from. Default: the gateway's own default, MEDIAOPS_DATA_DIR/mail (.data/mail of "
+            "`make run`, from the repository's root).",
+        ),
+    ] = None,
     gateway: Gateway = None,
 ) -> None:
     """Create a new demo workspace: sources served locally and their ideas, posts in every
-    state, channels of each mode, a campaign, a community and three months of figures."""
-    from gateway.cli.seed import run_seed_demo
+    state, channels of each mode, a campaign, a community and three months of figures.
+
+    The sign-up is confirmed with the token the gateway mails: run it on the gateway's
+    machine, with the gateway writing mail into a directory (the default of `make run`)."""
+    from gateway.cli.seed import MailNotFound, run_seed_demo
+    from gateway.settings import Settings
 
     with _client(gateway) as client:
         try:
@@ -395,9 +432,13 @@ def seed_demo(
                 workspace=workspace,
                 webhook_url=webhook_url,
                 wechat_base_url=wechat_base_url,
+                mail_dir=mail_dir or Settings().mail_directory,
             )
         except ApiError as exc:
             raise _fail(exc) from exc
+        except MailNotFound as exc:
+            errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            raise typer.Exit(code=1) from exc
     if report.failed:
         raise typer.Exit(code=1)
 

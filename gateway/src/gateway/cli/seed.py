@@ -1,13 +1,14 @@
 """`mediaops seed-demo`: a living workspace a newcomer can look around in, made through the
 gateway only.
 
-It signs up a new workspace (a second run makes a second one: `demo+2@…`), invites a
-reviewer, serves two Chinese feeds locally and fetches them as sources (ideas), adds a
-manual idea, a word list, channels of each mode, a campaign with goals, posts in every
-workflow state (one that the analysis flags), a community (members from a batch of
-interactions, segments, a group), and figures: three months of account figures, and the
-published posts' figures since their publication (metrics-svc refuses figures observed
-before a post went live, and a post cannot be published in the past).
+It signs up a new workspace, confirmed with the token the gateway mailed into its mail
+directory (a second run makes a second one: `demo+2@…`), invites a reviewer, serves two
+Chinese feeds locally and fetches them as sources (ideas), adds a manual idea, a word list,
+channels of each mode, a campaign with goals, posts in every workflow state (one that the
+analysis flags), a community (members from a batch of interactions, segments, a group),
+and figures: three months of account figures, and the published posts' figures since
+their publication (metrics-svc refuses figures observed before a post went live, and a
+post cannot be published in the past).
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from gateway.cli.client import ApiError, Client
 from gateway.cli.demo_feeds import serve_feeds
+from gateway.identity.mails import ACCOUNT_EXISTS, kind_of, signup_token
+from gateway.mail import message_names, newest_message
 
 Progress = Callable[[str], None]
 
@@ -29,6 +34,7 @@ FIGURE_BATCH = 500  # points per POST /api/v1/stats (metrics-svc takes up to 10,
 ACCOUNT_DAYS = 90
 # metrics-svc learns posts and channels from events: it may lag the API by a moment.
 CATALOG_LAG_SECONDS = 30.0
+MAIL_WAIT_SECONDS = 10.0
 _LAG_MARKERS = ("unknown post", "unknown channel", "was not published to channel")
 STATES = ("draft", "in_review", "approved", "scheduled", "published", "archived")
 
@@ -190,27 +196,56 @@ class Demo:
 # --- signing up ----------------------------------------------------------------------------
 
 
-def sign_up(client: Client, email: str, password: str, workspace: str) -> tuple[str, str]:
-    """Sign up a new workspace and sign in. When the address is taken (an earlier demo),
-    `local+2@domain` and "workspace 2" are tried, and so on. Returns (email, workspace)."""
+class MailNotFound(Exception):
+    """The sign-up's mail did not show up in the mail directory."""
+
+
+def sign_up(
+    client: Client, email: str, password: str, workspace: str, mail_dir: Path
+) -> tuple[str, str]:
+    """Sign up a new workspace, confirm it with the token the gateway mailed (read from its
+    mail directory), and sign in. When the address has an account already (an earlier demo:
+    the mail says so), `local+2@domain` and "workspace 2" are tried, and so on.
+    Returns (email, workspace)."""
     local, _, domain = email.partition("@")
     for n in range(1, 100):
         address = email if n == 1 else f"{local}+{n}@{domain}"
         name = workspace if n == 1 else f"{workspace} {n}"
-        try:
-            client.json(
-                "POST",
-                "/api/v1/auth/signup",
-                auth=False,
-                json={"workspace_name": name, "email": address, "password": password},
-            )
-        except ApiError as exc:
-            if exc.status == 409:
-                continue
-            raise
+        names = message_names(mail_dir)
+        mark = names[-1] if names else ""
+        client.json(
+            "POST",
+            "/api/v1/auth/signup",
+            auth=False,
+            ok=(202,),
+            json={"workspace_name": name, "email": address, "password": password},
+        )
+        message = _mail_to(mail_dir, address, after=mark)
+        if kind_of(message) == ACCOUNT_EXISTS:
+            continue
+        token = signup_token(message)
+        if token is None:
+            raise MailNotFound(f"the newest mail to {address} in {mail_dir} has no sign-up token")
+        client.json("POST", "/api/v1/auth/signup/confirm", auth=False, json={"token": token})
         client.login(address, password)
         return address, name
     raise RuntimeError(f"{email} and its 99 variants are all taken; pass another --email")
+
+
+def _mail_to(mail_dir: Path, address: str, *, after: str) -> EmailMessage:
+    # The directory backend writes before the gateway answers; the wait covers a gateway
+    # on a slow disk.
+    deadline = time.monotonic() + MAIL_WAIT_SECONDS
+    while (message := newest_message(mail_dir, address, after=after)) is None:
+        if time.monotonic() > deadline:
+            raise MailNotFound(
+                f"no mail to {address} arrived in {mail_dir}. Is the gateway writing its mail "
+                "there (GATEWAY_MAIL_DIR, or MEDIAOPS_DATA_DIR/mail) rather than sending it "
+                "(GATEWAY_MAIL_URL)? Pass --mail-dir, or sign up and confirm by hand "
+                "(mediaops signup, then mediaops confirm-signup TOKEN)."
+            )
+        time.sleep(0.1)
+    return message
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -811,12 +846,13 @@ def run_seed_demo(
     workspace: str,
     webhook_url: str,
     wechat_base_url: str | None,
+    mail_dir: Path,
 ) -> SeedReport:
     """Sign up a new demo workspace, fill it, and print what was made and how to sign in."""
     from rich.panel import Panel
     from rich.table import Table
 
-    owner, name = sign_up(client, email, password, workspace)
+    owner, name = sign_up(client, email, password, workspace, mail_dir)
     console.print(f"Workspace [bold]{name}[/bold] created; signed in as {owner} (owner).")
     report = seed(
         client,

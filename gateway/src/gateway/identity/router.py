@@ -1,5 +1,5 @@
-"""Sign-up, sign-in, sessions, the caller's profile and the public keys: HTTP in, service
-call, HTTP out."""
+"""Sign-up and its confirmation, sign-in, sessions, the caller's profile and the public
+keys: HTTP in, service call, HTTP out."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from servicekit.auth import bearer_token
 from servicekit.problems import Unauthorized, problem_response, problem_responses
 
 from gateway.access import OperatorCaller, session_id_of
-from gateway.dependencies import AppSettings, DbSession, Gate, Keys, Limiter
+from gateway.dependencies import AppSettings, DbSession, Gate, Keys, Limiter, Mail
 from gateway.identity import service
 from gateway.identity.schemas import (
     AcceptInvitationRequest,
     AcceptInvitationResponse,
+    ConfirmSignupRequest,
     LoginRequest,
     MeResponse,
     OperatorOut,
     OperatorProfile,
     RefreshRequest,
     SessionTokens,
+    SignupAccepted,
     SignupRequest,
     SignupResponse,
     WorkspaceOut,
@@ -59,9 +61,15 @@ def _tokens(settings: Settings, keys: Keys, session: service.Session) -> Session
 
 @router.post(
     "/signup",
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422, 429),
-    summary="Create a workspace and its owner",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(422, 429),
+    summary="Start a sign-up: a link to confirm it is mailed to the address",
+    description=(
+        "Answers the same whether the address is new or already has an account, so it "
+        "tells no one which. A new address gets a link (and token) to confirm within "
+        "`GATEWAY_SIGNUP_CONFIRMATION_TTL_SECONDS`; one that has an account gets word that "
+        "someone tried. Nothing is created before the confirmation."
+    ),
     **PUBLIC,
 )
 async def signup(
@@ -70,13 +78,43 @@ async def signup(
     session: DbSession,
     settings: AppSettings,
     limiter: Limiter,
-) -> SignupResponse:
+    mailer: Mail,
+) -> SignupAccepted:
     await limiter.enforce(
         settings.signup_limit_per_ip, "signup-ip", _client_ip(request), what="sign-ups"
     )
-    workspace, operator = await service.signup(
-        session, workspace_name=body.workspace_name, email=body.email, password=body.password
+    # Counted for every address alike, so a 429 says nothing about whether it has an account.
+    await limiter.enforce(
+        settings.signup_limit_per_account,
+        "signup-account",
+        service.normalise_email(body.email),
+        what="sign-ups",
     )
+    await service.request_signup(
+        session,
+        mailer,
+        workspace_name=body.workspace_name,
+        email=body.email,
+        password=body.password,
+        valid_for=timedelta(seconds=settings.signup_confirmation_ttl_seconds),
+        public_url=settings.public_url,
+    )
+    return SignupAccepted(detail=service.SIGNUP_ACCEPTED)
+
+
+@router.post(
+    "/signup/confirm",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 422),
+    summary="Confirm a sign-up with the mailed token: creates the workspace and its owner",
+    description=(
+        "The token works once, until it expires. Every refusal (unknown, used or expired "
+        "token, or an address that got an account meanwhile) is the same 400."
+    ),
+    **PUBLIC,
+)
+async def confirm_signup(body: ConfirmSignupRequest, session: DbSession) -> SignupResponse:
+    workspace, operator = await service.confirm_signup(session, body.token)
     return SignupResponse(
         workspace=WorkspaceOut.model_validate(workspace),
         operator=OperatorOut.model_validate(operator),

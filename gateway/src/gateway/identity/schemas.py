@@ -15,6 +15,18 @@ class SignupRequest(RequestModel):
     password: str = Field(max_length=1024)
 
 
+class SignupAccepted(ResponseModel):
+    """The one answer to every sign-up, whether the address is new or already has an
+    account: the mail sent to the address says which."""
+
+    status: Literal["confirmation_sent"] = "confirmation_sent"
+    detail: str
+
+
+class ConfirmSignupRequest(RequestModel):
+    token: str = Field(min_length=1, max_length=200)
+
+
 class LoginRequest(RequestModel):
     email: EmailStr
     password: str = Field(max_length=1024)

@@ -15,17 +15,20 @@ from functools import cache
 
 from pwdlib import PasswordHash
 from servicekit.auth import Caller
-from servicekit.problems import Conflict, Invalid, Unauthorized
-from sqlalchemy import select, update
+from servicekit.problems import BadRequest, Conflict, Invalid, Unauthorized
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.identity import mails
 from gateway.identity.keys import SigningKey
-from gateway.models import Invitation, Operator, RefreshToken, Workspace
+from gateway.mail import Mailer
+from gateway.models import Invitation, Operator, PendingSignup, RefreshToken, Workspace
 
 MIN_PASSWORD_LENGTH = 10
 # The same words whether the address exists or not, so neither reveals who has an account.
-SIGNUP_REFUSED = "Cannot sign up with this email address."
+SIGNUP_ACCEPTED = "If this address can be used, we sent a link to confirm it."
+BAD_SIGNUP_TOKEN = "This confirmation link is invalid, expired or already used; sign up again."
 BAD_CREDENTIALS = "The email address or password is incorrect."
 BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
 BAD_INVITATION = "This invitation cannot be accepted; ask for a new one."
@@ -58,31 +61,92 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def signup(
-    session: AsyncSession, *, workspace_name: str, email: str, password: str
-) -> tuple[Workspace, Operator]:
-    """Create a workspace and its first operator, the owner."""
+async def request_signup(
+    session: AsyncSession,
+    mailer: Mailer,
+    *,
+    workspace_name: str,
+    email: str,
+    password: str,
+    valid_for: timedelta,
+    public_url: str,
+) -> None:
+    """Start a sign-up: mail the address a link to confirm it, or, when it already has an
+    account, word of the attempt. Nothing tells the caller which: both ways end the same,
+    after the same slow hash, with one mail to the address."""
     check_password_strength(password)
     email = normalise_email(email)
-    if await _operator_by_email(session, email) is not None:
-        raise Conflict(SIGNUP_REFUSED)
     hashed = await asyncio.to_thread(password_hash.hash, password)
-    workspace = Workspace(name=workspace_name)
+    now = datetime.now(UTC)
+    await session.execute(delete(PendingSignup).where(PendingSignup.expires_at <= now))
+    if await _operator_by_email(session, email) is not None:
+        mailer.send_after_commit(
+            session, mails.account_exists(mailer, to=email, public_url=public_url)
+        )
+        return
+    token = mails.SIGNUP_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        PendingSignup(
+            email=email,
+            workspace_name=workspace_name,
+            password_hash=hashed,
+            token_hash=digest(token),
+            expires_at=now + valid_for,
+        )
+    )
+    mailer.send_after_commit(
+        session,
+        mails.confirmation(
+            mailer, to=email, token=token, public_url=public_url, valid_for=valid_for
+        ),
+    )
+
+
+async def confirm_signup(session: AsyncSession, token: str) -> tuple[Workspace, Operator]:
+    """Create the workspace and its owner from a confirmed sign-up; the token works once.
+
+    One refusal for every reason (unknown, used, expired, or the address signed up by
+    another link meanwhile); a refusal writes nothing.
+    """
+    token_hash = digest(token)
+    email = await session.scalar(
+        select(PendingSignup.email).where(PendingSignup.token_hash == token_hash)
+    )
+    if email is None:
+        raise BadRequest(BAD_SIGNUP_TOKEN)
+    # Every pending sign-up of the address, locked in one order: two of its links confirmed
+    # at once wait for each other instead of deadlocking, and the later finds its row gone.
+    same_address = (
+        await session.scalars(
+            select(PendingSignup)
+            .where(PendingSignup.email == email)
+            .order_by(PendingSignup.id)
+            .with_for_update()
+        )
+    ).all()
+    pending = next((p for p in same_address if p.token_hash == token_hash), None)
+    if pending is None or pending.expires_at <= datetime.now(UTC):
+        raise BadRequest(BAD_SIGNUP_TOKEN)
+    if await _operator_by_email(session, pending.email) is not None:
+        raise BadRequest(BAD_SIGNUP_TOKEN)
+    workspace = Workspace(name=pending.workspace_name)
     session.add(workspace)
     await session.flush()
     operator = Operator(
         workspace_id=workspace.id,
-        email=email,
-        password_hash=hashed,
+        email=pending.email,
+        password_hash=pending.password_hash,
         role="owner",
-        display_name=email.partition("@")[0],
+        display_name=pending.email.partition("@")[0],
         disabled=False,
     )
     session.add(operator)
+    # This one is used, and the address's other links can never be confirmed now.
+    await session.execute(delete(PendingSignup).where(PendingSignup.email == pending.email))
     try:
         await session.flush()
-    except IntegrityError as exc:  # the same address signed up a moment ago
-        raise Conflict(SIGNUP_REFUSED) from exc
+    except IntegrityError as exc:  # the address was confirmed by another link a moment ago
+        raise BadRequest(BAD_SIGNUP_TOKEN) from exc
     return workspace, operator
 
 

@@ -86,6 +86,7 @@ class _Child:
 class Stack:
     """Start, watch and stop the local stack.
 
+    `mail_dir` is where the gateway writes its mail (`<data_dir>/mail` by default);
     `ports` overrides the default ports by process name (`broker`, `gateway`, `content`,
     `channel`, `user`, `metrics`); `commands` overrides the argv of a process (tests use
     stand-ins); `extra_env` is added to every child's environment.
@@ -96,6 +97,7 @@ class Stack:
         *,
         root: str | os.PathLike[str] | None = None,
         data_dir: str | os.PathLike[str] = ".data",
+        mail_dir: str | os.PathLike[str] | None = None,
         ports: Mapping[str, int] | None = None,
         host: str = "127.0.0.1",
         extra_env: Mapping[str, str] | None = None,
@@ -114,6 +116,10 @@ class Stack:
         self.root = Path(root) if root is not None else Path.cwd()
         data = Path(data_dir)
         self.data_dir = data if data.is_absolute() else self.root / data
+        # The gateway writes its mail here as .eml files (unless GATEWAY_MAIL_URL sends it):
+        # sign-up confirmation tokens are read from them.
+        mail = Path(mail_dir) if mail_dir is not None else self.data_dir / "mail"
+        self.mail_dir = mail if mail.is_absolute() else self.root / mail
         self.ports: dict[str, int] = {**DEFAULT_PORTS, **(ports or {})}
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -150,6 +156,7 @@ class Stack:
         if name == GATEWAY:
             for service in SERVICES:
                 env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
+            env["GATEWAY_MAIL_DIR"] = str(self.mail_dir)
         if name == "content":
             # content-svc asks channel-svc about channels it has not heard of yet.
             env["CONTENT_CHANNEL_SVC_URL"] = self.url("channel")
