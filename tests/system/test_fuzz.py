@@ -7,6 +7,7 @@ operation declares. Failures are collected over all operations and reported toge
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from typing import Any
@@ -20,28 +21,36 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.gateway.gateway_harness import sign_up
+
 EXAMPLES = int(os.environ.get("MEDIAOPS_FUZZ_EXAMPLES", "8"))
 # Calls that would end the fuzzing session itself rather than test an operation.
 SKIPPED = {("POST", "/api/v1/auth/logout")}
 
 
-def owner_headers(base: str) -> dict[str, str]:
+def owner_headers(stack: Stack) -> dict[str, str]:
+    """Sign up (confirming with the mailed token) and log in: the owner's auth header."""
     email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
     password = "correct horse battery 9"
-    with httpx.Client(base_url=base, timeout=15) as client:
-        client.post(
-            "/api/v1/auth/signup",
-            json={"workspace_name": "fuzz", "email": email, "password": password},
-        ).raise_for_status()
-        login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
-        login.raise_for_status()
-        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def signed_in() -> dict[str, str]:
+        async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=15) as client:
+            await sign_up(
+                client, stack.mail_dir, email=email, password=password, workspace_name="fuzz"
+            )
+            login = await client.post(
+                "/api/v1/auth/login", json={"email": email, "password": password}
+            )
+            login.raise_for_status()
+            return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    return asyncio.run(signed_in())
 
 
 @pytest.mark.timeout(900)
 def test_no_operation_answers_5xx_or_breaks_its_declared_schema(stack: Stack) -> None:
     base = stack.url("gateway")
-    headers = owner_headers(base)
+    headers = owner_headers(stack)
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
     failures: list[str] = []
     operations = 0
@@ -82,3 +91,50 @@ def test_no_operation_answers_5xx_or_breaks_its_declared_schema(stack: Stack) ->
             failures.append(f"{label}: {type(exc).__name__}: {exc}"[:800])
     assert operations > 50, "the merged document lists too few operations"
     assert not failures, "\n\n".join(sorted(set(failures))[:40])
+
+
+@pytest.mark.timeout(600)
+def test_chained_calls_through_the_declared_links_never_answer_5xx(stack: Stack) -> None:
+    """Stateful: what one call creates, the linked calls read, change and delete."""
+    base = stack.url("gateway")
+    headers = owner_headers(stack)
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    document = httpx.get(f"{base}/openapi.json", timeout=15).json()
+    declared = [
+        name
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for response in operation.get("responses", {}).values()
+        for name in response.get("links", {})
+    ]
+    assert len(declared) > 20, "the merged document declares too few links"
+
+    answered: list[tuple[str, str, int]] = []  # (method, path template, status)
+
+    class Chained(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": base, "headers": headers, "timeout": 15}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            answered.append((case.method.upper(), case.path, response.status_code))
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
+
+    Chained.run(
+        settings=settings(
+            max_examples=max(EXAMPLES, 4) * 4,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The chains reached what they created: an operation on one resource (a path with an
+    # id) answered 2xx, which random ids never get.
+    reached = {(m, p) for m, p, status in answered if "{" in p and status < 300}
+    assert reached, sorted(set(answered))[:40]

@@ -5,12 +5,15 @@ routes to that service are taken. Component schemas keep their names unless two 
 mean different things by one name: then the later one is renamed `<Service><Name>`
 (`ContentPage`) and every `$ref` of its document follows. Operations are tagged by
 service, operation ids are made unique, and the bearer (and API key) security schemes
-apply everywhere except to public operations (`security: []`).
+apply everywhere except to public operations (`security: []`). Creating operations link
+to the operations on what they created (OpenAPI links: `POST /posts` answers an `id` that
+`GET /posts/{post_id}` takes), which clients and stateful testers follow.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +108,7 @@ def merge(
                     operation.pop("security", None)  # the document-wide schemes apply
                 merged_item[key] = operation
             paths[path] = merged_item
+    add_links(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
@@ -113,3 +117,50 @@ def merge(
         "security": SECURITY,
         "tags": tags,
     }
+
+
+PATH_PARAMETER = re.compile(r"^\{([^}]+)\}$")
+
+
+def _response_schema(operation: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    for status in ("201", "200"):
+        content = operation.get("responses", {}).get(status, {}).get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        ref = schema.get("$ref", "")
+        if ref.startswith(REF_PREFIX):
+            schema = schemas.get(ref.removeprefix(REF_PREFIX), {})
+        if schema:
+            return {"status": status, **schema}
+    return {}
+
+
+def add_links(paths: dict[str, dict[str, Any]], schemas: dict[str, Any]) -> None:
+    """Link each `POST /things` whose answer has an `id` to every operation under
+    `/things/{thing_id}` that takes no other path parameter."""
+    for collection, item in paths.items():
+        create = item.get("post")
+        if create is None:
+            continue
+        answer = _response_schema(create, schemas)
+        if "id" not in answer.get("properties", {}):
+            continue
+        links: dict[str, Any] = {}
+        for path, target in paths.items():
+            rest = path.removeprefix(collection + "/").split("/")
+            if not path.startswith(collection + "/") or not (
+                found := PATH_PARAMETER.match(rest[0])
+            ):
+                continue
+            if any(PATH_PARAMETER.match(segment) for segment in rest[1:]):
+                continue
+            for method in METHODS:
+                operation = target.get(method)
+                if operation is None or "operationId" not in operation:
+                    continue
+                name = re.sub(r"[^A-Za-z0-9._-]", "_", operation["operationId"])
+                links[name] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {f"path.{found[1]}": "$response.body#/id"},
+                }
+        if links:
+            create["responses"][answer["status"]].setdefault("links", {}).update(links)
