@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import structlog
 from fastapi import FastAPI
 from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import Database
@@ -25,13 +26,17 @@ from gateway.access import API_KEY_HEADER, AccessGate
 from gateway.apikeys import router as apikeys
 from gateway.identity import router as identity
 from gateway.identity.keys import KeyStore
+from gateway.mail import mailer_for
 from gateway.openapi import router as openapi
 from gateway.openapi.router import OpenApiCache
 from gateway.operators import router as operators
 from gateway.proxy import router as proxy
+from gateway.proxy.forward import upstream_session
 from gateway.proxy.routes import upstreams
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 EXPOSED_HEADERS = [
     REQUEST_ID_HEADER,
@@ -60,26 +65,35 @@ def create_app(
     keystore = KeyStore(settings.key_dir)
     gate = AccessGate(db, settings)
     limiter = RateLimiter(settings.redis_url)
+    mailer = mailer_for(settings.mail_url, settings.mail_directory, settings.mail_from)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.shared.environment == "production" and not settings.mail_url:
+            # Nobody could confirm a sign-up: say so at start, where ops look.
+            log.warning("mail_written_to_directory", directory=str(settings.mail_directory))
         # One keep-alive pool to the services for the life of the process; never the
         # environment's proxies (the services are on our own network).
-        async with httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.upstream_timeout_seconds),
-            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them
-            # from the other side, so a request never lands on a closing connection.
-            limits=httpx.Limits(
-                max_connections=200, max_keepalive_connections=50, keepalive_expiry=4.0
-            ),
-            follow_redirects=False,
-            trust_env=False,
-        ) as client:
-            app.state.http = client
+        async with (
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.upstream_timeout_seconds),
+                # Idle connections are dropped before uvicorn's 5 s keep-alive closes them
+                # from the other side, so a request never lands on a closing connection.
+                limits=httpx.Limits(
+                    max_connections=200, max_keepalive_connections=50, keepalive_expiry=4.0
+                ),
+                follow_redirects=False,
+                trust_env=False,
+            ) as client,
+            upstream_session(settings.upstream_timeout_seconds) as proxied,
+        ):
+            app.state.http = client  # the gateway's own calls: health, OpenAPI documents
+            app.state.proxied = proxied  # every proxied request
             try:
                 yield
             finally:
                 await gate.drain()
+                await mailer.drain()
                 await db.dispose()
 
     app = FastAPI(
@@ -100,6 +114,7 @@ def create_app(
     app.state.keystore = keystore
     app.state.gate = gate
     app.state.limiter = limiter
+    app.state.mailer = mailer
     app.state.upstreams = upstreams(settings)
     app.state.openapi = OpenApiCache(app.state.upstreams, settings.openapi_cache_seconds)
     # The gateway trusts its own keys directly: no fetch of its own JWKS over HTTP.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, Request
 from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import Forbidden, NotFound
@@ -30,7 +30,7 @@ def _request_id(request: Request) -> str:
 @router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
 async def tracked_link(request: Request, code: str, settings: AppSettings) -> StreamingResponse:
     """Tracked short links are public: anyone who sees a post may follow its links."""
-    client: httpx.AsyncClient = request.app.state.http
+    client: aiohttp.ClientSession = request.app.state.proxied
     return await forward(
         request,
         request.app.state.upstreams["channel"],
@@ -65,7 +65,7 @@ async def proxy(
         else:
             spec, bucket = settings.operator_request_limit, "operator"
         verdict = await limiter.enforce(spec, bucket, who.caller.user_id, what="requests")
-    client: httpx.AsyncClient = request.app.state.http
+    client: aiohttp.ClientSession = request.app.state.proxied
     response = await forward(
         request,
         upstream,
