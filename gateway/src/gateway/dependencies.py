@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from servicekit.db import Database
+from servicekit.runtime import SAFE_METHODS
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.access import AccessGate
@@ -19,7 +20,7 @@ from gateway.settings import Settings
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    async with db.transaction() as session:
+    async with db.transaction(read_only=request.method in SAFE_METHODS) as session:
         yield session
 
 

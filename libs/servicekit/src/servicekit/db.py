@@ -71,6 +71,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The execution option (and connection info key) of read-only transactions.
+READ_ONLY = "mediaops_read_only"
+
+
 def normalise_url(url: str) -> str:
     """Accept plain `postgresql://` and `sqlite:///` URLs and pick the async drivers."""
     parsed = make_url(url)
@@ -99,10 +103,17 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin_immediate(conn: Any) -> None:
-            # Take the write lock up front: two deferred transactions that both read and
-            # then write would otherwise fail with "database is locked" instead of waiting.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(conn: Any) -> None:
+            read_only = bool(conn.get_execution_options().get(READ_ONLY))
+            if conn.info.get(READ_ONLY, False) != read_only:
+                # A read-only transaction that tries to write fails at once, in tests too,
+                # rather than racing for the lock it did not take.
+                conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+                conn.info[READ_ONLY] = read_only
+            # Writers take the write lock up front: two deferred transactions that both read
+            # and then write would otherwise fail with "database is locked" instead of
+            # waiting. Readers take none: under WAL they never wait for a writer.
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_no_autobegin(dbapi_connection: Any, _: Any) -> None:
@@ -128,8 +139,12 @@ class Database:
         self._after_outbox_commit.append(hook)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction, committed when the block ends well. `read_only` ones may not
+        write, and on SQLite they neither wait for nor block the writer."""
         async with self.sessions() as session:
+            if read_only:
+                await session.connection(execution_options={READ_ONLY: True})
             try:
                 yield session
                 await session.commit()

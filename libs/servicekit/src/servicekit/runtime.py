@@ -81,9 +81,13 @@ class ServiceRuntime:
         await self.db.dispose()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.db.transaction() as session:
+    # GET and HEAD read: they must not write, so they need not queue for the write lock.
+    async with runtime.db.transaction(read_only=request.method in SAFE_METHODS) as session:
         yield session
 
 

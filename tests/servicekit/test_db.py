@@ -1,0 +1,38 @@
+"""Transactions: reads (GET, HEAD) never queue behind a writer, and may not write."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from servicekit.db import Database
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+
+async def test_a_read_goes_ahead_while_a_writer_holds_the_lock(tmp_path: object) -> None:
+    db = Database(f"sqlite:///{tmp_path}/reads.db")
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+        await session.execute(text("INSERT INTO notes VALUES ('first')"))
+    try:
+        async with db.transaction() as writer:
+            await writer.execute(text("INSERT INTO notes VALUES ('second')"))
+            # The writer has not committed: a reader sees the last committed state, at once
+            # (a write transaction here would wait for the lock).
+            async with asyncio.timeout(5), db.transaction(read_only=True) as reader:
+                seen = (await reader.execute(text("SELECT count(*) FROM notes"))).scalar()
+            assert seen == 1
+        async with db.transaction(read_only=True) as reader:
+            assert (await reader.execute(text("SELECT count(*) FROM notes"))).scalar() == 2
+
+        with pytest.raises(OperationalError, match="readonly"):
+            async with db.transaction(read_only=True) as reader:
+                await reader.execute(text("INSERT INTO notes VALUES ('sneaked')"))
+        # The connection is writable again for the next writer.
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO notes VALUES ('third')"))
+        async with db.transaction(read_only=True) as reader:
+            assert (await reader.execute(text("SELECT count(*) FROM notes"))).scalar() == 3
+    finally:
+        await db.dispose()
