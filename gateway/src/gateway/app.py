@@ -147,11 +147,12 @@ def create_app(
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )
+    app.include_router(proxy.resources)  # first: most requests are for the services
     app.include_router(health.router)
     app.include_router(openapi.router)
     app.include_router(identity.well_known)
     app.include_router(identity.router, prefix="/api/v1")
     app.include_router(operators.router, prefix="/api/v1")
     app.include_router(apikeys.router, prefix="/api/v1")
-    app.include_router(proxy.router)  # last: it catches the rest of /api/v1
+    app.include_router(proxy.router)  # last: unknown resources, a 404 problem
     return app

@@ -18,7 +18,7 @@ from servicekit.problems import (
 )
 from servicekit.tracing import current_traceparent
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from yarl import URL
 
 from gateway.proxy.routes import Upstream
@@ -40,6 +40,10 @@ HOP_BY_HOP = frozenset(
         "host",
     }
 )
+
+
+# Answers up to this size are read whole and passed on at once; larger ones are streamed.
+BUFFERED_BYTES = 256 * 1024
 
 
 class PayloadTooLarge(ProblemError):
@@ -179,7 +183,7 @@ async def forward(
     max_body_bytes: int,
     request_id: str,
     authorization: str | None = None,
-) -> StreamingResponse:
+) -> Response:
     """Send the request on; `authorization` replaces the caller's (an API key's token)."""
     length = declared_length(request, max_body_bytes)
     chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
@@ -214,6 +218,21 @@ async def forward(
             raise exc.__cause__ from None
         log.warning("upstream_failed", upstream=upstream.name, error=repr(exc))
         raise BadGateway(f"{upstream.name} broke off the exchange.") from exc
+    answer_headers = end_to_end(list(answer.raw_headers))
+    answer_length = answer.headers.get("Content-Length", "")
+    if answer_length.isdigit() and int(answer_length) <= BUFFERED_BYTES:
+        # Most answers are small JSON: passing them on whole spares the streaming machinery
+        # (a task watching for the client hanging up) on every request.
+        try:
+            body = await answer.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("upstream_failed", upstream=upstream.name, error=repr(exc))
+            raise BadGateway(f"{upstream.name} broke off the exchange.") from exc
+        finally:
+            answer.release()
+        whole = Response(body, status_code=answer.status)
+        whole.raw_headers = answer_headers
+        return whole
     response = StreamingResponse(_streamed(answer), status_code=answer.status)
-    response.raw_headers = end_to_end(list(answer.raw_headers))
+    response.raw_headers = answer_headers
     return response

@@ -8,12 +8,13 @@ import aiohttp
 from fastapi import APIRouter, Request
 from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import Forbidden, NotFound
-from starlette.responses import StreamingResponse
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.responses import Response
 
 from gateway.access import authenticate
 from gateway.dependencies import AppSettings, Limiter
 from gateway.proxy.forward import forward
-from gateway.proxy.routes import Upstream, route
+from gateway.proxy.routes import RESOURCES, Upstream, route
 from gateway.ratelimit import Verdict
 
 router = APIRouter(tags=["proxy"])
@@ -28,7 +29,7 @@ def _request_id(request: Request) -> str:
 
 
 @router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
-async def tracked_link(request: Request, code: str, settings: AppSettings) -> StreamingResponse:
+async def tracked_link(request: Request, code: str, settings: AppSettings) -> Response:
     """Tracked short links are public: anyone who sees a post may follow its links."""
     client: aiohttp.ClientSession = request.app.state.proxied
     return await forward(
@@ -41,10 +42,33 @@ async def tracked_link(request: Request, code: str, settings: AppSettings) -> St
     )
 
 
+class ResourceConvertor(Convertor[str]):
+    """Matches exactly the resources the services own, so that their route can come first:
+    the common request then skips matching every one of the gateway's own routes."""
+
+    regex = "(?:" + "|".join(sorted(RESOURCES, key=len, reverse=True)) + ")(?=/|$)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("resource", ResourceConvertor())
+# Included before the gateway's own routes; `router` (after them) answers the rest.
+resources = APIRouter(tags=["proxy"])
+
+
+@resources.api_route(
+    "/api/v1/{resource:resource}{rest:path}", methods=METHODS, include_in_schema=False
+)
+async def proxy_resource(request: Request, settings: AppSettings, limiter: Limiter) -> Response:
+    return await proxy(request, request.url.path.removeprefix("/api/v1/"), settings, limiter)
+
+
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
-async def proxy(
-    request: Request, path: str, settings: AppSettings, limiter: Limiter
-) -> StreamingResponse:
+async def proxy(request: Request, path: str, settings: AppSettings, limiter: Limiter) -> Response:
     table: dict[str, Upstream] = request.app.state.upstreams
     found = route(request.url.path, table)
     if found is None:
