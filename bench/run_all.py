@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, git_revision, machine
 
+# What the figures mean: targets, profiles, what was left (kept by hand, appended).
+FINDINGS = ROOT / "bench" / "findings.md"
 # In the order the report lists them; each module has `run() -> list[str]`.
 # `python bench/run_all.py bench_pipeline bench_gateway` runs only those.
 BENCHMARKS = [
@@ -43,6 +45,7 @@ def main() -> None:
             f"- revision: {git_revision()}, measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             *sections,
+            FINDINGS.read_text(encoding="utf-8").rstrip("\n"),
         ]
     )
     if not only:  # a partial run prints its figures but keeps the full report
