@@ -21,7 +21,10 @@ run: install
 	$(VENV)/python scripts/run_stack.py
 
 test: install
-	$(VENV)/pytest
+	# Two workers for the unit and service tests (mostly waiting on databases and the
+	# broker), a file per worker; then the system tests, which start whole stacks, alone.
+	$(VENV)/pytest -n 2 --dist loadfile --ignore=tests/system
+	$(VENV)/pytest tests/system
 
 lint: install
 	$(VENV)/ruff check .

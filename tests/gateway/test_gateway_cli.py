@@ -22,6 +22,7 @@ from devstack.ports import free_port
 from event_contracts.envelope import CloudEvent
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from gateway.cli import app as cli
 from gateway.cli import seed
 from gateway.cli.app import app
 from gateway.identity.mails import signup_token
@@ -32,6 +33,9 @@ from tests.gateway.gateway_harness import PASSWORD
 from tests.gateway.platform_harness import Platform, running_platform, serve
 
 runner = CliRunner()
+# Rich reads the terminal's width when the consoles are made (at import): a wide one here,
+# whatever process imported them first, so that no line the tests look for is wrapped.
+cli.console.width = cli.errors.width = 200
 
 
 def metrics_standin() -> FastAPI:
