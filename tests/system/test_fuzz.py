@@ -112,7 +112,10 @@ def test_chained_calls_through_the_declared_links_never_answer_5xx(stack: Stack)
 
     answered: list[tuple[str, str, int]] = []  # (method, path template, status)
 
-    class Chained(schema.as_state_machine()):  # type: ignore[misc]
+    # Signing out would end the session for every later step, as in the test above.
+    chained = schema.exclude(method="POST", path="/api/v1/auth/logout")
+
+    class Chained(chained.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": base, "headers": headers, "timeout": 15}
 
