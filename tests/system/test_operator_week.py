@@ -506,8 +506,13 @@ async def test_the_operators_week(
         assert completed["url"] == note_url
         rows = await settled(gateway, editor, post_id, 5, {"succeeded", "failed"})
         assert {p: r["status"] for p, r in rows.items()} == dict.fromkeys(ids, "succeeded"), rows
-        post = ok(await gateway.get(f"/api/v1/posts/{post_id}", headers=editor))
-        assert {c["status"] for c in post["channels"]} == {"succeeded"}, post["channels"]
+
+        # content-svc learns each outcome from distribution.succeeded, a moment later.
+        async def all_applied() -> bool:
+            post = ok(await gateway.get(f"/api/v1/posts/{post_id}", headers=editor))
+            return {c["status"] for c in post["channels"]} == {"succeeded"}
+
+        await eventually(all_applied, timeout=30)
 
         # What each platform received, once.
         mine = [
