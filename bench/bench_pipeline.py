@@ -59,7 +59,7 @@ async def publish_latency(gateway: str, hook_url: str, mail_dir: Path) -> list[f
                     break
                 if row["status"] == "failed":
                     raise RuntimeError(f"distribution failed: {row}")
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.025)
             if i >= 5:  # the first few warm the consumers' connections
                 latencies.append(max(0.0, (applied_at - returned_at).total_seconds()))
         return latencies
