@@ -34,6 +34,7 @@ from content_svc.settings import Settings
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from devstack.ports import free_port
 from fastapi import FastAPI, Response
+from servicekit.heap import freeze_long_lived
 from servicekit.runtime import ServiceRuntime
 from servicekit.settings import SharedSettings
 from sqlalchemy import insert, select, text
@@ -236,6 +237,7 @@ async def list_latency(url: str, keys: Keys) -> list[str]:
     try:
         await _seed_posts(runtime, workspace_id)
         app = create_app(runtime)
+        freeze_long_lived()  # as the service's entry point does before serving
         page: dict[str, Any] = {"items": [], "next_cursor": None}
 
         @app.get("/bare")

@@ -35,6 +35,7 @@ from metrics_svc.app import create_app, create_runtime
 from metrics_svc.consumers.handlers import HANDLERS
 from metrics_svc.runtime import MetricsRuntime
 from metrics_svc.settings import Settings
+from servicekit.heap import freeze_long_lived
 from servicekit.migrations import upgrade
 from servicekit.settings import SharedSettings
 
@@ -377,6 +378,7 @@ async def main() -> list[str]:
         shared = SharedSettings(jwks=json.dumps(keys.jwks), log_level="WARNING")
         runtime = create_runtime(Settings(database_url=url, shared=shared))
         app = create_app(runtime)
+        freeze_long_lived()  # as the service's entry point does before serving
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://metrics", timeout=120
         ) as client:

@@ -31,6 +31,7 @@ import asyncpg
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from servicekit.heap import freeze_long_lived
 from servicekit.settings import SharedSettings
 from sqlalchemy.engine import make_url
 from user_svc.app import create_app, create_runtime
@@ -121,6 +122,7 @@ async def service(database: str, tokens: _Tokens) -> AsyncIterator[httpx.AsyncCl
     async with runtime.db.engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
     app = create_app(runtime)
+    freeze_long_lived()  # as the service's entry point does before serving
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://user-svc", timeout=120

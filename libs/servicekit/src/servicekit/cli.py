@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from uvicorn.importer import import_from_string
 
+from servicekit.heap import freeze_long_lived
 from servicekit.migrations import upgrade
 from servicekit.settings import ServiceSettings
 
@@ -31,9 +33,10 @@ def run_app(
     if args.command in ("migrate", "all"):
         upgrade(migrations_dir, settings.database_url)
     if args.command in ("serve", "all"):
+        app = import_from_string(app_factory)()
+        freeze_long_lived()
         uvicorn.run(
-            app_factory,
-            factory=True,
+            app,
             host=settings.host,
             port=settings.port,
             log_config=None,
