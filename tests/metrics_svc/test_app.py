@@ -8,11 +8,36 @@ from pathlib import Path
 import httpx
 from metrics_svc.__main__ import MIGRATIONS
 from metrics_svc.app import create_app, create_runtime
+from metrics_svc.models import Base
 from metrics_svc.settings import Settings
 from servicekit.db import Database
-from servicekit.migrations import downgrade, upgrade
+from servicekit.migrations import upgrade
 from servicekit.settings import SharedSettings
 from sqlalchemy import inspect
+
+from tests.migration_roundtrip import assert_round_trip
+
+TABLES = {
+    "outbox_messages",
+    "processed_events",
+    "stat_points",
+    "series",
+    "rollup_hourly",
+    "rollup_daily",
+    "rollup_channel_daily",
+    "benchmark_checkpoints",
+    "campaigns",
+    "campaign_posts",
+    "tracked_links",
+    "link_clicks",
+    "conversions",
+    "channels",
+    "posts",
+    "post_channels",
+    "idempotency_keys",
+    "interaction_counts",
+    "stat_batches",
+}
 
 
 async def table_names(url: str) -> set[str]:
@@ -24,27 +49,8 @@ async def table_names(url: str) -> set[str]:
         await db.dispose()
 
 
-async def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert {
-        "outbox_messages",
-        "processed_events",
-        "stat_points",
-        "series",
-        "rollup_hourly",
-        "rollup_daily",
-        "rollup_channel_daily",
-        "benchmark_checkpoints",
-        "campaigns",
-        "campaign_posts",
-        "tracked_links",
-        "link_clicks",
-        "conversions",
-    } <= await table_names(database_url)
-    await asyncio.to_thread(downgrade, MIGRATIONS, database_url)
-    assert await table_names(database_url) <= {"alembic_version"}
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert "outbox_messages" in await table_names(database_url)
+async def test_migrations_build_the_models_schema_and_take_it_down(database_url: str) -> None:
+    await assert_round_trip(database_url, MIGRATIONS, Base.metadata, TABLES)
 
 
 async def test_health_and_readiness(shared_settings: SharedSettings, tmp_path: Path) -> None:

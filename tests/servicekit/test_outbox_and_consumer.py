@@ -21,7 +21,7 @@ from servicekit.settings import SharedSettings
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.servicekit.kit_models import Base, Effect, OutboxMessage, ProcessedEvent
+from tests.servicekit.kit_models import Effect, OutboxMessage, ProcessedEvent
 
 TOPIC = "post.published"
 
@@ -54,15 +54,6 @@ async def own_broker() -> AsyncIterator[Broker]:
     await broker.astart()
     yield broker
     await broker.astop()
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield database
-    await database.dispose()
 
 
 def kit_settings(broker: Broker) -> SharedSettings:

@@ -7,12 +7,29 @@ from pathlib import Path
 
 import httpx
 from servicekit.db import Database
-from servicekit.migrations import downgrade, upgrade
+from servicekit.migrations import upgrade
 from servicekit.settings import SharedSettings
 from sqlalchemy import inspect
 from user_svc.__main__ import MIGRATIONS
 from user_svc.app import create_app, create_runtime
+from user_svc.models import Base
 from user_svc.settings import Settings
+
+from tests.migration_roundtrip import assert_round_trip
+
+TABLES = {
+    "outbox_messages",
+    "processed_events",
+    "members",
+    "member_identities",
+    "member_tags",
+    "member_interests",
+    "interactions",
+    "inbox_items",
+    "segments",
+    "communities",
+    "community_memberships",
+}
 
 
 async def table_names(url: str) -> set[str]:
@@ -24,25 +41,8 @@ async def table_names(url: str) -> set[str]:
         await db.dispose()
 
 
-async def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert {
-        "outbox_messages",
-        "processed_events",
-        "members",
-        "member_identities",
-        "member_tags",
-        "member_interests",
-        "interactions",
-        "inbox_items",
-        "segments",
-        "communities",
-        "community_memberships",
-    } <= await table_names(database_url)
-    await asyncio.to_thread(downgrade, MIGRATIONS, database_url)
-    assert await table_names(database_url) <= {"alembic_version"}
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    assert "outbox_messages" in await table_names(database_url)
+async def test_migrations_build_the_models_schema_and_take_it_down(database_url: str) -> None:
+    await assert_round_trip(database_url, MIGRATIONS, Base.metadata, TABLES)
 
 
 async def test_health_and_readiness(shared_settings: SharedSettings, tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ class ProcessedEventMixin:
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     topic: Mapped[str] = mapped_column(String(200))
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Indexed for housekeeping, which deletes the old ones.
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 # How long a consumer may wait for a group assignment or a commit before it starts over.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.auth import KeySet, TokenVerifier
 from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
 from servicekit.db import Database, utcnow
+from servicekit.housekeeping import keep_tidy
 from servicekit.kafka import ensure_topics
 from servicekit.logging import configure_logging
 from servicekit.metrics import install_metrics
@@ -60,7 +62,9 @@ class ServiceRuntime:
             audience=settings.shared.jwt_audience,
             issuer=settings.shared.jwt_issuer,
         )
-        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = [
+            partial(keep_tidy, self.db, outbox_model, processed_model, settings.shared)
+        ]
         self._tasks: list[asyncio.Task[None]] = []
 
     async def refresh_metrics(self) -> None:

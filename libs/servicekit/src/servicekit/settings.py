@@ -40,6 +40,12 @@ class SharedSettings(BaseSettings):
     ready_max_outbox_age_seconds: float = Field(default=300, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Housekeeping (servicekit.housekeeping): delivered outbox rows are kept this long for
+    # investigations (undelivered ones always); applied events' ids, which make a
+    # redelivery a no-op, must be kept longer than the broker keeps events (Kafka: 7 days).
+    outbox_retention_days: float = Field(default=7, gt=0)
+    processed_event_retention_days: float = Field(default=30, gt=0)
+    housekeeping_interval_seconds: float = Field(default=3600, gt=0)
 
 
 class ServiceSettings(BaseSettings):
