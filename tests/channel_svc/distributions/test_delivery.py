@@ -9,7 +9,8 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from channel_svc.models import Base, Distribution
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 from event_contracts import CloudEvent
+from servicekit.db import utcnow
 from sqlalchemy import func, select
 
 from tests.channel_svc.conftest import (
@@ -315,9 +317,11 @@ async def test_deliveries_interrupted_by_a_crash_are_sent_after_a_restart(
     channel = await create_channel(client, editor, receiver.url)
     event = published(workspace_id, [channel["id"]])
     await apply(runtime, event)
+    killed = service.Lease(holder="killed-worker", seconds=0.05)
     async with runtime.db.transaction() as session:  # claimed, then the process died
-        [claimed] = await service.claim_due(session, limit=10)
+        [claimed] = await service.claim_due(session, limit=10, lease=killed)
     assert await runtime.worker.deliver_due() == 0  # `sending` rows are not picked up
+    await asyncio.sleep(0.1)  # nobody renews the killed worker's lease
 
     task = asyncio.create_task(runtime.worker.run())  # the restart
     try:
@@ -328,6 +332,64 @@ async def test_deliveries_interrupted_by_a_crash_are_sent_after_a_restart(
     assert done["status"] == "succeeded"
     assert done["attempts"] == 2
     assert len(receiver.received) == 1
+
+
+@asynccontextmanager
+async def replica(settings: Settings) -> AsyncIterator[ChannelRuntime]:
+    """Another channel-svc process on the same database, its worker running."""
+    other = create_runtime(settings)
+    task = asyncio.create_task(other.worker.run())
+    try:
+        yield other
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await other.db.dispose()
+
+
+async def test_a_replica_starting_never_takes_over_a_delivery_in_flight(
+    client: httpx.AsyncClient,
+    settings_for: Callable[..., Settings],
+    runtime: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    receiver: Receiver,
+) -> None:
+    """The receiver takes longer than a lease: the sending replica renews it, so a replica
+    started meanwhile (which takes back what killed workers left) leaves the row alone."""
+    receiver.delay_seconds = 1.6
+    channel = await create_channel(client, editor, receiver.url)
+    event = published(workspace_id, [channel["id"]])
+    await apply(runtime, event)
+    async with replica(settings_for(delivery_lease_seconds=1)):
+        await receiver.wait_for(1)  # the first replica is sending
+        async with replica(settings_for(delivery_lease_seconds=1)):
+            [row] = await distributions_of(runtime, event.data["post_id"])
+            done = await settled(client, editor, row.id)
+    assert done["status"] == "succeeded"
+    assert done["attempts"] == 1
+    assert len(receiver.received) == 1
+
+
+async def test_a_clean_stop_hands_back_what_it_was_sending(
+    client: httpx.AsyncClient,
+    settings_for: Callable[..., Settings],
+    runtime: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    receiver: Receiver,
+) -> None:
+    receiver.delay_seconds = 1.5
+    channel = await create_channel(client, editor, receiver.url)
+    event = published(workspace_id, [channel["id"]])
+    await apply(runtime, event)
+    async with replica(settings_for(delivery_lease_seconds=600)):
+        await receiver.wait_for(1)
+    # Stopped mid-request: the row is free again at once, not after the 10-minute lease.
+    [row] = await distributions_of(runtime, event.data["post_id"])
+    assert (row.status, row.claimed_by, row.lease_until) == ("pending", None, None)
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at <= utcnow()
 
 
 async def test_distributions_are_listed_by_filter_and_scoped_to_the_workspace(

@@ -33,6 +33,8 @@ ENV = {
     "CHANNEL_CONFIRM_POLL_SECONDS": "0.3",
     "CHANNEL_CONFIRM_POLL_MAX_SECONDS": "1",
     "CHANNEL_API_TIMEOUT_SECONDS": "5",
+    # What the killed channel-svc was sending is taken back when its lease runs out.
+    "CHANNEL_DELIVERY_LEASE_SECONDS": "2",
     "MEDIAOPS_OUTBOX_POLL_SECONDS": "0.3",
 }
 

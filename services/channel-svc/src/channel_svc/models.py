@@ -133,6 +133,11 @@ class Distribution(Base):
     # What an adapter has already done on the platform (draft media_id, publish_id...),
     # written before the next step so that a restart resumes instead of sending again.
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # While `sending`: the worker (one per process) holding the row, until the lease runs
+    # out. The holder renews it; a row whose lease ran out lost its worker (killed), and
+    # any replica takes it back, resuming from `progress`.
+    claimed_by: Mapped[str | None] = mapped_column(String(36), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # The trace of the post.published event that made it (W3C traceparent), so that its
     # delivery and the outcome event continue the same trace.
     traceparent: Mapped[str | None] = mapped_column(

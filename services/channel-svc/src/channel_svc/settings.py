@@ -28,6 +28,10 @@ class Settings(ServiceSettings):
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
     # Distributions sent side by side by one worker (one slow receiver does not hold up others).
     delivery_concurrency: int = Field(default=8, ge=1, le=100)
+    # A claimed distribution is the worker's for this long, renewed every third of it while
+    # the worker lives; after a kill, another replica (or the restarted one) takes it back
+    # once it runs out. A clean stop hands its rows back at once.
+    delivery_lease_seconds: float = Field(default=60.0, ge=1)
     # Platform APIs (WeChat, Weibo): per-request timeout.
     api_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # WeChat publishes asynchronously: first look after this long, then twice as long each

@@ -1,8 +1,10 @@
 """The delivery worker: sends due distributions through their platform's adapter.
 
 One loop per process. Each round claims a batch of due distributions (pending, scheduled,
-deferred, or confirming), marks them `sending` (attempt counted, committed), sends them
-side by side with no transaction open, then settles each in a transaction of its own. An
+deferred, or confirming), marks them `sending` under this worker's lease (attempt counted,
+committed), sends them side by side with no transaction open, then settles each in a
+transaction of its own. The lease is renewed while the worker lives, so other replicas
+take back only what a killed worker left, once its lease has run out. An
 adapter records its progress on the platform (draft made, publish submitted...) in its own
 short transaction before the next step, so that a crash never makes it repeat a step.
 It also looks again at published posts that are being watched (deleted or banned later?).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -88,6 +91,10 @@ class DeliveryWorker:
             watch_interval_seconds=settings.watch_interval_seconds,
         )
         self.limits = SendLimits(enabled=settings.rate_limits)
+        # One holder per process: its rows are taken back by others only once its lease
+        # runs out (it was killed), or at once when it stops cleanly.
+        self.lease = service.Lease(holder=uuid.uuid4().hex, seconds=settings.delivery_lease_seconds)
+        self.in_flight: set[str] = set()
         self._wake = asyncio.Event()
         self.attempted = 0
 
@@ -96,10 +103,15 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """The background job: recover, then deliver until cancelled."""
-        async with self.db.transaction() as session:
-            released = await service.release_interrupted(session)
-        if released:
-            log.warning("deliveries_resumed_after_interruption", count=released)
+        keeping = asyncio.create_task(self._keep_leases())
+        try:
+            await self._deliver_until_cancelled()
+        finally:
+            keeping.cancel()
+            await asyncio.gather(keeping, return_exceptions=True)
+            await self._hand_back()
+
+    async def _deliver_until_cancelled(self) -> None:
         backoff = 0.1
         while True:
             self._wake.clear()
@@ -119,13 +131,50 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
+    async def _keep_leases(self) -> None:
+        """Take back what killed workers left (at start, then every third of a lease), and
+        renew the lease on what this one is sending."""
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    held = list(self.in_flight)
+                    kept = await service.renew(session, self.lease, held)
+                    released = await service.release_lapsed(session)
+                if kept < len(held):
+                    log.warning("delivery_leases_lost", lost=len(held) - kept)
+                if released:
+                    log.warning("deliveries_resumed_after_interruption", count=released)
+                    self.wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: the next round retries
+                log.warning("delivery_lease_round_failed", error=repr(exc))
+            await asyncio.sleep(self.lease.seconds / 3)
+
+    async def _hand_back(self) -> None:
+        """On a clean stop, what this worker was sending goes back to pending at once."""
+        try:
+            async with asyncio.timeout(5), self.db.transaction() as session:
+                returned = await service.hand_back(session, self.lease.holder)
+        except Exception as exc:  # the process is stopping anyway: the lease will run out
+            log.warning("delivery_hand_back_failed", error=repr(exc))
+            return
+        if returned:
+            log.info("deliveries_handed_back", count=returned)
+
     async def deliver_due(self) -> int:
         """One round: claim, send, settle. Returns how many distributions were attempted."""
         async with self.db.transaction() as session:
-            claimed = await service.claim_due(session, limit=self.batch_size)
+            claimed = await service.claim_due(session, limit=self.batch_size, lease=self.lease)
             channels = await service.channels_by_id(session, [d.channel_id for d in claimed])
         if claimed:
-            await asyncio.gather(*(self._deliver(d, channels.get(d.channel_id)) for d in claimed))
+            self.in_flight.update(d.id for d in claimed)
+            try:
+                await asyncio.gather(
+                    *(self._deliver(d, channels.get(d.channel_id)) for d in claimed)
+                )
+            finally:
+                self.in_flight.difference_update(d.id for d in claimed)
         self.attempted += len(claimed)
         return len(claimed)
 
@@ -171,6 +220,7 @@ class DeliveryWorker:
                     session,
                     distribution.id,
                     result,
+                    holder=self.lease.holder,
                     policy=self.policy,
                     confirm=self.confirm,
                     watches=isinstance(adapter, ConfirmingAdapter),

@@ -36,7 +36,7 @@ from servicekit.consumer import PoisonMessage
 from servicekit.db import utcnow
 from servicekit.pagination import paginate, split_page
 from servicekit.problems import Conflict, Invalid, NotFound
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import WordScanner
 
@@ -454,23 +454,80 @@ async def complete(
 # -- delivering ---------------------------------------------------------------------------
 
 
-async def release_interrupted(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Put back to pending what a crash left in `sending`: the adapter resumes from the
-    distribution's progress, so nothing reaches the platform twice."""
+@dataclass(frozen=True)
+class Lease:
+    """Who holds the rows a worker claims (one holder per process), and for how long
+    without renewal."""
+
+    holder: str
+    seconds: float
+
+    def until(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.seconds)
+
+
+async def release_lapsed(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Put back to pending what a killed worker left in `sending` (its lease ran out, or it
+    was claimed before leases existed): the adapter resumes from the distribution's
+    progress, so nothing reaches the platform twice."""
     now = now or utcnow()
     result = await session.execute(
         update(Distribution)
-        .where(Distribution.status == S.SENDING.value)
-        .values(status=S.PENDING.value, next_attempt_at=now, updated_at=now)
+        .where(
+            Distribution.status == S.SENDING.value,
+            or_(Distribution.lease_until.is_(None), Distribution.lease_until < now),
+        )
+        .values(_released(now))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def hand_back(session: AsyncSession, holder: str, *, now: datetime | None = None) -> int:
+    """A worker stopping cleanly returns the rows it holds, for the next one to take now."""
+    now = now or utcnow()
+    result = await session.execute(
+        update(Distribution)
+        .where(Distribution.status == S.SENDING.value, Distribution.claimed_by == holder)
+        .values(_released(now))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _released(now: datetime) -> dict[str, object]:
+    return {
+        "status": S.PENDING.value,
+        "claimed_by": None,
+        "lease_until": None,
+        "next_attempt_at": now,
+        "updated_at": now,
+    }
+
+
+async def renew(
+    session: AsyncSession, lease: Lease, ids: Sequence[str], *, now: datetime | None = None
+) -> int:
+    """Extend the lease on the rows this worker is still sending; returns how many it
+    still holds (fewer means another worker took some back: this one was too slow)."""
+    if not ids:
+        return 0
+    now = now or utcnow()
+    result = await session.execute(
+        update(Distribution)
+        .where(
+            Distribution.id.in_(list(ids)),
+            Distribution.status == S.SENDING.value,
+            Distribution.claimed_by == lease.holder,
+        )
+        .values(lease_until=lease.until(now))
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def claim_due(
-    session: AsyncSession, *, limit: int, now: datetime | None = None
+    session: AsyncSession, *, limit: int, lease: Lease, now: datetime | None = None
 ) -> list[Distribution]:
-    """Mark the next due distributions `sending` and count the attempt (a confirmation
-    poll is not an attempt)."""
+    """Mark the next due distributions `sending`, held by `lease`, and count the attempt
+    (a confirmation poll is not an attempt)."""
     now = now or utcnow()
     rows = (
         await session.scalars(
@@ -486,6 +543,8 @@ async def claim_due(
         if distribution.status != S.CONFIRMING:
             distribution.attempts += 1
         distribution.status = S.SENDING.value
+        distribution.claimed_by = lease.holder
+        distribution.lease_until = lease.until(now)
         distribution.updated_at = now
     await session.flush()
     return list(rows)
@@ -554,20 +613,28 @@ async def record_outcome(
     distribution_id: str,
     result: DeliveryResult,
     *,
+    holder: str,
     policy: RetryPolicy,
     confirm: ConfirmPolicy | None = None,
     watches: bool = False,
     now: datetime | None = None,
     rng: Callable[[], float] = random.random,
 ) -> Distribution | None:
-    """Settle one attempt. None when the row is no longer `sending` (settled elsewhere)."""
+    """Settle one attempt of the worker `holder`. None when the row is no longer that
+    worker's to settle (settled elsewhere, or taken back after its lease ran out)."""
     now = now or utcnow()
     confirm = confirm or ConfirmPolicy()
     distribution = await session.scalar(
         select(Distribution).where(Distribution.id == distribution_id).with_for_update()
     )
-    if distribution is None or distribution.status != S.SENDING.value:
+    if (
+        distribution is None
+        or distribution.status != S.SENDING.value
+        or distribution.claimed_by != holder
+    ):
         return None
+    distribution.claimed_by = None
+    distribution.lease_until = None
     code = result.code or "failed"
     message = result.message or "the platform refused the post"
     if result.outcome is Outcome.DELIVERED:
