@@ -30,6 +30,7 @@ from tests.channel_svc.conftest import (
     outbox_events,
     published,
 )
+from tests.channel_svc.helpers import running_worker
 from tests.conftest import Signer
 
 
@@ -323,12 +324,8 @@ async def test_deliveries_interrupted_by_a_crash_are_sent_after_a_restart(
     assert await runtime.worker.deliver_due() == 0  # `sending` rows are not picked up
     await asyncio.sleep(0.1)  # nobody renews the killed worker's lease
 
-    task = asyncio.create_task(runtime.worker.run())  # the restart
-    try:
+    async with running_worker(runtime):  # the restart
         done = await settled(client, editor, claimed.id)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
     assert done["status"] == "succeeded"
     assert done["attempts"] == 2
     assert len(receiver.received) == 1
@@ -338,12 +335,10 @@ async def test_deliveries_interrupted_by_a_crash_are_sent_after_a_restart(
 async def replica(settings: Settings) -> AsyncIterator[ChannelRuntime]:
     """Another channel-svc process on the same database, its worker running."""
     other = create_runtime(settings)
-    task = asyncio.create_task(other.worker.run())
     try:
-        yield other
+        async with running_worker(other):
+            yield other
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
         await other.db.dispose()
 
 
