@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from gateway.cli import app as cli
 from gateway.cli import seed
 from gateway.cli.app import app
-from gateway.identity.mails import signup_token
+from gateway.identity.mails import reset_token, signup_token
 from gateway.mail import newest_message
 from typer.testing import CliRunner, Result
 
@@ -172,6 +172,34 @@ async def test_confirm_signup_with_a_used_token_fails_readably(
     assert again.exit_code == 1
     assert "400" in again.output
     assert "invalid, expired or already used" in again.output
+
+
+async def test_a_forgotten_password_is_reset_from_the_command_line(
+    platform: Platform, config_dir: Path
+) -> None:
+    await _signed_up(platform)
+
+    asked = await mediaops(platform, "forgot-password", "--email", "ada@example.com")
+    message = newest_message(platform.settings.mail_directory, "ada@example.com")
+    token = reset_token(message) if message else None
+    assert token, asked.output
+    reset = await mediaops(
+        platform, "reset-password", token, input="brand-new-secret-5\nbrand-new-secret-5\n"
+    )
+    again = await mediaops(platform, "reset-password", token, "--password", "other-secret-66")
+    old = await mediaops(platform, "login", "--email", "ada@example.com", "--password", PASSWORD)
+    new = await mediaops(
+        platform, "login", "--email", "ada@example.com", "--password", "brand-new-secret-5"
+    )
+
+    assert asked.exit_code == 0, asked.output
+    assert "mediaops reset-password TOKEN" in asked.output
+    assert reset.exit_code == 0, reset.output
+    assert "every session ended" in reset.output
+    assert again.exit_code == 1
+    assert "invalid, expired or already used" in again.output
+    assert old.exit_code == 1
+    assert new.exit_code == 0, new.output
 
 
 async def test_login_with_a_wrong_password_fails_readably(

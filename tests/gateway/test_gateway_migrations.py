@@ -9,6 +9,7 @@ TABLES = {
     "workspaces",
     "operators",
     "pending_signups",
+    "password_resets",
     "invitations",
     "refresh_tokens",
     "api_keys",

@@ -41,6 +41,8 @@ PUBLIC = {
     ("get", "/.well-known/jwks.json"),
     ("post", "/api/v1/auth/signup"),
     ("post", "/api/v1/auth/signup/confirm"),
+    ("post", "/api/v1/auth/password/forgot"),
+    ("post", "/api/v1/auth/password/reset"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/invitations/accept"),

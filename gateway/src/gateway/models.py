@@ -65,6 +65,21 @@ class PendingSignup(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PasswordReset(Base):
+    """A mailed link to choose a new password: works once, until it expires."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    operator_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("operators.id", ondelete="CASCADE"), index=True
+    )
+    # SHA-256 of the token: the token itself is only in the mail.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Invitation(Base):
     """An owner's invitation: whoever holds the token may set a password and join."""
 

@@ -33,6 +33,8 @@ class Settings(ServiceSettings):
     invitation_ttl_seconds: int = Field(default=7 * 86_400, ge=300)
     # How long the link mailed to confirm a sign-up works.
     signup_confirmation_ttl_seconds: int = Field(default=86_400, ge=60)
+    # How long the link mailed to choose a new password works.
+    password_reset_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     # The short token the gateway mints for an API key and sends upstream.
     api_key_token_ttl_seconds: int = Field(default=300, ge=60, le=3600)
     # How long the gateway trusts what it last read about an operator, a session or a key
@@ -45,6 +47,9 @@ class Settings(ServiceSettings):
     signup_limit_per_ip: str = "10/hour"
     # Each attempt mails the address: this bounds what anyone can send to one inbox.
     signup_limit_per_account: str = "5/hour"
+    # Forgotten passwords: each request may mail the address, like a sign-up.
+    password_reset_limit_per_ip: str = "10/hour"
+    password_reset_limit_per_account: str = "5/hour"
     operator_request_limit: str = "1200/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.

@@ -51,6 +51,17 @@ def _client(gateway: str | None) -> Client:
     return Client(gateway)
 
 
+def _post_signed_out(
+    gateway: str | None, path: str, body: dict[str, Any], ok: tuple[int, ...] = (200, 201, 204)
+) -> Any:
+    """A call made before signing in (sign-up, password reset): its answer, or exit 1."""
+    with _client(gateway) as client:
+        try:
+            return client.json("POST", path, auth=False, ok=ok, json=body)
+        except ApiError as exc:
+            raise _fail(exc) from exc
+
+
 @app.command()
 def signup(
     workspace: Annotated[str, typer.Option(help="The new workspace's name.")],
@@ -59,17 +70,12 @@ def signup(
     gateway: Gateway = None,
 ) -> None:
     """Ask for a workspace and its owner; a link to confirm them is mailed to the address."""
-    with _client(gateway) as client:
-        try:
-            client.json(
-                "POST",
-                "/api/v1/auth/signup",
-                auth=False,
-                ok=(202,),
-                json={"workspace_name": workspace, "email": email, "password": password},
-            )
-        except ApiError as exc:
-            raise _fail(exc) from exc
+    _post_signed_out(
+        gateway,
+        "/api/v1/auth/signup",
+        {"workspace_name": workspace, "email": email, "password": password},
+        ok=(202,),
+    )
     console.print(
         f"If {email} can be used, a confirmation link is on its way there. Open it, or run "
         "[bold]mediaops confirm-signup TOKEN[/bold] with the token it carries; then sign in "
@@ -83,17 +89,37 @@ def confirm_signup(
     gateway: Gateway = None,
 ) -> None:
     """Confirm a sign-up with the mailed token: the workspace and its owner are created."""
-    with _client(gateway) as client:
-        try:
-            created = client.json(
-                "POST", "/api/v1/auth/signup/confirm", auth=False, json={"token": token}
-            )
-        except ApiError as exc:
-            raise _fail(exc) from exc
+    created = _post_signed_out(gateway, "/api/v1/auth/signup/confirm", {"token": token})
     operator = created["operator"]["email"]
     console.print(
         f"Workspace [bold]{created['workspace']['name']}[/bold] ({created['workspace']['id']}) "
         f"created with {operator} as its owner. Sign in: mediaops login --email {operator}"
+    )
+
+
+@app.command("forgot-password")
+def forgot_password(
+    email: Annotated[str, typer.Option()],
+    gateway: Gateway = None,
+) -> None:
+    """Forgotten your password? A link to choose a new one is mailed to the address."""
+    _post_signed_out(gateway, "/api/v1/auth/password/forgot", {"email": email}, ok=(202,))
+    console.print(
+        f"If {email} has an account, a link to choose a new password is on its way there. "
+        "Open it, or run [bold]mediaops reset-password TOKEN[/bold] with the token it carries."
+    )
+
+
+@app.command("reset-password")
+def reset_password(
+    token: Annotated[str, typer.Argument(help="The token from the password mail.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    gateway: Gateway = None,
+) -> None:
+    """Choose a new password with the mailed token; every signed-in device is signed out."""
+    _post_signed_out(gateway, "/api/v1/auth/password/reset", {"token": token, "password": password})
+    console.print(
+        "Your password is changed and every session ended. Sign in: mediaops login --email ..."
     )
 
 

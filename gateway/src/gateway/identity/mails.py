@@ -1,4 +1,5 @@
-"""The mails of signing up: "confirm your address", and "this address already has an account".
+"""The mails of signing up ("confirm your address", "this address already has an account")
+and of a forgotten password ("choose a new one", "yours was changed").
 
 Plain text, Chinese then English. Neither repeats what the sender typed (the workspace
 name): anyone can make the gateway mail any address, so the mail carries our words only.
@@ -14,8 +15,14 @@ from gateway.mail import KIND_HEADER, Mailer, text_of
 
 CONFIRMATION = "signup-confirmation"
 ACCOUNT_EXISTS = "signup-account-exists"
+PASSWORD_RESET = "password-reset"
+PASSWORD_CHANGED = "password-changed"
 SIGNUP_TOKEN_PREFIX = "msu_"
-_TOKEN = re.compile(re.escape(SIGNUP_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{20,}")
+RESET_TOKEN_PREFIX = "mpr_"
+_TOKENS = {
+    CONFIRMATION: re.compile(re.escape(SIGNUP_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{20,}"),
+    PASSWORD_RESET: re.compile(re.escape(RESET_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{20,}"),
+}
 
 
 def confirm_url(public_url: str, token: str) -> str:
@@ -70,7 +77,8 @@ def account_exists(mailer: Mailer, *, to: str, public_url: str) -> EmailMessage:
 有人（也许是你）刚刚尝试用这个邮箱地址注册 Mediaops。这个地址已经有账号了，
 所以没有创建新的账号，你的账号也没有任何变化。
 
-如果是你：请直接登录 {public_url}/login 。忘记了密码的话，请联系你的 Mediaops 管理员。
+如果是你：请直接登录 {public_url}/login 。忘记了密码的话，可以在
+{public_url}/password/forgot 重新设置（或在命令行运行 mediaops forgot-password）。
 如果不是你：请忽略这封邮件。
 
 ---
@@ -81,7 +89,8 @@ Someone (perhaps you) just tried to sign up for Mediaops with this address. It a
 has an account, so no new account was created and nothing about yours changed.
 
 If it was you: sign in at {public_url}/login instead. If you have forgotten your
-password, ask your Mediaops administrator.
+password, choose a new one at {public_url}/password/forgot (or run
+mediaops forgot-password).
 If it was not you: ignore this message.
 """
     return mailer.compose(
@@ -92,15 +101,101 @@ If it was not you: ignore this message.
     )
 
 
+def reset_url(public_url: str, token: str) -> str:
+    """The frontend's page that posts the token and the new password to
+    `POST /api/v1/auth/password/reset`."""
+    return f"{public_url}/password/reset?token={token}"
+
+
+def password_reset(
+    mailer: Mailer, *, to: str, token: str, public_url: str, valid_for: timedelta
+) -> EmailMessage:
+    link = reset_url(public_url, token)
+    zh, en = _duration(valid_for)
+    body = f"""你好！
+
+有人（应该是你）请求重新设置这个 Mediaops 账号的密码。请在 {zh}内打开下面的链接
+设置新密码；链接只能使用一次：
+
+    {link}
+
+也可以在命令行中设置：
+
+    mediaops reset-password {token}
+
+设置新密码之后，所有已登录的设备都需要重新登录。
+如果不是你本人操作，请忽略这封邮件，你的密码不会改变。
+
+---
+
+Hello,
+
+Someone (probably you) asked to reset the password of this Mediaops account. Open the
+link below within {en} to choose a new one; it works once:
+
+    {link}
+
+Or from the command line:
+
+    mediaops reset-password {token}
+
+Once the new password is set, every device signed in must sign in again.
+If this was not you, ignore this message: your password stays as it is.
+"""
+    return mailer.compose(
+        to=to,
+        subject="重新设置 Mediaops 密码 / Reset your Mediaops password",
+        body=body,
+        kind=PASSWORD_RESET,
+    )
+
+
+def password_changed(mailer: Mailer, *, to: str, public_url: str) -> EmailMessage:
+    body = f"""你好！
+
+你的 Mediaops 账号密码刚刚通过邮件链接重新设置了，所有设备都已退出登录。
+
+如果是你：用新密码登录 {public_url}/login 即可。
+如果不是你：请立即再次重新设置密码（{public_url}/password/forgot），并联系你的 Mediaops
+管理员，有人可能能读到你的邮件。
+
+---
+
+Hello,
+
+The password of your Mediaops account was just reset through a mailed link, and every
+device was signed out.
+
+If it was you: sign in with the new password at {public_url}/login.
+If it was not you: reset it again at once ({public_url}/password/forgot) and tell your
+Mediaops administrator; someone may be able to read your mail.
+"""
+    return mailer.compose(
+        to=to,
+        subject="你的 Mediaops 密码已更改 / Your Mediaops password was changed",
+        body=body,
+        kind=PASSWORD_CHANGED,
+    )
+
+
 def kind_of(message: EmailMessage) -> str:
     return str(message.get(KIND_HEADER, ""))
 
 
 def signup_token(message: EmailMessage) -> str | None:
     """The confirmation token a sign-up mail carries (None in any other mail)."""
-    if kind_of(message) != CONFIRMATION:
+    return _token(message, CONFIRMATION)
+
+
+def reset_token(message: EmailMessage) -> str | None:
+    """The token a password-reset mail carries (None in any other mail)."""
+    return _token(message, PASSWORD_RESET)
+
+
+def _token(message: EmailMessage, kind: str) -> str | None:
+    if kind_of(message) != kind:
         return None
-    found = _TOKEN.search(text_of(message))
+    found = _TOKENS[kind].search(text_of(message))
     return found.group(0) if found else None
 
 

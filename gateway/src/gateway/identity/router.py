@@ -17,11 +17,14 @@ from gateway.identity.schemas import (
     AcceptInvitationRequest,
     AcceptInvitationResponse,
     ConfirmSignupRequest,
+    ForgotPasswordRequest,
     LoginRequest,
     MeResponse,
     OperatorOut,
     OperatorProfile,
     RefreshRequest,
+    ResetPasswordRequest,
+    ResetRequested,
     SessionTokens,
     SignupAccepted,
     SignupRequest,
@@ -39,6 +42,23 @@ PUBLIC: dict[str, Any] = {"openapi_extra": {"security": []}}
 
 def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def _limit_mail_requests(
+    limiter: Limiter,
+    name: str,
+    *,
+    per_ip: tuple[str, str],
+    per_address: tuple[str, str],
+    what: str,
+) -> None:
+    """Requests that mail an address: limited per client, and per address to bound what
+    anyone can send to one inbox. The address is counted whether or not it has an account,
+    so a 429 says nothing about that."""
+    await limiter.enforce(per_ip[0], f"{name}-ip", per_ip[1], what=what)
+    await limiter.enforce(
+        per_address[0], f"{name}-account", service.normalise_email(per_address[1]), what=what
+    )
 
 
 def _tokens(settings: Settings, keys: Keys, session: service.Session) -> SessionTokens:
@@ -80,14 +100,11 @@ async def signup(
     limiter: Limiter,
     mailer: Mail,
 ) -> SignupAccepted:
-    await limiter.enforce(
-        settings.signup_limit_per_ip, "signup-ip", _client_ip(request), what="sign-ups"
-    )
-    # Counted for every address alike, so a 429 says nothing about whether it has an account.
-    await limiter.enforce(
-        settings.signup_limit_per_account,
-        "signup-account",
-        service.normalise_email(body.email),
+    await _limit_mail_requests(
+        limiter,
+        "signup",
+        per_ip=(settings.signup_limit_per_ip, _client_ip(request)),
+        per_address=(settings.signup_limit_per_account, body.email),
         what="sign-ups",
     )
     await service.request_signup(
@@ -119,6 +136,64 @@ async def confirm_signup(body: ConfirmSignupRequest, session: DbSession) -> Sign
         workspace=WorkspaceOut.model_validate(workspace),
         operator=OperatorOut.model_validate(operator),
     )
+
+
+@router.post(
+    "/password/forgot",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(422, 429),
+    summary="Forgotten password: a link to choose a new one is mailed to the address",
+    description=(
+        "Answers the same whether the address has an account or not. An account's address "
+        "gets a link (and token) that works once, within "
+        "`GATEWAY_PASSWORD_RESET_TTL_SECONDS`; any other address gets nothing."
+    ),
+    **PUBLIC,
+)
+async def forgot_password(
+    body: ForgotPasswordRequest,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    limiter: Limiter,
+    mailer: Mail,
+) -> ResetRequested:
+    await _limit_mail_requests(
+        limiter,
+        "reset",
+        per_ip=(settings.password_reset_limit_per_ip, _client_ip(request)),
+        per_address=(settings.password_reset_limit_per_account, body.email),
+        what="password reset requests",
+    )
+    await service.request_password_reset(
+        session,
+        mailer,
+        email=body.email,
+        valid_for=timedelta(seconds=settings.password_reset_ttl_seconds),
+        public_url=settings.public_url,
+    )
+    return ResetRequested(detail=service.RESET_REQUESTED)
+
+
+@router.post(
+    "/password/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(400, 422),
+    summary="Choose a new password with the mailed token; every session of the account ends",
+    description=(
+        "The token works once, until it expires, and the account's other reset links stop "
+        "working. Every refusal of the token is the same 400; a weak password is a 422 "
+        "naming `password`."
+    ),
+    **PUBLIC,
+)
+async def reset_password(
+    body: ResetPasswordRequest, session: DbSession, settings: AppSettings, mailer: Mail
+) -> Response:
+    await service.reset_password(
+        session, mailer, token=body.token, password=body.password, public_url=settings.public_url
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

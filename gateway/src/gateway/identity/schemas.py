@@ -27,6 +27,23 @@ class ConfirmSignupRequest(RequestModel):
     token: str = Field(min_length=1, max_length=200)
 
 
+class ForgotPasswordRequest(RequestModel):
+    email: EmailStr
+
+
+class ResetRequested(ResponseModel):
+    """The one answer to every request, whether the address has an account or not."""
+
+    status: Literal["reset_link_sent"] = "reset_link_sent"
+    detail: str
+
+
+class ResetPasswordRequest(RequestModel):
+    token: str = Field(min_length=1, max_length=200)
+    # The strength rules live in the service; the cap keeps hashing cheap.
+    password: str = Field(max_length=1024)
+
+
 class LoginRequest(RequestModel):
     email: EmailStr
     password: str = Field(max_length=1024)

@@ -23,7 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.identity import mails
 from gateway.identity.keys import SigningKey
 from gateway.mail import Mailer
-from gateway.models import Invitation, Operator, PendingSignup, RefreshToken, Workspace
+from gateway.models import (
+    Invitation,
+    Operator,
+    PasswordReset,
+    PendingSignup,
+    RefreshToken,
+    Workspace,
+)
 
 MIN_PASSWORD_LENGTH = 10
 # The same words whether the address exists or not, so neither reveals who has an account.
@@ -32,6 +39,8 @@ BAD_SIGNUP_TOKEN = "This confirmation link is invalid, expired or already used; 
 BAD_CREDENTIALS = "The email address or password is incorrect."
 BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
 BAD_INVITATION = "This invitation cannot be accepted; ask for a new one."
+RESET_REQUESTED = "If this address has an account, we sent a link to choose a new password."
+BAD_RESET_TOKEN = "This password link is invalid, expired or already used; ask for a new one."
 REFRESH_PREFIX = "mrt_"
 
 password_hash = PasswordHash.recommended()
@@ -148,6 +157,63 @@ async def confirm_signup(session: AsyncSession, token: str) -> tuple[Workspace, 
     except IntegrityError as exc:  # the address was confirmed by another link a moment ago
         raise BadRequest(BAD_SIGNUP_TOKEN) from exc
     return workspace, operator
+
+
+async def request_password_reset(
+    session: AsyncSession,
+    mailer: Mailer,
+    *,
+    email: str,
+    valid_for: timedelta,
+    public_url: str,
+) -> None:
+    """Mail the account at `email` a link to choose a new password. An unknown or disabled
+    address gets no mail, and the caller the same answer: nobody learns who has an account."""
+    email = normalise_email(email)
+    now = datetime.now(UTC)
+    await session.execute(delete(PasswordReset).where(PasswordReset.expires_at <= now))
+    operator = await _operator_by_email(session, email)
+    if operator is None or operator.disabled:
+        return
+    token = mails.RESET_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(operator_id=operator.id, token_hash=digest(token), expires_at=now + valid_for)
+    )
+    mailer.send_after_commit(
+        session,
+        mails.password_reset(
+            mailer, to=email, token=token, public_url=public_url, valid_for=valid_for
+        ),
+    )
+
+
+async def reset_password(
+    session: AsyncSession, mailer: Mailer, *, token: str, password: str, public_url: str
+) -> Operator:
+    """Set a new password with a mailed token, which works once; every session of the
+    operator ends, and the address hears of it. One 400 for every bad token."""
+    check_password_strength(password)
+    reset = await session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == digest(token))
+    )
+    now = datetime.now(UTC)
+    if reset is None or reset.expires_at <= now:
+        raise BadRequest(BAD_RESET_TOKEN)
+    # Used up first: of two requests with the same token, the later deletes nothing.
+    used = await session.execute(delete(PasswordReset).where(PasswordReset.id == reset.id))
+    if not getattr(used, "rowcount", 0):
+        raise BadRequest(BAD_RESET_TOKEN)
+    operator = await session.get(Operator, reset.operator_id)
+    if operator is None or operator.disabled:
+        raise BadRequest(BAD_RESET_TOKEN)
+    operator.password_hash = await asyncio.to_thread(password_hash.hash, password)
+    # The other links of the account are void now, like every session.
+    await session.execute(delete(PasswordReset).where(PasswordReset.operator_id == operator.id))
+    await revoke_operator_sessions(session, operator.id)
+    mailer.send_after_commit(
+        session, mails.password_changed(mailer, to=operator.email, public_url=public_url)
+    )
+    return operator
 
 
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> Operator:
