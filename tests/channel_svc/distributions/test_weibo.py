@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from channel_svc.runtime import ChannelRuntime
@@ -124,6 +125,39 @@ async def test_the_hourly_limit_defers_and_the_channels_other_posts_wait_too(
         assert (done["status"], done["error_code"]) == ("deferred", "quota_spent")
     await asyncio.sleep(0.2)
     assert fake.requests.count("/2/statuses/share.json") == 1  # one answer was enough
+
+
+async def test_a_spent_quota_holds_across_a_restart_and_shows_on_the_channel(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: Fake,
+) -> None:
+    fake, base = weibo
+    fake.hourly_limit = 0
+    channel_id = await weibo_channel(client, editor, base)
+    first = article(workspace_id, [channel_id], base, title="第 1 条")
+    async with running_worker(runtime):
+        await apply(runtime, first)
+        row = await distribution_of(client, editor, first.data["post_id"], channel_id)
+        assert (await until(client, editor, row["id"]))["status"] == "deferred"
+    channel = (await client.get(f"/api/v1/channels/{channel_id}", headers=editor)).json()
+    assert channel["quota_blocked_until"] is not None
+    assert datetime.fromisoformat(channel["quota_blocked_until"]) > datetime.now(UTC)
+
+    restarted = await fresh_runtime(settings_for())  # or another replica: the block holds
+    try:
+        async with running_worker(restarted):
+            second = article(workspace_id, [channel_id], base, title="第 2 条")
+            await apply(restarted, second)
+            row = await distribution_of(client, editor, second.data["post_id"], channel_id)
+            done = await until(client, editor, row["id"])
+    finally:
+        await restarted.db.dispose()
+    assert (done["status"], done["error_code"]) == ("deferred", "quota_spent")
+    assert fake.requests.count("/2/statuses/share.json") == 1
 
 
 async def test_repeated_content_after_a_crash_is_recognised_as_sent(

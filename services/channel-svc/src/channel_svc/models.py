@@ -91,9 +91,17 @@ class Channel(Base):
     track_links: Mapped[bool | None] = mapped_column(Boolean, default=None)
     # Feed channels: the unguessable part of the public feed URL.
     feed_token: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    # The platform said the account's quota is spent (WeChat 45009, Weibo's hourly limit):
+    # no call to it before this time, whichever replica sends and across restarts.
+    quota_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    def quota_spent_until(self, now: datetime) -> datetime | None:
+        """When the spent quota comes back, while it is still spent."""
+        until = self.quota_blocked_until
+        return until if until is not None and until > now else None
 
 
 class Distribution(Base):

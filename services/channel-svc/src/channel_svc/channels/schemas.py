@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field, field_validator
+from servicekit.db import utcnow
 from servicekit.schemas import RequestModel, ResponseModel
 
 from channel_svc.channels.windows import PostingWindow, zone
@@ -122,6 +123,13 @@ class ChannelOut(ResponseModel):
         default=None,
         description="Feed channels: the public feed's path (RSS 2.0; `?format=atom` for Atom).",
     )
+    quota_blocked_until: datetime | None = Field(
+        default=None,
+        description=(
+            "The platform said the account's quota is spent: its distributions wait, "
+            "without calling it, until this time."
+        ),
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -143,6 +151,7 @@ class ChannelOut(ResponseModel):
             timezone=channel.timezone,
             track_links=channel.track_links,
             feed_path=f"/api/v1/feeds/{channel.feed_token}.xml" if channel.feed_token else None,
+            quota_blocked_until=channel.quota_spent_until(utcnow()),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )

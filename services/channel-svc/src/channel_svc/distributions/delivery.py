@@ -49,6 +49,19 @@ from channel_svc.settings import Settings
 log = structlog.get_logger(__name__)
 
 ACTIVE = ChannelStatus.ACTIVE.value
+# Deferrals of our own: a send slot of the rate limit, a quota already known to be spent.
+RATE_LIMITED = "rate_limited"
+QUOTA_SPENT = "quota_spent"
+
+
+def _quota_spent(result: DeliveryResult) -> bool:
+    """The platform deferred the send until its quota comes back (not our own rate limit,
+    which frees a slot within the minute)."""
+    return (
+        result.outcome is Outcome.DEFERRED
+        and result.defer_until is not None
+        and result.code not in (RATE_LIMITED, QUOTA_SPENT)
+    )
 
 
 class StoredProgress:
@@ -216,6 +229,9 @@ class DeliveryWorker:
             async with self.db.transaction() as session:
                 if sealed is not None and channel is not None:
                     await service.store_credentials(session, channel.id, sealed)
+                if channel is not None and _quota_spent(result):
+                    assert result.defer_until is not None
+                    await service.block_channel(session, channel.id, result.defer_until)
                 settled = await service.record_outcome(
                     session,
                     distribution.id,
@@ -254,16 +270,16 @@ class DeliveryWorker:
                 "platform_unsupported", f"this deployment cannot publish to {channel.platform}"
             )
         now = utcnow()
-        blocked = self.limits.blocked_until.get(channel.id)
-        if blocked is not None and blocked > now:
+        blocked = channel.quota_spent_until(now)
+        if blocked is not None:
             return DeliveryResult.deferred(
-                "quota_spent", "the channel's quota on the platform is spent", until=blocked
+                QUOTA_SPENT, "the channel's quota on the platform is spent", until=blocked
             )
         if not distribution.progress.get("publish_id"):  # confirmation polls are not sends
             wait = self.limits.acquire(platform, channel.id)
             if wait > 0:
                 return DeliveryResult.deferred(
-                    "rate_limited",
+                    RATE_LIMITED,
                     f"sends to {platform.name} are rate-limited; next slot in {wait:.0f} s",
                     until=now + timedelta(seconds=wait),
                 )
@@ -288,8 +304,6 @@ class DeliveryWorker:
         except Exception as exc:  # an adapter bug must not stall the queue: retry later
             log.exception("adapter_crashed", platform=channel.platform)
             return DeliveryResult.retry("internal_error", f"{type(exc).__name__} while sending")
-        if result.outcome is Outcome.DEFERRED and result.defer_until is not None:
-            self.limits.blocked_until[channel.id] = result.defer_until
         return result
 
     async def _watch(self, distribution: Distribution, channel: Channel | None) -> None:

@@ -1,14 +1,13 @@
-"""Send rate limits per channel and per platform, and channels whose quota is spent.
+"""Send rate limits per channel and per platform.
 
-In memory, per process: a platform's own limits are what matter, and one channel-svc
-process sends a channel's posts (several replicas would each get their share).
+In memory, per process: several replicas each get the whole rate. Spent quotas, which a
+platform states, are kept on the channel row instead (shared, and kept over restarts).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from datetime import datetime
 
 from channel_svc.platforms.catalogue import Platform
 
@@ -34,8 +33,6 @@ class SendLimits:
     def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled
         self._windows: dict[str, SlidingWindow] = {}
-        # Channels whose platform said "quota spent": no call until then (no retry storm).
-        self.blocked_until: dict[str, datetime] = {}
 
     def _window(self, key: str, per_minute: int) -> SlidingWindow:
         window = self._windows.get(key)

@@ -588,6 +588,18 @@ async def save_progress(
         await session.flush()
 
 
+async def block_channel(session: AsyncSession, channel_id: str, until: datetime) -> None:
+    """The platform said the channel's quota is spent: no calls to it until `until`."""
+    await session.execute(
+        update(Channel)
+        .where(
+            Channel.id == channel_id,
+            or_(Channel.quota_blocked_until.is_(None), Channel.quota_blocked_until < until),
+        )
+        .values(quota_blocked_until=until)
+    )
+
+
 async def store_credentials(session: AsyncSession, channel_id: str, sealed: str) -> None:
     channel = await session.get(Channel, channel_id)
     if channel is not None:
