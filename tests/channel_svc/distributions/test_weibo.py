@@ -159,6 +159,18 @@ async def test_a_spent_quota_holds_across_a_restart_and_shows_on_the_channel(
     assert (done["status"], done["error_code"]) == ("deferred", "quota_spent")
     assert fake.requests.count("/2/statuses/share.json") == 1
 
+    # The operator knows better (the quota was raised): cancelling and sending again goes
+    # to the platform at once.
+    fake.hourly_limit = 10
+    async with running_worker(runtime):
+        await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
+        again = await client.post(f"/api/v1/distributions/{row['id']}/retry", headers=editor)
+        assert again.status_code == 200, again.text
+        sent = await until(client, editor, row["id"])
+    assert sent["status"] == "succeeded"
+    channel = (await client.get(f"/api/v1/channels/{channel_id}", headers=editor)).json()
+    assert channel["quota_blocked_until"] is None
+
 
 async def test_repeated_content_after_a_crash_is_recognised_as_sent(
     client: httpx.AsyncClient,

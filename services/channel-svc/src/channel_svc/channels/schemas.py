@@ -127,7 +127,7 @@ class ChannelOut(ResponseModel):
         default=None,
         description=(
             "The platform said the account's quota is spent: its distributions wait, "
-            "without calling it, until this time."
+            "without calling it, until this time (sending one again by hand lifts it)."
         ),
     )
     created_at: datetime

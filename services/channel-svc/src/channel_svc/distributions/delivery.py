@@ -153,8 +153,10 @@ class DeliveryWorker:
                     held = list(self.in_flight)
                     kept = await service.renew(session, self.lease, held)
                     released = await service.release_lapsed(session)
-                if kept < len(held):
-                    log.warning("delivery_leases_lost", lost=len(held) - kept)
+                # Still being sent here, yet no longer ours: settled rows have left in_flight.
+                lost = [i for i in held if i in self.in_flight and i not in kept]
+                if lost:
+                    log.warning("delivery_leases_lost", distribution_ids=lost)
                 if released:
                     log.warning("deliveries_resumed_after_interruption", count=released)
                     self.wake()
@@ -182,12 +184,7 @@ class DeliveryWorker:
             channels = await service.channels_by_id(session, [d.channel_id for d in claimed])
         if claimed:
             self.in_flight.update(d.id for d in claimed)
-            try:
-                await asyncio.gather(
-                    *(self._deliver(d, channels.get(d.channel_id)) for d in claimed)
-                )
-            finally:
-                self.in_flight.difference_update(d.id for d in claimed)
+            await asyncio.gather(*(self._deliver(d, channels.get(d.channel_id)) for d in claimed))
         self.attempted += len(claimed)
         return len(claimed)
 
@@ -212,6 +209,12 @@ class DeliveryWorker:
         )
 
     async def _deliver(self, distribution: Distribution, channel: Channel | None) -> None:
+        try:
+            await self._send_and_settle(distribution, channel)
+        finally:
+            self.in_flight.discard(distribution.id)
+
+    async def _send_and_settle(self, distribution: Distribution, channel: Channel | None) -> None:
         with (
             continue_trace(
                 f"deliver {distribution.platform}",

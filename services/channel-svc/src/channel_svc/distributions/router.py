@@ -57,6 +57,10 @@ async def get_distribution(
     "/{distribution_id}/retry",
     responses=problem_responses(401, 403, 404, 409),
     summary="Send a failed, cancelled or taken-down distribution again (checks run again)",
+    description=(
+        "Also lifts the channel's `quota_blocked_until`: sending again says the platform's "
+        "quota is back. If it is not, the platform's answer blocks the channel again."
+    ),
 )
 async def retry(
     distribution_id: str, caller: Editor, session: DbSession, runtime: Runtime

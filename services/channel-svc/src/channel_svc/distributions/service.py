@@ -347,7 +347,8 @@ async def retry(
     tracking: Tracking | None = None,
 ) -> tuple[Distribution, bool]:
     """Plan a failed, cancelled or taken-down distribution again (checks run again: the
-    word lists may have changed). Returns it and whether the worker has to send it."""
+    word lists may have changed), lifting the channel's quota block. Returns it and
+    whether the worker has to send it."""
     now = now or utcnow()
     distribution = await get_distribution(
         session, workspace_id=workspace_id, distribution_id=distribution_id
@@ -358,6 +359,9 @@ async def retry(
             f"{distribution.status}."
         )
     channel = await _channel_of(session, distribution)
+    # An operator sending again says the quota is back (raised, or cleared in the
+    # platform's console): if it is not, the platform's answer sets the block again.
+    channel.quota_blocked_until = None
     # Keep what is reusable on the platform (the uploaded cover and images), not the article.
     kept = {
         k: v for k, v in (distribution.progress or {}).items() if k in ("thumb_media_id", "images")
@@ -505,13 +509,13 @@ def _released(now: datetime) -> dict[str, object]:
 
 async def renew(
     session: AsyncSession, lease: Lease, ids: Sequence[str], *, now: datetime | None = None
-) -> int:
-    """Extend the lease on the rows this worker is still sending; returns how many it
-    still holds (fewer means another worker took some back: this one was too slow)."""
+) -> set[str]:
+    """Extend the lease on the rows this worker is still sending: the ids it still holds
+    (one missing was settled meanwhile, or taken back because this worker was too slow)."""
     if not ids:
-        return 0
+        return set()
     now = now or utcnow()
-    result = await session.execute(
+    renewed = await session.scalars(
         update(Distribution)
         .where(
             Distribution.id.in_(list(ids)),
@@ -519,8 +523,9 @@ async def renew(
             Distribution.claimed_by == lease.holder,
         )
         .values(lease_until=lease.until(now))
+        .returning(Distribution.id)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return set(renewed.all())
 
 
 async def claim_due(
