@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -36,6 +36,10 @@ from servicekit.settings import SharedSettings
 from servicekit.tracing import continue_trace, current_traceparent
 
 log = structlog.get_logger(__name__)
+
+# How long after noticing that the broker lost its log the relay sends recent events
+# again: a few consumer heartbeats (1 s), so that consumers have started over by then.
+REPLAY_DELAY_SECONDS = 5.0
 
 
 class OutboxMessageMixin:
@@ -89,7 +93,11 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
         self.published = 0
+        self.replayed = 0
         self.broker_ok = False
+        # The offset each partition gave this relay's last message: a later message getting
+        # one no higher means the broker lost its log (see `_replay_recent`).
+        self._last_offsets: dict[tuple[str, int], int] = {}
         db.on_outbox_commit(self.wake)
 
     def wake(self) -> None:
@@ -160,16 +168,42 @@ class OutboxRelay:
         if self.db.is_postgres:
             async with self.db.transaction() as session:
                 rows = await self._pending(session, lock=True)
-                await self._send(producer, rows)
+                broker_lost_its_log = await self._send(producer, rows)
                 await self._mark_sent(session, rows)
         else:
             async with self.db.transaction() as session:
                 rows = await self._pending(session, lock=False)
-            await self._send(producer, rows)
+            broker_lost_its_log = await self._send(producer, rows)
             async with self.db.transaction() as session:
                 await self._mark_sent(session, rows)
         self.published += len(rows)
+        if broker_lost_its_log:
+            await self._replay_recent(just_sent=[row.id for row in rows])
         return len(rows)
+
+    async def _replay_recent(self, *, just_sent: list[int]) -> None:
+        """The broker came back without its log (the embedded broker keeps it in memory):
+        events it had acknowledged may never have reached every consumer. Send again what
+        went out in the last `outbox_replay_seconds` (but the batch that revealed it, which
+        the new log holds); consumers skip what they applied. Not at once: consumers learn
+        of the restart at their next heartbeat and start over from the new log's beginning;
+        a log that had grown past their old positions before that would be partly skipped."""
+        self._last_offsets.clear()
+        window = self.settings.outbox_replay_seconds
+        if window <= 0:
+            return
+        since = utcnow() - timedelta(seconds=window)
+        await asyncio.sleep(REPLAY_DELAY_SECONDS)
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(self.model)
+                .where(self.model.sent_at >= since, self.model.id.not_in(just_sent))
+                .values(sent_at=None)
+            )
+        count = int(getattr(result, "rowcount", 0) or 0)
+        self.replayed += count
+        log.warning("outbox_replaying_after_broker_lost_its_log", rows=count, seconds=window)
+        self.wake()
 
     async def _pending(self, session: AsyncSession, *, lock: bool) -> list[OutboxMessageMixin]:
         query = (
@@ -182,8 +216,9 @@ class OutboxRelay:
             query = query.with_for_update(skip_locked=True)
         return list((await session.scalars(query)).all())
 
-    @staticmethod
-    async def _send(producer: AIOKafkaProducer, rows: list[OutboxMessageMixin]) -> None:
+    async def _send(self, producer: AIOKafkaProducer, rows: list[OutboxMessageMixin]) -> bool:
+        """Send `rows` and wait for the broker's acknowledgements; True when a partition
+        numbered one of them no higher than an earlier one (the broker lost its log)."""
         futures = []
         for row in rows:
             with continue_trace(
@@ -193,9 +228,16 @@ class OutboxRelay:
                 **{"messaging.system": "kafka", "messaging.destination.name": row.topic},
             ):
                 futures.append(await producer.send(row.topic, value=row.value, key=row.key))
-        await asyncio.gather(*futures)
-        for row in rows:
+        acknowledged = await asyncio.gather(*futures)
+        lost = False
+        for row, metadata in zip(rows, acknowledged, strict=True):
             EVENTS_PUBLISHED.labels(row.topic).inc()
+            partition = (metadata.topic, metadata.partition)
+            previous = self._last_offsets.get(partition)
+            if previous is not None and metadata.offset <= previous:
+                lost = True
+            self._last_offsets[partition] = metadata.offset
+        return lost
 
     async def _mark_sent(self, session: AsyncSession, rows: list[OutboxMessageMixin]) -> None:
         if rows:

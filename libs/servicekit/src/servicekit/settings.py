@@ -40,6 +40,10 @@ class SharedSettings(BaseSettings):
     ready_max_outbox_age_seconds: float = Field(default=300, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # When the broker comes back without its log (the embedded broker keeps it in memory),
+    # events sent this long before are sent again (consumers skip the ones they applied);
+    # 0 turns it off.
+    outbox_replay_seconds: float = Field(default=60.0, ge=0)
     # Housekeeping (servicekit.housekeeping): delivered outbox rows are kept this long for
     # investigations (undelivered ones always); applied events' ids, which make a
     # redelivery a no-op, must be kept longer than the broker keeps events (Kafka: 7 days).
