@@ -140,3 +140,15 @@ async def fresh_runtime(settings: Settings, *, create: bool = False) -> ChannelR
         async with runtime.db.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
     return runtime
+
+
+@contextlib.asynccontextmanager
+async def running_replica(settings: Settings) -> AsyncIterator[ChannelRuntime]:
+    """Another channel-svc process on the same database (a replica, or the one restarted),
+    its worker running."""
+    other = await fresh_runtime(settings)
+    try:
+        async with running_worker(other):
+            yield other
+    finally:
+        await other.db.dispose()

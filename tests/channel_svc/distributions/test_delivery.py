@@ -9,8 +9,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -30,7 +29,7 @@ from tests.channel_svc.conftest import (
     outbox_events,
     published,
 )
-from tests.channel_svc.helpers import running_worker
+from tests.channel_svc.helpers import running_replica, running_worker
 from tests.conftest import Signer
 
 
@@ -331,17 +330,6 @@ async def test_deliveries_interrupted_by_a_crash_are_sent_after_a_restart(
     assert len(receiver.received) == 1
 
 
-@asynccontextmanager
-async def replica(settings: Settings) -> AsyncIterator[ChannelRuntime]:
-    """Another channel-svc process on the same database, its worker running."""
-    other = create_runtime(settings)
-    try:
-        async with running_worker(other):
-            yield other
-    finally:
-        await other.db.dispose()
-
-
 async def test_a_replica_starting_never_takes_over_a_delivery_in_flight(
     client: httpx.AsyncClient,
     settings_for: Callable[..., Settings],
@@ -356,9 +344,9 @@ async def test_a_replica_starting_never_takes_over_a_delivery_in_flight(
     channel = await create_channel(client, editor, receiver.url)
     event = published(workspace_id, [channel["id"]])
     await apply(runtime, event)
-    async with replica(settings_for(delivery_lease_seconds=1)):
+    async with running_replica(settings_for(delivery_lease_seconds=1)):
         await receiver.wait_for(1)  # the first replica is sending
-        async with replica(settings_for(delivery_lease_seconds=1)):
+        async with running_replica(settings_for(delivery_lease_seconds=1)):
             [row] = await distributions_of(runtime, event.data["post_id"])
             done = await settled(client, editor, row.id)
     assert done["status"] == "succeeded"
@@ -378,7 +366,7 @@ async def test_a_clean_stop_hands_back_what_it_was_sending(
     channel = await create_channel(client, editor, receiver.url)
     event = published(workspace_id, [channel["id"]])
     await apply(runtime, event)
-    async with replica(settings_for(delivery_lease_seconds=600)):
+    async with running_replica(settings_for(delivery_lease_seconds=600)):
         await receiver.wait_for(1)
     # Stopped mid-request: the row is free again at once, not after the 10-minute lease.
     [row] = await distributions_of(runtime, event.data["post_id"])

@@ -17,6 +17,7 @@ from tests.channel_svc.helpers import (
     article,
     distribution_of,
     fresh_runtime,
+    running_replica,
     running_worker,
     until,
     weibo_channel,
@@ -147,15 +148,12 @@ async def test_a_spent_quota_holds_across_a_restart_and_shows_on_the_channel(
     assert channel["quota_blocked_until"] is not None
     assert datetime.fromisoformat(channel["quota_blocked_until"]) > datetime.now(UTC)
 
-    restarted = await fresh_runtime(settings_for())  # or another replica: the block holds
-    try:
-        async with running_worker(restarted):
-            second = article(workspace_id, [channel_id], base, title="第 2 条")
-            await apply(restarted, second)
-            row = await distribution_of(client, editor, second.data["post_id"], channel_id)
-            done = await until(client, editor, row["id"])
-    finally:
-        await restarted.db.dispose()
+    # Restarted (or another replica): the block holds.
+    async with running_replica(settings_for()) as restarted:
+        second = article(workspace_id, [channel_id], base, title="第 2 条")
+        await apply(restarted, second)
+        row = await distribution_of(client, editor, second.data["post_id"], channel_id)
+        done = await until(client, editor, row["id"])
     assert (done["status"], done["error_code"]) == ("deferred", "quota_spent")
     assert fake.requests.count("/2/statuses/share.json") == 1
 

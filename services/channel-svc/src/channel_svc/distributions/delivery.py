@@ -19,7 +19,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -54,14 +54,12 @@ RATE_LIMITED = "rate_limited"
 QUOTA_SPENT = "quota_spent"
 
 
-def _quota_spent(result: DeliveryResult) -> bool:
-    """The platform deferred the send until its quota comes back (not our own rate limit,
-    which frees a slot within the minute)."""
-    return (
-        result.outcome is Outcome.DEFERRED
-        and result.defer_until is not None
-        and result.code not in (RATE_LIMITED, QUOTA_SPENT)
-    )
+def _quota_back_at(result: DeliveryResult) -> datetime | None:
+    """When the platform said its spent quota comes back, if it deferred the send for that
+    (not our own rate limit, which frees a slot within the minute)."""
+    if result.outcome is not Outcome.DEFERRED or result.code in (RATE_LIMITED, QUOTA_SPENT):
+        return None
+    return result.defer_until
 
 
 class StoredProgress:
@@ -232,9 +230,9 @@ class DeliveryWorker:
             async with self.db.transaction() as session:
                 if sealed is not None and channel is not None:
                     await service.store_credentials(session, channel.id, sealed)
-                if channel is not None and _quota_spent(result):
-                    assert result.defer_until is not None
-                    await service.block_channel(session, channel.id, result.defer_until)
+                quota_back_at = _quota_back_at(result)
+                if channel is not None and quota_back_at is not None:
+                    await service.block_channel(session, channel.id, quota_back_at)
                 settled = await service.record_outcome(
                     session,
                     distribution.id,
