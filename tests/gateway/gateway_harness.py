@@ -163,6 +163,7 @@ def upstream_app(upstream: Upstream) -> FastAPI:
         return {"status": "late"}
 
     @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @app.get("/feeds/{path:path}")
     async def echo(request: Request) -> Response:
         body = await request.body()
         upstream.seen.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from gateway.identity.service import password_hash
 from gateway.mail import message_names, newest_message, text_of
 from gateway.models import Operator, PendingSignup, Workspace
 from servicekit.db import Database
+from servicekit.settings import SharedSettings
 from sqlalchemy import func, select, update
 
 from tests.fakes.smtp import running_smtp
@@ -141,9 +143,12 @@ async def test_the_pending_sign_up_keeps_a_hash_of_the_password_and_of_the_token
 
 
 async def test_the_confirmation_mail_links_to_the_public_url(
-    make_gateway: GatewayFactory,
+    make_gateway: GatewayFactory, tmp_path: Path
 ) -> None:
-    async with make_gateway(public_url="https://app.example.com/") as gw:
+    shared = SharedSettings(
+        environment="test", data_dir=tmp_path, public_url="https://app.example.com/"
+    )
+    async with make_gateway(shared=shared) as gw:
         await _start(gw, ADA)
         (name,) = message_names(gw.mail_dir)
         message = newest_message(gw.mail_dir, ADA)

@@ -60,8 +60,6 @@ class Settings(ServiceSettings):
     openapi_cache_seconds: float = Field(default=60.0, ge=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
-    # Where operators open Mediaops (the frontend): links in mail start with it.
-    public_url: str = "http://127.0.0.1:8000"
     # Outgoing mail: `smtp://user:password@host:25`, `smtp+starttls://…:587` or
     # `smtps://…:465`. Unset: every message is written as an .eml file into mail_dir.
     mail_url: str | None = None
@@ -76,12 +74,10 @@ class Settings(ServiceSettings):
             SmtpTransport.from_url(value)  # refuse a URL it could not send with, at start
         return value or None
 
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+    @property
+    def public_url(self) -> str:
+        """Where the public reaches Mediaops (`MEDIAOPS_PUBLIC_URL`): mailed links start with it."""
+        return self.shared.public_url
 
     @property
     def cors_origin_list(self) -> list[str]:

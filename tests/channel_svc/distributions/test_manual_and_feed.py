@@ -159,8 +159,8 @@ async def test_a_feed_serves_rss_and_atom_without_a_token(
     assert response.status_code == 201, response.text
     channel = response.json()
     path = channel["feed_path"]
-    assert path.startswith("/api/v1/feeds/")
-    assert len(path.removeprefix("/api/v1/feeds/").removesuffix(".xml")) >= 30
+    assert path.startswith("/feeds/")
+    assert len(path.removeprefix("/feeds/").removesuffix(".xml")) >= 30
     event = published(workspace_id, [channel["id"]], title="春季新品")
     await apply(runtime, event)
     row = await distribution_of(client, editor, event.data["post_id"], channel["id"])
@@ -171,6 +171,10 @@ async def test_a_feed_serves_rss_and_atom_without_a_token(
     parsed = feedparser.parse(rss.content)
     assert parsed.version == "rss20"
     assert parsed.feed.title == "品牌动态"
+    # The feed names itself by the public address, not by the host the request reached.
+    public = runtime.settings.shared.public_url
+    assert [link.href for link in parsed.feed.links if link.rel == "self"] == [public + path]
+    assert (await client.get("/api" + "/v1" + path)).content == rss.content
     [entry] = parsed.entries
     assert entry.title == "春季新品"
     assert entry.link == f"https://www.example.com/p/{event.data['post_id']}"

@@ -29,8 +29,10 @@ def _request_id(request: Request) -> str:
 
 
 @router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
-async def tracked_link(request: Request, code: str, settings: AppSettings) -> Response:
-    """Tracked short links are public: anyone who sees a post may follow its links."""
+@router.api_route("/feeds/{token}.xml", methods=["GET", "HEAD"], include_in_schema=False)
+async def public_page(request: Request, settings: AppSettings) -> Response:
+    """Tracked short links and feeds are public: anyone who sees a post may follow its
+    links, and feed readers cannot send a token."""
     client: aiohttp.ClientSession = request.app.state.proxied
     return await forward(
         request,

@@ -6,10 +6,11 @@ configuration at all; production sets URLs through the environment.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +21,10 @@ class SharedSettings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".data")
+    # The one address the public reaches Mediaops at (the gateway, usually behind a TLS
+    # reverse proxy): tracked links (`/l/`), feed links (`/feeds/`) and the links in mail
+    # are all built from it.
+    public_url: str = "http://127.0.0.1:8000"
     kafka_bootstrap: str = "127.0.0.1:9092"
     # tansu (the embedded broker) cannot do InitProducerId; Apache Kafka can.
     kafka_idempotence: bool = False
@@ -50,6 +55,13 @@ class SharedSettings(BaseSettings):
     outbox_retention_days: float = Field(default=7, gt=0)
     processed_event_retention_days: float = Field(default=30, gt=0)
     housekeeping_interval_seconds: float = Field(default=3600, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("must be an http:// or https:// URL without a query")
+        return value.rstrip("/")
 
 
 class ServiceSettings(BaseSettings):

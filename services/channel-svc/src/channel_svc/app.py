@@ -8,6 +8,7 @@ from servicekit.runtime import build_app
 
 from channel_svc.channels.router import router as channels_router
 from channel_svc.distributions.router import router as distributions_router
+from channel_svc.feeds.router import public_router as public_feeds_router
 from channel_svc.feeds.router import router as feeds_router
 from channel_svc.links.redirect import router as redirect_router
 from channel_svc.links.router import router as links_router
@@ -30,6 +31,7 @@ def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
         description="Channels a workspace publishes to, the distribution of each post, and "
         "the tracked links in them.",
     )
-    # Public short links live at the root (`/l/{code}`), not under /api/v1.
+    # Public short links and feeds live at the root (`/l/{code}`, `/feeds/{token}.xml`).
     app.include_router(redirect_router)
+    app.include_router(public_feeds_router)
     return app

@@ -30,7 +30,7 @@ class ChannelRuntime(ServiceRuntime):
         self.cipher: CredentialCipher = load_cipher(settings)
         self.adapters: Mapping[str, Adapter] = build_adapters(settings)
         self.worker = DeliveryWorker(db, settings, self.adapters, self.cipher)
-        self.tracking = Tracking(settings.public_base_url, default_on=settings.track_links)
+        self.tracking = Tracking(settings.shared.public_url, default_on=settings.track_links)
         self.link_cache = LinkCache(ttl_seconds=settings.link_cache_seconds)
         self.clicks = ClickRecorder(
             db,

@@ -46,10 +46,9 @@ class Settings(ServiceSettings):
     # Sends per minute are further capped per channel and per platform (catalogue figures);
     # off only for benchmarks that measure the pipeline itself.
     rate_limits: bool = True
-    # Tracked links: `{public_base_url}/l/{code}` is what readers follow (the gateway, which
-    # forwards `/l/` publicly). Channels track links by default where the platform allows
-    # links (a channel's `track_links` overrides); `track_links=false` turns the default off.
-    public_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+")
+    # Tracked links: `{MEDIAOPS_PUBLIC_URL}/l/{code}` is what readers follow (the gateway,
+    # which forwards `/l/` publicly). Channels track links by default where the platform
+    # allows links (a channel's `track_links` overrides); `track_links=false` turns it off.
     track_links: bool = True
     # Clicks are recorded after the redirect answered, from an in-memory queue written in
     # batches; beyond `click_queue_max` waiting clicks, new ones are dropped (and counted).

@@ -8,6 +8,7 @@ from servicekit.db import utcnow
 from servicekit.schemas import RequestModel, ResponseModel
 
 from channel_svc.channels.windows import PostingWindow, zone
+from channel_svc.feeds.service import feed_path
 from channel_svc.models import Channel
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.rendering.checks import Violation
@@ -121,7 +122,10 @@ class ChannelOut(ResponseModel):
     track_links: bool | None = Field(description=TRACK_LINKS_HELP)
     feed_path: str | None = Field(
         default=None,
-        description="Feed channels: the public feed's path (RSS 2.0; `?format=atom` for Atom).",
+        description=(
+            "Feed channels: the public feed's path under the public address "
+            "(`MEDIAOPS_PUBLIC_URL`); RSS 2.0, `?format=atom` for Atom."
+        ),
     )
     quota_blocked_until: datetime | None = Field(
         default=None,
@@ -150,7 +154,7 @@ class ChannelOut(ResponseModel):
             posting_windows=list(channel.posting_windows or []),
             timezone=channel.timezone,
             track_links=channel.track_links,
-            feed_path=f"/api/v1/feeds/{channel.feed_token}.xml" if channel.feed_token else None,
+            feed_path=feed_path(channel.feed_token) if channel.feed_token else None,
             quota_blocked_until=channel.quota_spent_until(utcnow()),
             created_at=channel.created_at,
             updated_at=channel.updated_at,

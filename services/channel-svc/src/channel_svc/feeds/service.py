@@ -12,6 +12,15 @@ from channel_svc.models import Channel, Distribution, DistributionStatus
 FEED_SIZE = 50
 
 
+def feed_path(token: str) -> str:
+    """Where a feed channel's feed is, relative to the public address."""
+    return f"/feeds/{token}.xml"
+
+
+def public_feed_url(public_url: str, token: str, *, atom: bool = False) -> str:
+    return f"{public_url}{feed_path(token)}" + ("?format=atom" if atom else "")
+
+
 async def feed_channel(session: AsyncSession, token: str) -> Channel:
     channel = None
     if 16 <= len(token) <= 64:
