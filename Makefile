@@ -26,10 +26,17 @@ test: install
 	$(VENV)/pytest -n 2 --dist loadfile --ignore=tests/system
 	$(VENV)/pytest tests/system
 
+# Each package declares every library it imports (its image installs nothing else) and
+# nothing it does not use: deptry, run on each workspace member against its own pyproject.
+PACKAGES := $(wildcard libs/* services/*) gateway migrate
+
 lint: install
+	@for package in $(PACKAGES); do \
+	  echo "deptry $$package"; (cd $$package && $(CURDIR)/$(VENV)/deptry src) || exit 1; \
+	done
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/mypy libs services gateway scripts bench tests
+	$(VENV)/mypy libs services gateway migrate scripts bench tests
 	$(VENV)/lint-imports
 
 bench: install

@@ -7,6 +7,7 @@ never against expectations copied from the compose file.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import stat
@@ -26,11 +27,17 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 DOCKERIGNORE = DEPLOY / "Dockerfile.dockerignore"
 INIT_SCRIPT = DEPLOY / "postgres" / "init.sh"
 ENV_EXAMPLE = DEPLOY / ".env.example"
+INSTALL_SCRIPT = DEPLOY / "image" / "install-app.sh"
 
-INFRA = ("kafka", "postgres")
+INFRA = ("kafka", "postgres", "redis")
 GATEWAY = "gateway"
-# Values for the variables the compose file interpolates, as an operator's .env sets them.
-OPERATOR_ENV = {"POSTGRES_PASSWORD": "pw-from-env", "CHANNEL_CREDENTIALS_KEY": "key-from-env"}
+MIGRATE = "migrate"
+# Values for the variables the compose file requires, as an operator's .env sets them.
+OPERATOR_ENV = {
+    "POSTGRES_PASSWORD": "pw-from-env",
+    "CHANNEL_CREDENTIALS_KEY": "a2V5LWZyb20tZW52LWtleS1mcm9tLWVudi1rZXktZnI=",
+    "MEDIAOPS_PUBLIC_URL": "https://mediaops.example.com",
+}
 
 
 # --------------------------------------------------------------------------- workspace
@@ -124,7 +131,7 @@ def build_args(service: str) -> dict[str, str]:
     args = services()[service]["build"].get("args", {})
     if isinstance(args, list):
         args = dict(item.split("=", 1) for item in args)
-    return {str(k): str(v) for k, v in args.items()}
+    return {str(k): interpolate(str(v), OPERATOR_ENV) for k, v in args.items()}
 
 
 def app_port(app: str) -> int:
@@ -160,6 +167,26 @@ def on_named_volume(service: str, path: str) -> bool:
         inner == PurePosixPath(t) or PurePosixPath(t) in inner.parents
         for t in named_volume_mounts(service)
     )
+
+
+def compose_name(package: str) -> str:
+    """The compose service that runs a workspace app (its build arg SERVICE names it)."""
+    for name, svc in services().items():
+        if (svc.get("build") or {}).get("args", {}).get("SERVICE") == package:
+            return name
+    raise KeyError(f"no compose service builds {package}")
+
+
+def serving_apps() -> tuple[str, ...]:
+    """The apps that serve HTTP (built with a PORT); the migrate step is one-shot."""
+    return tuple(
+        name
+        for name, svc in services().items()
+        if "PORT" in (svc.get("build") or {}).get("args", {})
+    )
+
+
+SERVING = serving_apps()
 
 
 # -------------------------------------------------------------------------- dockerfile
@@ -199,21 +226,39 @@ def dockerfile_args() -> set[str]:
     }
 
 
+def production_settings(service: str, tmp_path: Path) -> Any:
+    """The app's own Settings, built from exactly the environment compose gives it (the
+    container paths under /data mapped into `tmp_path`)."""
+    module = build_args(service)["MODULE"]
+    settings_class = importlib.import_module(f"{module}.settings").Settings
+    env = {k: v.replace("/data", str(tmp_path / "data")) for k, v in env_of(service).items()}
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith(("MEDIAOPS_", f"{settings_prefix(service)}_")):
+                patch.delenv(key)
+        for key, value in env.items():
+            patch.setenv(key, value)
+        return settings_class()
+
+
 # ============================================================================== tests
 
 
 def test_workspace_has_apps() -> None:
     # Guards the derivations below against passing vacuously.
     assert GATEWAY in APPS
-    assert len(APPS) >= 2
+    assert len(SERVING) >= 2
 
 
 def test_compose_runs_every_app_and_the_infrastructure() -> None:
-    assert set(services()) == set(APPS) | set(INFRA)
+    built = {name for name, svc in services().items() if svc.get("build")}
+    assert {build_args(name)["SERVICE"] for name in built} == set(APPS)
+    assert set(services()) == built | set(INFRA)
+    assert compose_name("mediaops-migrate") == MIGRATE
 
 
-@pytest.mark.parametrize("service", [*INFRA, *APPS])
-def test_every_service_has_a_healthcheck(service: str) -> None:
+@pytest.mark.parametrize("service", [*INFRA, *SERVING])
+def test_every_long_running_service_has_a_healthcheck(service: str) -> None:
     check = services()[service].get("healthcheck")
     assert check, f"{service} has no healthcheck"
     assert not check.get("disable", False)
@@ -224,32 +269,51 @@ def test_every_service_has_a_healthcheck(service: str) -> None:
     assert healthcheck_text(service).strip()
 
 
-@pytest.mark.parametrize("service", [*INFRA, *APPS])
-def test_every_service_restarts_unless_stopped(service: str) -> None:
+@pytest.mark.parametrize("service", [*INFRA, *SERVING])
+def test_every_long_running_service_restarts_unless_stopped(service: str) -> None:
     assert services()[service].get("restart") == "unless-stopped"
+
+
+def test_the_migrate_step_runs_once_and_is_not_restarted() -> None:
+    migrate = services()[MIGRATE]
+    assert migrate["restart"] == "no"
+    assert "ports" not in migrate
+    assert "PORT" not in build_args(MIGRATE)
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
 @pytest.mark.parametrize("app", APPS)
 def test_app_build_args_name_a_real_workspace_app(app: str) -> None:
-    build = services()[app]["build"]
+    service = compose_name(app)
+    build = services()[service]["build"]
     assert (DEPLOY / build["context"]).resolve() == REPO
     assert (REPO / build["dockerfile"]).resolve() == DOCKERFILE
-    args = build_args(app)
-    assert args["SERVICE"] == app, "compose service name and uv package name differ"
+    args = build_args(service)
     assert args["SERVICE"] in workspace_members(), f"{args['SERVICE']} is no workspace member"
     module = args["MODULE"]
     package_dir = workspace_members()[args["SERVICE"]] / "src" / module
     assert (package_dir / "__init__.py").is_file(), f"no package {package_dir}"
+    assert (package_dir / "__main__.py").is_file(), f"python -m {module} cannot run"
     scripts = member_project(app)["scripts"]
     assert all(target.split(":")[0].split(".")[0] == module for target in scripts.values())
 
 
-def test_apps_use_distinct_modules_and_ports() -> None:
-    assert len({build_args(app)["MODULE"] for app in APPS}) == len(APPS)
-    assert len({app_port(app) for app in APPS}) == len(APPS)
-
-
 @pytest.mark.parametrize("app", APPS)
+def test_image_names_follow_the_prefix_and_tag(app: str) -> None:
+    service = compose_name(app)
+    image = services()[service]["image"]
+    assert image == f"${{MEDIAOPS_IMAGE_PREFIX:-mediaops/}}{service}:${{MEDIAOPS_TAG:-latest}}"
+    named = {"MEDIAOPS_IMAGE_PREFIX": "registry.example.com/mo/", "MEDIAOPS_TAG": "1.4.0"}
+    assert interpolate(image, named) == f"registry.example.com/mo/{service}:1.4.0"
+
+
+def test_apps_use_distinct_modules_and_ports() -> None:
+    built = [name for name, svc in services().items() if svc.get("build")]
+    assert len({build_args(name)["MODULE"] for name in built}) == len(built)
+    assert len({app_port(app) for app in SERVING}) == len(SERVING)
+
+
+@pytest.mark.parametrize("app", SERVING)
 def test_app_port_is_consistent(app: str) -> None:
     env = env_of(app)
     port = app_port(app)
@@ -258,19 +322,28 @@ def test_app_port_is_consistent(app: str) -> None:
     assert f"127.0.0.1:{port}/health" in healthcheck_text(app)
 
 
-@pytest.mark.parametrize("app", APPS)
-def test_dockerfile_declares_exactly_the_args_compose_passes(app: str) -> None:
-    assert dockerfile_args() == set(build_args(app))
+@pytest.mark.parametrize("service", [name for name, svc in services().items() if svc.get("build")])
+def test_compose_passes_only_args_the_dockerfile_declares(service: str) -> None:
+    args = set(build_args(service))
+    assert args <= dockerfile_args()
+    assert {"SERVICE", "MODULE", "PYTHON_IMAGE", "PYPI_MIRROR", "PYPI_FILES_MIRROR"} <= args
 
 
 def test_dockerfile_installs_and_runs_one_app() -> None:
     stages = dockerfile_stages()
     assert len(stages) >= 2, "expected a multi-stage build"
+    assert any(
+        re.fullmatch(r"ARG PYTHON_IMAGE=python:3\.11-slim", line) for line in dockerfile_lines()
+    )
     for stage in stages:
-        assert re.match(r"FROM python:3\.11-slim(\s|$)", stage[0])
+        assert re.match(r"FROM \$\{PYTHON_IMAGE\}(\s|$)", stage[0])
     build, runtime = "\n".join(stages[0]), "\n".join(stages[-1])
-    assert re.search(r'pip install "uv>=[\d.]+,<[\d.]+"', build), "pin uv to a range"
-    assert re.search(r'uv sync --frozen --no-dev --package "?\$\{?SERVICE\}?"?', build)
+    assert re.search(r'pip install .*"uv>=[\d.]+,<[\d.]+"', build), "pin uv to a range"
+    # The install is one script, which the image tests run too (tests/deploy/test_images.py).
+    assert re.search(r'install-app\.sh "\$SERVICE" "\$MODULE"', build)
+    script = INSTALL_SCRIPT.read_text()
+    assert 'sync --frozen --no-dev --package "$SERVICE"' in script
+    assert '-m "$MODULE" check' in script
     assert "--from=build /app/.venv" in runtime
     users = [line.split()[1] for line in stages[-1] if line.startswith("USER ")]
     assert users, "runtime stage runs as root"
@@ -297,7 +370,9 @@ def test_dockerfile_copies_the_whole_workspace_and_the_context_allows_it() -> No
     needed = {"pyproject.toml", "uv.lock"} | {
         d.relative_to(REPO).parts[0] for d in workspace_members().values()
     }
-    assert needed <= sources, f"not copied into the build stage: {needed - sources}"
+    assert needed <= {source.split("/")[0] for source in sources}, (
+        f"not copied into the build stage: {needed - sources}"
+    )
     ignore = [
         line.strip()
         for line in DOCKERIGNORE.read_text().splitlines()
@@ -305,32 +380,72 @@ def test_dockerfile_copies_the_whole_workspace_and_the_context_allows_it() -> No
     ]
     assert ignore[0] == "*", "the context is an allow-list"
     for source in sources:
-        assert f"!{source}" in ignore, f"{source} is excluded from the build context"
+        allowed = source if source.count("/") < 1 else str(PurePosixPath(source).parent)
+        assert f"!{allowed}" in ignore, f"{source} is excluded from the build context"
     assert "**/.env" in ignore
     assert "**/.venv" in ignore
 
 
-@pytest.mark.parametrize("app", APPS)
-def test_app_reaches_kafka_with_idempotent_producer(app: str) -> None:
+@pytest.mark.parametrize("app", SERVING)
+def test_app_reaches_kafka_with_the_idempotent_producer_where_it_can(app: str) -> None:
     env = env_of(app)
     assert env["MEDIAOPS_KAFKA_BOOTSTRAP"] == "kafka:9092"
-    assert env["MEDIAOPS_KAFKA_IDEMPOTENCE"] == "true"
+    # auto: idempotent on Apache Kafka; the same file runs against brokers without it.
+    assert env["MEDIAOPS_KAFKA_IDEMPOTENCE"] == "auto"
     advertised = env_of("kafka")["KAFKA_ADVERTISED_LISTENERS"].split(",")
     assert any(entry.endswith("://" + env["MEDIAOPS_KAFKA_BOOTSTRAP"]) for entry in advertised)
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", SERVING)
 def test_app_shared_settings(app: str) -> None:
     env = env_of(app)
     assert env["MEDIAOPS_ENVIRONMENT"] == "production"
     assert env["MEDIAOPS_LOG_FORMAT"] == "json"
     assert env["MEDIAOPS_DATA_DIR"] == "/data"
+    assert env["MEDIAOPS_PUBLIC_URL"] == OPERATOR_ENV["MEDIAOPS_PUBLIC_URL"]
     jwks = urlsplit(env["MEDIAOPS_JWKS_URL"])
     assert (jwks.hostname, jwks.port) == (GATEWAY, app_port(GATEWAY))
     assert jwks.path == "/.well-known/jwks.json"
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", SERVING)
+def test_compose_leaves_no_setting_at_an_unsafe_default(app: str, tmp_path: Path) -> None:
+    """Each app's own production check passes with exactly compose's environment: a
+    cross-service URL, the public address or a key compose forgot fails here."""
+    assert production_settings(app, tmp_path).production_problems() == []
+
+
+@pytest.mark.parametrize(
+    ("app", "forgotten"),
+    [
+        ("content-svc", "CONTENT_CHANNEL_SVC_URL"),
+        ("gateway", "GATEWAY_CHANNEL_URL"),
+        ("channel-svc", "MEDIAOPS_JWKS_URL"),
+        ("user-svc", "MEDIAOPS_KAFKA_BOOTSTRAP"),
+        ("metrics-svc", "METRICS_DATABASE_URL"),
+    ],
+)
+def test_a_forgotten_setting_is_named(
+    app: str, forgotten: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check above is not vacuous: without one of compose's settings, it names it.
+    original = env_of
+    monkeypatch.setitem(
+        globals(),
+        "env_of",
+        lambda service: {k: v for k, v in original(service).items() if k != forgotten},
+    )
+    problems = production_settings(app, tmp_path).production_problems()
+    assert any(problem.startswith(forgotten) for problem in problems), problems
+
+
+def test_a_localhost_public_url_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(OPERATOR_ENV, "MEDIAOPS_PUBLIC_URL", "http://localhost:8000")
+    problems = production_settings("user-svc", tmp_path).production_problems()
+    assert [p for p in problems if p.startswith("MEDIAOPS_PUBLIC_URL")], problems
+
+
+@pytest.mark.parametrize("app", SERVING)
 def test_app_database_url_is_its_own_database_on_postgres(app: str) -> None:
     prefix = settings_prefix(app)
     url_keys = [key for key in raw_env(app) if key.endswith("_DATABASE_URL")]
@@ -345,17 +460,27 @@ def test_app_database_url_is_its_own_database_on_postgres(app: str) -> None:
 
 
 def test_each_app_has_a_distinct_database() -> None:
-    names = [database_url(app).path.lstrip("/") for app in APPS]
+    names = [database_url(app).path.lstrip("/") for app in SERVING]
     assert len(set(names)) == len(names), names
+
+
+def test_the_migrate_step_gets_exactly_every_apps_database() -> None:
+    env = env_of(MIGRATE)
+    given = {key: value for key, value in env.items() if key.endswith("_DATABASE_URL")}
+    assert given == {
+        f"{settings_prefix(app)}_DATABASE_URL": env_of(app)[f"{settings_prefix(app)}_DATABASE_URL"]
+        for app in SERVING
+    }
+    assert env["MEDIAOPS_ENVIRONMENT"] == "production"
 
 
 def test_init_script_creates_exactly_the_databases_the_urls_name() -> None:
     script = INIT_SCRIPT.read_text()
     created = re.findall(r"CREATE DATABASE\s+\"?(\w+)\"?", script, re.I)
     assert len(created) == len(set(created))
-    assert set(created) == {database_url(app).path.lstrip("/") for app in APPS}
+    assert set(created) == {database_url(app).path.lstrip("/") for app in SERVING}
     roles = set(re.findall(r"CREATE ROLE\s+\"?(\w+)\"?", script, re.I))
-    assert {database_url(app).username for app in APPS} <= roles
+    assert {database_url(app).username for app in SERVING} <= roles
     assert os.stat(INIT_SCRIPT).st_mode & stat.S_IXUSR, "init.sh must be executable"
     mounts = services()["postgres"]["volumes"]
     assert any(
@@ -366,6 +491,23 @@ def test_init_script_creates_exactly_the_databases_the_urls_name() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "required", ["POSTGRES_PASSWORD", "CHANNEL_CREDENTIALS_KEY", "MEDIAOPS_PUBLIC_URL"]
+)
+def test_compose_refuses_to_start_without_a_required_value(required: str) -> None:
+    without = {k: v for k, v in OPERATOR_ENV.items() if k != required}
+    users = [
+        name
+        for name in services()
+        if required in COMPOSE_FILE.read_text()
+        and any(required in value for value in raw_env(name).values())
+    ]
+    assert users, f"nothing uses {required}"
+    for name in users:
+        with pytest.raises(KeyError, match=f"{required} is required"):
+            env_of(name, without)
+
+
 def test_postgres_password_comes_from_the_environment() -> None:
     env = env_of("postgres")
     assert env["POSTGRES_PASSWORD"] == OPERATOR_ENV["POSTGRES_PASSWORD"]
@@ -373,18 +515,19 @@ def test_postgres_password_comes_from_the_environment() -> None:
     assert "pg_isready" in healthcheck_text("postgres")
 
 
-@pytest.mark.parametrize("app", APPS)
-def test_app_waits_for_healthy_kafka_and_postgres(app: str) -> None:
+@pytest.mark.parametrize("app", SERVING)
+def test_app_waits_for_the_infrastructure_and_the_migrate_step(app: str) -> None:
     depends = services()[app]["depends_on"]
     assert isinstance(depends, dict), "use the long form with conditions"
-    for infra in INFRA:
+    for infra in ("kafka", "postgres"):
         assert depends[infra]["condition"] == "service_healthy"
+    assert depends[MIGRATE]["condition"] == "service_completed_successfully"
 
 
 def test_gateway_waits_for_every_service_and_routes_to_it() -> None:
     depends = services()[GATEWAY]["depends_on"]
     env = env_of(GATEWAY)
-    for app in APPS:
+    for app in SERVING:
         if app == GATEWAY:
             continue
         assert depends[app]["condition"] == "service_healthy"
@@ -392,11 +535,50 @@ def test_gateway_waits_for_every_service_and_routes_to_it() -> None:
         assert (upstream.scheme, upstream.hostname, upstream.port) == ("http", app, app_port(app))
 
 
+def test_content_svc_reaches_channel_svc() -> None:
+    url = urlsplit(env_of("content-svc")["CONTENT_CHANNEL_SVC_URL"])
+    assert (url.scheme, url.hostname, url.port) == ("http", "channel-svc", app_port("channel-svc"))
+
+
+def test_gateways_share_their_rate_limits_in_redis() -> None:
+    url = urlsplit(env_of(GATEWAY)["GATEWAY_REDIS_URL"])
+    assert (url.scheme, url.hostname, url.port) == ("redis", "redis", 6379)
+    assert services()[GATEWAY]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "redis-cli" in healthcheck_text("redis")
+
+
+def test_cors_origins_come_from_the_environment() -> None:
+    given = {**OPERATOR_ENV, "MEDIAOPS_CORS_ORIGINS": "https://console.example.com"}
+    assert env_of(GATEWAY, given)["GATEWAY_CORS_ORIGINS"] == "https://console.example.com"
+    assert env_of(GATEWAY)["GATEWAY_CORS_ORIGINS"] == ""
+
+
 def test_only_the_gateway_publishes_ports() -> None:
     published = {name for name, svc in services().items() if svc.get("ports")}
     assert published == {GATEWAY}
-    assert services()[GATEWAY]["ports"] == [f"{app_port(GATEWAY)}:{app_port(GATEWAY)}"]
+    ports = [interpolate(p, OPERATOR_ENV) for p in services()[GATEWAY]["ports"]]
+    assert ports == [f"{app_port(GATEWAY)}:{app_port(GATEWAY)}"]
+    local = [
+        interpolate(p, {"MEDIAOPS_HTTP_PUBLISH": "127.0.0.1:8000"})
+        for p in services()[GATEWAY]["ports"]
+    ]
+    assert local == [f"127.0.0.1:{app_port(GATEWAY)}:{app_port(GATEWAY)}"]
     assert all(svc.get("network_mode") != "host" for svc in services().values())
+
+
+def test_the_tls_profile_puts_caddy_in_front_of_the_gateway() -> None:
+    caddy = compose()["services"]["caddy"]
+    assert caddy["profiles"] == ["tls"]
+    assert caddy["depends_on"][GATEWAY]["condition"] == "service_healthy"
+    caddyfile = DEPLOY / "caddy" / "Caddyfile"
+    assert any(
+        (DEPLOY / m.split(":")[0]).resolve() == caddyfile
+        for m in caddy["volumes"]
+        if isinstance(m, str)
+    )
+    text = caddyfile.read_text()
+    assert "{$MEDIAOPS_PUBLIC_URL}" in text
+    assert f"reverse_proxy {GATEWAY}:{app_port(GATEWAY)}" in text
 
 
 def test_gateway_signing_keys_are_on_a_named_volume() -> None:
@@ -431,15 +613,6 @@ def test_kafka_is_a_single_kraft_node() -> None:
     assert "kafka-broker-api-versions.sh --bootstrap-server localhost:9092" in healthcheck_text(
         "kafka"
     )
-
-
-def test_channel_credentials_key_is_required() -> None:
-    assert (
-        env_of("channel-svc")["CHANNEL_CREDENTIALS_KEY"] == OPERATOR_ENV["CHANNEL_CREDENTIALS_KEY"]
-    )
-    without_key = {k: v for k, v in OPERATOR_ENV.items() if k != "CHANNEL_CREDENTIALS_KEY"}
-    with pytest.raises(KeyError, match="CHANNEL_CREDENTIALS_KEY is required"):
-        env_of("channel-svc", without_key)
 
 
 def test_every_interpolated_variable_is_documented_without_a_value() -> None:

@@ -29,13 +29,17 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def app_ports() -> dict[str, int]:
-    """Every app service (built from the Dockerfile) and the port it serves."""
+def metrics_ports() -> dict[str, int]:
+    """Every serving app (built from the Dockerfile with a PORT) and the port its own
+    settings serve Prometheus on, given that API port."""
     ports = {}
     for name, svc in compose()["services"].items():
-        build = svc.get("build")
-        if build:
-            ports[name] = int(build["args"]["PORT"])
+        args = (svc.get("build") or {}).get("args", {})
+        if "PORT" in args:
+            settings = importlib.import_module(f"{args['MODULE']}.settings").Settings
+            port = settings(port=int(args["PORT"])).metrics_listen_port
+            assert port != int(args["PORT"]), f"{name} serves metrics on its API port"
+            ports[name] = port
     return ports
 
 
@@ -62,7 +66,7 @@ def test_observability_services_run_only_with_their_profile() -> None:
         assert services[name]["healthcheck"]["test"]
 
 
-def test_prometheus_scrapes_every_process_on_its_port() -> None:
+def test_prometheus_scrapes_every_process_on_its_metrics_port() -> None:
     config = yaml.safe_load((DEPLOY / "observability" / "prometheus.yml").read_text())
     targets = {
         target
@@ -70,7 +74,7 @@ def test_prometheus_scrapes_every_process_on_its_port() -> None:
         for static in job["static_configs"]
         for target in static["targets"]
     }
-    assert targets == {f"{name}:{port}" for name, port in app_ports().items()}
+    assert targets == {f"{name}:{port}" for name, port in metrics_ports().items()}
     assert len(targets) == 5
 
 

@@ -1,4 +1,5 @@
-"""What ops engineers read: /metrics in the Prometheus format, traces carried by events."""
+"""What ops engineers read: /metrics in the Prometheus format on its own port, traces
+carried by events."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from devstack.ports import free_port
 from event_contracts import CloudEvent
 from fastapi import APIRouter
 from prometheus_client.parser import text_string_to_metric_families
 from servicekit.auth import CurrentCaller
+from servicekit.metrics import serve_metrics
 from servicekit.outbox import add_event
 from servicekit.runtime import DbSession, ServiceRuntime, build_app
 from servicekit.settings import ServiceSettings, SharedSettings
@@ -67,15 +70,26 @@ def samples(text: str) -> dict[str, list[Any]]:
     return found
 
 
+@pytest.fixture(scope="session")
+def metrics_url() -> str:
+    """The process's metrics endpoint, served once per test process like an app's."""
+    port = free_port()
+    serve_metrics("127.0.0.1", port)
+    return f"http://127.0.0.1:{port}/metrics"
+
+
 async def test_metrics_count_requests_by_route_template_and_outbox_backlog(
-    client: tuple[httpx.AsyncClient, ServiceRuntime], signer: Any
+    client: tuple[httpx.AsyncClient, ServiceRuntime], signer: Any, metrics_url: str
 ) -> None:
-    http, _ = client
+    http, runtime = client
     for _ in range(3):
         response = await http.post(f"/api/v1/things/{uuid.uuid4()}", headers=signer.headers())
         assert response.status_code == 200
-    scraped = await http.get("/metrics")
+    await runtime.refresh_metrics()  # the background job's work, done now
+    async with httpx.AsyncClient() as scraper:
+        scraped = await scraper.get(metrics_url)
     assert scraped.headers["content-type"].startswith("text/plain")
+    assert (await http.get("/metrics")).status_code == 404  # never on the API's port
     found = samples(scraped.text)
     routes = {
         s.labels["route"]

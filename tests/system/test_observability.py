@@ -1,4 +1,8 @@
-"""What an ops engineer sees after a post flows: metrics on every process, one trace."""
+"""What an ops engineer sees after a post flows: metrics on every process, one trace.
+
+The figures are served on each process's internal metrics port; the API ports, the
+gateway's public one above all, do not answer `/metrics`.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ PROCESSES = ("gateway", "content", "channel", "user", "metrics")
 
 async def scrape(stack: Stack, process: str) -> dict[str, list[Any]]:
     async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(f"{stack.url(process)}/metrics")
+        response = await client.get(stack.metrics_url(process))
+        public = await client.get(f"{stack.url(process)}/metrics")
     assert response.status_code == 200, process
+    assert public.status_code == 404, process
     samples: dict[str, list[Any]] = {}
     for family in text_string_to_metric_families(response.text):
         for sample in family.samples:

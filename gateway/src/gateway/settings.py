@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,6 +21,8 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "gateway"
     database_name: ClassVar[str] = "gateway"
+    # The gateway signs the tokens: it trusts its own keys, not a JWKS fetched over HTTP.
+    verifies_tokens: ClassVar[bool] = False
 
     port: int = 8000
     content_url: str = "http://127.0.0.1:8101"
@@ -74,6 +77,23 @@ class Settings(ServiceSettings):
             SmtpTransport.from_url(value)  # refuse a URL it could not send with, at start
         return value or None
 
+    def production_problems(self) -> list[str]:
+        problems = [
+            *super().production_problems(),
+            *self.unset_setting_problems(
+                {
+                    f"{service}_url": f"name {service}-svc, to which the gateway forwards"
+                    for service in ("content", "channel", "user", "metrics")
+                }
+            ),
+        ]
+        if not (self.key_dir / "current.pem").exists() and not _writable(self.key_dir):
+            problems.append(
+                f"GATEWAY_JWT_KEY_DIR ({self.key_dir}) holds no signing keys and cannot be "
+                "written: mount the keys (python -m gateway.identity.keys rotate <dir>) there"
+            )
+        return problems
+
     @property
     def public_url(self) -> str:
         """Where the public reaches Mediaops (`MEDIAOPS_PUBLIC_URL`): mailed links start with it."""
@@ -90,3 +110,11 @@ class Settings(ServiceSettings):
     @property
     def mail_directory(self) -> Path:
         return self.mail_dir or self.shared.data_dir / "mail"
+
+
+def _writable(directory: Path) -> bool:
+    """Whether keys could be made in `directory` (or in its nearest existing parent)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return os.access(existing, os.W_OK)

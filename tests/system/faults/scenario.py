@@ -252,7 +252,7 @@ async def consumed_counts(history: History) -> dict[tuple[str, str, str], float]
     async with httpx.AsyncClient(timeout=5) as client:
         for name in ("content", "channel", "metrics"):
             try:
-                text = (await client.get(f"{history.rig.stack.url(name)}/metrics")).text
+                text = (await client.get(history.rig.stack.metrics_url(name))).text
             except httpx.HTTPError:
                 continue
             for family in text_string_to_metric_families(text):

@@ -26,7 +26,7 @@ from typing import TextIO
 import httpx
 
 from devstack.broker import Broker, BrokerError
-from devstack.ports import port_is_free
+from devstack.ports import free_port, port_is_free
 
 BROKER = "broker"
 GATEWAY = "gateway"
@@ -55,6 +55,8 @@ PORT_ENV: Mapping[str, str] = {
     "user": "USER_PORT",
     "metrics": "METRICS_PORT",
 }
+# Each process serves Prometheus `/metrics` on a port of its own: the API port + 1000.
+METRICS_PORT_OFFSET = 1000
 
 _COLORS = ("36", "33", "35", "32", "34", "31", "96")
 _OWN = "stack"
@@ -88,7 +90,9 @@ class Stack:
 
     `mail_dir` is where the gateway writes its mail (`<data_dir>/mail` by default);
     `ports` overrides the default ports by process name (`broker`, `gateway`, `content`,
-    `channel`, `user`, `metrics`); `commands` overrides the argv of a process (tests use
+    `channel`, `user`, `metrics`); `metrics_ports` the ports of their Prometheus
+    endpoints (the API port + 1000 by default; a free one for a process whose API port
+    was given without one); `commands` overrides the argv of a process (tests use
     stand-ins); `extra_env` is added to every child's environment.
     """
 
@@ -99,6 +103,7 @@ class Stack:
         data_dir: str | os.PathLike[str] = ".data",
         mail_dir: str | os.PathLike[str] | None = None,
         ports: Mapping[str, int] | None = None,
+        metrics_ports: Mapping[str, int] | None = None,
         host: str = "127.0.0.1",
         extra_env: Mapping[str, str] | None = None,
         commands: Mapping[str, Sequence[str]] | None = None,
@@ -121,6 +126,14 @@ class Stack:
         mail = Path(mail_dir) if mail_dir is not None else self.data_dir / "mail"
         self.mail_dir = mail if mail.is_absolute() else self.root / mail
         self.ports: dict[str, int] = {**DEFAULT_PORTS, **(ports or {})}
+        given = metrics_ports or {}
+        self.metrics_ports: dict[str, int] = {
+            name: given.get(name)
+            or (
+                free_port(host) if name in (ports or {}) else self.ports[name] + METRICS_PORT_OFFSET
+            )
+            for name in PORT_ENV
+        }
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self._extra_env = dict(extra_env or {})
@@ -152,7 +165,10 @@ class Stack:
     # -- configuration ----------------------------------------------------------------------
 
     def _spec(self, name: str) -> ProcessSpec:
-        env = {PORT_ENV[name]: str(self.ports[name])}
+        env = {
+            PORT_ENV[name]: str(self.ports[name]),
+            PORT_ENV[name].replace("_PORT", "_METRICS_PORT"): str(self.metrics_ports[name]),
+        }
         if name == GATEWAY:
             for service in SERVICES:
                 env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
@@ -177,6 +193,11 @@ class Stack:
         if name not in PORT_ENV:
             raise KeyError(f"no HTTP process named {name!r}; known: {list(PORT_ENV)}")
         return f"http://{self.host}:{self.ports[name]}"
+
+    def metrics_url(self, name: str) -> str:
+        """Where a process serves its Prometheus figures (`.../metrics`)."""
+        self.url(name)  # the same names, the same error
+        return f"http://{self.host}:{self.metrics_ports[name]}/metrics"
 
     def shared_env(self) -> dict[str, str]:
         """The settings every child reads (before `extra_env` and its own settings)."""
@@ -253,11 +274,9 @@ class Stack:
 
     def check_ports(self) -> None:
         """Raise StackError naming every process whose port is already taken."""
-        taken = [
-            f"{name} port {self.ports[name]}"
-            for name in NAMES
-            if not port_is_free(self.host, self.ports[name])
-        ]
+        wanted = [(f"{name} port", self.ports[name]) for name in NAMES]
+        wanted += [(f"{name} metrics port", port) for name, port in self.metrics_ports.items()]
+        taken = [f"{what} {port}" for what, port in wanted if not port_is_free(self.host, port)]
         if taken:
             raise StackError(
                 f"already in use on {self.host}: {', '.join(taken)} "

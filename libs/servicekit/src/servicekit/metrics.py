@@ -1,4 +1,10 @@
-"""Prometheus metrics every process exposes at `/metrics`.
+"""Prometheus metrics every process exposes at `/metrics` on its own internal port.
+
+The figures are served apart from the API (`<PREFIX>_METRICS_PORT`, by default the API
+port + 1000) so that the public port answers only the API: nothing outside learns the
+routes, volumes and errors, and a NetworkPolicy can open the metrics port to the
+monitoring namespace alone. Gauges that need the database are refreshed by a background
+job (`refresh_forever`), not at scrape time: the scrape is answered from another thread.
 
 Names follow Prometheus conventions (`mediaops_..._total`, `_seconds`, base units) and
 labels stay bounded: topics, groups, routes, platforms and outcomes, never an id.
@@ -7,19 +13,22 @@ Services add their own figures next to these with the same prefix.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
-from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from fastapi import FastAPI, Request
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import REQUEST_ID_HEADER, access_log
 
-QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+log = structlog.get_logger(__name__)
+
+QUIET_PATHS = frozenset({"/health", "/ready"})
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 HTTP_REQUESTS = Counter(
@@ -139,24 +148,29 @@ class RequestContextMiddleware:
                         duration_ms=round((time.perf_counter() - started) * 1000, 2),
                     )
                 route = _route_template(Request(scope))
-                if route != "/metrics":
-                    HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-                    HTTP_DURATION.labels(scope["method"], route).observe(
-                        time.perf_counter() - started
-                    )
+                HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+                HTTP_DURATION.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-def install_metrics(app: FastAPI, refresh: list[Refresh] | None = None) -> None:
-    """Request ids, the access log and HTTP figures on every request, and `/metrics`
-    (after running the `refresh` hooks, which update gauges that need the database)."""
-    hooks = refresh if refresh is not None else []
+def install_metrics(app: FastAPI) -> None:
+    """Request ids, the access log and HTTP figures on every request."""
     app.add_middleware(RequestContextMiddleware)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+
+def serve_metrics(host: str, port: int) -> None:
+    """Answer `GET /metrics` on `host:port` from a daemon thread, for the process's life."""
+    start_http_server(port, addr=host)
+    log.info("metrics_serving", address=f"http://{host}:{port}/metrics")
+
+
+async def refresh_forever(hooks: Sequence[Refresh], interval_seconds: float) -> None:
+    """Run the hooks that update database-backed gauges, every `interval_seconds`."""
+    while True:
         for hook in hooks:
             try:
                 await hook()
-            except Exception:  # a scrape must still answer when the database is down
-                pass
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be down: the figures wait
+                log.debug("metrics_refresh_failed", error=repr(exc))
+        await asyncio.sleep(interval_seconds)

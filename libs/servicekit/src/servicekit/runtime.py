@@ -23,7 +23,7 @@ from servicekit.db import Database, utcnow
 from servicekit.housekeeping import keep_tidy
 from servicekit.kafka import ensure_topics
 from servicekit.logging import configure_logging
-from servicekit.metrics import install_metrics
+from servicekit.metrics import install_metrics, refresh_forever
 from servicekit.outbox import (
     OutboxMessageMixin,
     OutboxRelay,
@@ -63,7 +63,10 @@ class ServiceRuntime:
             issuer=settings.shared.jwt_issuer,
         )
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = [
-            partial(keep_tidy, self.db, outbox_model, processed_model, settings.shared)
+            partial(keep_tidy, self.db, outbox_model, processed_model, settings.shared),
+            partial(
+                refresh_forever, [self.refresh_metrics], settings.shared.metrics_refresh_seconds
+            ),
         ]
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -169,7 +172,7 @@ def build_app(
     app.state.verifier = runtime.verifier
     install_problem_handlers(app)
     configure_tracing(settings.service_name)
-    install_metrics(app, [runtime.refresh_metrics])
+    install_metrics(app)
     instrument_app(app)
     app.include_router(health_router())
     for router in routers:

@@ -1,17 +1,26 @@
 """Settings every service shares, and the base class each service's own settings extend.
 
 Defaults run the embedded stack (SQLite under `.data/`, the local broker on 9092) with no
-configuration at all; production sets URLs through the environment.
+configuration at all; production sets URLs through the environment. A default that is
+right on a laptop is wrong in production (a localhost address, a SQLite file, a trial
+password), so in production an app refuses to start while `production_problems()` names
+one: a container that starts and then cannot do its job is worse than one that says why.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+# Passwords that ship in examples and images (compose's trial default was "mediaops").
+KNOWN_DATABASE_PASSWORDS = frozenset({"", "mediaops", "postgres", "password", "changeme"})
 
 
 class SharedSettings(BaseSettings):
@@ -55,6 +64,14 @@ class SharedSettings(BaseSettings):
     outbox_retention_days: float = Field(default=7, gt=0)
     processed_event_retention_days: float = Field(default=30, gt=0)
     housekeeping_interval_seconds: float = Field(default=3600, gt=0)
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips):
+    # behind a reverse proxy the client's address, which rate limits count by, comes from it.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # How often gauges that need the database (outbox backlog...) are refreshed for scrapes.
+    metrics_refresh_seconds: float = Field(default=5.0, gt=0)
+    # `serve` starts only once the database schema is at the newest migration (the migrate
+    # step runs first); it waits this long for it, then exits saying so.
+    migration_wait_seconds: float = Field(default=300.0, ge=0)
 
     @field_validator("public_url")
     @classmethod
@@ -62,6 +79,33 @@ class SharedSettings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
             raise ValueError("must be an http:// or https:// URL without a query")
         return value.rstrip("/")
+
+    def production_problems(self, *, verifies_tokens: bool) -> list[str]:
+        problems = []
+        host = urlsplit(self.public_url).hostname or ""
+        if _is_local(host):
+            problems.append(
+                f"MEDIAOPS_PUBLIC_URL is {self.public_url}: set it to the address the public "
+                "reaches Mediaops at (tracked links, feeds and mailed links are built from it)"
+            )
+        if "kafka_bootstrap" not in self.model_fields_set:
+            problems.append("MEDIAOPS_KAFKA_BOOTSTRAP is not set: name the Kafka brokers")
+        if verifies_tokens and not self.jwks and "jwks_url" not in self.model_fields_set:
+            problems.append(
+                "MEDIAOPS_JWKS_URL is not set: name the gateway's "
+                "/.well-known/jwks.json, from which access tokens are verified"
+            )
+        return problems
+
+
+def _is_local(host: str) -> bool:
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 class ServiceSettings(BaseSettings):
@@ -72,8 +116,14 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
     database_name: ClassVar[str] = "service"
 
+    # Apps that check access tokens need the gateway's keys (the gateway has its own).
+    verifies_tokens: ClassVar[bool] = True
+
     host: str = "127.0.0.1"
     port: int = 8000
+    # Prometheus `/metrics`, on a port of its own (never the API's): the API port + 1000
+    # when unset, 0 to serve no metrics.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
     database_url: str = ""
     shared: SharedSettings = Field(default_factory=SharedSettings)
 
@@ -83,3 +133,40 @@ class ServiceSettings(BaseSettings):
             path = self.shared.data_dir / f"{self.database_name}.db"
             self.database_url = f"sqlite+aiosqlite:///{path}"
         return self
+
+    @property
+    def metrics_listen_port(self) -> int:
+        return self.port + 1000 if self.metrics_port is None else self.metrics_port
+
+    def setting_name(self, field: str) -> str:
+        """The environment variable of one of this app's own settings."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+    def database_problems(self) -> list[str]:
+        """What makes this app's database unfit for production, each naming the setting."""
+        name = self.setting_name("database_url")
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite":
+            return [
+                f"{name} is not set: production keeps its data in PostgreSQL "
+                "(postgresql+asyncpg://user:password@host:5432/database), not in a SQLite file"
+            ]
+        if (url.password or "") in KNOWN_DATABASE_PASSWORDS:
+            return [f"{name} uses an empty or well-known password: set a strong one"]
+        return []
+
+    def production_problems(self) -> list[str]:
+        """Every setting left at a default that is unsafe in production (subclasses add
+        their own); an app in production refuses to start while there is one."""
+        return [
+            *self.database_problems(),
+            *self.shared.production_problems(verifies_tokens=self.verifies_tokens),
+        ]
+
+    def unset_setting_problems(self, reasons: dict[str, str]) -> list[str]:
+        """A problem for each of `reasons`' settings not given: `{field: why it matters}`."""
+        return [
+            f"{self.setting_name(field)} is not set: {why}"
+            for field, why in reasons.items()
+            if field not in self.model_fields_set
+        ]

@@ -64,6 +64,9 @@ def local_key(data_dir: Path) -> str:
 def load_cipher(settings: Settings) -> CredentialCipher:
     keys = settings.credentials_keys()
     if not keys:
-        # Settings refuse an empty key in production, so this is development or test.
+        if settings.shared.environment == "production":
+            # `production_problems` stops the app before this; a key made here would lock
+            # every stored credential in one container's data dir.
+            raise RuntimeError("CHANNEL_CREDENTIALS_KEY is not set")
         keys = [local_key(settings.shared.data_dir)]
     return CredentialCipher(keys)

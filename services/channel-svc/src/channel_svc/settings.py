@@ -60,14 +60,7 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:
-        keys = self.credentials_keys()
-        if not keys and self.shared.environment == "production":
-            raise ValueError(
-                "CHANNEL_CREDENTIALS_KEY must be set in production (a Fernet key: "
-                "python -c 'from cryptography.fernet import Fernet; "
-                "print(Fernet.generate_key().decode())')"
-            )
-        for key in keys:
+        for key in self.credentials_keys():
             try:
                 Fernet(key)
             except ValueError as exc:
@@ -75,6 +68,18 @@ class Settings(ServiceSettings):
                     "CHANNEL_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64-encoded bytes)"
                 ) from exc
         return self
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.credentials_keys():
+            # In development a key is made under the data dir; a container's data dir is
+            # not where a key that must outlive it (and be backed up) belongs.
+            problems.append(
+                "CHANNEL_CREDENTIALS_KEY is not set: a Fernet key encrypts stored platform "
+                "credentials (python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        return problems
 
     def credentials_keys(self) -> list[str]:
         return [key.strip() for key in self.credentials_key.split(",") if key.strip()]

@@ -35,3 +35,11 @@ class Settings(ServiceSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("channel_svc_url must be an http(s) URL")
         return value.rstrip("/")
+
+    def production_problems(self) -> list[str]:
+        return [
+            *super().production_problems(),
+            *self.unset_setting_problems(
+                {"channel_svc_url": "name channel-svc, which content-svc asks about channels"}
+            ),
+        ]

@@ -1,0 +1,72 @@
+"""`mediaops-migrate`: apply every app's migrations, then exit (0 when all are current).
+
+The deployment's one-shot step (compose's `migrate` service, the Kubernetes Job), run
+before the apps start and at every upgrade before the new version rolls out. Each app
+migrates its own database with its own code (`python -m <app> migrate`, reading its
+`<PREFIX>_DATABASE_URL`), under that database's migration lock, so running this twice
+at once, or beside an app started with `all`, is safe: the second waits and finds nothing
+to do. The apps are run as programs, never imported: each keeps its models to itself.
+
+    mediaops-migrate            migrate every app's database
+    mediaops-migrate check      check that every app imports in this environment
+    mediaops-migrate --only content-svc [--only ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+# The apps, by package name, and the module each runs as (`python -m <module>`).
+APPS: dict[str, str] = {
+    "gateway": "gateway",
+    "content-svc": "content_svc",
+    "channel-svc": "channel_svc",
+    "user-svc": "user_svc",
+    "metrics-svc": "metrics_svc",
+}
+
+
+def run(command: str, apps: list[str]) -> int:
+    failed = []
+    for app in apps:
+        started = time.monotonic()
+        # The child inherits our environment (its database URL) and our output.
+        result = subprocess.run([sys.executable, "-m", APPS[app], command], check=False)
+        took = time.monotonic() - started
+        if result.returncode == 0:
+            sys.stdout.write(f"mediaops-migrate: {app} {command}: done in {took:.1f} s\n")
+        else:
+            failed.append(app)
+            sys.stderr.write(
+                f"mediaops-migrate: {app} {command}: failed (exit {result.returncode})\n"
+            )
+        sys.stdout.flush()
+    if failed:
+        sys.stderr.write(f"mediaops-migrate: failed for {', '.join(failed)}\n")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="mediaops-migrate", description="Apply every Mediaops app's migrations."
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="migrate",
+        choices=["migrate", "check"],
+        help="migrate every database (default) or check that every app imports",
+    )
+    parser.add_argument(
+        "--only", action="append", choices=list(APPS), help="this app only (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    raise SystemExit(run(args.command, args.only or list(APPS)))
+
+
+if __name__ == "__main__":
+    main()
