@@ -26,9 +26,7 @@ MIGRATIONS = REPO / "services" / "user-svc" / "migrations"
 
 def clean_env(**settings: str) -> dict[str, str]:
     """This process's environment without Mediaops settings, plus `settings`."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MEDIAOPS_", "USER_", "CI"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEDIAOPS_", "USER_", "CI"))}
     return {**env, **settings}
 
 
