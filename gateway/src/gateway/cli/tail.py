@@ -10,6 +10,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 from event_contracts.envelope import CloudEvent
 from pydantic import ValidationError
+from servicekit.kafka import client_options
+from servicekit.settings import SharedSettings
 
 SUMMARY_FIELDS = 4
 
@@ -40,7 +42,7 @@ def _short(value: Any) -> str:
 
 async def tail(
     topics: list[str],
-    bootstrap: str,
+    settings: SharedSettings,
     *,
     emit: Callable[[str], None],
     from_beginning: bool = False,
@@ -52,7 +54,7 @@ async def tail(
     """Print events until interrupted (or `limit` events, or `idle_timeout_ms` of quiet)."""
     consumer = AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        **client_options(settings),
         group_id=f"mediaops-tail-{uuid.uuid4().hex[:8]}",  # never disturbs real consumers
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from event_contracts import CloudEvent, InvalidEvent
 from event_contracts.registry import dlq_topic
 from opentelemetry.trace import SpanKind
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekit.db import Database, UTCDateTime, utcnow
-from servicekit.kafka import ensure_topics, make_producer
+from servicekit.kafka import client_options, ensure_topics, start_producer
 from servicekit.metrics import (
     CONSUMER_LAG,
     EVENT_RETRIES,
@@ -113,11 +113,10 @@ class ConsumerRunner:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
-    async def _consume(self) -> None:
-        await ensure_topics(self.settings.kafka_bootstrap)
-        consumer = AIOKafkaConsumer(
+    def make_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
             *self.handlers,
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **client_options(self.settings),
             group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -125,10 +124,14 @@ class ConsumerRunner:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
         )
-        dlq = make_producer(self.settings)
+
+    async def _consume(self) -> None:
+        await ensure_topics(self.settings)
+        consumer = self.make_consumer()
+        dlq: AIOKafkaProducer | None = None
         try:
             await asyncio.wait_for(consumer.start(), STALL_SECONDS)
-            await dlq.start()
+            dlq = await start_producer(self.settings)
             self.connected = True
             unassigned_since: float | None = None
             while True:
@@ -161,8 +164,9 @@ class ConsumerRunner:
             self.connected = False
             with contextlib.suppress(Exception):
                 await consumer.stop()
-            with contextlib.suppress(Exception):
-                await dlq.stop()
+            if dlq is not None:
+                with contextlib.suppress(Exception):
+                    await dlq.stop()
 
     async def handle(
         self,

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekit.db import OUTBOX_FLAG, Database, UTCDateTime, utcnow
-from servicekit.kafka import ensure_topics, make_producer
+from servicekit.kafka import ensure_topics, start_producer
 from servicekit.metrics import (
     EVENTS_PUBLISHED,
     OUTBOX_OLDEST_AGE,
@@ -122,15 +122,8 @@ class OutboxRelay:
 
     async def _connected_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            await ensure_topics(self.settings.kafka_bootstrap)
-            producer = make_producer(self.settings)
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer = producer
+            await ensure_topics(self.settings)
+            self._producer = await start_producer(self.settings)
         return self._producer
 
     async def _run(self) -> None:

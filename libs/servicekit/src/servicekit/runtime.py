@@ -21,7 +21,7 @@ from servicekit.auth import KeySet, TokenVerifier
 from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
 from servicekit.db import Database, utcnow
 from servicekit.housekeeping import keep_tidy
-from servicekit.kafka import ensure_topics
+from servicekit.kafka import TopicsNotCreated, ensure_topics
 from servicekit.logging import configure_logging
 from servicekit.metrics import install_metrics, refresh_forever
 from servicekit.outbox import (
@@ -121,8 +121,11 @@ def health_router() -> APIRouter:
             ok = False
             checks["database"] = f"unreachable: {type(exc).__name__}"
         try:
-            await ensure_topics(runtime.settings.shared.kafka_bootstrap, timeout_s=2.0)
+            await ensure_topics(runtime.settings.shared, timeout_s=2.0)
             checks["broker"] = "ok"
+        except TopicsNotCreated as exc:
+            ok = False
+            checks["broker"] = f"topics not created: {exc}"
         except Exception as exc:
             ok = False
             checks["broker"] = f"unreachable: {type(exc).__name__}"

@@ -15,18 +15,24 @@ from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 # Passwords that ship in examples and images (compose's trial default was "mediaops").
 KNOWN_DATABASE_PASSWORDS = frozenset({"", "mediaops", "postgres", "password", "changeme"})
 
+SASL_PROTOCOLS = ("SASL_PLAINTEXT", "SASL_SSL")
+TLS_PROTOCOLS = ("SSL", "SASL_SSL")
+
 
 class SharedSettings(BaseSettings):
     """Settings with the `MEDIAOPS_` prefix, read by every process."""
 
-    model_config = SettingsConfigDict(env_prefix="MEDIAOPS_", extra="ignore")
+    # Errors name the setting and never echo the input: it may hold the broker's password.
+    model_config = SettingsConfigDict(
+        env_prefix="MEDIAOPS_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".data")
@@ -35,8 +41,26 @@ class SharedSettings(BaseSettings):
     # are all built from it.
     public_url: str = "http://127.0.0.1:8000"
     kafka_bootstrap: str = "127.0.0.1:9092"
-    # tansu (the embedded broker) cannot do InitProducerId; Apache Kafka can.
-    kafka_idempotence: bool = False
+    # How every Kafka client reaches the cluster (servicekit.kafka.client_options): a
+    # managed Kafka wants SASL_SSL; the embedded broker speaks PLAINTEXT only.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    # PEM files. Without a CA file the system's CAs check the broker (managed clusters have
+    # publicly signed certificates); a client certificate only where the cluster asks for one.
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_key_password: SecretStr | None = None
+    # Given to the topics the services create (servicekit.kafka.ensure_topics); a topic that
+    # exists keeps what it has. Unset: the broker's default. Three brokers: 3 and 2.
+    kafka_topic_replication_factor: int = Field(default=1, ge=1)
+    kafka_topic_min_insync_replicas: int | None = Field(default=None, ge=1)
+    kafka_topic_retention_hours: float | None = Field(default=None, gt=0)
+    # `auto`: idempotent where the broker hands out producer ids (Apache Kafka), plain
+    # acks=all where it does not (the embedded broker); `true` refuses to run without it.
+    kafka_idempotence: Literal["auto"] | bool = "auto"
     allow_private_urls: bool = False
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     # A JWKS document given inline wins over jwks_url (tests, air-gapped setups).
@@ -97,6 +121,22 @@ class SharedSettings(BaseSettings):
             )
         return problems
 
+    @field_validator("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
+    @classmethod
+    def _existing_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        # Checked at start: a missing file would otherwise surface as a TLS error on the
+        # first connection, naming no setting.
+        if value is not None and not value.is_file():
+            raise ValueError(f"{_env(info.field_name or '')}: no file at {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _kafka_consistent(self) -> SharedSettings:
+        problems = _kafka_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 def _is_local(host: str) -> bool:
     if host in ("localhost", "") or host.endswith(".localhost"):
@@ -106,6 +146,67 @@ def _is_local(host: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
+
+
+def _env(field: str) -> str:
+    return f"MEDIAOPS_{field.upper()}"
+
+
+def _kafka_problems(settings: SharedSettings) -> list[str]:
+    """What makes these Kafka settings unusable, each naming the setting to change."""
+    protocol = settings.kafka_security_protocol
+    at = f"with {_env('kafka_security_protocol')}={protocol}"
+    problems: list[str] = []
+    sasl = {
+        "kafka_sasl_mechanism": settings.kafka_sasl_mechanism,
+        "kafka_sasl_username": settings.kafka_sasl_username,
+        "kafka_sasl_password": settings.kafka_sasl_password,
+    }
+    tls = {
+        "kafka_ssl_cafile": settings.kafka_ssl_cafile,
+        "kafka_ssl_certfile": settings.kafka_ssl_certfile,
+        "kafka_ssl_keyfile": settings.kafka_ssl_keyfile,
+        "kafka_ssl_key_password": settings.kafka_ssl_key_password,
+    }
+    if protocol in SASL_PROTOCOLS:
+        if settings.kafka_sasl_mechanism is None:
+            problems.append(
+                f"{_env('kafka_sasl_mechanism')} is required {at} "
+                "(PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)"
+            )
+        problems += [
+            f"{_env(name)} is required {at}"
+            for name in ("kafka_sasl_username", "kafka_sasl_password")
+            if not sasl[name]
+        ]
+    else:
+        # Credentials given to a client that would not send them mean a protocol left at
+        # its default: refuse rather than connect without authenticating.
+        problems += [f"{_env(name)} is set but unused {at}" for name, v in sasl.items() if v]
+    if protocol not in TLS_PROTOCOLS:
+        problems += [f"{_env(name)} is set but unused {at}" for name, v in tls.items() if v]
+    if settings.kafka_ssl_certfile is None:
+        problems += [
+            f"{_env(name)} needs {_env('kafka_ssl_certfile')}"
+            for name in ("kafka_ssl_keyfile", "kafka_ssl_key_password")
+            if tls[name]
+        ]
+    isr = settings.kafka_topic_min_insync_replicas
+    factor = settings.kafka_topic_replication_factor
+    if isr is not None and isr > factor:
+        problems.append(
+            f"{_env('kafka_topic_min_insync_replicas')}={isr} exceeds "
+            f"{_env('kafka_topic_replication_factor')}={factor}: no write could be acknowledged"
+        )
+    retention = settings.kafka_topic_retention_hours
+    applied_ids_kept = settings.processed_event_retention_days * 24
+    if retention is not None and retention >= applied_ids_kept:
+        # A redelivered event older than its id's record would be applied a second time.
+        problems.append(
+            f"{_env('kafka_topic_retention_hours')}={retention:g} must be shorter than "
+            f"{_env('processed_event_retention_days')} ({applied_ids_kept:g} hours)"
+        )
+    return problems
 
 
 class ServiceSettings(BaseSettings):
