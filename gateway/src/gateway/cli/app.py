@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from gateway.cli import config
+from gateway.cli import admin, config
 from gateway.cli.client import ApiError, Client
 
 app = typer.Typer(
@@ -23,12 +23,11 @@ keys_app = typer.Typer(help="API keys for internal systems (owners only).", no_a
 operators_app = typer.Typer(help="The workspace's team (owners only).", no_args_is_help=True)
 stats_app = typer.Typer(help="Platform figures.", no_args_is_help=True)
 events_app = typer.Typer(help="The platform's events.", no_args_is_help=True)
-admin_app = typer.Typer(help="Gateway administration on its own machine.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(operators_app, name="operators")
 app.add_typer(stats_app, name="stats")
 app.add_typer(events_app, name="events")
-app.add_typer(admin_app, name="admin")
+app.add_typer(admin.app, name="admin")
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -409,7 +408,7 @@ def events_tail(
         pass
 
 
-# --- demo and administration ------------------------------------------------------------
+# --- demo ---------------------------------------------------------------------------------
 
 
 @app.command(
@@ -467,16 +466,3 @@ def seed_demo(
             raise typer.Exit(code=1) from exc
     if report.failed:
         raise typer.Exit(code=1)
-
-
-@admin_app.command("rotate-keys")
-def rotate_keys(
-    key_dir: Annotated[Path | None, typer.Option(help="The gateway's key directory.")] = None,
-) -> None:
-    """Rotate the gateway's signing key (previous <- current <- next); the running gateway
-    and the services pick it up without a restart."""
-    from gateway.identity.keys import rotate
-    from gateway.settings import Settings
-
-    ring = rotate(key_dir or Settings().key_dir)
-    console.print(f"Now signing with {ring.current.kid}; {ring.previous[0].kid} stays published.")
