@@ -25,6 +25,7 @@ from gateway import health
 from gateway.access import API_KEY_HEADER, AccessGate
 from gateway.apikeys import router as apikeys
 from gateway.identity import router as identity
+from gateway.identity.bootstrap import bootstrap_owner
 from gateway.identity.keys import KeyStore
 from gateway.mail import mailer_for
 from gateway.openapi import router as openapi
@@ -90,6 +91,7 @@ def create_app(
             app.state.http = client  # the gateway's own calls: health, OpenAPI documents
             app.state.proxied = proxied  # every proxied request
             try:
+                await bootstrap_owner(db, settings)
                 yield
             finally:
                 await gate.drain()
