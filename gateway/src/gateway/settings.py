@@ -50,6 +50,9 @@ class Settings(ServiceSettings):
     # Forgotten passwords: each request may mail the address, like a sign-up.
     password_reset_limit_per_ip: str = "10/hour"
     password_reset_limit_per_account: str = "5/hour"
+    # Each invitation mails the invitee: per inviting workspace, and per invited address.
+    invitation_limit_per_workspace: str = "50/hour"
+    invitation_limit_per_address: str = "5/hour"
     operator_request_limit: str = "1200/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
