@@ -31,6 +31,7 @@ from gateway.mail import mailer_for
 from gateway.openapi import router as openapi
 from gateway.openapi.router import OpenApiCache
 from gateway.operators import router as operators
+from gateway.pages import router as pages
 from gateway.proxy import router as proxy
 from gateway.proxy.forward import upstream_session
 from gateway.proxy.routes import upstreams
@@ -156,5 +157,6 @@ def create_app(
     app.include_router(identity.router, prefix="/api/v1")
     app.include_router(operators.router, prefix="/api/v1")
     app.include_router(apikeys.router, prefix="/api/v1")
+    app.include_router(pages.router)  # what mailed links open
     app.include_router(proxy.router)  # last: unknown resources, a 404 problem
     return app
