@@ -16,6 +16,10 @@ import pytest
 from gateway.identity import mails
 from gateway.mail import message_names, newest_message, read_message, text_of
 from gateway.pages.router import PATHS
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from servicekit.settings import SharedSettings
 
 from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory, bearer
@@ -174,6 +178,25 @@ async def test_the_forgotten_password_page_needs_no_token(gw: Gateway) -> None:
     assert page.status_code == 200
     assert 'type="email"' in page.text
     assert 'data-endpoint="../api/v1/auth/password/forgot"' in page.text
+
+
+async def test_a_trace_never_records_a_pages_token(gw: Gateway) -> None:
+    """A span records the whole address; exported traces must not carry the token."""
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    sampled = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    try:
+        for path in PATHS:
+            await gw.client.get(f"{path}?token=msu_secretsecretsecret", headers=sampled)
+        await gw.client.get("/.well-known/jwks.json?probe=msu_traced", headers=sampled)
+        recorded = str([dict(span.attributes or {}) for span in exporter.get_finished_spans()])
+    finally:
+        exporter.shutdown()  # the provider is the process's: stop keeping its spans
+
+    assert "msu_traced" in recorded  # the other requests are traced, whole address and all
+    assert "msu_secret" not in recorded
 
 
 def _sha256(source: str) -> str:
