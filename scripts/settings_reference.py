@@ -40,7 +40,10 @@ def _rows(settings: type[BaseSettings], prefix: str) -> list[str]:
         kind = (
             annotation.__name__
             if isinstance(annotation, type)
-            else str(annotation).replace("typing.", "").replace("pathlib.", "")
+            else str(annotation)
+            .replace("typing.", "")
+            .replace("pathlib.", "")
+            .replace("pydantic.types.", "")
         ).replace(" | ", " or ")
         rows.append(f"| `{prefix}{name.upper()}` | {kind} | {_default(field)} |")
     return rows
