@@ -227,13 +227,18 @@ def operators_invite(
     role: Annotated[str, typer.Option(help="owner, editor, reviewer or analyst")] = "editor",
     gateway: Gateway = None,
 ) -> None:
-    """Invite an operator; give them the printed token to accept with a password."""
+    """Invite an operator: they are mailed a link to accept with a password (the token is
+    printed too, to hand over another way)."""
     with _client(gateway) as client:
         try:
             invited = client.json("POST", "/api/v1/operators", json={"email": email, "role": role})
         except ApiError as exc:
             raise _fail(exc) from exc
-    console.print(f"Invited {invited['email']} as {invited['role']} until {invited['expires_at']}.")
+    console.print(
+        f"Invited {invited['email']} as {invited['role']} until {invited['expires_at']}; "
+        "a link to accept is on its way to them.",
+        soft_wrap=True,
+    )
     console.print(f"Invitation token (shown once): {invited['token']}", soft_wrap=True)
 
 
