@@ -267,6 +267,7 @@ async def test_operators_invite_list_and_disable(platform: Platform, config_dir:
     listed = await mediaops(platform, "operators", "list")
 
     assert invited.exit_code == 0
+    assert "a link to accept is on its way to them" in invited.output
     assert accepted.status_code == 201
     assert "bob@example.com: analyst, disabled." in disabled.output
     assert "bob@example.com" in listed.output

@@ -3,9 +3,6 @@ key rotation picked up by a running service: the gateway with the real service a
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +15,10 @@ from devstack.ports import free_port
 from gateway.identity.keys import rotate
 from gateway.openapi.merge import Source, merge
 
+from tests.gateway.browser import dump_dom, require_chromium
 from tests.gateway.gateway_harness import PASSWORD, sign_up
 from tests.gateway.platform_harness import Platform, running_platform
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -139,11 +135,7 @@ def test_schema_name_clashes_are_renamed_and_references_follow() -> None:
 
 
 async def test_docs_page_lists_every_service_operation_in_a_browser(platform: Platform) -> None:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(f"{reason}; CI=true: the browser test must run")
-        pytest.skip(reason)
+    require_chromium()
     async with await _client(platform) as client:
         merged = (await client.get("/openapi.json")).json()
         page = await client.get("/docs")
@@ -152,23 +144,7 @@ async def test_docs_page_lists_every_service_operation_in_a_browser(platform: Pl
     assert "<link" not in page.text
 
     profile = Path(platform.settings.shared.data_dir) / "chromium-profile"
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            f"{platform.gateway_url}/docs",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    result = await dump_dom(f"{platform.gateway_url}/docs", profile)
     dom = result.stdout
     assert 'data-loaded="true"' in dom, result.stderr[-2000:]
     for method, path in _operations(merged):

@@ -90,7 +90,8 @@ async def test_a_taken_address_is_told_by_mail_and_nothing_is_created(gw: Gatewa
     assert message is not None
     assert kind_of(message) == ACCOUNT_EXISTS
     assert signup_token(message) is None
-    assert "sign in at http://127.0.0.1:8000/login instead" in text_of(message)
+    assert "sign in where your team uses Mediaops instead" in text_of(message)
+    assert "\n    http://127.0.0.1:8000/password/forgot\n" in text_of(message)
     assert "这个地址已经有账号了" in text_of(message)
     assert "Someone else's" not in text_of(message)
     assert await _count(gw, Workspace) == workspaces

@@ -68,6 +68,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
             "GATEWAY_SIGNUP_LIMIT_PER_IP": "10000/hour",
             "GATEWAY_LOGIN_LIMIT_PER_IP": "10000/minute",
             "GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute",
+            # The fuzzers invite many operators from one workspace.
+            "GATEWAY_INVITATION_LIMIT_PER_WORKSPACE": "10000/hour",
         },
         output=log,
         color=False,

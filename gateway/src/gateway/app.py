@@ -25,11 +25,13 @@ from gateway import health
 from gateway.access import API_KEY_HEADER, AccessGate
 from gateway.apikeys import router as apikeys
 from gateway.identity import router as identity
+from gateway.identity.bootstrap import bootstrap_owner
 from gateway.identity.keys import KeyStore
 from gateway.mail import mailer_for
 from gateway.openapi import router as openapi
 from gateway.openapi.router import OpenApiCache
 from gateway.operators import router as operators
+from gateway.pages import router as pages
 from gateway.proxy import router as proxy
 from gateway.proxy.forward import upstream_session
 from gateway.proxy.routes import upstreams
@@ -90,6 +92,7 @@ def create_app(
             app.state.http = client  # the gateway's own calls: health, OpenAPI documents
             app.state.proxied = proxied  # every proxied request
             try:
+                await bootstrap_owner(db, settings)
                 yield
             finally:
                 await gate.drain()
@@ -128,7 +131,7 @@ def create_app(
     install_problem_handlers(app)
     install_metrics(app)
     configure_tracing(settings.service_name)
-    instrument_app(app)
+    instrument_app(app, untraced=pages.UNTRACED)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -154,5 +157,6 @@ def create_app(
     app.include_router(identity.router, prefix="/api/v1")
     app.include_router(operators.router, prefix="/api/v1")
     app.include_router(apikeys.router, prefix="/api/v1")
+    app.include_router(pages.router)  # what mailed links open
     app.include_router(proxy.router)  # last: unknown resources, a 404 problem
     return app

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
 
@@ -53,6 +53,9 @@ class Settings(ServiceSettings):
     # Forgotten passwords: each request may mail the address, like a sign-up.
     password_reset_limit_per_ip: str = "10/hour"
     password_reset_limit_per_account: str = "5/hour"
+    # Each invitation mails the invitee: per inviting workspace, and per invited address.
+    invitation_limit_per_workspace: str = "50/hour"
+    invitation_limit_per_address: str = "5/hour"
     operator_request_limit: str = "1200/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
@@ -69,6 +72,56 @@ class Settings(ServiceSettings):
     # Where messages go without mail_url; `<MEDIAOPS_DATA_DIR>/mail` when unset.
     mail_dir: Path | None = None
     mail_from: str = "Mediaops <no-reply@mediaops.local>"
+    # The first owner, made at start when no account has this address yet, for deployments
+    # where nobody runs `mediaops admin create-owner`. Only ever creates: once the address
+    # has an account, changing these changes nothing. The password may come from a file
+    # instead (a Docker or Kubernetes secret).
+    bootstrap_owner_email: str | None = None
+    bootstrap_owner_password: SecretStr | None = None
+    bootstrap_owner_password_file: Path | None = None
+    bootstrap_workspace_name: str | None = None
+
+    @field_validator(
+        "bootstrap_owner_email",
+        "bootstrap_owner_password",
+        "bootstrap_owner_password_file",
+        "bootstrap_workspace_name",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes `${VAR:-}` through as an empty string.
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _bootstrap_owner(self) -> Settings:
+        if self.bootstrap_owner_password_file is not None:
+            if self.bootstrap_owner_password is not None:
+                raise ValueError(
+                    "set GATEWAY_BOOTSTRAP_OWNER_PASSWORD or GATEWAY_BOOTSTRAP_OWNER_PASSWORD_FILE,"
+                    " not both"
+                )
+            try:
+                text = self.bootstrap_owner_password_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeError) as exc:
+                raise ValueError(
+                    f"GATEWAY_BOOTSTRAP_OWNER_PASSWORD_FILE cannot be read: {type(exc).__name__}"
+                ) from None
+            # Secrets written with `echo` end with a newline that is not part of them.
+            self.bootstrap_owner_password = SecretStr(text.rstrip("\r\n"))
+        wanted = {
+            "GATEWAY_BOOTSTRAP_OWNER_PASSWORD (or _FILE)": self.bootstrap_owner_password,
+            "GATEWAY_BOOTSTRAP_WORKSPACE_NAME": self.bootstrap_workspace_name,
+        }
+        if self.bootstrap_owner_email is not None:
+            missing = [name for name, value in wanted.items() if value is None]
+            if missing:
+                raise ValueError(
+                    f"GATEWAY_BOOTSTRAP_OWNER_EMAIL is set, so {' and '.join(missing)} must be"
+                )
+        elif any(value is not None for value in wanted.values()):
+            raise ValueError("the bootstrap owner's settings need GATEWAY_BOOTSTRAP_OWNER_EMAIL")
+        return self
 
     @field_validator("mail_url")
     @classmethod

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from gateway.cli import config
+from gateway.cli import admin, config
 from gateway.cli.client import ApiError, Client
 
 if TYPE_CHECKING:  # imported where used: the other commands start faster without them
@@ -30,13 +30,12 @@ dlq_app = typer.Typer(
     help="The dead-letter topics: what consumers could not apply, and sending it again.",
     no_args_is_help=True,
 )
-admin_app = typer.Typer(help="Gateway administration on its own machine.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(operators_app, name="operators")
 app.add_typer(stats_app, name="stats")
 app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
-app.add_typer(admin_app, name="admin")
+app.add_typer(admin.app, name="admin")
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -244,13 +243,18 @@ def operators_invite(
     role: Annotated[str, typer.Option(help="owner, editor, reviewer or analyst")] = "editor",
     gateway: Gateway = None,
 ) -> None:
-    """Invite an operator; give them the printed token to accept with a password."""
+    """Invite an operator: they are mailed a link to accept with a password (the token is
+    printed too, to hand over another way)."""
     with _client(gateway) as client:
         try:
             invited = client.json("POST", "/api/v1/operators", json={"email": email, "role": role})
         except ApiError as exc:
             raise _fail(exc) from exc
-    console.print(f"Invited {invited['email']} as {invited['role']} until {invited['expires_at']}.")
+    console.print(
+        f"Invited {invited['email']} as {invited['role']} until {invited['expires_at']}; "
+        "a link to accept is on its way to them.",
+        soft_wrap=True,
+    )
     console.print(f"Invitation token (shown once): {invited['token']}", soft_wrap=True)
 
 
@@ -492,7 +496,7 @@ def dlq_replay(
     console.print(f"{verb} {count} message(s) from {dlq_topic(topic)} to {topic}")
 
 
-# --- demo and administration ------------------------------------------------------------
+# --- demo ---------------------------------------------------------------------------------
 
 
 @app.command(
@@ -550,16 +554,3 @@ def seed_demo(
             raise typer.Exit(code=1) from exc
     if report.failed:
         raise typer.Exit(code=1)
-
-
-@admin_app.command("rotate-keys")
-def rotate_keys(
-    key_dir: Annotated[Path | None, typer.Option(help="The gateway's key directory.")] = None,
-) -> None:
-    """Rotate the gateway's signing key (previous <- current <- next); the running gateway
-    and the services pick it up without a restart."""
-    from gateway.identity.keys import rotate
-    from gateway.settings import Settings
-
-    ring = rotate(key_dir or Settings().key_dir)
-    console.print(f"Now signing with {ring.current.kid}; {ring.previous[0].kid} stays published.")

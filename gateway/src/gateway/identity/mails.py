@@ -1,8 +1,11 @@
-"""The mails of signing up ("confirm your address", "this address already has an account")
-and of a forgotten password ("choose a new one", "yours was changed").
+"""The mails of signing up ("confirm your address", "this address already has an account"),
+of a forgotten password ("choose a new one", "yours was changed") and of an invitation.
 
-Plain text, Chinese then English. Neither repeats what the sender typed (the workspace
-name): anyone can make the gateway mail any address, so the mail carries our words only.
+Plain text, Chinese then English. None repeats what the sender typed (a workspace name):
+anyone can make the gateway mail any address, by signing up or by inviting from a workspace
+of their own, so the mail carries our words only. Every link stands alone on its line, so
+that no mail client takes the punctuation around it for part of it; each opens a page the
+gateway serves (`gateway.pages`).
 """
 
 from __future__ import annotations
@@ -17,17 +20,34 @@ CONFIRMATION = "signup-confirmation"
 ACCOUNT_EXISTS = "signup-account-exists"
 PASSWORD_RESET = "password-reset"
 PASSWORD_CHANGED = "password-changed"
+INVITATION = "invitation"
+# Every kind of mail the gateway sends.
+KINDS = (CONFIRMATION, ACCOUNT_EXISTS, PASSWORD_RESET, PASSWORD_CHANGED, INVITATION)
 SIGNUP_TOKEN_PREFIX = "msu_"
 RESET_TOKEN_PREFIX = "mpr_"
+INVITATION_TOKEN_PREFIX = "moi_"
 _TOKENS = {
     CONFIRMATION: re.compile(re.escape(SIGNUP_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{20,}"),
     PASSWORD_RESET: re.compile(re.escape(RESET_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{20,}"),
+    INVITATION: re.compile(re.escape(INVITATION_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{20,}"),
+}
+# The roles in the invitee's words; the role itself comes from a fixed list, never a caller.
+_ROLE_NAMES = {
+    "owner": ("所有者", "an owner"),
+    "editor": ("编辑", "an editor"),
+    "reviewer": ("审核", "a reviewer"),
+    "analyst": ("分析员", "an analyst"),
 }
 
 
 def confirm_url(public_url: str, token: str) -> str:
-    """The frontend's page that posts the token to `POST /api/v1/auth/signup/confirm`."""
+    """The page that posts the token to `POST /api/v1/auth/signup/confirm`."""
     return f"{public_url}/signup/confirm?token={token}"
+
+
+def forgot_url(public_url: str) -> str:
+    """The page that posts an address to `POST /api/v1/auth/password/forgot`."""
+    return f"{public_url}/password/forgot"
 
 
 def confirmation(
@@ -72,13 +92,17 @@ If this was not you, ignore this message: no account will be created.
 
 
 def account_exists(mailer: Mailer, *, to: str, public_url: str) -> EmailMessage:
+    forgot = forgot_url(public_url)
     body = f"""你好！
 
 有人（也许是你）刚刚尝试用这个邮箱地址注册 Mediaops。这个地址已经有账号了，
 所以没有创建新的账号，你的账号也没有任何变化。
 
-如果是你：请直接登录 {public_url}/login 。忘记了密码的话，可以在
-{public_url}/password/forgot 重新设置（或在命令行运行 mediaops forgot-password）。
+如果是你：请直接在你的团队使用 Mediaops 的地方登录（或在命令行运行 mediaops login）。
+忘记了密码的话，可以在这里重新设置（或在命令行运行 mediaops forgot-password）：
+
+    {forgot}
+
 如果不是你：请忽略这封邮件。
 
 ---
@@ -88,9 +112,12 @@ Hello,
 Someone (perhaps you) just tried to sign up for Mediaops with this address. It already
 has an account, so no new account was created and nothing about yours changed.
 
-If it was you: sign in at {public_url}/login instead. If you have forgotten your
-password, choose a new one at {public_url}/password/forgot (or run
-mediaops forgot-password).
+If it was you: sign in where your team uses Mediaops instead (or run mediaops login).
+If you have forgotten your password, choose a new one here (or run
+mediaops forgot-password):
+
+    {forgot}
+
 If it was not you: ignore this message.
 """
     return mailer.compose(
@@ -102,7 +129,7 @@ If it was not you: ignore this message.
 
 
 def reset_url(public_url: str, token: str) -> str:
-    """The frontend's page that posts the token and the new password to
+    """The page that posts the token and the new password to
     `POST /api/v1/auth/password/reset`."""
     return f"{public_url}/password/reset?token={token}"
 
@@ -151,13 +178,17 @@ If this was not you, ignore this message: your password stays as it is.
 
 
 def password_changed(mailer: Mailer, *, to: str, public_url: str) -> EmailMessage:
+    forgot = forgot_url(public_url)
     body = f"""你好！
 
 你的 Mediaops 账号密码刚刚通过邮件链接重新设置了，所有设备都已退出登录。
 
-如果是你：用新密码登录 {public_url}/login 即可。
-如果不是你：请立即再次重新设置密码（{public_url}/password/forgot），并联系你的 Mediaops
-管理员，有人可能能读到你的邮件。
+如果是你：在你的团队使用 Mediaops 的地方用新密码登录即可（或在命令行运行
+mediaops login）。
+如果不是你：请立即在这里再次重新设置密码，并联系你的 Mediaops 管理员，有人可能能读到
+你的邮件：
+
+    {forgot}
 
 ---
 
@@ -166,15 +197,58 @@ Hello,
 The password of your Mediaops account was just reset through a mailed link, and every
 device was signed out.
 
-If it was you: sign in with the new password at {public_url}/login.
-If it was not you: reset it again at once ({public_url}/password/forgot) and tell your
-Mediaops administrator; someone may be able to read your mail.
+If it was you: sign in with the new password where your team uses Mediaops (or run
+mediaops login).
+If it was not you: reset it again at once, here, and tell your Mediaops administrator;
+someone may be able to read your mail:
+
+    {forgot}
 """
     return mailer.compose(
         to=to,
         subject="你的 Mediaops 密码已更改 / Your Mediaops password was changed",
         body=body,
         kind=PASSWORD_CHANGED,
+    )
+
+
+def invitation_url(public_url: str, token: str) -> str:
+    """The page that posts the token, a password and a name to
+    `POST /api/v1/auth/invitations/accept`."""
+    return f"{public_url}/invitations/accept?token={token}"
+
+
+def invitation(
+    mailer: Mailer, *, to: str, token: str, role: str, public_url: str, valid_for: timedelta
+) -> EmailMessage:
+    link = invitation_url(public_url, token)
+    zh, en = _duration(valid_for)
+    role_zh, role_en = _ROLE_NAMES.get(role, (role, role))
+    body = f"""你好！
+
+有人邀请你以「{role_zh}」的身份加入一个 Mediaops 工作区。请在 {zh}内打开下面的链接，
+设置你的密码即可加入；链接只能使用一次：
+
+    {link}
+
+如果你没有想到会收到这个邀请，请忽略这封邮件，不会创建任何账号。
+
+---
+
+Hello,
+
+You are invited to join a Mediaops workspace as {role_en}. Open the link below within
+{en} and choose a password to join; it works once:
+
+    {link}
+
+If you did not expect this invitation, ignore this message: no account will be created.
+"""
+    return mailer.compose(
+        to=to,
+        subject="邀请你加入 Mediaops / You are invited to Mediaops",
+        body=body,
+        kind=INVITATION,
     )
 
 
@@ -192,6 +266,11 @@ def reset_token(message: EmailMessage) -> str | None:
     return _token(message, PASSWORD_RESET)
 
 
+def invitation_token(message: EmailMessage) -> str | None:
+    """The token an invitation mail carries (None in any other mail)."""
+    return _token(message, INVITATION)
+
+
 def _token(message: EmailMessage, kind: str) -> str | None:
     if kind_of(message) != kind:
         return None
@@ -201,6 +280,9 @@ def _token(message: EmailMessage, kind: str) -> str | None:
 
 def _duration(delta: timedelta) -> tuple[str, str]:
     seconds = int(delta.total_seconds())
+    if seconds % 86_400 == 0 and seconds >= 2 * 86_400:  # "7 days", but "24 hours"
+        days = seconds // 86_400
+        return f"{days} 天", f"{days} days"
     if seconds % 3600 == 0:
         hours = seconds // 3600
         return f"{hours} 小时", f"{hours} hour{'s' if hours != 1 else ''}"

@@ -7,9 +7,11 @@ from typing import Literal
 from pydantic import EmailStr, Field
 from servicekit.schemas import RequestModel, ResponseModel
 
+from gateway.identity.service import MAX_WORKSPACE_NAME_LENGTH
+
 
 class SignupRequest(RequestModel):
-    workspace_name: str = Field(min_length=1, max_length=200)
+    workspace_name: str = Field(min_length=1, max_length=MAX_WORKSPACE_NAME_LENGTH)
     email: EmailStr
     # The strength rules live in the service; the cap keeps hashing cheap.
     password: str = Field(max_length=1024)

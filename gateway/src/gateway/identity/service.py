@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from pwdlib import PasswordHash
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from servicekit.auth import Caller
 from servicekit.problems import BadRequest, Conflict, Invalid, Unauthorized
 from sqlalchemy import delete, select, update
@@ -33,6 +34,7 @@ from gateway.models import (
 )
 
 MIN_PASSWORD_LENGTH = 10
+MAX_WORKSPACE_NAME_LENGTH = 200
 # The same words whether the address exists or not, so neither reveals who has an account.
 SIGNUP_ACCEPTED = "If this address can be used, we sent a link to confirm it."
 BAD_SIGNUP_TOKEN = "This confirmation link is invalid, expired or already used; sign up again."
@@ -41,9 +43,16 @@ BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
 BAD_INVITATION = "This invitation cannot be accepted; ask for a new one."
 RESET_REQUESTED = "If this address has an account, we sent a link to choose a new password."
 BAD_RESET_TOKEN = "This password link is invalid, expired or already used; ask for a new one."
+ADDRESS_TAKEN = "This address already has an account."
 REFRESH_PREFIX = "mrt_"
 
 password_hash = PasswordHash.recommended()
+# The very type sign-up's request body declares, so that every way in checks alike.
+_email_address: TypeAdapter[str] = TypeAdapter(EmailStr)
+
+
+class AddressTaken(Conflict):
+    """The address already has an account: an address belongs to one operator."""
 
 
 @cache
@@ -68,6 +77,22 @@ def check_password_strength(password: str) -> None:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The address, normalised, when sign-up would take it; a 422 naming `email` if not."""
+    try:
+        valid = _email_address.validate_python(email)
+    except ValidationError as exc:
+        raise Invalid.field("email", exc.errors()[0]["msg"]) from None
+    return normalise_email(valid)
+
+
+def check_workspace_name(name: str) -> None:
+    if not 1 <= len(name) <= MAX_WORKSPACE_NAME_LENGTH:
+        raise Invalid.field(
+            "workspace_name", f"must be 1 to {MAX_WORKSPACE_NAME_LENGTH} characters long"
+        )
 
 
 async def request_signup(
@@ -136,26 +161,66 @@ async def confirm_signup(session: AsyncSession, token: str) -> tuple[Workspace, 
     pending = next((p for p in same_address if p.token_hash == token_hash), None)
     if pending is None or pending.expires_at <= datetime.now(UTC):
         raise BadRequest(BAD_SIGNUP_TOKEN)
-    if await _operator_by_email(session, pending.email) is not None:
-        raise BadRequest(BAD_SIGNUP_TOKEN)
-    workspace = Workspace(name=pending.workspace_name)
+    try:
+        created = await found_workspace(
+            session,
+            workspace_name=pending.workspace_name,
+            email=pending.email,
+            hashed_password=pending.password_hash,
+        )
+    except AddressTaken as exc:  # invited meanwhile, or confirmed by another link just now
+        raise BadRequest(BAD_SIGNUP_TOKEN) from exc
+    # This one is used, and the address's other links can never be confirmed now.
+    await session.execute(delete(PendingSignup).where(PendingSignup.email == pending.email))
+    return created
+
+
+async def create_owner(
+    session: AsyncSession, *, email: str, password: str, workspace_name: str
+) -> tuple[Workspace, Operator]:
+    """A workspace and its owner at once, with no mail to confirm the address: for whoever
+    runs the gateway (`mediaops admin create-owner`, the bootstrap owner at start). The
+    address, the password and the name must pass sign-up's rules; a taken address is
+    `AddressTaken`."""
+    check_workspace_name(workspace_name)
+    email = check_email(email)
+    check_password_strength(password)
+    if await _operator_by_email(session, email) is not None:
+        raise AddressTaken(ADDRESS_TAKEN)  # before the slow hash: a restart asks every time
+    hashed = await asyncio.to_thread(password_hash.hash, password)
+    return await found_workspace(
+        session, workspace_name=workspace_name, email=email, hashed_password=hashed
+    )
+
+
+async def found_workspace(
+    session: AsyncSession, *, workspace_name: str, email: str, hashed_password: str
+) -> tuple[Workspace, Operator]:
+    """Create a workspace with `email` (normalised) as its owner: the one way a workspace
+    comes to be, from a confirmed sign-up or from `create_owner`.
+
+    Raises `AddressTaken` when the address has an account, or when a concurrent transaction
+    gave it one first (the unique address fires at the flush; the caller's transaction
+    then rolls back, the new workspace with it).
+    """
+    if await _operator_by_email(session, email) is not None:
+        raise AddressTaken(ADDRESS_TAKEN)
+    workspace = Workspace(name=workspace_name)
     session.add(workspace)
     await session.flush()
     operator = Operator(
         workspace_id=workspace.id,
-        email=pending.email,
-        password_hash=pending.password_hash,
+        email=email,
+        password_hash=hashed_password,
         role="owner",
-        display_name=pending.email.partition("@")[0],
+        display_name=email.partition("@")[0],
         disabled=False,
     )
     session.add(operator)
-    # This one is used, and the address's other links can never be confirmed now.
-    await session.execute(delete(PendingSignup).where(PendingSignup.email == pending.email))
     try:
         await session.flush()
-    except IntegrityError as exc:  # the address was confirmed by another link a moment ago
-        raise BadRequest(BAD_SIGNUP_TOKEN) from exc
+    except IntegrityError as exc:
+        raise AddressTaken(ADDRESS_TAKEN) from exc
     return workspace, operator
 
 

@@ -11,7 +11,8 @@ from servicekit.problems import problem_responses
 from servicekit.schemas import Page
 
 from gateway.access import OwnerCaller
-from gateway.dependencies import AppSettings, DbSession, Gate
+from gateway.dependencies import AppSettings, DbSession, Gate, Limiter, Mail
+from gateway.identity.service import normalise_email
 from gateway.operators import service
 from gateway.operators.schemas import (
     InvitationCreated,
@@ -27,18 +28,46 @@ router = APIRouter(prefix="/operators", tags=["operators"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 422),
-    summary="Invite an operator (the token is shown once)",
+    responses=problem_responses(401, 403, 422, 429),
+    summary="Invite an operator: a link to accept is mailed to them (the token is shown once)",
+    description=(
+        "The address is mailed a link to accept within `GATEWAY_INVITATION_TTL_SECONDS`; "
+        "the token in the answer is the same, for handing over another way. Each invitation "
+        "mails someone, so they are limited per workspace "
+        "(`GATEWAY_INVITATION_LIMIT_PER_WORKSPACE`) and per address "
+        "(`GATEWAY_INVITATION_LIMIT_PER_ADDRESS`)."
+    ),
 )
 async def invite(
-    body: InviteRequest, caller: OwnerCaller, session: DbSession, settings: AppSettings
+    body: InviteRequest,
+    caller: OwnerCaller,
+    session: DbSession,
+    settings: AppSettings,
+    limiter: Limiter,
+    mailer: Mail,
 ) -> InvitationCreated:
+    # Anyone can sign up and invite: these bound what one workspace can make us mail, and
+    # what any number of them can send to one inbox.
+    await limiter.enforce(
+        settings.invitation_limit_per_address,
+        "invite-address",
+        normalise_email(body.email),
+        what="invitations to this address",
+    )
+    await limiter.enforce(
+        settings.invitation_limit_per_workspace,
+        "invite-workspace",
+        caller.workspace_id,
+        what="invitations",
+    )
     invitation, token = await service.invite(
         session,
+        mailer,
         caller,
         email=body.email,
         role=body.role,
         ttl=timedelta(seconds=settings.invitation_ttl_seconds),
+        public_url=settings.public_url,
     )
     return InvitationCreated(**InvitationOut.model_validate(invitation).model_dump(), token=token)
 

@@ -25,7 +25,8 @@ class InvitationOut(ResponseModel):
 
 
 class InvitationCreated(InvitationOut):
-    # Shown once: the invitee accepts with it at POST /api/v1/auth/invitations/accept.
+    # Shown once (and mailed to the invitee): they accept with it at
+    # POST /api/v1/auth/invitations/accept, or on the mailed link's page.
     token: str
 
 

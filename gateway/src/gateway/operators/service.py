@@ -14,21 +14,29 @@ from servicekit.problems import Conflict, NotFound
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.identity import mails
 from gateway.identity.service import digest, normalise_email, revoke_operator_sessions
+from gateway.mail import Mailer
 from gateway.models import Invitation, Operator
-
-INVITATION_PREFIX = "moi_"
 
 
 async def invite(
-    session: AsyncSession, caller: Caller, *, email: str, role: str, ttl: timedelta
+    session: AsyncSession,
+    mailer: Mailer,
+    caller: Caller,
+    *,
+    email: str,
+    role: str,
+    ttl: timedelta,
+    public_url: str,
 ) -> tuple[Invitation, str]:
-    """A new invitation and its token (the token is never stored, only its hash).
+    """A new invitation and its token (the token is never stored, only its hash); the
+    address is mailed a link to accept it once the invitation is stored.
 
     Whether the address already has an account is not checked here, so the answer never
     tells; accepting fails for such an address, with the same words as any other refusal.
     """
-    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    token = mails.INVITATION_TOKEN_PREFIX + secrets.token_urlsafe(32)
     invitation = Invitation(
         workspace_id=caller.workspace_id,
         email=normalise_email(email),
@@ -39,6 +47,17 @@ async def invite(
     )
     session.add(invitation)
     await session.flush()
+    mailer.send_after_commit(
+        session,
+        mails.invitation(
+            mailer,
+            to=invitation.email,
+            token=token,
+            role=role,
+            public_url=public_url,
+            valid_for=ttl,
+        ),
+    )
     return invitation, token
 
 

@@ -59,11 +59,18 @@ def configure_tracing(service_name: str) -> None:
     HTTPXClientInstrumentor().instrument()
 
 
-def instrument_app(app: FastAPI) -> None:
+def instrument_app(app: FastAPI, *, untraced: tuple[str, ...] = ()) -> None:
     """A server span per request, without a child span for every ASGI message it sends or
-    receives (a streamed body is many messages)."""
+    receives (a streamed body is many messages).
+
+    `untraced`: more regular expressions (searched in the URL, without its query) of
+    requests to leave out, such as pages whose query string holds a secret: a span records
+    the whole URL.
+    """
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="health,ready,metrics", exclude_spans=["receive", "send"]
+        app,
+        excluded_urls=",".join(["health", "ready", "metrics", *untraced]),
+        exclude_spans=["receive", "send"],
     )
 
 
