@@ -493,29 +493,42 @@ def test_production_gives_every_app_more_than_the_base() -> None:
         assert quantity(large["requests"]["memory"]) > quantity(small["requests"]["memory"])
 
 
-def test_production_ingress_serves_the_public_url_over_tls(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    docs = render(PRODUCTION)
+def public_rule(docs: tuple[Manifest, ...]) -> Manifest:
+    """The Ingress rule for the host of MEDIAOPS_PUBLIC_URL, which must be served over TLS."""
     public = urlsplit(env_values(docs, GATEWAY)["MEDIAOPS_PUBLIC_URL"])
     assert public.scheme == "https"
-    # Only what compose publishes is public: the gateway.
-    published = {name for name, svc in services().items() if svc.get("ports") and name in APPS}
-    assert published == {GATEWAY}
     (ingress,) = of_kind(docs, "Ingress")
     assert any(public.hostname in tls["hosts"] for tls in ingress["spec"]["tls"])
     (rule,) = [r for r in ingress["spec"]["rules"] if r["host"] == public.hostname]
-    backends = {p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
-    assert backends == published
-    prefixes = [p["path"] for p in rule["http"]["paths"] if p["pathType"] == "Prefix"]
+    return rule
+
+
+def test_production_ingress_reaches_only_what_compose_publishes() -> None:
+    docs = render(PRODUCTION)
+    published = {name for name, svc in services().items() if svc.get("ports") and name in APPS}
+    assert published == {GATEWAY}
+    service_ports = {
+        (svc["metadata"]["name"], p.get("name")): p["port"]
+        for svc in of_kind(docs, "Service")
+        for p in svc["spec"]["ports"]
+    }
+    for path in public_rule(docs)["http"]["paths"]:
+        backend = path["backend"]["service"]
+        assert backend["name"] in published
+        port = (
+            backend["port"].get("number") or service_ports[backend["name"], backend["port"]["name"]]
+        )
+        assert port == api_port(backend["name"]), "the API port, never the metrics port"
+
+
+def test_production_ingress_routes_the_public_paths_to_the_gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    paths = public_rule(render(PRODUCTION))["http"]["paths"]
     gateway = built_app(GATEWAY, tmp_path_factory.getbasetemp())
     for path in PUBLIC_PATHS:
         assert serves(gateway, path) or serves(gateway, path, "POST"), f"{path} is not served"
-        assert any(path.startswith(prefix) for prefix in prefixes), f"{path} is not routed"
-    gateway_service = named(docs, "Service", GATEWAY)
-    (path,) = rule["http"]["paths"]
-    port = path["backend"]["service"]["port"]
-    ports = {p["name"]: p["port"] for p in gateway_service["spec"]["ports"]}
-    assert ports.get(port.get("name")) == api_port(GATEWAY) or port.get("number") == api_port(
-        GATEWAY
-    )
+        matching = [p for p in paths if p["pathType"] == "Prefix" and path.startswith(p["path"])]
+        assert matching, f"{path} is not routed"
+        longest = max(matching, key=lambda p: len(p["path"]))  # the longest prefix wins
+        assert longest["backend"]["service"]["name"] == GATEWAY
