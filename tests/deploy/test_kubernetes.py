@@ -44,8 +44,10 @@ from tests.deploy.manifests import (
 from tests.deploy.test_compose import (
     DEPLOY,
     GATEWAY,
+    OPERATOR_ENV,
     build_args,
     dockerfile_lines,
+    interpolate,
     raw_env,
     services,
     settings_prefix,
@@ -113,7 +115,10 @@ def api_port(app: str) -> int:
 def compose_image_name(app: str) -> str:
     """The last part of the image's name: compose's `image:` if it names one, else the service."""
     image = services()[app].get("image")
-    return image_name(image)[0].rsplit("/", 1)[-1] if image else app
+    if not image:
+        return app
+    # As built by default (no MEDIAOPS_IMAGE_PREFIX or MEDIAOPS_TAG in the operator's .env).
+    return image_name(interpolate(image, OPERATOR_ENV))[0].rsplit("/", 1)[-1]
 
 
 def dockerfile_user() -> tuple[int, int]:

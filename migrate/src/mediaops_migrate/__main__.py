@@ -31,19 +31,27 @@ APPS: dict[str, str] = {
 
 def run(command: str, apps: list[str]) -> int:
     failed = []
-    for app in apps:
-        started = time.monotonic()
-        # The child inherits our environment (its database URL) and our output.
-        result = subprocess.run([sys.executable, "-m", APPS[app], command], check=False)
+    started = time.monotonic()
+
+    def report(app: str, code: int) -> None:
         took = time.monotonic() - started
-        if result.returncode == 0:
-            sys.stdout.write(f"mediaops-migrate: {app} {command}: done in {took:.1f} s\n")
+        if code == 0:
+            sys.stdout.write(f"mediaops-migrate: {app} {command}: done after {took:.1f} s\n")
         else:
             failed.append(app)
-            sys.stderr.write(
-                f"mediaops-migrate: {app} {command}: failed (exit {result.returncode})\n"
-            )
+            sys.stderr.write(f"mediaops-migrate: {app} {command}: failed (exit {code})\n")
         sys.stdout.flush()
+
+    # The child inherits our environment (its database URL) and our output.
+    children = []
+    for app in apps:
+        child = subprocess.Popen([sys.executable, "-m", APPS[app], command])
+        if command == "check":
+            children.append((app, child))  # checks only import: side by side
+        else:
+            report(app, child.wait())  # migrations one after the other: logs in order
+    for app, child in children:
+        report(app, child.wait())
     if failed:
         sys.stderr.write(f"mediaops-migrate: failed for {', '.join(failed)}\n")
         return 1
