@@ -1,0 +1,399 @@
+"""deploy/docker-compose.yml, run the way compose would run it, without Docker.
+
+What compose does, and what stands in for it here:
+
+- an image per app (deploy/Dockerfile): the app's environment made by the same install
+  script (tests/deploy/images.py), started with the image's `ENV` and `CMD`;
+- `postgres:16` and its `docker-entrypoint-initdb.d/init.sh`: a private PostgreSQL cluster
+  (initdb, superuser `postgres` with `POSTGRES_PASSWORD`, password authentication over
+  TCP), then `deploy/postgres/init.sh` run the way the image's entrypoint runs it;
+- `apache/kafka`: the embedded Kafka-protocol broker (tansu);
+- `redis`: a private `redis-server`, started with compose's command;
+- each service's `environment:`, with the operator's `.env`: exactly that, interpolated;
+  container host names and ports mapped to 127.0.0.1 and free ports, container paths
+  (`/data`) to folders;
+- `depends_on`: the same order: migrate to completion, the services healthy, the gateway.
+
+Nothing else is set for an app: a setting compose forgets is missing here too.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+from devstack.broker import Broker
+from devstack.ports import free_port
+
+from tests.deploy.images import ImageEnv
+from tests.deploy.test_compose import (
+    INIT_SCRIPT,
+    build_args,
+    dockerfile_stages,
+    env_of,
+    services,
+    settings_prefix,
+)
+
+HOST = "127.0.0.1"
+PUBLIC_URL = "https://mediaops.example.com"
+
+
+class Missing(RuntimeError):
+    """A program the stand-in needs is not on this machine."""
+
+
+# ------------------------------------------------------------------------------ postgres
+
+
+def postgres_binary(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    if not found[-1]:
+        raise Missing(f"PostgreSQL's {name} is not installed")
+    return found[-1]
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own, set up as the `postgres` image sets one up."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+        # Under /tmp itself: pytest's folders are private to us, and the server runs as
+        # `postgres` when we are root (initdb refuses root).
+        self.root = Path(tempfile.mkdtemp(prefix="mediaops-pg-"))
+        self.root.chmod(0o755)
+        self.data = self.root / "data"
+        self.socket_dir = self.root / "socket"
+        self.log = self.root / "server.log"
+        self.port = 0
+        self._as_server = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _server_owned(self, *paths: Path) -> None:
+        for path in paths:
+            if self._as_server:
+                shutil.chown(path, "postgres", "postgres")
+
+    def start(self) -> None:
+        initdb, pg_ctl = postgres_binary("initdb"), postgres_binary("pg_ctl")
+        if self._as_server and shutil.which("runuser") is None:
+            raise Missing("runuser is needed to run PostgreSQL as root")
+        self.data.mkdir()
+        self.socket_dir.mkdir()
+        self.socket_dir.chmod(0o777)
+        pwfile = self.root / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        self.log.touch()
+        self._server_owned(self.data, self.socket_dir, pwfile, self.log)
+        # The image's initdb: superuser `postgres` with POSTGRES_PASSWORD; trust on the
+        # socket (for init scripts), scram-sha-256 over TCP (for the apps).
+        subprocess.run(
+            [
+                *self._as_server,
+                initdb,
+                "-D",
+                str(self.data),
+                "--username=postgres",
+                f"--pwfile={pwfile}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        pwfile.unlink()
+        self.port = free_port()
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses={HOST} -c fsync=off"
+        subprocess.run(
+            [*self._as_server, pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.log)]
+            + ["-w", "-t", "60", "start"],
+            check=True,
+            capture_output=True,
+        )
+        # docker-entrypoint-initdb.d: run with the image's variables, on the socket.
+        subprocess.run(
+            ["bash", str(INIT_SCRIPT)],
+            env={
+                **os.environ,
+                "POSTGRES_USER": "postgres",
+                "POSTGRES_DB": "postgres",
+                "POSTGRES_PASSWORD": self.password,
+                "PGHOST": str(self.socket_dir),
+                "PGPORT": str(self.port),
+            },
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        if self.data.exists() and self.port:
+            subprocess.run(
+                [*self._as_server, postgres_binary("pg_ctl"), "-D", str(self.data)]
+                + ["-m", "immediate", "-w", "stop"],
+                check=False,
+                capture_output=True,
+            )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------- redis
+
+
+class PrivateRedis:
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if shutil.which(self.command[0]) is None:
+            raise Missing(f"{self.command[0]} is not installed")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [*self.command, "--port", str(self.port), "--bind", HOST],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+# ----------------------------------------------------------------------------- the apps
+
+
+def operator_env(smtp_port: int) -> dict[str, str]:
+    """What an operator's deploy/.env says, for this run."""
+    return {
+        "MEDIAOPS_PUBLIC_URL": PUBLIC_URL,
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+        "CHANNEL_CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        "MEDIAOPS_MAIL_URL": f"smtp://{HOST}:{smtp_port}",
+        "MEDIAOPS_MAIL_FROM": "Mediaops <no-reply@mediaops.example.com>",
+        # The brand's webhook receiver of this test listens on 127.0.0.1.
+        "MEDIAOPS_ALLOW_PRIVATE_URLS": "true",
+    }
+
+
+def image_runtime(image: ImageEnv, data_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """The runtime stage's `ENV` (as the image sets it) and its `CMD`."""
+    args = build_args(image.service)
+    variables = {"MODULE": args["MODULE"], "PORT": args.get("PORT", "8000")}
+    env: dict[str, str] = {}
+    command: list[str] = []
+    for line in dockerfile_stages()[-1]:
+        keyword, _, rest = line.partition(" ")
+        if keyword == "ENV":
+            for item in shlex.split(rest):
+                key, _, value = item.partition("=")
+                value = value.replace("/app/.venv/bin", str(image.path / "bin"))
+                value = value.replace("$PATH", os.environ.get("PATH", ""))
+                value = re.sub(r"\$\{?(\w+)\}?", lambda m: variables.get(m.group(1), ""), value)
+                env[key] = value.replace("/data", str(data_dir))
+        elif keyword == "CMD":
+            command = json.loads(rest)
+    return env, command
+
+
+@dataclass
+class App:
+    service: str
+    image: ImageEnv
+    env: dict[str, str]
+    command: list[str]
+    port: int | None
+    metrics_port: int | None
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{HOST}:{self.metrics_port}/metrics"
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class ComposeStack:
+    images: Mapping[str, ImageEnv]
+    root: Path
+    smtp_port: int
+    operator: dict[str, str] = field(default_factory=dict)
+    apps: dict[str, App] = field(default_factory=dict)
+    _infra: list[PrivatePostgres | PrivateRedis | Broker] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.operator = operator_env(self.smtp_port)
+        postgres = PrivatePostgres(self.operator["POSTGRES_PASSWORD"])
+        self._infra.append(postgres)
+        postgres.start()
+        redis = PrivateRedis(list(services()["redis"]["command"]))
+        self._infra.append(redis)
+        redis.start()
+        broker = Broker(port=free_port())
+        self._infra.append(broker)
+        broker.start()
+        addresses = {
+            "postgres:5432": f"{HOST}:{postgres.port}",
+            "redis:6379": f"{HOST}:{redis.port}",
+            "kafka:9092": broker.bootstrap,
+        }
+        for service in self.images:
+            args = build_args(service)
+            port = free_port() if "PORT" in args else None
+            if port is not None:
+                addresses[f"{service}:{args['PORT']}"] = f"{HOST}:{port}"
+            self.apps[service] = self._app(service, port)
+        for app in self.apps.values():
+            app.env = {key: _mapped(value, addresses) for key, value in app.env.items()}
+
+        self._run_to_completion(self.apps["migrate"])
+        serving = [app for name, app in self.apps.items() if name not in ("migrate", "gateway")]
+        for app in serving:
+            self._spawn(app)
+        self._wait_healthy(serving)
+        self._spawn(self.apps["gateway"])
+        self._wait_healthy([self.apps["gateway"]])
+
+    def _app(self, service: str, port: int | None) -> App:
+        data_dir = self.root / service / "data"
+        data_dir.mkdir(parents=True)
+        image_env, command = image_runtime(self.images[service], data_dir)
+        compose_env = {
+            key: value.replace("/data", str(data_dir))
+            for key, value in env_of(service, self.operator).items()
+        }
+        env = {
+            # What any container has; nothing of this test run's own settings.
+            "HOME": str(self.root / service),
+            "LANG": "C.UTF-8",
+            **image_env,
+            **compose_env,
+        }
+        metrics_port = None
+        if port is not None:
+            prefix = settings_prefix(service)
+            # The ports a container has to itself, published on free ones here.
+            env[f"{prefix}_PORT"] = str(port)
+            metrics_port = free_port()
+            env[f"{prefix}_METRICS_PORT"] = str(metrics_port)
+        return App(
+            service=service,
+            image=self.images[service],
+            env=env,
+            command=command,
+            port=port,
+            metrics_port=metrics_port,
+            log=self.root / f"{service}.log",
+        )
+
+    def _spawn(self, app: App) -> None:
+        workdir = self.root / app.service / "app"  # the image's WORKDIR, not our checkout
+        workdir.mkdir(exist_ok=True)
+        with app.log.open("ab") as log:
+            app.process = subprocess.Popen(
+                app.command,
+                cwd=workdir,
+                env=app.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def _run_to_completion(self, app: App, timeout: float = 180) -> None:
+        self._spawn(app)
+        assert app.process is not None
+        code = app.process.wait(timeout)
+        if code != 0:
+            raise RuntimeError(f"{app.service} exited with {code}:\n{app.tail()}")
+
+    def _wait_healthy(self, apps: list[App], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = list(apps)
+        with httpx.Client(timeout=2, trust_env=False) as client:
+            while waiting:
+                for app in list(waiting):
+                    assert app.process is not None
+                    if app.process.poll() is not None:
+                        raise RuntimeError(
+                            f"{app.service} exited with {app.process.returncode}:\n{app.tail()}"
+                        )
+                    try:
+                        if client.get(f"{app.url}/health").status_code == 200:
+                            waiting.remove(app)
+                    except httpx.HTTPError:
+                        pass
+                if waiting and time.monotonic() > deadline:
+                    late = waiting[0]
+                    raise RuntimeError(f"{late.service} is not healthy:\n{late.tail()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        for app in self.apps.values():
+            if app.process is not None and app.process.poll() is None:
+                os.killpg(app.process.pid, signal.SIGTERM)
+        for app in self.apps.values():
+            if app.process is None:
+                continue
+            try:
+                app.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(app.process.pid, signal.SIGKILL)
+                app.process.wait()
+        for part in reversed(self._infra):
+            part.stop()
+
+    def admin(self, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """`docker compose exec gateway mediaops ...`: the CLI in the gateway's image, with
+        the gateway's environment."""
+        gateway = self.apps["gateway"]
+        return subprocess.run(
+            [str(gateway.image.path / "bin" / "mediaops"), *argv],
+            env=gateway.env,
+            cwd=self.root / "gateway" / "app",
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def _mapped(value: str, addresses: Mapping[str, str]) -> str:
+    """Container `host:port` references (in URLs, bootstrap lists) to where they run here."""
+    for container, local in addresses.items():
+        value = re.sub(rf"(?<![\w.-]){re.escape(container)}(?![\d])", local, value)
+    return value
