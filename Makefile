@@ -8,7 +8,7 @@ VENV := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 
-.PHONY: install run test lint bench schemas
+.PHONY: install run test lint bench schemas images
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -44,3 +44,8 @@ bench: install
 
 schemas: install
 	$(VENV)/python scripts/generate_event_docs.py
+
+# Every image, named as compose names them (MEDIAOPS_IMAGE_PREFIX, MEDIAOPS_TAG; mirrors
+# from MEDIAOPS_PYTHON_IMAGE, MEDIAOPS_PYPI_MIRROR, MEDIAOPS_PYPI_FILES_MIRROR). Needs Docker.
+images: install
+	$(VENV)/python scripts/build_images.py
