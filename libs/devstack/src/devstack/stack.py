@@ -203,6 +203,9 @@ class Stack:
         """The settings every child reads (before `extra_env` and its own settings)."""
         return {
             "MEDIAOPS_KAFKA_BOOTSTRAP": self.bootstrap,
+            # The embedded broker hands out no producer ids: say so, rather than have every
+            # process try (`auto`) and log the broker's refusal.
+            "MEDIAOPS_KAFKA_IDEMPOTENCE": "false",
             "MEDIAOPS_DATA_DIR": str(self.data_dir),
             "MEDIAOPS_JWKS_URL": f"{self.url(GATEWAY)}/.well-known/jwks.json",
             "PYTHONUNBUFFERED": "1",
