@@ -27,12 +27,16 @@ test: install
 	$(VENV)/pytest tests/system
 
 # Each package declares every library it imports (its image installs nothing else) and
-# nothing it does not use: deptry, run on each workspace member against its own pyproject.
+# nothing it does not use: deptry, run on each workspace member (its code and migrations)
+# against its own pyproject.toml. And the lock matches every pyproject.toml.
 PACKAGES := $(wildcard libs/* services/*) gateway migrate
 
 lint: install
+	$(UV) lock --check --quiet
 	@for package in $(PACKAGES); do \
-	  echo "deptry $$package"; (cd $$package && $(CURDIR)/$(VENV)/deptry src) || exit 1; \
+	  echo "deptry $$package"; \
+	  (cd $$package && $(CURDIR)/$(VENV)/deptry src $$(test -d migrations && echo migrations)) \
+	    || exit 1; \
 	done
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .

@@ -4,9 +4,10 @@
 
 Reads deploy/docker-compose.yml: each service with a `build` becomes
 `<MEDIAOPS_IMAGE_PREFIX><service>:<MEDIAOPS_TAG>` (default `mediaops/<service>:latest`),
-built from deploy/Dockerfile with that service's build args. The mirror settings
-(`MEDIAOPS_PYTHON_IMAGE`, `MEDIAOPS_PYPI_MIRROR`, `MEDIAOPS_PYPI_FILES_MIRROR`) come from
-the environment, as compose takes them from deploy/.env. `--dry-run` prints the commands.
+built from deploy/Dockerfile with that service's build args. The prefix, the tag and the
+mirror settings (`MEDIAOPS_PYTHON_IMAGE`, `MEDIAOPS_PYPI_MIRROR`,
+`MEDIAOPS_PYPI_FILES_MIRROR`) are read as compose reads them: from the environment, else
+from deploy/.env. `--dry-run` prints the commands.
 """
 
 from __future__ import annotations
@@ -24,12 +25,24 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
+ENV_FILE = ROOT / "deploy" / ".env"
 _DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
 
 
-def _value(text: str) -> str:
-    """Compose's `${VAR:-default}`, from this environment."""
-    return _DEFAULTED.sub(lambda m: os.environ.get(m.group(1)) or m.group(2), text)
+def _variables() -> dict[str, str]:
+    """deploy/.env (KEY=value lines), overridden by the environment, as compose does."""
+    found: dict[str, str] = {}
+    if ENV_FILE.is_file():
+        for line in ENV_FILE.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.strip().partition("=")
+            if sep and not key.startswith("#"):
+                found[key.strip()] = value.strip().strip("\"'")
+    return {**found, **os.environ}
+
+
+def _value(text: str, variables: dict[str, str]) -> str:
+    """Compose's `${VAR:-default}`."""
+    return _DEFAULTED.sub(lambda m: variables.get(m.group(1)) or m.group(2), text)
 
 
 def commands(services: list[str] | None = None, *, push: bool = False) -> list[list[str]]:
@@ -38,15 +51,16 @@ def commands(services: list[str] | None = None, *, push: bool = False) -> list[l
     unknown = set(services or []) - set(built)
     if unknown:
         raise SystemExit(f"no image for {', '.join(sorted(unknown))}; images: {', '.join(built)}")
+    variables = _variables()
     result = []
     for name, svc in built.items():
         if services and name not in services:
             continue
-        image = _value(svc["image"])
+        image = _value(svc["image"], variables)
         # The build context is the repository (tests/deploy/test_compose.py checks it).
         argv = ["docker", "build", "-f", str(ROOT / svc["build"]["dockerfile"])]
         for key, raw in svc["build"]["args"].items():
-            argv += ["--build-arg", f"{key}={_value(str(raw))}"]
+            argv += ["--build-arg", f"{key}={_value(str(raw), variables)}"]
         argv += ["-t", image, str(ROOT)]
         result.append(argv)
         if push:

@@ -28,8 +28,9 @@ if [ -n "${PYPI_MIRROR:-}" ] || [ -n "${PYPI_FILES_MIRROR:-}" ]; then
         uv.lock
 fi
 
-# --frozen: install what the lock says, or fail; --no-dev: no test tools in an image.
-"$UV" sync --frozen --no-dev --package "$SERVICE"
+# --locked: install what the lock says, and fail when it no longer matches a pyproject.toml
+# (a dependency added or dropped without `uv lock`); --no-dev: no test tools in an image.
+"$UV" sync --locked --no-dev --package "$SERVICE"
 
 # Import the whole app (not just find its package): a missing library fails the build.
 "${UV_PROJECT_ENVIRONMENT:-.venv}/bin/python" -m "$MODULE" check

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.deploy.test_compose import REPO, build_args, services
+from tests.deploy.compose import REPO, build_args, services
 
 INSTALL_SCRIPT = REPO / "deploy" / "image" / "install-app.sh"
 # Kept between runs (gitignored): `uv sync` makes an existing environment exact again.
@@ -57,8 +57,10 @@ def install(service: str, into: Path) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        # The test run's own virtualenv and settings must not leak into the image's.
-        if key not in ("VIRTUAL_ENV", "PYTHONPATH") and not key.startswith("MEDIAOPS_")
+        # The test run's own virtualenv and settings must not leak into the image's, nor a
+        # mirror from the shell (the script would rewrite the checkout's own uv.lock).
+        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYPI_MIRROR", "PYPI_FILES_MIRROR")
+        and not key.startswith("MEDIAOPS_")
     }
     env.update(
         UV=uv_binary(),

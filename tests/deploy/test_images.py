@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.compose import REPO, member_project, workspace_members
 from tests.deploy.images import INSTALL_SCRIPT, ImageEnv, build_image_env, built_services
-from tests.deploy.test_compose import REPO, member_project, workspace_members
 
 APP_MODULES = {"content_svc", "channel_svc", "user_svc", "metrics_svc", "gateway"}
 

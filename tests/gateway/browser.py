@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,8 +22,9 @@ import aiohttp
 import httpx
 import pytest
 
+from tests.conftest import IN_CI
+
 CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 

@@ -7,10 +7,12 @@ import asyncio
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from servicekit.db import create_engine
 from servicekit.migrations import (
     MigrationsPending,
     current_revisions,
@@ -18,6 +20,7 @@ from servicekit.migrations import (
     upgrade,
     wait_until_current,
 )
+from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parents[2]
 # A real service's migrations: the widest schema, so concurrent runs really collide.
@@ -30,25 +33,24 @@ def clean_env(**settings: str) -> dict[str, str]:
     return {**env, **settings}
 
 
-async def test_two_migrators_at_once_both_finish_with_one_schema(database_url: str) -> None:
+async def test_two_migrators_at_once_both_finish_with_one_schema(
+    database_url: str, tmp_path: Path
+) -> None:
     """Two replicas (or the migrate step and an app started with `all`) migrating the same
     database together: the lock makes the second wait and find nothing left to do."""
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
-    def migrate() -> None:
-        barrier.wait()
-        try:
-            upgrade(MIGRATIONS, database_url)
-        except BaseException as exc:  # collected: the assertion below names it
-            errors.append(exc)
+    def migrate() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "user_svc", "migrate"],
+            env=clean_env(USER_DATABASE_URL=database_url, MEDIAOPS_DATA_DIR=str(tmp_path)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
-    threads = [threading.Thread(target=migrate) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        await asyncio.to_thread(thread.join, 60)
-    assert errors == []
+    first, second = migrate(), migrate()
+    outputs = [await asyncio.to_thread(p.communicate, timeout=120) for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
     assert await current_revisions(database_url) == head_revisions(MIGRATIONS)
 
 
@@ -57,6 +59,34 @@ async def test_waiting_for_migrations_gives_up_with_the_state_it_found(database_
         await asyncio.to_thread(wait_until_current, MIGRATIONS, database_url, timeout=0)
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     await asyncio.to_thread(wait_until_current, MIGRATIONS, database_url, timeout=0)
+
+
+async def test_code_older_than_the_schema_serves_and_newer_code_waits(database_url: str) -> None:
+    """During a rollout (or a rollback) the previous release runs on the next one's schema:
+    migrations are additive first. Code newer than the schema must wait for the step."""
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = 'ffffnewer'"))
+        await asyncio.to_thread(wait_until_current, MIGRATIONS, database_url, timeout=0)
+
+        (first,) = [r for r in ScriptDirectory.from_config(_config()).walk_revisions()][-1:]
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = :rev"), {"rev": first.revision}
+            )
+    finally:
+        await engine.dispose()
+    if first.revision not in head_revisions(MIGRATIONS):
+        with pytest.raises(MigrationsPending):
+            await asyncio.to_thread(wait_until_current, MIGRATIONS, database_url, timeout=0)
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 def test_serve_waits_for_the_migrate_step_then_says_what_to_run(tmp_path: Path) -> None:
@@ -106,6 +136,6 @@ def test_production_migrate_checks_only_the_database(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert "USER_DATABASE_URL uses an empty or well-known password" in result.stderr
+    assert "USER_DATABASE_URL uses a well-known password" in result.stderr
     assert "MEDIAOPS_PUBLIC_URL" not in result.stderr
     assert "mediaops:mediaops" not in result.stderr  # a URL's password is never printed

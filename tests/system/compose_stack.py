@@ -19,6 +19,7 @@ Nothing else is set for an app: a setting compose forgets is missing here too.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -40,8 +41,7 @@ from cryptography.fernet import Fernet
 from devstack.broker import Broker
 from devstack.ports import free_port
 
-from tests.deploy.images import ImageEnv
-from tests.deploy.test_compose import (
+from tests.deploy.compose import (
     INIT_SCRIPT,
     build_args,
     dockerfile_stages,
@@ -49,6 +49,7 @@ from tests.deploy.test_compose import (
     services,
     settings_prefix,
 )
+from tests.deploy.images import ImageEnv
 
 HOST = "127.0.0.1"
 PUBLIC_URL = "https://mediaops.example.com"
@@ -142,7 +143,7 @@ class PrivatePostgres:
         )
 
     def stop(self) -> None:
-        if self.data.exists() and self.port:
+        if (self.data / "postmaster.pid").exists():
             subprocess.run(
                 [*self._as_server, postgres_binary("pg_ctl"), "-D", str(self.data)]
                 + ["-m", "immediate", "-w", "stop"],
@@ -182,7 +183,11 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(10)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 # ----------------------------------------------------------------------------- the apps
@@ -362,19 +367,28 @@ class ComposeStack:
                 time.sleep(0.2)
 
     def stop(self) -> None:
+        """Stop every app, then every piece of infrastructure, whatever fails on the way."""
         for app in self.apps.values():
             if app.process is not None and app.process.poll() is None:
-                os.killpg(app.process.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(app.process.pid, signal.SIGTERM)
         for app in self.apps.values():
             if app.process is None:
                 continue
             try:
                 app.process.wait(15)
             except subprocess.TimeoutExpired:
-                os.killpg(app.process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(app.process.pid, signal.SIGKILL)
                 app.process.wait()
+        failures = []
         for part in reversed(self._infra):
-            part.stop()
+            try:
+                part.stop()
+            except Exception as exc:  # the others must still stop
+                failures.append(f"{type(part).__name__}: {exc!r}")
+        if failures:
+            raise RuntimeError("; ".join(failures))
 
     def admin(self, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """`docker compose exec gateway mediaops ...`: the CLI in the gateway's image, with

@@ -14,10 +14,7 @@ from gateway.mail import SmtpTransport
 
 
 class Settings(ServiceSettings):
-    # Errors name the setting, never its value: URLs carry passwords.
-    model_config = SettingsConfigDict(
-        env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True
-    )
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
     service_name: ClassVar[str] = "gateway"
     database_name: ClassVar[str] = "gateway"
@@ -80,18 +77,6 @@ class Settings(ServiceSettings):
     bootstrap_owner_password: SecretStr | None = None
     bootstrap_owner_password_file: Path | None = None
     bootstrap_workspace_name: str | None = None
-
-    @field_validator(
-        "bootstrap_owner_email",
-        "bootstrap_owner_password",
-        "bootstrap_owner_password_file",
-        "bootstrap_workspace_name",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # Compose passes `${VAR:-}` through as an empty string.
-        return None if value == "" else value
 
     @model_validator(mode="after")
     def _bootstrap_owner(self) -> Settings:

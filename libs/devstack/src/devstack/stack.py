@@ -55,7 +55,9 @@ PORT_ENV: Mapping[str, str] = {
     "user": "USER_PORT",
     "metrics": "METRICS_PORT",
 }
-# Each process serves Prometheus `/metrics` on a port of its own: the API port + 1000.
+# Each process serves Prometheus `/metrics` on a port of its own: the API port + 1000, the
+# apps' own default (servicekit's ServiceSettings.metrics_listen_port), set explicitly here
+# so that `check_ports` knows every port the stack will take.
 METRICS_PORT_OFFSET = 1000
 
 _COLORS = ("36", "33", "35", "32", "34", "31", "96")

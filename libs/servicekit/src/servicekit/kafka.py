@@ -164,8 +164,9 @@ async def ensure_topics(settings: SharedSettings, timeout_s: float = 10.0) -> No
     `TopicsNotCreated`, so /ready and the logs say why rather than clients failing later.
     """
     admin = make_admin(settings, timeout_s)
-    await asyncio.wait_for(admin.start(), timeout_s)
     try:
+        # Inside the try: a start that times out (or fails to authenticate) still closes.
+        await asyncio.wait_for(admin.start(), timeout_s)
         wanted = new_topics(settings, set(await admin.list_topics()))
         if not wanted:
             return

@@ -1,9 +1,12 @@
 """Alembic, the same way for every service: an async env and a programmatic upgrade.
 
-`upgrade` holds a lock while it migrates (a PostgreSQL advisory lock, a file lock beside a
-SQLite file), so two replicas or a migrate step and a replica never migrate at once: the
-second waits, then finds nothing left to do. `wait_until_current` lets an app that does not
-migrate (`serve`) start only once the schema is the one its code expects.
+Migrating holds a lock (on PostgreSQL a transaction-scoped advisory lock taken before
+Alembic reads the current revision, so it also holds behind a transaction-mode pooler; on
+SQLite a file lock beside the database), so two replicas, or the migrate step and a
+replica, never migrate at once: the second waits, then finds nothing left to do.
+`wait_until_current` lets an app that does not migrate (`serve`) start only once the schema
+is the one its code expects, or a newer one (the previous release keeps running while the
+next one rolls out, and can be rolled back to).
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from servicekit.db import UTCDateTime, create_engine, normalise_url
 
 log = structlog.get_logger(__name__)
 
-# pg_advisory_lock's key: advisory locks belong to one database, and each app has its own.
+# The advisory lock's key: advisory locks belong to one database, and each app has its own.
 MIGRATION_LOCK_KEY = 0x6D6564696F7073  # "mediops"
 
 
@@ -45,49 +48,19 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 
 def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Migrate to `revision` under the database's migration lock."""
+    """Migrate to `revision` under the database's migration lock (`_run_sync`)."""
     url = normalise_url(database_url)
-    if make_url(url).get_backend_name() == "sqlite":
-        # Make sure the SQLite folder exists before Alembic connects.
-        asyncio.run(create_engine(url).dispose())
-        with _file_lock(make_url(url).database):
-            command.upgrade(alembic_config(migrations_dir, url), revision)
-        return
-    asyncio.run(_upgrade_locked(migrations_dir, url, revision))
-
-
-async def _upgrade_locked(migrations_dir: Path, url: str, revision: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            started = time.monotonic()
-            await connection.execute(
-                text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
-            await connection.commit()
-            if (waited := time.monotonic() - started) > 1:
-                log.info("migration_lock_waited", seconds=round(waited, 1))
-            try:
-
-                def run(sync_connection: Connection) -> None:
-                    config = alembic_config(migrations_dir, url)
-                    config.attributes["connection"] = sync_connection
-                    command.upgrade(config, revision)
-
-                await connection.run_sync(run)
-                await connection.commit()
-            finally:
-                await connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
-                )
-                await connection.commit()
-    finally:
-        await engine.dispose()
+    # Make sure the SQLite folder exists before Alembic connects.
+    asyncio.run(create_engine(url).dispose())
+    with _file_lock(make_url(url)):
+        command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
 @contextlib.contextmanager
-def _file_lock(database: str | None) -> Iterator[None]:
-    if not database or database == ":memory:":
+def _file_lock(url: URL) -> Iterator[None]:
+    """SQLite's side of the migration lock: a lock file beside the database."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         yield
         return
     with open(f"{database}.migrate-lock", "a") as lock:
@@ -116,9 +89,23 @@ async def current_revisions(database_url: str) -> set[str]:
     return set(heads)
 
 
+def _behind(migrations_dir: Path, found: set[str]) -> bool:
+    """Whether a schema at `found` still needs this code's migrations. A revision this code
+    does not know was made by a newer release: the schema is ahead, and migrations are
+    additive first, so this (older) code may serve on it."""
+    if not found:
+        return True
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    script = ScriptDirectory.from_config(config)
+    known = {revision.revision for revision in script.walk_revisions()}
+    return bool(found <= known) and found != set(script.get_heads())
+
+
 def wait_until_current(migrations_dir: Path, database_url: str, *, timeout: float) -> None:
-    """Return once the schema is at the newest migration; raise MigrationsPending after
-    `timeout` seconds (checked at least once, every second while waiting)."""
+    """Return once the schema is at the newest migration this code knows, or ahead of it;
+    raise MigrationsPending after `timeout` seconds (checked at least once, every second
+    while waiting)."""
     wanted = head_revisions(migrations_dir)
     deadline = time.monotonic() + timeout
     said = False
@@ -129,7 +116,9 @@ def wait_until_current(migrations_dir: Path, database_url: str, *, timeout: floa
             problem = f"at {sorted(found) or 'no migration'}, the code needs {sorted(wanted)}"
         except Exception as exc:  # the database is not up yet: wait for it like for the step
             problem = f"unreachable: {type(exc).__name__}"
-        if found == wanted:
+        if found is not None and not _behind(migrations_dir, found):
+            if found != wanted:
+                log.info("schema_ahead_of_code", schema=sorted(found), code=sorted(wanted))
             return
         if time.monotonic() >= deadline:
             raise MigrationsPending(f"the database schema is {problem}")
@@ -159,6 +148,15 @@ def _run_sync(connection: Connection, metadata: MetaData) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends, which holds every migration (PostgreSQL's
+            # DDL is transactional); taken before Alembic reads the current revision.
+            started = time.monotonic()
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            if (waited := time.monotonic() - started) > 1:
+                log.info("migration_lock_waited", seconds=round(waited, 1))
         context.run_migrations()
 
 

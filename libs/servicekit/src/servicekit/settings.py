@@ -10,7 +10,9 @@ one: a container that starts and then cannot do its job is worse than one that s
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
@@ -30,8 +32,10 @@ class SharedSettings(BaseSettings):
     """Settings with the `MEDIAOPS_` prefix, read by every process."""
 
     # Errors name the setting and never echo the input: it may hold the broker's password.
+    # An empty variable is an unset one: compose passes `${VAR:-}` as "", and a Kubernetes
+    # ConfigMap cannot drop a key an overlay wants unset.
     model_config = SettingsConfigDict(
-        env_prefix="MEDIAOPS_", extra="ignore", hide_input_in_errors=True
+        env_prefix="MEDIAOPS_", extra="ignore", hide_input_in_errors=True, env_ignore_empty=True
     )
 
     environment: Literal["development", "test", "production"] = "development"
@@ -138,13 +142,25 @@ class SharedSettings(BaseSettings):
         return self
 
 
+def _password_elsewhere(query: Mapping[str, object]) -> bool:
+    """Whether PostgreSQL gets a password (or needs none) without one in the URL."""
+    if os.environ.get("PGPASSWORD") or os.environ.get("PGPASSFILE"):
+        return True
+    if (Path.home() / ".pgpass").is_file():
+        return True
+    return any(key in query for key in ("sslcert", "ssl_cert", "passfile"))
+
+
 def _is_local(host: str) -> bool:
+    """A host only this machine, or only the deployment's own network, can reach: a
+    loopback or unspecified address, `localhost`, or a name without a dot (`gateway`,
+    compose's name for the gateway, is no address a reader can open)."""
     if host in ("localhost", "") or host.endswith(".localhost"):
         return True
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return False
+        return "." not in host
     return address.is_loopback or address.is_unspecified
 
 
@@ -212,7 +228,11 @@ def _kafka_problems(settings: SharedSettings) -> list[str]:
 class ServiceSettings(BaseSettings):
     """Base of each app's settings class; subclasses set `env_prefix` and the defaults."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # As for the shared settings: errors never echo values (keys, URLs with passwords), and
+    # an empty variable is an unset one. Subclasses' model_config adds only env_prefix.
+    model_config = SettingsConfigDict(
+        extra="ignore", hide_input_in_errors=True, env_ignore_empty=True
+    )
 
     service_name: ClassVar[str] = "service"
     database_name: ClassVar[str] = "service"
@@ -252,8 +272,14 @@ class ServiceSettings(BaseSettings):
                 f"{name} is not set: production keeps its data in PostgreSQL "
                 "(postgresql+asyncpg://user:password@host:5432/database), not in a SQLite file"
             ]
-        if (url.password or "") in KNOWN_DATABASE_PASSWORDS:
-            return [f"{name} uses an empty or well-known password: set a strong one"]
+        if url.password:
+            if url.password in KNOWN_DATABASE_PASSWORDS:
+                return [f"{name} uses a well-known password: set a strong one"]
+        elif not _password_elsewhere(url.query):
+            return [
+                f"{name} has no password, and none is given another way "
+                "(PGPASSWORD, PGPASSFILE or ~/.pgpass, or a client certificate): set one"
+            ]
         return []
 
     def production_problems(self) -> list[str]:

@@ -11,7 +11,7 @@ from servicekit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="CHANNEL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CHANNEL_")
 
     service_name: ClassVar[str] = "channel-svc"
     database_name: ClassVar[str] = "channel"

@@ -8,7 +8,7 @@ from servicekit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="CONTENT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CONTENT_")
 
     service_name: ClassVar[str] = "content-svc"
     database_name: ClassVar[str] = "content"

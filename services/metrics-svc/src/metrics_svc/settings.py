@@ -7,7 +7,7 @@ from servicekit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="METRICS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="METRICS_")
 
     service_name: ClassVar[str] = "metrics-svc"
     database_name: ClassVar[str] = "metrics"

@@ -7,7 +7,7 @@ from servicekit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="USER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="USER_")
 
     service_name: ClassVar[str] = "user-svc"
     database_name: ClassVar[str] = "users"
