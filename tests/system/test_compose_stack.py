@@ -29,6 +29,10 @@ from tests.fakes.smtp import FakeSmtp, running_smtp
 from tests.system.compose_stack import PUBLIC_URL, ComposeStack, Missing
 from tests.system.conftest import WebhookReceiver, eventually
 
+# Building six image environments and starting the stack from them takes a while on a
+# loaded 2-core machine: the stack fixture's setup is timed with the first test.
+pytestmark = pytest.mark.timeout(900)
+
 PASSWORD = "correct horse battery 9"
 SECRET = "a-webhook-secret-of-some-length"
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/[^\s\"'<>）)]+")
