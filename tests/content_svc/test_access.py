@@ -33,7 +33,7 @@ async def test_keys_read_and_write_only_within_their_scopes(
     # Approving is a person's decision: no key may do it.
     approve = await client.post(
         f"/api/v1/posts/{post_id}/approve",
-        json={},
+        json={"version": 1},
         headers=key(workspace, "content:read", "content:write"),
     )
     assert approve.status_code == 403

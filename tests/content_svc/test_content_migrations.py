@@ -19,6 +19,7 @@ TABLES = {
     "sources",
     "ideas",
     "member_questions",
+    "erased_members",
     "wordlists",
     "campaigns",
     "outbox_messages",

@@ -61,6 +61,7 @@ def test_topics_consumed_by() -> None:
         "distribution.succeeded",
         "distribution.failed",
         "interaction.received",
+        "member.erased",
         "stats.ingested",
         "channel.changed",
     }

@@ -261,16 +261,20 @@ async def write_and_review(
     assert not {c for c in clean if c.startswith("word_")}, clean
     assert not {"keyword_not_in_title", "keyword_not_in_first_paragraph"} & clean, clean
     # The editor may not approve; the reviewer does.
-    ok(await gateway.post(f"/api/v1/posts/{post_id}/submit", headers=editor))
-    refused = await gateway.post(f"/api/v1/posts/{post_id}/approve", json={}, headers=editor)
-    assert refused.status_code in (403, 409), refused.text
+    submitted = ok(await gateway.post(f"/api/v1/posts/{post_id}/submit", headers=editor))
+    # The reviewer approves the version they read.
+    seen = {"version": submitted["version"]}
+    refused = await gateway.post(f"/api/v1/posts/{post_id}/approve", json=seen, headers=editor)
+    assert refused.status_code == 403, refused.text
     approved = ok(
         await gateway.post(
-            f"/api/v1/posts/{post_id}/approve", json={"comment": "可以发布"}, headers=reviewer
+            f"/api/v1/posts/{post_id}/approve",
+            json={**seen, "comment": "可以发布"},
+            headers=reviewer,
         )
     )
     assert approved["status"] == "approved", approved
-    assert approved["version"] >= fixed["version"]
+    assert approved["version"] == fixed["version"]
     return post_id
 
 

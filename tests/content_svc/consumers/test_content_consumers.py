@@ -298,3 +298,34 @@ async def test_a_restored_channel_can_be_published_to_again(
         headers=workspace.headers("owner"),
     )
     assert response.status_code == 200
+
+
+async def test_a_channel_change_naming_another_workspace_never_moves_the_channel(
+    client: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    workspace: Workspace,
+    other_workspace: Workspace,
+    create_post: PostFactory,
+    known_channel: ChannelFactory,
+) -> None:
+    channel = await known_channel(changed_at=T0)
+    # A newer change of the same id, but for another workspace: a bug or a forgery.
+    hijack = channel_changed(other_workspace.id, channel, changed_at=T0 + timedelta(minutes=1))
+    assert await apply(runtime, hijack)  # applied once (recorded), and ignored
+
+    theirs = await create_post(other_workspace)
+    taken = await client.post(
+        f"{POSTS}/{theirs['id']}/publish",
+        json={"channel_ids": [channel]},
+        headers=other_workspace.headers("owner"),
+    )
+    assert taken.status_code == 422, taken.text
+    assert taken.json()["errors"][0]["field"] == "channel_ids.0"
+
+    mine = await create_post()
+    kept = await client.post(
+        f"{POSTS}/{mine['id']}/publish",
+        json={"channel_ids": [channel]},
+        headers=workspace.headers("owner"),
+    )
+    assert kept.status_code == 200, kept.text

@@ -94,16 +94,22 @@ async def test_the_review_path_with_history(
     assert direct.json()["allowed_actions"] == ["edit", "submit", "publish", "archive"]
     assert "approval" in direct.json()["detail"]
 
-    early = await client.post(f"{url}/approve", headers=reviewer.headers("reviewer"))
+    early = await client.post(
+        f"{url}/approve", json={"version": 1}, headers=reviewer.headers("reviewer")
+    )
     assert early.status_code == 409
     assert "submit" in early.json()["detail"]
 
     assert (await client.post(f"{url}/submit", headers=editor.headers())).json()["status"] == (
         "in_review"
     )
-    analyst = await client.post(f"{url}/approve", headers=reviewer.headers("analyst"))
+    analyst = await client.post(
+        f"{url}/approve", json={"version": 1}, headers=reviewer.headers("analyst")
+    )
     assert analyst.status_code == 403
-    own = await client.post(f"{url}/approve", headers=editor.headers("reviewer", "editor"))
+    own = await client.post(
+        f"{url}/approve", json={"version": 1}, headers=editor.headers("reviewer", "editor")
+    )
     assert own.status_code == 403  # nobody approves their own post by default
 
     back = await client.post(
@@ -115,7 +121,9 @@ async def test_the_review_path_with_history(
     await client.patch(url, json={"version": 1, "title": "短标题"}, headers=editor.headers())
     await client.post(f"{url}/submit", headers=editor.headers())
     approved = await client.post(
-        f"{url}/approve", json={"comment": "可以"}, headers=reviewer.headers("reviewer")
+        f"{url}/approve",
+        json={"version": 2, "comment": "可以"},
+        headers=reviewer.headers("reviewer"),
     )
     assert approved.json()["status"] == "approved"
 
@@ -124,7 +132,7 @@ async def test_the_review_path_with_history(
         url, json={"version": 2, "summary": "新摘要"}, headers=editor.headers()
     )
     assert edited.json()["status"] == "in_review"
-    await client.post(f"{url}/approve", headers=reviewer.headers("reviewer"))
+    await client.post(f"{url}/approve", json={"version": 3}, headers=reviewer.headers("reviewer"))
     published = await client.post(
         f"{url}/publish", json={"channel_ids": [channel]}, headers=editor.headers("editor")
     )
@@ -148,6 +156,84 @@ async def test_the_review_path_with_history(
     late_edit = await client.patch(url, json={"version": 3, "title": "x"}, headers=editor.headers())
     assert late_edit.status_code == 409
     assert late_edit.json()["allowed_actions"] == ["publish", "archive"]
+
+
+async def test_an_approval_names_the_version_the_reviewer_read(
+    client: httpx.AsyncClient, workspace: Workspace, create_post: PostFactory
+) -> None:
+    editor, reviewer = workspace, member(workspace)
+    post = await create_post(title="初稿")
+    url = f"{POSTS}/{post['id']}"
+    await client.post(f"{url}/submit", headers=editor.headers())
+    # The reviewer reads version 1; meanwhile the author changes the post in review.
+    edited = await client.patch(
+        url, json={"version": 1, "title": "评审中改过的标题"}, headers=editor.headers()
+    )
+    assert (edited.json()["version"], edited.json()["status"]) == (2, "in_review")
+
+    stale = await client.post(
+        f"{url}/approve", json={"version": 1}, headers=reviewer.headers("reviewer")
+    )
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["current_version"] == 2
+    assert stale.json()["errors"][0]["field"] == "version"
+    unnamed = await client.post(f"{url}/approve", json={}, headers=reviewer.headers("reviewer"))
+    assert unnamed.status_code == 422, unnamed.text
+    assert unnamed.json()["errors"][0]["field"] == "version"
+    assert (await _post(client, workspace, post["id"]))["status"] == "in_review"
+
+    approved = await client.post(
+        f"{url}/approve", json={"version": 2}, headers=reviewer.headers("reviewer")
+    )
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["version"]) == ("approved", 2)
+
+
+async def test_a_reviewer_who_edited_the_post_does_not_approve_it(
+    client: httpx.AsyncClient, workspace: Workspace, create_post: PostFactory
+) -> None:
+    author, fixer, other = workspace, member(workspace), member(workspace)
+    post = await create_post()
+    url = f"{POSTS}/{post['id']}"
+    await client.post(f"{url}/submit", headers=author.headers())
+    # A reviewer fixes the post while it is in review, then tries to approve the result.
+    fixed = await client.patch(
+        url,
+        json={"version": 1, "summary": "评审人补的摘要"},
+        headers=fixer.headers("editor", "reviewer"),
+    )
+    assert fixed.status_code == 200, fixed.text
+    own_edit = await client.post(
+        f"{url}/approve", json={"version": 2}, headers=fixer.headers("editor", "reviewer")
+    )
+    assert own_edit.status_code == 403, own_edit.text
+    assert "edited" in own_edit.json()["detail"]
+
+    # Someone whose hands are not in the text approves it.
+    approved = await client.post(
+        f"{url}/approve", json={"version": 2}, headers=other.headers("reviewer")
+    )
+    assert approved.status_code == 200, approved.text
+
+
+async def test_with_self_approval_allowed_an_editor_may_approve_their_version(
+    client: httpx.AsyncClient, workspace: Workspace, create_post: PostFactory
+) -> None:
+    owner, fixer = workspace, member(workspace)
+    allowed = await client.patch(
+        f"{POSTS}/settings", json={"allow_self_approval": True}, headers=owner.headers("owner")
+    )
+    assert allowed.status_code == 200, allowed.text
+    post = await create_post()
+    url = f"{POSTS}/{post['id']}"
+    await client.post(f"{url}/submit", headers=owner.headers())
+    await client.patch(
+        url, json={"version": 1, "summary": "补充"}, headers=fixer.headers("editor", "reviewer")
+    )
+    approved = await client.post(
+        f"{url}/approve", json={"version": 2}, headers=fixer.headers("editor", "reviewer")
+    )
+    assert approved.status_code == 200, approved.text
 
 
 async def test_review_settings_are_the_owners(

@@ -496,12 +496,17 @@ def _seed_post(demo: Demo, post: DemoPost) -> None:
     demo.posts[post.key] = created
     path = f"/api/v1/posts/{created['id']}"
     if post.state in ("in_review", "approved"):
-        demo.call(f"post {post.title} submitted for review", "POST", f"{path}/submit", {})
+        submitted = demo.call(
+            f"post {post.title} submitted for review", "POST", f"{path}/submit", {}
+        )
+        if isinstance(submitted, dict):
+            created = submitted
     if post.state == "approved":
+        # An approval names the version the reviewer read.
         demo.as_reviewer(
             f"post {post.title} approved by the reviewer",
             f"{path}/approve",
-            {"comment": "内容没问题，可以发布。"},
+            {"version": created["version"], "comment": "内容没问题，可以发布。"},
         )
     if post.state in ("published", "scheduled", "archived"):
         channel_ids = [demo.channels[k] for k in post.channels if k in demo.channels]

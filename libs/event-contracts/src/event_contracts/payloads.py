@@ -111,6 +111,22 @@ class InteractionReceivedV1(Payload):
     occurred_at: UtcDatetime
 
 
+class MemberErasedV1(Payload):
+    """A community member's personal data was erased on request (PIPL); subscribers that
+    keep anything of theirs delete it.
+
+    Carries only what finds the member's data: ids, never the data. `merged_member_ids` are
+    the records merged into this member earlier; events of their interactions named those
+    ids. Interaction ids are not listed: subscribers find a member's rows by member id, and
+    a list that grows with everything the member ever did would not fit in one event.
+    """
+
+    member_id: str
+    workspace_id: str
+    merged_member_ids: list[str] = Field(default_factory=list)
+    erased_at: UtcDatetime
+
+
 class PostTotals(Payload):
     """A post's running totals per metric after the batch (e.g. ``{"reads": 1200}``); the
     verdict is the benchmark's: underperforming, on_par or outperforming (None when there

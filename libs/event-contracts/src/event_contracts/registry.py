@@ -16,6 +16,7 @@ from event_contracts.payloads import (
     InteractionReceivedV1,
     LinkClickedV1,
     LinkCreatedV1,
+    MemberErasedV1,
     PostPublishedV1,
     StatsIngestedV1,
     WordlistChangedV1,
@@ -152,6 +153,27 @@ TOPICS: tuple[Topic, ...] = (
             "external_id": "4987654321098765",
             "is_question": True,
             "occurred_at": "2025-03-18T03:12:45Z",
+        },
+    ),
+    Topic(
+        name="member.erased",
+        version=1,
+        payload_model=MemberErasedV1,
+        producers=("user-svc",),
+        # metrics-svc keeps only per-post counts of comments, nothing of a member.
+        consumers=("content-svc",),
+        partitions=PARTITIONS,
+        key="member_id",
+        description=(
+            "A community member's personal data was erased on request (PIPL); carries the "
+            "member's ids (never the data), and every subscriber deletes what it holds of "
+            "them: content-svc their questions and their share of user-need ideas."
+        ),
+        example={
+            "member_id": "8d9e0f1a-2b3c-4d4e-8f5a-6b7c8d9e0f1a",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "merged_member_ids": ["2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"],
+            "erased_at": "2025-03-20T08:00:00Z",
         },
     ),
     Topic(

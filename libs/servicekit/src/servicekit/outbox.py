@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,40 @@ def add_event(session: AsyncSession, model: type[OutboxMessageMixin], event: Clo
         )
     )
     session.info[OUTBOX_FLAG] = True
+
+
+async def scrub_events(
+    session: AsyncSession,
+    model: type[OutboxMessageMixin],
+    *,
+    topic: str,
+    keys: Iterable[str],
+    fields: Sequence[str],
+) -> int:
+    """Blank `fields` of the payload of every outbox row of `topic` keyed by one of `keys`,
+    sent or not; returns how many rows were changed.
+
+    For erasure: sent rows are kept for days after delivery, and an unsent one still goes
+    out, so the fields must be optional in the topic's payload model: the row stays a valid
+    event and is delivered without them. Rows are found by message key, the aggregate id
+    the topic is keyed by (a member's events by member id).
+    """
+    wanted = [key.encode("utf-8") for key in keys]
+    if not wanted:
+        return 0
+    rows = await session.scalars(
+        select(model).where(model.topic == topic, model.key.in_(wanted)).with_for_update()
+    )
+    changed = 0
+    for row in rows:
+        event = CloudEvent.from_bytes(row.value)
+        if all(event.data.get(name) is None for name in fields):
+            continue
+        event.data = {**event.data, **dict.fromkeys(fields)}
+        event.payload()  # still a valid payload of the topic, or this raises
+        row.value = event.to_bytes()
+        changed += 1
+    return changed
 
 
 class OutboxRelay:

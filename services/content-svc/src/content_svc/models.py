@@ -332,6 +332,19 @@ class MemberQuestion(Base):
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ErasedMember(Base):
+    """A member whose personal data was erased (`member.erased`), known only by a digest of
+    their id: `interaction.received` and `member.erased` travel on different topics, so a
+    question of theirs can arrive after the erasure, and must not be kept then. The digest
+    recognises it without this service holding the member's id."""
+
+    __tablename__ = "erased_members"
+
+    workspace_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Wordlist(Base):
     """A workspace's list of sensitive or banned words, each with a category."""
 

@@ -73,8 +73,24 @@ async def check_channels(
 
 
 async def remember_channel(session: AsyncSession, change: ChannelChangedV1) -> bool:
-    """Apply a `channel.changed` to the local copy; False when it is older than the copy."""
+    """Apply a `channel.changed` to the local copy; False when it is older than the copy,
+    or names a channel the copy holds for another workspace.
+
+    A channel never changes workspace (channel-svc makes a new id for a new channel), so an
+    event that says otherwise is a bug or a forgery: taking it would hand one workspace's
+    channel, and its posts' deliveries, to another. It is ignored with a warning, as
+    channel-svc ignores a `campaign.changed` naming another workspace's campaign.
+    """
     row = await session.get(KnownChannel, change.channel_id, with_for_update=True)
+    if row is not None and row.workspace_id != change.workspace_id:
+        log.warning(
+            "channel_change_refused",
+            channel_id=change.channel_id,
+            reason="the channel belongs to another workspace",
+            workspace_id=change.workspace_id,
+            owner_workspace_id=row.workspace_id,
+        )
+        return False
     if row is not None and change.changed_at < row.changed_at:
         log.info(
             "channel_change_ignored",

@@ -10,6 +10,7 @@ from content_svc.consumers.distributions import (
     on_distribution_succeeded,
 )
 from content_svc.consumers.interactions import interaction_handler
+from content_svc.consumers.members import on_member_erased
 from content_svc.consumers.stats import on_stats_ingested
 from content_svc.settings import Settings
 
@@ -22,6 +23,7 @@ def make_handlers(*, min_askers: int = DEFAULT_MIN_ASKERS) -> dict[str, Handler]
         "distribution.failed": on_distribution_failed,
         "channel.changed": on_channel_changed,
         "interaction.received": interaction_handler(min_askers),
+        "member.erased": on_member_erased,
         "stats.ingested": on_stats_ingested,
     }
 

@@ -117,6 +117,14 @@ async def list_revisions(session: AsyncSession, post_id: str) -> Sequence[PostRe
     return (await session.scalars(query)).all()
 
 
+async def editors_up_to(session: AsyncSession, post_id: str, version: int) -> set[str]:
+    """Everyone who wrote a revision of the post up to `version`: the hands in its text."""
+    query = select(PostRevision.editor_id).where(
+        PostRevision.post_id == post_id, PostRevision.version <= version
+    )
+    return set((await session.scalars(query)).all())
+
+
 async def get_revision(session: AsyncSession, post_id: str, version: int) -> PostRevision | None:
     query = select(PostRevision).where(
         PostRevision.post_id == post_id, PostRevision.version == version

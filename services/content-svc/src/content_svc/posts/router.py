@@ -14,6 +14,7 @@ from content_svc.channels.dependencies import ChannelService
 from content_svc.models import PostStatus
 from content_svc.posts import service, workflow
 from content_svc.posts.schemas import (
+    ApprovalRequest,
     ChangesRequested,
     PostCreate,
     PostRead,
@@ -164,13 +165,14 @@ async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
     "/{post_id}/approve",
     response_model=PostRead,
     responses=problem_responses(401, 403, 404, 409, 422),
-    summary="Approve a post in review (reviewers and owners)",
+    summary="Approve the version of a post in review that the reviewer read (reviewers and "
+    "owners; 409 when the post changed since)",
 )
 async def approve(
-    post_id: str, caller: Reviewer, session: DbSession, body: ReviewComment | None = None
+    post_id: str, body: ApprovalRequest, caller: Reviewer, session: DbSession
 ) -> PostRead:
-    comment = body.comment if body else None
-    return PostRead.model_validate(await workflow.approve(session, caller, post_id, comment))
+    post = await workflow.approve(session, caller, post_id, body.version, body.comment)
+    return PostRead.model_validate(post)
 
 
 @router.post(

@@ -112,6 +112,14 @@ class ReviewComment(RequestModel):
     comment: str | None = Field(default=None, max_length=COMMENT_MAX)
 
 
+class ApprovalRequest(RequestModel):
+    """An approval names the version the reviewer read: an edit made meanwhile is not
+    approved unseen."""
+
+    version: int = Field(ge=1, description="The post's version the reviewer read and approves.")
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+
+
 class ChangesRequested(RequestModel):
     comment: str = Field(min_length=1, max_length=COMMENT_MAX)
 

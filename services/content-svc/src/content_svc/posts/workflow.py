@@ -95,14 +95,36 @@ async def submit(session: AsyncSession, caller: Caller, post_id: str) -> Post:
     return post
 
 
-async def approve(session: AsyncSession, caller: Caller, post_id: str, comment: str | None) -> Post:
+async def approve(
+    session: AsyncSession, caller: Caller, post_id: str, version: int, comment: str | None
+) -> Post:
+    """Approve `version`, the one the reviewer read; a later version is a 409, since the
+    approval would otherwise cover text nobody reviewed (a post in review can be edited).
+
+    Unless the workspace allows self-approval, nobody approves text they wrote: neither the
+    author nor anyone who wrote a revision up to this version (a reviewer who fixed the post
+    while it was in review must leave the approval to someone else).
+    """
     post = await get_post(session, caller, post_id, for_update=True)
     require_state(post, "approve")
-    settings = await review_settings(session, caller.workspace_id)
-    if post.author_id == caller.user_id and not settings.allow_self_approval:
-        raise Forbidden(
-            "Nobody approves their own post in this workspace; ask another reviewer or owner."
+    if version != post.version:
+        raise Conflict(
+            f"This approval is of version {version}, but the post is at version "
+            f"{post.version} now; read the newest version before approving it.",
+            current_version=post.version,
+            errors=[FieldError(field="version", message=f"the post is at {post.version}")],
         )
+    settings = await review_settings(session, caller.workspace_id)
+    if not settings.allow_self_approval:
+        if post.author_id == caller.user_id:
+            raise Forbidden(
+                "Nobody approves their own post in this workspace; ask another reviewer or owner."
+            )
+        if caller.user_id in await repository.editors_up_to(session, post.id, version):
+            raise Forbidden(
+                "You edited this post, and nobody approves their own edits in this "
+                "workspace; ask another reviewer or owner."
+            )
     record_transition(
         session,
         post,

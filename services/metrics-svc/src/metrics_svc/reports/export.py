@@ -1,4 +1,5 @@
-"""CSV export of the reports: UTF-8 with a BOM, so that spreadsheet software reads Chinese."""
+"""CSV export of the reports: UTF-8 with a BOM, so that spreadsheet software reads Chinese;
+titles and names are written so that a spreadsheet never runs them as formulas."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi.responses import Response
+from servicekit.spreadsheets import safe_row
 
 from metrics_svc.reports.schemas import (
     Alert,
@@ -26,10 +28,10 @@ Rows = tuple[Sequence[str], Iterable[Sequence[Any]]]
 def csv_response(name: str, rows: Rows) -> Response:
     header, body = rows
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(safe_row(header))
     for row in body:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(safe_row(row))
     return Response(
         ("\ufeff" + buffer.getvalue()).encode("utf-8"),
         media_type="text/csv; charset=utf-8",

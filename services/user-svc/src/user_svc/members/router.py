@@ -11,7 +11,7 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from user_svc.access import Owner, Reader, Writer
-from user_svc.members import service
+from user_svc.members import erasure, service
 from user_svc.members.repository import MemberFilter
 from user_svc.members.schemas import (
     IdentityIn,
@@ -189,7 +189,8 @@ async def merge_member(
 @router.post(
     "/{member_id}/erase",
     responses={**problem_responses(401, 403, 404, 409), **MERGED},
-    summary="Erase a member's personal data on request (PIPL); owners only",
+    summary="Erase a member's personal data on request (PIPL), here and in the services "
+    "that copied it; owners only",
 )
 async def erase_member(
     member_id: str, request: Request, caller: Owner, session: DbSession
@@ -197,4 +198,4 @@ async def erase_member(
     member = await service.live_member(
         session, caller.workspace_id, member_id, location=request.url.path
     )
-    return member_out(await service.erase(session, member), utcnow())
+    return member_out(await erasure.erase(session, member), utcnow())

@@ -1,4 +1,5 @@
-"""The rules of members: identities unique per workspace, tags, merges and erasure."""
+"""The rules of members: identities unique per workspace, tags and merges (erasure is
+`members.erasure`)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from user_svc.members.schemas import IdentityIn, MemberCreate, MemberSort, Membe
 from user_svc.models import (
     CommunityMembership,
     InboxItem,
-    InboxStatus,
     Interaction,
     Member,
     MemberIdentity,
@@ -69,7 +69,7 @@ async def live_member(
     return member
 
 
-def _not_erased(member: Member) -> None:
+def not_erased(member: Member) -> None:
     if member.erased_at is not None:
         raise Conflict(f"Member {member.id} was erased; its record only keeps anonymous counts.")
 
@@ -151,7 +151,7 @@ async def _set_tags(session: AsyncSession, member: Member, tags: Sequence[str]) 
 
 
 async def update_member(session: AsyncSession, member: Member, data: MemberUpdate) -> MemberView:
-    _not_erased(member)
+    not_erased(member)
     fields = data.model_fields_set
     if "display_name" in fields:
         member.display_name = data.display_name
@@ -173,7 +173,7 @@ async def update_member(session: AsyncSession, member: Member, data: MemberUpdat
 
 
 async def add_tags(session: AsyncSession, member: Member, tags: Sequence[str]) -> MemberView:
-    _not_erased(member)
+    not_erased(member)
     current = set(
         await session.scalars(select(MemberTag.tag).where(MemberTag.member_id == member.id))
     )
@@ -189,7 +189,7 @@ async def add_tags(session: AsyncSession, member: Member, tags: Sequence[str]) -
 
 
 async def remove_tag(session: AsyncSession, member: Member, tag: str) -> MemberView:
-    _not_erased(member)
+    not_erased(member)
     result = await session.execute(
         delete(MemberTag).where(MemberTag.member_id == member.id, MemberTag.tag == tag.lower())
     )
@@ -201,7 +201,7 @@ async def remove_tag(session: AsyncSession, member: Member, tag: str) -> MemberV
 
 
 async def add_identity(session: AsyncSession, member: Member, data: IdentityIn) -> MemberView:
-    _not_erased(member)
+    not_erased(member)
     await _check_identities_free(session, member.workspace_id, [data], field="identity")
     session.add(
         MemberIdentity(
@@ -220,7 +220,7 @@ async def add_identity(session: AsyncSession, member: Member, data: IdentityIn) 
 
 
 async def remove_identity(session: AsyncSession, member: Member, identity_id: str) -> MemberView:
-    _not_erased(member)
+    not_erased(member)
     result = await session.execute(
         delete(MemberIdentity).where(
             MemberIdentity.id == identity_id, MemberIdentity.member_id == member.id
@@ -279,8 +279,8 @@ async def merge(session: AsyncSession, survivor: Member, other_id: str) -> Membe
             f"Member {other_id} was already merged into {other.merged_into_id}.",
             errors=[FieldError(field="other_member_id", message="already merged")],
         )
-    _not_erased(survivor)
-    _not_erased(other)
+    not_erased(survivor)
+    not_erased(other)
     now = utcnow()
     for model in (MemberIdentity, Interaction, InboxItem, CommunityMembership):
         await session.execute(
@@ -364,32 +364,3 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     return max(x for x in (a, b) if x is not None) if (a or b) else None
-
-
-async def erase(session: AsyncSession, member: Member) -> MemberView:
-    """Remove personal data (names, handles, platform ids, texts, tags, interests,
-    attributes, answers); keep the member's anonymous counts and the interactions' kinds and
-    times so that figures stay right. The platform ids of interactions stay as well, so a
-    collector replaying old comments cannot bring the texts back."""
-    _not_erased(member)
-    now = utcnow()
-    await session.execute(delete(MemberIdentity).where(MemberIdentity.member_id == member.id))
-    await session.execute(delete(MemberTag).where(MemberTag.member_id == member.id))
-    await session.execute(delete(MemberInterest).where(MemberInterest.member_id == member.id))
-    await session.execute(
-        update(Interaction).where(Interaction.member_id == member.id).values(text=None)
-    )
-    await session.execute(
-        update(InboxItem).where(InboxItem.member_id == member.id).values(answer_text=None)
-    )
-    await session.execute(
-        update(InboxItem)
-        .where(InboxItem.member_id == member.id, InboxItem.status == InboxStatus.OPEN.value)
-        .values(status=InboxStatus.CLOSED.value, closed_at=now, updated_at=now)
-    )
-    member.display_name = None
-    member.attributes = {}
-    member.erased_at = now
-    member.updated_at = now
-    await session.flush()
-    return await view(session, member)

@@ -6,13 +6,12 @@ over a million members is one indexed query, not a scan in Python.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 from servicekit.db import Database, utcnow
 from servicekit.problems import NotFound
+from servicekit.spreadsheets import csv_line
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,20 +129,6 @@ async def members(
     )
 
 
-def _cell(value: object) -> str:
-    """Text as is, except what a spreadsheet would run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _csv_line(values: list[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([_cell(v) for v in values])
-    return buffer.getvalue()
-
-
 def _row(view: MemberView, now: datetime) -> list[object]:
     member = view.member
     return [
@@ -164,7 +149,7 @@ async def export_csv(
 ) -> AsyncIterator[str]:
     """The segment's members as CSV (UTF-8 with a BOM, so spreadsheet apps read Chinese),
     read in keyset chunks, each in its own short transaction."""
-    yield "\ufeff" + _csv_line(list(CSV_COLUMNS))
+    yield "\ufeff" + csv_line(list(CSV_COLUMNS))
     member_filter = rules.to_filter()
     after: str | None = None
     while True:
@@ -176,5 +161,5 @@ async def export_csv(
             views = await load_views(session, chunk)
         if not views:
             return
-        yield "".join(_csv_line(_row(v, now)) for v in views)
+        yield "".join(csv_line(_row(v, now)) for v in views)
         after = views[-1].member.id
