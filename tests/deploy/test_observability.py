@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +116,52 @@ def test_traces_export_only_when_configured() -> None:
     env = compose()["x-service-env"]
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
     assert compose()["services"]["jaeger"]["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+
+
+def test_observability_ports_are_published_on_the_hosts_loopback_only() -> None:
+    """Prometheus and Jaeger have no login: nothing of the profile is on the network."""
+    services = compose()["services"]
+    for name in OBSERVABILITY:
+        ports = services[name]["ports"]
+        assert ports, name
+        assert all(str(port).startswith("127.0.0.1:") for port in ports), (name, ports)
+
+
+def test_grafana_needs_a_login_with_the_operators_password() -> None:
+    grafana = compose()["services"]["grafana"]
+    env = grafana["environment"]
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    # Default-empty, so that compose (which interpolates every service, whatever its
+    # profile) still starts the stack without the variable...
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] == "${MEDIAOPS_GRAFANA_ADMIN_PASSWORD:-}"
+
+
+def _grafana_entrypoint(tmp_path: Path) -> list[str]:
+    """Grafana's entrypoint as the container runs it ($$ is compose's escaped $), with
+    the image's /run.sh replaced by a script that says it started."""
+    run = tmp_path / "run.sh"
+    run.write_text("#!/bin/sh\necho grafana started\n")
+    run.chmod(0o755)
+    entrypoint = compose()["services"]["grafana"]["entrypoint"]
+    return [part.replace("$$", "$").replace("/run.sh", str(run)) for part in entrypoint]
+
+
+def test_grafana_refuses_to_start_without_its_admin_password(tmp_path: Path) -> None:
+    """...and Grafana, which would take an empty password as admin/admin, does not start."""
+    command = _grafana_entrypoint(tmp_path)
+    env = {"PATH": os.environ["PATH"]}
+    for password in (None, ""):
+        given = env if password is None else {**env, "GF_SECURITY_ADMIN_PASSWORD": password}
+        refused = subprocess.run(command, env=given, capture_output=True, text=True, check=False)
+        assert refused.returncode != 0
+        assert "MEDIAOPS_GRAFANA_ADMIN_PASSWORD" in refused.stderr
+        assert "started" not in refused.stdout
+    started = subprocess.run(
+        command,
+        env={**env, "GF_SECURITY_ADMIN_PASSWORD": "from-deploy-env"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (started.returncode, started.stdout.strip()) == (0, "grafana started")

@@ -131,7 +131,7 @@ def create_app(
     install_problem_handlers(app)
     install_metrics(app)
     configure_tracing(settings.service_name)
-    instrument_app(app, untraced=pages.UNTRACED)
+    instrument_app(app)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -4,13 +4,17 @@ channels serve the post as RSS 2.0 and Atom at a public, unguessable address."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import feedparser
 import httpx
+import pytest
 from channel_svc.runtime import ChannelRuntime
+from servicekit import metrics
 
 from tests.channel_svc.conftest import outbox_events, published
 from tests.channel_svc.helpers import add, apply, distribution_of
+from tests.spans import SAMPLED, addresses, attributes, recorded_spans
 
 
 async def xhs_channel(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
@@ -184,3 +188,38 @@ async def test_a_feed_serves_rss_and_atom_without_a_token(
     assert (await client.get("/api/v1/feeds/not-a-real-token-at-all-0000.xml")).status_code == 404
     await client.delete(f"/api/v1/channels/{channel['id']}", headers=editor)
     assert (await client.get(path)).status_code == 404
+
+
+class AccessLog:
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+
+    def info(self, event: str, **fields: Any) -> None:
+        self.lines.append({"event": event, **fields})
+
+
+async def test_a_feeds_token_is_in_no_access_log_line_and_no_span(
+    client: httpx.AsyncClient, editor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed's path is its only lock: whoever reads the logs or the traces must not
+    learn it. (Tracked links, `/l/{code}`, are public and stay readable.)"""
+    created = await client.post(
+        "/api/v1/channels", json={"platform": "feed", "name": "订阅"}, headers=editor
+    )
+    path = created.json()["feed_path"]
+    token = path.removeprefix("/feeds/").removesuffix(".xml")
+    log = AccessLog()
+    monkeypatch.setattr(metrics, "access_log", log)
+    with recorded_spans() as spans:
+        for address in (path, f"/api/v1{path}?format=atom"):
+            response = await client.get(address, headers={"traceparent": SAMPLED})
+            assert response.status_code == 200
+
+    assert [line["path"] for line in log.lines] == [
+        "/feeds/REDACTED.xml",
+        "/api/v1/feeds/REDACTED.xml",
+    ]
+    recorded = addresses(spans)
+    assert any("/api/v1/feeds/REDACTED.xml?format=atom" in url for url in recorded), recorded
+    assert token not in str(attributes(spans))
+    assert token not in str(log.lines)

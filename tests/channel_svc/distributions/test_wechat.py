@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
+from opentelemetry.trace import SpanKind
+from servicekit.tracing import continue_trace
 
 from tests.channel_svc.conftest import WECHAT_APPID, WECHAT_SECRET, outbox_events
 from tests.channel_svc.helpers import (
@@ -24,6 +26,7 @@ from tests.channel_svc.helpers import (
     wechat_channel,
 )
 from tests.fakes.wechat import WechatFake
+from tests.spans import SAMPLED, addresses, attributes, recorded_spans
 
 Fake = tuple[WechatFake, str]
 
@@ -105,6 +108,46 @@ async def test_a_spent_quota_defers_until_midnight_in_beijing_without_retrying(
     await asyncio.sleep(0.3)
     assert fake.requests.count("/cgi-bin/draft/add") == 1  # no retry storm
     assert await outbox_events(worker, "distribution.failed") == []
+
+
+async def test_traces_of_a_send_carry_neither_the_appsecret_nor_the_access_token(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    """With tracing exported, every platform call is a span that records its address:
+    WeChat's token call carries `secret=` and every other call `access_token=`."""
+    fake, base = wechat
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    with recorded_spans() as spans:
+        with continue_trace("publish", SAMPLED, kind=SpanKind.PRODUCER):
+            await apply(worker, event)  # the distribution keeps this sampled trace
+        row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+        assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+
+    # The fake's own server spans are WeChat's side (which knows its secret); they are
+    # recorded here only because the fake runs in this process.
+    platform_side = httpx.URL(base).port
+    ours = [
+        span
+        for span in spans
+        if not (
+            span.kind is SpanKind.SERVER
+            and (span.attributes or {}).get("server.port") == platform_side
+        )
+    ]
+    calls = [url for url in addresses(ours) if url.startswith(base)]
+    assert any("/cgi-bin/token?" in url and "secret=REDACTED" in url for url in calls), calls
+    assert any("/cgi-bin/draft/add?access_token=REDACTED" in url for url in calls), calls
+    account = fake.accounts[WECHAT_APPID]
+    issued = {account.token, *account.old_tokens} - {None}
+    assert issued
+    recorded = str(attributes(ours))
+    for secret in (WECHAT_SECRET, *issued):
+        assert str(secret) not in recorded
 
 
 async def test_rejected_credentials_mark_the_channel_needs_reauth(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from content_svc.settings import Settings
-from content_svc.sources.feeds import FeedError, fetch_feed
+from content_svc.sources.feeds import FeedError, fetch_feed, parse_feed
 from content_svc.sources.fetching import SourceFetcher
 from servicekit.runtime import ServiceRuntime
 
@@ -121,6 +123,45 @@ async def test_bad_feeds_are_recorded_errors_that_back_off(
         assert again["source"]["failure_count"] == 2
     ideas = (await client.get(IDEAS, headers=workspace.headers())).json()["items"]
     assert ideas == []
+
+
+@pytest.mark.timeout(60)
+async def test_a_feed_answering_a_local_path_reads_no_local_file(
+    client: httpx.AsyncClient, workspace: Workspace, feeds: FeedServer, tmp_path: Path
+) -> None:
+    """feedparser opens a path it is given as bytes: a feed server answering with the
+    name of a file on our host must not make that file's content into ideas, and one
+    answering `/dev/zero` must not make us read until memory runs out."""
+    local = tmp_path / "on-our-host.xml"
+    local.write_text(rss([("local-1", "本机文件的内容", "https://local.example.cn/1")]))
+    feeds.documents["/points-at-a-file.xml"] = str(local)
+    feeds.documents["/points-at-dev-zero.xml"] = "/dev/zero"
+    feeds.documents["/padded-path.xml"] = f"\n  {local}"
+    for path in ("/points-at-a-file.xml", "/points-at-dev-zero.xml", "/padded-path.xml"):
+        source = await add_source(client, workspace, feeds.link(path))
+
+        report = await fetch(client, workspace, source["id"])
+
+        assert report["outcome"] == "failed", path
+        assert "does not start with '<'" in report["error"], path
+        assert report["source"]["last_error"] == report["error"]
+        assert report["new_ideas"] == 0
+    ideas = (await client.get(IDEAS, headers=workspace.headers())).json()["items"]
+    assert ideas == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rss(ZH_ENTRIES).encode(),
+        b"\xef\xbb\xbf\r\n  " + rss(ZH_ENTRIES).encode(),
+        codecs.BOM_UTF16_LE + rss(ZH_ENTRIES).replace("UTF-8", "UTF-16").encode("utf-16-le"),
+        "\n".join(["<!-- mirrored -->", atom(ZH_ENTRIES)]).encode(),
+    ],
+    ids=["plain", "utf8-bom-and-whitespace", "utf16-bom", "comment-first"],
+)
+def test_markup_after_a_byte_order_mark_or_whitespace_is_still_a_feed(body: bytes) -> None:
+    assert {entry.title for entry in parse_feed(body)} == {title for _, title, _ in ZH_ENTRIES}
 
 
 async def test_an_unreachable_feed_is_a_recorded_error(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -17,8 +16,6 @@ router = APIRouter(include_in_schema=False)
 METHODS = ["GET", "HEAD"]
 # The pages served at `MEDIAOPS_PUBLIC_URL`: the reverse proxy must route each to the gateway.
 PATHS = ("/signup/confirm", "/password/reset", "/password/forgot", "/invitations/accept")
-# Their address holds the token, and a trace span records the whole address.
-UNTRACED = tuple(rf"^[a-z]+://[^/]+{re.escape(path)}$" for path in PATHS)
 HEADERS = {
     "Content-Security-Policy": render.CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 
+import httpx
 import structlog
 
+from servicekit.redaction import redact_url
 from servicekit.tracing import current_trace_ids
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -21,6 +23,25 @@ def add_trace_ids(
         event_dict.setdefault("trace_id", ids[0])
         event_dict.setdefault("span_id", ids[1])
     return event_dict
+
+
+class RedactAddresses(logging.Filter):
+    """httpx logs every request at INFO with its whole URL (`HTTP Request: GET
+    https://api.weixin.qq.com/cgi-bin/token?...&secret=...`): redact the URL it logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(arg)) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+def redact_library_logs() -> None:
+    """Install `RedactAddresses` on the loggers of the libraries that log addresses."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(existing, RedactAddresses) for existing in logger.filters):
+        logger.addFilter(RedactAddresses())
 
 
 def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str = "") -> None:
@@ -53,6 +74,7 @@ def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str
     root.setLevel(level.upper())
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    redact_library_logs()
 
 
 access_log = structlog.get_logger("mediaops.access")

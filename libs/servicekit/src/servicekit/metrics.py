@@ -25,6 +25,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import REQUEST_ID_HEADER, access_log
+from servicekit.redaction import redact_path
 
 log = structlog.get_logger(__name__)
 
@@ -143,7 +144,7 @@ class RequestContextMiddleware:
                     access_log.info(
                         "request",
                         method=scope["method"],
-                        path=path,
+                        path=redact_path(path),  # a feed's path is its access token
                         status=status,
                         duration_ms=round((time.perf_counter() - started) * 1000, 2),
                     )

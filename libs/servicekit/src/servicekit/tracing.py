@@ -7,6 +7,11 @@ the outbox stamps it when the event is written, the relay and the consumers cont
 it, so one trace shows a publish call, the relay, the consumer, the platform call and the
 outcome applied back in content-svc. Exporting is off unless the standard
 `OTEL_EXPORTER_OTLP_ENDPOINT` is set; trace ids are made either way, so logs carry them.
+
+A span records the whole address of a request, and addresses carry secrets (platform
+credentials in queries, feed tokens in paths, mailed tokens): the hooks below pass every
+address attribute through `servicekit.redaction` as the span starts, for incoming and
+outgoing requests alike, before any exporter sees it.
 """
 
 from __future__ import annotations
@@ -28,10 +33,45 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from servicekit.redaction import redact_path, redact_query, redact_url
+
 _propagator = TraceContextTextMapPropagator()
 _configured = False
 
 tracer = trace.get_tracer("mediaops")
+
+# Span attributes that hold an address or a part of one, under the old and the stable
+# HTTP semantic conventions (OTEL_SEMCONV_STABILITY_OPT_IN chooses), and their redaction.
+_ADDRESS_ATTRIBUTES = {
+    "http.url": redact_url,
+    "url.full": redact_url,
+    "http.target": redact_url,
+    "url.path": redact_path,
+    "url.query": redact_query,
+}
+
+
+def redact_span(span: Span) -> None:
+    """Replace the secrets in a recording span's address attributes."""
+    if not span.is_recording():
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for key, redact in _ADDRESS_ATTRIBUTES.items():
+        value = attributes.get(key)
+        if isinstance(value, str):
+            span.set_attribute(key, redact(value))
+
+
+def _redact_client_span(span: Span, _: object) -> None:
+    redact_span(span)
+
+
+async def _redact_async_client_span(span: Span, _: object) -> None:
+    redact_span(span)
+
+
+def _redact_server_span(span: Span, _: object) -> None:
+    redact_span(span)
 
 
 def configure_tracing(service_name: str) -> None:
@@ -56,20 +96,19 @@ def configure_tracing(service_name: str) -> None:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    HTTPXClientInstrumentor().instrument()
+    HTTPXClientInstrumentor().instrument(
+        request_hook=_redact_client_span, async_request_hook=_redact_async_client_span
+    )
 
 
-def instrument_app(app: FastAPI, *, untraced: tuple[str, ...] = ()) -> None:
-    """A server span per request, without a child span for every ASGI message it sends or
-    receives (a streamed body is many messages).
-
-    `untraced`: more regular expressions (searched in the URL, without its query) of
-    requests to leave out, such as pages whose query string holds a secret: a span records
-    the whole URL.
-    """
+def instrument_app(app: FastAPI) -> None:
+    """A server span per request, its address redacted, without a child span for every
+    ASGI message it sends or receives (a streamed body is many messages); probes and
+    scrapes are not traced."""
     FastAPIInstrumentor.instrument_app(
         app,
-        excluded_urls=",".join(["health", "ready", "metrics", *untraced]),
+        excluded_urls="health,ready,metrics",
+        server_request_hook=_redact_server_span,
         exclude_spans=["receive", "send"],
     )
 

@@ -143,6 +143,11 @@ class Adapter(Protocol):
 
 @runtime_checkable
 class CredentialedAdapter(Protocol):
+    # The config fields that decide where the credentials are sent (a base URL): a change
+    # to one of them must come with the credentials, or whoever may edit a channel could
+    # send its stored secret to a host of their choosing.
+    credential_destination: tuple[str, ...]
+
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """The credentials to store; raises `Invalid` naming `credentials.<field>`."""
         ...

@@ -24,14 +24,17 @@ import httpx
 import structlog
 from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
-from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
+from servicekit.urlguard import UnsafeURL, guarded_client
 
 from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
 from channel_svc.adapters.common import (
+    CREDENTIAL_DESTINATION,
     ImageUnavailable,
     TokenCache,
+    checked_base_url,
     fetch_image,
     next_china_midnight,
+    refuse_plain_http,
 )
 from channel_svc.adapters.shapes import WechatConfig, WechatCredentials, validated
 from channel_svc.models import Distribution
@@ -95,6 +98,7 @@ class Unreachable(Exception):
 
 class WechatAdapter:
     platform = "wechat_oa"
+    credential_destination = CREDENTIAL_DESTINATION
 
     def __init__(
         self,
@@ -127,10 +131,9 @@ class WechatAdapter:
 
     async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
         checked = validated(WechatConfig, config, "config")
-        await require_public_url(
-            checked.base_url, field="config.base_url", allow_private=self.allow_private
+        checked.base_url = await checked_base_url(
+            checked.base_url, allow_private=self.allow_private
         )
-        checked.base_url = checked.base_url.rstrip("/")
         return checked.model_dump()
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +163,7 @@ class WechatAdapter:
         files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         try:
+            refuse_plain_http(url, allow_private=self.allow_private)
             response = await self._http().request(
                 method, url, params=params, json=json, files=files
             )

@@ -14,10 +14,15 @@ import httpx
 import structlog
 from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
-from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
+from servicekit.urlguard import UnsafeURL, guarded_client
 
 from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
-from channel_svc.adapters.common import next_hour
+from channel_svc.adapters.common import (
+    CREDENTIAL_DESTINATION,
+    checked_base_url,
+    next_hour,
+    refuse_plain_http,
+)
 from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials, validated
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
@@ -66,6 +71,7 @@ class Unreachable(Exception):
 
 class WeiboAdapter:
     platform = "weibo"
+    credential_destination = CREDENTIAL_DESTINATION
 
     def __init__(self, *, timeout_seconds: float, allow_private: bool) -> None:
         self.timeout_seconds = timeout_seconds
@@ -90,10 +96,9 @@ class WeiboAdapter:
 
     async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
         checked = validated(WeiboConfig, config, "config")
-        await require_public_url(
-            checked.base_url, field="config.base_url", allow_private=self.allow_private
+        checked.base_url = await checked_base_url(
+            checked.base_url, allow_private=self.allow_private
         )
-        checked.base_url = checked.base_url.rstrip("/")
         return checked.model_dump()
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +124,7 @@ class WeiboAdapter:
         params: dict[str, str] | None = None,
     ) -> Any:
         try:
+            refuse_plain_http(url, allow_private=self.allow_private)
             response = await self._http().request(method, url, data=data, params=params)
         except UnsafeURL as exc:
             raise WeiboError(0, f"base URL refused: {exc}") from exc

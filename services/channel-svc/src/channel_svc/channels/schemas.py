@@ -60,7 +60,8 @@ class ChannelCreate(_ChannelSettings):
         default_factory=dict,
         description='Platform settings; for `webhook`: `{"url": "https://..."}`; for '
         '`wechat_oa`: `{"base_url"?, "author"?, "link_template"?}`; for `weibo`: '
-        '`{"safe_domain", "link_template", "base_url"?}`; see GET /api/v1/platforms.',
+        '`{"safe_domain", "link_template", "base_url"?}` (an https `base_url`: the '
+        "credentials are sent to it); see GET /api/v1/platforms.",
         examples=[{"url": "https://cms.example.com/hooks/mediaops"}],
     )
     secret: str | None = Field(
@@ -79,10 +80,18 @@ class ChannelCreate(_ChannelSettings):
 
 class ChannelUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    config: dict[str, Any] | None = None
+    config: dict[str, Any] | None = Field(
+        default=None,
+        description="The whole new config. For `wechat_oa` and `weibo`, a config whose "
+        "`base_url` differs from the stored one needs `credentials` in the same request "
+        "(422 naming `credentials` otherwise): the credentials are sent to that address. "
+        "`base_url` must be https unless private addresses are allowed (the local demo).",
+    )
     secret: str | None = Field(default=None, min_length=16, max_length=256)
     credentials: dict[str, Any] | None = Field(
-        default=None, description="New credentials; a `needs_reauth` channel becomes active."
+        default=None,
+        description="New credentials; a `needs_reauth` channel becomes active. Required "
+        "with a config that changes where they are sent (`base_url`).",
     )
     signature: str | None = Field(default=None, max_length=500)
     default_tags: list[Tag] | None = Field(default=None, max_length=10)

@@ -104,6 +104,36 @@ def _sealed_secret(
     return None
 
 
+def _refuse_moving_stored_credentials(
+    platform: Platform,
+    adapters: Mapping[str, Adapter],
+    stored: dict[str, Any],
+    config: dict[str, Any],
+) -> None:
+    """A change of where the credentials go (a platform's base URL) needs them again.
+
+    Otherwise anyone who may edit the channel (an editor, a `channels:write` key) could
+    point it at their own host, and the next delivery would send them the stored secret.
+    """
+    adapter = adapters.get(platform.key)
+    if not isinstance(adapter, CredentialedAdapter):
+        return
+    moved = [key for key in adapter.credential_destination if config.get(key) != stored.get(key)]
+    if moved:
+        names = ", ".join(f"config.{key}" for key in moved)
+        raise Invalid(
+            f"credentials: changing {names} sends the credentials to another address; "
+            "give the credentials again in the same request",
+            errors=[
+                FieldError(
+                    field="credentials",
+                    message=f"required when {names} changes",
+                    type="missing",
+                )
+            ],
+        )
+
+
 def _checked_tracking(platform: Platform, track_links: bool | None) -> bool | None:
     if track_links and platform.rules.link_policy is LinkPolicy.NONE:
         raise Invalid.field(
@@ -165,10 +195,13 @@ async def update_channel(
 ) -> Channel:
     channel = await get_channel(session, workspace_id=workspace_id, channel_id=channel_id)
     platform = _platform(channel.platform, adapters)
+    config = None if data.config is None else await _checked_config(platform, data.config, adapters)
+    if config is not None and data.credentials is None:
+        _refuse_moving_stored_credentials(platform, adapters, channel.config, config)
     if data.name is not None:
         channel.name = data.name
-    if data.config is not None:
-        channel.config = await _checked_config(platform, data.config, adapters)
+    if config is not None:
+        channel.config = config
     sealed = _sealed_secret(
         platform,
         adapters,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import codecs
+import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,7 +118,15 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     declaration), and such a feed still counts; a broken document from which no entry
     with an id or a link can be recovered is an error.
     """
-    parsed = feedparser.parse(body)
+    if not _looks_like_markup(body):
+        raise FeedError(
+            "the document is not an RSS or Atom feed: it does not start with '<' "
+            "(XML or HTML markup)"
+        )
+    # A stream, never the bytes themselves: given bytes or a str, feedparser first tries
+    # them as a local path (and a str as a URL), so a server answering `/etc/...` or
+    # `/dev/zero` would make us read our own files, or read forever.
+    parsed = feedparser.parse(io.BytesIO(body))
     entries = [entry for raw in parsed.get("entries", []) if (entry := _entry(raw)) is not None]
     usable = any(entry.entry_id or entry.link for entry in entries)
     if parsed.get("bozo") and not usable:
@@ -124,6 +134,33 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     if not parsed.get("version") and not usable:
         raise FeedError("the document is not an RSS or Atom feed")
     return entries
+
+
+# How far into the body the markup must have started (after a byte order mark): every
+# feed starts with `<?xml`, `<rss`, `<feed` or a comment, after a little whitespace.
+_MARKUP_WITHIN = 4096
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _looks_like_markup(body: bytes) -> bool:
+    """True when `body`, after an optional byte order mark and whitespace, starts with `<`."""
+    head = body[:_MARKUP_WITHIN]
+    encoding = "latin-1"  # any ASCII-compatible encoding: only '<' and spaces matter
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            head, encoding = head[len(bom) :], name
+            break
+    else:
+        # UTF-16 without a byte order mark still shows its first '<' next to a zero byte.
+        if head.startswith(b"<\x00"):
+            encoding = "utf-16-le"
+        elif head.startswith(b"\x00<"):
+            encoding = "utf-16-be"
+    return head.decode(encoding, errors="ignore").lstrip().startswith("<")
 
 
 def _entry(raw: Any) -> FeedEntry | None:
