@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from devstack.broker import Broker
-from devstack.ports import free_port
 from event_contracts import CloudEvent, PostPublishedV1
 from event_contracts.registry import dlq_topic
 from servicekit.consumer import ConsumerRunner
@@ -45,15 +44,6 @@ def post_event(title: str = "周报", post_id: str | None = None) -> CloudEvent:
     return CloudEvent.create(
         topic=TOPIC, source="/test", subject=post_id, workspace_id=workspace_id, data=payload
     )
-
-
-@pytest.fixture
-async def own_broker() -> AsyncIterator[Broker]:
-    """A broker of this test's own, so that restarting it disturbs nobody else."""
-    broker = Broker(port=free_port())
-    await broker.astart()
-    yield broker
-    await broker.astop()
 
 
 def kit_settings(broker: Broker) -> SharedSettings:

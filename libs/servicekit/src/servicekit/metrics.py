@@ -65,6 +65,12 @@ EVENTS_DEAD_LETTERED = Counter(
     "Events sent to the dead-letter topic.",
     ["topic", "group"],
 )
+CONSUMER_PAUSED_PARTITIONS = Gauge(
+    "mediaops_consumer_paused_partitions",
+    "Partitions a group holds back because their next event met an outage (database or "
+    "network away); they are read again after a backoff, never dead-lettered for it.",
+    ["group"],
+)
 CONSUMER_LAG = Gauge(
     "mediaops_consumer_lag_messages",
     "Messages between a group's position and the partition's end.",
