@@ -49,6 +49,16 @@ OUTBOX_RELAY_FAILURES = Counter(
     "mediaops_outbox_relay_failures_total", "Outbox relay rounds that failed (broker down...)."
 )
 OUTBOX_WAITING = Gauge("mediaops_outbox_waiting_events", "Outbox rows not yet delivered.")
+OUTBOX_FAILED = Gauge(
+    "mediaops_outbox_failed_events",
+    "Outbox rows parked because the broker refused them for good (too large); they wait "
+    "for an operator, and the rows after them are sent.",
+)
+OUTBOX_EVENTS_PARKED = Counter(
+    "mediaops_outbox_events_parked_total",
+    "Outbox rows the relay parked because the broker refused them for good.",
+    ["topic"],
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "mediaops_outbox_oldest_age_seconds", "Age of the oldest undelivered outbox row (0 if none)."
 )

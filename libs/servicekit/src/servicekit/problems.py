@@ -96,6 +96,18 @@ class Invalid(ProblemError):
         return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
+class TooLarge(ProblemError):
+    """What was sent, or what it would make, is larger than allowed (e.g. an event)."""
+
+    status, slug, title = 413, "too-large", "Too large"
+
+    @classmethod
+    def field(cls, field: str, message: str, **extra: Any) -> TooLarge:
+        return cls(
+            f"{field}: {message}", errors=[FieldError(field=field, message=message)], **extra
+        )
+
+
 class TooManyRequests(ProblemError):
     status, slug, title = 429, "rate-limited", "Too many requests"
 
