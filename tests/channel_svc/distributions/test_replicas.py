@@ -1,5 +1,5 @@
 """Several channel-svc replicas on one database: a stalled worker stops when its lease is
-gone, and a look a killed worker claimed is taken again."""
+gone, a look a killed worker claimed is taken again, and send limits are counted for all."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from datetime import timedelta
 import httpx
 from channel_svc.adapters.base import DeliveryResult
 from channel_svc.distributions import service
+from channel_svc.distributions.limits import SendLimits
 from channel_svc.models import Distribution
+from channel_svc.platforms.catalogue import get_platform
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
-from servicekit.db import utcnow
-from sqlalchemy import update
+from servicekit.db import Database, utcnow
+from sqlalchemy import select, update
 
 from tests.channel_svc.helpers import (
     apply,
@@ -26,8 +28,10 @@ from tests.channel_svc.helpers import (
     running_worker,
     until,
     wechat_channel,
+    weibo_channel,
 )
 from tests.fakes.wechat import WechatFake
+from tests.fakes.weibo import WeiboFake
 
 COVER = "/cgi-bin/material/add_material"
 
@@ -156,3 +160,67 @@ async def test_a_look_a_killed_worker_claimed_is_taken_again_once_its_lease_runs
         assert late is None
     finally:
         await watcher.db.dispose()
+
+
+async def test_send_limits_are_counted_for_every_replica(database_url: str) -> None:
+    """Two processes' limits on one database: together, never more than the rate."""
+    platform = get_platform("weibo")
+    assert platform is not None
+    rate = platform.channel_rate_per_minute
+    first, second = Database(database_url), Database(database_url)
+    async with first.engine.begin() as conn:
+        await conn.run_sync(Distribution.metadata.create_all)
+    try:
+        limits = [SendLimits(first), SendLimits(second)]
+        waits = [await limits[n % 2].acquire(platform, "channel-1") for n in range(rate)]
+        assert waits == [0.0] * rate
+        for limit in limits:
+            wait = await limit.acquire(platform, "channel-1")
+            assert 0 < wait <= 60
+        assert await limits[1].acquire(platform, "channel-2") == 0.0  # another channel
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_two_replicas_together_keep_to_a_channels_rate(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: tuple[WeiboFake, str],
+) -> None:
+    fake, base = weibo
+    platform = get_platform("weibo")
+    assert platform is not None
+    rate = platform.channel_rate_per_minute
+    channel_id = await weibo_channel(client, editor, base)
+    events = [
+        article(workspace_id, [channel_id], base, title=f"第 {n} 条", summary=f"第 {n} 条新品")
+        for n in range(rate + 2)
+    ]
+    for event in events:
+        await apply(runtime, event)
+    async with running_replica(settings_for()), running_replica(settings_for()):
+
+        async def all_settled() -> bool:
+            async with runtime.db.transaction() as session:
+                statuses = (
+                    await session.scalars(
+                        select(Distribution.status).where(Distribution.channel_id == channel_id)
+                    )
+                ).all()
+            return len(statuses) == len(events) and set(statuses) <= {"deferred", "succeeded"}
+
+        await until_true(all_settled, timeout=30)
+    async with runtime.db.transaction() as session:
+        rows = (
+            await session.scalars(select(Distribution).where(Distribution.channel_id == channel_id))
+        ).all()
+    sent = [r for r in rows if r.status == "succeeded"]
+    waiting = [r for r in rows if r.status == "deferred"]
+    assert len(sent) == rate
+    assert {r.error_code for r in waiting} == {"rate_limited"}
+    assert len(waiting) == 2
+    assert fake.requests.count("/2/statuses/share.json") == rate

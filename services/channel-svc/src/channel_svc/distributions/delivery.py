@@ -13,7 +13,8 @@ the row and stops if the row is no longer its own: a worker that stalled past it
 It also looks again at published posts that are being watched (deleted or banned later?),
 each look held by a lease too, so that a look a killed worker claimed is taken again.
 It wakes when the post.published consumer commits new distributions, and polls as a
-fallback (retries and confirmations fall due by time).
+fallback (retries and confirmations fall due by time). Send rate limits are counted in
+the database, across every replica (see `limits`).
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class DeliveryWorker:
             watch_seconds=settings.watch_seconds,
             watch_interval_seconds=settings.watch_interval_seconds,
         )
-        self.limits = SendLimits(enabled=settings.rate_limits)
+        self.limits = SendLimits(db, enabled=settings.rate_limits)
         # One holder per process: its rows are taken back by others only once its lease
         # runs out (it was killed), or at once when it stops cleanly.
         self.lease = service.Lease(holder=uuid.uuid4().hex, seconds=settings.delivery_lease_seconds)
@@ -302,7 +303,7 @@ class DeliveryWorker:
                 QUOTA_SPENT, "the channel's quota on the platform is spent", until=blocked
             )
         if not distribution.progress.get("publish_id"):  # confirmation polls are not sends
-            wait = self.limits.acquire(platform, channel.id)
+            wait = await self.limits.acquire(platform, channel.id)
             if wait > 0:
                 return DeliveryResult.deferred(
                     RATE_LIMITED,
