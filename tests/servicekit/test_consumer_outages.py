@@ -18,7 +18,7 @@ from event_contracts.registry import dlq_topic
 from servicekit.consumer import ConsumerRunner
 from servicekit.db import Database
 from servicekit.outages import is_unavailable
-from servicekit.problems import NotFound, ServiceUnavailable
+from servicekit.problems import NotFound
 from sqlalchemy import exc as sa
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -196,7 +196,6 @@ async def test_outages_are_told_from_faults_of_the_work() -> None:
         sa.OperationalError("SELECT 1", {}, Exception("database is locked")),
         TimeoutError(),
         ConnectionResetError(),
-        ServiceUnavailable("channel-svc is not answering"),
     ]
     for outage in outages:
         assert is_unavailable(outage), repr(outage)

@@ -229,7 +229,9 @@ class ConsumerRunner:
                     applied = await self.apply(event, handler)
                 except Exception as exc:
                     # Checked first: a 503 from a service called is a ProblemError too.
-                    if is_unavailable(exc):
+                    if is_unavailable(exc) or (
+                        isinstance(exc, ProblemError) and exc.status in (503, 504)
+                    ):
                         log.warning("event_waits_for_outage", attempt=attempts, error=repr(exc))
                         EVENT_RETRIES.labels(record.topic, self.group_id).inc()
                         return False

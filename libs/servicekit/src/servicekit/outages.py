@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncpg.exceptions as pg
 from sqlalchemy import exc as sa
 
-from servicekit.problems import GatewayTimeout, ServiceUnavailable
-
 # The connection broke or could not be made, the server is shutting down or starting up,
 # it has no connection slot left, or the transaction lost a serialization race or a
 # deadlock: each passes without anyone changing the work.
@@ -40,8 +38,6 @@ _OTHER_OUTAGES: tuple[type[BaseException], ...] = (
     # Refused, reset, unreachable, name resolution (socket.gaierror), timeouts.
     OSError,
     TimeoutError,
-    ServiceUnavailable,
-    GatewayTimeout,
 )
 
 
