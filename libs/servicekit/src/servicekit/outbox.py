@@ -200,7 +200,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows; returns how many were sent.
+        """Publish one batch of unsent rows; returns how many it took (sent or parked).
 
         On PostgreSQL the rows stay locked (SKIP LOCKED) while they are sent, so that
         parallel relays never send the same row. SQLite has one relay per file and a
