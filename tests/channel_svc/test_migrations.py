@@ -31,6 +31,7 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         "distributions",
         "outbox_messages",
         "processed_events",
+        "send_windows",
         "tracked_links",
         "wordlists",
     }

@@ -82,6 +82,8 @@ class WechatFake:
         # Switches.
         self.latency_seconds = 0.0
         self.latency_paths: dict[str, float] = {}  # extra delay for one API path
+        # Requests to a path wait (received in full) until the test sets its event.
+        self.holds: dict[str, threading.Event] = {}
         self.fail_5xx = 0  # the next N API calls answer HTTP 503
         self.busy = 0  # the next N API calls answer errcode -1
         self.publish_after_polls = 1  # `freepublish/get` calls that still see "publishing"
@@ -167,6 +169,10 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
         path = request.url.path
         if not path.startswith("/_fake"):
             fake.requests.append(path)
+            hold = fake.holds.get(path)
+            if hold is not None:
+                await request.body()
+                await asyncio.to_thread(hold.wait, 30)
             delay = fake.latency_seconds + fake.latency_paths.get(path, 0.0)
             if delay:
                 # The request is received in full first: a caller that goes away while

@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from event_contracts import MAX_EVENT_BYTES, CloudEvent, StatsIngestedV1
+from metrics_svc.ingestion.schemas import MAX_POINTS
 from metrics_svc.models import OutboxMessage, StatPoint
 from metrics_svc.runtime import MetricsRuntime
 from sqlalchemy import func, select
@@ -184,3 +186,54 @@ async def test_late_and_corrected_points_rebuild_the_rollups(
         )
     ).json()
     assert sum(b["reads"] for b in overview["totals"]) == 500
+
+
+async def test_a_batch_touching_thousands_of_posts_is_told_in_events_that_fit(
+    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str], runtime: MetricsRuntime
+) -> None:
+    """One stats.ingested naming every post of a large history import used to be over a
+    megabyte, which no broker takes; the batch is told in events that each fit."""
+    channel = await seed.channel()
+    went_live = (NOW - timedelta(days=30)).isoformat()
+    body = {
+        "points": [
+            point(
+                "reads",
+                100 + n,
+                NOW - timedelta(hours=1),
+                channel_id=channel,
+                external_id=f"2247483{n:05d}_1",
+                published_at=went_live,
+                title=f"往期文章第{n}篇",
+            )
+            for n in range(MAX_POINTS)
+        ]
+    }
+    response = await client.post("/api/v1/stats", json=body, headers=editor)
+    assert response.status_code == 201, response.text[:500]
+    batch = response.json()
+    assert len(batch["post_ids"]) == MAX_POINTS
+
+    async with runtime.db.transaction() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.topic == "stats.ingested")
+            )
+        ).all()
+    assert len(rows) > 1
+    assert all(len(row.value) <= MAX_EVENT_BYTES for row in rows)
+    payloads = []
+    for row in rows:
+        told = CloudEvent.from_bytes(row.value).payload()
+        assert isinstance(told, StatsIngestedV1)
+        payloads.append(told)
+    assert {p.batch_id for p in payloads} == {batch["batch_id"]}
+    assert sorted(p.chunk for p in payloads) == list(range(1, len(rows) + 1))
+    assert {p.chunks for p in payloads} == {len(rows)}
+    assert {(p.points_stored, p.period_end) for p in payloads} == {
+        (MAX_POINTS, datetime.fromisoformat(batch["period_end"]))
+    }
+    named = [post_id for p in payloads for post_id in p.post_ids]
+    assert sorted(named) == sorted(batch["post_ids"])  # each post once
+    assert [t.post_id for p in payloads for t in p.post_totals] == named
+    assert sorted(c for p in payloads for c in p.channel_ids) == [channel]

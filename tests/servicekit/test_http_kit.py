@@ -8,11 +8,13 @@ from typing import Annotated, Any
 import httpx
 import jwt
 import pytest
+from devstack.ports import free_port
 from fastapi import Depends, FastAPI
 from servicekit.auth import Caller, CurrentCaller, KeySet, TokenVerifier, require_role
 from servicekit.problems import NotFound, install_problem_handlers
 from servicekit.schemas import RequestModel
 from servicekit.urlguard import UnsafeURL, check_url, guarded_client
+from sqlalchemy import text
 
 
 class NewThing(RequestModel):
@@ -174,3 +176,33 @@ async def test_a_constraint_hit_by_a_concurrent_write_is_a_409_not_a_500() -> No
     response = await client.post("/race")
     assert response.status_code == 409
     assert "Send the request again" in response.json()["detail"]
+
+
+async def test_a_database_away_is_a_503_to_send_again_not_a_500() -> None:
+    from servicekit.db import Database
+    from servicekit.problems import RETRY_AFTER_OUTAGE_SECONDS
+
+    away = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/gone")
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/things")
+    async def write() -> None:
+        async with away.transaction() as session:
+            await session.execute(text("SELECT 1"))
+
+    @app.post("/bug")
+    async def bug() -> None:
+        raise KeyError("a bug stays a 500")
+
+    try:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+        )
+        response = await client.post("/things")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == str(RETRY_AFTER_OUTAGE_SECONDS)
+        assert response.json()["type"].endswith("/service-unavailable")
+        assert (await client.post("/bug")).status_code == 500
+    finally:
+        await away.dispose()

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from devstack.broker import Broker
-from devstack.ports import free_port
-from event_contracts import CloudEvent, PostPublishedV1
+from event_contracts import MAX_EVENT_BYTES, CloudEvent, PostPublishedV1
 from event_contracts.registry import dlq_topic
 from servicekit.consumer import ConsumerRunner
 from servicekit.db import Database
-from servicekit.outbox import OutboxRelay, add_event, outbox_backlog
+from servicekit.outbox import OutboxRelay, add_event, outbox_backlog, outbox_failed
+from servicekit.problems import TooLarge
 from servicekit.settings import SharedSettings
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,15 +45,6 @@ def post_event(title: str = "周报", post_id: str | None = None) -> CloudEvent:
     return CloudEvent.create(
         topic=TOPIC, source="/test", subject=post_id, workspace_id=workspace_id, data=payload
     )
-
-
-@pytest.fixture
-async def own_broker() -> AsyncIterator[Broker]:
-    """A broker of this test's own, so that restarting it disturbs nobody else."""
-    broker = Broker(port=free_port())
-    await broker.astart()
-    yield broker
-    await broker.astop()
 
 
 def kit_settings(broker: Broker) -> SharedSettings:
@@ -277,3 +268,64 @@ async def test_poison_messages_land_in_the_dead_letter_topic(
     async with db.transaction() as session:
         titles = (await session.scalars(select(Effect.title))).all()
     assert titles == ["fine"]
+
+
+async def test_an_event_over_the_size_limit_fails_where_it_is_made(db: Database) -> None:
+    huge = post_event("大" * (MAX_EVENT_BYTES // 3 + 1))  # three UTF-8 bytes each
+
+    async def write_both() -> None:
+        async with db.transaction() as session:
+            add_event(session, OutboxMessage, post_event("同一事务里的另一条"))
+            add_event(session, OutboxMessage, huge)
+
+    with pytest.raises(TooLarge) as refused:
+        await write_both()
+    problem = refused.value.to_problem()
+    assert problem.status == 413
+    assert [e.field for e in problem.errors] == ["title"]
+    assert problem.model_dump()["max_event_bytes"] == MAX_EVENT_BYTES
+    assert await count(db, OutboxMessage) == 0  # the whole transaction rolled back
+    fits = post_event("大" * (MAX_EVENT_BYTES // 3 - 2000))
+    async with db.transaction() as session:
+        add_event(session, OutboxMessage, fits)
+    assert await count(db, OutboxMessage) == 1
+
+
+async def test_a_row_the_broker_refuses_is_parked_and_the_rows_after_it_flow(
+    db: Database, own_broker: Broker
+) -> None:
+    """A row over the producer's max_request_size (1 MiB), written before events were
+    checked, used to be retried for ever with every row after it waiting."""
+    before, after = post_event("之前"), post_event("之后")
+    async with db.transaction() as session:
+        add_event(session, OutboxMessage, before)
+    stuck = post_event("过大")
+    stuck.data["body_markdown"] = "字" * 400_000  # 1.2 MB, as a 200,000-character post made
+    async with db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                event_id=stuck.id,
+                topic=TOPIC,
+                key=stuck.data["post_id"].encode(),
+                value=stuck.to_bytes(),
+            )
+        )
+        add_event(session, OutboxMessage, after)
+    relay = OutboxRelay(db, OutboxMessage, kit_settings(own_broker), max_backoff_s=0.5)
+    relay.start()
+    try:
+        await eventually(lambda: backlog_is_empty(db), timeout=20)
+        records = await read_topic(own_broker.bootstrap, TOPIC, expected=2)
+    finally:
+        await relay.stop()
+    assert {CloudEvent.from_bytes(r.value).id for r in records} == {before.id, after.id}
+    assert relay.parked == 1
+    async with db.transaction() as session:
+        [parked] = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None)))
+        ).all()
+        assert await outbox_failed(session, OutboxMessage) == 1
+    assert parked.event_id == stuck.id
+    assert parked.sent_at is None
+    assert parked.error is not None
+    assert parked.error.startswith("MessageSizeTooLargeError")

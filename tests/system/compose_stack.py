@@ -90,7 +90,8 @@ class PrivatePostgres:
                 shutil.chown(path, "postgres", "postgres")
 
     def start(self) -> None:
-        initdb, pg_ctl = postgres_binary("initdb"), postgres_binary("pg_ctl")
+        initdb = postgres_binary("initdb")
+        postgres_binary("pg_ctl")  # missing: say so before initdb made anything
         if self._as_server and shutil.which("runuser") is None:
             raise Missing("runuser is needed to run PostgreSQL as root")
         self.data.mkdir()
@@ -120,13 +121,7 @@ class PrivatePostgres:
         )
         pwfile.unlink()
         self.port = free_port()
-        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses={HOST} -c fsync=off"
-        subprocess.run(
-            [*self._as_server, pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.log)]
-            + ["-w", "-t", "60", "start"],
-            check=True,
-            capture_output=True,
-        )
+        self.start_server()
         # docker-entrypoint-initdb.d: run with the image's variables, on the socket.
         subprocess.run(
             ["bash", str(INIT_SCRIPT)],
@@ -141,6 +136,30 @@ class PrivatePostgres:
             check=True,
             capture_output=True,
         )
+
+    def start_server(self) -> None:
+        """Start the server on the cluster (again, after `stop_server`), on the same port."""
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses={HOST} -c fsync=off"
+        subprocess.run(
+            [*self._as_server, postgres_binary("pg_ctl"), "-D", str(self.data)]
+            + ["-o", options, "-l", str(self.log), "-w", "-t", "60", "start"],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server, keeping the cluster: `fast` ends every session, as a restart
+        for an upgrade or a failover does; `immediate` is a crash."""
+        subprocess.run(
+            [*self._as_server, postgres_binary("pg_ctl"), "-D", str(self.data)]
+            + ["-m", mode, "-w", "stop"],
+            check=True,
+            capture_output=True,
+        )
+
+    def restart(self, mode: str = "fast") -> None:
+        self.stop_server(mode)
+        self.start_server()
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +67,8 @@ def _webhook() -> tuple[WebhookReceiver, uvicorn.Server, threading.Thread]:
 
 
 @contextmanager
-def fault_rig(data_dir: Path) -> Iterator[FaultRig]:
+def fault_rig(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[FaultRig]:
+    """The stack with the fakes; `env` adds to (or overrides) the fault settings."""
     log = StackLog()
     wechat = WechatFake()
     wechat_server = serve_in_thread(create_app(wechat))
@@ -76,7 +77,7 @@ def fault_rig(data_dir: Path) -> Iterator[FaultRig]:
         root=ROOT,
         data_dir=data_dir,
         ports={name: free_port() for name in NAMES},
-        extra_env=ENV,
+        extra_env={**ENV, **(env or {})},
         output=log,
         color=False,
     )

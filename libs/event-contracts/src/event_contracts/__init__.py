@@ -3,7 +3,7 @@
 Internal subscribers can install this package on its own; it depends only on pydantic.
 """
 
-from event_contracts.envelope import CloudEvent
+from event_contracts.envelope import MAX_EVENT_BYTES, CloudEvent
 from event_contracts.errors import InvalidEvent
 from event_contracts.payloads import (
     CampaignChangedV1,
@@ -36,6 +36,7 @@ from event_contracts.registry import (
 from event_contracts.schemas import asyncapi_document, json_schema_for
 
 __all__ = [
+    "MAX_EVENT_BYTES",
     "TOPICS",
     "CampaignChangedV1",
     "ChannelChangedV1",

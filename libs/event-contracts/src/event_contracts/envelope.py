@@ -13,6 +13,15 @@ from event_contracts.errors import InvalidEvent
 from event_contracts.payloads import UtcDatetime
 from event_contracts.registry import get_topic
 
+MAX_EVENT_BYTES = 512 * 1024
+"""The largest message value (the whole CloudEvent, UTF-8 JSON) a Mediaops topic carries.
+
+Half of Kafka's default `message.max.bytes` (1 MiB, also aiokafka's `max_request_size`),
+so that an event fits a default broker and client with room for the record batch, headers
+and key. Producers refuse a larger event where it is made; payloads carry what consumers
+need (ids, versions, bounded text) and split what could grow without bound.
+"""
+
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 

@@ -138,7 +138,13 @@ class PostTotals(Payload):
 
 
 class StatsIngestedV1(Payload):
-    """A batch of platform figures was stored."""
+    """A batch of platform figures was stored.
+
+    A batch that touched more posts (or channels) than one event holds is told in several
+    events with the same `batch_id` and the same summary, each naming its share of the
+    posts and channels (`chunk` of `chunks`): together they name each once. Count a batch
+    once, by `batch_id`.
+    """
 
     batch_id: str
     workspace_id: str
@@ -149,6 +155,13 @@ class StatsIngestedV1(Payload):
     post_ids: list[str]
     channel_ids: list[str]
     post_totals: list[PostTotals]
+    chunk: int = Field(
+        default=1,
+        ge=1,
+        description="Which of the batch's events this is, from 1; the posts, channels and "
+        "totals here are this event's share of the batch's.",
+    )
+    chunks: int = Field(default=1, ge=1, description="How many events tell this batch.")
 
 
 class ChannelChangedV1(Payload):

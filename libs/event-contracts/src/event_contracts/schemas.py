@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from event_contracts.envelope import CloudEvent
+from event_contracts.envelope import MAX_EVENT_BYTES, CloudEvent
 from event_contracts.registry import TOPICS, Topic, dlq_topic
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -145,8 +145,9 @@ def asyncapi_document() -> dict[str, Any]:
             "description": (
                 "Events between Mediaops services, for internal subscribers. Every message "
                 "is a CloudEvents 1.0 event in structured JSON mode; `type` is the topic "
-                "name and `data` the payload. Changes are additive; a breaking change is a "
-                "new topic version."
+                "name and `data` the payload. A message value is at most "
+                f"{MAX_EVENT_BYTES} bytes ({MAX_EVENT_BYTES // 1024} KiB). Changes are "
+                "additive; a breaking change is a new topic version."
             ),
         },
         "defaultContentType": CONTENT_TYPE,

@@ -5,6 +5,12 @@ service's processed-events table, otherwise record the id and apply the handler.
 after that transaction commits is the Kafka offset committed, so a crash redelivers and
 the processed-events table absorbs the redelivery. A handler that keeps failing, or a
 message that is not a valid event, goes to `<topic>.dlq` with the error in its headers.
+
+An outage is not the event's fault: when the handler fails because the database or the
+network is away (`servicekit.outages.is_unavailable`), the message is neither applied nor
+dead-lettered. Its partition is paused, read again from that message after a backoff that
+doubles up to `UNAVAILABLE_BACKOFF_MAX_SECONDS`, for as long as the outage lasts; the
+offset is committed only once the event is applied. Other partitions go on meanwhile.
 """
 
 from __future__ import annotations
@@ -29,10 +35,12 @@ from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.kafka import client_options, ensure_topics, start_producer
 from servicekit.metrics import (
     CONSUMER_LAG,
+    CONSUMER_PAUSED_PARTITIONS,
     EVENT_RETRIES,
     EVENTS_CONSUMED,
     EVENTS_DEAD_LETTERED,
 )
+from servicekit.outages import is_unavailable
 from servicekit.problems import ProblemError
 from servicekit.settings import SharedSettings
 from servicekit.tracing import continue_trace
@@ -57,6 +65,9 @@ class ProcessedEventMixin:
 
 # How long a consumer may wait for a group assignment or a commit before it starts over.
 STALL_SECONDS = 30.0
+# The longest wait between two tries of an event whose handler found the database (or the
+# network) away: a restarted PostgreSQL is noticed within this long of being back.
+UNAVAILABLE_BACKOFF_MAX_SECONDS = 5.0
 
 
 class ConsumerStalled(Exception):
@@ -129,12 +140,14 @@ class ConsumerRunner:
         await ensure_topics(self.settings)
         consumer = self.make_consumer()
         dlq: AIOKafkaProducer | None = None
+        waiting = _Waiting(self.settings.consumer_retry_backoff_seconds)
         try:
             await asyncio.wait_for(consumer.start(), STALL_SECONDS)
             dlq = await start_producer(self.settings)
             self.connected = True
             unassigned_since: float | None = None
             while True:
+                waiting.resume_due(consumer, self.group_id)
                 batches = await consumer.getmany(timeout_ms=200, max_records=200)
                 # A group join that never completes (seen on the embedded broker after a
                 # member was killed) would leave this consumer idle for good: start over.
@@ -145,8 +158,16 @@ class ConsumerRunner:
                 elif time.monotonic() - unassigned_since > STALL_SECONDS:
                     raise ConsumerStalled(f"no partitions assigned for {STALL_SECONDS:g} s")
                 for tp, records in batches.items():
+                    done: ConsumerRecord[bytes, bytes] | None = None
                     for record in records:
-                        await self.handle(record, dlq_send=dlq.send_and_wait)
+                        if not await self.handle(record, dlq_send=dlq.send_and_wait):
+                            # Nothing of it was applied or committed: read it again, this
+                            # partition only, once the backoff is over.
+                            consumer.seek(tp, record.offset)
+                            waiting.pause(consumer, tp, self.group_id)
+                            break
+                        waiting.succeeded(tp)
+                        done = record
                         # A commit to a partition the broker forgot retries forever.
                         await asyncio.wait_for(
                             consumer.commit(
@@ -154,14 +175,15 @@ class ConsumerRunner:
                             ),
                             STALL_SECONDS,
                         )
-                    if records:
+                    if done is not None:
                         end = consumer.highwater(tp)
                         if end is not None:
                             CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
-                                max(0, end - records[-1].offset - 1)
+                                max(0, end - done.offset - 1)
                             )
         finally:
             self.connected = False
+            waiting.forget(self.group_id)
             with contextlib.suppress(Exception):
                 await consumer.stop()
             if dlq is not None:
@@ -173,7 +195,10 @@ class ConsumerRunner:
         record: ConsumerRecord[bytes, bytes],
         *,
         dlq_send: Callable[..., Awaitable[object]],
-    ) -> None:
+    ) -> bool:
+        """Apply, skip or dead-letter one message. False when the handler found what it
+        needs unavailable (the database, the network): nothing was applied, nothing
+        dead-lettered, and the message must be handled again later."""
         raw = record.value or b""
         try:
             event = CloudEvent.from_bytes(raw)
@@ -181,7 +206,7 @@ class ConsumerRunner:
                 raise InvalidEvent(f"event type {event.type!r} on topic {record.topic!r}")
         except InvalidEvent as exc:
             await self._dead_letter(record, exc, attempts=0, dlq_send=dlq_send)
-            return
+            return True
         handler = self.handlers[record.topic]
         attempts = 0
         with (
@@ -202,13 +227,20 @@ class ConsumerRunner:
                 attempts += 1
                 try:
                     applied = await self.apply(event, handler)
-                except (InvalidEvent, PoisonMessage, ProblemError) as exc:
-                    await self._dead_letter(record, exc, attempts=attempts, dlq_send=dlq_send)
-                    return
                 except Exception as exc:
+                    # Checked first: a 503 from a service called is a ProblemError too.
+                    if is_unavailable(exc) or (
+                        isinstance(exc, ProblemError) and exc.status in (503, 504)
+                    ):
+                        log.warning("event_waits_for_outage", attempt=attempts, error=repr(exc))
+                        EVENT_RETRIES.labels(record.topic, self.group_id).inc()
+                        return False
+                    if isinstance(exc, (InvalidEvent, PoisonMessage, ProblemError)):
+                        await self._dead_letter(record, exc, attempts=attempts, dlq_send=dlq_send)
+                        return True
                     if attempts >= self.settings.consumer_max_attempts:
                         await self._dead_letter(record, exc, attempts=attempts, dlq_send=dlq_send)
-                        return
+                        return True
                     log.warning("event_retry", attempt=attempts, error=repr(exc))
                     EVENT_RETRIES.labels(record.topic, self.group_id).inc()
                     await asyncio.sleep(
@@ -223,7 +255,7 @@ class ConsumerRunner:
                 EVENTS_CONSUMED.labels(
                     record.topic, self.group_id, "applied" if applied else "duplicate"
                 ).inc()
-                return
+                return True
 
     async def apply(self, event: CloudEvent, handler: Handler) -> bool:
         """Apply `event` once; False when it had already been applied."""
@@ -261,3 +293,44 @@ class ConsumerRunner:
         self.dead_lettered += 1
         EVENTS_DEAD_LETTERED.labels(record.topic, self.group_id).inc()
         EVENTS_CONSUMED.labels(record.topic, self.group_id, "dead_lettered").inc()
+
+
+class _Waiting:
+    """Partitions paused because their next event met an outage, and when each is read
+    again: the backoff doubles with each outage in a row, up to the maximum."""
+
+    def __init__(self, base_seconds: float) -> None:
+        self.base_seconds = max(base_seconds, 0.01)
+        self._streak: dict[TopicPartition, int] = {}
+        self._until: dict[TopicPartition, float] = {}
+
+    def pause(self, consumer: AIOKafkaConsumer, tp: TopicPartition, group: str) -> None:
+        streak = self._streak.get(tp, 0)
+        self._streak[tp] = streak + 1
+        delay = min(self.base_seconds * 2**streak, UNAVAILABLE_BACKOFF_MAX_SECONDS)
+        self._until[tp] = time.monotonic() + delay
+        consumer.pause(tp)
+        CONSUMER_PAUSED_PARTITIONS.labels(group).set(len(self._until))
+
+    def succeeded(self, tp: TopicPartition) -> None:
+        self._streak.pop(tp, None)
+
+    def resume_due(self, consumer: AIOKafkaConsumer, group: str) -> None:
+        if not self._until:
+            return
+        now = time.monotonic()
+        assigned = consumer.assignment()
+        for tp, until in list(self._until.items()):
+            if tp not in assigned:
+                # Revoked meanwhile: its new owner starts from the committed offset.
+                del self._until[tp]
+                self._streak.pop(tp, None)
+            elif until <= now:
+                del self._until[tp]
+                consumer.resume(tp)
+        CONSUMER_PAUSED_PARTITIONS.labels(group).set(len(self._until))
+
+    def forget(self, group: str) -> None:
+        self._until.clear()
+        self._streak.clear()
+        CONSUMER_PAUSED_PARTITIONS.labels(group).set(0)

@@ -50,6 +50,16 @@ OUTBOX_RELAY_FAILURES = Counter(
     "mediaops_outbox_relay_failures_total", "Outbox relay rounds that failed (broker down...)."
 )
 OUTBOX_WAITING = Gauge("mediaops_outbox_waiting_events", "Outbox rows not yet delivered.")
+OUTBOX_FAILED = Gauge(
+    "mediaops_outbox_failed_events",
+    "Outbox rows parked because the broker refused them for good (too large); they wait "
+    "for an operator, and the rows after them are sent.",
+)
+OUTBOX_EVENTS_PARKED = Counter(
+    "mediaops_outbox_events_parked_total",
+    "Outbox rows the relay parked because the broker refused them for good.",
+    ["topic"],
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "mediaops_outbox_oldest_age_seconds", "Age of the oldest undelivered outbox row (0 if none)."
 )
@@ -65,6 +75,12 @@ EVENTS_DEAD_LETTERED = Counter(
     "mediaops_events_dead_lettered_total",
     "Events sent to the dead-letter topic.",
     ["topic", "group"],
+)
+CONSUMER_PAUSED_PARTITIONS = Gauge(
+    "mediaops_consumer_paused_partitions",
+    "Partitions a group holds back because their next event met an outage (database or "
+    "network away); they are read again after a backoff, never dead-lettered for it.",
+    ["group"],
 )
 CONSUMER_LAG = Gauge(
     "mediaops_consumer_lag_messages",

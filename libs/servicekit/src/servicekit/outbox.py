@@ -5,6 +5,13 @@ change does. `OutboxRelay` publishes unsent rows in order with `acks=all` and ma
 sent; it wakes right after a commit that wrote rows, polls as a fallback, backs off while
 the broker is down, and catches up when it is back. On PostgreSQL it locks rows with
 `FOR UPDATE SKIP LOCKED`, so several relays (several replicas) can run side by side.
+
+An event larger than `MAX_EVENT_BYTES` is refused by `add_event` (a 413 problem in the
+request that made it), never written. A row the broker still refuses for good (larger than
+its `message.max.bytes`, a row written before the check) is parked: `failed_at` and
+`error` are set, it is counted (`mediaops_outbox_events_parked_total`, the
+`mediaops_outbox_failed_events` gauge, `/ready`'s `outbox_failed`) and the rows after it
+go on. Anything else (the broker away, a topic missing) fails the round, which is retried.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
-from event_contracts import CloudEvent
+from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
+from aiokafka.structs import RecordMetadata
+from event_contracts import MAX_EVENT_BYTES, CloudEvent
 from event_contracts.registry import message_key
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Integer, LargeBinary, String, func, select, update
+from sqlalchemy import Integer, LargeBinary, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,10 +38,13 @@ from servicekit.db import OUTBOX_FLAG, Database, UTCDateTime, utcnow
 from servicekit.kafka import ensure_topics, start_producer
 from servicekit.metrics import (
     EVENTS_PUBLISHED,
+    OUTBOX_EVENTS_PARKED,
+    OUTBOX_FAILED,
     OUTBOX_OLDEST_AGE,
     OUTBOX_RELAY_FAILURES,
     OUTBOX_WAITING,
 )
+from servicekit.problems import TooLarge
 from servicekit.settings import SharedSettings
 from servicekit.tracing import continue_trace, current_traceparent
 
@@ -41,6 +53,13 @@ log = structlog.get_logger(__name__)
 # How long after noticing that the broker lost its log the relay sends recent events
 # again: a few consumer heartbeats (1 s), so that consumers have started over by then.
 REPLAY_DELAY_SECONDS = 5.0
+
+# What the client or the broker says of one message that no retry can send: it is too
+# large for them. A broker refusing a batch refuses the messages in it; a batch holds
+# several only while they fit the producer's batch_size (16 KiB), far below any broker's
+# limit, so a refused batch is the one oversized message.
+NEVER_SENDABLE = (MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError)
+ERROR_MAX_CHARS = 2000
 
 
 class OutboxMessageMixin:
@@ -57,23 +76,43 @@ class OutboxMessageMixin:
     value: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
+    # Parked: the broker refused the row for good; the relay no longer tries it. An
+    # operator reads the error, then deletes the row or clears both to send it again.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+def event_bytes(event: CloudEvent) -> bytes:
+    """The message value of `event`; `TooLarge` (413, naming the payload's largest field)
+    when it is over `MAX_EVENT_BYTES`, so that it fails where it is made."""
+    value = event.to_bytes()
+    if len(value) > MAX_EVENT_BYTES:
+        sizes = {
+            name: len(json.dumps(item, ensure_ascii=False, default=str).encode())
+            for name, item in event.data.items()
+        }
+        largest = max(sizes, key=sizes.__getitem__) if sizes else "data"
+        raise TooLarge.field(
+            largest,
+            f"makes a {event.type} event of {len(value) // 1024} KiB; events are at most "
+            f"{MAX_EVENT_BYTES // 1024} KiB",
+            event_bytes=len(value),
+            max_event_bytes=MAX_EVENT_BYTES,
+        )
+    return value
 
 
 def add_event(session: AsyncSession, model: type[OutboxMessageMixin], event: CloudEvent) -> None:
     """Write `event` to the outbox as part of the session's transaction.
 
-    The event carries the current trace, so its consumers continue it.
+    The event carries the current trace, so its consumers continue it. An event over
+    `MAX_EVENT_BYTES` raises `TooLarge` and nothing is written: the request fails (and
+    rolls back its change) instead of leaving the relay a row no broker takes.
     """
     if event.traceparent is None:
         event.traceparent = current_traceparent()
-    session.add(
-        model(
-            event_id=event.id,
-            topic=event.type,
-            key=message_key(event),
-            value=event.to_bytes(),
-        )
-    )
+    value = event_bytes(event)
+    session.add(model(event_id=event.id, topic=event.type, key=message_key(event), value=value))
     session.info[OUTBOX_FLAG] = True
 
 
@@ -111,6 +150,16 @@ async def scrub_events(
     return changed
 
 
+class _Sent:
+    """What one round made of its rows."""
+
+    def __init__(self) -> None:
+        self.acknowledged: list[OutboxMessageMixin] = []
+        self.refused: list[tuple[OutboxMessageMixin, BaseException]] = []
+        # A partition numbered a row no higher than an earlier one: the broker lost its log.
+        self.broker_lost_its_log = False
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -129,6 +178,7 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self.published = 0
         self.replayed = 0
+        self.parked = 0
         self.broker_ok = False
         # The offset each partition gave this relay's last message: a later message getting
         # one no higher means the broker lost its log (see `_replay_recent`).
@@ -185,7 +235,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows; returns how many were sent.
+        """Publish one batch of unsent rows; returns how many it took (sent or parked).
 
         On PostgreSQL the rows stay locked (SKIP LOCKED) while they are sent, so that
         parallel relays never send the same row. SQLite has one relay per file and a
@@ -196,17 +246,18 @@ class OutboxRelay:
         if self.db.is_postgres:
             async with self.db.transaction() as session:
                 rows = await self._pending(session, lock=True)
-                broker_lost_its_log = await self._send(producer, rows)
-                await self._mark_sent(session, rows)
+                sent = await self._send(producer, rows)
+                await self._settle(session, sent)
         else:
             async with self.db.transaction() as session:
                 rows = await self._pending(session, lock=False)
-            broker_lost_its_log = await self._send(producer, rows)
+            sent = await self._send(producer, rows)
             async with self.db.transaction() as session:
-                await self._mark_sent(session, rows)
-        self.published += len(rows)
-        if broker_lost_its_log:
-            await self._replay_recent(just_sent=[row.id for row in rows])
+                await self._settle(session, sent)
+        self.published += len(sent.acknowledged)
+        self.parked += len(sent.refused)
+        if sent.broker_lost_its_log:
+            await self._replay_recent(just_sent=[row.id for row in sent.acknowledged])
         return len(rows)
 
     async def _replay_recent(self, *, just_sent: list[int]) -> None:
@@ -236,7 +287,7 @@ class OutboxRelay:
     async def _pending(self, session: AsyncSession, *, lock: bool) -> list[OutboxMessageMixin]:
         query = (
             select(self.model)
-            .where(self.model.sent_at.is_(None))
+            .where(self.model.sent_at.is_(None), self.model.failed_at.is_(None))
             .order_by(self.model.id)
             .limit(self.settings.outbox_batch_size)
         )
@@ -244,10 +295,11 @@ class OutboxRelay:
             query = query.with_for_update(skip_locked=True)
         return list((await session.scalars(query)).all())
 
-    async def _send(self, producer: AIOKafkaProducer, rows: list[OutboxMessageMixin]) -> bool:
-        """Send `rows` and wait for the broker's acknowledgements; True when a partition
-        numbered one of them no higher than an earlier one (the broker lost its log)."""
-        futures = []
+    async def _send(self, producer: AIOKafkaProducer, rows: list[OutboxMessageMixin]) -> _Sent:
+        """Send `rows` and wait for the broker's acknowledgements. A row no retry can send
+        is set apart as refused; any other failure raises, and the round is tried again."""
+        sent = _Sent()
+        waiting: list[tuple[OutboxMessageMixin, asyncio.Future[RecordMetadata]]] = []
         for row in rows:
             with continue_trace(
                 f"{row.topic} publish",
@@ -255,24 +307,49 @@ class OutboxRelay:
                 kind=SpanKind.PRODUCER,
                 **{"messaging.system": "kafka", "messaging.destination.name": row.topic},
             ):
-                futures.append(await producer.send(row.topic, value=row.value, key=row.key))
-        acknowledged = await asyncio.gather(*futures)
-        lost = False
-        for row, metadata in zip(rows, acknowledged, strict=True):
-            EVENTS_PUBLISHED.labels(row.topic).inc()
-            partition = (metadata.topic, metadata.partition)
-            previous = self._last_offsets.get(partition)
-            if previous is not None and metadata.offset <= previous:
-                lost = True
-            self._last_offsets[partition] = metadata.offset
-        return lost
+                try:
+                    future = await producer.send(row.topic, value=row.value, key=row.key)
+                except NEVER_SENDABLE as exc:  # the client's own size check
+                    sent.refused.append((row, exc))
+                    continue
+            waiting.append((row, future))
+        answers = await asyncio.gather(*(future for _, future in waiting), return_exceptions=True)
+        for (row, _), answer in zip(waiting, answers, strict=True):
+            if isinstance(answer, NEVER_SENDABLE):
+                sent.refused.append((row, answer))
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                EVENTS_PUBLISHED.labels(row.topic).inc()
+                sent.acknowledged.append(row)
+                partition = (answer.topic, answer.partition)
+                previous = self._last_offsets.get(partition)
+                if previous is not None and answer.offset <= previous:
+                    sent.broker_lost_its_log = True
+                self._last_offsets[partition] = answer.offset
+        return sent
 
-    async def _mark_sent(self, session: AsyncSession, rows: list[OutboxMessageMixin]) -> None:
-        if rows:
+    async def _settle(self, session: AsyncSession, sent: _Sent) -> None:
+        now = utcnow()
+        if sent.acknowledged:
             await session.execute(
                 update(self.model)
-                .where(self.model.id.in_([row.id for row in rows]))
-                .values(sent_at=utcnow())
+                .where(self.model.id.in_([row.id for row in sent.acknowledged]))
+                .values(sent_at=now)
+            )
+        for row, exc in sent.refused:
+            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
+            await session.execute(
+                update(self.model).where(self.model.id == row.id).values(failed_at=now, error=error)
+            )
+            OUTBOX_EVENTS_PARKED.labels(row.topic).inc()
+            log.error(
+                "outbox_event_parked",
+                outbox_id=row.id,
+                event_id=row.event_id,
+                topic=row.topic,
+                bytes=len(row.value),
+                error=error,
             )
 
 
@@ -287,17 +364,29 @@ def _traceparent_of(value: bytes) -> str | None:
 async def refresh_outbox_gauges(db: Database, model: type[OutboxMessageMixin]) -> None:
     async with db.transaction() as session:
         waiting, oldest = await outbox_backlog(session, model)
+        failed = await outbox_failed(session, model)
     OUTBOX_WAITING.set(waiting)
     OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
+    OUTBOX_FAILED.set(failed)
 
 
 async def outbox_backlog(
     session: AsyncSession, model: type[OutboxMessageMixin]
 ) -> tuple[int, datetime | None]:
-    """Rows waiting and the creation time of the oldest one."""
+    """Rows waiting to be sent (parked ones are not) and the creation time of the oldest."""
     count, oldest = (
         await session.execute(
-            select(func.count(), func.min(model.created_at)).where(model.sent_at.is_(None))
+            select(func.count(), func.min(model.created_at)).where(
+                model.sent_at.is_(None), model.failed_at.is_(None)
+            )
         )
     ).one()
     return int(count), oldest
+
+
+async def outbox_failed(session: AsyncSession, model: type[OutboxMessageMixin]) -> int:
+    """Rows the relay parked because the broker refused them for good."""
+    count = await session.scalar(
+        select(func.count()).select_from(model).where(model.failed_at.is_not(None))
+    )
+    return int(count or 0)

@@ -12,7 +12,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.outages import is_unavailable
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# How long a caller is asked to wait when the database (or another dependency) is away.
+RETRY_AFTER_OUTAGE_SECONDS = 5
 PROBLEM_BASE = "https://mediaops.dev/problems/"
 
 log = structlog.get_logger(__name__)
@@ -94,6 +98,18 @@ class Invalid(ProblemError):
     @classmethod
     def field(cls, field: str, message: str) -> Invalid:
         return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
+
+class TooLarge(ProblemError):
+    """What was sent, or what it would make, is larger than allowed (e.g. an event)."""
+
+    status, slug, title = 413, "too-large", "Too large"
+
+    @classmethod
+    def field(cls, field: str, message: str, **extra: Any) -> TooLarge:
+        return cls(
+            f"{field}: {message}", errors=[FieldError(field=field, message=message)], **extra
+        )
 
 
 class TooManyRequests(ProblemError):
@@ -194,6 +210,20 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_unavailable(exc):
+            # The database (or the network) is away: not a bug, and the same request will
+            # work once it is back. Nothing was stored (the transaction did not commit).
+            log.warning("dependency_unavailable", error=repr(exc))
+            return problem_response(
+                Problem(
+                    type=PROBLEM_BASE + "service-unavailable",
+                    title="Service unavailable",
+                    status=503,
+                    detail="A service this request needs is unavailable for a moment; "
+                    "nothing was stored. Send the request again shortly.",
+                ),
+                {"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)},
+            )
         log.exception("unhandled_error", error=repr(exc))
         return problem_response(
             Problem(

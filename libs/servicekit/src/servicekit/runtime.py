@@ -28,6 +28,7 @@ from servicekit.outbox import (
     OutboxMessageMixin,
     OutboxRelay,
     outbox_backlog,
+    outbox_failed,
     refresh_outbox_gauges,
 )
 from servicekit.problems import install_problem_handlers
@@ -132,8 +133,12 @@ def health_router() -> APIRouter:
         if checks["database"] == "ok":
             async with runtime.db.transaction() as session:
                 waiting, oldest = await outbox_backlog(session, runtime.outbox_model)
+                failed = await outbox_failed(session, runtime.outbox_model)
             checks["outbox_waiting"] = waiting
             checks["outbox_oldest"] = oldest.isoformat() if oldest else None
+            # Shown, not failed on: every replica shares the table, so one refused event
+            # would take them all out of the load balancer. Alert on the metric instead.
+            checks["outbox_failed"] = failed
             limit = runtime.settings.shared.ready_max_outbox_age_seconds
             if oldest is not None and (utcnow() - oldest).total_seconds() > limit:
                 ok = False

@@ -223,6 +223,18 @@ class Click(Base):
     clicked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SendWindow(Base):
+    """The sends of the last minute under one rate limit (`platform:<key>` or
+    `channel:<id>`), shared by every replica (see `distributions.limits`)."""
+
+    __tablename__ = "send_windows"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Unix times of the sends within the last minute, oldest first; at most the limit's
+    # rate of them, so the row stays small.
+    sent: Mapped[list[float]] = mapped_column(JSON, default=list)
+
+
 class OutboxMessage(OutboxMessageMixin, Base):
     __tablename__ = "outbox_messages"
 

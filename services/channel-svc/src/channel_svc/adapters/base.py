@@ -95,16 +95,27 @@ class UnlockedChannel:
         return value if isinstance(value, dict) else {}
 
 
+class LeaseLost(Exception):
+    """The worker no longer holds the distribution (its lease ran out and another worker
+    took it over): it must not act on the platform for it again. Adapters let it pass."""
+
+
 class Progress(Protocol):
     """What an adapter has already done for one distribution on the platform.
 
     `save` writes to the database before it returns, so that after a crash the next
     attempt sees it and resumes (e.g. publishes the draft it made) instead of repeating.
+    `step` is called before each call that changes something on the platform (an upload,
+    a draft, a submit, a post). Both raise `LeaseLost` when the distribution is no longer
+    this worker's, so that a worker that stalled past its lease stops rather than repeat
+    what the worker that took over is doing.
     """
 
     data: dict[str, Any]
 
     async def save(self, **values: Any) -> None: ...
+
+    async def step(self) -> None: ...
 
 
 class MemoryProgress:
@@ -115,6 +126,9 @@ class MemoryProgress:
 
     async def save(self, **values: Any) -> None:
         self.data.update(values)
+
+    async def step(self) -> None:
+        return None
 
 
 class Adapter(Protocol):

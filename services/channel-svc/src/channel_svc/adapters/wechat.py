@@ -268,9 +268,15 @@ class WechatAdapter:
             return DeliveryResult.rejected("image_unavailable", str(exc))
 
     async def _upload(
-        self, channel: UnlockedChannel, path: str, url: str, params: dict[str, str] | None = None
+        self,
+        channel: UnlockedChannel,
+        progress: Progress,
+        path: str,
+        url: str,
+        params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         data, name, content_type = await fetch_image(self._http(), url)
+        await progress.step()  # the fetch may have taken a while
         return await self._call(
             channel, path, params=params, files={"media": (name, data, content_type)}
         )
@@ -282,13 +288,17 @@ class WechatAdapter:
             if not rendered.cover_url:
                 return DeliveryResult.rejected("cover_missing", "WeChat needs a cover image")
             cover = await self._upload(
-                channel, "/cgi-bin/material/add_material", rendered.cover_url, {"type": "image"}
+                channel,
+                progress,
+                "/cgi-bin/material/add_material",
+                rendered.cover_url,
+                {"type": "image"},
             )
             await progress.save(thumb_media_id=str(cover["media_id"]))
         images: dict[str, str] = dict(progress.data.get("images") or {})
         for url in rendered.images:
             if url not in images:
-                hosted = await self._upload(channel, "/cgi-bin/media/uploadimg", url)
+                hosted = await self._upload(channel, progress, "/cgi-bin/media/uploadimg", url)
                 images[url] = str(hosted["url"])
                 await progress.save(images=dict(images))
         if not progress.data.get("draft_media_id"):
@@ -306,6 +316,7 @@ class WechatAdapter:
                 "need_open_comment": int(bool(channel.config.get("need_open_comment"))),
                 "only_fans_can_comment": int(bool(channel.config.get("only_fans_can_comment"))),
             }
+            await progress.step()
             draft = await self._call(channel, "/cgi-bin/draft/add", json={"articles": [article]})
             await progress.save(draft_media_id=str(draft["media_id"]))
         if progress.data.get("submit_started_at"):

@@ -198,6 +198,7 @@ class WeiboAdapter:
                     if exc.code in TOKEN_ERRORS and attempt == 1:
                         refreshed = await self._refresh(channel)
                         if refreshed is not None:
+                            await progress.step()  # the share is sent again
                             continue
                         return DeliveryResult.reauth(f"weibo_{exc.code}", str(exc))
                     if exc.code == REPEATED and sent_before:

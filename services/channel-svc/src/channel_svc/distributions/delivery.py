@@ -7,9 +7,14 @@ transaction of its own. The lease is renewed while the worker lives, so other re
 take back only what a killed worker left, once its lease has run out. An
 adapter records its progress on the platform (draft made, publish submitted...) in its own
 short transaction before the next step, so that a crash never makes it repeat a step.
-It also looks again at published posts that are being watched (deleted or banned later?).
+Before each step that changes something on the platform, the worker renews its lease on
+the row and stops if the row is no longer its own: a worker that stalled past its lease
+(a long pause, the database away) never repeats what the worker that took over does.
+It also looks again at published posts that are being watched (deleted or banned later?),
+each look held by a lease too, so that a look a killed worker claimed is taken again.
 It wakes when the post.published consumer commits new distributions, and polls as a
-fallback (retries and confirmations fall due by time).
+fallback (retries and confirmations fall due by time). Send rate limits are counted in
+the database, across every replica (see `limits`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from channel_svc.adapters.base import (
     Adapter,
     ConfirmingAdapter,
     DeliveryResult,
+    LeaseLost,
     MemoryProgress,
     Outcome,
     UnlockedChannel,
@@ -63,17 +69,31 @@ def _quota_back_at(result: DeliveryResult) -> datetime | None:
 
 
 class StoredProgress:
-    """A distribution's progress, written to the database at every `save`."""
+    """A distribution's progress, written to the database at every `save`, while the
+    worker holds the row: `save` and `step` renew its lease, or raise `LeaseLost`."""
 
-    def __init__(self, db: Database, distribution_id: str, data: dict[str, Any]) -> None:
+    def __init__(
+        self, db: Database, distribution_id: str, data: dict[str, Any], lease: service.Lease
+    ) -> None:
         self.db = db
         self.distribution_id = distribution_id
         self.data: dict[str, Any] = dict(data)
+        self.lease = lease
+
+    async def step(self) -> None:
+        async with self.db.transaction() as session:
+            if not await service.hold(session, self.lease, self.distribution_id):
+                raise LeaseLost(self.distribution_id)
 
     async def save(self, **values: Any) -> None:
-        self.data.update(values)
         async with self.db.transaction() as session:
+            if not await service.hold(session, self.lease, self.distribution_id):
+                # What this worker did is left for an operator to find (a draft in the
+                # platform's console); the worker holding the row now keeps its own.
+                log.warning("delivery_progress_of_a_lost_lease", progress=values)
+                raise LeaseLost(self.distribution_id)
             await service.save_progress(session, self.distribution_id, values)
+        self.data.update(values)
 
 
 class DeliveryWorker:
@@ -101,7 +121,7 @@ class DeliveryWorker:
             watch_seconds=settings.watch_seconds,
             watch_interval_seconds=settings.watch_interval_seconds,
         )
-        self.limits = SendLimits(enabled=settings.rate_limits)
+        self.limits = SendLimits(db, enabled=settings.rate_limits)
         # One holder per process: its rows are taken back by others only once its lease
         # runs out (it was killed), or at once when it stops cleanly.
         self.lease = service.Lease(holder=uuid.uuid4().hex, seconds=settings.delivery_lease_seconds)
@@ -189,7 +209,7 @@ class DeliveryWorker:
     async def watch_due(self) -> int:
         """Look again at published posts that are due a check."""
         async with self.db.transaction() as session:
-            due = await service.claim_watch_due(session, limit=self.batch_size)
+            due = await service.claim_watch_due(session, limit=self.batch_size, lease=self.lease)
             channels = await service.channels_by_id(session, [d.channel_id for d in due])
         if due:
             await asyncio.gather(*(self._watch(d, channels.get(d.channel_id)) for d in due))
@@ -224,7 +244,13 @@ class DeliveryWorker:
                 distribution_id=distribution.id, attempt=distribution.attempts
             ),
         ):
-            result = await self._attempt(distribution, channel)
+            try:
+                result = await self._attempt(distribution, channel)
+            except LeaseLost:
+                # Another worker took the row over after this one's lease ran out; it
+                # sends from the stored progress, and settles it.
+                log.warning("delivery_stopped_lease_lost")
+                return
             adapter = self.adapters.get(channel.platform) if channel is not None else None
             sealed = self._sealed_update(channel, result)
             async with self.db.transaction() as session:
@@ -277,7 +303,7 @@ class DeliveryWorker:
                 QUOTA_SPENT, "the channel's quota on the platform is spent", until=blocked
             )
         if not distribution.progress.get("publish_id"):  # confirmation polls are not sends
-            wait = self.limits.acquire(platform, channel.id)
+            wait = await self.limits.acquire(platform, channel.id)
             if wait > 0:
                 return DeliveryResult.deferred(
                     RATE_LIMITED,
@@ -295,12 +321,13 @@ class DeliveryWorker:
             )
         except ValidationError as exc:
             return DeliveryResult.rejected("invalid_snapshot", f"the stored post is invalid: {exc}")
-        progress = StoredProgress(self.db, distribution.id, distribution.progress or {})
+        progress = StoredProgress(self.db, distribution.id, distribution.progress or {}, self.lease)
+        await progress.step()  # still ours after the checks above?
         try:
             result = await adapter.send(
                 distribution, unlocked, snapshot, rendered=rendered, progress=progress
             )
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, LeaseLost):
             raise
         except Exception as exc:  # an adapter bug must not stall the queue: retry later
             log.exception("adapter_crashed", platform=channel.platform)
@@ -325,7 +352,7 @@ class DeliveryWorker:
                 result = DeliveryResult.retry("internal_error", repr(exc))
         async with self.db.transaction() as session:
             settled = await service.record_watch(
-                session, distribution.id, result, confirm=self.confirm
+                session, distribution.id, result, holder=self.lease.holder, confirm=self.confirm
             )
         if settled is not None and settled.status != "succeeded":
             log.warning(

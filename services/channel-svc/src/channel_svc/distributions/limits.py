@@ -1,57 +1,89 @@
-"""Send rate limits per channel and per platform.
+"""Send rate limits per channel and per platform, shared by every replica.
 
-In memory, per process: several replicas each get the whole rate. Spent quotas, which a
-platform states, are kept on the channel row instead (shared, and kept over restarts).
+A limit is a sliding minute: at most `per_minute` sends in any 60 seconds. The sends of
+the last minute are kept in the database, one row per limit (`send_windows`), so that
+however many replicas send, together they keep to the platform's rate; each one alone
+used to get the whole rate. Taking a slot locks the rows of its limits (in key order, so
+two takers never wait for each other crosswise) for one short transaction; at the rates
+platforms allow (hundreds a minute at most) that costs nothing. Spent quotas, which a
+platform states, are kept on the channel row instead.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
+from dataclasses import dataclass
 
+from servicekit.db import Database, utcnow
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channel_svc.models import SendWindow
 from channel_svc.platforms.catalogue import Platform
 
+WINDOW_SECONDS = 60.0
 
-class SlidingWindow:
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._sent: deque[float] = deque()
 
-    def wait_seconds(self, now: float) -> float:
-        """0 when one more send fits in the last minute, else how long until it does."""
-        while self._sent and self._sent[0] <= now - 60.0:
-            self._sent.popleft()
-        if len(self._sent) < self.per_minute:
-            return 0.0
-        return self._sent[0] + 60.0 - now
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    per_minute: int
 
-    def take(self, now: float) -> None:
-        self._sent.append(now)
+
+def limits_of(platform: Platform, channel_id: str) -> list[Limit]:
+    return [
+        Limit(f"platform:{platform.key}", platform.platform_rate_per_minute),
+        Limit(f"channel:{channel_id}", platform.channel_rate_per_minute),
+    ]
+
+
+async def _windows(session: AsyncSession, keys: list[str]) -> dict[str, SendWindow]:
+    """The rows of `keys`, made when missing, locked until the transaction ends."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(SendWindow)
+        .values([{"key": key, "sent": []} for key in keys])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    rows = await session.scalars(
+        select(SendWindow)
+        .where(SendWindow.key.in_(keys))
+        .order_by(SendWindow.key)
+        .with_for_update()
+    )
+    return {row.key: row for row in rows.all()}
+
+
+async def take_slot(session: AsyncSession, limits: list[Limit], now: float) -> float:
+    """One send under every one of `limits`: 0.0 when taken (recorded), else the seconds
+    until all of them have room again (nothing recorded)."""
+    windows = await _windows(session, sorted(limit.key for limit in limits))
+    recent: dict[str, list[float]] = {}
+    wait = 0.0
+    for limit in limits:
+        # Sorted: replicas' clocks differ a little, so their stamps may arrive out of order.
+        sent = sorted(float(t) for t in windows[limit.key].sent if float(t) > now - WINDOW_SECONDS)
+        recent[limit.key] = sent
+        if len(sent) >= limit.per_minute:
+            # Room again when the oldest of the last `per_minute` sends leaves the minute.
+            wait = max(wait, sent[-limit.per_minute] + WINDOW_SECONDS - now)
+    if wait > 0:
+        return wait
+    for limit in limits:
+        windows[limit.key].sent = [*recent[limit.key], now]
+    await session.flush()
+    return 0.0
 
 
 class SendLimits:
-    def __init__(self, *, enabled: bool = True) -> None:
+    def __init__(self, db: Database, *, enabled: bool = True) -> None:
+        self.db = db
         self.enabled = enabled
-        self._windows: dict[str, SlidingWindow] = {}
 
-    def _window(self, key: str, per_minute: int) -> SlidingWindow:
-        window = self._windows.get(key)
-        if window is None:
-            window = self._windows[key] = SlidingWindow(per_minute)
-        return window
-
-    def acquire(self, platform: Platform, channel_id: str) -> float:
+    async def acquire(self, platform: Platform, channel_id: str) -> float:
         """Take a send slot: 0.0 when taken, else the seconds to wait before trying again."""
         if not self.enabled:
             return 0.0
-        now = time.monotonic()
-        windows = [
-            self._window(f"platform:{platform.key}", platform.platform_rate_per_minute),
-            self._window(f"channel:{channel_id}", platform.channel_rate_per_minute),
-        ]
-        wait = max(window.wait_seconds(now) for window in windows)
-        if wait > 0:
-            return wait
-        for window in windows:
-            window.take(now)
-        return 0.0
+        async with self.db.transaction() as session:
+            return await take_slot(session, limits_of(platform, channel_id), utcnow().timestamp())

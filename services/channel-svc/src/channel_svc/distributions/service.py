@@ -487,12 +487,18 @@ async def release_lapsed(session: AsyncSession, *, now: datetime | None = None) 
 
 
 async def hand_back(session: AsyncSession, holder: str, *, now: datetime | None = None) -> int:
-    """A worker stopping cleanly returns the rows it holds, for the next one to take now."""
+    """A worker stopping cleanly returns the rows it holds (sends and looks at published
+    posts), for the next one to take now."""
     now = now or utcnow()
     result = await session.execute(
         update(Distribution)
         .where(Distribution.status == S.SENDING.value, Distribution.claimed_by == holder)
         .values(_released(now))
+    )
+    await session.execute(
+        update(Distribution)
+        .where(Distribution.status == S.SUCCEEDED.value, Distribution.claimed_by == holder)
+        .values(claimed_by=None, lease_until=None, next_check_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -528,6 +534,30 @@ async def renew(
     return set(renewed.all())
 
 
+async def hold(
+    session: AsyncSession, lease: Lease, distribution_id: str, *, now: datetime | None = None
+) -> bool:
+    """Renew the lease on one row this worker is sending, before it acts on the platform
+    again; False when the row is no longer its own (its lease ran out and another worker
+    took it, or it was settled), and the worker must stop.
+
+    On PostgreSQL this update and a replica's `release_lapsed` or `claim_due` of the row
+    take turns on its lock: either the renewal comes first and the row stays, or the
+    row was taken first and the renewal finds it gone."""
+    now = now or utcnow()
+    held = await session.scalar(
+        update(Distribution)
+        .where(
+            Distribution.id == distribution_id,
+            Distribution.status == S.SENDING.value,
+            Distribution.claimed_by == lease.holder,
+        )
+        .values(lease_until=lease.until(now))
+        .returning(Distribution.id)
+    )
+    return held is not None
+
+
 async def claim_due(
     session: AsyncSession, *, limit: int, lease: Lease, now: datetime | None = None
 ) -> list[Distribution]:
@@ -556,9 +586,11 @@ async def claim_due(
 
 
 async def claim_watch_due(
-    session: AsyncSession, *, limit: int, now: datetime | None = None
+    session: AsyncSession, *, limit: int, lease: Lease, now: datetime | None = None
 ) -> list[Distribution]:
-    """Published distributions due for a look: still up on the platform?"""
+    """Published distributions due for a look (still up on the platform?), held by
+    `lease`: the next look falls due when the lease runs out, so that a look a killed
+    worker claimed is taken again, and by no one else meanwhile."""
     now = now or utcnow()
     rows = (
         await session.scalars(
@@ -573,7 +605,9 @@ async def claim_watch_due(
         )
     ).all()
     for distribution in rows:
-        distribution.next_check_at = None  # claimed; set again when settled
+        distribution.claimed_by = lease.holder
+        distribution.lease_until = lease.until(now)
+        distribution.next_check_at = distribution.lease_until  # set again when settled
     await session.flush()
     return list(rows)
 
@@ -739,16 +773,24 @@ async def record_watch(
     distribution_id: str,
     result: DeliveryResult,
     *,
+    holder: str,
     confirm: ConfirmPolicy,
     now: datetime | None = None,
 ) -> Distribution | None:
-    """Settle one look at a published post: still up, or taken down (reported)."""
+    """Settle one look at a published post by the worker `holder`: still up, or taken
+    down (reported). None when the look is no longer that worker's (its lease ran out)."""
     now = now or utcnow()
     distribution = await session.scalar(
         select(Distribution).where(Distribution.id == distribution_id).with_for_update()
     )
-    if distribution is None or distribution.status != S.SUCCEEDED.value:
+    if (
+        distribution is None
+        or distribution.status != S.SUCCEEDED.value
+        or distribution.claimed_by != holder
+    ):
         return None
+    distribution.claimed_by = None
+    distribution.lease_until = None
     distribution.checks += 1
     if result.outcome is Outcome.TAKEN_DOWN:
         distribution.watch_until = None

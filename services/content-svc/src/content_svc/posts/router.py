@@ -37,7 +37,7 @@ router = APIRouter(prefix="/posts", tags=["posts"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PostRead,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 413, 422),
     summary="Write a draft",
 )
 async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> PostRead:
@@ -109,7 +109,7 @@ async def get_post(post_id: str, caller: Reader, session: DbSession) -> PostRead
 @router.patch(
     "/{post_id}",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
     summary="Edit a post, from the version the edit started at",
 )
 async def edit_post(post_id: str, body: PostUpdate, caller: Writer, session: DbSession) -> PostRead:
@@ -130,7 +130,7 @@ async def list_revisions(post_id: str, caller: Reader, session: DbSession) -> li
 @router.post(
     "/{post_id}/revisions/{revision}/restore",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
     summary="Make an earlier version the newest one",
 )
 async def restore_revision(
@@ -204,7 +204,7 @@ async def archive(
 @router.post(
     "/{post_id}/publish",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
     summary="Publish a post to channels of the workspace, now or at `scheduled_at`",
 )
 async def publish_post(

@@ -19,13 +19,14 @@ from content_svc.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX
 
 MAX_LABELS = 30
 MAX_CHANNELS = 50
+CHANNEL_ID_MAX = 64
 COMMENT_MAX = 2000
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # Markdown keeps its whitespace: leading spaces make code blocks, trailing ones line breaks.
 Markdown = Annotated[str, StringConstraints(strip_whitespace=False, max_length=BODY_MAX)]
 CoverUrl = Annotated[HttpUrl, UrlConstraints(max_length=URL_MAX)]
-ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=CHANNEL_ID_MAX)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 CampaignRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 

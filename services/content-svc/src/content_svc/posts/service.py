@@ -26,6 +26,7 @@ from content_svc.kit.cursors import (
 from content_svc.kit.ids import canonical_id
 from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
+from content_svc.posts.events import check_fits
 from content_svc.posts.schemas import PostCreate, PostSort, PostUpdate
 from content_svc.posts.states import ACTIONS, record_transition, refuse
 from content_svc.rendering import render_markdown
@@ -61,6 +62,7 @@ async def create_post(
         perf_rank=NO_FIGURES,
         channels=[],
     )
+    check_fits(post)
     session.add(post)
     session.add(_revision_of(post, caller.user_id, note="created"))
     await session.flush()
@@ -182,6 +184,7 @@ async def edit_post(
         setattr(post, name, value)
     if "body_markdown" in changed:
         post.body_html = render_markdown(post.body_markdown)
+    check_fits(post)  # the request rolls back what was set above when it does not
     post.version += 1
     post.updated_at = utcnow()
     session.add(_revision_of(post, caller.user_id, note=note))

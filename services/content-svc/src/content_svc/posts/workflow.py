@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
-from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.auth import Caller
 from servicekit.db import utcnow
 from servicekit.outbox import add_event
-from servicekit.problems import Conflict, FieldError, Forbidden, Invalid
+from servicekit.problems import Conflict, FieldError, Forbidden, Invalid, TooLarge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.channels.service import ChannelLookup, check_channels
@@ -34,14 +33,13 @@ from content_svc.models import (
     ReviewSettings,
 )
 from content_svc.posts import repository
+from content_svc.posts.events import check_fits, published_event
 from content_svc.posts.schemas import ReviewSettingsUpdate
 from content_svc.posts.service import canonical_id, get_post
 from content_svc.posts.states import record_transition, refuse, require_state
 
 log = structlog.get_logger(__name__)
 
-SOURCE = "/content-svc"
-POST_PUBLISHED = "post.published"
 SCHEDULER = "scheduler"
 # A scheduled time closer than this is "now".
 SCHEDULE_SLACK = timedelta(seconds=5)
@@ -243,6 +241,7 @@ async def publish_post(
             published_channel_ids=current,
         )
     require_state(post, "publish")
+    check_fits(post)  # a post stored before the size rule: refused now, not at its time
     skip_reason: str | None = None
     if post.status in (PostStatus.DRAFT.value, PostStatus.IN_REVIEW.value):
         skip_reason = await _may_skip_review(session, caller, post)
@@ -331,26 +330,6 @@ def _release(
     add_event(session, OutboxMessage, published_event(post, channel_ids, now))
 
 
-def published_event(post: Post, channel_ids: list[str], published_at: datetime) -> CloudEvent:
-    snapshot = PostPublishedV1(
-        post_id=post.id,
-        workspace_id=post.workspace_id,
-        version=post.version,
-        title=post.title,
-        body_markdown=post.body_markdown,
-        body_html=post.body_html,
-        summary=post.summary,
-        cover_url=post.cover_url,
-        tags=list(post.tags),
-        keywords=list(post.keywords),
-        channel_ids=channel_ids,
-        author_id=post.author_id,
-        published_at=published_at,
-        campaign_id=post.campaign_id,
-    )
-    return CloudEvent.create(POST_PUBLISHED, SOURCE, post.id, post.workspace_id, snapshot)
-
-
 async def publish_due(
     session: AsyncSession, *, now: datetime | None = None, limit: int = 50
 ) -> int:
@@ -362,7 +341,25 @@ async def publish_due(
     """
     now = now or utcnow()
     due = await repository.claim_due_posts(session, now, limit=limit)
+    published = 0
     for post in due:
+        try:
+            check_fits(post)
+        except TooLarge as exc:
+            # Scheduled before the size rule: an event no broker takes would fail this
+            # round, and every round after it, for every post due with it.
+            record_transition(
+                session,
+                post,
+                SCHEDULER,
+                action="request-changes",
+                to_status=PostStatus.DRAFT,
+                comment=f"Not published at the scheduled time: {exc.detail}",
+            )
+            post.scheduled_at = None
+            post.scheduled_channel_ids = []
+            log.warning("scheduled_post_too_large", post_id=post.id, detail=exc.detail)
+            continue
         known = await repository.known_platforms(
             session, post.workspace_id, post.scheduled_channel_ids
         )
@@ -377,5 +374,6 @@ async def publish_due(
         )
         _release(session, post, channel_ids, known, now)
         log.info("scheduled_post_published", post_id=post.id, workspace_id=post.workspace_id)
+        published += 1
     await session.flush()
-    return len(due)
+    return published

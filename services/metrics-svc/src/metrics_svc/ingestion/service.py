@@ -24,6 +24,11 @@ from metrics_svc.models import ACCOUNT, Series, StatBatch
 from metrics_svc.reports.benchmark import benchmarks
 from metrics_svc.telemetry import STATS_POINTS_INGESTED
 
+# Posts (and channels) one stats.ingested names at most. A post costs at most about 450
+# bytes (its id twice, eight metrics, a verdict), so 500 make under 256 KiB: half of
+# MAX_EVENT_BYTES, whatever the figures.
+POSTS_PER_EVENT = 500
+
 
 def submitted(body: StatsBatchIn) -> list[SubmittedPoint]:
     return [
@@ -140,25 +145,8 @@ class BatchWriter:
         )
         stored, kind = self.stored, self.kind
         call_after_commit(self.session, lambda: STATS_POINTS_INGESTED.labels(str(kind)).inc(stored))
-        emit(
-            self.session,
-            "stats.ingested",
-            subject=self.batch_id,
-            workspace_id=self.workspace_id,
-            payload=StatsIngestedV1(
-                batch_id=self.batch_id,
-                workspace_id=self.workspace_id,
-                points_received=received,
-                points_stored=self.stored,
-                period_start=self.period_start,
-                period_end=self.period_end,
-                post_ids=post_ids,
-                channel_ids=channel_ids,
-                post_totals=[
-                    PostTotals(post_id=t.post_id, totals=t.totals, verdict=t.verdict)
-                    for t in totals
-                ],
-            ),
+        self._announce(
+            received, (self.period_start, self.period_end), post_ids, channel_ids, totals
         )
         return BatchOut(
             batch_id=self.batch_id,
@@ -172,6 +160,46 @@ class BatchWriter:
             post_totals=totals,
             posts_recorded=sorted(self.recorded),
         )
+
+    def _announce(
+        self,
+        received: int,
+        period: tuple[datetime, datetime],
+        post_ids: list[str],
+        channel_ids: list[str],
+        totals: Sequence[PostTotalsOut],
+    ) -> None:
+        """`stats.ingested`, in as many events as it takes to keep each one small: a
+        batch may touch thousands of posts, and one event naming them all would be too
+        large to send (see `POSTS_PER_EVENT`)."""
+        by_post = {t.post_id: t for t in totals}
+        widest = max(len(post_ids), len(channel_ids))
+        chunks = max(1, -(-widest // POSTS_PER_EVENT))
+        for index in range(chunks):
+            share = slice(index * POSTS_PER_EVENT, (index + 1) * POSTS_PER_EVENT)
+            emit(
+                self.session,
+                "stats.ingested",
+                subject=self.batch_id,
+                workspace_id=self.workspace_id,
+                payload=StatsIngestedV1(
+                    batch_id=self.batch_id,
+                    workspace_id=self.workspace_id,
+                    points_received=received,
+                    points_stored=self.stored,
+                    period_start=period[0],
+                    period_end=period[1],
+                    post_ids=post_ids[share],
+                    channel_ids=channel_ids[share],
+                    post_totals=[
+                        PostTotals(post_id=t.post_id, totals=t.totals, verdict=t.verdict)
+                        for post_id in post_ids[share]
+                        if (t := by_post.get(post_id)) is not None
+                    ],
+                    chunk=index + 1,
+                    chunks=chunks,
+                ),
+            )
 
 
 async def store_batch(

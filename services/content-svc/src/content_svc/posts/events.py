@@ -1,0 +1,70 @@
+"""A post's `post.published` event, and the rule that keeps every post sendable.
+
+The event carries the post itself (title, Markdown and its rendered HTML, tags...), since
+channel-svc renders it for each platform and webhook receivers get it as written. So the
+post must fit in one event: `check_fits` refuses, when the post is written (and again when
+it is published, for posts stored before the rule), a post whose event to as many
+channels as a publication may name would exceed `MAX_EVENT_BYTES`. A post within
+`BODY_MAX` characters fits whatever its script; only unusual markup that renders to far
+more HTML than it is long (thousands of reference links to one long URL) is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from event_contracts import MAX_EVENT_BYTES, CloudEvent, PostPublishedV1
+from servicekit.db import utcnow
+from servicekit.problems import TooLarge
+
+from content_svc.models import Post
+from content_svc.posts.schemas import CHANNEL_ID_MAX, MAX_CHANNELS
+
+SOURCE = "/content-svc"
+POST_PUBLISHED = "post.published"
+
+# The most a publication adds to the post: the longest channel ids, as many as allowed,
+# and a trace context.
+_MOST_CHANNELS = ["0" * CHANNEL_ID_MAX] * MAX_CHANNELS
+_A_TRACE = f"00-{'0' * 32}-{'0' * 16}-00"
+
+
+def published_event(post: Post, channel_ids: list[str], published_at: datetime) -> CloudEvent:
+    snapshot = PostPublishedV1(
+        post_id=post.id,
+        workspace_id=post.workspace_id,
+        version=post.version,
+        title=post.title,
+        body_markdown=post.body_markdown,
+        body_html=post.body_html,
+        summary=post.summary,
+        cover_url=post.cover_url,
+        tags=list(post.tags),
+        keywords=list(post.keywords),
+        channel_ids=channel_ids,
+        author_id=post.author_id,
+        published_at=published_at,
+        campaign_id=post.campaign_id,
+    )
+    return CloudEvent.create(POST_PUBLISHED, SOURCE, post.id, post.workspace_id, snapshot)
+
+
+def event_size(post: Post) -> int:
+    """Bytes of the post's `post.published` at its largest (most channels, a trace)."""
+    event = published_event(post, _MOST_CHANNELS, utcnow())
+    event.traceparent = _A_TRACE
+    return len(event.to_bytes())
+
+
+def check_fits(post: Post) -> None:
+    """`TooLarge` (413, naming `body_markdown`) when the post could not be published."""
+    size = event_size(post)
+    if size > MAX_EVENT_BYTES:
+        raise TooLarge.field(
+            "body_markdown",
+            f"the post would be a {size // 1024} KiB event once published; at most "
+            f"{MAX_EVENT_BYTES // 1024} KiB can be sent to the channels. Shorten the body "
+            "(or the markup that makes its HTML large).",
+            event_bytes=size,
+            max_event_bytes=MAX_EVENT_BYTES,
+        )
