@@ -5,7 +5,7 @@ is skipped, counted and shown in /ready until an operator deletes it or clears b
 columns to send it again.
 
 Revision ID: 9a17e966d42c
-Revises: 4ef9a1bf7d81
+Revises: 7c2d5e8f1a93
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9a17e966d42c"
-down_revision: str | None = "4ef9a1bf7d81"
+down_revision: str | None = "7c2d5e8f1a93"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
