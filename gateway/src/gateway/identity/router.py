@@ -303,6 +303,8 @@ async def me(caller: OperatorCaller, session: DbSession) -> MeResponse:
 
 @well_known.get("/.well-known/jwks.json", summary="The public keys of access tokens", **PUBLIC)
 async def jwks(keys: Keys, response: Response) -> dict[str, Any]:
-    # Short: after a rotation, caches must learn the new key soon (it is pre-published).
+    # Services keep the set this long, then fetch it again (servicekit.auth.KeySet): a key
+    # removed here (a compromised one) stops verifying anywhere within a minute. One small
+    # fetch a minute per service process costs nothing; new keys are pre-published anyway.
     response.headers["Cache-Control"] = "public, max-age=60"
     return keys.jwks()
