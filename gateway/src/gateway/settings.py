@@ -65,6 +65,8 @@ class Settings(ServiceSettings):
     # How long the merged OpenAPI document is served before the services are asked again.
     openapi_cache_seconds: float = Field(default=60.0, ge=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The largest body forwarded to a service; the gateway's own endpoints read at most
+    # MEDIAOPS_MAX_REQUEST_BODY_BYTES.
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     # Outgoing mail: `smtp://user:password@host:25`, `smtp+starttls://…:587` or
     # `smtps://…:465`. Unset: every message is written as an .eml file into mail_dir.

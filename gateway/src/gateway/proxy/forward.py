@@ -13,6 +13,7 @@ from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import (
     BadRequest,
     GatewayTimeout,
+    PayloadTooLarge,
     ProblemError,
     ServiceUnavailable,
 )
@@ -44,10 +45,6 @@ HOP_BY_HOP = frozenset(
 
 # Answers up to this size are read whole and passed on at once; larger ones are streamed.
 BUFFERED_BYTES = 256 * 1024
-
-
-class PayloadTooLarge(ProblemError):
-    status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
 class BadGateway(ProblemError):

@@ -96,6 +96,10 @@ class Invalid(ProblemError):
         return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
+class PayloadTooLarge(ProblemError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
 class TooManyRequests(ProblemError):
     status, slug, title = 429, "rate-limited", "Too many requests"
 

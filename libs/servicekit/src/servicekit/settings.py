@@ -88,6 +88,10 @@ class SharedSettings(BaseSettings):
     outbox_retention_days: float = Field(default=7, gt=0)
     processed_event_retention_days: float = Field(default=30, gt=0)
     housekeeping_interval_seconds: float = Field(default=3600, gt=0)
+    # The largest request body any route reads (servicekit.bodylimit), 413 beyond it. Routes
+    # that take bulk bodies have their own allowance (the gateway's proxied resources:
+    # GATEWAY_MAX_BODY_BYTES; metrics-svc's CSV import: METRICS_IMPORT_MAX_BYTES).
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips):
     # behind a reverse proxy the client's address, which rate limits count by, comes from it.
     forwarded_allow_ips: str = "127.0.0.1"
