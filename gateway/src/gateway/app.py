@@ -36,6 +36,7 @@ from gateway.pages import router as pages
 from gateway.proxy import router as proxy
 from gateway.proxy.forward import upstream_session
 from gateway.proxy.routes import RESOURCES, upstreams
+from gateway.proxy.tokens import UpstreamTokens
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 
@@ -117,6 +118,7 @@ def create_app(
     app.state.db = db
     app.state.keystore = keystore
     app.state.gate = gate
+    app.state.upstream_tokens = UpstreamTokens(settings)
     app.state.limiter = limiter
     app.state.mailer = mailer
     app.state.upstreams = upstreams(settings)

@@ -38,8 +38,10 @@ class Settings(ServiceSettings):
     signup_confirmation_ttl_seconds: int = Field(default=86_400, ge=60)
     # How long the link mailed to choose a new password works.
     password_reset_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
-    # The short token the gateway mints for an API key and sends upstream.
-    api_key_token_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    # The token the gateway mints for each checked caller (operator or API key) and sends to
+    # the services instead of the caller's own: how long a service may still accept one after
+    # its session is logged out, its operator disabled or its key revoked (gateway.proxy.tokens).
+    upstream_token_ttl_seconds: int = Field(default=60, ge=1, le=900)
     # How long the gateway trusts what it last read about an operator, a session or a key
     # (disabled? logged out? revoked?) before asking its database again.
     status_cache_seconds: float = Field(default=1.0, ge=0, le=30)

@@ -99,6 +99,8 @@ REPLACED = frozenset(
         b"x-forwarded-host",
         REQUEST_ID_HEADER.lower().encode(),
         b"traceparent",
+        # The caller's credentials stop here: services get the token the gateway minted.
+        b"authorization",
         b"x-api-key",
     }
 )
@@ -125,7 +127,6 @@ def _forward_headers(
         (name, value)
         for name, value in end_to_end(request.headers.raw)
         if name.lower() not in REPLACED
-        and not (authorization is not None and name.lower() == b"authorization")
     ]
     if authorization is not None:
         headers.append((b"authorization", authorization.encode("latin-1")))
@@ -181,7 +182,8 @@ async def forward(
     request_id: str,
     authorization: str | None = None,
 ) -> Response:
-    """Send the request on; `authorization` replaces the caller's (an API key's token)."""
+    """Send the request on; `authorization` (the minted token) replaces the caller's own
+    credentials, which never go upstream (public pages get none)."""
     length = declared_length(request, max_body_bytes)
     chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
     content = _limited(request, max_body_bytes) if length or chunked else None

@@ -1,4 +1,5 @@
-"""Every other `/api/v1/<resource>/...` request: check the caller, count it, forward it."""
+"""Every other `/api/v1/<resource>/...` request: check the caller, count it, forward it with
+a token minted for the services (gateway.proxy.tokens) in place of the caller's credential."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from starlette.responses import Response
 
 from gateway.access import authenticate
 from gateway.dependencies import AppSettings, Limiter
+from gateway.identity.keys import KeyStore
 from gateway.proxy.forward import forward
 from gateway.proxy.routes import RESOURCES, Upstream, route
+from gateway.proxy.tokens import UpstreamTokens
 from gateway.ratelimit import Verdict
 
 router = APIRouter(tags=["proxy"])
@@ -86,11 +89,13 @@ async def proxy(request: Request, path: str, settings: AppSettings, limiter: Lim
                     f"This API key has no scope for {upstream.name}; it needs one of "
                     f"{', '.join(sorted(upstream.scopes))}."
                 )
-            authorization = f"Bearer {who.upstream_token}"
             spec, bucket = settings.api_key_request_limit, "key"
         else:
             spec, bucket = settings.operator_request_limit, "operator"
         verdict = await limiter.enforce(spec, bucket, who.caller.user_id, what="requests")
+        tokens: UpstreamTokens = request.app.state.upstream_tokens
+        keystore: KeyStore = request.app.state.keystore
+        authorization = f"Bearer {tokens.for_caller(who.caller, keystore.ring().current)}"
     client: aiohttp.ClientSession = request.app.state.proxied
     response = await forward(
         request,

@@ -58,9 +58,10 @@ class ServiceRuntime:
             handlers=handlers or {},
             settings=settings.shared,
         )
+        # Only the tokens the gateway mints per request, after its checks (gateway.proxy.tokens).
         self.verifier = verifier or TokenVerifier(
             KeySet.from_settings(settings.shared),
-            audience=settings.shared.jwt_audience,
+            audience=settings.shared.jwt_upstream_audience,
             issuer=settings.shared.jwt_issuer,
         )
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = [

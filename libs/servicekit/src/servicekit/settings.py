@@ -65,7 +65,11 @@ class SharedSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     # A JWKS document given inline wins over jwks_url (tests, air-gapped setups).
     jwks: str | None = None
+    # Who a token is for: the gateway accepts only what it gives callers (`jwt_audience`);
+    # the services only what it mints for them on each request (`jwt_upstream_audience`),
+    # so a caller's own token sent straight to a service port is refused.
     jwt_audience: str = "mediaops"
+    jwt_upstream_audience: str = "mediaops-upstream"
     jwt_issuer: str = "mediaops-gateway"
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
@@ -133,6 +137,15 @@ class SharedSettings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"{_env(info.field_name or '')}: no file at {value}")
         return value
+
+    @model_validator(mode="after")
+    def _audiences_differ(self) -> SharedSettings:
+        if self.jwt_audience == self.jwt_upstream_audience:
+            raise ValueError(
+                "MEDIAOPS_JWT_AUDIENCE and MEDIAOPS_JWT_UPSTREAM_AUDIENCE must differ: "
+                "otherwise callers' own tokens work at the services, unchecked by the gateway"
+            )
+        return self
 
     @model_validator(mode="after")
     def _kafka_consistent(self) -> SharedSettings:
