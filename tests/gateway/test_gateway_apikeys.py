@@ -115,6 +115,39 @@ async def test_a_revoked_or_wrong_key_is_401_and_never_reaches_a_service(
     assert listed[0]["revoked_at"] is not None
 
 
+async def test_the_keys_of_a_disabled_operator_stop_at_once_and_return_with_them(
+    gw: Gateway, upstream: Upstream
+) -> None:
+    """Only its creator was shown a key: while they are disabled, it must be assumed to
+    have left with them. The workspace's other owners see whose keys they are."""
+    await gw.signup("ada@example.com")
+    ada = await gw.login("ada@example.com")
+    bob = await gw.invite(ada, "bob@example.com", "owner")
+    created = await gw.api_key(bob["Authorization"].removeprefix("Bearer "), "stats:read")
+    key = {"X-API-Key": created["key"]}
+    bob_id = (await gw.client.get("/api/v1/auth/me", headers=bob)).json()["operator"]["id"]
+    assert (await gw.client.get("/api/v1/stats", headers=key)).status_code == 200  # cached now
+
+    off = await gw.client.patch(
+        f"/api/v1/operators/{bob_id}", json={"disabled": True}, headers=bearer(ada)
+    )
+    refused = await gw.client.get("/api/v1/stats", headers=key)
+    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(ada))).json()["items"]
+    on = await gw.client.patch(
+        f"/api/v1/operators/{bob_id}", json={"disabled": False}, headers=bearer(ada)
+    )
+    restored = await gw.client.get("/api/v1/stats", headers=key)
+
+    assert off.status_code == on.status_code == 200
+    assert refused.status_code == 401
+    assert "operator who created it is disabled" in refused.json()["detail"]
+    assert [(k["id"], k["created_by"], k["revoked_at"]) for k in listed] == [
+        (created["id"], bob_id, None)
+    ]
+    assert restored.status_code == 200
+    assert len(upstream.seen) == 2  # the refused request never reached a service
+
+
 async def test_a_key_cannot_manage_keys_or_operators(gw: Gateway) -> None:
     await gw.signup()
     owner = await gw.login()

@@ -173,3 +173,25 @@ async def test_a_revoked_api_key_is_refused_everywhere_within_the_ttl(rig: Rig) 
 
     await _past_the_ttl(minted_at)
     assert await rig.at_channel_svc(minted) == 401
+
+
+async def test_api_keys_of_a_disabled_operator_are_refused_everywhere_within_the_ttl(
+    rig: Rig,
+) -> None:
+    owner, _ = await rig.owner()
+    other_owner, other_id = await rig.member(owner, "owner")
+    created = await rig.client.post(
+        "/api/v1/api-keys", json={"name": "erp", "scopes": ["content:read"]}, headers=other_owner
+    )
+    key = {"X-API-Key": created.json()["key"]}
+    minted, minted_at = await rig.minted(key)
+    assert await rig.at_channel_svc(minted) != 401
+
+    off = await rig.client.patch(
+        f"/api/v1/operators/{other_id}", json={"disabled": True}, headers=owner
+    )
+    assert off.status_code == 200
+    assert (await rig.client.get("/api/v1/posts", headers=key)).status_code == 401
+
+    await _past_the_ttl(minted_at)
+    assert await rig.at_channel_svc(minted) == 401

@@ -48,6 +48,10 @@ API_KEY_HEADER = "x-api-key"
 LAST_USED_EVERY_SECONDS = 60.0
 REVOKED = "This access token is no longer valid (operator disabled, role changed or logged out)."
 BAD_KEY = "The API key is invalid or revoked."
+ORPHANED_KEY = (
+    "This API key stopped working: the operator who created it is disabled. "
+    "An owner can create a new key."
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class KeyGrant:
     """What a valid API key turns into: a caller with the key's scopes and no roles."""
 
     caller: Caller
+    created_by: str  # the operator it works for: a key stops while they are disabled
 
 
 class AccessGate:
@@ -67,7 +72,8 @@ class AccessGate:
         self._generation = 0  # bumped by forget(): answers looked up before are not kept
         # token -> (expiry as a Unix time, caller, session id): signatures already checked.
         self._verified: dict[str, tuple[float, Caller, str | None]] = {}
-        self._keys: dict[str, tuple[float, KeyGrant | None]] = {}
+        # hashed key -> (until, its grant or why it is refused)
+        self._keys: dict[str, tuple[float, KeyGrant | str]] = {}
         self._last_used: dict[str, float] = {}
         self._background: set[asyncio.Task[None]] = set()
 
@@ -83,7 +89,13 @@ class AccessGate:
             return
         for cache_key in [k for k in self._tokens if k[0] == subject]:
             del self._tokens[cache_key]
-        for hashed in [h for h, (_, g) in self._keys.items() if g and g.caller.user_id == subject]:
+        # A key goes with its creator; refusals name nobody, so they all go (a key whose
+        # creator is enabled again must work at once).
+        for hashed in [
+            h
+            for h, (_, g) in self._keys.items()
+            if not isinstance(g, KeyGrant) or subject in (g.caller.user_id, g.created_by)
+        ]:
             del self._keys[hashed]
 
     # -- operator tokens -----------------------------------------------------------------
@@ -187,36 +199,45 @@ class AccessGate:
         cached = self._keys.get(hashed)
         if cached is not None and cached[0] > now:
             grant = cached[1]
-            if grant is None:
-                raise Unauthorized(BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
-            self._touch(grant.caller.user_id)
-            return grant
-        grant = await self._grant(key, hashed)
-        self._keys[hashed] = (now + self.ttl, grant)
-        if len(self._keys) > 50_000:
-            self._evict(self._keys, now)
-        if grant is None:
-            raise Unauthorized(BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
+        else:
+            generation = self._generation
+            grant = await self._grant(key, hashed)
+            if generation == self._generation:  # not forgotten meanwhile (creator disabled)
+                self._keys[hashed] = (now + self.ttl, grant)
+                if len(self._keys) > 50_000:
+                    self._evict(self._keys, now)
+        if isinstance(grant, str):
+            raise Unauthorized(grant, headers={"WWW-Authenticate": "Bearer"})
         self._touch(grant.caller.user_id)
         return grant
 
-    async def _grant(self, key: str, hashed: str) -> KeyGrant | None:
+    async def _grant(self, key: str, hashed: str) -> KeyGrant | str:
+        """The grant of a valid key, or why it is refused.
+
+        A key works only while the operator who created it is an active member of its
+        workspace. The key is shown once, to its creator: when they are disabled (they left,
+        or their account is suspected), the key must be assumed to have left with them. Any
+        owner sees every key of the workspace (`created_by`) and can make a new one.
+        """
         prefix = key.removeprefix(API_KEY_PREFIX).partition("_")[0]
         async with self.db.transaction() as session:
             stored = (
                 await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
             ).scalar_one_or_none()
-        if stored is None or stored.revoked_at is not None:
-            return None
-        if not hmac.compare_digest(stored.key_hash, hashed):
-            return None
+            if stored is None or stored.revoked_at is not None:
+                return BAD_KEY
+            if not hmac.compare_digest(stored.key_hash, hashed):
+                return BAD_KEY
+            creator = await session.get(Operator, stored.created_by)
+        if creator is None or creator.disabled or creator.workspace_id != stored.workspace_id:
+            return ORPHANED_KEY
         caller = Caller(
             user_id=stored.id,
             workspace_id=stored.workspace_id,
             roles=frozenset(),
             scopes=frozenset(stored.scopes),
         )
-        return KeyGrant(caller=caller)
+        return KeyGrant(caller=caller, created_by=stored.created_by)
 
     def _touch(self, key_id: str) -> None:
         """Record the key's last use, at most once a minute, off the request's path."""
