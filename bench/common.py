@@ -79,6 +79,8 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
                 "GATEWAY_LOGIN_LIMIT_PER_IP": "100000/minute",
                 "GATEWAY_OPERATOR_REQUEST_LIMIT": "100000000/minute",
                 "GATEWAY_API_KEY_REQUEST_LIMIT": "100000000/minute",
+                "GATEWAY_LINK_LIMIT_PER_IP": "100000000/minute",
+                "GATEWAY_FEED_LIMIT_PER_IP": "100000000/minute",
                 **(extra_env or {}),
             },
             output=log,

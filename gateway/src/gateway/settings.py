@@ -59,6 +59,11 @@ class Settings(ServiceSettings):
     invitation_limit_per_workspace: str = "50/hour"
     invitation_limit_per_address: str = "5/hour"
     operator_request_limit: str = "1200/minute"
+    # The public pages, per client address: tracked-link clicks (`/l/`: click inflation) and
+    # feed fetches (`/feeds/`: scraping). Behind a load balancer, MEDIAOPS_FORWARDED_ALLOW_IPS
+    # must name it, or every reader counts as the balancer's one address.
+    link_limit_per_ip: str = "120/minute"
+    feed_limit_per_ip: str = "60/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
     redis_url: str | None = None
