@@ -95,7 +95,7 @@ class Keys:
                 "sub": str(uuid.uuid4()),
                 "wid": workspace_id,
                 "roles": ["owner"],
-                "aud": "mediaops",
+                "aud": "mediaops-upstream",  # what the gateway mints for services
                 "iss": "mediaops-gateway",
                 "iat": now,
                 "exp": now + timedelta(hours=1),

@@ -25,7 +25,14 @@ import aiohttp
 import httpx
 from devstack.ports import free_port
 
-from bench.common import ROOT, machine, percentile, running_stack, sign_up
+from bench.common import (
+    ROOT,
+    as_the_gateway_sends,
+    machine,
+    percentile,
+    running_stack,
+    sign_up,
+)
 
 LATENCY_REQUESTS = 400
 THROUGHPUT_REQUESTS = 2000
@@ -212,16 +219,25 @@ def _compare(
 
 
 async def _rounds(
-    direct: str, gateway: str, method: str, path: str, auth: dict[str, str], body: bytes | None
+    direct: str,
+    gateway: str,
+    method: str,
+    path: str,
+    auth: dict[str, str],
+    body: bytes | None,
+    direct_auth: dict[str, str] | None = None,
 ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """`direct_auth`: what the upstream is sent directly (a real service accepts only the
+    token the gateway would mint for it, not the operator's own)."""
+    upstream_auth = direct_auth or auth
     direct_lat: list[float] = []
     proxied_lat: list[float] = []
     direct_runs: list[float] = []
     proxied_runs: list[float] = []
     for _ in range(ROUNDS):
-        direct_lat += await _latencies(direct, method, path, auth, body)
+        direct_lat += await _latencies(direct, method, path, upstream_auth, body)
         proxied_lat += await _latencies(gateway, method, path, auth, body)
-        direct_runs.append(await _throughput(direct, method, path, auth, body))
+        direct_runs.append(await _throughput(direct, method, path, upstream_auth, body))
         proxied_runs.append(await _throughput(gateway, method, path, auth, body))
     return direct_lat, proxied_lat, direct_runs, proxied_runs
 
@@ -235,7 +251,7 @@ async def _measure(gateway: str, upstream: str, mail_dir: Path) -> list[str]:
     return lines
 
 
-async def _real_service(gateway: str, content: str, mail_dir: Path) -> str:
+async def _real_service(gateway: str, content: str, mail_dir: Path, key_dir: Path) -> str:
     async with httpx.AsyncClient(base_url=gateway, trust_env=False) as client:
         auth = await _token(gateway, mail_dir)
         post = await client.post(
@@ -243,7 +259,8 @@ async def _real_service(gateway: str, content: str, mail_dir: Path) -> str:
         )
         post.raise_for_status()
     path = f"/api/v1/posts/{post.json()['id']}"
-    measured = await _rounds(content, gateway, "GET", path, auth, None)
+    direct_auth = as_the_gateway_sends(key_dir, auth)
+    measured = await _rounds(content, gateway, "GET", path, auth, None, direct_auth)
     return _compare("content-svc `GET /api/v1/posts/{id}` (SQLite), small GET", *measured)
 
 
@@ -252,7 +269,9 @@ def run() -> list[str]:
         trivial = asyncio.run(_measure(gateway, upstream, mail_dir))
     with running_stack({"GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute"}) as stack:
         real = asyncio.run(
-            _real_service(stack.url("gateway"), stack.url("content"), stack.mail_dir)
+            _real_service(
+                stack.url("gateway"), stack.url("content"), stack.mail_dir, stack.data_dir / "keys"
+            )
         )
     return [
         "## Gateway overhead (gateway and upstream in their own processes)",

@@ -65,7 +65,7 @@ class Keys:
                 "sub": "bench",
                 "wid": workspace_id,
                 "roles": ["owner"],
-                "aud": "mediaops",
+                "aud": "mediaops-upstream",  # what the gateway mints for services
                 "iss": "mediaops-gateway",
                 "iat": now,
                 "exp": now + timedelta(hours=2),

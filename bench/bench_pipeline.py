@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import running_stack, sign_up, summary_ms, webhook_sink
+from bench.common import as_the_gateway_sends, running_stack, sign_up, summary_ms, webhook_sink
 
 POSTS = 200
 REQUESTS = 3000
@@ -85,7 +85,9 @@ async def requests_per_second(base_url: str, path: str, headers: dict[str, str])
         return REQUESTS / (time.perf_counter() - started)
 
 
-async def proxy_ratio(gateway: str, content: str, mail_dir: Path) -> tuple[float, float]:
+async def proxy_ratio(
+    gateway: str, content: str, mail_dir: Path, key_dir: Path
+) -> tuple[float, float]:
     async with httpx.AsyncClient(base_url=gateway) as client:
         auth = await sign_up(client, mail_dir)
         post = await client.post(
@@ -93,7 +95,8 @@ async def proxy_ratio(gateway: str, content: str, mail_dir: Path) -> tuple[float
         )
         post.raise_for_status()
         path = f"/api/v1/posts/{post.json()['id']}"
-    direct = await requests_per_second(content, path, auth)
+    # Straight to content-svc with the token the gateway would mint for it.
+    direct = await requests_per_second(content, path, as_the_gateway_sends(key_dir, auth))
     proxied = await requests_per_second(gateway, path, auth)
     return direct, proxied
 
@@ -102,7 +105,9 @@ def run() -> list[str]:
     with webhook_sink() as hook_url, running_stack() as stack:
         gateway, content = stack.url("gateway"), stack.url("content")
         latencies = asyncio.run(publish_latency(gateway, hook_url, stack.mail_dir))
-        direct, proxied = asyncio.run(proxy_ratio(gateway, content, stack.mail_dir))
+        direct, proxied = asyncio.run(
+            proxy_ratio(gateway, content, stack.mail_dir, stack.data_dir / "keys")
+        )
     return [
         "## Publish to applied outcome (webhook channel, SQLite, embedded broker)",
         "",

@@ -73,7 +73,7 @@ class _Tokens:
                 "sub": "bench",
                 "wid": workspace_id,
                 "roles": ["owner"],
-                "aud": "mediaops",
+                "aud": "mediaops-upstream",  # what the gateway mints for services
                 "iss": "mediaops-gateway",
                 "iat": now,
                 "exp": now + timedelta(hours=2),

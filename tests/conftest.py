@@ -92,7 +92,9 @@ def broker() -> Iterator[Broker]:
 
 
 class Signer:
-    """Mints access tokens the way the gateway does, with a key the services trust."""
+    """Mints the tokens services accept, as the gateway's proxy does on each request
+    (gateway.proxy.tokens): its audience is the services' own, never the one the gateway
+    gives callers, with a key the services trust."""
 
     def __init__(self) -> None:
         self.kid = "test-key"
@@ -116,7 +118,7 @@ class Signer:
             "sub": user_id or str(uuid.uuid4()),
             "wid": workspace_id or str(uuid.uuid4()),
             "roles": list(roles),
-            "aud": "mediaops",
+            "aud": "mediaops-upstream",
             "iss": "mediaops-gateway",
             "iat": now,
             "exp": now + expires_in,

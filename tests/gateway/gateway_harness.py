@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from gateway.identity.mails import signup_token
 from gateway.mail import message_names, newest_message, text_of
 from gateway.settings import Settings
@@ -161,6 +161,21 @@ def upstream_app(upstream: Upstream) -> FastAPI:
     async def slow() -> dict[str, str]:
         await asyncio.sleep(1.0)
         return {"status": "late"}
+
+    @app.api_route("/l/{code}", methods=["GET", "HEAD"])
+    async def tracked_link(request: Request, code: str) -> Response:
+        # As channel-svc answers a tracked link: a redirect to its target.
+        upstream.seen.append(
+            Seen(
+                method=request.method,
+                path=request.url.path,
+                raw_path=request.scope["raw_path"],
+                query=request.scope["query_string"],
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=b"",
+            )
+        )
+        return RedirectResponse(f"https://example.com/{code}", status_code=302)
 
     @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @app.get("/feeds/{path:path}")

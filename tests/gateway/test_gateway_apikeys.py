@@ -69,12 +69,13 @@ async def test_the_service_receives_a_short_scoped_token_not_the_key(
         jwks = (await gw.client.get("/.well-known/jwks.json")).json()
         kid = jwt.get_unverified_header(token)["kid"]
         key = jwt.PyJWKSet.from_dict(jwks)[kid].key
-        claims = jwt.decode(token, key, algorithms=["EdDSA"], audience="mediaops")
+        claims = jwt.decode(token, key, algorithms=["EdDSA"], audience="mediaops-upstream")
         assert claims["roles"] == []
         assert claims["scopes"] == ["stats:write"]
         assert claims["sub"] == created["id"]
         assert claims["wid"] == signed_up["workspace"]["id"]
-        assert claims["exp"] - claims["iat"] == 300
+        # GATEWAY_UPSTREAM_TOKEN_TTL_SECONDS, in whole seconds rounded up.
+        assert 60 <= claims["exp"] - claims["iat"] <= 61
 
 
 async def test_last_use_is_recorded(gw: Gateway) -> None:
@@ -112,6 +113,39 @@ async def test_a_revoked_or_wrong_key_is_401_and_never_reaches_a_service(
     assert len(upstream.seen) == 1
     listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(owner))).json()["items"]
     assert listed[0]["revoked_at"] is not None
+
+
+async def test_the_keys_of_a_disabled_operator_stop_at_once_and_return_with_them(
+    gw: Gateway, upstream: Upstream
+) -> None:
+    """Only its creator was shown a key: while they are disabled, it must be assumed to
+    have left with them. The workspace's other owners see whose keys they are."""
+    await gw.signup("ada@example.com")
+    ada = await gw.login("ada@example.com")
+    bob = await gw.invite(ada, "bob@example.com", "owner")
+    created = await gw.api_key(bob["Authorization"].removeprefix("Bearer "), "stats:read")
+    key = {"X-API-Key": created["key"]}
+    bob_id = (await gw.client.get("/api/v1/auth/me", headers=bob)).json()["operator"]["id"]
+    assert (await gw.client.get("/api/v1/stats", headers=key)).status_code == 200  # cached now
+
+    off = await gw.client.patch(
+        f"/api/v1/operators/{bob_id}", json={"disabled": True}, headers=bearer(ada)
+    )
+    refused = await gw.client.get("/api/v1/stats", headers=key)
+    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(ada))).json()["items"]
+    on = await gw.client.patch(
+        f"/api/v1/operators/{bob_id}", json={"disabled": False}, headers=bearer(ada)
+    )
+    restored = await gw.client.get("/api/v1/stats", headers=key)
+
+    assert off.status_code == on.status_code == 200
+    assert refused.status_code == 401
+    assert "operator who created it is disabled" in refused.json()["detail"]
+    assert [(k["id"], k["created_by"], k["revoked_at"]) for k in listed] == [
+        (created["id"], bob_id, None)
+    ]
+    assert restored.status_code == 200
+    assert len(upstream.seen) == 2  # the refused request never reached a service
 
 
 async def test_a_key_cannot_manage_keys_or_operators(gw: Gateway) -> None:

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway.mail import message_names
 from gateway.models import Operator
-from servicekit.auth import KeySet, TokenVerifier
+from servicekit.auth import KeySet, TokenVerifier, jwks_max_age
 from servicekit.db import Database
 from sqlalchemy import update
 
@@ -67,7 +67,10 @@ async def test_signup_then_login_then_me(gw: Gateway) -> None:
 async def test_token_verifies_against_the_served_jwks(gw: Gateway) -> None:
     signed_up = await gw.signup()
     token = await gw.login()
-    jwks = (await gw.client.get("/.well-known/jwks.json")).json()
+    served = await gw.client.get("/.well-known/jwks.json")
+    jwks = served.json()
+    # Services fetch the set again after this long: a removed key stops within a minute.
+    assert jwks_max_age(served.headers["cache-control"]) == 60
 
     verifier = TokenVerifier(KeySet(jwks=jwks), audience="mediaops", issuer="mediaops-gateway")
     caller = await verifier.verify(token)

@@ -14,6 +14,8 @@ from devstack.broker import Broker
 from devstack.ports import free_port
 from gateway.identity.keys import rotate
 from gateway.openapi.merge import Source, merge
+from gateway.proxy.tokens import UpstreamTokens
+from servicekit.auth import Caller
 
 from tests.gateway.browser import dump_dom, require_chromium
 from tests.gateway.gateway_harness import PASSWORD, sign_up
@@ -192,29 +194,45 @@ async def test_a_running_service_accepts_tokens_of_a_rotated_key_without_restart
     async with running_platform(tmp_path, broker.bootstrap, services=("content",)) as platform:
         platform.gateway.state.keystore.check_seconds = 0  # notice the files at once
         async with await _client(platform) as client:
-            await sign_up(client, platform.settings.mail_directory, email="ada@example.com")
+            created = await sign_up(
+                client, platform.settings.mail_directory, email="ada@example.com"
+            )
             login = {"email": "ada@example.com", "password": PASSWORD}
             old = (await client.post("/api/v1/auth/login", json=login)).json()["access_token"]
             before = await client.get("/api/v1/posts", headers={"Authorization": f"Bearer {old}"})
+            # What the gateway sends content-svc, signed with the key about to be retired.
+            ada = Caller(
+                user_id=created["operator"]["id"],
+                workspace_id=created["workspace"]["id"],
+                roles=frozenset({"owner"}),
+            )
+            old_key = platform.gateway.state.keystore.ring().current
+            minted_old = UpstreamTokens(platform.settings).mint(ada, old_key)
 
             rotate(platform.settings.key_dir)
 
             new = (await client.post("/api/v1/auth/login", json=login)).json()["access_token"]
             content = platform.services["content-svc"]
-            direct_new = await client.get(
+            direct_minted_old = await client.get(
+                f"{content}/api/v1/posts", headers={"Authorization": f"Bearer {minted_old}"}
+            )
+            direct_own = await client.get(
                 f"{content}/api/v1/posts", headers={"Authorization": f"Bearer {new}"}
             )
-            direct_old = await client.get(
-                f"{content}/api/v1/posts", headers={"Authorization": f"Bearer {old}"}
-            )
-            via_gateway = await client.get(
+            via_gateway_new = await client.get(
                 "/api/v1/posts", headers={"Authorization": f"Bearer {new}"}
             )
+            via_gateway_old = await client.get(
+                "/api/v1/posts", headers={"Authorization": f"Bearer {old}"}
+            )
+            signing_now = platform.gateway.state.keystore.ring().current.kid
             jwks = (await client.get("/.well-known/jwks.json")).json()
 
     assert before.status_code == 200
     assert jwt.get_unverified_header(new)["kid"] != jwt.get_unverified_header(old)["kid"]
-    assert direct_new.status_code == 200, direct_new.text
-    assert direct_old.status_code == 200  # the previous key is still published
-    assert via_gateway.status_code == 200
+    assert signing_now != old_key.kid  # the gateway mints with the new key now
+    assert via_gateway_new.status_code == 200, via_gateway_new.text
+    assert via_gateway_old.status_code == 200  # the previous key is still published
+    assert direct_minted_old.status_code == 200  # ... at the services too
+    assert direct_own.status_code == 401  # a caller's own token never works there
     assert len(jwks["keys"]) == 3  # current, previous, next

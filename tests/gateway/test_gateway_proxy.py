@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import jwt
 import pytest
 from devstack.ports import free_port
 
@@ -39,7 +40,10 @@ async def test_request_reaches_the_owning_service_unchanged(
     assert seen.raw_path == b"/api/v1/posts/p%2F1/revisions"
     assert seen.query == b"limit=5&tag=a%20b"
     assert seen.body == b'{"title": "Hello"}'
-    assert seen.headers["authorization"] == auth["Authorization"]
+    # Not the caller's credential: a token the gateway minted for the services.
+    minted = seen.headers["authorization"].removeprefix("Bearer ")
+    assert minted != auth["Authorization"].removeprefix("Bearer ")
+    assert jwt.decode(minted, options={"verify_signature": False})["aud"] == "mediaops-upstream"
     assert seen.headers["content-type"] == "application/json"
     assert seen.headers["x-request-id"] == "req-123"
     assert response.headers["x-request-id"] == "req-123"

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from metrics_svc.ingestion.csv_import import parse_value
 from metrics_svc.models import StatPoint
 from metrics_svc.runtime import MetricsRuntime
+from servicekit.settings import SharedSettings
 
 from tests.metrics_svc.conftest import Seeder
 from tests.metrics_svc.test_ingestion import count
@@ -83,6 +84,46 @@ async def test_a_form_upload_works_like_a_plain_body(
     )
     assert missing.status_code == 422
     assert missing.json()["errors"][0]["field"] == "file"
+
+
+async def test_a_file_larger_than_the_request_body_limit_is_imported(
+    client: httpx.AsyncClient,
+    seed: Seeder,
+    editor: dict[str, str],
+    shared_settings: SharedSettings,
+) -> None:
+    """Every other route refuses bodies over MEDIAOPS_MAX_REQUEST_BODY_BYTES; the import has
+    an allowance of its own (METRICS_IMPORT_MAX_BYTES), plain body or form upload."""
+    channel = await seed.channel()
+    post = await seed.post([channel], NOW - timedelta(days=30))
+    start = NOW - timedelta(days=29)
+    lines = ["post_id,metric,value,observed_at"]
+    limit = shared_settings.max_request_body_bytes
+    size, minute = 0, 0
+    while size <= 2 * limit:
+        line = f"{post},reads,{minute},{(start + timedelta(minutes=minute)).isoformat()}"
+        lines.append(line)
+        size += len(line) + 1
+        minute += 1
+    text = "\n".join(lines).encode()
+    assert len(text) > 2 * limit
+
+    plain = await client.post(
+        "/api/v1/stats/import?dry_run=true", content=text, headers=csv_headers(editor)
+    )
+    form = await client.post(
+        "/api/v1/stats/import?dry_run=true",
+        files={"file": ("export.csv", text, "text/csv")},
+        headers=editor,
+    )
+    elsewhere = await client.post(  # any route without an allowance: the small limit
+        "/api/v1/conversions", content=text, headers=csv_headers(editor)
+    )
+
+    for answer in (plain, form):
+        assert answer.status_code == 200, answer.text[:500]
+        assert answer.json()["valid_rows"] == minute
+    assert elsewhere.status_code == 413
 
 
 async def test_dry_run_lists_every_bad_row_and_a_real_run_stores_nothing(

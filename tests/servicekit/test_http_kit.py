@@ -25,7 +25,7 @@ class NewThing(RequestModel):
 def make_app(jwks: dict[str, Any]) -> FastAPI:
     app = FastAPI()
     app.state.verifier = TokenVerifier(
-        KeySet(jwks=jwks), audience="mediaops", issuer="mediaops-gateway"
+        KeySet(jwks=jwks), audience="mediaops-upstream", issuer="mediaops-gateway"
     )
     install_problem_handlers(app)
 
@@ -101,7 +101,7 @@ async def test_tokens_are_verified(client: httpx.AsyncClient, signer: Any) -> No
         {
             "sub": "u",
             "wid": "w",
-            "aud": "mediaops",
+            "aud": "mediaops-upstream",
             "iss": "mediaops-gateway",
             "iat": 0,
             "exp": 2**31,

@@ -11,8 +11,10 @@ query per waiting request queued them behind each other for seconds under load).
 A token whose signature was verified is remembered (until it expires, and as long as the key
 files are unchanged), so that the signature is checked once, not on every request.
 
-API keys (`X-API-Key: mok_...` or `Authorization: Bearer mok_...`) are exchanged here for a
-short EdDSA token with the key's scopes and no roles, which is what the services receive.
+API keys (`X-API-Key: mok_...` or `Authorization: Bearer mok_...`) are checked here too and
+become a caller with the key's scopes and no roles. Whoever the caller, what the services
+receive is not its credential but a short token the proxy mints once these checks have
+passed (gateway.proxy.tokens).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import asyncio
 import hmac
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import jwt
@@ -32,7 +34,7 @@ from servicekit.db import Database
 from servicekit.problems import Forbidden, Unauthorized
 from sqlalchemy import select, update
 
-from gateway.identity.keys import KeyRing, KeyStore
+from gateway.identity.keys import KeyStore
 from gateway.identity.service import digest
 from gateway.models import ApiKey, Operator, RefreshToken
 from gateway.settings import Settings
@@ -46,15 +48,18 @@ API_KEY_HEADER = "x-api-key"
 LAST_USED_EVERY_SECONDS = 60.0
 REVOKED = "This access token is no longer valid (operator disabled, role changed or logged out)."
 BAD_KEY = "The API key is invalid or revoked."
+ORPHANED_KEY = (
+    "This API key stopped working: the operator who created it is disabled. "
+    "An owner can create a new key."
+)
 
 
 @dataclass(frozen=True)
 class KeyGrant:
-    """What a valid API key turns into: the caller and the short token sent upstream."""
+    """What a valid API key turns into: a caller with the key's scopes and no roles."""
 
     caller: Caller
-    token: str
-    expires_at: float  # monotonic
+    created_by: str  # the operator it works for: a key stops while they are disabled
 
 
 class AccessGate:
@@ -67,7 +72,8 @@ class AccessGate:
         self._generation = 0  # bumped by forget(): answers looked up before are not kept
         # token -> (expiry as a Unix time, caller, session id): signatures already checked.
         self._verified: dict[str, tuple[float, Caller, str | None]] = {}
-        self._keys: dict[str, tuple[float, KeyGrant | None]] = {}
+        # hashed key -> (until, its grant or why it is refused)
+        self._keys: dict[str, tuple[float, KeyGrant | str]] = {}
         self._last_used: dict[str, float] = {}
         self._background: set[asyncio.Task[None]] = set()
 
@@ -83,7 +89,13 @@ class AccessGate:
             return
         for cache_key in [k for k in self._tokens if k[0] == subject]:
             del self._tokens[cache_key]
-        for hashed in [h for h, (_, g) in self._keys.items() if g and g.caller.user_id == subject]:
+        # A key goes with its creator; refusals name nobody, so they all go (a key whose
+        # creator is enabled again must work at once).
+        for hashed in [
+            h
+            for h, (_, g) in self._keys.items()
+            if not isinstance(g, KeyGrant) or subject in (g.caller.user_id, g.created_by)
+        ]:
             del self._keys[hashed]
 
     # -- operator tokens -----------------------------------------------------------------
@@ -154,12 +166,9 @@ class AccessGate:
         self._verified.clear()
 
     async def _problem(self, caller: Caller, session_id: str | None) -> str | None:
+        # Only operators hold tokens for the gateway: an API key is checked by `exchange`,
+        # and the tokens minted for services carry an audience the gateway refuses.
         async with self.db.transaction() as session:
-            if caller.is_api_key:
-                key = await session.get(ApiKey, caller.user_id)
-                ok = key is not None and key.revoked_at is None
-                ok = ok and key is not None and key.workspace_id == caller.workspace_id
-                return None if ok else BAD_KEY
             operator = await session.get(Operator, caller.user_id)
             if (
                 operator is None
@@ -183,57 +192,52 @@ class AccessGate:
 
     # -- API keys ------------------------------------------------------------------------
 
-    async def exchange(self, key: str, ring: KeyRing) -> KeyGrant:
-        """The grant of a valid API key (cached), or 401."""
+    async def exchange(self, key: str) -> KeyGrant:
+        """The grant of a valid API key (cached for `status_cache_seconds`), or 401."""
         hashed = digest(key)
         now = time.monotonic()
         cached = self._keys.get(hashed)
         if cached is not None and cached[0] > now:
             grant = cached[1]
-            if grant is not None and grant.expires_at > now + 30:
-                self._touch(grant.caller.user_id)
-                return grant
-        grant = await self._grant(key, hashed, ring)
-        self._keys[hashed] = (now + self.ttl, grant)
-        if len(self._keys) > 50_000:
-            self._evict(self._keys, now)
-        if grant is None:
-            raise Unauthorized(BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
+        else:
+            generation = self._generation
+            grant = await self._grant(key, hashed)
+            if generation == self._generation:  # not forgotten meanwhile (creator disabled)
+                self._keys[hashed] = (now + self.ttl, grant)
+                if len(self._keys) > 50_000:
+                    self._evict(self._keys, now)
+        if isinstance(grant, str):
+            raise Unauthorized(grant, headers={"WWW-Authenticate": "Bearer"})
         self._touch(grant.caller.user_id)
         return grant
 
-    async def _grant(self, key: str, hashed: str, ring: KeyRing) -> KeyGrant | None:
+    async def _grant(self, key: str, hashed: str) -> KeyGrant | str:
+        """The grant of a valid key, or why it is refused.
+
+        A key works only while the operator who created it is an active member of its
+        workspace. The key is shown once, to its creator: when they are disabled (they left,
+        or their account is suspected), the key must be assumed to have left with them. Any
+        owner sees every key of the workspace (`created_by`) and can make a new one.
+        """
         prefix = key.removeprefix(API_KEY_PREFIX).partition("_")[0]
         async with self.db.transaction() as session:
             stored = (
                 await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
             ).scalar_one_or_none()
-        if stored is None or stored.revoked_at is not None:
-            return None
-        if not hmac.compare_digest(stored.key_hash, hashed):
-            return None
-        ttl = self.settings.api_key_token_ttl_seconds
-        issued = datetime.now(UTC)
-        token = ring.current.sign(
-            {
-                "sub": stored.id,
-                "wid": stored.workspace_id,
-                "roles": [],
-                "scopes": sorted(stored.scopes),
-                "aud": self.settings.shared.jwt_audience,
-                "iss": self.settings.shared.jwt_issuer,
-                "iat": issued,
-                "exp": issued + timedelta(seconds=ttl),
-                "jti": f"key-{stored.id}-{int(issued.timestamp())}",
-            }
-        )
+            if stored is None or stored.revoked_at is not None:
+                return BAD_KEY
+            if not hmac.compare_digest(stored.key_hash, hashed):
+                return BAD_KEY
+            creator = await session.get(Operator, stored.created_by)
+        if creator is None or creator.disabled or creator.workspace_id != stored.workspace_id:
+            return ORPHANED_KEY
         caller = Caller(
             user_id=stored.id,
             workspace_id=stored.workspace_id,
             roles=frozenset(),
             scopes=frozenset(stored.scopes),
         )
-        return KeyGrant(caller=caller, token=token, expires_at=time.monotonic() + ttl)
+        return KeyGrant(caller=caller, created_by=stored.created_by)
 
     def _touch(self, key_id: str) -> None:
         """Record the key's last use, at most once a minute, off the request's path."""
@@ -283,8 +287,6 @@ def api_key_of(request: Request) -> str | None:
 @dataclass(frozen=True)
 class Authenticated:
     caller: Caller
-    # The token to send upstream: the caller's own, or the one minted for an API key.
-    upstream_token: str
     api_key: bool
 
 
@@ -295,8 +297,8 @@ async def authenticate(request: Request) -> Authenticated:
     if key is not None:
         if not key.startswith(API_KEY_PREFIX):
             raise Unauthorized(BAD_KEY, headers={"WWW-Authenticate": "Bearer"})
-        grant = await gate.exchange(key, request.app.state.keystore.ring())
-        return Authenticated(caller=grant.caller, upstream_token=grant.token, api_key=True)
+        grant = await gate.exchange(key)
+        return Authenticated(caller=grant.caller, api_key=True)
     token = bearer_token(request)
     verifier = verifier_of(request)
     known = gate.verified(token)
@@ -306,7 +308,7 @@ async def authenticate(request: Request) -> Authenticated:
     else:
         caller, session_id = known
     await gate.check(caller, session_id)
-    return Authenticated(caller=caller, upstream_token=token, api_key=False)
+    return Authenticated(caller=caller, api_key=False)
 
 
 def verifier_of(request: Request) -> TokenVerifier:

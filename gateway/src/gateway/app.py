@@ -14,6 +14,7 @@ import httpx
 import structlog
 from fastapi import FastAPI
 from servicekit.auth import KeySet, TokenVerifier
+from servicekit.bodylimit import BodyLimit
 from servicekit.db import Database
 from servicekit.logging import REQUEST_ID_HEADER, configure_logging
 from servicekit.metrics import install_metrics
@@ -34,7 +35,8 @@ from gateway.operators import router as operators
 from gateway.pages import router as pages
 from gateway.proxy import router as proxy
 from gateway.proxy.forward import upstream_session
-from gateway.proxy.routes import upstreams
+from gateway.proxy.routes import RESOURCES, upstreams
+from gateway.proxy.tokens import UpstreamTokens
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 
@@ -116,6 +118,7 @@ def create_app(
     app.state.db = db
     app.state.keystore = keystore
     app.state.gate = gate
+    app.state.upstream_tokens = UpstreamTokens(settings)
     app.state.limiter = limiter
     app.state.mailer = mailer
     app.state.upstreams = upstreams(settings)
@@ -129,6 +132,13 @@ def create_app(
         issuer=settings.shared.jwt_issuer,
     )
     install_problem_handlers(app)
+    # The gateway's own endpoints (sign-up and sign-in need no account) read small bodies;
+    # the services' resources are forwarded up to the proxy's own limit, as they stream.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.shared.max_request_body_bytes,
+        allowances={f"/api/v1/{resource}": settings.max_body_bytes for resource in RESOURCES},
+    )
     install_metrics(app)
     configure_tracing(settings.service_name)
     instrument_app(app)

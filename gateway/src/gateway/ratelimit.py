@@ -4,6 +4,11 @@ In memory by default (one gateway process); with `GATEWAY_REDIS_URL` every gatew
 instance counts in the same Redis, so the limits hold however many instances run.
 Answers carry `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (IETF draft
 headers) and, when refused, `Retry-After` on a 429 problem.
+
+Limits per client count `client_address`: the connection's peer, or, when that peer is a
+proxy named in `MEDIAOPS_FORWARDED_ALLOW_IPS`, the client it names in `X-Forwarded-For`
+(uvicorn's proxy-headers middleware, set up by servicekit.cli). Anyone else's
+`X-Forwarded-For` is ignored, so a client cannot pick the address it is counted as.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from servicekit.problems import TooManyRequests
+from starlette.requests import Request
 
 from gateway.telemetry import RATE_LIMITED
 
@@ -37,6 +43,11 @@ class Verdict:
         if not self.allowed:
             headers["Retry-After"] = str(max(1, self.reset_seconds))
         return headers
+
+
+def client_address(request: Request) -> str:
+    """The address per-client limits count (see the module's docstring)."""
+    return request.client.host if request.client else "unknown"
 
 
 class RateLimiter:

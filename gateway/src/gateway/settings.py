@@ -35,8 +35,10 @@ class Settings(ServiceSettings):
     signup_confirmation_ttl_seconds: int = Field(default=86_400, ge=60)
     # How long the link mailed to choose a new password works.
     password_reset_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
-    # The short token the gateway mints for an API key and sends upstream.
-    api_key_token_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    # The token the gateway mints for each checked caller (operator or API key) and sends to
+    # the services instead of the caller's own: how long a service may still accept one after
+    # its session is logged out, its operator disabled or its key revoked (gateway.proxy.tokens).
+    upstream_token_ttl_seconds: int = Field(default=60, ge=1, le=900)
     # How long the gateway trusts what it last read about an operator, a session or a key
     # (disabled? logged out? revoked?) before asking its database again.
     status_cache_seconds: float = Field(default=1.0, ge=0, le=30)
@@ -54,6 +56,11 @@ class Settings(ServiceSettings):
     invitation_limit_per_workspace: str = "50/hour"
     invitation_limit_per_address: str = "5/hour"
     operator_request_limit: str = "1200/minute"
+    # The public pages, per client address: tracked-link clicks (`/l/`: click inflation) and
+    # feed fetches (`/feeds/`: scraping). Behind a load balancer, MEDIAOPS_FORWARDED_ALLOW_IPS
+    # must name it, or every reader counts as the balancer's one address.
+    link_limit_per_ip: str = "120/minute"
+    feed_limit_per_ip: str = "60/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
     redis_url: str | None = None
@@ -62,6 +69,8 @@ class Settings(ServiceSettings):
     # How long the merged OpenAPI document is served before the services are asked again.
     openapi_cache_seconds: float = Field(default=60.0, ge=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The largest body forwarded to a service; the gateway's own endpoints read at most
+    # MEDIAOPS_MAX_REQUEST_BODY_BYTES.
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     # Outgoing mail: `smtp://user:password@host:25`, `smtp+starttls://…:587` or
     # `smtps://…:465`. Unset: every message is written as an .eml file into mail_dir.

@@ -1,4 +1,8 @@
-"""`/api/v1/api-keys`: keys for internal systems, managed by the workspace's owners."""
+"""`/api/v1/api-keys`: keys for internal systems, managed by the workspace's owners.
+
+A key is listed and revoked by any owner of the workspace, but it works for its creator:
+only they were shown it, so it stops while they are disabled (gateway.access).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,14 @@ router = APIRouter(prefix="/api-keys", tags=["api-keys"])
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 422),
     summary="Create an API key (the key is shown once)",
+    description=(
+        "The key is shown once, to you, and only its hash is stored. It works until it is "
+        "revoked, and only while you remain an active operator of the workspace: if you are "
+        "disabled, every key you created is refused (at the gateway at once, at the services "
+        "within `GATEWAY_UPSTREAM_TOKEN_TTL_SECONDS`) and works again if you are enabled "
+        "again. For an integration that must outlive one person, have the owner who will "
+        "look after it create the key, and revoke keys nobody looks after."
+    ),
 )
 async def create_key(body: ApiKeyCreate, caller: OwnerCaller, session: DbSession) -> ApiKeyCreated:
     stored, key = await service.create(
@@ -29,7 +41,13 @@ async def create_key(body: ApiKeyCreate, caller: OwnerCaller, session: DbSession
     return ApiKeyCreated(**ApiKeyOut.model_validate(stored).model_dump(), key=key)
 
 
-@router.get("", responses=problem_responses(401, 403), summary="List API keys")
+@router.get(
+    "",
+    responses=problem_responses(401, 403),
+    summary="List API keys",
+    description="Every key of the workspace, whoever created it (`created_by`): a key stops "
+    "working while its creator is disabled.",
+)
 async def list_keys(
     caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[ApiKeyOut]:

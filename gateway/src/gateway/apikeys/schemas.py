@@ -32,6 +32,10 @@ class ApiKeyOut(ResponseModel):
     name: str
     prefix: str
     scopes: list[str]
+    created_by: str = Field(
+        description="The operator who created the key (and the only one shown it): the key "
+        "works only while they are an active operator of the workspace."
+    )
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

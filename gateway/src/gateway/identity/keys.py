@@ -4,7 +4,9 @@ The key ring holds the current key, which signs; the previous key, still publish
 tokens it signed verify until they expire; and the next key, published before it signs
 anything, so that a service that fetched the JWKS at any time since the last rotation
 already knows the key of tomorrow's tokens (servicekit refreshes on an unknown key id at
-most every few seconds; pre-publication closes that gap).
+most every few seconds; pre-publication closes that gap). Services also fetch the JWKS
+again when its `max-age` (60 s) runs out, so a key taken out of the ring (a compromised
+`previous.pem` deleted) stops verifying everywhere within a minute.
 
 `rotate(key_dir)` (`python -m gateway.identity.keys rotate`): previous <- current <- next <-
 a new key. A running gateway notices the change of files within a second (`KeyStore`) and

@@ -32,16 +32,13 @@ from gateway.identity.schemas import (
     WorkspaceOut,
 )
 from gateway.models import Workspace
+from gateway.ratelimit import client_address
 from gateway.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 well_known = APIRouter(tags=["auth"])
 
 PUBLIC: dict[str, Any] = {"openapi_extra": {"security": []}}
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _limit_mail_requests(
@@ -103,7 +100,7 @@ async def signup(
     await _limit_mail_requests(
         limiter,
         "signup",
-        per_ip=(settings.signup_limit_per_ip, _client_ip(request)),
+        per_ip=(settings.signup_limit_per_ip, client_address(request)),
         per_address=(settings.signup_limit_per_account, body.email),
         what="sign-ups",
     )
@@ -161,7 +158,7 @@ async def forgot_password(
     await _limit_mail_requests(
         limiter,
         "reset",
-        per_ip=(settings.password_reset_limit_per_ip, _client_ip(request)),
+        per_ip=(settings.password_reset_limit_per_ip, client_address(request)),
         per_address=(settings.password_reset_limit_per_account, body.email),
         what="password reset requests",
     )
@@ -214,7 +211,7 @@ async def login(
     # Both limits count every attempt; the per-account one stops guessing one password from
     # many addresses, the per-address one stops trying many accounts from one.
     await limiter.enforce(
-        settings.login_limit_per_ip, "login-ip", _client_ip(request), what="sign-in attempts"
+        settings.login_limit_per_ip, "login-ip", client_address(request), what="sign-in attempts"
     )
     await limiter.enforce(
         settings.login_limit_per_account,
@@ -303,6 +300,8 @@ async def me(caller: OperatorCaller, session: DbSession) -> MeResponse:
 
 @well_known.get("/.well-known/jwks.json", summary="The public keys of access tokens", **PUBLIC)
 async def jwks(keys: Keys, response: Response) -> dict[str, Any]:
-    # Short: after a rotation, caches must learn the new key soon (it is pre-published).
+    # Services keep the set this long, then fetch it again (servicekit.auth.KeySet): a key
+    # removed here (a compromised one) stops verifying anywhere within a minute. One small
+    # fetch a minute per service process costs nothing; new keys are pre-published anyway.
     response.headers["Cache-Control"] = "public, max-age=60"
     return keys.jwks()

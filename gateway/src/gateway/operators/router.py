@@ -122,6 +122,12 @@ async def get_operator(operator_id: str, caller: OwnerCaller, session: DbSession
     "/{operator_id}",
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Change an operator's role, name, or disable them (their tokens stop at once)",
+    description=(
+        "Disabling an operator ends their sessions and stops the API keys they created, at "
+        "the gateway at once and at the services within `GATEWAY_UPSTREAM_TOKEN_TTL_SECONDS`;"
+        " enabling them again restores those keys (not the sessions). A workspace keeps at "
+        "least one active owner."
+    ),
 )
 async def change_operator(
     operator_id: str, body: OperatorChange, caller: OwnerCaller, session: DbSession, gate: Gate

@@ -15,6 +15,7 @@ from servicekit.problems import (
     GatewayTimeout,
     ProblemError,
     ServiceUnavailable,
+    TooLarge,
 )
 from servicekit.tracing import current_traceparent
 from starlette.requests import Request
@@ -46,10 +47,6 @@ HOP_BY_HOP = frozenset(
 BUFFERED_BYTES = 256 * 1024
 
 
-class PayloadTooLarge(ProblemError):
-    status, slug, title = 413, "payload-too-large", "Request body too large"
-
-
 class BadGateway(ProblemError):
     status, slug, title = 502, "bad-gateway", "Bad gateway"
 
@@ -79,7 +76,7 @@ def declared_length(request: Request, limit: int) -> int | None:
         raise BadRequest("The Content-Length header is not a number.")
     length = int(raw)
     if length > limit:
-        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        raise TooLarge(f"The request body is larger than {limit} bytes.")
     return length
 
 
@@ -89,7 +86,7 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
     async for chunk in request.stream():
         seen += len(chunk)
         if seen > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise TooLarge(f"The request body is larger than {limit} bytes.")
         yield chunk
 
 
@@ -102,6 +99,8 @@ REPLACED = frozenset(
         b"x-forwarded-host",
         REQUEST_ID_HEADER.lower().encode(),
         b"traceparent",
+        # The caller's credentials stop here: services get the token the gateway minted.
+        b"authorization",
         b"x-api-key",
     }
 )
@@ -128,7 +127,6 @@ def _forward_headers(
         (name, value)
         for name, value in end_to_end(request.headers.raw)
         if name.lower() not in REPLACED
-        and not (authorization is not None and name.lower() == b"authorization")
     ]
     if authorization is not None:
         headers.append((b"authorization", authorization.encode("latin-1")))
@@ -184,7 +182,8 @@ async def forward(
     request_id: str,
     authorization: str | None = None,
 ) -> Response:
-    """Send the request on; `authorization` replaces the caller's (an API key's token)."""
+    """Send the request on; `authorization` (the minted token) replaces the caller's own
+    credentials, which never go upstream (public pages get none)."""
     length = declared_length(request, max_body_bytes)
     chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
     content = _limited(request, max_body_bytes) if length or chunked else None

@@ -1,4 +1,5 @@
-"""Every other `/api/v1/<resource>/...` request: check the caller, count it, forward it."""
+"""Every other `/api/v1/<resource>/...` request: check the caller, count it, forward it with
+a token minted for the services (gateway.proxy.tokens) in place of the caller's credential."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import uuid
 import aiohttp
 from fastapi import APIRouter, Request
 from servicekit.logging import REQUEST_ID_HEADER
-from servicekit.problems import Forbidden, NotFound
+from servicekit.problems import Forbidden, NotFound, TooManyRequests
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from gateway.access import authenticate
 from gateway.dependencies import AppSettings, Limiter
+from gateway.identity.keys import KeyStore
 from gateway.proxy.forward import forward
 from gateway.proxy.routes import RESOURCES, Upstream, route
-from gateway.ratelimit import Verdict
+from gateway.proxy.tokens import UpstreamTokens
+from gateway.ratelimit import Verdict, client_address
 
 router = APIRouter(tags=["proxy"])
 
@@ -28,11 +31,43 @@ def _request_id(request: Request) -> str:
     return str(chosen) if chosen else request.headers.get(REQUEST_ID_HEADER, uuid.uuid4().hex)
 
 
+# Answered in place of a link's redirect: a reader's browser shows it, so a page like the
+# ones channel-svc answers for links (in both languages), never JSON.
+TOO_MANY_CLICKS = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>请稍后再试 · Try again shortly</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32em;margin:4em auto;padding:0 1em;
+color:#333;line-height:1.6}h1{font-size:1.4em}</style></head>
+<body><h1>请稍后再试 · Try again shortly</h1><p>请求过于频繁，请稍后再打开这个链接。</p>
+<p>Too many requests from your network; please open the link again in a moment.</p>
+</body></html>
+"""
+
+
+async def _limit_public(request: Request, settings: AppSettings, limiter: Limiter) -> None:
+    """Count one public page per client address: links and feeds need no token, so this is
+    what stands between them and click inflation or scraping."""
+    path = request.url.path
+    if path.startswith("/l/"):
+        spec, bucket, what = settings.link_limit_per_ip, "link-ip", "link clicks"
+    else:
+        spec, bucket, what = settings.feed_limit_per_ip, "feed-ip", "feed requests"
+    await limiter.enforce(spec, bucket, client_address(request), what=what)
+
+
 @router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/feeds/{token}.xml", methods=["GET", "HEAD"], include_in_schema=False)
-async def public_page(request: Request, settings: AppSettings) -> Response:
+async def public_page(request: Request, settings: AppSettings, limiter: Limiter) -> Response:
     """Tracked short links and feeds are public: anyone who sees a post may follow its
     links, and feed readers cannot send a token."""
+    try:
+        await _limit_public(request, settings, limiter)
+    except TooManyRequests as refused:
+        headers = {**refused.headers, "Cache-Control": "no-store"}
+        if request.url.path.startswith("/l/"):
+            return HTMLResponse(TOO_MANY_CLICKS, status_code=429, headers=headers)
+        return PlainTextResponse(refused.detail, status_code=429, headers=headers)
     client: aiohttp.ClientSession = request.app.state.proxied
     return await forward(
         request,
@@ -78,7 +113,11 @@ async def proxy(request: Request, path: str, settings: AppSettings, limiter: Lim
     upstream, public = found
     authorization: str | None = None
     verdict: Verdict | None = None
-    if not public:
+    if public:  # `/api/v1/feeds/...`: the same feeds as `/feeds/`, the same limit
+        await limiter.enforce(
+            settings.feed_limit_per_ip, "feed-ip", client_address(request), what="feed requests"
+        )
+    else:
         who = await authenticate(request)
         if who.api_key:
             if not who.caller.scopes & upstream.scopes:
@@ -86,11 +125,13 @@ async def proxy(request: Request, path: str, settings: AppSettings, limiter: Lim
                     f"This API key has no scope for {upstream.name}; it needs one of "
                     f"{', '.join(sorted(upstream.scopes))}."
                 )
-            authorization = f"Bearer {who.upstream_token}"
             spec, bucket = settings.api_key_request_limit, "key"
         else:
             spec, bucket = settings.operator_request_limit, "operator"
         verdict = await limiter.enforce(spec, bucket, who.caller.user_id, what="requests")
+        tokens: UpstreamTokens = request.app.state.upstream_tokens
+        keystore: KeyStore = request.app.state.keystore
+        authorization = f"Bearer {tokens.for_caller(who.caller, keystore.ring().current)}"
     client: aiohttp.ClientSession = request.app.state.proxied
     response = await forward(
         request,

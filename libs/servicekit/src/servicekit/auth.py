@@ -1,14 +1,17 @@
 """Verifying the gateway's tokens: EdDSA JWTs checked against its JWKS.
 
 Every service sees one kind of caller, a `Caller`, whatever the original credential was.
-Keys come from the gateway's JWKS (or an inline JWKS in settings); an unknown key id
-triggers one refresh, so a rotated key is picked up without a restart.
+Keys come from the gateway's JWKS (or an inline JWKS in settings). A fetched JWKS is kept
+for the `max-age` its answer names, then fetched again, so that a key removed from the
+gateway (a compromised one) stops verifying within that time, without a restart; an
+unknown key id triggers a fetch too, so a rotated key is picked up at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -57,13 +60,44 @@ class Caller:
         return not self.roles and bool(self.scopes)
 
 
+# How long a fetched JWKS is kept: the answer's `max-age`, within these bounds (a gateway
+# that sends none, or `no-cache`, is asked again after the default, or at most every second).
+JWKS_DEFAULT_MAX_AGE = 300.0
+JWKS_MIN_MAX_AGE = 1.0
+JWKS_MAX_MAX_AGE = 3600.0
+# After a failed fetch, or for an unknown key id, the gateway is asked at most this often.
+JWKS_RETRY_SECONDS = 5.0
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
+
+
+def jwks_max_age(cache_control: str | None) -> float:
+    """How long a JWKS answer with this `Cache-Control` may be used."""
+    if cache_control is None:
+        return JWKS_DEFAULT_MAX_AGE
+    directives = {part.strip().lower() for part in cache_control.split(",")}
+    if "no-cache" in directives or "no-store" in directives:
+        return JWKS_MIN_MAX_AGE
+    match = _MAX_AGE.search(cache_control)
+    if match is None:
+        return JWKS_DEFAULT_MAX_AGE
+    return min(max(float(match[1]), JWKS_MIN_MAX_AGE), JWKS_MAX_MAX_AGE)
+
+
 class KeySet:
-    """Public keys by key id, from an inline JWKS or fetched from a URL."""
+    """Public keys by key id, from an inline JWKS or fetched from a URL.
+
+    A fetched set is used until its `max-age` runs out; the first lookup after that fetches
+    it again (one fetch, which concurrent lookups wait for), and keys that are gone from it
+    are refused from then on. When the fetch fails, the keys in hand are kept and the
+    gateway is asked again `JWKS_RETRY_SECONDS` later: a gateway restarting must not lock
+    every caller out of every service.
+    """
 
     def __init__(self, *, jwks: dict[str, Any] | None = None, url: str | None = None) -> None:
         self._url = url
         self._keys: dict[str, PyJWK] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = -JWKS_RETRY_SECONDS
+        self._fresh_until = 0.0  # monotonic; a URL's keys are fetched on first use
         self._lock = asyncio.Lock()
         if jwks is not None:
             self._load(jwks)
@@ -81,25 +115,35 @@ class KeySet:
         self._keys = keys
 
     async def get(self, kid: str) -> PyJWK | None:
-        key = self._keys.get(kid)
-        if key is None and self._url is not None:
-            await self._refresh()
-            key = self._keys.get(kid)
-        return key
+        if self._url is not None:
+            now = time.monotonic()
+            if now >= self._fresh_until:
+                await self._refresh(expired=True)
+            elif kid not in self._keys:
+                await self._refresh(expired=False)
+        return self._keys.get(kid)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, *, expired: bool) -> None:
         async with self._lock:
-            if time.monotonic() - self._fetched_at < 5:  # at most one fetch per 5 s
-                return
-            self._fetched_at = time.monotonic()
+            now = time.monotonic()
+            if expired and now < self._fresh_until:
+                return  # another lookup fetched it while this one waited
+            if not expired and now - self._fetched_at < JWKS_RETRY_SECONDS:
+                return  # an unknown key id: at most one fetch per JWKS_RETRY_SECONDS
+            self._fetched_at = now
             assert self._url is not None
             try:
                 async with httpx.AsyncClient(timeout=3.0) as client:
                     response = await client.get(self._url)
                     response.raise_for_status()
                     self._load(response.json())
-            except (httpx.HTTPError, ValueError):
-                return  # keep the keys we have; the token is refused if none fits
+            except (httpx.HTTPError, ValueError, AttributeError, jwt.PyJWTError):
+                # Keep the keys we have; the token is refused if none fits.
+                self._fresh_until = time.monotonic() + JWKS_RETRY_SECONDS
+                return
+            self._fresh_until = time.monotonic() + jwks_max_age(
+                response.headers.get("cache-control")
+            )
 
 
 class TokenVerifier:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from uvicorn.importer import import_from_string
@@ -77,15 +78,24 @@ def run_app(
         if settings.metrics_listen_port:
             serve_metrics(settings.host, settings.metrics_listen_port)
         freeze_long_lived()
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            forwarded_allow_ips=settings.shared.forwarded_allow_ips,
-            timeout_graceful_shutdown=5,
-        )
+        uvicorn.run(app, **serving_options(settings))
+
+
+def serving_options(settings: ServiceSettings) -> dict[str, Any]:
+    """How uvicorn serves every app; tests that need the same (the client address behind a
+    proxy) serve with these too."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        # uvicorn's proxy headers: X-Forwarded-For/-Proto are believed from these peers only,
+        # and then make `request.client` the client they name (per-client rate limits count
+        # it). Anyone else's X-Forwarded-For is ignored.
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.shared.forwarded_allow_ips,
+        "timeout_graceful_shutdown": 5,
+    }
 
 
 def refuse_if(problems: list[str], service_name: str) -> None:

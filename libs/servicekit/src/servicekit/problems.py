@@ -101,7 +101,8 @@ class Invalid(ProblemError):
 
 
 class TooLarge(ProblemError):
-    """What was sent, or what it would make, is larger than allowed (e.g. an event)."""
+    """What was sent, or what it would make, is larger than allowed: a request body, an
+    uploaded file, the event a change would publish (RFC 9110's 413 Content Too Large)."""
 
     status, slug, title = 413, "too-large", "Too large"
 

@@ -2,7 +2,7 @@
 
 `build_app` turns a `ServiceRuntime` and the service's routers into a FastAPI app whose
 lifespan starts and stops the background parts, with problem+json errors, request ids,
-`/health` and `/ready` already in place.
+a request body limit, `/health` and `/ready` already in place.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import KeySet, TokenVerifier
+from servicekit.bodylimit import BodyLimit
 from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
 from servicekit.db import Database, utcnow
 from servicekit.housekeeping import keep_tidy
@@ -58,9 +59,10 @@ class ServiceRuntime:
             handlers=handlers or {},
             settings=settings.shared,
         )
+        # Only the tokens the gateway mints per request, after its checks (gateway.proxy.tokens).
         self.verifier = verifier or TokenVerifier(
             KeySet.from_settings(settings.shared),
-            audience=settings.shared.jwt_audience,
+            audience=settings.shared.jwt_upstream_audience,
             issuer=settings.shared.jwt_issuer,
         )
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = [
@@ -158,7 +160,10 @@ def build_app(
     title: str,
     description: str = "",
     configure_logs: bool = True,
+    body_allowances: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """`body_allowances`: the routes (a path and everything under it) that may receive
+    bodies larger than `MEDIAOPS_MAX_REQUEST_BODY_BYTES`, with their own limits."""
     settings = runtime.settings
     if configure_logs:
         configure_logging(
@@ -180,6 +185,12 @@ def build_app(
     app.state.verifier = runtime.verifier
     install_problem_handlers(app)
     configure_tracing(settings.service_name)
+    # Inside the request middleware, so that a refusal is logged and counted like any answer.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.shared.max_request_body_bytes,
+        allowances=body_allowances,
+    )
     install_metrics(app)
     instrument_app(app)
     app.include_router(health_router())

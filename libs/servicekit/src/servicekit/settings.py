@@ -69,7 +69,11 @@ class SharedSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     # A JWKS document given inline wins over jwks_url (tests, air-gapped setups).
     jwks: str | None = None
+    # Who a token is for: the gateway accepts only what it gives callers (`jwt_audience`);
+    # the services only what it mints for them on each request (`jwt_upstream_audience`),
+    # so a caller's own token sent straight to a service port is refused.
     jwt_audience: str = "mediaops"
+    jwt_upstream_audience: str = "mediaops-upstream"
     jwt_issuer: str = "mediaops-gateway"
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
@@ -92,6 +96,10 @@ class SharedSettings(BaseSettings):
     outbox_retention_days: float = Field(default=7, gt=0)
     processed_event_retention_days: float = Field(default=30, gt=0)
     housekeeping_interval_seconds: float = Field(default=3600, gt=0)
+    # The largest request body any route reads (servicekit.bodylimit), 413 beyond it. Routes
+    # that take bulk bodies have their own allowance (the gateway's proxied resources:
+    # GATEWAY_MAX_BODY_BYTES; metrics-svc's CSV import: METRICS_IMPORT_MAX_BYTES).
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips):
     # behind a reverse proxy the client's address, which rate limits count by, comes from it.
     forwarded_allow_ips: str = "127.0.0.1"
@@ -133,6 +141,15 @@ class SharedSettings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"{_env(info.field_name or '')}: no file at {value}")
         return value
+
+    @model_validator(mode="after")
+    def _audiences_differ(self) -> SharedSettings:
+        if self.jwt_audience == self.jwt_upstream_audience:
+            raise ValueError(
+                "MEDIAOPS_JWT_AUDIENCE and MEDIAOPS_JWT_UPSTREAM_AUDIENCE must differ: "
+                "otherwise callers' own tokens work at the services, unchecked by the gateway"
+            )
+        return self
 
     @model_validator(mode="after")
     def _kafka_consistent(self) -> SharedSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
 from servicekit.runtime import build_app
 
@@ -28,6 +29,8 @@ def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
         runtime or create_runtime(),
         [platforms_router, channels_router, distributions_router, feeds_router, links_router],
         title="Mediaops channel-svc",
+        # A preview carries a whole post (200,000 characters of Markdown, 400,000 of HTML).
+        body_allowances={"/api/v1/channels": BULK_BODY_BYTES},
         description="Channels a workspace publishes to, the distribution of each post, and "
         "the tracked links in them.",
     )

@@ -7,6 +7,7 @@ import asyncio
 
 import structlog
 from fastapi import FastAPI
+from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, build_app
 
@@ -70,6 +71,8 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             campaigns_router,
         ],
         title="Mediaops content-svc",
+        # A post's body may hold 200,000 characters; a word list 5,000 words.
+        body_allowances={"/api/v1/posts": BULK_BODY_BYTES, "/api/v1/wordlists": BULK_BODY_BYTES},
         description=(
             "Content collection (sources, ideas, user needs, trends) and production (posts "
             "with revisions, analysis, review and scheduled publishing, word lists) and the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
 from servicekit.runtime import build_app
 
@@ -22,8 +23,9 @@ def create_runtime(
 
 
 def create_app(runtime: MetricsRuntime | None = None) -> FastAPI:
+    runtime = runtime or create_runtime()
     return build_app(
-        runtime or create_runtime(),
+        runtime,
         [
             stats_router,
             conversions_router,
@@ -32,5 +34,11 @@ def create_app(runtime: MetricsRuntime | None = None) -> FastAPI:
             alerts_router,
         ],
         title="Mediaops metrics-svc",
+        body_allowances={
+            # A batch holds up to 10,000 figures; an import is a whole CSV file, which is
+            # spooled to disk as it streams (never held whole), with its own limit.
+            "/api/v1/stats": BULK_BODY_BYTES,
+            "/api/v1/stats/import": runtime.settings.import_max_bytes,
+        },
         description="Data operation: platform figures, benchmarks, reports and alerts.",
     )

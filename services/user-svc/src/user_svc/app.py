@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, build_app
 
@@ -31,5 +32,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
         runtime or create_runtime(),
         [members_router, interactions_router, inbox_router, segments_router, communities_router],
         title="Mediaops user-svc",
+        # A batch holds up to 1,000 interactions of 5,000 characters each.
+        body_allowances={"/api/v1/interactions": BULK_BODY_BYTES},
         description="The community: members, interactions, inbox, segments and groups.",
     )

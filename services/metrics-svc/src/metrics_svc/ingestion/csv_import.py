@@ -23,7 +23,7 @@ from datetime import datetime, time
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from servicekit.problems import FieldError, Invalid, ProblemError
+from servicekit.problems import FieldError, Invalid, TooLarge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.schemas import ImportOut, RowProblem
@@ -66,10 +66,6 @@ _NUMBER = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(万|亿)?$")
 
 class UnreadableCsv(Invalid):
     pass
-
-
-class TooLarge(ProblemError):
-    status, slug, title = 413, "too-large", "Request body too large"
 
 
 def detect_encoding(spool: IO[bytes]) -> str:
