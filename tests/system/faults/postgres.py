@@ -35,16 +35,15 @@ from event_contracts.registry import TOPICS, dlq_topic
 from tests.system.compose_stack import PrivatePostgres
 from tests.system.faults.kafka import Record, read_topic
 from tests.system.faults.scenario import (
-    PASSWORD,
     Api,
     Duplicates,
     History,
     duplicate_and_reorder,
-    set_up,
     settle,
+    start_workload,
 )
 from tests.system.faults.stack import FaultRig, fault_rig
-from tests.system.faults.workload import Window, Workload
+from tests.system.faults.workload import Window
 
 # Longer than every retry the old consumer made (three attempts within a second) and than
 # a delivery lease (2 s in the fault settings): each of them meets the outage.
@@ -171,15 +170,7 @@ async def run_postgres_scenario(
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=rig.stack.url("gateway"), timeout=20) as client:
         api = Api(client)
-        email, workspace_id, channels, stats_posts = await set_up(api, rig)
-        workload = Workload(
-            base_url=rig.stack.url("gateway"),
-            email=email,
-            password=PASSWORD,
-            channels=channels,
-            stats_posts=stats_posts,
-            cover_url=f"{rig.wechat_server.url}/_fake/images/cover.png",
-        )
+        workspace_id, channels, workload = await start_workload(api, rig)
         history = PostgresHistory(rig, workload, workspace_id, channels, [], Duplicates())
 
         def note(text: str) -> None:

@@ -150,6 +150,20 @@ async def set_up(api: Api, rig: FaultRig) -> tuple[str, str, Channels, list[str]
     return email, str(me["workspace"]["id"]), channels, stats_posts
 
 
+async def start_workload(api: Api, rig: FaultRig) -> tuple[str, Channels, Workload]:
+    """A fresh workspace with its channels, and the workload that publishes to them."""
+    email, workspace_id, channels, stats_posts = await set_up(api, rig)
+    workload = Workload(
+        base_url=rig.stack.url("gateway"),
+        email=email,
+        password=PASSWORD,
+        channels=channels,
+        stats_posts=stats_posts,
+        cover_url=f"{rig.wechat_server.url}/_fake/images/cover.png",
+    )
+    return workspace_id, channels, workload
+
+
 async def wait_for_sending(api: Api, timeout: float) -> str | None:
     """A distribution channel-svc is sending right now (so that a kill interrupts it)."""
     deadline = time.monotonic() + timeout
@@ -372,15 +386,7 @@ async def run_scenario(rig: FaultRig, subscribed: dict[str, set[str]]) -> Histor
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=rig.stack.url("gateway"), timeout=20) as client:
         api = Api(client)
-        email, workspace_id, channels, stats_posts = await set_up(api, rig)
-        workload = Workload(
-            base_url=rig.stack.url("gateway"),
-            email=email,
-            password=PASSWORD,
-            channels=channels,
-            stats_posts=stats_posts,
-            cover_url=f"{rig.wechat_server.url}/_fake/images/cover.png",
-        )
+        workspace_id, channels, workload = await start_workload(api, rig)
         history = History(rig, workload, workspace_id, channels, [], Duplicates())
 
         def note(text: str) -> None:
@@ -431,7 +437,7 @@ async def run_scenario(rig: FaultRig, subscribed: dict[str, set[str]]) -> Histor
             note(f"{name} back")
             fake.latency_seconds = 0.0
             if name == "gateway":
-                await api.login(email)
+                await api.login(workload.email)
             await asyncio.sleep(1.0)
 
         history.webhook_before_duplicates = len(rig.webhook.deliveries)
