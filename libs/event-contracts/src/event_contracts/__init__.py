@@ -31,6 +31,7 @@ from event_contracts.registry import (
     dlq_topic,
     get_topic,
     message_key,
+    topic_of,
     topics_consumed_by,
 )
 from event_contracts.schemas import asyncapi_document, json_schema_for
@@ -62,6 +63,7 @@ __all__ = [
     "asyncapi_document",
     "dlq_topic",
     "get_topic",
+    "topic_of",
     "json_schema_for",
     "message_key",
     "topics_consumed_by",

@@ -329,6 +329,15 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 _BY_NAME: dict[str, Topic] = {topic.name: topic for topic in TOPICS}
+_BY_PAYLOAD: dict[type[BaseModel], Topic] = {topic.payload_model: topic for topic in TOPICS}
+
+
+def topic_of(payload_model: type[BaseModel]) -> Topic:
+    """The registered topic whose payload is `payload_model`; KeyError if there is none."""
+    try:
+        return _BY_PAYLOAD[payload_model]
+    except KeyError:
+        raise KeyError(f"no topic carries {payload_model.__name__}") from None
 
 
 def get_topic(name: str) -> Topic:

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -89,6 +89,18 @@ class ServiceRuntime:
         await self.consumer.stop()
         await self.relay.stop()
         await self.db.dispose()
+
+
+RT = TypeVar("RT", bound=ServiceRuntime)
+
+
+def runtime_of(request: Request, kind: type[RT]) -> RT:
+    """The app's runtime, as the service's own runtime class: each service's `runtime.py`
+    makes its `Runtime` endpoint dependency of this."""
+    runtime = request.app.state.runtime
+    if not isinstance(runtime, kind):
+        raise TypeError(f"the app runs a {type(runtime).__name__}, not a {kind.__name__}")
+    return runtime
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
