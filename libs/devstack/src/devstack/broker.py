@@ -17,10 +17,12 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from types import TracebackType
 from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from devstack.lifecycle import Startable
+from devstack.processes import signal_group, spawn
 
 _T = TypeVar("_T")
 
@@ -141,7 +143,7 @@ def run_sync(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     return result[0]
 
 
-class Broker:
+class Broker(Startable):
     """One `tansu` process with in-memory storage, listening on `host:port`.
 
     Its output lines go to `output` (if given) and are kept in a tail for error messages.
@@ -210,17 +212,7 @@ class Broker:
         ]
         env = {**os.environ, "RUST_LOG": self._rust_log}
         self._tail.clear()
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            bufsize=1,
-            env=env,
-            start_new_session=True,
-        )
+        proc = spawn(argv, env=env)
         self._proc = proc
         self._reader = threading.Thread(
             target=self._read, args=(proc,), name=f"tansu-{self.port}", daemon=True
@@ -301,66 +293,27 @@ class Broker:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after `stop_timeout`; does nothing when not running."""
-        proc = self._proc
-        if proc is None:
-            return
-        if proc.poll() is None:
-            _signal_group(proc, signal.SIGTERM)
-            try:
-                proc.wait(self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                _signal_group(proc, signal.SIGKILL)
-                proc.wait()
-        self._join_reader()
+        self._end(graceful=True)
 
     def kill(self) -> None:
         """SIGKILL (for fault tests); does nothing when not running."""
+        self._end(graceful=False)
+
+    def _end(self, *, graceful: bool) -> None:
         proc = self._proc
         if proc is None:
             return
         if proc.poll() is None:
-            _signal_group(proc, signal.SIGKILL)
-            proc.wait()
+            signal_group(proc, signal.SIGTERM if graceful else signal.SIGKILL)
+            try:
+                proc.wait(self.stop_timeout if graceful else None)
+            except subprocess.TimeoutExpired:
+                signal_group(proc, signal.SIGKILL)
+                proc.wait()
         self._join_reader()
-
-    # -- context managers -------------------------------------------------------------------
-
-    def __enter__(self) -> Broker:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> Broker:
-        await self.astart()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.astop()
 
 
 def _accepts_connections(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
-
-
-def _signal_group(proc: subprocess.Popen[str], sig: signal.Signals) -> None:
-    """Signal the process group of `proc` (it was started in its own session)."""
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        proc.send_signal(sig)

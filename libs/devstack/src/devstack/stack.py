@@ -20,13 +20,15 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import TextIO
 
 import httpx
 
 from devstack.broker import Broker, BrokerError
+from devstack.lifecycle import Startable
 from devstack.ports import free_port, port_is_free
+from devstack.processes import signal_group, spawn
 
 BROKER = "broker"
 GATEWAY = "gateway"
@@ -87,7 +89,7 @@ class _Child:
     expected_exit: bool = False
 
 
-class Stack:
+class Stack(Startable):
     """Start, watch and stop the local stack.
 
     `mail_dir` is where the gateway writes its mail (`<data_dir>/mail` by default);
@@ -322,18 +324,7 @@ class Stack:
     def _spawn(self, spec: ProcessSpec) -> _Child:
         argv = self.argv_for(spec.name)
         try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=self.root,
-                env=self.env_for(spec.name),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                bufsize=1,
-                start_new_session=True,
-            )
+            proc = spawn(argv, env=self.env_for(spec.name), cwd=self.root)
         except OSError as exc:
             raise StackError(f"{spec.name}: cannot run {argv[0]!r}: {exc}") from exc
         child = _Child(spec=spec, proc=proc)
@@ -382,7 +373,7 @@ class Stack:
     def _stop_children(self, children: Sequence[_Child]) -> None:
         for child in children:
             if child.proc.poll() is None:
-                _signal_group(child.proc, signal.SIGTERM)
+                signal_group(child.proc, signal.SIGTERM)
         deadline = time.monotonic() + self.stop_timeout
         for child in children:
             try:
@@ -391,7 +382,7 @@ class Stack:
                 self._emit(_OWN, f"{child.spec.name} ignored SIGTERM; killing it")
         for child in children:
             # SIGKILL the group even when the leader exited: it may have left children.
-            _signal_group(child.proc, signal.SIGKILL)
+            signal_group(child.proc, signal.SIGKILL)
             child.proc.wait()
             if child.reader is not None:
                 child.reader.join(2.0)
@@ -416,7 +407,7 @@ class Stack:
             return
         child = self._child(name)
         child.expected_exit = True
-        _signal_group(child.proc, signal.SIGKILL)
+        signal_group(child.proc, signal.SIGKILL)
         child.proc.wait()
         if child.reader is not None:
             child.reader.join(2.0)
@@ -494,7 +485,7 @@ class Stack:
         with self._lock:
             return self._children.get(name)
 
-    # -- async wrappers and context managers ------------------------------------------------
+    # -- async wrappers (`with` and `async with`: devstack.lifecycle) -----------------------
 
     async def astart(self) -> None:
         await asyncio.to_thread(self.start)
@@ -505,46 +496,12 @@ class Stack:
     async def arestart(self, name: str) -> None:
         await asyncio.to_thread(self.restart, name)
 
-    def __enter__(self) -> Stack:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> Stack:
-        await self.astart()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.astop()
-
 
 def _with_tail(reason: str, child: _Child | None) -> str:
     if child is None or not child.tail:
         return reason
     lines = "\n".join(f"  {line}" for line in list(child.tail)[-15:])
     return f"{reason}\nlast output of {child.spec.name}:\n{lines}"
-
-
-def _signal_group(proc: subprocess.Popen[str], sig: signal.Signals) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        if proc.poll() is None:
-            proc.send_signal(sig)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

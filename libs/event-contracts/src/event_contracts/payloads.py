@@ -49,14 +49,19 @@ class PostPublishedV1(Payload):
     campaign_id: str | None = None
 
 
-class DistributionSucceededV1(Payload):
-    """One post reached one channel; carries the platform's id and url of the copy."""
+class DistributionOutcome(Payload):
+    """What both outcomes of one distribution (one post to one channel) name."""
 
     distribution_id: str
     post_id: str
     channel_id: str
     workspace_id: str
     platform: str
+
+
+class DistributionSucceededV1(DistributionOutcome):
+    """One post reached one channel; carries the platform's id and url of the copy."""
+
     external_id: str | None = None
     url: str | None = None
     attempts: int
@@ -77,14 +82,9 @@ class FailureReason(Payload):
     position: int | None = None
 
 
-class DistributionFailedV1(Payload):
+class DistributionFailedV1(DistributionOutcome):
     """One post could not reach one channel."""
 
-    distribution_id: str
-    post_id: str
-    channel_id: str
-    workspace_id: str
-    platform: str
     reasons: list[FailureReason]
     attempts: int
     failed_at: UtcDatetime

@@ -31,6 +31,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from servicekit.background import stop_task
 from servicekit.db import Database, UTCDateTime, utcnow
 from servicekit.kafka import client_options, ensure_topics, start_producer
 from servicekit.metrics import (
@@ -104,11 +105,8 @@ class ConsumerRunner:
             self._task = asyncio.create_task(self._supervise(), name=f"consumer-{self.group_id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _supervise(self) -> None:
         """Keep a consumer running; rebuild it after any failure (broker gone, restarted)."""

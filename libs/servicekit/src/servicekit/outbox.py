@@ -34,6 +34,7 @@ from sqlalchemy import Integer, LargeBinary, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from servicekit.background import stop_task
 from servicekit.db import OUTBOX_FLAG, Database, UTCDateTime, utcnow
 from servicekit.kafka import ensure_topics, start_producer
 from servicekit.metrics import (
@@ -192,11 +193,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         await self._close_producer()
 
     async def _close_producer(self) -> None:

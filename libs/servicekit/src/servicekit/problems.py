@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import structlog
 from fastapi import FastAPI, Request
@@ -61,6 +61,13 @@ class ProblemError(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    @classmethod
+    def field(cls, field: str, message: str, **extra: Any) -> Self:
+        """The problem with one field, named in `errors[]` and in the detail."""
+        return cls(
+            f"{field}: {message}", errors=[FieldError(field=field, message=message)], **extra
+        )
+
     def to_problem(self) -> Problem:
         return Problem(
             type=PROBLEM_BASE + self.slug,
@@ -95,22 +102,12 @@ class Conflict(ProblemError):
 class Invalid(ProblemError):
     status, slug, title = 422, "invalid", "Invalid input"
 
-    @classmethod
-    def field(cls, field: str, message: str) -> Invalid:
-        return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
-
 
 class TooLarge(ProblemError):
     """What was sent, or what it would make, is larger than allowed: a request body, an
     uploaded file, the event a change would publish (RFC 9110's 413 Content Too Large)."""
 
     status, slug, title = 413, "too-large", "Too large"
-
-    @classmethod
-    def field(cls, field: str, message: str, **extra: Any) -> TooLarge:
-        return cls(
-            f"{field}: {message}", errors=[FieldError(field=field, message=message)], **extra
-        )
 
 
 class TooManyRequests(ProblemError):
