@@ -11,15 +11,10 @@ import sys
 from typing import Any
 
 from pydantic_settings import BaseSettings
+from servicekit import apps
 from servicekit.settings import SharedSettings
 
-APPS = [
-    ("gateway", "gateway.settings"),
-    ("content-svc", "content_svc.settings"),
-    ("channel-svc", "channel_svc.settings"),
-    ("user-svc", "user_svc.settings"),
-    ("metrics-svc", "metrics_svc.settings"),
-]
+APPS = [(app.name, f"{app.module}.settings") for app in apps.APPS]
 
 
 def _default(field: Any) -> str:

@@ -19,14 +19,10 @@ import subprocess
 import sys
 import time
 
-# The apps, by package name, and the module each runs as (`python -m <module>`).
-APPS: dict[str, str] = {
-    "gateway": "gateway",
-    "content-svc": "content_svc",
-    "channel-svc": "channel_svc",
-    "user-svc": "user_svc",
-    "metrics-svc": "metrics_svc",
-}
+from servicekit import apps
+
+# The apps, by name, and the module each runs as (`python -m <module>`).
+APPS: dict[str, str] = {app.name: app.module for app in apps.APPS}
 
 
 def run(command: str, apps: list[str]) -> int:

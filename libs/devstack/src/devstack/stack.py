@@ -24,43 +24,24 @@ from types import FrameType
 from typing import TextIO
 
 import httpx
+from servicekit import apps
 
 from devstack.broker import Broker, BrokerError
 from devstack.lifecycle import Startable
 from devstack.ports import free_port, port_is_free
 from devstack.processes import signal_group, spawn
 
+# The processes by their short names (servicekit.apps): the broker, the services, the
+# gateway, in the order they start.
 BROKER = "broker"
-GATEWAY = "gateway"
-SERVICES: tuple[str, ...] = ("content", "channel", "user", "metrics")
+GATEWAY = apps.GATEWAY.key
+SERVICES: tuple[str, ...] = tuple(app.key for app in apps.SERVICES)
 NAMES: tuple[str, ...] = (BROKER, *SERVICES, GATEWAY)
+_APPS: Mapping[str, apps.App] = {app.key: app for app in apps.APPS}
 
-DEFAULT_PORTS: Mapping[str, int] = {
-    BROKER: 9092,
-    GATEWAY: 8000,
-    "content": 8101,
-    "channel": 8102,
-    "user": 8103,
-    "metrics": 8104,
-}
-MODULES: Mapping[str, str] = {
-    GATEWAY: "gateway",
-    "content": "content_svc",
-    "channel": "channel_svc",
-    "user": "user_svc",
-    "metrics": "metrics_svc",
-}
-PORT_ENV: Mapping[str, str] = {
-    GATEWAY: "GATEWAY_PORT",
-    "content": "CONTENT_PORT",
-    "channel": "CHANNEL_PORT",
-    "user": "USER_PORT",
-    "metrics": "METRICS_PORT",
-}
-# Each process serves Prometheus `/metrics` on a port of its own: the API port + 1000, the
-# apps' own default (servicekit's ServiceSettings.metrics_listen_port), set explicitly here
-# so that `check_ports` knows every port the stack will take.
-METRICS_PORT_OFFSET = 1000
+DEFAULT_PORTS: Mapping[str, int] = {BROKER: 9092, **{key: a.port for key, a in _APPS.items()}}
+MODULES: Mapping[str, str] = {key: app.module for key, app in _APPS.items()}
+PORT_ENV: Mapping[str, str] = {key: f"{app.prefix}PORT" for key, app in _APPS.items()}
 
 _COLORS = ("36", "33", "35", "32", "34", "31", "96")
 _OWN = "stack"
@@ -134,7 +115,9 @@ class Stack(Startable):
         self.metrics_ports: dict[str, int] = {
             name: given.get(name)
             or (
-                free_port(host) if name in (ports or {}) else self.ports[name] + METRICS_PORT_OFFSET
+                free_port(host)
+                if name in (ports or {})
+                else self.ports[name] + apps.METRICS_PORT_OFFSET
             )
             for name in PORT_ENV
         }
@@ -171,11 +154,11 @@ class Stack(Startable):
     def _spec(self, name: str) -> ProcessSpec:
         env = {
             PORT_ENV[name]: str(self.ports[name]),
-            PORT_ENV[name].replace("_PORT", "_METRICS_PORT"): str(self.metrics_ports[name]),
+            f"{_APPS[name].prefix}METRICS_PORT": str(self.metrics_ports[name]),
         }
         if name == GATEWAY:
             for service in SERVICES:
-                env[f"GATEWAY_{service.upper()}_URL"] = self.url(service)
+                env[f"{apps.GATEWAY.prefix}{service.upper()}_URL"] = self.url(service)
             env["GATEWAY_MAIL_DIR"] = str(self.mail_dir)
         if name == "content":
             # content-svc asks channel-svc about channels it has not heard of yet.

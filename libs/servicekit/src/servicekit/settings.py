@@ -21,6 +21,8 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from servicekit.apps import METRICS_PORT_OFFSET
+
 # Passwords that ship in examples and images (compose's trial default was "mediaops").
 KNOWN_DATABASE_PASSWORDS = frozenset({"", "mediaops", "postgres", "password", "changeme"})
 
@@ -274,7 +276,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def metrics_listen_port(self) -> int:
-        return self.port + 1000 if self.metrics_port is None else self.metrics_port
+        return self.port + METRICS_PORT_OFFSET if self.metrics_port is None else self.metrics_port
 
     def setting_name(self, field: str) -> str:
         """The environment variable of one of this app's own settings."""
