@@ -21,7 +21,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, TypeVarTuple
 
 from fastapi import Query
 from sqlalchemy import Select, and_, or_
@@ -29,7 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from servicekit.problems import Invalid
 
-T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 R = TypeVar("R")
 
 CURSOR_FIELD = "cursor"
@@ -86,7 +86,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
 
 
 def keyset(
-    query: Select[T],
+    query: Select[*Ts],
     *,
     sort: str,
     column: InstrumentedAttribute[Any],
@@ -94,7 +94,7 @@ def keyset(
     cursor: str | None,
     limit: int,
     descending: bool = True,
-) -> Select[T]:
+) -> Select[*Ts]:
     """`query` ordered by (column, id), after `cursor`, one row more than `limit`.
 
     Rows whose sort value is NULL are left out: lists that sort by a nullable column
@@ -115,13 +115,13 @@ def keyset(
 
 
 def paginate(
-    query: Select[T],
+    query: Select[*Ts],
     *,
     created_at: InstrumentedAttribute[datetime],
     row_id: InstrumentedAttribute[str],
     cursor: str | None,
     limit: int,
-) -> Select[T]:
+) -> Select[*Ts]:
     """`query` newest first by `created_at`, after `cursor`, one row more than `limit`."""
     return keyset(query, sort=CREATED, column=created_at, row_id=row_id, cursor=cursor, limit=limit)
 
