@@ -13,9 +13,9 @@ from servicekit.problems import NotFound
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from user_svc.models import Community, InboxItem, Interaction, Member, MemberIdentity, Segment
+from user_svc.models import Community, Interaction, Member, MemberIdentity, Segment
 
-Scoped = TypeVar("Scoped", Member, Interaction, InboxItem, Segment, Community)
+Scoped = TypeVar("Scoped", Member, Interaction, Segment, Community)
 FromPlatform = TypeVar("FromPlatform", MemberIdentity, Interaction)
 
 
