@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from servicekit.runtime import ServiceRuntime
 from servicekit.settings import SharedSettings
 from user_svc.app import create_app, create_runtime
 from user_svc.models import Base
+from user_svc.runtime import UserRuntime
 from user_svc.settings import Settings
 
 
@@ -67,9 +67,7 @@ def interaction(
 
 
 @pytest.fixture
-async def runtime(
-    database_url: str, shared_settings: SharedSettings
-) -> AsyncIterator[ServiceRuntime]:
+async def runtime(database_url: str, shared_settings: SharedSettings) -> AsyncIterator[UserRuntime]:
     runtime = create_runtime(Settings(database_url=database_url, shared=shared_settings))
     async with runtime.db.engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
@@ -78,7 +76,7 @@ async def runtime(
 
 
 @pytest.fixture
-async def client(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+async def client(runtime: UserRuntime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://user-svc") as client:

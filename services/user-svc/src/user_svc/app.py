@@ -5,29 +5,24 @@ from __future__ import annotations
 from fastapi import FastAPI
 from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime, build_app
+from servicekit.runtime import build_app
 
 from user_svc.communities.router import router as communities_router
 from user_svc.inbox.router import router as inbox_router
 from user_svc.interactions.router import router as interactions_router
 from user_svc.members.router import router as members_router
-from user_svc.models import OutboxMessage, ProcessedEvent
+from user_svc.runtime import UserRuntime
 from user_svc.segments.router import router as segments_router
 from user_svc.settings import Settings
 
 
 def create_runtime(
     settings: Settings | None = None, database: Database | None = None
-) -> ServiceRuntime:
-    return ServiceRuntime(
-        settings or Settings(),
-        outbox_model=OutboxMessage,
-        processed_model=ProcessedEvent,
-        database=database,
-    )
+) -> UserRuntime:
+    return UserRuntime(settings or Settings(), database=database)
 
 
-def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
+def create_app(runtime: UserRuntime | None = None) -> FastAPI:
     return build_app(
         runtime or create_runtime(),
         [members_router, interactions_router, inbox_router, segments_router, communities_router],

@@ -17,20 +17,20 @@ from user_svc.communities import service
 from user_svc.communities.schemas import (
     ActivityDay,
     CommunityCreate,
-    CommunityOut,
+    CommunityRead,
     CommunityUpdate,
-    JoinRequest,
-    MembershipOut,
+    MembershipCreate,
+    MembershipRead,
+    MembershipUpdate,
     Role,
-    RoleChange,
 )
 from user_svc.models import Community, CommunityMembership, Member
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 
 
-async def _out(session: AsyncSession, community: Community) -> CommunityOut:
-    return CommunityOut(
+async def _out(session: AsyncSession, community: Community) -> CommunityRead:
+    return CommunityRead(
         id=community.id,
         name=community.name,
         kind=community.kind,
@@ -42,8 +42,8 @@ async def _out(session: AsyncSession, community: Community) -> CommunityOut:
     )
 
 
-def _stay(stay: CommunityMembership, member: Member) -> MembershipOut:
-    return MembershipOut(
+def _stay(stay: CommunityMembership, member: Member) -> MembershipRead:
+    return MembershipRead(
         id=stay.id,
         member_id=member.id,
         display_name=member.display_name,
@@ -61,7 +61,7 @@ def _stay(stay: CommunityMembership, member: Member) -> MembershipOut:
 )
 async def create_community(
     body: CommunityCreate, caller: Writer, session: DbSession
-) -> CommunityOut:
+) -> CommunityRead:
     return await _out(session, await service.create_community(session, caller.workspace_id, body))
 
 
@@ -71,11 +71,13 @@ async def list_communities(
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Page[CommunityOut]:
+) -> Page[CommunityRead]:
     rows, next_cursor = await service.list_communities(
         session, caller.workspace_id, cursor=cursor, limit=limit
     )
-    return Page[CommunityOut](items=[await _out(session, c) for c in rows], next_cursor=next_cursor)
+    return Page[CommunityRead](
+        items=[await _out(session, c) for c in rows], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -83,7 +85,7 @@ async def list_communities(
     responses=problem_responses(401, 403, 404),
     summary="A group with its size and activity summary",
 )
-async def get_community(community_id: str, caller: Reader, session: DbSession) -> CommunityOut:
+async def get_community(community_id: str, caller: Reader, session: DbSession) -> CommunityRead:
     return await _out(
         session, await service.get_community(session, caller.workspace_id, community_id)
     )
@@ -94,7 +96,7 @@ async def get_community(community_id: str, caller: Reader, session: DbSession) -
 )
 async def update_community(
     community_id: str, body: CommunityUpdate, caller: Writer, session: DbSession
-) -> CommunityOut:
+) -> CommunityRead:
     community = await service.update_community(session, caller.workspace_id, community_id, body)
     return await _out(session, community)
 
@@ -117,8 +119,8 @@ async def delete_community(community_id: str, caller: Writer, session: DbSession
     summary="A member joins the group (one owner per group)",
 )
 async def join(
-    community_id: str, body: JoinRequest, caller: Writer, session: DbSession
-) -> MembershipOut:
+    community_id: str, body: MembershipCreate, caller: Writer, session: DbSession
+) -> MembershipRead:
     return _stay(*await service.join(session, caller.workspace_id, community_id, body))
 
 
@@ -135,7 +137,7 @@ async def list_members(
     include_former: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Page[MembershipOut]:
+) -> Page[MembershipRead]:
     rows, next_cursor = await service.list_memberships(
         session,
         caller.workspace_id,
@@ -145,7 +147,7 @@ async def list_members(
         cursor=cursor,
         limit=limit,
     )
-    return Page[MembershipOut](items=[_stay(*r) for r in rows], next_cursor=next_cursor)
+    return Page[MembershipRead](items=[_stay(*r) for r in rows], next_cursor=next_cursor)
 
 
 @router.patch(
@@ -154,8 +156,8 @@ async def list_members(
     summary="Change a member's role in the group",
 )
 async def change_role(
-    community_id: str, member_id: str, body: RoleChange, caller: Writer, session: DbSession
-) -> MembershipOut:
+    community_id: str, member_id: str, body: MembershipUpdate, caller: Writer, session: DbSession
+) -> MembershipRead:
     return _stay(
         *await service.change_role(session, caller.workspace_id, community_id, member_id, body.role)
     )

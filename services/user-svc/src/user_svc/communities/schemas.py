@@ -1,3 +1,5 @@
+"""Groups, stays in them and their activity, in and out."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -42,7 +44,7 @@ class CommunitySummary(ResponseModel):
     active_last_7_days: int = Field(description="Current members seen in the last 7 days")
 
 
-class CommunityOut(ResponseModel):
+class CommunityRead(ResponseModel):
     id: str
     name: str
     kind: str
@@ -53,17 +55,17 @@ class CommunityOut(ResponseModel):
     updated_at: datetime
 
 
-class JoinRequest(RequestModel):
+class MembershipCreate(RequestModel):
     member_id: str = Field(min_length=1, max_length=64)
     role: Role = "member"
     joined_at: AwareDatetime | None = Field(default=None, description="Default: now")
 
 
-class RoleChange(RequestModel):
+class MembershipUpdate(RequestModel):
     role: Role
 
 
-class MembershipOut(ResponseModel):
+class MembershipRead(ResponseModel):
     id: str
     member_id: str
     display_name: str | None

@@ -12,7 +12,7 @@ from servicekit.schemas import Page
 
 from user_svc.access import Reader, Writer
 from user_svc.inbox import service
-from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxItemOut
+from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxFilter, InboxItemRead
 from user_svc.models import InboxReason, InboxStatus
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
@@ -34,28 +34,26 @@ async def list_inbox(
     unassigned: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Page[InboxItemOut]:
+) -> Page[InboxItemRead]:
     if assignee_id == "me":
         assignee_id = caller.user_id
+    filters = InboxFilter(
+        status=status, reason=reason, assignee_id=assignee_id, unassigned=unassigned
+    )
     rows, next_cursor = await service.list_items(
-        session,
-        caller.workspace_id,
-        status=status,
-        reason=reason,
-        assignee_id=assignee_id,
-        unassigned=unassigned,
-        cursor=cursor,
-        limit=limit,
+        session, caller.workspace_id, filters, cursor=cursor, limit=limit
     )
     now = utcnow()
-    return Page[InboxItemOut](
-        items=[InboxItemOut.of(*row, now) for row in rows], next_cursor=next_cursor
+    return Page[InboxItemRead](
+        items=[InboxItemRead.of(*row, now) for row in rows], next_cursor=next_cursor
     )
 
 
 @router.get("/{item_id}", responses=problem_responses(401, 403, 404), summary="An inbox item")
-async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxItemOut:
-    return InboxItemOut.of(*await service.get_item(session, caller.workspace_id, item_id), utcnow())
+async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxItemRead:
+    return InboxItemRead.of(
+        *await service.get_item(session, caller.workspace_id, item_id), utcnow()
+    )
 
 
 @router.post(
@@ -65,10 +63,10 @@ async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxIte
 )
 async def assign(
     item_id: str, body: AssignRequest, caller: Writer, session: DbSession
-) -> InboxItemOut:
+) -> InboxItemRead:
     assignee = caller.user_id if body.assignee_id == "me" else body.assignee_id
     row = await service.assign(session, caller.workspace_id, item_id, assignee)
-    return InboxItemOut.of(*row, utcnow())
+    return InboxItemRead.of(*row, utcnow())
 
 
 @router.post(
@@ -78,11 +76,11 @@ async def assign(
 )
 async def answer(
     item_id: str, body: AnswerRequest, caller: Writer, session: DbSession
-) -> InboxItemOut:
+) -> InboxItemRead:
     row = await service.answer(
         session, caller.workspace_id, item_id, text=body.text, operator_id=caller.user_id
     )
-    return InboxItemOut.of(*row, utcnow())
+    return InboxItemRead.of(*row, utcnow())
 
 
 @router.post(
@@ -90,9 +88,9 @@ async def answer(
     responses=problem_responses(401, 403, 404, 409),
     summary="Close an item without an answer",
 )
-async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemOut:
+async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemRead:
     row = await service.close(session, caller.workspace_id, item_id, operator_id=caller.user_id)
-    return InboxItemOut.of(*row, utcnow())
+    return InboxItemRead.of(*row, utcnow())
 
 
 @router.post(
@@ -100,6 +98,6 @@ async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemOu
     responses=problem_responses(401, 403, 404, 409),
     summary="Put an answered or closed item back in the open inbox",
 )
-async def reopen(item_id: str, caller: Writer, session: DbSession) -> InboxItemOut:
+async def reopen(item_id: str, caller: Writer, session: DbSession) -> InboxItemRead:
     row = await service.reopen(session, caller.workspace_id, item_id)
-    return InboxItemOut.of(*row, utcnow())
+    return InboxItemRead.of(*row, utcnow())

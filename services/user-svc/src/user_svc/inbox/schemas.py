@@ -1,13 +1,27 @@
+"""Inbox items out (with their interaction and member), the operators' actions in, and
+the list's filters."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import Field
 from servicekit.schemas import RequestModel, ResponseModel
 
-from user_svc.interactions.schemas import InteractionOut
+from user_svc.interactions.schemas import InteractionRead
 from user_svc.kit.engagement import score_at
-from user_svc.models import InboxItem, Interaction, Member
+from user_svc.models import InboxItem, InboxReason, InboxStatus, Interaction, Member
+
+
+@dataclass
+class InboxFilter:
+    """Which items a list shows: of one status, and maybe one reason or assignee."""
+
+    status: InboxStatus = InboxStatus.OPEN
+    reason: InboxReason | None = None
+    assignee_id: str | None = None
+    unassigned: bool = False
 
 
 class InboxMember(ResponseModel):
@@ -16,7 +30,7 @@ class InboxMember(ResponseModel):
     engagement_score: float
 
 
-class InboxItemOut(ResponseModel):
+class InboxItemRead(ResponseModel):
     id: str
     reason: str = Field(description="question or direct_message")
     status: str = Field(description="open, answered or closed")
@@ -31,13 +45,13 @@ class InboxItemOut(ResponseModel):
     answered_at: datetime | None
     closed_by: str | None
     closed_at: datetime | None
-    interaction: InteractionOut
+    interaction: InteractionRead
     member: InboxMember
 
     @classmethod
     def of(
         cls, item: InboxItem, interaction: Interaction, member: Member, now: datetime
-    ) -> InboxItemOut:
+    ) -> InboxItemRead:
         waiting = (now - item.waiting_since).total_seconds() if item.status == "open" else 0
         return cls(
             id=item.id,
@@ -52,7 +66,7 @@ class InboxItemOut(ResponseModel):
             answered_at=item.answered_at,
             closed_by=item.closed_by,
             closed_at=item.closed_at,
-            interaction=InteractionOut.model_validate(interaction),
+            interaction=InteractionRead.model_validate(interaction),
             member=InboxMember(
                 id=member.id,
                 display_name=member.display_name,

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import Conflict, NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from user_svc.inbox import repository
+from user_svc.inbox.repository import InboxRow
 from user_svc.kit.engagement import score_at
-from user_svc.kit.pagination import keyset, split_page
 from user_svc.models import (
     InboxItem,
     InboxReason,
@@ -64,63 +64,15 @@ def open_inbox_items(
         )
 
 
-InboxRow = tuple[InboxItem, Interaction, Member]
-
-
 async def get_item(session: AsyncSession, workspace_id: str, item_id: str) -> InboxRow:
-    row = (
-        await session.execute(
-            select(InboxItem, Interaction, Member)
-            .join(Interaction, Interaction.id == InboxItem.interaction_id)
-            .join(Member, Member.id == InboxItem.member_id)
-            .where(InboxItem.id == item_id, InboxItem.workspace_id == workspace_id)
-        )
-    ).one_or_none()
+    row = await repository.get_row(session, workspace_id, item_id)
     if row is None:
         raise NotFound(f"No inbox item {item_id} in this workspace.")
-    return row[0], row[1], row[2]
+    return row
 
 
-async def list_items(
-    session: AsyncSession,
-    workspace_id: str,
-    *,
-    status: InboxStatus,
-    reason: InboxReason | None,
-    assignee_id: str | None,
-    unassigned: bool,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[InboxRow], str | None]:
-    query = (
-        select(InboxItem, Interaction, Member)
-        .join(Interaction, Interaction.id == InboxItem.interaction_id)
-        .join(Member, Member.id == InboxItem.member_id)
-        .where(InboxItem.workspace_id == workspace_id, InboxItem.status == status.value)
-    )
-    if reason is not None:
-        query = query.where(InboxItem.reason == reason.value)
-    if assignee_id is not None:
-        query = query.where(InboxItem.assignee_id == assignee_id)
-    if unassigned:
-        query = query.where(InboxItem.assignee_id.is_(None))
-    # Open items: most urgent first. Handled ones: most recently handled first.
-    open_items = status is InboxStatus.OPEN
-    query = keyset(
-        query,
-        sort=f"inbox-{status.value}",
-        column=InboxItem.priority_at if open_items else InboxItem.updated_at,
-        row_id=InboxItem.id,
-        cursor=cursor,
-        limit=limit,
-        descending=not open_items,
-    )
-    rows = [(r[0], r[1], r[2]) for r in (await session.execute(query)).all()]
-
-    def key(row: InboxRow) -> tuple[datetime, str]:
-        return (row[0].priority_at if open_items else row[0].updated_at), row[0].id
-
-    return split_page(rows, limit, sort=f"inbox-{status.value}", key=key)
+# A list has no rule beyond its query: the page comes from the repository as it is.
+list_items = repository.rows_page
 
 
 def _must_be_open(item: InboxItem) -> None:

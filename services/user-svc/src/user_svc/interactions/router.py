@@ -15,8 +15,9 @@ from user_svc.interactions.schemas import (
     BatchItemResult,
     BatchResult,
     InteractionBatch,
-    InteractionIn,
-    InteractionOut,
+    InteractionCreate,
+    InteractionFilter,
+    InteractionRead,
     Kind,
 )
 from user_svc.members.schemas import Platform
@@ -34,13 +35,13 @@ router = APIRouter(prefix="/interactions", tags=["interactions"])
     summary="Record one interaction (201; 200 when its platform id was seen before)",
 )
 async def record_interaction(
-    body: InteractionIn, caller: Collector, session: DbSession, response: Response
-) -> InteractionOut:
+    body: InteractionCreate, caller: Collector, session: DbSession, response: Response
+) -> InteractionRead:
     result = await service.ingest(session, caller.workspace_id, [body])
     outcome = result.outcomes[0]
     if not outcome.stored:
         response.status_code = status.HTTP_200_OK
-    return InteractionOut.model_validate(outcome.interaction)
+    return InteractionRead.model_validate(outcome.interaction)
 
 
 @router.post(
@@ -86,20 +87,15 @@ async def list_interactions(
     question: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Page[InteractionOut]:
-    rows, next_cursor = await service.list_interactions(
-        session,
-        caller.workspace_id,
-        member_id=member_id,
-        kind=kind,
-        platform=platform,
-        post_id=post_id,
-        question=question,
-        cursor=cursor,
-        limit=limit,
+) -> Page[InteractionRead]:
+    filters = InteractionFilter(
+        member_id=member_id, kind=kind, platform=platform, post_id=post_id, question=question
     )
-    return Page[InteractionOut](
-        items=[InteractionOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    rows, next_cursor = await service.list_interactions(
+        session, caller.workspace_id, filters, cursor=cursor, limit=limit
+    )
+    return Page[InteractionRead](
+        items=[InteractionRead.model_validate(r) for r in rows], next_cursor=next_cursor
     )
 
 
@@ -108,7 +104,7 @@ async def list_interactions(
 )
 async def get_interaction(
     interaction_id: str, caller: Reader, session: DbSession
-) -> InteractionOut:
-    return InteractionOut.model_validate(
+) -> InteractionRead:
+    return InteractionRead.model_validate(
         await service.get_interaction(session, caller.workspace_id, interaction_id)
     )

@@ -1,5 +1,8 @@
+"""Interactions in (one, or a batch from a collector) and out, and the list's filters."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -30,7 +33,7 @@ class Author(RequestModel):
     )
 
 
-class InteractionIn(RequestModel):
+class InteractionCreate(RequestModel):
     platform: Platform
     kind: Kind
     author: Author
@@ -49,10 +52,10 @@ class InteractionIn(RequestModel):
 
 
 class InteractionBatch(RequestModel):
-    items: list[InteractionIn] = Field(min_length=1, max_length=MAX_BATCH)
+    items: list[InteractionCreate] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class InteractionOut(ResponseModel):
+class InteractionRead(ResponseModel):
     id: str
     member_id: str
     platform: str
@@ -63,6 +66,17 @@ class InteractionOut(ResponseModel):
     is_question: bool
     occurred_at: datetime
     created_at: datetime
+
+
+@dataclass
+class InteractionFilter:
+    """What a list of interactions is narrowed to (None: any)."""
+
+    member_id: str | None = None
+    kind: str | None = None
+    platform: str | None = None
+    post_id: str | None = None
+    question: bool | None = None
 
 
 class BatchItemResult(ResponseModel):

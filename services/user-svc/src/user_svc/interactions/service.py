@@ -9,25 +9,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from event_contracts import InteractionReceivedV1
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, Invalid, NotFound
-from sqlalchemy import insert, select
+from servicekit.problems import Conflict, Invalid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import is_question
 
 from user_svc.events import emit
 from user_svc.inbox.service import open_inbox_items
-from user_svc.interactions.schemas import InteractionIn
-from user_svc.interests import text_interests, trim_interests
-from user_svc.kit.engagement import contribution
-from user_svc.kit.pagination import keyset, split_page
-from user_svc.members.repository import find_identities
-from user_svc.models import Interaction, Member, MemberIdentity, MemberInterest, new_id
+from user_svc.interactions import repository
+from user_svc.interactions.schemas import InteractionCreate
+from user_svc.kit.rows import by_platform_id, scoped_one
+from user_svc.members.interests import add_interests, text_interests
+from user_svc.members.repository import members_by_id
+from user_svc.members.service import new_identity, new_member, record_activity
+from user_svc.models import Interaction, Member, MemberIdentity, new_id
 
 # Clocks of collectors drift; anything later than this ahead of ours is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -47,57 +47,103 @@ class IngestResult:
     members_created: int
 
 
-async def _existing(
-    session: AsyncSession, workspace_id: str, keys: set[tuple[str, str]]
-) -> dict[tuple[str, str], Interaction]:
-    by_platform: defaultdict[str, list[str]] = defaultdict(list)
-    for platform, external_id in keys:
-        by_platform[platform].append(external_id)
-    found: dict[tuple[str, str], Interaction] = {}
-    for platform, external_ids in by_platform.items():
-        rows = await session.scalars(
-            select(Interaction).where(
-                Interaction.workspace_id == workspace_id,
-                Interaction.platform == platform,
-                Interaction.external_id.in_(sorted(external_ids)),
+@dataclass
+class _Authors:
+    """The members behind a batch's authors: those known, and those it creates."""
+
+    workspace_id: str
+    identities: dict[tuple[str, str], MemberIdentity]
+    members: dict[str, Member]
+    new_members: list[Member] = field(default_factory=list)
+    new_identities: list[MemberIdentity] = field(default_factory=list)
+
+    def member_of(self, item: InteractionCreate, now: datetime) -> Member:
+        """The author's member, created on first sight; a changed handle is kept."""
+        key = (item.platform, item.author.external_id)
+        identity = self.identities.get(key)
+        if identity is None:
+            member = new_member(
+                self.workspace_id,
+                display_name=item.author.display_name or item.author.handle,
+                attributes={},
+                now=now,
             )
-        )
-        for row in rows:
-            found[(row.platform, row.external_id)] = row
-    return found
+            self.new_members.append(member)
+            self.members[member.id] = member
+            identity = new_identity(
+                member, item.platform, item.author.external_id, item.author.handle, now
+            )
+            self.new_identities.append(identity)
+            self.identities[key] = identity
+        elif item.author.handle and identity.handle != item.author.handle:
+            identity.handle = item.author.handle
+        return self.members[identity.member_id]
 
 
-def _check_times(items: Sequence[InteractionIn], now: datetime, *, prefix: str) -> None:
+def _check_times(items: Sequence[InteractionCreate], now: datetime, *, prefix: str) -> None:
     for index, item in enumerate(items):
         if item.occurred_at is not None and item.occurred_at > now + FUTURE_TOLERANCE:
             raise Invalid.field(f"{prefix}{index}.occurred_at", "is in the future")
 
 
+def _interaction(
+    workspace_id: str, member: Member, item: InteractionCreate, now: datetime
+) -> Interaction:
+    return Interaction(
+        id=new_id(),
+        workspace_id=workspace_id,
+        member_id=member.id,
+        platform=item.platform,
+        kind=item.kind,
+        external_id=item.external_id,
+        text=item.text,
+        post_id=item.post_id,
+        is_question=item.kind in TEXT_KINDS and is_question(item.text),
+        occurred_at=item.occurred_at or now,
+        created_at=now,
+    )
+
+
+def _received(interaction: Interaction) -> InteractionReceivedV1:
+    return InteractionReceivedV1(
+        interaction_id=interaction.id,
+        workspace_id=interaction.workspace_id,
+        member_id=interaction.member_id,
+        platform=interaction.platform,
+        kind=interaction.kind,
+        text=interaction.text,
+        post_id=interaction.post_id,
+        external_id=interaction.external_id,
+        is_question=interaction.is_question,
+        occurred_at=interaction.occurred_at,
+    )
+
+
 async def ingest(
-    session: AsyncSession, workspace_id: str, items: Sequence[InteractionIn], *, prefix: str = ""
+    session: AsyncSession,
+    workspace_id: str,
+    items: Sequence[InteractionCreate],
+    *,
+    prefix: str = "",
 ) -> IngestResult:
     now = utcnow()
     _check_times(items, now, prefix=prefix)
-    keys = {(item.platform, item.external_id) for item in items}
-    known = await _existing(session, workspace_id, keys)
+    known = await by_platform_id(
+        session, Interaction, workspace_id, {(item.platform, item.external_id) for item in items}
+    )
     fresh = [
         (index, item)
         for index, item in enumerate(items)
         if (item.platform, item.external_id) not in known
     ]
-    identities = await find_identities(
-        session, workspace_id, [(item.platform, item.author.external_id) for _, item in fresh]
+    identities = await by_platform_id(
+        session,
+        MemberIdentity,
+        workspace_id,
+        [(item.platform, item.author.external_id) for _, item in fresh],
     )
-    member_ids = {identity.member_id for identity in identities.values()}
-    members: dict[str, Member] = {}
-    if member_ids:
-        members = {
-            m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(member_ids)))
-        }
-    created = 0
-    new_members: list[Member] = []
-    new_identities: list[MemberIdentity] = []
-    # Inserted in bulk with Core: the unit of work would cost more than the SQL.
+    members = await members_by_id(session, {i.member_id for i in identities.values()})
+    authors = _Authors(workspace_id, identities, members)
     new_interactions: list[Interaction] = []
     outcomes: list[Outcome] = []
     stored: dict[tuple[str, str], Interaction] = {}
@@ -107,78 +153,18 @@ async def ingest(
         if key in stored:  # the same interaction twice in one batch
             outcomes.append(Outcome(index, stored[key], stored=False))
             continue
-        identity_key = (item.platform, item.author.external_id)
-        identity = identities.get(identity_key)
-        if identity is None:
-            member = Member(
-                id=new_id(),
-                workspace_id=workspace_id,
-                display_name=item.author.display_name or item.author.handle,
-                attributes={},
-                engagement_raw=0.0,
-                interaction_count=0,
-                question_count=0,
-                created_at=now,
-                updated_at=now,
-            )
-            new_members.append(member)
-            members[member.id] = member
-            identity = MemberIdentity(
-                id=new_id(),
-                workspace_id=workspace_id,
-                member_id=member.id,
-                platform=item.platform,
-                external_id=item.author.external_id,
-                handle=item.author.handle,
-                created_at=now,
-            )
-            new_identities.append(identity)
-            identities[identity_key] = identity
-            created += 1
-        elif item.author.handle and identity.handle != item.author.handle:
-            identity.handle = item.author.handle
-        member = members[identity.member_id]
-        occurred_at = item.occurred_at or now
-        question = item.kind in TEXT_KINDS and is_question(item.text)
-        interaction = Interaction(
-            id=new_id(),
-            workspace_id=workspace_id,
-            member_id=member.id,
-            platform=item.platform,
-            kind=item.kind,
-            external_id=item.external_id,
-            text=item.text,
-            post_id=item.post_id,
-            is_question=question,
-            occurred_at=occurred_at,
-            created_at=now,
-        )
+        member = authors.member_of(item, now)
+        interaction = _interaction(workspace_id, member, item, now)
         new_interactions.append(interaction)
         stored[key] = interaction
         outcomes.append(Outcome(index, interaction, stored=True))
-        _note_activity(member, interaction, now)
+        record_activity(member, interaction, now)
         if item.kind in TEXT_KINDS:
             weights = interest_updates[member.id]
             for word, weight in text_interests(item.text):
                 weights[word] = weights.get(word, 0.0) + weight
-        emit(
-            session,
-            "interaction.received",
-            subject=interaction.id,
-            workspace_id=workspace_id,
-            payload=InteractionReceivedV1(
-                interaction_id=interaction.id,
-                workspace_id=workspace_id,
-                member_id=member.id,
-                platform=interaction.platform,
-                kind=item.kind,
-                text=interaction.text,
-                post_id=interaction.post_id,
-                external_id=interaction.external_id,
-                is_question=question,
-                occurred_at=occurred_at,
-            ),
-        )
+        # Keyed by member (the registry's key), about the interaction.
+        emit(session, _received(interaction), subject=interaction.id)
     outcomes.extend(
         Outcome(index, known[(item.platform, item.external_id)], stored=False)
         for index, item in enumerate(items)
@@ -187,19 +173,19 @@ async def ingest(
     outcomes.sort(key=lambda outcome: outcome.index)
     try:
         # Parents first: the unit of work orders rows by relationships, and there are none.
-        session.add_all(new_members)
+        session.add_all(authors.new_members)
         await session.flush()
-        session.add_all(new_identities)
+        session.add_all(authors.new_identities)
         await session.flush()
-        if new_interactions:
-            # One multi-row INSERT (11 parameters a row, 11,000 for a full batch).
-            await session.execute(
-                insert(Interaction).values([_columns(i) for i in new_interactions])
-            )
-        await _add_interests(session, workspace_id, interest_updates)
+        await repository.insert_all(session, new_interactions)
+        await add_interests(session, workspace_id, interest_updates)
         open_inbox_items(
             session,
-            [(o.interaction, members[o.interaction.member_id]) for o in outcomes if o.stored],
+            [
+                (o.interaction, authors.members[o.interaction.member_id])
+                for o in outcomes
+                if o.stored
+            ],
             now=now,
         )
         await session.flush()
@@ -209,103 +195,14 @@ async def ingest(
             "Another request stored some of these interactions or identities at the same "
             "time; send the batch again (interactions already stored are skipped)."
         ) from exc
-    return IngestResult(outcomes=outcomes, members_created=created)
-
-
-_INTERACTION_COLUMNS = [column.key for column in Interaction.__table__.columns]
-
-
-def _columns(interaction: Interaction) -> dict[str, object]:
-    return {key: getattr(interaction, key) for key in _INTERACTION_COLUMNS}
-
-
-def _note_activity(member: Member, interaction: Interaction, now: datetime) -> None:
-    at = interaction.occurred_at
-    if member.first_seen_at is None or at < member.first_seen_at:
-        member.first_seen_at = at
-    if member.last_seen_at is None or at > member.last_seen_at:
-        member.last_seen_at = at
-    member.engagement_raw = (member.engagement_raw or 0.0) + contribution(interaction.kind, at)
-    member.interaction_count = (member.interaction_count or 0) + 1
-    if interaction.is_question:
-        member.question_count = (member.question_count or 0) + 1
-    member.updated_at = now
-
-
-async def _add_interests(
-    session: AsyncSession, workspace_id: str, updates: dict[str, dict[str, float]]
-) -> None:
-    updates = {member_id: words for member_id, words in updates.items() if words}
-    if not updates:
-        return
-    current: defaultdict[str, dict[str, MemberInterest]] = defaultdict(dict)
-    for row in await session.scalars(
-        select(MemberInterest).where(MemberInterest.member_id.in_(list(updates)))
-    ):
-        current[row.member_id][row.keyword] = row
-    for member_id, words in updates.items():
-        rows = current[member_id]
-        weights = {keyword: row.weight for keyword, row in rows.items()}
-        for word, weight in words.items():
-            weights[word] = weights.get(word, 0.0) + weight
-        kept = trim_interests(weights)
-        for keyword, row in rows.items():
-            if keyword in kept:
-                row.weight = kept[keyword]
-            else:
-                await session.delete(row)
-        session.add_all(
-            MemberInterest(
-                member_id=member_id, keyword=keyword, weight=weight, workspace_id=workspace_id
-            )
-            for keyword, weight in kept.items()
-            if keyword not in rows
-        )
+    return IngestResult(outcomes=outcomes, members_created=len(authors.new_members))
 
 
 async def get_interaction(
     session: AsyncSession, workspace_id: str, interaction_id: str
 ) -> Interaction:
-    interaction = await session.scalar(
-        select(Interaction).where(
-            Interaction.id == interaction_id, Interaction.workspace_id == workspace_id
-        )
-    )
-    if interaction is None:
-        raise NotFound(f"No interaction {interaction_id} in this workspace.")
-    return interaction
+    return await scoped_one(session, Interaction, workspace_id, interaction_id)
 
 
-async def list_interactions(
-    session: AsyncSession,
-    workspace_id: str,
-    *,
-    member_id: str | None,
-    kind: str | None,
-    platform: str | None,
-    post_id: str | None,
-    question: bool | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Interaction], str | None]:
-    query = select(Interaction).where(Interaction.workspace_id == workspace_id)
-    if member_id is not None:
-        query = query.where(Interaction.member_id == member_id)
-    if kind is not None:
-        query = query.where(Interaction.kind == kind)
-    if platform is not None:
-        query = query.where(Interaction.platform == platform)
-    if post_id is not None:
-        query = query.where(Interaction.post_id == post_id)
-    if question is not None:
-        query = query.where(Interaction.is_question.is_(question))
-    query = keyset(
-        query,
-        sort="created",
-        column=Interaction.created_at,
-        row_id=Interaction.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    rows = (await session.scalars(query)).all()
-    return split_page(rows, limit, sort="created", key=lambda i: (i.created_at, i.id))
+# A list has no rule beyond its query: the page comes from the repository as it is.
+list_interactions = repository.interactions_page

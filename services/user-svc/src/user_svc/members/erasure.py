@@ -13,29 +13,19 @@ comments cannot bring the texts back.
 
 from __future__ import annotations
 
-from event_contracts import MemberErasedV1
+from event_contracts import InteractionReceivedV1, MemberErasedV1, topic_of
 from servicekit.db import utcnow
 from servicekit.outbox import scrub_events
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.events import emit
-from user_svc.members.repository import MemberView
+from user_svc.members import repository
+from user_svc.members.schemas import MemberView
 from user_svc.members.service import not_erased, view
-from user_svc.models import (
-    InboxItem,
-    InboxStatus,
-    Interaction,
-    Member,
-    MemberIdentity,
-    MemberInterest,
-    MemberTag,
-    OutboxMessage,
-)
+from user_svc.models import Member, OutboxMessage
 
-MEMBER_ERASED = "member.erased"
 # Each topic user-svc emits about a member (keyed by member id), with its personal fields.
-PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {"interaction.received": ("text",)}
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {topic_of(InteractionReceivedV1).name: ("text",)}
 
 
 async def erase(session: AsyncSession, member: Member) -> MemberView:
@@ -44,27 +34,8 @@ async def erase(session: AsyncSession, member: Member) -> MemberView:
     not_erased(member)
     now = utcnow()
     # Records merged into this one: their interactions went out under their own ids.
-    merged = list(
-        await session.scalars(
-            select(Member.id)
-            .where(Member.workspace_id == member.workspace_id, Member.merged_into_id == member.id)
-            .order_by(Member.id)
-        )
-    )
-    await session.execute(delete(MemberIdentity).where(MemberIdentity.member_id == member.id))
-    await session.execute(delete(MemberTag).where(MemberTag.member_id == member.id))
-    await session.execute(delete(MemberInterest).where(MemberInterest.member_id == member.id))
-    await session.execute(
-        update(Interaction).where(Interaction.member_id == member.id).values(text=None)
-    )
-    await session.execute(
-        update(InboxItem).where(InboxItem.member_id == member.id).values(answer_text=None)
-    )
-    await session.execute(
-        update(InboxItem)
-        .where(InboxItem.member_id == member.id, InboxItem.status == InboxStatus.OPEN.value)
-        .values(status=InboxStatus.CLOSED.value, closed_at=now, updated_at=now)
-    )
+    merged = await repository.merged_into(session, member.workspace_id, member.id)
+    await repository.erase_personal_rows(session, member.id, now)
     member.display_name = None
     member.attributes = {}
     member.erased_at = now
@@ -72,21 +43,14 @@ async def erase(session: AsyncSession, member: Member) -> MemberView:
     if merged:
         # A merge moves identities, interactions and tags to the survivor, but the merged
         # record keeps the name and attributes it had: they are the same person's.
-        await session.execute(
-            update(Member)
-            .where(Member.id.in_(merged))
-            .values(display_name=None, attributes={}, erased_at=now, updated_at=now)
-        )
+        await repository.erase_records(session, merged, now)
     for topic, fields in PERSONAL_FIELDS.items():
         await scrub_events(
             session, OutboxMessage, topic=topic, keys=[member.id, *merged], fields=fields
         )
     emit(
         session,
-        MEMBER_ERASED,
-        subject=member.id,
-        workspace_id=member.workspace_id,
-        payload=MemberErasedV1(
+        MemberErasedV1(
             member_id=member.id,
             workspace_id=member.workspace_id,
             merged_member_ids=merged,

@@ -1,51 +1,49 @@
-"""Members' SQL: loading a page of members with their identities, tags and interests, and
-compiling member filters (search and segment rules) into one query's conditions."""
+"""Members' SQL: compiling member filters (search and segment rules) into one query's
+conditions, pages of members with their identities, tags and interests, and the writes of
+tags, identities, merges and erasure."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from servicekit.pagination import keyset, split_page
+from sqlalchemy import ColumnElement, Exists, Select, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.kit.engagement import raw_for
-from user_svc.models import Interaction, Member, MemberIdentity, MemberInterest, MemberTag
+from user_svc.members.schemas import MemberFilter, MemberSort, MemberView
+from user_svc.models import (
+    CommunityMembership,
+    InboxItem,
+    InboxStatus,
+    Interaction,
+    Member,
+    MemberIdentity,
+    MemberInterest,
+    MemberTag,
+)
 
 TOP_INTERESTS = 10
-
-
-@dataclass
-class MemberView:
-    member: Member
-    identities: list[MemberIdentity] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    interests: list[tuple[str, float]] = field(default_factory=list)
-
-
-@dataclass
-class MemberFilter:
-    """Conditions over a workspace's live members (neither merged away nor erased)."""
-
-    text: str | None = None
-    tags_any: Sequence[str] = ()
-    tags_all: Sequence[str] = ()
-    tags_none: Sequence[str] = ()
-    interests_any: Sequence[str] = ()
-    platforms_any: Sequence[str] = ()
-    min_score: float | None = None
-    max_score: float | None = None
-    active_within_days: int | None = None
-    inactive_for_days: int | None = None
-    interacted_with_post: str | None = None
-    asked_question_within_days: int | None = None
 
 
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _linked(
+    model: type[MemberTag] | type[MemberInterest] | type[MemberIdentity] | type[Interaction],
+    workspace_id: str,
+    condition: ColumnElement[bool],
+) -> Exists:
+    """The member has a row of `model` (a tag, an interest, an identity, an interaction)
+    that meets `condition`: an index keyed by (workspace, value, member) answers it."""
+    return exists().where(
+        model.workspace_id == workspace_id, model.member_id == Member.id, condition
+    )
 
 
 def member_conditions(
@@ -73,45 +71,19 @@ def member_conditions(
             )
         )
     if rules.tags_any:
-        conditions.append(
-            exists().where(
-                MemberTag.workspace_id == workspace_id,
-                MemberTag.member_id == m.id,
-                MemberTag.tag.in_(list(rules.tags_any)),
-            )
-        )
+        conditions.append(_linked(MemberTag, workspace_id, MemberTag.tag.in_(rules.tags_any)))
     for tag in rules.tags_all:
-        conditions.append(
-            exists().where(
-                MemberTag.workspace_id == workspace_id,
-                MemberTag.member_id == m.id,
-                MemberTag.tag == tag,
-            )
-        )
+        conditions.append(_linked(MemberTag, workspace_id, MemberTag.tag == tag))
     if rules.tags_none:
-        conditions.append(
-            ~exists().where(
-                MemberTag.workspace_id == workspace_id,
-                MemberTag.member_id == m.id,
-                MemberTag.tag.in_(list(rules.tags_none)),
-            )
-        )
+        conditions.append(~_linked(MemberTag, workspace_id, MemberTag.tag.in_(rules.tags_none)))
     if rules.interests_any:
+        keywords = [k.lower() for k in rules.interests_any]
         conditions.append(
-            exists().where(
-                MemberInterest.workspace_id == workspace_id,
-                MemberInterest.member_id == m.id,
-                MemberInterest.keyword.in_([k.lower() for k in rules.interests_any]),
-            )
+            _linked(MemberInterest, workspace_id, MemberInterest.keyword.in_(keywords))
         )
     if rules.platforms_any:
-        conditions.append(
-            exists().where(
-                MemberIdentity.workspace_id == workspace_id,
-                MemberIdentity.member_id == m.id,
-                MemberIdentity.platform.in_(list(rules.platforms_any)),
-            )
-        )
+        platforms = MemberIdentity.platform.in_(rules.platforms_any)
+        conditions.append(_linked(MemberIdentity, workspace_id, platforms))
     if rules.min_score is not None:
         conditions.append(m.engagement_raw >= raw_for(rules.min_score, now))
     if rules.max_score is not None:
@@ -126,13 +98,8 @@ def member_conditions(
             )
         )
     if rules.interacted_with_post:
-        conditions.append(
-            exists().where(
-                Interaction.workspace_id == workspace_id,
-                Interaction.post_id == rules.interacted_with_post,
-                Interaction.member_id == m.id,
-            )
-        )
+        post = Interaction.post_id == rules.interacted_with_post
+        conditions.append(_linked(Interaction, workspace_id, post))
     if rules.asked_question_within_days is not None:
         conditions.append(
             exists().where(
@@ -146,6 +113,59 @@ def member_conditions(
 
 def filtered_members(workspace_id: str, rules: MemberFilter, *, now: datetime) -> Select[Member]:
     return select(Member).where(*member_conditions(workspace_id, rules, now=now))
+
+
+_SORT_COLUMNS = {
+    "created": Member.created_at,
+    "last_seen": Member.last_seen_at,
+    "engagement": Member.engagement_raw,
+}
+
+
+async def members_page(
+    session: AsyncSession,
+    workspace_id: str,
+    rules: MemberFilter,
+    *,
+    sort: MemberSort,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> tuple[list[MemberView], str | None]:
+    """A page of the members `rules` match, in the order `sort` (each one descending), with
+    their identities, tags and interests."""
+    column = _SORT_COLUMNS[sort]
+    query = keyset(
+        filtered_members(workspace_id, rules, now=now),
+        sort=sort,
+        column=column,
+        row_id=Member.id,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = (await session.scalars(query)).all()
+
+    def key(member: Member) -> tuple[Any, str]:
+        return getattr(member, column.key), member.id
+
+    page, next_cursor = split_page(rows, limit, sort=sort, key=key)
+    return await load_views(session, page), next_cursor
+
+
+async def members_after(
+    session: AsyncSession,
+    workspace_id: str,
+    rules: MemberFilter,
+    *,
+    after: str | None,
+    limit: int,
+    now: datetime,
+) -> Sequence[Member]:
+    """Up to `limit` of the members `rules` match, by id, after the id `after`."""
+    query = filtered_members(workspace_id, rules, now=now)
+    if after is not None:
+        query = query.where(Member.id > after)
+    return (await session.scalars(query.order_by(Member.id).limit(limit))).all()
 
 
 async def count_members(
@@ -200,22 +220,123 @@ async def load_views(session: AsyncSession, members: Sequence[Member]) -> list[M
     return views
 
 
-async def find_identities(
-    session: AsyncSession, workspace_id: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], MemberIdentity]:
-    """Identities by (platform, external_id), one query per platform."""
-    by_platform: defaultdict[str, set[str]] = defaultdict(set)
-    for platform, external_id in keys:
-        by_platform[platform].add(external_id)
-    found: dict[tuple[str, str], MemberIdentity] = {}
-    for platform, external_ids in by_platform.items():
-        rows = await session.scalars(
-            select(MemberIdentity).where(
-                MemberIdentity.workspace_id == workspace_id,
-                MemberIdentity.platform == platform,
-                MemberIdentity.external_id.in_(sorted(external_ids)),
-            )
+async def tags_of(session: AsyncSession, member_id: str) -> set[str]:
+    return set(await session.scalars(select(MemberTag.tag).where(MemberTag.member_id == member_id)))
+
+
+def add_tags(session: AsyncSession, member: Member, tags: Iterable[str]) -> None:
+    session.add_all(
+        MemberTag(member_id=member.id, tag=tag, workspace_id=member.workspace_id)
+        for tag in sorted(set(tags))
+    )
+
+
+async def delete_tags(session: AsyncSession, member_id: str, *tags: str) -> int:
+    """Delete these tags of the member (all of them when none is named); how many went."""
+    query = delete(MemberTag).where(MemberTag.member_id == member_id)
+    if tags:
+        query = query.where(MemberTag.tag.in_(tags))
+    result = await session.execute(query)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_identity(session: AsyncSession, member_id: str, identity_id: str) -> int:
+    result = await session.execute(
+        delete(MemberIdentity).where(
+            MemberIdentity.id == identity_id, MemberIdentity.member_id == member_id
         )
-        for identity in rows:
-            found[(identity.platform, identity.external_id)] = identity
-    return found
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def interests_of(
+    session: AsyncSession, member_ids: Iterable[str]
+) -> Sequence[MemberInterest]:
+    return (
+        await session.scalars(
+            select(MemberInterest).where(MemberInterest.member_id.in_(list(member_ids)))
+        )
+    ).all()
+
+
+async def move_member_rows(session: AsyncSession, from_id: str, to_id: str) -> None:
+    """Identities, interactions, inbox items and community stays of `from_id` become
+    `to_id`'s."""
+    for model in (MemberIdentity, Interaction, InboxItem, CommunityMembership):
+        await session.execute(
+            update(model).where(model.member_id == from_id).values(member_id=to_id)
+        )
+
+
+async def open_stays(session: AsyncSession, member_id: str) -> Sequence[CommunityMembership]:
+    """The member's current stays in groups, earliest joined first."""
+    return (
+        await session.scalars(
+            select(CommunityMembership)
+            .where(
+                CommunityMembership.member_id == member_id,
+                CommunityMembership.left_at.is_(None),
+            )
+            .order_by(CommunityMembership.joined_at)
+        )
+    ).all()
+
+
+async def merged_into(session: AsyncSession, workspace_id: str, member_id: str) -> list[str]:
+    """The ids of the records merged into `member_id`, in order."""
+    return list(
+        await session.scalars(
+            select(Member.id)
+            .where(Member.workspace_id == workspace_id, Member.merged_into_id == member_id)
+            .order_by(Member.id)
+        )
+    )
+
+
+async def repoint_merged(
+    session: AsyncSession, workspace_id: str, from_id: str, to_id: str
+) -> None:
+    """Records merged into `from_id` point at `to_id` from now on."""
+    await session.execute(
+        update(Member)
+        .where(Member.workspace_id == workspace_id, Member.merged_into_id == from_id)
+        .values(merged_into_id=to_id)
+    )
+
+
+async def erase_personal_rows(session: AsyncSession, member_id: str, now: datetime) -> None:
+    """The member's identities, tags and interests go; the texts of their interactions and
+    the answers they got are blanked; their open inbox items are closed."""
+    for model in (MemberIdentity, MemberTag, MemberInterest):
+        await session.execute(delete(model).where(model.member_id == member_id))
+    await session.execute(
+        update(Interaction).where(Interaction.member_id == member_id).values(text=None)
+    )
+    await session.execute(
+        update(InboxItem).where(InboxItem.member_id == member_id).values(answer_text=None)
+    )
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.member_id == member_id, InboxItem.status == InboxStatus.OPEN.value)
+        .values(status=InboxStatus.CLOSED.value, closed_at=now, updated_at=now)
+    )
+
+
+async def erase_records(session: AsyncSession, member_ids: Sequence[str], now: datetime) -> None:
+    """The names and attributes of these member records go; they are marked erased."""
+    await session.execute(
+        update(Member)
+        .where(Member.id.in_(member_ids))
+        .values(display_name=None, attributes={}, erased_at=now, updated_at=now)
+    )
+
+
+async def delete_interests(session: AsyncSession, member_id: str) -> None:
+    await session.execute(delete(MemberInterest).where(MemberInterest.member_id == member_id))
+
+
+async def members_by_id(session: AsyncSession, member_ids: Iterable[str]) -> dict[str, Member]:
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    return {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(ids)))}

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from servicekit.db import utcnow
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from user_svc.access import Owner, Reader, Writer
-from user_svc.members import erasure, service
-from user_svc.members.repository import MemberFilter
+from user_svc.members import erasure, merge, service
 from user_svc.members.schemas import (
-    IdentityIn,
+    IdentityCreate,
     MemberCreate,
-    MemberOut,
+    MemberFilter,
+    MemberRead,
     MemberSort,
     MemberUpdate,
     MergeRequest,
     Platform,
-    TagsIn,
-    member_out,
+    TagsCreate,
+    member_page,
+    member_read,
 )
+from user_svc.models import Member
 
 router = APIRouter(prefix="/members", tags=["members"])
 
@@ -35,15 +37,31 @@ MERGED: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def live_member(
+    member_id: str, request: Request, caller: Reader, session: DbSession
+) -> Member:
+    """The member of the path, in the caller's workspace; a merged member's id answers 308
+    to the same path of the survivor. Endpoints that change a member state their stricter
+    access before this parameter, so that it is checked first."""
+    return await service.live_member(
+        session, caller.workspace_id, member_id, location=request.url.path
+    )
+
+
+# Endpoints of a member's parts (tags, identities) name `member_id` too, before the part's
+# own id, so that the document lists the path's parameters in the path's order.
+LiveMember = Annotated[Member, Depends(live_member)]
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 409, 422),
     summary="Add a member (identities must be new to the workspace)",
 )
-async def create_member(body: MemberCreate, caller: Writer, session: DbSession) -> MemberOut:
+async def create_member(body: MemberCreate, caller: Writer, session: DbSession) -> MemberRead:
     view = await service.create_member(session, caller.workspace_id, body)
-    return member_out(view, utcnow())
+    return member_read(view, utcnow())
 
 
 @router.get(
@@ -70,7 +88,7 @@ async def list_members(
     ] = "created",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Page[MemberOut]:
+) -> Page[MemberRead]:
     rules = MemberFilter(
         text=q or None,
         tags_any=[t.strip().lower() for t in tag or []],
@@ -82,10 +100,10 @@ async def list_members(
         max_score=max_score,
     )
     now = utcnow()
-    views, next_cursor = await service.list_members(
+    page = await service.list_members(
         session, caller.workspace_id, rules, sort=sort, cursor=cursor, limit=limit, now=now
     )
-    return Page[MemberOut](items=[member_out(v, now) for v in views], next_cursor=next_cursor)
+    return member_page(page, now)
 
 
 @router.get(
@@ -93,13 +111,8 @@ async def list_members(
     responses={**problem_responses(401, 403, 404), **MERGED},
     summary="A member (a merged member's id answers 308 to the survivor)",
 )
-async def get_member(
-    member_id: str, request: Request, caller: Reader, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.view(session, member), utcnow())
+async def get_member(member: LiveMember, session: DbSession) -> MemberRead:
+    return member_read(await service.view(session, member), utcnow())
 
 
 @router.patch(
@@ -108,12 +121,9 @@ async def get_member(
     summary="Change the display name, replace the tags, merge attributes (null removes one)",
 )
 async def update_member(
-    member_id: str, body: MemberUpdate, request: Request, caller: Writer, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.update_member(session, member, body), utcnow())
+    _: Writer, member: LiveMember, body: MemberUpdate, session: DbSession
+) -> MemberRead:
+    return member_read(await service.update_member(session, member, body), utcnow())
 
 
 @router.post(
@@ -122,12 +132,9 @@ async def update_member(
     summary="Add tags (tags it already has are kept)",
 )
 async def add_tags(
-    member_id: str, body: TagsIn, request: Request, caller: Writer, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.add_tags(session, member, body.tags), utcnow())
+    _: Writer, member: LiveMember, body: TagsCreate, session: DbSession
+) -> MemberRead:
+    return member_read(await service.add_tags(session, member, body.tags), utcnow())
 
 
 @router.delete(
@@ -136,12 +143,9 @@ async def add_tags(
     summary="Remove a tag",
 )
 async def remove_tag(
-    member_id: str, tag: str, request: Request, caller: Writer, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.remove_tag(session, member, tag), utcnow())
+    _: Writer, member_id: str, tag: str, member: LiveMember, session: DbSession
+) -> MemberRead:
+    return member_read(await service.remove_tag(session, member, tag), utcnow())
 
 
 @router.post(
@@ -150,12 +154,9 @@ async def remove_tag(
     summary="Add an identity on a platform (409 if another member has it: merge them)",
 )
 async def add_identity(
-    member_id: str, body: IdentityIn, request: Request, caller: Writer, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.add_identity(session, member, body), utcnow())
+    _: Writer, member: LiveMember, body: IdentityCreate, session: DbSession
+) -> MemberRead:
+    return member_read(await service.add_identity(session, member, body), utcnow())
 
 
 @router.delete(
@@ -164,12 +165,9 @@ async def add_identity(
     summary="Remove an identity",
 )
 async def remove_identity(
-    member_id: str, identity_id: str, request: Request, caller: Writer, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.remove_identity(session, member, identity_id), utcnow())
+    _: Writer, member_id: str, identity_id: str, member: LiveMember, session: DbSession
+) -> MemberRead:
+    return member_read(await service.remove_identity(session, member, identity_id), utcnow())
 
 
 @router.post(
@@ -178,12 +176,9 @@ async def remove_identity(
     summary="Merge another member into this one (the same person on several platforms)",
 )
 async def merge_member(
-    member_id: str, body: MergeRequest, request: Request, caller: Writer, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await service.merge(session, member, body.other_member_id), utcnow())
+    _: Writer, member: LiveMember, body: MergeRequest, session: DbSession
+) -> MemberRead:
+    return member_read(await merge.merge(session, member, body.other_member_id), utcnow())
 
 
 @router.post(
@@ -192,10 +187,5 @@ async def merge_member(
     summary="Erase a member's personal data on request (PIPL), here and in the services "
     "that copied it; owners only",
 )
-async def erase_member(
-    member_id: str, request: Request, caller: Owner, session: DbSession
-) -> MemberOut:
-    member = await service.live_member(
-        session, caller.workspace_id, member_id, location=request.url.path
-    )
-    return member_out(await erasure.erase(session, member), utcnow())
+async def erase_member(_: Owner, member: LiveMember, session: DbSession) -> MemberRead:
+    return member_read(await erasure.erase(session, member), utcnow())

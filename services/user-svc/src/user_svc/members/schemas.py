@@ -1,13 +1,18 @@
+"""The members' request and response models, and the domain's own: `MemberFilter` (what a
+search or a segment asks for) and `MemberView` (a member with what the answers show)."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
-from servicekit.schemas import RequestModel, ResponseModel
+from servicekit.schemas import Page, RequestModel, ResponseModel
 
 from user_svc.kit.engagement import score_at
-from user_svc.members.repository import MemberView
+from user_svc.models import Member, MemberIdentity
 
 MAX_TAGS = 50
 MAX_ATTRIBUTES = 50
@@ -40,7 +45,33 @@ Attributes = dict[
 MemberSort = Literal["created", "last_seen", "engagement"]
 
 
-class IdentityIn(RequestModel):
+@dataclass
+class MemberFilter:
+    """Conditions over a workspace's live members (neither merged away nor erased)."""
+
+    text: str | None = None
+    tags_any: Sequence[str] = ()
+    tags_all: Sequence[str] = ()
+    tags_none: Sequence[str] = ()
+    interests_any: Sequence[str] = ()
+    platforms_any: Sequence[str] = ()
+    min_score: float | None = None
+    max_score: float | None = None
+    active_within_days: int | None = None
+    inactive_for_days: int | None = None
+    interacted_with_post: str | None = None
+    asked_question_within_days: int | None = None
+
+
+@dataclass
+class MemberView:
+    member: Member
+    identities: list[MemberIdentity] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    interests: list[tuple[str, float]] = field(default_factory=list)
+
+
+class IdentityCreate(RequestModel):
     platform: Platform
     external_id: str = Field(
         min_length=1, max_length=200, description="The platform's id (openid, uid ...)"
@@ -48,7 +79,7 @@ class IdentityIn(RequestModel):
     handle: str | None = Field(default=None, max_length=200, description="The visible name")
 
 
-class IdentityOut(ResponseModel):
+class IdentityRead(ResponseModel):
     id: str
     platform: str
     external_id: str
@@ -57,7 +88,7 @@ class IdentityOut(ResponseModel):
 
 class MemberCreate(RequestModel):
     display_name: str | None = Field(default=None, max_length=200, examples=["小鱼"])
-    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
+    identities: list[IdentityCreate] = Field(default_factory=list, max_length=20)
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     attributes: Attributes = Field(
         default_factory=dict,
@@ -78,7 +109,7 @@ class MemberUpdate(RequestModel):
     )
 
 
-class TagsIn(RequestModel):
+class TagsCreate(RequestModel):
     tags: list[Tag] = Field(min_length=1, max_length=MAX_TAGS)
 
 
@@ -93,10 +124,10 @@ class Interest(ResponseModel):
     weight: float = Field(description="Relative to the member's strongest interest (1.0)")
 
 
-class MemberOut(ResponseModel):
+class MemberRead(ResponseModel):
     id: str
     display_name: str | None
-    identities: list[IdentityOut]
+    identities: list[IdentityRead]
     tags: list[str]
     attributes: dict[str, AttributeValue | None]
     first_seen_at: datetime | None
@@ -112,19 +143,12 @@ class MemberOut(ResponseModel):
     updated_at: datetime
 
 
-class MergedMember(ResponseModel):
-    """What a merged member's id answers (with status 308 and a Location header)."""
-
-    id: str
-    merged_into: str
-
-
-def member_out(view: MemberView, now: datetime) -> MemberOut:
+def member_read(view: MemberView, now: datetime) -> MemberRead:
     member = view.member
-    return MemberOut(
+    return MemberRead(
         id=member.id,
         display_name=member.display_name,
-        identities=[IdentityOut.model_validate(i) for i in view.identities],
+        identities=[IdentityRead.model_validate(i) for i in view.identities],
         tags=view.tags,
         attributes=member.attributes,
         first_seen_at=member.first_seen_at,
@@ -137,3 +161,8 @@ def member_out(view: MemberView, now: datetime) -> MemberOut:
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
+
+
+def member_page(page: tuple[list[MemberView], str | None], now: datetime) -> Page[MemberRead]:
+    views, next_cursor = page
+    return Page[MemberRead](items=[member_read(v, now) for v in views], next_cursor=next_cursor)

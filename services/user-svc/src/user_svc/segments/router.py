@@ -5,36 +5,42 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 from servicekit.db import utcnow
 from servicekit.problems import problem_responses
-from servicekit.runtime import DbSession, ServiceRuntime
+from servicekit.runtime import DbSession
 from servicekit.schemas import Page
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.access import Reader, Writer
-from user_svc.members.schemas import MemberOut, MemberSort, member_out
+from user_svc.members.schemas import MemberRead, MemberSort, member_page
 from user_svc.models import Segment
+from user_svc.runtime import Runtime
 from user_svc.segments import service
 from user_svc.segments.schemas import (
     PreviewRequest,
     SegmentCount,
     SegmentCreate,
-    SegmentOut,
+    SegmentRead,
     SegmentUpdate,
 )
 
 router = APIRouter(prefix="/segments", tags=["segments"])
 
 
-def _out(segment: Segment, count: int | None, counted_at: datetime | None = None) -> SegmentOut:
-    return SegmentOut(
+async def _read(
+    session: AsyncSession, segment: Segment, now: datetime, *, counted: bool = True
+) -> SegmentRead:
+    """The segment, with the members its rules match at `now` when `counted`."""
+    count = await service.count(session, segment, now) if counted else None
+    return SegmentRead(
         id=segment.id,
         name=segment.name,
         description=segment.description,
         rules=segment.rules,
         count=count,
-        counted_at=counted_at if count is not None else None,
+        counted_at=now if counted else None,
         created_by=segment.created_by,
         created_at=segment.created_at,
         updated_at=segment.updated_at,
@@ -47,10 +53,9 @@ def _out(segment: Segment, count: int | None, counted_at: datetime | None = None
     responses=problem_responses(401, 403, 422),
     summary="Save a segment (unknown rule fields are refused by name)",
 )
-async def create_segment(body: SegmentCreate, caller: Writer, session: DbSession) -> SegmentOut:
+async def create_segment(body: SegmentCreate, caller: Writer, session: DbSession) -> SegmentRead:
     segment = await service.create_segment(session, caller.workspace_id, caller.user_id, body)
-    now = utcnow()
-    return _out(segment, await service.count(session, caller.workspace_id, body.rules, now), now)
+    return await _read(session, segment, utcnow())
 
 
 @router.post(
@@ -61,7 +66,8 @@ async def create_segment(body: SegmentCreate, caller: Writer, session: DbSession
 async def preview(body: PreviewRequest, caller: Reader, session: DbSession) -> SegmentCount:
     now = utcnow()
     return SegmentCount(
-        count=await service.count(session, caller.workspace_id, body.rules, now), counted_at=now
+        count=await service.count_rules(session, caller.workspace_id, body.rules, now),
+        counted_at=now,
     )
 
 
@@ -70,18 +76,10 @@ async def list_segments(
     caller: Reader,
     session: DbSession,
     with_counts: Annotated[bool, Query(description="Count each segment's members now")] = False,
-) -> list[SegmentOut]:
+) -> list[SegmentRead]:
     segments = await service.list_segments(session, caller.workspace_id)
     now = utcnow()
-    result = []
-    for segment in segments:
-        count = (
-            await service.count(session, caller.workspace_id, service.rules_of(segment), now)
-            if with_counts
-            else None
-        )
-        result.append(_out(segment, count, now))
-    return result
+    return [await _read(session, segment, now, counted=with_counts) for segment in segments]
 
 
 @router.get(
@@ -89,11 +87,9 @@ async def list_segments(
     responses=problem_responses(401, 403, 404),
     summary="A segment with its live count",
 )
-async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> SegmentOut:
+async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> SegmentRead:
     segment = await service.get_segment(session, caller.workspace_id, segment_id)
-    now = utcnow()
-    rules = service.rules_of(segment)
-    return _out(segment, await service.count(session, caller.workspace_id, rules, now), now)
+    return await _read(session, segment, utcnow())
 
 
 @router.patch(
@@ -103,11 +99,9 @@ async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> Se
 )
 async def update_segment(
     segment_id: str, body: SegmentUpdate, caller: Writer, session: DbSession
-) -> SegmentOut:
+) -> SegmentRead:
     segment = await service.update_segment(session, caller.workspace_id, segment_id, body)
-    now = utcnow()
-    rules = service.rules_of(segment)
-    return _out(segment, await service.count(session, caller.workspace_id, rules, now), now)
+    return await _read(session, segment, utcnow())
 
 
 @router.delete(
@@ -133,12 +127,12 @@ async def segment_members(
     sort: MemberSort = "engagement",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Page[MemberOut]:
+) -> Page[MemberRead]:
     now = utcnow()
-    views, next_cursor = await service.members(
+    page = await service.members(
         session, caller.workspace_id, segment_id, sort=sort, cursor=cursor, limit=limit, now=now
     )
-    return Page[MemberOut](items=[member_out(v, now) for v in views], next_cursor=next_cursor)
+    return member_page(page, now)
 
 
 @router.get(
@@ -151,10 +145,9 @@ async def segment_members(
     summary="The segment's members as CSV",
 )
 async def export_segment(
-    segment_id: str, request: Request, caller: Reader, session: DbSession
+    segment_id: str, caller: Reader, session: DbSession, runtime: Runtime
 ) -> StreamingResponse:
     segment = await service.get_segment(session, caller.workspace_id, segment_id)
-    runtime: ServiceRuntime = request.app.state.runtime
     now = utcnow()
     filename = f"segment-{segment.id}-{now:%Y%m%d}.csv"
     return StreamingResponse(

@@ -1,3 +1,5 @@
+"""Segments in and out, and their rules: a member filter that can be saved."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,8 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, model_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
-from user_svc.members.repository import MemberFilter
-from user_svc.members.schemas import Platform, Tag
+from user_svc.members.schemas import MemberFilter, Platform, Tag
 
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Days = Annotated[int, Field(ge=1, le=3650)]
@@ -41,19 +42,8 @@ class SegmentRules(RequestModel):
         return self
 
     def to_filter(self) -> MemberFilter:
-        return MemberFilter(
-            tags_any=self.tags_any,
-            tags_all=self.tags_all,
-            tags_none=self.tags_none,
-            interests_any=self.interests_any,
-            platforms_any=self.platforms_any,
-            min_score=self.min_score,
-            max_score=self.max_score,
-            active_within_days=self.active_within_days,
-            inactive_for_days=self.inactive_for_days,
-            interacted_with_post=self.interacted_with_post,
-            asked_question_within_days=self.asked_question_within_days,
-        )
+        # Each rule is the member filter's condition of the same name.
+        return MemberFilter(**dict(self))
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_defaults=True)
@@ -82,7 +72,7 @@ class SegmentCount(ResponseModel):
     counted_at: datetime
 
 
-class SegmentOut(ResponseModel):
+class SegmentRead(ResponseModel):
     id: str
     name: str
     description: str | None

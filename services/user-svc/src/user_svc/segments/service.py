@@ -10,16 +10,16 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 from servicekit.db import Database, utcnow
-from servicekit.problems import NotFound
 from servicekit.spreadsheets import csv_line
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.kit.engagement import score_at
-from user_svc.members.repository import MemberView, count_members, filtered_members, load_views
-from user_svc.members.schemas import MemberSort
+from user_svc.kit.rows import apply_patch, scoped_one
+from user_svc.members.repository import count_members, load_views, members_after
+from user_svc.members.schemas import MemberSort, MemberView
 from user_svc.members.service import list_members
-from user_svc.models import Member, Segment, new_id
+from user_svc.models import Segment, new_id
+from user_svc.segments import repository
 from user_svc.segments.schemas import SegmentCreate, SegmentRules, SegmentUpdate
 
 EXPORT_CHUNK = 1000
@@ -60,22 +60,14 @@ async def create_segment(
 
 
 async def get_segment(session: AsyncSession, workspace_id: str, segment_id: str) -> Segment:
-    segment = await session.scalar(
-        select(Segment).where(Segment.id == segment_id, Segment.workspace_id == workspace_id)
-    )
-    if segment is None:
-        raise NotFound(f"No segment {segment_id} in this workspace.")
-    return segment
+    return await scoped_one(session, Segment, workspace_id, segment_id)
 
 
 async def update_segment(
     session: AsyncSession, workspace_id: str, segment_id: str, data: SegmentUpdate
 ) -> Segment:
     segment = await get_segment(session, workspace_id, segment_id)
-    if data.name is not None:
-        segment.name = data.name
-    if "description" in data.model_fields_set:
-        segment.description = data.description
+    apply_patch(segment, data, clearable={"description"}, skip={"rules"})
     if data.rules is not None:
         segment.rules = data.rules.stored()
     segment.updated_at = utcnow()
@@ -89,22 +81,19 @@ async def delete_segment(session: AsyncSession, workspace_id: str, segment_id: s
 
 
 async def list_segments(session: AsyncSession, workspace_id: str) -> list[Segment]:
-    return list(
-        (
-            await session.scalars(
-                select(Segment)
-                .where(Segment.workspace_id == workspace_id)
-                .order_by(Segment.created_at.desc(), Segment.id)
-                .limit(500)
-            )
-        ).all()
-    )
+    return await repository.list_segments(session, workspace_id)
 
 
-async def count(
+async def count_rules(
     session: AsyncSession, workspace_id: str, rules: SegmentRules, now: datetime
 ) -> int:
+    """How many of the workspace's members `rules` match at `now`: one indexed query."""
     return await count_members(session, workspace_id, rules.to_filter(), now=now)
+
+
+async def count(session: AsyncSession, segment: Segment, now: datetime) -> int:
+    """How many members the segment holds at `now`."""
+    return await count_rules(session, segment.workspace_id, rules_of(segment), now)
 
 
 async def members(
@@ -154,10 +143,9 @@ async def export_csv(
     after: str | None = None
     while True:
         async with db.transaction() as session:
-            query = filtered_members(workspace_id, member_filter, now=now)
-            if after is not None:
-                query = query.where(Member.id > after)
-            chunk = (await session.scalars(query.order_by(Member.id).limit(EXPORT_CHUNK))).all()
+            chunk = await members_after(
+                session, workspace_id, member_filter, after=after, limit=EXPORT_CHUNK, now=now
+            )
             views = await load_views(session, chunk)
         if not views:
             return

@@ -1,4 +1,5 @@
-"""Erasure reaches user-svc's outbox and tells the other services (`member.erased`)."""
+"""Erasure removes a member's personal data and keeps the counts, reaches user-svc's
+outbox and tells the other services (`member.erased`)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,39 @@ async def test_erasure_scrubs_the_outbox_and_emits_member_erased(
     assert record is not None
     assert (record.display_name, record.attributes) == (None, {})
     assert record.erased_at is not None
+
+
+async def test_erasure_removes_personal_data_and_keeps_counts(
+    client: httpx.AsyncClient, workspace: Workspace, other_workspace: Workspace, ingest: Ingest
+) -> None:
+    result = await ingest(
+        interaction("c-1", "u-1", text="我的手机号是 13800000000，怎么联系客服？"),
+        interaction("c-2", "u-1", kind="like", text=None),
+    )
+    member_id = result["items"][0]["member_id"]
+    path = f"/api/v1/members/{member_id}/erase"
+    assert (await client.post(path, headers=workspace.headers("editor"))).status_code == 403
+    assert (await client.post(path, headers=other_workspace.headers("owner"))).status_code == 404
+    erased = await client.post(path, headers=workspace.headers("owner"))
+    assert erased.status_code == 200, erased.text
+    body = erased.json()
+    assert body["erased"] is True
+    assert (body["display_name"], body["identities"], body["interests"]) == (None, [], [])
+    assert body["interaction_count"] == 2
+    assert body["question_count"] == 1
+
+    texts = await client.get(
+        "/api/v1/interactions", params={"member_id": member_id}, headers=workspace.headers()
+    )
+    assert [i["text"] for i in texts.json()["items"]] == [None, None]
+    inbox = await client.get("/api/v1/inbox", headers=workspace.headers())
+    assert inbox.json()["items"] == []
+    assert (await client.post(path, headers=workspace.headers("owner"))).status_code == 409
+    listed = await client.get("/api/v1/members", headers=workspace.headers())
+    assert listed.json()["items"] == []
+    # A replayed comment does not bring the text back; a new one starts a new member.
+    replay = await ingest(interaction("c-1", "u-1", text="我的手机号是 13800000000"))
+    assert replay["stored"] == 0
+    fresh = await ingest(interaction("c-3", "u-1", text="你好"))
+    assert fresh["members_created"] == 1
+    assert fresh["items"][0]["member_id"] != member_id

@@ -1,0 +1,32 @@
+"""The user-svc runtime: servicekit's runtime with user-svc's outbox and processed-event
+tables (it subscribes to no topic), and `Runtime`, the endpoint dependency that reaches it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from servicekit.db import Database
+from servicekit.runtime import ServiceRuntime, runtime_of
+
+from user_svc.models import OutboxMessage, ProcessedEvent
+from user_svc.settings import Settings
+
+
+class UserRuntime(ServiceRuntime):
+    settings: Settings
+
+    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
+        super().__init__(
+            settings,
+            outbox_model=OutboxMessage,
+            processed_model=ProcessedEvent,
+            database=database,
+        )
+
+
+def current_runtime(request: Request) -> UserRuntime:
+    return runtime_of(request, UserRuntime)
+
+
+Runtime = Annotated[UserRuntime, Depends(current_runtime)]
