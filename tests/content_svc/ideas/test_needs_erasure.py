@@ -9,7 +9,8 @@ import httpx
 import pytest
 from content_svc.consumers import HANDLERS
 from content_svc.models import Idea, MemberQuestion
-from event_contracts import CloudEvent, InvalidEvent, MemberErasedV1
+from event_contracts import CloudEvent, MemberErasedV1
+from servicekit.consumer import PoisonMessage
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import select
 
@@ -132,5 +133,5 @@ async def test_a_member_erased_event_of_another_workspace_is_refused(
     event = erased(workspace.id, member)
     event.workspaceid = other_workspace.id
     # The runner dead-letters it; it is applied to neither workspace.
-    with pytest.raises(InvalidEvent, match="workspace"):
+    with pytest.raises(PoisonMessage, match="workspace"):
         await forget(runtime, event)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from content_svc.models import OutboxMessage
-from content_svc.posts.workflow import publish_due
+from content_svc.posts.publishing import publish_due
 from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import select

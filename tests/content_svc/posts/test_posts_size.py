@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from content_svc.kit.rendering import render_markdown
 from content_svc.models import BODY_MAX, OutboxMessage, Post, PostChannel, PostTransition
-from content_svc.posts.workflow import publish_due
-from content_svc.rendering import render_markdown
+from content_svc.posts.publishing import publish_due
 from event_contracts import MAX_EVENT_BYTES, CloudEvent
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import func, select, update

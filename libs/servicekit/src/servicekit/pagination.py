@@ -144,3 +144,30 @@ def split_page(
         return list(rows), None
     value, row_id = key(rows[limit - 1])
     return list(rows[:limit]), encode_cursor(sort, value, row_id)
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
+    kind = column.type
+    kind = getattr(kind, "impl_instance", kind)  # a TypeDecorator's stored type
+    try:
+        python_type: type = kind.python_type
+    except NotImplementedError:
+        return None
+    return None if python_type is object else python_type
+
+
+def check_cursor(cursor: str | None, *, sort: str, column: InstrumentedAttribute[Any]) -> None:
+    """A 422 naming `cursor` unless `cursor` is absent or a cursor of order `sort` whose value
+    is of `column`'s type. Call it before `keyset` (or `paginate`): `keyset` refuses a cursor
+    of another order, but a forged one of the right order whose value is of another type (a
+    number for a time) would otherwise reach the database, and fail there as a 500."""
+    if not cursor:
+        return
+    value, _ = decode_cursor(cursor, sort)
+    expected = _python_type(column)
+    if expected is None:
+        return
+    if expected is float and isinstance(value, int):
+        value = float(value)
+    if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+        raise not_a_cursor()

@@ -14,3 +14,6 @@ Writer = Annotated[Caller, Depends(require_access(*WRITERS, scope="content:write
 # Approving is for reviewers and owners only, never for a key.
 Reviewer = Annotated[Caller, Depends(require_access("owner", "reviewer"))]
 Owner = Annotated[Caller, Depends(require_access("owner"))]
+# The word lists say what may not be published: the people who write and those who review
+# decide them (owners, editors and reviewers), never a key.
+WordlistEditor = Annotated[Caller, Depends(require_access("owner", "editor", "reviewer"))]

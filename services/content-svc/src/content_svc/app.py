@@ -3,9 +3,6 @@ the routers."""
 
 from __future__ import annotations
 
-import asyncio
-
-import structlog
 from fastapi import FastAPI
 from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
@@ -13,52 +10,24 @@ from servicekit.runtime import ServiceRuntime, build_app
 
 from content_svc.analysis.router import router as analysis_router
 from content_svc.campaigns.router import router as campaigns_router
-from content_svc.consumers import make_handlers
 from content_svc.ideas.router import router as ideas_router
-from content_svc.models import OutboxMessage, ProcessedEvent
 from content_svc.posts.router import router as posts_router
-from content_svc.posts.workflow import publish_due
+from content_svc.runtime import ContentRuntime
 from content_svc.settings import Settings
-from content_svc.sources.fetching import SourceFetcher
 from content_svc.sources.router import router as sources_router
 from content_svc.trends.router import router as trends_router
 from content_svc.wordlists.router import router as wordlists_router
 
-log = structlog.get_logger(__name__)
-
 
 def create_runtime(
     settings: Settings | None = None, database: Database | None = None
-) -> ServiceRuntime:
-    settings = settings or Settings()
-    runtime = ServiceRuntime(
-        settings,
-        outbox_model=OutboxMessage,
-        processed_model=ProcessedEvent,
-        handlers=make_handlers(min_askers=settings.user_need_min_askers),
-        database=database,
-    )
-    fetcher = SourceFetcher(runtime.db, settings)
-
-    async def publish_scheduled() -> None:
-        """Publish scheduled posts when their time comes (durable: the state is in rows)."""
-        while True:
-            try:
-                async with runtime.db.transaction() as session:
-                    published = await publish_due(session)
-                if published:
-                    continue  # more may be due
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("scheduled_publishing_failed", error=repr(exc))
-            await asyncio.sleep(settings.publish_poll_seconds)
-
-    runtime.background.extend([publish_scheduled, fetcher.run_forever])
-    return runtime
+) -> ContentRuntime:
+    return ContentRuntime(settings or Settings(), database=database)
 
 
 def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
+    """`runtime` is a `ContentRuntime` (`create_runtime` makes one); the endpoints refuse
+    to run on any other."""
     return build_app(
         runtime or create_runtime(),
         [

@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 TITLE_MAX = 200
 # Characters of a post's Markdown. Above every platform's limit that matters (WeChat
 # 20,000; the long-form platforms 50,000) and small enough that the post, with its HTML,
-# always fits one post.published event (see posts.events): 50,000 characters of Chinese
+# always fits one post.published event (see posts.snapshot): 50,000 characters of Chinese
 # make about 300 KiB, of the 512 KiB an event may have.
 BODY_MAX = 50_000
 SUMMARY_MAX = 500

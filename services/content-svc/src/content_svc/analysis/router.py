@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -33,4 +34,12 @@ async def analyse_post(
         ),
     ] = None,
 ) -> AnalysisRead:
-    return await service.analyse_post(session, caller, post_id, platforms)
+    analysis = await service.analyse_post(session, caller, post_id, platforms)
+    return AnalysisRead.model_validate(
+        {
+            **asdict(analysis.report),
+            "post_id": analysis.post_id,
+            "version": analysis.version,
+            "platforms": analysis.platforms,
+        }
+    )

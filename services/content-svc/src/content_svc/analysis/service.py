@@ -3,55 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from servicekit.auth import Caller
 from servicekit.problems import Invalid
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content_svc.analysis import repository
+from content_svc.analysis.findings import Draft, Report
 from content_svc.analysis.platforms import DEFAULT_PLATFORMS, title_limit
-from content_svc.analysis.report import Draft, EarlierPost, analyse
-from content_svc.analysis.schemas import AnalysisRead, FindingRead
-from content_svc.models import KnownChannel, Post
-from content_svc.posts import repository as posts_repository
+from content_svc.analysis.report import analyse
+from content_svc.models import Post
 from content_svc.posts.service import get_post
+from content_svc.replicas import repository as replicas
 from content_svc.wordlists.service import workspace_scanner
 
 EARLIER_POSTS = 300
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """The report on one version of a post, checked against `platforms`."""
+
+    post_id: str
+    version: int
+    platforms: list[str]
+    report: Report
+
+
 async def analyse_post(
     session: AsyncSession, caller: Caller, post_id: str, platforms: Sequence[str] | None
-) -> AnalysisRead:
+) -> Analysis:
     post = await get_post(session, caller, post_id)
     targets = await _targets(session, caller.workspace_id, post, platforms)
     scanner = await workspace_scanner(session, caller.workspace_id)
-    earlier = [
-        EarlierPost(post_id=row[0], title=row[1], body_markdown=row[2])
-        for row in await posts_repository.earlier_posts(
-            session, caller.workspace_id, post.id, post.created_at, EARLIER_POSTS
-        )
-    ]
+    earlier = await repository.earlier_posts(
+        session, caller.workspace_id, post.id, post.created_at, EARLIER_POSTS
+    )
     report = analyse(
         Draft(post.title, post.summary, post.body_markdown, list(post.keywords)),
         platforms=targets,
         scanner=scanner,
         earlier=earlier,
     )
-    return AnalysisRead(
-        post_id=post.id,
-        version=post.version,
-        score=report.score,
-        platforms=targets,
-        findings=[FindingRead.model_validate(finding) for finding in report.findings],
-        title=report.title,
-        keywords=report.keywords,
-        structure=report.structure,
-        readability=report.readability,
-        summary=report.summary,
-        words=report.words,
-        near_duplicates=report.near_duplicates,
-    )
+    return Analysis(post.id, post.version, targets, report)
 
 
 async def _targets(
@@ -66,11 +61,6 @@ async def _targets(
         return list(dict.fromkeys(limit[0] for limit in known.values() if limit is not None))
     names = [row.platform for row in post.channels if row.platform]
     if not names:
-        rows = await session.scalars(
-            select(KnownChannel.platform).where(
-                KnownChannel.workspace_id == workspace_id, KnownChannel.deleted.is_(False)
-            )
-        )
-        names = list(rows)
+        names = await replicas.live_platforms(session, workspace_id)
     keys = [limit[0] for name in names if (limit := title_limit(name)) is not None]
     return list(dict.fromkeys(keys)) or list(DEFAULT_PLATFORMS)

@@ -8,20 +8,16 @@ lists both posts.
 
 from __future__ import annotations
 
-from event_contracts import CampaignChangedV1, CloudEvent
+from event_contracts import CampaignChangedV1
 from servicekit.db import utcnow
-from servicekit.outbox import add_event
 from servicekit.problems import Invalid
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.campaigns import repository
 from content_svc.campaigns.status import campaign_status
-from content_svc.kit.ids import canonical_id
-from content_svc.models import Campaign, OutboxMessage
+from content_svc.events import emit
+from content_svc.models import Campaign
 
-SOURCE = "/content-svc"
-TOPIC = "campaign.changed"
 FIELD = "campaign_id"
 
 
@@ -30,15 +26,9 @@ async def live_campaign(
 ) -> Campaign:
     """The workspace's campaign `campaign_id`, locked; a 422 naming `field` otherwise
     (another workspace's campaign is as unknown as no campaign at all)."""
-    canonical = canonical_id(campaign_id)
-    campaign = None
-    if canonical is not None:
-        query = (
-            select(Campaign)
-            .where(Campaign.workspace_id == workspace_id, Campaign.id == canonical)
-            .with_for_update()
-        )
-        campaign = (await session.scalars(query)).one_or_none()
+    campaign = await repository.get_campaign(
+        session, workspace_id, campaign_id, for_update=True, deleted_too=True
+    )
     if campaign is None:
         raise Invalid.field(field, f"there is no campaign {campaign_id!r} in this workspace")
     if campaign.deleted_at is not None:
@@ -68,8 +58,7 @@ async def announce(session: AsyncSession, campaign: Campaign) -> None:
         deleted=deleted,
         changed_at=campaign.updated_at,
     )
-    event = CloudEvent.create(TOPIC, SOURCE, campaign.id, campaign.workspace_id, payload)
-    add_event(session, OutboxMessage, event)
+    emit(session, payload)
 
 
 async def posts_moved(

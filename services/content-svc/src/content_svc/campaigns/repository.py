@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from servicekit.pagination import CREATED, check_cursor, paginate
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.base import ExecutableOption
 
-from content_svc.campaigns.status import CampaignStatus, has_status
+from content_svc.campaigns.schemas import CampaignFilter
+from content_svc.campaigns.status import has_status
+from content_svc.kit.ids import workspace_row
+from content_svc.kit.sql import holds_label, mentions
 from content_svc.models import Campaign, Idea, Post
 
 # A campaign's page lists at most this many posts and ideas (newest first).
@@ -18,62 +23,47 @@ PAGE_ITEMS_MAX = 500
 
 
 async def get_campaign(
-    session: AsyncSession, workspace_id: str, campaign_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    workspace_id: str,
+    campaign_id: str,
+    *,
+    for_update: bool = False,
+    deleted_too: bool = False,
 ) -> Campaign | None:
-    query = select(Campaign).where(
-        Campaign.workspace_id == workspace_id,
-        Campaign.id == campaign_id,
-        Campaign.deleted_at.is_(None),
+    """The workspace's campaign `campaign_id` (any spelling of the UUID); a deleted one
+    only when `deleted_too`."""
+    where = () if deleted_too else (Campaign.deleted_at.is_(None),)
+    return await workspace_row(
+        session, Campaign, workspace_id, campaign_id, for_update=for_update, where=where
     )
-    if for_update:
-        query = query.with_for_update()
-    return (await session.scalars(query)).one_or_none()
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _has_tag(dialect: str, tag: str) -> ColumnElement[bool]:
-    """The JSON array `campaigns.tags` holds `tag` (compared case-insensitively)."""
-    elements = func.json_array_elements_text if dialect == "postgresql" else func.json_each
-    each = elements(Campaign.tags).table_valued("value")
-    return exists(select(1).select_from(each).where(func.lower(each.c.value) == tag.lower()))
 
 
 async def list_campaigns(
     session: AsyncSession,
     workspace_id: str,
+    filters: CampaignFilter,
     *,
-    limit: int,
-    before: tuple[datetime, str] | None,
     now: datetime,
-    status: CampaignStatus | None,
-    objective: str | None,
-    tag: str | None,
-    text_query: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> Sequence[Campaign]:
+    """The campaigns `filters` lets through (their status as of `now`), after `cursor`,
+    newest first (one more than `limit`)."""
+    check_cursor(cursor, sort=CREATED, column=Campaign.created_at)
     query = select(Campaign).where(
         Campaign.workspace_id == workspace_id, Campaign.deleted_at.is_(None)
     )
-    if status is not None:
-        query = query.where(has_status(status, now))
-    if objective is not None:
-        query = query.where(Campaign.objective == objective)
-    if tag is not None:
-        query = query.where(_has_tag(session.get_bind().dialect.name, tag))
-    if text_query:
-        pattern = f"%{_escape_like(text_query.lower())}%"
-        query = query.where(func.lower(Campaign.name).like(pattern, escape="\\"))
-    if before is not None:
-        created_at, campaign_id = before
-        query = query.where(
-            or_(
-                Campaign.created_at < created_at,
-                and_(Campaign.created_at == created_at, Campaign.id < campaign_id),
-            )
-        )
-    query = query.order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
+    if filters.status is not None:
+        query = query.where(has_status(filters.status, now))
+    if filters.objective is not None:
+        query = query.where(Campaign.objective == filters.objective)
+    if filters.tag is not None:
+        query = query.where(holds_label(session, Campaign.tags, filters.tag))
+    if filters.q:
+        query = query.where(mentions(filters.q, Campaign.name))
+    query = paginate(
+        query, created_at=Campaign.created_at, row_id=Campaign.id, cursor=cursor, limit=limit
+    )
     return (await session.scalars(query)).all()
 
 
@@ -94,46 +84,55 @@ async def post_ids(session: AsyncSession, workspace_id: str, campaign_id: str) -
     """The ids of the campaign's posts, oldest first (the order of `campaign.changed`)."""
     query = (
         select(Post.id)
-        .where(Post.workspace_id == workspace_id, Post.campaign_id == campaign_id)
+        .where(_in_campaign(Post, workspace_id, campaign_id))
         .order_by(Post.created_at, Post.id)
     )
     return list((await session.scalars(query)).all())
 
 
+M = TypeVar("M", Post, Idea)
+
+
+def _in_campaign(model: type[Post] | type[Idea], workspace_id: str, campaign_id: str) -> Any:
+    return and_(model.workspace_id == workspace_id, model.campaign_id == campaign_id)
+
+
 async def campaign_posts(
     session: AsyncSession, workspace_id: str, campaign_id: str
 ) -> Sequence[Post]:
-    query = (
-        select(Post)
-        .where(Post.workspace_id == workspace_id, Post.campaign_id == campaign_id)
-        .order_by(Post.created_at.desc(), Post.id.desc())
-        .limit(PAGE_ITEMS_MAX)
-        .options(selectinload(Post.channels))
-    )
-    return (await session.scalars(query)).all()
+    """The campaign's newest posts, with their channels."""
+    return await _newest(session, Post, workspace_id, campaign_id, selectinload(Post.channels))
 
 
 async def campaign_ideas(
     session: AsyncSession, workspace_id: str, campaign_id: str
 ) -> Sequence[Idea]:
+    """The campaign's newest ideas."""
+    return await _newest(session, Idea, workspace_id, campaign_id)
+
+
+async def _newest(
+    session: AsyncSession,
+    model: type[M],
+    workspace_id: str,
+    campaign_id: str,
+    *options: ExecutableOption,
+) -> Sequence[M]:
     query = (
-        select(Idea)
-        .where(Idea.workspace_id == workspace_id, Idea.campaign_id == campaign_id)
-        .order_by(Idea.created_at.desc(), Idea.id.desc())
+        select(model)
+        .where(_in_campaign(model, workspace_id, campaign_id))
+        .order_by(model.created_at.desc(), model.id.desc())
         .limit(PAGE_ITEMS_MAX)
+        .options(*options)
     )
     return (await session.scalars(query)).all()
 
 
 async def detach_all(session: AsyncSession, workspace_id: str, campaign_id: str) -> None:
     """Take every post and idea out of a campaign (it is being deleted)."""
-    await session.execute(
-        update(Post)
-        .where(Post.workspace_id == workspace_id, Post.campaign_id == campaign_id)
-        .values(campaign_id=None)
-    )
-    await session.execute(
-        update(Idea)
-        .where(Idea.workspace_id == workspace_id, Idea.campaign_id == campaign_id)
-        .values(campaign_id=None)
-    )
+    for model in (Post, Idea):
+        await session.execute(
+            update(model)
+            .where(_in_campaign(model, workspace_id, campaign_id))
+            .values(campaign_id=None)
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -13,17 +14,16 @@ from content_svc.access import Reader, Writer
 from content_svc.campaigns import service
 from content_svc.campaigns.schemas import (
     CampaignCreate,
+    CampaignFilter,
     CampaignIdea,
     CampaignPage,
     CampaignPost,
     CampaignProgress,
     CampaignRead,
     CampaignUpdate,
-    Objective,
 )
 from content_svc.campaigns.service import CampaignOverview, CampaignView
-from content_svc.campaigns.status import CampaignStatus
-from content_svc.channels.dependencies import ChannelService
+from content_svc.runtime import ChannelService
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -80,24 +80,12 @@ async def create_campaign(
 async def list_campaigns(
     caller: Reader,
     session: DbSession,
-    campaign_status: Annotated[CampaignStatus | None, Query(alias="status")] = None,
-    objective: Objective | None = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Text in the name")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    filters: Annotated[CampaignFilter, Query()],
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[CampaignRead]:
     views, next_cursor = await service.list_campaigns(
-        session,
-        caller,
-        limit=limit,
-        cursor=cursor,
-        status=campaign_status,
-        objective=objective,
-        tag=tag,
-        text=q,
+        session, caller, filters, limit=limit, cursor=cursor
     )
     return Page(items=[_read(view) for view in views], next_cursor=next_cursor)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from servicekit.schemas import RequestModel, ResponseModel
 
 from content_svc.campaigns.status import CampaignStatus
@@ -13,10 +20,9 @@ from content_svc.posts.schemas import (
     MAX_CHANNELS,
     MAX_LABELS,
     ChannelId,
-    Label,
+    Labels,
     Performance,
     PostChannelRead,
-    _unique,
 )
 
 NAME_MAX = 200
@@ -29,7 +35,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Goal = Annotated[float, Field(strict=True, ge=0, le=BUDGET_MAX, allow_inf_nan=False)]
 GoalName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Budget = Annotated[float, Field(strict=True, ge=0, le=BUDGET_MAX, allow_inf_nan=False)]
-Currency = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{3}$")]
+# Written in upper case, whatever case it came in.
+Currency = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{3}$"),
+    AfterValidator(str.upper),
+]
 OperatorId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 CampaignId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -43,10 +54,6 @@ STATUS_DOC = (
 )
 
 
-def _upper(value: str | None) -> str | None:
-    return value.upper() if value is not None else None
-
-
 class CampaignCreate(RequestModel):
     name: Name
     objective: Objective
@@ -58,21 +65,11 @@ class CampaignCreate(RequestModel):
     channel_ids: list[ChannelId] = Field(default_factory=list, max_length=MAX_CHANNELS)
     budget: Budget | None = None
     currency: Currency = Field(default="CNY", description="ISO 4217 code of the budget.")
-    tags: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+    tags: Labels = Field(default_factory=list, max_length=MAX_LABELS)
     owner_id: OperatorId | None = Field(
         default=None, description="The operator in charge; the creator when absent."
     )
     status: CampaignStatus | None = Field(default=None, description=STATUS_DOC)
-
-    @field_validator("tags")
-    @classmethod
-    def _dedupe(cls, values: list[str]) -> list[str]:
-        return _unique(values)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return value.upper()
 
 
 class CampaignUpdate(RequestModel):
@@ -89,19 +86,9 @@ class CampaignUpdate(RequestModel):
     channel_ids: list[ChannelId] | None = Field(default=None, max_length=MAX_CHANNELS)
     budget: Budget | None = Field(default=None, description="null removes the budget.")
     currency: Currency | None = None
-    tags: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+    tags: Labels | None = Field(default=None, max_length=MAX_LABELS)
     owner_id: OperatorId | None = None
     status: CampaignStatus | None = Field(default=None, description=STATUS_DOC)
-
-    @field_validator("tags")
-    @classmethod
-    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
-        return None if values is None else _unique(values)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return _upper(value)
 
     @field_validator(
         "name",
@@ -119,6 +106,17 @@ class CampaignUpdate(RequestModel):
         if value is None:
             raise ValueError("may be changed but not removed")
         return value
+
+
+class CampaignFilter(BaseModel):
+    """The list's filters (query parameters); absent ones do not filter."""
+
+    status: CampaignStatus | None = None
+    objective: Objective | None = None
+    tag: str | None = Field(default=None, min_length=1, max_length=50)
+    q: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Text in the name"
+    )
 
 
 class CampaignRead(ResponseModel):

@@ -15,17 +15,18 @@ from typing import Any
 
 from servicekit.auth import Caller
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, FieldError, Invalid, NotFound
+from servicekit.pagination import split_page
+from servicekit.problems import Conflict, FieldError, Invalid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.campaigns import repository
 from content_svc.campaigns.membership import announce
-from content_svc.campaigns.schemas import CampaignCreate, CampaignUpdate
+from content_svc.campaigns.schemas import CampaignCreate, CampaignFilter, CampaignUpdate
 from content_svc.campaigns.status import CampaignStatus, campaign_status
-from content_svc.channels.service import ChannelLookup, check_channels
-from content_svc.kit.cursors import decode_cursor, encode_cursor
 from content_svc.kit.ids import canonical_id
+from content_svc.kit.problems import found, invalid
 from content_svc.models import Campaign, Idea, Post
+from content_svc.replicas.channels import ChannelLookup, require_live
 
 # Our metric vocabulary (metrics-svc's `vocabulary.METRICS`): goals are counted in it.
 GOAL_METRICS: tuple[str, ...] = (
@@ -59,10 +60,6 @@ class CampaignOverview:
     ideas: Sequence[Idea]
     posts_by_status: dict[str, int]
     deliveries_by_status: dict[str, int]
-
-
-def _invalid(errors: list[FieldError]) -> Invalid:
-    return Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
 
 def _goal_errors(goals: Mapping[str, float]) -> list[FieldError]:
@@ -110,19 +107,8 @@ async def _checked_channels(
         else:
             canonical.append(channel_id)
     if errors:
-        raise _invalid(errors)
-    new = [channel_id for channel_id in canonical if channel_id not in already]
-    if new:
-        checks = await check_channels(session, workspace_id, new, lookup)
-        errors = [
-            FieldError(field=f"channel_ids.{index}", message=f"{check.problem}: {channel_id}")
-            for index, channel_id in enumerate(canonical)
-            if channel_id in checks
-            for check in [checks[channel_id]]
-            if not check.live
-        ]
-        if errors:
-            raise _invalid(errors)
+        raise invalid(errors)
+    await require_live(session, workspace_id, canonical, lookup, unchecked=already)
     return canonical
 
 
@@ -131,7 +117,7 @@ async def create_campaign(
 ) -> CampaignView:
     errors = _goal_errors(data.goals) + _date_errors(data.starts_at, data.ends_at)
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     owner_id = _owner(data.owner_id) if data.owner_id is not None else caller.user_id
     channel_ids = await _checked_channels(session, caller.workspace_id, data.channel_ids, channels)
     now = utcnow()
@@ -167,15 +153,10 @@ async def get_campaign(
     session: AsyncSession, caller: Caller, campaign_id: str, *, for_update: bool = False
 ) -> Campaign:
     """The caller's campaign; another workspace's, a deleted one or none at all: 404."""
-    canonical = canonical_id(campaign_id)
-    campaign = None
-    if canonical is not None:
-        campaign = await repository.get_campaign(
-            session, caller.workspace_id, canonical, for_update=for_update
-        )
-    if campaign is None:
-        raise NotFound(f"There is no campaign {campaign_id!r} in this workspace.")
-    return campaign
+    campaign = await repository.get_campaign(
+        session, caller.workspace_id, campaign_id, for_update=for_update
+    )
+    return found(campaign, "campaign", campaign_id)
 
 
 async def _view(session: AsyncSession, campaign: Campaign) -> CampaignView:
@@ -205,29 +186,16 @@ async def campaign_overview(
 async def list_campaigns(
     session: AsyncSession,
     caller: Caller,
+    filters: CampaignFilter,
     *,
     limit: int,
     cursor: str | None,
-    status: CampaignStatus | None = None,
-    objective: str | None = None,
-    tag: str | None = None,
-    text: str | None = None,
 ) -> tuple[list[CampaignView], str | None]:
-    before = decode_cursor(cursor) if cursor else None
     now = utcnow()
     rows = await repository.list_campaigns(
-        session,
-        caller.workspace_id,
-        limit=limit + 1,
-        before=before,
-        now=now,
-        status=status,
-        objective=objective,
-        tag=tag,
-        text_query=text,
+        session, caller.workspace_id, filters, now=now, limit=limit, cursor=cursor
     )
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    page, next_cursor = split_page(rows, limit)
     counts = await repository.post_counts(
         session, caller.workspace_id, [campaign.id for campaign in page]
     )
@@ -259,7 +227,7 @@ async def update_campaign(
         changes.get("starts_at", campaign.starts_at), changes.get("ends_at", campaign.ends_at)
     )
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     if "owner_id" in changes:
         changes["owner_id"] = _owner(changes["owner_id"])
     if "channel_ids" in changes:

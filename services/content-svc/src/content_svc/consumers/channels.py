@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from event_contracts import ChannelChangedV1, CloudEvent
+from event_contracts import ChannelChangedV1
+from servicekit.events import handles
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.channels.service import remember_channel
-from content_svc.consumers.payloads import payload_of
+from content_svc.replicas.channels import remember_channel
 
 
-async def on_channel_changed(session: AsyncSession, event: CloudEvent) -> None:
-    await remember_channel(session, payload_of(event, ChannelChangedV1))
+@handles(ChannelChangedV1)
+async def remember_channel_change(session: AsyncSession, change: ChannelChangedV1) -> None:
+    await remember_channel(session, change)

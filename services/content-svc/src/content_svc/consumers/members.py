@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from event_contracts import CloudEvent, MemberErasedV1
+from event_contracts import MemberErasedV1
+from servicekit.events import handles
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.consumers.payloads import payload_of
 from content_svc.ideas.needs import forget_member
 
 
-async def on_member_erased(session: AsyncSession, event: CloudEvent) -> None:
-    await forget_member(session, payload_of(event, MemberErasedV1))
+@handles(MemberErasedV1)
+async def forget_erased_member(session: AsyncSession, erased: MemberErasedV1) -> None:
+    await forget_member(session, erased)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from event_contracts import CloudEvent, StatsIngestedV1
+from event_contracts import StatsIngestedV1
+from servicekit.events import handles
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.consumers.payloads import payload_of
 from content_svc.posts.feedback import record_stats
 
 
-async def on_stats_ingested(session: AsyncSession, event: CloudEvent) -> None:
-    await record_stats(session, payload_of(event, StatsIngestedV1))
+@handles(StatsIngestedV1)
+async def record_figures(session: AsyncSession, batch: StatsIngestedV1) -> None:
+    await record_stats(session, batch)

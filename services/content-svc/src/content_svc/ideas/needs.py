@@ -14,16 +14,15 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 
 import structlog
 from event_contracts import InteractionReceivedV1, MemberErasedV1
 from servicekit.db import utcnow
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import is_question, keywords
 
+from content_svc.ideas import repository
 from content_svc.models import TITLE_MAX, ErasedMember, Idea, MemberQuestion
 
 log = structlog.get_logger(__name__)
@@ -67,43 +66,21 @@ async def record_question(
             asked_at=interaction.occurred_at,
         )
     )
-    existing = await _need_ideas(session, interaction.workspace_id, terms)
+    existing = await repository.need_ideas(session, interaction.workspace_id, terms)
     for term in terms:
         idea = existing.get(term)
         if idea is not None:
             _add_asker(idea, interaction.member_id, text)
             return idea
-    recent = await _recent_questions(session, interaction.workspace_id)
+    recent = await repository.recent_questions(
+        session, interaction.workspace_id, utcnow() - WINDOW, limit=RECENT_QUESTIONS
+    )
     recent.append((interaction.member_id, text, terms))
     for term in terms:
         askers = {member for member, _, words in recent if term in words}
         if len(askers) >= min_askers:
             return _new_need(interaction.workspace_id, term, recent, session)
     return None
-
-
-async def _need_ideas(
-    session: AsyncSession, workspace_id: str, terms: Sequence[str]
-) -> dict[str, Idea]:
-    rows = await session.scalars(
-        select(Idea)
-        .where(Idea.workspace_id == workspace_id, Idea.need_key.in_(list(terms)))
-        .with_for_update()
-    )
-    return {row.need_key: row for row in rows if row.need_key}
-
-
-async def _recent_questions(
-    session: AsyncSession, workspace_id: str
-) -> list[tuple[str, str, list[str]]]:
-    since = utcnow() - WINDOW
-    rows = await session.execute(
-        select(MemberQuestion.member_id, MemberQuestion.text, MemberQuestion.keywords)
-        .where(MemberQuestion.workspace_id == workspace_id, MemberQuestion.asked_at >= since)
-        .order_by(MemberQuestion.asked_at.desc())
-        .limit(RECENT_QUESTIONS)
-    )
-    return [(row[0], row[1], list(row[2])) for row in rows.all()]
 
 
 def _add_asker(idea: Idea, member_id: str, text: str) -> None:
@@ -184,26 +161,12 @@ async def forget_member(session: AsyncSession, erased: MemberErasedV1) -> None:
                     workspace_id=workspace_id, member_digest=key[1], erased_at=erased.erased_at
                 )
             )
-    asked = (
-        await session.scalars(
-            select(MemberQuestion.text).where(
-                MemberQuestion.workspace_id == workspace_id, MemberQuestion.member_id.in_(gone)
-            )
-        )
-    ).all()
-    erased_samples = {text[:SAMPLE_MAX] for text in asked}
-    await session.execute(
-        delete(MemberQuestion).where(
-            MemberQuestion.workspace_id == workspace_id, MemberQuestion.member_id.in_(gone)
-        )
-    )
+    asked = await repository.questions_of(session, workspace_id, gone)
+    erased_samples = {text[:SAMPLE_MAX] for text, _ in asked}
+    await repository.delete_questions(session, workspace_id, gone)
     # Askers are a JSON list, which SQLite and PostgreSQL cannot search alike; a workspace
     # has one user-need idea per keyword, and erasures are rare.
-    ideas = await session.scalars(
-        select(Idea)
-        .where(Idea.workspace_id == workspace_id, Idea.origin == ORIGIN_NEED)
-        .with_for_update()
-    )
+    ideas = await repository.ideas_of_origin(session, workspace_id, ORIGIN_NEED)
     forgotten = 0
     for idea in ideas:
         if not set(gone) & set(idea.asker_ids) and not erased_samples & set(idea.sample_questions):
@@ -240,15 +203,7 @@ async def _refill_samples(
     if len(kept) >= SAMPLES or not askers or not idea.need_key:
         return kept
     samples = list(kept)
-    rows = await session.execute(
-        select(MemberQuestion.text, MemberQuestion.keywords)
-        .where(
-            MemberQuestion.workspace_id == idea.workspace_id,
-            MemberQuestion.member_id.in_(askers),
-        )
-        .order_by(MemberQuestion.asked_at)
-    )
-    for text, words in rows.all():
+    for text, words in await repository.questions_of(session, idea.workspace_id, askers):
         sample = text[:SAMPLE_MAX]
         if idea.need_key in words and sample not in samples:
             samples.append(sample)

@@ -5,106 +5,106 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from servicekit.pagination import CREATED, check_cursor, paginate
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
-from content_svc.models import Idea
-
-# Keys are looked up in chunks: a 1,000-entry feed stays within every driver's limits.
-_CHUNK = 500
-
-
-async def existing_keys(
-    session: AsyncSession, workspace_id: str, entry_keys: Sequence[str], url_keys: Sequence[str]
-) -> tuple[set[str], set[str]]:
-    """Which of these entry ids and canonical URLs the workspace's ideas already have."""
-    seen_entries: set[str] = set()
-    seen_urls: set[str] = set()
-    for start in range(0, len(entry_keys), _CHUNK):
-        chunk = list(entry_keys[start : start + _CHUNK])
-        rows = await session.scalars(
-            select(Idea.entry_key).where(
-                Idea.workspace_id == workspace_id, Idea.entry_key.in_(chunk)
-            )
-        )
-        seen_entries.update(key for key in rows if key)
-    for start in range(0, len(url_keys), _CHUNK):
-        chunk = list(url_keys[start : start + _CHUNK])
-        rows = await session.scalars(
-            select(Idea.url_key).where(Idea.workspace_id == workspace_id, Idea.url_key.in_(chunk))
-        )
-        seen_urls.update(key for key in rows if key)
-    return seen_entries, seen_urls
+from content_svc.ideas.schemas import IdeaFilter
+from content_svc.kit.ids import workspace_row
+from content_svc.kit.sql import holds_label, mentions
+from content_svc.models import Idea, MemberQuestion
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _has_tag(dialect: str, tag: str) -> ColumnElement[bool]:
-    """The JSON array `ideas.tags` holds `tag` (compared case-insensitively)."""
-    # Both functions yield one row per element, in a column named `value`.
-    elements = func.json_array_elements_text if dialect == "postgresql" else func.json_each
-    each = elements(Idea.tags).table_valued("value")
-    return exists(select(1).select_from(each).where(func.lower(each.c.value) == tag.lower()))
+async def get_idea(
+    session: AsyncSession, workspace_id: str, idea_id: str, *, for_update: bool = False
+) -> Idea | None:
+    return await workspace_row(session, Idea, workspace_id, idea_id, for_update=for_update)
 
 
 async def list_ideas(
     session: AsyncSession,
     workspace_id: str,
+    filters: IdeaFilter,
     *,
     limit: int,
-    before: tuple[datetime, str] | None,
-    status: str | None,
-    origin: str | None,
-    tag: str | None,
-    text_query: str | None,
-    source_id: str | None,
+    cursor: str | None,
 ) -> Sequence[Idea]:
+    """The ideas `filters` lets through, after `cursor`, newest first (one more than
+    `limit`)."""
+    check_cursor(cursor, sort=CREATED, column=Idea.created_at)
     query = select(Idea).where(Idea.workspace_id == workspace_id)
-    if status is not None:
-        query = query.where(Idea.status == status)
-    if origin is not None:
-        query = query.where(Idea.origin == origin)
-    if source_id is not None:
-        query = query.where(Idea.source_id == source_id)
-    if tag is not None:
-        dialect = session.get_bind().dialect.name
-        query = query.where(_has_tag(dialect, tag))
-    if text_query:
-        pattern = f"%{_escape_like(text_query.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Idea.title).like(pattern, escape="\\"),
-                func.lower(func.coalesce(Idea.summary, "")).like(pattern, escape="\\"),
-                func.lower(func.coalesce(Idea.notes, "")).like(pattern, escape="\\"),
-            )
-        )
-    if before is not None:
-        created_at, idea_id = before
-        query = query.where(
-            or_(
-                Idea.created_at < created_at, and_(Idea.created_at == created_at, Idea.id < idea_id)
-            )
-        )
-    query = query.order_by(Idea.created_at.desc(), Idea.id.desc()).limit(limit)
+    if filters.status is not None:
+        query = query.where(Idea.status == filters.status)
+    if filters.origin is not None:
+        query = query.where(Idea.origin == filters.origin)
+    if filters.source_id is not None:
+        query = query.where(Idea.source_id == filters.source_id)
+    if filters.tag is not None:
+        query = query.where(holds_label(session, Idea.tags, filters.tag))
+    if filters.q:
+        query = query.where(mentions(filters.q, Idea.title, Idea.summary, Idea.notes))
+    query = paginate(query, created_at=Idea.created_at, row_id=Idea.id, cursor=cursor, limit=limit)
     return (await session.scalars(query)).all()
 
 
-async def ideas_seen_between(
-    session: AsyncSession, workspace_id: str, start: datetime, end: datetime, *, limit: int
-) -> Sequence[Idea]:
-    """Feed-entry ideas whose entries appeared in [start, end), newest first."""
+# ---- user needs: members' questions and the ideas they make ------------------------------
+
+
+async def need_ideas(
+    session: AsyncSession, workspace_id: str, terms: Sequence[str]
+) -> dict[str, Idea]:
+    """The workspace's user-need ideas about these keywords, locked, by keyword."""
+    rows = await session.scalars(
+        select(Idea)
+        .where(Idea.workspace_id == workspace_id, Idea.need_key.in_(list(terms)))
+        .with_for_update()
+    )
+    return {row.need_key: row for row in rows if row.need_key}
+
+
+async def recent_questions(
+    session: AsyncSession, workspace_id: str, since: datetime, *, limit: int
+) -> list[tuple[str, str, list[str]]]:
+    """(member, text, keywords) of the questions asked since `since`, newest first."""
+    rows = await session.execute(
+        select(MemberQuestion.member_id, MemberQuestion.text, MemberQuestion.keywords)
+        .where(MemberQuestion.workspace_id == workspace_id, MemberQuestion.asked_at >= since)
+        .order_by(MemberQuestion.asked_at.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1], list(row[2])) for row in rows.all()]
+
+
+async def questions_of(
+    session: AsyncSession, workspace_id: str, member_ids: Sequence[str]
+) -> list[tuple[str, list[str]]]:
+    """(text, keywords) of these members' questions, oldest first."""
+    rows = await session.execute(
+        select(MemberQuestion.text, MemberQuestion.keywords)
+        .where(
+            MemberQuestion.workspace_id == workspace_id,
+            MemberQuestion.member_id.in_(member_ids),
+        )
+        .order_by(MemberQuestion.asked_at)
+    )
+    return [(row[0], list(row[1])) for row in rows.all()]
+
+
+async def delete_questions(
+    session: AsyncSession, workspace_id: str, member_ids: Sequence[str]
+) -> None:
+    await session.execute(
+        delete(MemberQuestion).where(
+            MemberQuestion.workspace_id == workspace_id, MemberQuestion.member_id.in_(member_ids)
+        )
+    )
+
+
+async def ideas_of_origin(session: AsyncSession, workspace_id: str, origin: str) -> Sequence[Idea]:
+    """The workspace's ideas of `origin`, locked."""
     query = (
         select(Idea)
-        .where(
-            Idea.workspace_id == workspace_id,
-            Idea.origin == "source_entry",
-            Idea.seen_at >= start,
-            Idea.seen_at < end,
-        )
-        .order_by(Idea.seen_at.desc())
-        .limit(limit)
+        .where(Idea.workspace_id == workspace_id, Idea.origin == origin)
+        .with_for_update()
     )
     return (await session.scalars(query)).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -13,9 +14,8 @@ from content_svc.access import Reader, Writer
 from content_svc.ideas import service
 from content_svc.ideas.schemas import (
     IdeaCreate,
-    IdeaOrigin,
+    IdeaFilter,
     IdeaRead,
-    IdeaStatus,
     IdeaUpdate,
     StartPost,
 )
@@ -44,27 +44,12 @@ async def create_idea(body: IdeaCreate, caller: Writer, session: DbSession) -> I
 async def list_ideas(
     caller: Reader,
     session: DbSession,
-    idea_status: Annotated[IdeaStatus | None, Query(alias="status")] = None,
-    origin: IdeaOrigin | None = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    q: Annotated[
-        str | None,
-        Query(min_length=1, max_length=200, description="Text in title, summary or notes"),
-    ] = None,
-    source_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    filters: Annotated[IdeaFilter, Query()],
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[IdeaRead]:
     rows, next_cursor = await service.list_ideas(
-        session,
-        caller,
-        limit=limit,
-        cursor=cursor,
-        status=idea_status,
-        origin=origin,
-        tag=tag,
-        text=q,
-        source_id=source_id,
+        session, caller, filters, limit=limit, cursor=cursor
     )
     return Page(items=[IdeaRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 

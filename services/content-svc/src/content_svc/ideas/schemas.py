@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, HttpUrl, StringConstraints, UrlConstraints, field_validator
+from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
 from servicekit.schemas import RequestModel, ResponseModel
 
 from content_svc.models import TITLE_MAX, URL_MAX
-from content_svc.posts.schemas import MAX_LABELS, CampaignRef, Label, _unique
+from content_svc.posts.schemas import MAX_LABELS, CampaignRef, Label, Labels
 
 IdeaStatus = Literal["new", "shortlisted", "used", "discarded"]
 IdeaOrigin = Literal["source_entry", "manual", "user_need"]
@@ -23,22 +23,17 @@ class IdeaCreate(RequestModel):
     title: Title
     summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
     link: Link | None = None
-    tags: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+    tags: Labels = Field(default_factory=list, max_length=MAX_LABELS)
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
     campaign_id: CampaignRef | None = Field(
         default=None, description="The campaign the idea is for (its post will be too)."
     )
 
-    @field_validator("tags")
-    @classmethod
-    def _dedupe(cls, values: list[str]) -> list[str]:
-        return _unique(values)
-
 
 class IdeaUpdate(RequestModel):
     title: Title | None = None
     summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
-    tags: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+    tags: Labels | None = Field(default=None, max_length=MAX_LABELS)
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
     status: Literal["new", "shortlisted", "discarded"] | None = Field(
         default=None, description="`used` is set by starting a post from the idea."
@@ -47,10 +42,17 @@ class IdeaUpdate(RequestModel):
         default=None, description="Move the idea to this campaign; null takes it out."
     )
 
-    @field_validator("tags")
-    @classmethod
-    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
-        return None if values is None else _unique(values)
+
+class IdeaFilter(BaseModel):
+    """The backlog's filters (query parameters); absent ones do not filter."""
+
+    status: IdeaStatus | None = None
+    origin: IdeaOrigin | None = None
+    tag: str | None = Field(default=None, min_length=1, max_length=50)
+    q: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Text in title, summary or notes"
+    )
+    source_id: str | None = Field(default=None, max_length=64)
 
 
 class StartPost(RequestModel):

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 
 from servicekit.auth import Caller
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, NotFound
-from sqlalchemy import select
+from servicekit.pagination import split_page
+from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import tokens
 
 from content_svc.campaigns.membership import live_campaign
 from content_svc.ideas import repository
-from content_svc.ideas.schemas import IdeaCreate, IdeaUpdate, StartPost
-from content_svc.kit.cursors import decode_cursor, encode_cursor
+from content_svc.ideas.schemas import IdeaCreate, IdeaFilter, IdeaUpdate, StartPost
+from content_svc.kit.problems import found
 from content_svc.models import Idea, Post
 from content_svc.posts import service as posts
 from content_svc.posts.schemas import PostCreate
@@ -57,45 +57,22 @@ async def create_idea(session: AsyncSession, caller: Caller, data: IdeaCreate) -
 async def get_idea(
     session: AsyncSession, caller: Caller, idea_id: str, *, for_update: bool = False
 ) -> Idea:
-    canonical = posts.canonical_id(idea_id)
-    idea = None
-    if canonical is not None:
-        query = select(Idea).where(Idea.workspace_id == caller.workspace_id, Idea.id == canonical)
-        if for_update:
-            query = query.with_for_update()
-        idea = (await session.scalars(query)).one_or_none()
-    if idea is None:
-        raise NotFound(f"There is no idea {idea_id!r} in this workspace.")
-    return idea
+    idea = await repository.get_idea(session, caller.workspace_id, idea_id, for_update=for_update)
+    return found(idea, "idea", idea_id)
 
 
 async def list_ideas(
     session: AsyncSession,
     caller: Caller,
+    filters: IdeaFilter,
     *,
     limit: int,
     cursor: str | None,
-    status: str | None = None,
-    origin: str | None = None,
-    tag: str | None = None,
-    text: str | None = None,
-    source_id: str | None = None,
 ) -> tuple[Sequence[Idea], str | None]:
-    before = decode_cursor(cursor) if cursor else None
     rows = await repository.list_ideas(
-        session,
-        caller.workspace_id,
-        limit=limit + 1,
-        before=before,
-        status=status,
-        origin=origin,
-        tag=tag,
-        text_query=text,
-        source_id=source_id,
+        session, caller.workspace_id, filters, limit=limit, cursor=cursor
     )
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return page, next_cursor
+    return split_page(rows, limit)
 
 
 async def update_idea(

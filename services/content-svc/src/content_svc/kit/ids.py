@@ -1,8 +1,15 @@
-"""Ids in the form the tables store them."""
+"""Ids in the form the tables store them, and the lookup of one workspace's row by id."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import ExecutableOption
+
+R = TypeVar("R")
 
 
 def canonical_id(value: str) -> str | None:
@@ -11,3 +18,31 @@ def canonical_id(value: str) -> str | None:
         return str(uuid.UUID(value))
     except ValueError:
         return None
+
+
+async def workspace_row(
+    session: AsyncSession,
+    model: type[R],
+    workspace_id: str,
+    row_id: str,
+    *,
+    for_update: bool = False,
+    where: tuple[ColumnElement[bool], ...] = (),
+    options: tuple[ExecutableOption, ...] = (),
+) -> R | None:
+    """The workspace's row of `model` (a table with `id` and `workspace_id` columns) whose
+    id is `row_id`, in any spelling of the UUID; None when there is none, it is another
+    workspace's, or `row_id` is no UUID at all."""
+    canonical = canonical_id(row_id)
+    if canonical is None:
+        return None
+    table: Any = model
+    query = (
+        select(model)
+        .where(table.workspace_id == workspace_id, table.id == canonical, *where)
+        .options(*options)
+    )
+    if for_update:
+        query = query.with_for_update(of=model)
+    row: R | None = (await session.scalars(query)).one_or_none()
+    return row

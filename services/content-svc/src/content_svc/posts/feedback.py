@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from event_contracts import StatsIngestedV1
+from event_contracts import DistributionFailedV1, DistributionSucceededV1, StatsIngestedV1
 from servicekit.db import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,49 @@ class DistributionOutcome:
     url: str | None = None
     external_id: str | None = None
     reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+# channel-svc reports a post the platform removed after publishing with these codes.
+TAKEN_DOWN_CODES = frozenset({"deleted_after_publishing", "banned_after_publishing"})
+
+
+def _outcome(
+    report: DistributionSucceededV1 | DistributionFailedV1,
+    status: DeliveryStatus,
+    happened_at: datetime,
+    **details: Any,
+) -> DistributionOutcome:
+    return DistributionOutcome(
+        workspace_id=report.workspace_id,
+        post_id=report.post_id,
+        channel_id=report.channel_id,
+        distribution_id=report.distribution_id,
+        platform=report.platform,
+        status=status,
+        happened_at=happened_at,
+        **details,
+    )
+
+
+def succeeded(done: DistributionSucceededV1) -> DistributionOutcome:
+    return _outcome(
+        done,
+        DeliveryStatus.SUCCEEDED,
+        done.succeeded_at,
+        url=done.url,
+        external_id=done.external_id,
+    )
+
+
+def failed(report: DistributionFailedV1) -> DistributionOutcome:
+    """A failure; a post the platform took down after publishing is `taken_down`."""
+    taken_down = any(reason.code in TAKEN_DOWN_CODES for reason in report.reasons)
+    return _outcome(
+        report,
+        DeliveryStatus.TAKEN_DOWN if taken_down else DeliveryStatus.FAILED,
+        report.failed_at,
+        reasons=[reason.model_dump(mode="json") for reason in report.reasons],
+    )
 
 
 def _is_stale(row: PostChannel, outcome: DistributionOutcome) -> str | None:

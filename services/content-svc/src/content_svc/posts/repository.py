@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from servicekit.pagination import check_cursor, keyset
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from content_svc.kit.ids import workspace_row
 from content_svc.models import (
-    KnownChannel,
     Post,
     PostChannel,
     PostRevision,
@@ -23,14 +24,19 @@ from content_svc.models import (
 async def get_post(
     session: AsyncSession, workspace_id: str, post_id: str, *, for_update: bool = False
 ) -> Post | None:
-    query = (
-        select(Post)
-        .where(Post.workspace_id == workspace_id, Post.id == post_id)
-        .options(selectinload(Post.channels))
+    """The workspace's post `post_id` (any spelling of the UUID) with its channels."""
+    return await workspace_row(
+        session,
+        Post,
+        workspace_id,
+        post_id,
+        for_update=for_update,
+        options=(selectinload(Post.channels),),
     )
-    if for_update:
-        query = query.with_for_update(of=Post)
-    return (await session.scalars(query)).one_or_none()
+
+
+NEWEST = "created"
+BEST = "performance"
 
 
 async def list_posts(
@@ -38,52 +44,26 @@ async def list_posts(
     workspace_id: str,
     *,
     limit: int,
-    before: tuple[datetime, str] | None = None,
+    cursor: str | None,
+    best_first: bool,
     status: str | None = None,
 ) -> Sequence[Post]:
-    """Up to `limit` posts, newest first, strictly after the position `before` if given."""
+    """Posts after `cursor`, newest first or best performing first (one more than `limit`)."""
     query = select(Post).where(Post.workspace_id == workspace_id)
     if status is not None:
         query = query.where(Post.status == status)
-    if before is not None:
-        created_at, post_id = before
-        query = query.where(
-            or_(
-                Post.created_at < created_at,
-                and_(Post.created_at == created_at, Post.id < post_id),
-            )
-        )
-    query = (
-        query.order_by(Post.created_at.desc(), Post.id.desc())
-        .limit(limit)
-        .options(selectinload(Post.channels))
+    column = Post.perf_rank if best_first else Post.created_at
+    sort = BEST if best_first else NEWEST
+    check_cursor(cursor, sort=sort, column=column)
+    query = keyset(
+        query,
+        sort=sort,
+        column=column,
+        row_id=Post.id,
+        cursor=cursor,
+        limit=limit,
     )
-    return (await session.scalars(query)).all()
-
-
-async def list_posts_by_performance(
-    session: AsyncSession,
-    workspace_id: str,
-    *,
-    limit: int,
-    after: tuple[int, str] | None = None,
-    status: str | None = None,
-) -> Sequence[Post]:
-    """Up to `limit` posts, best performance first, strictly after `after` if given."""
-    query = select(Post).where(Post.workspace_id == workspace_id)
-    if status is not None:
-        query = query.where(Post.status == status)
-    if after is not None:
-        rank, post_id = after
-        query = query.where(
-            or_(Post.perf_rank < rank, and_(Post.perf_rank == rank, Post.id < post_id))
-        )
-    query = (
-        query.order_by(Post.perf_rank.desc(), Post.id.desc())
-        .limit(limit)
-        .options(selectinload(Post.channels))
-    )
-    return (await session.scalars(query)).all()
+    return (await session.scalars(query.options(selectinload(Post.channels)))).all()
 
 
 async def get_post_channel(
@@ -152,31 +132,3 @@ async def claim_due_posts(session: AsyncSession, now: datetime, *, limit: int) -
         .options(selectinload(Post.channels))
     )
     return (await session.scalars(query)).all()
-
-
-async def known_platforms(
-    session: AsyncSession, workspace_id: str, channel_ids: Sequence[str]
-) -> dict[str, str | None]:
-    rows = await session.scalars(
-        select(KnownChannel).where(
-            KnownChannel.workspace_id == workspace_id, KnownChannel.channel_id.in_(channel_ids)
-        )
-    )
-    return {row.channel_id: row.platform for row in rows}
-
-
-async def earlier_posts(
-    session: AsyncSession, workspace_id: str, post_id: str, created_before: datetime, limit: int
-) -> Sequence[tuple[str, str, str]]:
-    """(id, title, body) of the workspace's posts written before, newest first."""
-    query = (
-        select(Post.id, Post.title, Post.body_markdown)
-        .where(
-            Post.workspace_id == workspace_id,
-            Post.id != post_id,
-            Post.created_at <= created_before,
-        )
-        .order_by(Post.created_at.desc())
-        .limit(limit)
-    )
-    return [(row[0], row[1], row[2]) for row in (await session.execute(query)).all()]

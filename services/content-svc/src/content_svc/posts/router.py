@@ -1,24 +1,24 @@
-"""The posts endpoints: HTTP in, a call of `posts.service` / `posts.workflow`, HTTP out."""
+"""The posts endpoints: HTTP in, a call of `posts.service` / `review` / `publishing`, HTTP
+out."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from content_svc.access import Owner, Reader, Reviewer, Writer
-from content_svc.channels.dependencies import ChannelService
-from content_svc.models import PostStatus
-from content_svc.posts import service, workflow
+from content_svc.posts import publishing, review, service
 from content_svc.posts.schemas import (
     ApprovalRequest,
     ChangesRequested,
     PostCreate,
+    PostFilter,
     PostRead,
-    PostSort,
     PostSummary,
     PostUpdate,
     PublishRequest,
@@ -29,6 +29,7 @@ from content_svc.posts.schemas import (
     RevisionRead,
     TransitionRead,
 )
+from content_svc.runtime import ChannelService
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 
@@ -54,18 +55,13 @@ async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> P
 async def list_posts(
     caller: Reader,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    sort: PostSort = "newest",
-    post_status: Annotated[PostStatus | None, Query(alias="status")] = None,
+    *,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    filters: Annotated[PostFilter, Query()],
 ) -> Page[PostSummary]:
     posts, next_cursor = await service.list_posts(
-        session,
-        caller,
-        limit=limit,
-        cursor=cursor,
-        sort=sort,
-        status=post_status.value if post_status else None,
+        session, caller, filters, limit=limit, cursor=cursor
     )
     return Page(items=[PostSummary.model_validate(post) for post in posts], next_cursor=next_cursor)
 
@@ -78,7 +74,7 @@ async def list_posts(
 )
 async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSettingsRead:
     return ReviewSettingsRead.model_validate(
-        await workflow.review_settings(session, caller.workspace_id)
+        await review.review_settings(session, caller.workspace_id)
     )
 
 
@@ -92,7 +88,7 @@ async def change_review_settings(
     body: ReviewSettingsUpdate, caller: Owner, session: DbSession
 ) -> ReviewSettingsRead:
     return ReviewSettingsRead.model_validate(
-        await workflow.change_review_settings(session, caller, body)
+        await review.change_review_settings(session, caller, body)
     )
 
 
@@ -158,7 +154,7 @@ async def list_history(post_id: str, caller: Reader, session: DbSession) -> list
     summary="Send a draft to review",
 )
 async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await workflow.submit(session, caller, post_id))
+    return PostRead.model_validate(await review.submit(session, caller, post_id))
 
 
 @router.post(
@@ -171,7 +167,7 @@ async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
 async def approve(
     post_id: str, body: ApprovalRequest, caller: Reviewer, session: DbSession
 ) -> PostRead:
-    post = await workflow.approve(session, caller, post_id, body.version, body.comment)
+    post = await review.approve(session, caller, post_id, body.version, body.comment)
     return PostRead.model_validate(post)
 
 
@@ -184,7 +180,7 @@ async def approve(
 async def request_changes(
     post_id: str, body: ChangesRequested, caller: Reviewer, session: DbSession
 ) -> PostRead:
-    post = await workflow.request_changes(session, caller, post_id, body.comment)
+    post = await review.request_changes(session, caller, post_id, body.comment)
     return PostRead.model_validate(post)
 
 
@@ -198,7 +194,7 @@ async def archive(
     post_id: str, caller: Writer, session: DbSession, body: ReviewComment | None = None
 ) -> PostRead:
     comment = body.comment if body else None
-    return PostRead.model_validate(await workflow.archive(session, caller, post_id, comment))
+    return PostRead.model_validate(await review.archive(session, caller, post_id, comment))
 
 
 @router.post(
@@ -214,7 +210,7 @@ async def publish_post(
     session: DbSession,
     channels: ChannelService,
 ) -> PostRead:
-    post = await workflow.publish_post(
+    post = await publishing.publish_post(
         session, caller, post_id, body.channel_ids, channels, scheduled_at=body.scheduled_at
     )
     return PostRead.model_validate(post)

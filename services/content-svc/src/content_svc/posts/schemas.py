@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
+    BaseModel,
     Field,
     HttpUrl,
     StringConstraints,
@@ -15,7 +17,7 @@ from pydantic import (
 )
 from servicekit.schemas import RequestModel, ResponseModel
 
-from content_svc.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX
+from content_svc.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX, PostStatus
 
 MAX_LABELS = 30
 MAX_CHANNELS = 50
@@ -42,26 +44,26 @@ def _unique(values: list[str]) -> list[str]:
     return kept
 
 
+def _none_if_blank(value: str | None) -> str | None:
+    return value or None
+
+
+# Tags and keywords: repeated ones dropped, case-insensitively.
+Labels = Annotated[list[Label], AfterValidator(_unique)]
+# A blank summary is no summary.
+Summary = Annotated[str | None, AfterValidator(_none_if_blank)]
+
+
 class PostCreate(RequestModel):
     title: Title
     body_markdown: Markdown
-    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    summary: Summary = Field(default=None, max_length=SUMMARY_MAX)
     cover_url: CoverUrl | None = None
-    tags: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
-    keywords: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+    tags: Labels = Field(default_factory=list, max_length=MAX_LABELS)
+    keywords: Labels = Field(default_factory=list, max_length=MAX_LABELS)
     campaign_id: CampaignRef | None = Field(
         default=None, description="The campaign the post belongs to."
     )
-
-    @field_validator("summary")
-    @classmethod
-    def _blank_summary_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @field_validator("tags", "keywords")
-    @classmethod
-    def _dedupe(cls, values: list[str]) -> list[str]:
-        return _unique(values)
 
 
 class PostUpdate(RequestModel):
@@ -70,25 +72,15 @@ class PostUpdate(RequestModel):
     version: int = Field(ge=1, description="The post's version this edit started from.")
     title: Title | None = None
     body_markdown: Markdown | None = None
-    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    summary: Summary = Field(default=None, max_length=SUMMARY_MAX)
     cover_url: CoverUrl | None = None
-    tags: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
-    keywords: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+    tags: Labels | None = Field(default=None, max_length=MAX_LABELS)
+    keywords: Labels | None = Field(default=None, max_length=MAX_LABELS)
     campaign_id: CampaignRef | None = Field(
         default=None,
         description="Move the post to this campaign; null takes it out of its campaign. "
         "Changing only the campaign is allowed in every status and keeps the version.",
     )
-
-    @field_validator("summary")
-    @classmethod
-    def _blank_summary_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @field_validator("tags", "keywords")
-    @classmethod
-    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
-        return None if values is None else _unique(values)
 
     @field_validator("title", "body_markdown")
     @classmethod
@@ -194,6 +186,13 @@ class PostRead(PostSummary):
 
 
 PostSort = Literal["newest", "performance"]
+
+
+class PostFilter(BaseModel):
+    """The list's order and filter (query parameters)."""
+
+    sort: PostSort = "newest"
+    status: PostStatus | None = None
 
 
 class RevisionRead(ResponseModel):

@@ -2,7 +2,8 @@
 
 Functions take the caller's session and never commit; they raise the problem errors of
 servicekit (`NotFound`, `Invalid`, `Conflict`) and know nothing of HTTP. The review
-workflow and publishing live in `workflow`, what comes back from channels in `feedback`.
+steps live in `review`, publishing in `publishing`, what comes back from channels in
+`feedback`.
 """
 
 from __future__ import annotations
@@ -13,23 +14,18 @@ from typing import Any
 
 from servicekit.auth import Caller
 from servicekit.db import utcnow
+from servicekit.pagination import split_page
 from servicekit.problems import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.campaigns.membership import live_campaign, posts_moved
-from content_svc.kit.cursors import (
-    decode_cursor,
-    decode_rank_cursor,
-    encode_cursor,
-    encode_rank_cursor,
-)
-from content_svc.kit.ids import canonical_id
+from content_svc.kit.problems import found
+from content_svc.kit.rendering import render_markdown
 from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
-from content_svc.posts.events import check_fits
-from content_svc.posts.schemas import PostCreate, PostSort, PostUpdate
+from content_svc.posts.schemas import PostCreate, PostFilter, PostUpdate
+from content_svc.posts.snapshot import check_fits, content_of
 from content_svc.posts.states import ACTIONS, record_transition, refuse
-from content_svc.rendering import render_markdown
 
 NO_FIGURES = -1
 
@@ -76,12 +72,7 @@ def _revision_of(post: Post, editor_id: str, *, note: str | None) -> PostRevisio
         post_id=post.id,
         workspace_id=post.workspace_id,
         version=post.version,
-        title=post.title,
-        body_markdown=post.body_markdown,
-        summary=post.summary,
-        cover_url=post.cover_url,
-        tags=list(post.tags),
-        keywords=list(post.keywords),
+        **content_of(post),
         editor_id=editor_id,
         note=note,
         created_at=utcnow(),
@@ -91,56 +82,36 @@ def _revision_of(post: Post, editor_id: str, *, note: str | None) -> PostRevisio
 async def list_posts(
     session: AsyncSession,
     caller: Caller,
+    filters: PostFilter,
     *,
     limit: int,
     cursor: str | None,
-    sort: PostSort = "newest",
-    status: str | None = None,
 ) -> tuple[Sequence[Post], str | None]:
     """One page of the workspace's posts and the cursor of the next page.
 
     `newest` lists by creation time; `performance` lists the best verdicts and the most
     reads first, posts without figures last.
     """
-    # One row more than asked tells whether another page follows.
-    if sort == "performance":
-        after = decode_rank_cursor(cursor) if cursor else None
-        rows = await repository.list_posts_by_performance(
-            session, caller.workspace_id, limit=limit + 1, after=after, status=status
-        )
-    else:
-        before = decode_cursor(cursor) if cursor else None
-        rows = await repository.list_posts(
-            session, caller.workspace_id, limit=limit + 1, before=before, status=status
-        )
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        if sort == "performance":
-            next_cursor = encode_rank_cursor(last.perf_rank, last.id)
-        else:
-            next_cursor = encode_cursor(last.created_at, last.id)
-    return page, next_cursor
+    best_first = filters.sort == "performance"
+    rows = await repository.list_posts(
+        session,
+        caller.workspace_id,
+        limit=limit,
+        cursor=cursor,
+        best_first=best_first,
+        status=filters.status,
+    )
+    if best_first:
+        return split_page(rows, limit, sort=repository.BEST, key=lambda p: (p.perf_rank, p.id))
+    return split_page(rows, limit, sort=repository.NEWEST)
 
 
 async def get_post(
     session: AsyncSession, caller: Caller, post_id: str, *, for_update: bool = False
 ) -> Post:
     """The caller's post; another workspace's post, or no post at all, is a 404 alike."""
-    return await get_workspace_post(session, caller.workspace_id, post_id, for_update=for_update)
-
-
-async def get_workspace_post(
-    session: AsyncSession, workspace_id: str, post_id: str, *, for_update: bool = False
-) -> Post:
-    canonical = canonical_id(post_id)
-    post = None
-    if canonical is not None:
-        post = await repository.get_post(session, workspace_id, canonical, for_update=for_update)
-    if post is None:
-        raise NotFound(f"There is no post {post_id!r} in this workspace.")
-    return post
+    post = await repository.get_post(session, caller.workspace_id, post_id, for_update=for_update)
+    return found(post, "post", post_id)
 
 
 async def edit_post(
@@ -196,9 +167,8 @@ async def edit_post(
             action="edit",
             to_status=PostStatus.IN_REVIEW,
             comment="Edited after approval; the post needs review again.",
+            unschedule=True,
         )
-        post.scheduled_at = None
-        post.scheduled_channel_ids = []
     await session.flush()
     return post
 
@@ -230,17 +200,7 @@ async def restore_revision(
     old = await repository.get_revision(session, post.id, revision)
     if old is None:
         raise NotFound(f"Post {post_id} has no revision {revision}.")
-    edit = PostUpdate.model_validate(
-        {
-            "version": current_version,
-            "title": old.title,
-            "body_markdown": old.body_markdown,
-            "summary": old.summary,
-            "cover_url": old.cover_url,
-            "tags": list(old.tags),
-            "keywords": list(old.keywords),
-        }
-    )
+    edit = PostUpdate.model_validate({"version": current_version, **content_of(old)})
     return await edit_post(session, caller, post_id, edit, note=f"restored from version {revision}")
 
 

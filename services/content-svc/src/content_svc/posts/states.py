@@ -1,4 +1,16 @@
-"""The states of a post, the actions that move it, and the record of each move."""
+"""The states of a post, the actions that move it, and the record of each move.
+
+    draft --submit--> in_review --approve--> approved --publish--> published
+      ^                   |                     |           \\--(scheduled_at)--> scheduled
+      \\--request-changes--/---------------------/                                   |
+                                                             the scheduler publishes it
+
+Any state but archived can be archived. An edit of an approved or scheduled post sends it
+back to review (see `service.edit_post`). Owners may publish a draft directly unless the
+workspace turns that off (`owners_may_skip_review`); with `require_review` off, editors may
+too. Every step is recorded with who and when. The review steps are in `review`,
+publishing (now or at a set time) in `publishing`.
+"""
 
 from __future__ import annotations
 
@@ -60,7 +72,11 @@ def record_transition(
     action: str,
     to_status: PostStatus,
     comment: str | None = None,
+    unschedule: bool = False,
 ) -> None:
+    """Record a move of `post` and make it. A move away from publication (changes
+    requested, archived, edited after approval) passes `unschedule`: the post's schedule,
+    if it had one, is dropped."""
     now = utcnow()
     session.add(
         PostTransition(
@@ -78,3 +94,6 @@ def record_transition(
     )
     post.status = to_status.value
     post.updated_at = now
+    if unschedule:
+        post.scheduled_at = None
+        post.scheduled_channel_ids = []

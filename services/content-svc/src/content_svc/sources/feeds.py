@@ -20,7 +20,7 @@ import feedparser
 import httpx
 from servicekit.urlguard import UnsafeURL, guarded_client
 
-from content_svc.rendering import plain_text
+from content_svc.kit.rendering import plain_text
 
 USER_AGENT = "Mediaops-content-svc/1.0 (+feed reader)"
 MAX_REDIRECTS = 5

@@ -17,12 +17,11 @@ from typing import Literal
 import httpx
 import structlog
 from servicekit.db import Database, utcnow
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from content_svc.models import Source
 from content_svc.settings import Settings
-from content_svc.sources import service
+from content_svc.sources import repository, service
 from content_svc.sources.feeds import FeedError, fetch_feed, parse_feed
 from content_svc.telemetry import FEED_FETCHES
 
@@ -63,6 +62,15 @@ class SourceFetcher:
             target = _target(source)
         return await self._fetch_and_record(target)
 
+    async def fetch_and_reload(
+        self, workspace_id: str, source_id: str
+    ) -> tuple[FetchOutcome, Source]:
+        """`fetch_now`, and the source as the fetch left it."""
+        outcome = await self.fetch_now(workspace_id, source_id)
+        async with self.db.transaction(read_only=True) as session:
+            source = await service.get_source(session, workspace_id, source_id)
+        return outcome, source
+
     async def fetch_due(self, *, now: datetime | None = None, limit: int = 20) -> int:
         """Fetch the sources whose time has come; returns how many were fetched."""
         targets = await self._claim(now or utcnow(), limit)
@@ -90,14 +98,7 @@ class SourceFetcher:
 
     async def _claim(self, now: datetime, limit: int) -> list[_Target]:
         async with self.db.transaction() as session:
-            query = (
-                select(Source)
-                .where(Source.enabled.is_(True), Source.next_fetch_at <= now)
-                .order_by(Source.next_fetch_at, Source.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            sources = list((await session.scalars(query)).all())
+            sources = await repository.claim_due(session, now, limit=limit)
             for source in sources:
                 source.next_fetch_at = now + LEASE
             return [_target(source) for source in sources]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from content_svc.access import Reader, Writer
-from content_svc.kit.runtime import ContentSettings, Runtime
+from content_svc.runtime import Runtime
 from content_svc.sources import service
-from content_svc.sources.fetching import SourceFetcher
 from content_svc.sources.schemas import FetchReport, SourceCreate, SourceRead, SourceUpdate
 
 router = APIRouter(prefix="/sources", tags=["sources"])
@@ -26,10 +24,10 @@ router = APIRouter(prefix="/sources", tags=["sources"])
     summary="Watch a feed (RSS or Atom)",
 )
 async def create_source(
-    body: SourceCreate, caller: Writer, session: DbSession, settings: ContentSettings
+    body: SourceCreate, caller: Writer, session: DbSession, runtime: Runtime
 ) -> SourceRead:
     source = await service.create_source(
-        session, caller, body, allow_private=settings.shared.allow_private_urls
+        session, caller, body, allow_private=runtime.settings.shared.allow_private_urls
     )
     return SourceRead.model_validate(source)
 
@@ -43,8 +41,8 @@ async def create_source(
 async def list_sources(
     caller: Reader,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Page[SourceRead]:
     rows, next_cursor = await service.list_sources(session, caller, limit=limit, cursor=cursor)
     return Page(items=[SourceRead.model_validate(row) for row in rows], next_cursor=next_cursor)
@@ -73,10 +71,10 @@ async def update_source(
     body: SourceUpdate,
     caller: Writer,
     session: DbSession,
-    settings: ContentSettings,
+    runtime: Runtime,
 ) -> SourceRead:
     source = await service.update_source(
-        session, caller, source_id, body, allow_private=settings.shared.allow_private_urls
+        session, caller, source_id, body, allow_private=runtime.settings.shared.allow_private_urls
     )
     return SourceRead.model_validate(source)
 
@@ -98,13 +96,9 @@ async def delete_source(source_id: str, caller: Writer, session: DbSession) -> R
     responses=problem_responses(401, 403, 404),
     summary="Fetch a source now; says how many new ideas it made, or why it failed",
 )
-async def fetch_source(
-    source_id: str, caller: Writer, runtime: Runtime, settings: ContentSettings
-) -> FetchReport:
-    fetcher = SourceFetcher(runtime.db, settings)
-    outcome = await fetcher.fetch_now(caller.workspace_id, source_id)
-    async with runtime.db.transaction() as session:
-        source = await service.get_source(session, caller.workspace_id, source_id)
+async def fetch_source(source_id: str, caller: Writer, runtime: Runtime) -> FetchReport:
+    # No request transaction: the fetch must not hold one while it waits on the feed.
+    outcome, source = await runtime.fetcher.fetch_and_reload(caller.workspace_id, source_id)
     return FetchReport(
         outcome=outcome.outcome,
         new_ideas=outcome.new_ideas,

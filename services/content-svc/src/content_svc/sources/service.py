@@ -12,15 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from servicekit.auth import Caller
 from servicekit.db import utcnow
-from servicekit.problems import NotFound
+from servicekit.pagination import split_page
 from servicekit.urlguard import require_public_url
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import tokens
 
-from content_svc.ideas.repository import existing_keys
-from content_svc.kit.cursors import decode_cursor, encode_cursor
+from content_svc.kit.problems import found
 from content_svc.models import TITLE_MAX, Idea, Source
+from content_svc.sources import repository
 from content_svc.sources.feeds import FeedEntry, canonical_url
 from content_svc.sources.schemas import SourceCreate, SourceUpdate
 
@@ -28,13 +27,6 @@ ORIGIN_ENTRY = "source_entry"
 IDEA_SUMMARY_MAX = 2000
 TERMS_MAX = 60
 ERROR_MAX = 1000
-
-
-def _canonical_id(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
 
 
 async def create_source(
@@ -66,36 +58,15 @@ async def create_source(
 async def get_source(
     session: AsyncSession, workspace_id: str, source_id: str, *, for_update: bool = False
 ) -> Source:
-    canonical = _canonical_id(source_id)
-    source = None
-    if canonical is not None:
-        query = select(Source).where(Source.workspace_id == workspace_id, Source.id == canonical)
-        if for_update:
-            query = query.with_for_update()
-        source = (await session.scalars(query)).one_or_none()
-    if source is None:
-        raise NotFound(f"There is no source {source_id!r} in this workspace.")
-    return source
+    source = await repository.get_source(session, workspace_id, source_id, for_update=for_update)
+    return found(source, "source", source_id)
 
 
 async def list_sources(
     session: AsyncSession, caller: Caller, *, limit: int, cursor: str | None
 ) -> tuple[Sequence[Source], str | None]:
-    query = select(Source).where(Source.workspace_id == caller.workspace_id)
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(
-            (Source.created_at < created_at)
-            | ((Source.created_at == created_at) & (Source.id < row_id))
-        )
-    rows = (
-        await session.scalars(
-            query.order_by(Source.created_at.desc(), Source.id.desc()).limit(limit + 1)
-        )
-    ).all()
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return page, next_cursor
+    rows = await repository.list_sources(session, caller.workspace_id, limit=limit, cursor=cursor)
+    return split_page(rows, limit)
 
 
 async def update_source(
@@ -171,7 +142,7 @@ async def ingest_entries(
         if entry_key is None and url_key is None:
             continue  # nothing to recognise it by next time
         candidates.append((entry, entry_key, url_key))
-    seen_entries, seen_urls = await existing_keys(
+    seen_entries, seen_urls = await repository.existing_keys(
         session,
         source.workspace_id,
         [key for _, key, _ in candidates if key],

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from servicekit.auth import Caller
 from servicekit.db import utcnow
 from servicekit.problems import Invalid
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.ideas.repository import ideas_seen_between
-from content_svc.models import Idea, Source
+from content_svc.models import Idea
+from content_svc.trends import repository
 from content_svc.trends.schemas import PeerCoverage, SampleEntry, Trend, TrendsRead
 
 _WINDOW = re.compile(r"^(\d{1,4})([hd])$")
@@ -52,18 +51,13 @@ async def rising_keywords(
 ) -> TrendsRead:
     span = parse_window(window)
     now = now or utcnow()
-    recent = await ideas_seen_between(
+    recent = await repository.ideas_seen_between(
         session, caller.workspace_id, now - span, now, limit=ENTRIES_PER_WINDOW
     )
-    before = await ideas_seen_between(
+    before = await repository.ideas_seen_between(
         session, caller.workspace_id, now - 2 * span, now - span, limit=ENTRIES_PER_WINDOW
     )
-    sources = {
-        row.id: row
-        for row in await session.scalars(
-            select(Source).where(Source.workspace_id == caller.workspace_id)
-        )
-    }
+    sources = await repository.sources_by_id(session, caller.workspace_id)
     counts_now = Counter(term for idea in recent for term in set(idea.terms))
     counts_before = Counter(term for idea in before for term in set(idea.terms))
     mentions: defaultdict[str, list[Idea]] = defaultdict(list)

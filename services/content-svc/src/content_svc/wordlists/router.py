@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
-from servicekit.auth import Caller, require_role
+from fastapi import APIRouter, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader
+from content_svc.access import Reader, WordlistEditor
 from content_svc.wordlists import service
-from content_svc.wordlists.schemas import WordlistRead, WordlistWrite
+from content_svc.wordlists.schemas import WordlistCreate, WordlistRead
 
 router = APIRouter(prefix="/wordlists", tags=["wordlists"])
-
-Editor = Annotated[Caller, Depends(require_role("owner", "editor", "reviewer"))]
 
 
 @router.post(
@@ -25,7 +20,9 @@ Editor = Annotated[Caller, Depends(require_role("owner", "editor", "reviewer"))]
     responses=problem_responses(401, 403, 422),
     summary="Create a word list",
 )
-async def create_wordlist(body: WordlistWrite, caller: Editor, session: DbSession) -> WordlistRead:
+async def create_wordlist(
+    body: WordlistCreate, caller: WordlistEditor, session: DbSession
+) -> WordlistRead:
     return WordlistRead.model_validate(await service.create_wordlist(session, caller, body))
 
 
@@ -57,7 +54,7 @@ async def get_wordlist(wordlist_id: str, caller: Reader, session: DbSession) -> 
     summary="Replace a word list's name and words",
 )
 async def replace_wordlist(
-    wordlist_id: str, body: WordlistWrite, caller: Editor, session: DbSession
+    wordlist_id: str, body: WordlistCreate, caller: WordlistEditor, session: DbSession
 ) -> WordlistRead:
     row = await service.replace_wordlist(session, caller, wordlist_id, body)
     return WordlistRead.model_validate(row)
@@ -69,6 +66,6 @@ async def replace_wordlist(
     responses=problem_responses(401, 403, 404),
     summary="Delete a word list",
 )
-async def delete_wordlist(wordlist_id: str, caller: Editor, session: DbSession) -> Response:
+async def delete_wordlist(wordlist_id: str, caller: WordlistEditor, session: DbSession) -> Response:
     await service.delete_wordlist(session, caller, wordlist_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -24,20 +24,21 @@ Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ListedWordIn(RequestModel):
+class ListedWordCreate(RequestModel):
     word: Word
     category: Category
 
 
-class WordlistWrite(RequestModel):
+# A whole word list: to create one (POST), or to replace one's name and words (PUT).
+class WordlistCreate(RequestModel):
     name: Name
-    words: list[ListedWordIn] = Field(max_length=MAX_WORDS)
+    words: list[ListedWordCreate] = Field(max_length=MAX_WORDS)
 
     @field_validator("words")
     @classmethod
-    def _dedupe(cls, words: list[ListedWordIn]) -> list[ListedWordIn]:
+    def _dedupe(cls, words: list[ListedWordCreate]) -> list[ListedWordCreate]:
         seen: set[tuple[str, str]] = set()
-        kept: list[ListedWordIn] = []
+        kept: list[ListedWordCreate] = []
         for entry in words:
             key = (entry.word.casefold(), entry.category)
             if key not in seen:
@@ -46,7 +47,7 @@ class WordlistWrite(RequestModel):
         return kept
 
 
-class ListedWordOut(ResponseModel):
+class ListedWordRead(ResponseModel):
     word: str
     category: str
 
@@ -54,7 +55,7 @@ class ListedWordOut(ResponseModel):
 class WordlistRead(ResponseModel):
     id: str
     name: str
-    words: list[ListedWordOut]
+    words: list[ListedWordRead]
     version: int
     created_at: datetime
     updated_at: datetime

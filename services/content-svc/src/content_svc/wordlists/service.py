@@ -6,30 +6,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from event_contracts import CloudEvent, ListedWord, WordlistChangedV1
+from event_contracts import ListedWord, WordlistChangedV1
 from servicekit.auth import Caller
 from servicekit.db import utcnow
-from servicekit.outbox import add_event
-from servicekit.problems import NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import STARTER_WORDS, ScanWord, WordScanner
 
-from content_svc.models import OutboxMessage, Wordlist
-from content_svc.wordlists.schemas import WordlistWrite
-
-SOURCE = "/content-svc"
-TOPIC = "wordlist.changed"
-
-
-def _canonical_id(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
+from content_svc.events import emit
+from content_svc.kit.problems import found
+from content_svc.models import Wordlist
+from content_svc.wordlists import repository
+from content_svc.wordlists.schemas import WordlistCreate
 
 
-def _emit(session: AsyncSession, wordlist: Wordlist, *, deleted: bool) -> None:
+def _announce(session: AsyncSession, wordlist: Wordlist, *, deleted: bool) -> None:
+    """Write `wordlist.changed` with the whole list (none when it is deleted)."""
     payload = WordlistChangedV1(
         wordlist_id=wordlist.id,
         workspace_id=wordlist.workspace_id,
@@ -38,11 +29,10 @@ def _emit(session: AsyncSession, wordlist: Wordlist, *, deleted: bool) -> None:
         words=[] if deleted else [ListedWord(**entry) for entry in wordlist.words],
         changed_at=wordlist.updated_at,
     )
-    event = CloudEvent.create(TOPIC, SOURCE, wordlist.id, wordlist.workspace_id, payload)
-    add_event(session, OutboxMessage, event)
+    emit(session, payload)
 
 
-async def create_wordlist(session: AsyncSession, caller: Caller, data: WordlistWrite) -> Wordlist:
+async def create_wordlist(session: AsyncSession, caller: Caller, data: WordlistCreate) -> Wordlist:
     now = utcnow()
     wordlist = Wordlist(
         id=str(uuid.uuid4()),
@@ -54,7 +44,7 @@ async def create_wordlist(session: AsyncSession, caller: Caller, data: WordlistW
         updated_at=now,
     )
     session.add(wordlist)
-    _emit(session, wordlist, deleted=False)
+    _announce(session, wordlist, deleted=False)
     await session.flush()
     return wordlist
 
@@ -62,31 +52,18 @@ async def create_wordlist(session: AsyncSession, caller: Caller, data: WordlistW
 async def get_wordlist(
     session: AsyncSession, caller: Caller, wordlist_id: str, *, for_update: bool = False
 ) -> Wordlist:
-    canonical = _canonical_id(wordlist_id)
-    row = None
-    if canonical is not None:
-        query = select(Wordlist).where(
-            Wordlist.workspace_id == caller.workspace_id, Wordlist.id == canonical
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = (await session.scalars(query)).one_or_none()
-    if row is None:
-        raise NotFound(f"There is no word list {wordlist_id!r} in this workspace.")
-    return row
+    wordlist = await repository.get_wordlist(
+        session, caller.workspace_id, wordlist_id, for_update=for_update
+    )
+    return found(wordlist, "word list", wordlist_id)
 
 
 async def list_wordlists(session: AsyncSession, workspace_id: str) -> Sequence[Wordlist]:
-    query = (
-        select(Wordlist)
-        .where(Wordlist.workspace_id == workspace_id)
-        .order_by(Wordlist.created_at, Wordlist.id)
-    )
-    return (await session.scalars(query)).all()
+    return await repository.list_wordlists(session, workspace_id)
 
 
 async def replace_wordlist(
-    session: AsyncSession, caller: Caller, wordlist_id: str, data: WordlistWrite
+    session: AsyncSession, caller: Caller, wordlist_id: str, data: WordlistCreate
 ) -> Wordlist:
     wordlist = await get_wordlist(session, caller, wordlist_id, for_update=True)
     words = [entry.model_dump() for entry in data.words]
@@ -96,7 +73,7 @@ async def replace_wordlist(
     wordlist.words = words
     wordlist.version += 1
     wordlist.updated_at = utcnow()
-    _emit(session, wordlist, deleted=False)
+    _announce(session, wordlist, deleted=False)
     await session.flush()
     return wordlist
 
@@ -104,7 +81,7 @@ async def replace_wordlist(
 async def delete_wordlist(session: AsyncSession, caller: Caller, wordlist_id: str) -> None:
     wordlist = await get_wordlist(session, caller, wordlist_id, for_update=True)
     wordlist.updated_at = utcnow()
-    _emit(session, wordlist, deleted=True)
+    _announce(session, wordlist, deleted=True)
     await session.delete(wordlist)
     await session.flush()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from content_svc.rendering import render_markdown
+from content_svc.kit.rendering import render_markdown
 
 
 def test_scripts_and_event_handlers_vanish() -> None:

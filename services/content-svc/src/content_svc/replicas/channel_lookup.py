@@ -1,4 +1,13 @@
-"""The synchronous fallback: ask channel-svc about a channel the local copy does not know.
+"""The one synchronous call content-svc makes to another service: asking channel-svc
+about a channel that the local copy (`replicas.channels`) does not know yet.
+
+Services otherwise talk only through Kafka, and the copy is kept by `channel.changed`. But
+an operator may publish to a channel created a moment ago, before its `channel.changed`
+has arrived; refusing it as unknown would be wrong, and accepting an id nobody checked
+would send the post nowhere. So publishing (and planning a campaign) asks channel-svc about
+the ids the copy lacks, with a short timeout (`CONTENT_CHANNEL_LOOKUP_TIMEOUT_SECONDS`),
+at `CONTENT_CHANNEL_SVC_URL`; when channel-svc cannot answer, the request is a 503 and
+nothing is published.
 
 The caller's own token is forwarded, so channel-svc answers for the caller's workspace
 only: 200 means the channel is one of theirs, 404 that it is not (or no longer) there.

@@ -1,18 +1,21 @@
-"""The local copy of the workspace's channels, and the rule for "a live channel of mine"."""
+"""The local copy of the workspace's channels (kept from `channel.changed`), and the rule
+for "a live channel of mine" that publishing and campaigns apply."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
 from event_contracts import ChannelChangedV1
-from sqlalchemy import select
+from servicekit.problems import FieldError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.channels.client import RemoteChannel
+from content_svc.kit.problems import invalid
 from content_svc.models import KnownChannel
+from content_svc.replicas import repository
+from content_svc.replicas.channel_lookup import RemoteChannel
 
 log = structlog.get_logger(__name__)
 
@@ -44,12 +47,7 @@ async def check_channels(
     A channel the local copy holds for another workspace is not the caller's, and channel-svc
     is not asked about it.
     """
-    known = {
-        row.channel_id: row
-        for row in await session.scalars(
-            select(KnownChannel).where(KnownChannel.channel_id.in_(channel_ids))
-        )
-    }
+    known = {row.channel_id: row for row in await repository.known_channels(session, channel_ids)}
     checks: dict[str, ChannelCheck] = {}
     missing: list[str] = []
     for channel_id in channel_ids:
@@ -69,6 +67,30 @@ async def check_channels(
             checks[channel_id] = ChannelCheck(channel_id, live=False, problem="channel deleted")
         else:
             checks[channel_id] = ChannelCheck(channel_id, live=True, platform=remote.platform)
+    return checks
+
+
+async def require_live(
+    session: AsyncSession,
+    workspace_id: str,
+    channel_ids: Sequence[str],
+    lookup: ChannelLookup,
+    *,
+    unchecked: Collection[str] = (),
+) -> dict[str, ChannelCheck]:
+    """The check of each id but those `unchecked`; a 422 naming `channel_ids.<index>` for
+    each of them that is not a live channel of the workspace."""
+    wanted = [channel_id for channel_id in channel_ids if channel_id not in unchecked]
+    checks = await check_channels(session, workspace_id, wanted, lookup) if wanted else {}
+    errors = [
+        FieldError(field=f"channel_ids.{index}", message=f"{check.problem}: {channel_id}")
+        for index, channel_id in enumerate(channel_ids)
+        if channel_id in checks
+        for check in [checks[channel_id]]
+        if not check.live
+    ]
+    if errors:
+        raise invalid(errors)
     return checks
 
 

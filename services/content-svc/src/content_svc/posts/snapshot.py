@@ -1,4 +1,5 @@
-"""A post's `post.published` event, and the rule that keeps every post sendable.
+"""Snapshots of a post: its content (what a revision keeps), its `post.published` payload,
+and the rule that keeps every post sendable.
 
 The event carries the post itself (title, Markdown and its rendered HTML, tags...), since
 channel-svc renders it for each platform and webhook receivers get it as written. So the
@@ -11,17 +12,17 @@ more HTML than it is long (thousands of reference links to one long URL) is refu
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import Any
 
-from event_contracts import MAX_EVENT_BYTES, CloudEvent, PostPublishedV1
+from event_contracts import MAX_EVENT_BYTES, PostPublishedV1
 from servicekit.db import utcnow
 from servicekit.problems import TooLarge
 
-from content_svc.models import Post
+from content_svc.events import emit
+from content_svc.models import Post, PostRevision
 from content_svc.posts.schemas import CHANNEL_ID_MAX, MAX_CHANNELS
-
-SOURCE = "/content-svc"
-POST_PUBLISHED = "post.published"
 
 # The most a publication adds to the post: the longest channel ids, as many as allowed,
 # and a trace context.
@@ -29,29 +30,33 @@ _MOST_CHANNELS = ["0" * CHANNEL_ID_MAX] * MAX_CHANNELS
 _A_TRACE = f"00-{'0' * 32}-{'0' * 16}-00"
 
 
-def published_event(post: Post, channel_ids: list[str], published_at: datetime) -> CloudEvent:
-    snapshot = PostPublishedV1(
+# What an edit changes, a revision keeps and an event carries of a post's text.
+CONTENT = ("title", "body_markdown", "summary", "cover_url", "tags", "keywords")
+
+
+def content_of(source: Post | PostRevision) -> dict[str, Any]:
+    """The content of a post or of one of its revisions (lists copied, never shared)."""
+    return {name: copy.copy(getattr(source, name)) for name in CONTENT}
+
+
+def published(post: Post, channel_ids: list[str], published_at: datetime) -> PostPublishedV1:
+    """The `post.published` payload of the post released to `channel_ids`."""
+    return PostPublishedV1(
         post_id=post.id,
         workspace_id=post.workspace_id,
         version=post.version,
-        title=post.title,
-        body_markdown=post.body_markdown,
         body_html=post.body_html,
-        summary=post.summary,
-        cover_url=post.cover_url,
-        tags=list(post.tags),
-        keywords=list(post.keywords),
+        **content_of(post),
         channel_ids=channel_ids,
         author_id=post.author_id,
         published_at=published_at,
         campaign_id=post.campaign_id,
     )
-    return CloudEvent.create(POST_PUBLISHED, SOURCE, post.id, post.workspace_id, snapshot)
 
 
 def event_size(post: Post) -> int:
     """Bytes of the post's `post.published` at its largest (most channels, a trace)."""
-    event = published_event(post, _MOST_CHANNELS, utcnow())
+    event = emit.event(published(post, _MOST_CHANNELS, utcnow()))
     event.traceparent = _A_TRACE
     return len(event.to_bytes())
 

@@ -1,0 +1,224 @@
+"""Publishing a post: to live channels of the workspace, now or at a set time.
+
+A publication checks the channels (the local copy first, then channel-svc), moves the post
+to `published` and writes `post.published` in the same transaction; a scheduled one waits
+in `scheduled` until `publish_due` (the runtime's scheduler) releases it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import structlog
+from servicekit.auth import Caller
+from servicekit.db import utcnow
+from servicekit.problems import Conflict, FieldError, Invalid, TooLarge
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content_svc.events import emit
+from content_svc.kit.ids import canonical_id
+from content_svc.kit.problems import invalid
+from content_svc.models import DeliveryStatus, Post, PostChannel, PostStatus
+from content_svc.posts import repository
+from content_svc.posts.review import review_settings
+from content_svc.posts.service import get_post
+from content_svc.posts.snapshot import check_fits, published
+from content_svc.posts.states import record_transition, refuse, require_state
+from content_svc.replicas import repository as replicas
+from content_svc.replicas.channels import ChannelLookup, require_live
+
+log = structlog.get_logger(__name__)
+
+SCHEDULER = "scheduler"
+# A scheduled time closer than this is "now".
+SCHEDULE_SLACK = timedelta(seconds=5)
+SCHEDULE_HORIZON = timedelta(days=366)
+
+
+def _requested_channels(channel_ids: Sequence[str]) -> list[str]:
+    """Canonical channel ids in the order given; malformed or repeated ones are a 422."""
+    errors: list[FieldError] = []
+    canonical: list[str] = []
+    for index, raw in enumerate(channel_ids):
+        name = f"channel_ids.{index}"
+        channel_id = canonical_id(raw)
+        if channel_id is None:
+            errors.append(FieldError(field=name, message=f"{raw!r} is not a channel id"))
+        elif channel_id in canonical:
+            errors.append(FieldError(field=name, message=f"channel {raw} is listed twice"))
+        else:
+            canonical.append(channel_id)
+    if errors:
+        raise invalid(errors)
+    return canonical
+
+
+async def _may_skip_review(session: AsyncSession, caller: Caller, post: Post) -> str | None:
+    """Why `caller` may publish `post` before it is approved, or None when they may not."""
+    settings = await review_settings(session, caller.workspace_id)
+    if not settings.require_review:
+        return "published without review (the workspace does not require review)"
+    if caller.has_role("owner") and settings.owners_may_skip_review:
+        return "published by an owner without review"
+    return None
+
+
+async def publish_post(
+    session: AsyncSession,
+    caller: Caller,
+    post_id: str,
+    channel_ids: Sequence[str],
+    channels: ChannelLookup,
+    *,
+    scheduled_at: datetime | None = None,
+) -> Post:
+    """Publish a post to live channels of the workspace now, or schedule it.
+
+    Publishing again to the same channels changes nothing (a retried request is safe);
+    to other channels it is a conflict, since a published post's channel set is final.
+    """
+    # The row lock makes two concurrent publishes of one post take turns (PostgreSQL;
+    # SQLite's write lock does the same), so only one of them writes the event.
+    post = await get_post(session, caller, post_id, for_update=True)
+    requested = _requested_channels(channel_ids)
+    now = utcnow()
+    if scheduled_at is not None:
+        if scheduled_at > now + SCHEDULE_HORIZON:
+            raise Invalid.field("scheduled_at", "may be at most a year ahead")
+        if scheduled_at <= now + SCHEDULE_SLACK:
+            scheduled_at = None
+
+    if post.status == PostStatus.PUBLISHED.value:
+        current = sorted(row.channel_id for row in post.channels)
+        if sorted(requested) == current:
+            return post
+        raise Conflict(
+            f"This post is already published to channels {', '.join(current)}; "
+            "a published post cannot be sent to another set of channels.",
+            published_channel_ids=current,
+        )
+    require_state(post, "publish")
+    check_fits(post)  # a post stored before the size rule: refused now, not at its time
+    skip_reason: str | None = None
+    if post.status in (PostStatus.DRAFT.value, PostStatus.IN_REVIEW.value):
+        skip_reason = await _may_skip_review(session, caller, post)
+        if skip_reason is None:
+            raise refuse(
+                post,
+                "publish",
+                f"A {post.status} post needs a reviewer's or an owner's approval before it "
+                "is published.",
+            )
+    if (
+        post.status == PostStatus.SCHEDULED.value
+        and scheduled_at is not None
+        and scheduled_at == post.scheduled_at
+        and sorted(requested) == sorted(post.scheduled_channel_ids)
+    ):
+        return post  # the same schedule again
+
+    checks = await require_live(session, caller.workspace_id, requested, channels)
+
+    if scheduled_at is not None:
+        record_transition(
+            session,
+            post,
+            caller.user_id,
+            action="publish",
+            to_status=PostStatus.SCHEDULED,
+            comment=_join(skip_reason, f"scheduled for {scheduled_at.isoformat()}"),
+        )
+        post.scheduled_at = scheduled_at
+        post.scheduled_channel_ids = sorted(requested)
+        await session.flush()
+        return post
+
+    platforms = {channel_id: checks[channel_id].platform for channel_id in requested}
+    _release(session, post, caller.user_id, requested, platforms, now, comment=skip_reason)
+    await session.flush()
+    return post
+
+
+def _join(*parts: str | None) -> str | None:
+    text = "; ".join(part for part in parts if part)
+    return text or None
+
+
+def _release(
+    session: AsyncSession,
+    post: Post,
+    actor_id: str,
+    channel_ids: list[str],
+    platforms: dict[str, str | None],
+    now: datetime,
+    *,
+    comment: str | None,
+) -> None:
+    """Record the publication, mark the post published on its channels and write
+    `post.published` to the outbox."""
+    record_transition(
+        session, post, actor_id, action="publish", to_status=PostStatus.PUBLISHED, comment=comment
+    )
+    post.published_at = now
+    post.updated_at = now
+    post.scheduled_channel_ids = []
+    # In the order the relationship loads them, so that this answer equals a later GET.
+    for channel_id in sorted(channel_ids):
+        post.channels.append(
+            PostChannel(
+                channel_id=channel_id,
+                workspace_id=post.workspace_id,
+                status=DeliveryStatus.PENDING.value,
+                platform=platforms.get(channel_id),
+                reasons=[],
+                updated_at=now,
+            )
+        )
+    emit(session, published(post, channel_ids, now))
+
+
+async def publish_due(
+    session: AsyncSession, *, now: datetime | None = None, limit: int = 50
+) -> int:
+    """Publish scheduled posts whose time has come; returns how many were published.
+
+    The posts are claimed with `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has one writer),
+    and their status changes in the same transaction as the event is written, so a restart
+    neither loses a publication (it is still `scheduled`) nor doubles it (it is `published`).
+    """
+    now = now or utcnow()
+    due = await repository.claim_due_posts(session, now, limit=limit)
+    published_count = 0
+    for post in due:
+        try:
+            check_fits(post)
+        except TooLarge as exc:
+            # Scheduled before the size rule: an event no broker takes would fail this
+            # round, and every round after it, for every post due with it.
+            record_transition(
+                session,
+                post,
+                SCHEDULER,
+                action="request-changes",
+                to_status=PostStatus.DRAFT,
+                comment=f"Not published at the scheduled time: {exc.detail}",
+                unschedule=True,
+            )
+            log.warning("scheduled_post_too_large", post_id=post.id, detail=exc.detail)
+            continue
+        channel_ids = list(post.scheduled_channel_ids)
+        known = await replicas.platforms_of(session, post.workspace_id, channel_ids)
+        _release(
+            session,
+            post,
+            SCHEDULER,
+            channel_ids,
+            known,
+            now,
+            comment="published at the scheduled time",
+        )
+        log.info("scheduled_post_published", post_id=post.id, workspace_id=post.workspace_id)
+        published_count += 1
+    await session.flush()
+    return published_count
