@@ -105,6 +105,7 @@ def keyset(
         value, after_id = decode_cursor(cursor, sort)
         if isinstance(value, list):
             raise not_a_cursor()
+        _check_value(value, column)
         if descending:
             query = query.where(or_(column < value, and_(column == value, row_id < after_id)))
         else:
@@ -156,14 +157,10 @@ def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
     return None if python_type is object else python_type
 
 
-def check_cursor(cursor: str | None, *, sort: str, column: InstrumentedAttribute[Any]) -> None:
-    """A 422 naming `cursor` unless `cursor` is absent or a cursor of order `sort` whose value
-    is of `column`'s type. Call it before `keyset` (or `paginate`): `keyset` refuses a cursor
-    of another order, but a forged one of the right order whose value is of another type (a
-    number for a time) would otherwise reach the database, and fail there as a 500."""
-    if not cursor:
-        return
-    value, _ = decode_cursor(cursor, sort)
+def _check_value(value: Any, column: InstrumentedAttribute[Any]) -> None:
+    """A 422 naming `cursor` unless the cursor's value is of `column`'s type: a forged cursor
+    of the right order with a value of another type (a number for a time) would otherwise
+    reach the database, and fail there as a 500."""
     expected = _python_type(column)
     if expected is None:
         return

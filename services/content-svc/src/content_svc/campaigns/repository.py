@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from servicekit.pagination import CREATED, check_cursor, paginate
+from servicekit.pagination import paginate
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -49,7 +49,6 @@ async def list_campaigns(
 ) -> Sequence[Campaign]:
     """The campaigns `filters` lets through (their status as of `now`), after `cursor`,
     newest first (one more than `limit`)."""
-    check_cursor(cursor, sort=CREATED, column=Campaign.created_at)
     query = select(Campaign).where(
         Campaign.workspace_id == workspace_id, Campaign.deleted_at.is_(None)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from servicekit.pagination import CREATED, check_cursor, paginate
+from servicekit.pagination import paginate
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,6 @@ async def list_ideas(
 ) -> Sequence[Idea]:
     """The ideas `filters` lets through, after `cursor`, newest first (one more than
     `limit`)."""
-    check_cursor(cursor, sort=CREATED, column=Idea.created_at)
     query = select(Idea).where(Idea.workspace_id == workspace_id)
     if filters.status is not None:
         query = query.where(Idea.status == filters.status)

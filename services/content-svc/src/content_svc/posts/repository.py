@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from servicekit.pagination import check_cursor, keyset
+from servicekit.pagination import keyset
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -54,7 +54,6 @@ async def list_posts(
         query = query.where(Post.status == status)
     column = Post.perf_rank if best_first else Post.created_at
     sort = BEST if best_first else NEWEST
-    check_cursor(cursor, sort=sort, column=column)
     query = keyset(
         query,
         sort=sort,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from servicekit.pagination import CREATED, check_cursor, paginate
+from servicekit.pagination import paginate
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -25,7 +25,6 @@ async def list_sources(
     session: AsyncSession, workspace_id: str, *, limit: int, cursor: str | None
 ) -> Sequence[Source]:
     """Sources after `cursor`, newest first (one more than `limit`)."""
-    check_cursor(cursor, sort=CREATED, column=Source.created_at)
     query = paginate(
         select(Source).where(Source.workspace_id == workspace_id),
         created_at=Source.created_at,
