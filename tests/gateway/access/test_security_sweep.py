@@ -186,7 +186,7 @@ def _forged(world: World, key: Any, **changes: Any) -> dict[str, str]:
         "jti": uuid.uuid4().hex,
         **changes,
     }
-    kid = world.platform.gateway.state.keystore.ring().current.kid
+    kid = world.platform.gateway.state.runtime.keystore.ring().current.kid
     algorithm = "none" if key is None else "EdDSA"
     token = jwt.encode(claims, key or "", algorithm=algorithm, headers={"kid": kid})
     return {"Authorization": f"Bearer {token}"}
@@ -224,7 +224,7 @@ async def test_only_the_intended_operations_are_public_and_none_fails(world: Wor
 
 
 async def test_no_or_bad_tokens_are_401_everywhere(world: World) -> None:
-    real_key = world.platform.gateway.state.keystore.ring().current.private_key
+    real_key = world.platform.gateway.state.runtime.keystore.ring().current.private_key
     past = datetime.now(UTC) - timedelta(hours=2)
     bad_credentials = {
         "no token": {},

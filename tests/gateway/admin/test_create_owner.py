@@ -1,4 +1,4 @@
-"""`mediaops admin create-owner`: the first owner of a deployment, made in the gateway's
+"""`mediaops-admin create-owner`: the first owner of a deployment, made in the gateway's
 database from its machine, with no mail and no gateway running; then signed in for real."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.__main__ import MIGRATIONS
-from gateway.cli.app import app
-from gateway.mail import message_names
+from gateway.admin.app import app
+from gateway.mail.mailbox import message_names
 from gateway.models import Operator, Workspace
 from servicekit.db import Database
 from servicekit.migrations import upgrade
@@ -22,7 +22,7 @@ from typer.testing import CliRunner, Result
 
 from tests.gateway.gateway_harness import PASSWORD, GatewayFactory, bearer
 
-MEDIAOPS = Path(sys.executable).parent / "mediaops"
+MEDIAOPS_ADMIN = Path(sys.executable).parent / "mediaops-admin"
 runner = CliRunner()
 
 
@@ -37,7 +37,7 @@ async def _create_owner(
     return await asyncio.to_thread(
         runner.invoke,
         app,
-        ["admin", "create-owner", *args],
+        ["create-owner", *args],
         input=input,
         env={**_env(database_url, tmp_path), "COLUMNS": "200"},
     )
@@ -68,7 +68,7 @@ async def test_the_created_owner_signs_in_to_the_new_workspace(
     # The installed command, as ops run it in the gateway's container.
     done = await asyncio.to_thread(
         subprocess.run,
-        [str(MEDIAOPS), "admin", "create-owner", "--email", "Ada@Example.com"]
+        [str(MEDIAOPS_ADMIN), "create-owner", "--email", "Ada@Example.com"]
         + ["--workspace", "星辰咖啡", "--password-stdin"],
         input=PASSWORD + "\n",
         capture_output=True,

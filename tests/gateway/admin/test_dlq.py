@@ -1,5 +1,5 @@
 """An operator lists the dead-letter topics and replays one once the cause is fixed, with
-`mediaops dlq` against a real broker, reading Kafka's address as the apps do."""
+`mediaops-admin dlq` against a real broker, reading Kafka's address as the apps do."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from devstack.broker import Broker
 from devstack.ports import free_port
 from event_contracts import CloudEvent
-from gateway.cli.app import app
+from gateway.admin.app import app
 from typer.testing import CliRunner, Result
 
 from tests.servicekit.test_outbox_and_consumer import post_event, read_topic
@@ -27,7 +27,7 @@ async def own_broker() -> AsyncIterator[Broker]:
     await broker.astop()
 
 
-async def mediaops(*args: str, env: dict[str, str] | None = None) -> Result:
+async def mediaops_admin(*args: str, env: dict[str, str] | None = None) -> Result:
     """Run a command in a thread, so that this loop's broker clients keep running."""
     return await asyncio.to_thread(
         runner.invoke, app, list(args), env={"COLUMNS": "200", **(env or {})}
@@ -60,16 +60,18 @@ async def test_list_then_replay_once(own_broker: Broker) -> None:
     await dead_letter(own_broker.bootstrap, event, b"RuntimeError: [channel store] was down")
     from_env = {"MEDIAOPS_KAFKA_BOOTSTRAP": own_broker.bootstrap}
 
-    listed = await mediaops("dlq", "list", env=from_env)
-    one_topic = await mediaops("dlq", "list", "--topic", "post.published", env=from_env)
-    elsewhere = await mediaops("dlq", "list", "--topic", "stats.ingested", env=from_env)
-    dry = await mediaops("dlq", "replay", "--topic", "post.published", "--dry-run", env=from_env)
-    first = await mediaops(
+    listed = await mediaops_admin("dlq", "list", env=from_env)
+    one_topic = await mediaops_admin("dlq", "list", "--topic", "post.published", env=from_env)
+    elsewhere = await mediaops_admin("dlq", "list", "--topic", "stats.ingested", env=from_env)
+    dry = await mediaops_admin(
+        "dlq", "replay", "--topic", "post.published", "--dry-run", env=from_env
+    )
+    first = await mediaops_admin(
         "dlq", "replay", "--topic", "post.published", "--bootstrap", own_broker.bootstrap
     )
     # Waits for a second copy, which a dry run that sent would have made.
     replayed = await read_topic(own_broker.bootstrap, "post.published", expected=2, timeout=3)
-    second = await mediaops("dlq", "replay", "--topic", "post.published", env=from_env)
+    second = await mediaops_admin("dlq", "replay", "--topic", "post.published", env=from_env)
 
     for result in (listed, one_topic, elsewhere, dry, first, second):
         assert result.exit_code == 0, result.output
@@ -88,14 +90,14 @@ async def test_list_then_replay_once(own_broker: Broker) -> None:
 async def test_unusable_kafka_settings_in_the_environment_are_refused_readably(
     own_broker: Broker,
 ) -> None:
-    unreadable = await mediaops(
+    unreadable = await mediaops_admin(
         "dlq",
         "list",
         "--bootstrap",
         own_broker.bootstrap,
         env={"MEDIAOPS_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"},
     )
-    unknown_topic = await mediaops("dlq", "replay", "--topic", "post.publish")
+    unknown_topic = await mediaops_admin("dlq", "replay", "--topic", "post.publish")
 
     assert unreadable.exit_code == 2
     assert "MEDIAOPS_KAFKA_SASL_MECHANISM is required" in unreadable.output

@@ -84,7 +84,7 @@ async def test_last_use_is_recorded(gw: Gateway) -> None:
     created = await gw.api_key(owner, "stats:read")
 
     await gw.client.get("/api/v1/stats", headers={"X-API-Key": created["key"]})
-    await gw.app.state.gate.drain()
+    await gw.app.state.runtime.gate.drain()
 
     one = await gw.client.get(f"/api/v1/api-keys/{created['id']}", headers=bearer(owner))
     assert one.json()["last_used_at"] is not None

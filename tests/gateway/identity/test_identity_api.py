@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from gateway.mail import message_names
+from gateway.mail.mailbox import message_names
 from gateway.models import Operator
 from servicekit.auth import KeySet, TokenVerifier, jwks_max_age
 from servicekit.db import Database
@@ -178,8 +178,8 @@ async def test_me_without_a_token_is_a_401_problem(gw: Gateway) -> None:
 async def test_expired_unsigned_and_foreign_tokens_are_refused(gw: Gateway) -> None:
     signed_up = await gw.signup()
     ids = {"sub": signed_up["operator"]["id"], "wid": signed_up["workspace"]["id"]}
-    kid = gw.app.state.keystore.ring().current.kid
-    key = gw.app.state.keystore.ring().current.private_key
+    kid = gw.app.state.runtime.keystore.ring().current.kid
+    key = gw.app.state.runtime.keystore.ring().current.private_key
     past = datetime.now(UTC) - timedelta(hours=1)
     expired = jwt.encode(
         _forged(gw, **ids, iat=past, exp=past + timedelta(minutes=15)),

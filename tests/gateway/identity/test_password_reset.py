@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from gateway.identity.mails import PASSWORD_CHANGED, PASSWORD_RESET, kind_of, reset_token
-from gateway.mail import message_names, newest_message, text_of
+from gateway.mail.mailbox import message_names, newest_message, text_of
 from gateway.models import Operator, PasswordReset
 from servicekit.db import Database
 from sqlalchemy import func, select, update

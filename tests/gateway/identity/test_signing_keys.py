@@ -4,7 +4,7 @@ import stat
 from pathlib import Path
 
 import jwt
-from gateway.identity.keys import CURRENT_FILE, PREVIOUS_FILE, KeyRing, KeyStore, rotate
+from gateway.identity.signing_keys import CURRENT_FILE, PREVIOUS_FILE, KeyRing, KeyStore, rotate
 
 
 def test_first_run_makes_a_private_key_file_and_later_runs_reuse_it(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from gateway.identity.mails import ACCOUNT_EXISTS, CONFIRMATION, kind_of, signup_token
-from gateway.identity.service import password_hash
-from gateway.mail import message_names, newest_message, text_of
+from gateway.identity.passwords import password_hash
+from gateway.mail.mailbox import message_names, newest_message, text_of
 from gateway.models import Operator, PendingSignup, Workspace
 from servicekit.db import Database
 from servicekit.settings import SharedSettings

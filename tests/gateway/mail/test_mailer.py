@@ -6,15 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gateway.mail import (
-    DirectoryTransport,
-    Mailer,
-    SmtpTransport,
-    message_names,
-    newest_message,
-    read_message,
-    text_of,
-)
+from gateway.mail.mailbox import message_names, newest_message, read_message, text_of
+from gateway.mail.mailer import Mailer
+from gateway.mail.transport import DirectoryTransport, SmtpTransport
 from gateway.settings import Settings
 from pydantic import ValidationError
 from servicekit.db import Database

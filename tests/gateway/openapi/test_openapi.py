@@ -12,7 +12,7 @@ import jwt
 import pytest
 from devstack.broker import Broker
 from devstack.ports import free_port
-from gateway.identity.keys import rotate
+from gateway.identity.signing_keys import rotate
 from gateway.openapi.merge import Source, merge
 from gateway.proxy.tokens import UpstreamTokens
 from servicekit.auth import Caller
@@ -192,7 +192,7 @@ async def test_a_running_service_accepts_tokens_of_a_rotated_key_without_restart
     tmp_path: Path, broker: Broker
 ) -> None:
     async with running_platform(tmp_path, broker.bootstrap, services=("content",)) as platform:
-        platform.gateway.state.keystore.check_seconds = 0  # notice the files at once
+        platform.gateway.state.runtime.keystore.check_seconds = 0  # notice the files at once
         async with await _client(platform) as client:
             created = await sign_up(
                 client, platform.settings.mail_directory, email="ada@example.com"
@@ -206,7 +206,7 @@ async def test_a_running_service_accepts_tokens_of_a_rotated_key_without_restart
                 workspace_id=created["workspace"]["id"],
                 roles=frozenset({"owner"}),
             )
-            old_key = platform.gateway.state.keystore.ring().current
+            old_key = platform.gateway.state.runtime.keystore.ring().current
             minted_old = UpstreamTokens(platform.settings).mint(ada, old_key)
 
             rotate(platform.settings.key_dir)
@@ -225,7 +225,7 @@ async def test_a_running_service_accepts_tokens_of_a_rotated_key_without_restart
             via_gateway_old = await client.get(
                 "/api/v1/posts", headers={"Authorization": f"Bearer {old}"}
             )
-            signing_now = platform.gateway.state.keystore.ring().current.kid
+            signing_now = platform.gateway.state.runtime.keystore.ring().current.kid
             jwks = (await client.get("/.well-known/jwks.json")).json()
 
     assert before.status_code == 200

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from gateway.identity.mails import INVITATION, invitation_token, kind_of
-from gateway.mail import message_names, newest_message, text_of
+from gateway.mail.mailbox import message_names, newest_message, text_of
 from servicekit.settings import SharedSettings
 
 from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory, bearer

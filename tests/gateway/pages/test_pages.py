@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from gateway.identity import mails
-from gateway.mail import message_names, newest_message, read_message, text_of
+from gateway.mail.mailbox import message_names, newest_message, read_message, text_of
 from gateway.pages.router import PATHS
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider

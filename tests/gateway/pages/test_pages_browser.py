@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from devstack.ports import free_port
 from gateway.identity import mails
-from gateway.mail import newest_message, text_of
+from gateway.mail.mailbox import newest_message, text_of
 from servicekit.settings import SharedSettings
 
 from tests.gateway.browser import Tab, open_tab, require_chromium

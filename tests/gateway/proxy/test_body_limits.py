@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 from devstack.ports import free_port
-from gateway.mail import message_names
+from gateway.mail.mailbox import message_names
 from servicekit.settings import SharedSettings
 
 from tests.gateway.gateway_harness import GatewayFactory, Upstream, bearer

@@ -21,7 +21,7 @@ from devstack.ports import free_port
 from servicekit.cli import serving_options
 
 from tests.gateway.gateway_harness import Gateway, GatewayFactory, Upstream
-from tests.gateway.test_gateway_limits import REDIS_URL, require_redis
+from tests.gateway.ratelimit.test_rate_limits import REDIS_URL, require_redis
 
 
 @asynccontextmanager

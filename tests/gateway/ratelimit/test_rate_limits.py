@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import redis.asyncio as aioredis
-from gateway.mail import message_names
+from gateway.mail.mailbox import message_names
 
 from tests.gateway.gateway_harness import PASSWORD, GatewayFactory, Upstream, bearer
 

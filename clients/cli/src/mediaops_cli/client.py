@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from gateway.cli import config
+from mediaops_cli import config
 
 
 class ApiError(Exception):

@@ -1,5 +1,5 @@
-"""`mediaops admin`: run on the gateway's own machine (or in its container), against its
-files and database directly, with no gateway running and no mail sent."""
+"""The `mediaops-admin` commands: run on the gateway's own machine (or in its container),
+against its files and database directly, with no gateway running and no mail sent."""
 
 from __future__ import annotations
 
@@ -14,11 +14,17 @@ from servicekit.db import Database
 from servicekit.problems import ProblemError
 from sqlalchemy.exc import DBAPIError
 
+from gateway.admin import kafka
 from gateway.identity import service
 from gateway.models import Operator, Workspace
 from gateway.settings import Settings
 
-app = typer.Typer(help="Gateway administration on its own machine.", no_args_is_help=True)
+app = typer.Typer(
+    help="Gateway administration on its own machine: owners, signing keys, Kafka topics.",
+    no_args_is_help=True,
+)
+app.add_typer(kafka.events_app, name="events")
+app.add_typer(kafka.dlq_app, name="dlq")
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -30,7 +36,7 @@ def rotate_keys(
 ) -> None:
     """Rotate the gateway's signing key (previous <- current <- next); the running gateway
     and the services pick it up without a restart."""
-    from gateway.identity.keys import rotate
+    from gateway.identity.signing_keys import rotate
 
     ring = rotate(key_dir or Settings().key_dir)
     console.print(f"Now signing with {ring.current.kid}; {ring.previous[0].kid} stays published.")

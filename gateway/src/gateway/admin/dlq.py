@@ -1,4 +1,4 @@
-"""`mediaops dlq`: read the dead-letter topics and send their messages back.
+"""`mediaops-admin dlq`: read the dead-letter topics and send their messages back.
 
 `list_dead` reads every message of `<topic>.dlq` with the headers the consumer runner
 wrote (servicekit.consumer: error, original topic, consumer group, attempts). `replay`
@@ -58,15 +58,21 @@ def _event_id(value: bytes | None) -> str:
     return str(found) if found else "?"
 
 
-async def list_dead(settings: SharedSettings, topics: list[str]) -> list[DeadLetter]:
-    """Every message in the dead-letter topics of `topics`; commits nothing."""
-    consumer = AIOKafkaConsumer(
+def _reader(settings: SharedSettings, topics: list[str], group: str | None) -> AIOKafkaConsumer:
+    """A consumer of the dead-letter topics of `topics`, from their start; it commits only
+    what it is told to."""
+    return AIOKafkaConsumer(
         *[dlq_topic(topic) for topic in topics],
         **client_options(settings),
-        group_id=None,
+        group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
+
+
+async def list_dead(settings: SharedSettings, topics: list[str]) -> list[DeadLetter]:
+    """Every message in the dead-letter topics of `topics`; commits nothing."""
+    consumer = _reader(settings, topics, group=None)
     await consumer.start()
     try:
         records = await _drain(consumer)
@@ -91,13 +97,7 @@ async def list_dead(settings: SharedSettings, topics: list[str]) -> list[DeadLet
 async def replay(settings: SharedSettings, topic: str, *, dry_run: bool) -> int:
     """Send the messages of `<topic>.dlq` not replayed before back to their topic; returns
     how many (with `dry_run`, how many it would, sending and committing nothing)."""
-    consumer = AIOKafkaConsumer(
-        dlq_topic(topic),
-        **client_options(settings),
-        group_id=REPLAY_GROUP,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+    consumer = _reader(settings, [topic], group=REPLAY_GROUP)
     await consumer.start()
     try:
         records = await _drain(consumer)

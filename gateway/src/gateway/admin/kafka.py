@@ -1,5 +1,6 @@
-"""`mediaops events` and `mediaops dlq`: the platform's Kafka topics, read with the same
-MEDIAOPS_KAFKA_* settings (SASL, TLS) as the services, from any image or the command line."""
+"""`mediaops-admin events` and `mediaops-admin dlq`: the platform's Kafka topics, read with
+the same MEDIAOPS_KAFKA_* settings (SASL, TLS) as the services, from the gateway's image or
+a checkout."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def events_tail(
     ] = None,
 ) -> None:
     """Follow topics and print each event as one readable line (Ctrl-C to stop)."""
-    from gateway.cli.tail import tail
+    from gateway.admin.tail import tail
 
     settings = _kafka_settings(bootstrap)
     try:
@@ -100,7 +101,7 @@ def dlq_list(
     """Every dead-lettered message, with its error, consumer group and attempts."""
     from event_contracts.registry import TOPICS
 
-    from gateway.cli.dlq import list_dead
+    from gateway.admin.dlq import list_dead
 
     settings = _kafka_settings(bootstrap)
     dead = asyncio.run(list_dead(settings, [topic] if topic else [t.name for t in TOPICS]))
@@ -124,7 +125,7 @@ def dlq_replay(
     Consumers skip the events they applied, so replaying is safe."""
     from event_contracts.registry import dlq_topic
 
-    from gateway.cli.dlq import replay
+    from gateway.admin.dlq import replay
 
     settings = _kafka_settings(bootstrap)
     count = asyncio.run(replay(settings, topic, dry_run=dry_run))

@@ -1,4 +1,4 @@
-"""`mediaops events tail`: a topic's CloudEvents, one readable line each."""
+"""`mediaops-admin events tail`: a topic's CloudEvents, one readable line each."""
 
 from __future__ import annotations
 

@@ -9,13 +9,12 @@ import secrets
 from datetime import UTC, datetime
 
 from servicekit.auth import Caller
-from servicekit.pagination import paginate, split_page
 from servicekit.problems import NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.access import API_KEY_PREFIX
-from gateway.identity.service import digest
+from gateway.apikeys import repository
+from gateway.gate import API_KEY_PREFIX
+from gateway.kit.tokens import digest
 from gateway.models import ApiKey
 
 
@@ -40,19 +39,12 @@ async def create(
 async def list_keys(
     session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
 ) -> tuple[list[ApiKey], str | None]:
-    page = paginate(
-        select(ApiKey).where(ApiKey.workspace_id == caller.workspace_id),
-        created_at=ApiKey.created_at,
-        row_id=ApiKey.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return split_page(list((await session.execute(page)).scalars()), limit)
+    return await repository.keys_page(session, caller.workspace_id, cursor=cursor, limit=limit)
 
 
 async def get_key(session: AsyncSession, caller: Caller, key_id: str) -> ApiKey:
-    stored = await session.get(ApiKey, key_id)
-    if stored is None or stored.workspace_id != caller.workspace_id:
+    stored = await repository.key_in_workspace(session, key_id, caller.workspace_id)
+    if stored is None:
         raise NotFound("There is no such API key.")
     return stored
 

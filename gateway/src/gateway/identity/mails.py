@@ -14,7 +14,8 @@ import re
 from datetime import timedelta
 from email.message import EmailMessage
 
-from gateway.mail import KIND_HEADER, Mailer, text_of
+from gateway.mail.mailbox import text_of
+from gateway.mail.mailer import KIND_HEADER, Mailer
 
 CONFIRMATION = "signup-confirmation"
 ACCOUNT_EXISTS = "signup-account-exists"

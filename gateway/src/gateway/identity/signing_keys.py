@@ -1,4 +1,5 @@
-"""The gateway's signing keys: Ed25519 in PEM files, published as a JWKS.
+"""The gateway's token signing keys: Ed25519 in PEM files, published as a JWKS. (API keys,
+which internal systems send, are `gateway.apikeys`.)
 
 The key ring holds the current key, which signs; the previous key, still published so that
 tokens it signed verify until they expire; and the next key, published before it signs
@@ -8,7 +9,7 @@ most every few seconds; pre-publication closes that gap). Services also fetch th
 again when its `max-age` (60 s) runs out, so a key taken out of the ring (a compromised
 `previous.pem` deleted) stops verifying everywhere within a minute.
 
-`rotate(key_dir)` (`python -m gateway.identity.keys rotate`): previous <- current <- next <-
+`rotate(key_dir)` (`mediaops-admin rotate-keys`): previous <- current <- next <-
 a new key. A running gateway notices the change of files within a second (`KeyStore`) and
 signs with the new key; services need no restart.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,23 +165,3 @@ def _load_or_create(path: Path) -> SigningKey:
     finally:
         temporary.unlink(missing_ok=True)
     return SigningKey.from_private_key(private_key)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m gateway.identity.keys rotate [KEY_DIR]` (default: the settings' key dir)."""
-    args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] != "rotate":
-        sys.stderr.write("usage: python -m gateway.identity.keys rotate [KEY_DIR]\n")
-        raise SystemExit(2)
-    if len(args) > 1:
-        key_dir = Path(args[1])
-    else:
-        from gateway.settings import Settings
-
-        key_dir = Settings().key_dir
-    ring = rotate(key_dir)
-    sys.stdout.write(f"rotated: signing with {ring.current.kid}; previous {ring.previous[0].kid}\n")
-
-
-if __name__ == "__main__":
-    main()
