@@ -1,4 +1,4 @@
-"""The API key queries."""
+"""The API key queries the access gate asks on every request with a key."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.kit.workspace_rows import get_in_workspace, page_in_workspace
 from gateway.models import ApiKey
-
-
-async def keys_page(
-    session: AsyncSession, workspace_id: str, *, cursor: str | None, limit: int
-) -> tuple[list[ApiKey], str | None]:
-    return await page_in_workspace(session, ApiKey, workspace_id, cursor=cursor, limit=limit)
-
-
-async def key_in_workspace(session: AsyncSession, key_id: str, workspace_id: str) -> ApiKey | None:
-    return await get_in_workspace(session, ApiKey, key_id, workspace_id)
 
 
 async def key_by_prefix(session: AsyncSession, prefix: str) -> ApiKey | None:

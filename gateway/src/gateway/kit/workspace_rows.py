@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from servicekit.pagination import paginate, split_page
+from servicekit.problems import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +16,14 @@ Row = TypeVar("Row", Operator, Invitation, ApiKey)
 
 
 async def get_in_workspace(
-    session: AsyncSession, model: type[Row], row_id: str, workspace_id: str
-) -> Row | None:
-    """The row, or None when it does not exist or belongs to another workspace."""
+    session: AsyncSession, model: type[Row], row_id: str, workspace_id: str, *, missing: str
+) -> Row:
+    """The row; `NotFound(missing)` when it does not exist or belongs to another workspace
+    (the same answer: another workspace's ids are nobody's business)."""
     row = await session.get(model, row_id)
-    return row if row is not None and row.workspace_id == workspace_id else None
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFound(missing)
+    return row
 
 
 async def page_in_workspace(

@@ -7,20 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.kit.workspace_rows import get_in_workspace, page_in_workspace
+from gateway.kit.workspace_rows import page_in_workspace
 from gateway.models import Invitation, Operator
-
-
-async def operators_page(
-    session: AsyncSession, workspace_id: str, *, cursor: str | None, limit: int
-) -> tuple[list[Operator], str | None]:
-    return await page_in_workspace(session, Operator, workspace_id, cursor=cursor, limit=limit)
-
-
-async def operator_in_workspace(
-    session: AsyncSession, operator_id: str, workspace_id: str
-) -> Operator | None:
-    return await get_in_workspace(session, Operator, operator_id, workspace_id)
 
 
 async def active_owners(session: AsyncSession, workspace_id: str) -> int:
@@ -49,9 +37,3 @@ async def pending_invitations_page(
         cursor=cursor,
         limit=limit,
     )
-
-
-async def invitation_in_workspace(
-    session: AsyncSession, invitation_id: str, workspace_id: str
-) -> Invitation | None:
-    return await get_in_workspace(session, Invitation, invitation_id, workspace_id)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from servicekit.auth import Caller
-from servicekit.problems import Conflict, NotFound
+from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity import mails
 from gateway.identity.addresses import normalise_email
 from gateway.identity.sessions import end_every_session
 from gateway.kit.tokens import digest, new_token
+from gateway.kit.workspace_rows import get_in_workspace, page_in_workspace
 from gateway.mail.mailer import Mailer
 from gateway.models import Invitation, Operator
 from gateway.operators import repository
@@ -70,25 +71,29 @@ async def pending_invitations(
 
 
 async def withdraw_invitation(session: AsyncSession, caller: Caller, invitation_id: str) -> None:
-    invitation = await repository.invitation_in_workspace(
-        session, invitation_id, caller.workspace_id
+    invitation = await get_in_workspace(
+        session,
+        Invitation,
+        invitation_id,
+        caller.workspace_id,
+        missing="There is no such invitation.",
     )
-    if invitation is None:
-        raise NotFound("There is no such invitation.")
     await session.delete(invitation)
+
+
+async def get_operator(session: AsyncSession, caller: Caller, operator_id: str) -> Operator:
+    return await get_in_workspace(
+        session, Operator, operator_id, caller.workspace_id, missing="There is no such operator."
+    )
 
 
 async def list_operators(
     session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
 ) -> tuple[list[Operator], str | None]:
-    return await repository.operators_page(session, caller.workspace_id, cursor=cursor, limit=limit)
-
-
-async def get_operator(session: AsyncSession, caller: Caller, operator_id: str) -> Operator:
-    operator = await repository.operator_in_workspace(session, operator_id, caller.workspace_id)
-    if operator is None:
-        raise NotFound("There is no such operator.")
-    return operator
+    """The workspace's team, newest first, disabled operators included."""
+    return await page_in_workspace(
+        session, Operator, caller.workspace_id, cursor=cursor, limit=limit
+    )
 
 
 async def change(
