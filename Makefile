@@ -29,7 +29,7 @@ test: install
 # Each package declares every library it imports (its image installs nothing else) and
 # nothing it does not use: deptry, run on each workspace member (its code and migrations)
 # against its own pyproject.toml. And the lock matches every pyproject.toml.
-PACKAGES := $(wildcard libs/* services/*) gateway migrate
+PACKAGES := $(wildcard libs/* services/* clients/*) gateway migrate
 
 lint: install
 	$(UV) lock --check --quiet
@@ -40,7 +40,7 @@ lint: install
 	done
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/mypy libs services gateway migrate scripts bench tests
+	$(VENV)/mypy libs services gateway migrate clients scripts bench tests
 	$(VENV)/lint-imports
 
 bench: install

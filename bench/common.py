@@ -20,9 +20,9 @@ import uvicorn
 from devstack.ports import free_port
 from devstack.stack import NAMES, Stack
 from fastapi import FastAPI, Response
-from gateway.identity.keys import KeyRing
 from gateway.identity.mails import signup_token
-from gateway.mail import message_names, newest_message
+from gateway.identity.signing_keys import KeyRing
+from gateway.mail.mailbox import message_names, newest_message
 from gateway.proxy.tokens import UpstreamTokens
 from gateway.settings import Settings as GatewaySettings
 from servicekit.auth import Caller

@@ -64,10 +64,21 @@ def member_project(package: str) -> dict[str, Any]:
     return project
 
 
+CLIENTS = REPO / "clients"
+
+
 @cache
 def app_packages() -> tuple[str, ...]:
-    """Apps are the members with an entry point; libraries have none (DESIGN.md)."""
-    return tuple(sorted(p for p in workspace_members() if member_project(p).get("scripts")))
+    """Apps are the members with an entry point; libraries have none (DESIGN.md). Clients
+    of the API (`clients/`: the operators' command line) have one too, but are no app of
+    the deployment: they run on the operators' machines."""
+    return tuple(
+        sorted(
+            p
+            for p, path in workspace_members().items()
+            if member_project(p).get("scripts") and not path.is_relative_to(CLIENTS)
+        )
+    )
 
 
 def settings_prefix(package: str) -> str:

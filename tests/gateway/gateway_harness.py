@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from gateway.identity.mails import signup_token
-from gateway.mail import message_names, newest_message, text_of
+from gateway.mail.mailbox import message_names, newest_message, text_of
 from gateway.settings import Settings
 
 PASSWORD = "correct-horse-42"

@@ -410,11 +410,11 @@ class ComposeStack:
             raise RuntimeError("; ".join(failures))
 
     def admin(self, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        """`docker compose exec gateway mediaops ...`: the CLI in the gateway's image, with
-        the gateway's environment."""
+        """`docker compose exec gateway mediaops-admin ...`: the gateway's ops command in its
+        image, with the gateway's environment."""
         gateway = self.apps["gateway"]
         return subprocess.run(
-            [str(gateway.image.path / "bin" / "mediaops"), *argv],
+            [str(gateway.image.path / "bin" / "mediaops-admin"), *argv],
             env=gateway.env,
             cwd=self.root / "gateway" / "app",
             input=stdin,

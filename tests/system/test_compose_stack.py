@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import feedparser
 import httpx
 import pytest
-from gateway.mail import text_of
+from gateway.mail.mailbox import text_of
 
 from tests.conftest import IN_CI
 from tests.deploy.images import build_image_envs
@@ -178,11 +178,10 @@ async def test_a_feed_names_itself_by_the_public_address(
     stack: ComposeStack, gateway: httpx.AsyncClient
 ) -> None:
     # The first owner made without mail, as an ops engineer would (`docker compose exec
-    # gateway mediaops admin create-owner`), in the gateway's image with its environment.
+    # gateway mediaops-admin create-owner`), in the gateway's image with its environment.
     email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
     made = await asyncio.to_thread(
         stack.admin,
-        "admin",
         "create-owner",
         "--email",
         email,

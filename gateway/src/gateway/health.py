@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from servicekit.db import Database
 
 from gateway.proxy.routes import Upstream
+from gateway.runtime import Runtime
 
 router = APIRouter(tags=["health"])
 
@@ -19,11 +19,10 @@ HEALTH_TIMEOUT_SECONDS = 1.0
 
 
 @router.get("/health", include_in_schema=False)
-async def health(request: Request) -> dict[str, object]:
+async def health(runtime: Runtime) -> dict[str, object]:
     """Always 200 while the gateway runs (a down service makes only its routes fail);
     `status` is `degraded` when a service does not answer its own `/health`."""
-    client: httpx.AsyncClient = request.app.state.http
-    upstreams: dict[str, Upstream] = request.app.state.upstreams
+    client, upstreams = runtime.http, runtime.upstreams
     states = await asyncio.gather(
         *(_upstream_state(client, u, timeout=HEALTH_TIMEOUT_SECONDS) for u in upstreams.values())
     )
@@ -43,13 +42,11 @@ async def _upstream_state(
 
 
 @router.get("/ready", include_in_schema=False)
-async def ready(request: Request) -> JSONResponse:
-    db: Database = request.app.state.db
-    client: httpx.AsyncClient = request.app.state.http
-    upstreams: dict[str, Upstream] = request.app.state.upstreams
+async def ready(runtime: Runtime) -> JSONResponse:
+    client, upstreams = runtime.http, runtime.upstreams
     checks: dict[str, str] = {}
     try:
-        await asyncio.wait_for(db.ping(), CHECK_TIMEOUT_SECONDS)
+        await asyncio.wait_for(runtime.db.ping(), CHECK_TIMEOUT_SECONDS)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from servicekit.auth import ROLES
 from servicekit.db import UTCDateTime, new_metadata, utcnow
@@ -20,31 +21,44 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# The columns several tables declare alike (SQLAlchemy's annotated declarative types).
+Id = Annotated[str, mapped_column(String(36), primary_key=True, default=new_id)]
+Created = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow)]
+# A row of a workspace, or of an operator: it goes when they go.
+OfWorkspace = Annotated[
+    str, mapped_column(String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+]
+OfOperator = Annotated[
+    str, mapped_column(String(36), ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+]
+
+
+def role_check() -> CheckConstraint:
+    """A role is one of servicekit's roles (owner, editor, reviewer, analyst)."""
+    return CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)), name="role")
+
+
 class Workspace(Base):
     __tablename__ = "workspaces"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[Id]
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
 
 
 class Operator(Base):
     __tablename__ = "operators"
-    __table_args__ = (
-        CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)), name="role"),
-    )
+    __table_args__ = (role_check(),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[Id]
+    workspace_id: Mapped[OfWorkspace]
     # Stored lower-cased, so the unique constraint makes addresses unique case-insensitively.
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
 
 
 class PendingSignup(Base):
@@ -53,7 +67,7 @@ class PendingSignup(Base):
 
     __tablename__ = "pending_signups"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[Id]
     # Lower-cased, like operators' addresses; not unique: each sign-up mails its own link.
     email: Mapped[str] = mapped_column(String(320), index=True)
     workspace_name: Mapped[str] = mapped_column(String(200))
@@ -62,7 +76,7 @@ class PendingSignup(Base):
     # SHA-256 of the token: the token itself is only in the mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
 
 
 class PasswordReset(Base):
@@ -70,28 +84,22 @@ class PasswordReset(Base):
 
     __tablename__ = "password_resets"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    operator_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("operators.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[Id]
+    operator_id: Mapped[OfOperator]
     # SHA-256 of the token: the token itself is only in the mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
 
 
 class Invitation(Base):
     """An owner's invitation: whoever holds the token may set a password and join."""
 
     __tablename__ = "invitations"
-    __table_args__ = (
-        CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)), name="role"),
-    )
+    __table_args__ = (role_check(),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[Id]
+    workspace_id: Mapped[OfWorkspace]
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(20))
     # SHA-256 of the token: the token itself is shown once, to the owner who invited.
@@ -99,7 +107,7 @@ class Invitation(Base):
     invited_by: Mapped[str] = mapped_column(String(36))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
 
 
 class RefreshToken(Base):
@@ -108,16 +116,14 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[Id]
     family_id: Mapped[str] = mapped_column(String(36), index=True)
-    operator_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("operators.id", ondelete="CASCADE"), index=True
-    )
+    operator_id: Mapped[OfOperator]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
 
 
 class ApiKey(Base):
@@ -125,16 +131,14 @@ class ApiKey(Base):
 
     __tablename__ = "api_keys"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[Id]
+    workspace_id: Mapped[OfWorkspace]
     name: Mapped[str] = mapped_column(String(200))
     # The public part of the key (`mok_<prefix>_...`), to find it and to show it in lists.
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Created]
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

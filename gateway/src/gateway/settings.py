@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
 
-from gateway.mail import SmtpTransport
+from gateway.mail.transport import SmtpTransport
 
 
 class Settings(ServiceSettings):
@@ -79,7 +79,7 @@ class Settings(ServiceSettings):
     mail_dir: Path | None = None
     mail_from: str = "Mediaops <no-reply@mediaops.local>"
     # The first owner, made at start when no account has this address yet, for deployments
-    # where nobody runs `mediaops admin create-owner`. Only ever creates: once the address
+    # where nobody runs `mediaops-admin create-owner`. Only ever creates: once the address
     # has an account, changing these changes nothing. The password may come from a file
     # instead (a Docker or Kubernetes secret).
     bootstrap_owner_email: str | None = None
@@ -137,7 +137,7 @@ class Settings(ServiceSettings):
         if not (self.key_dir / "current.pem").exists() and not _writable(self.key_dir):
             problems.append(
                 f"GATEWAY_JWT_KEY_DIR ({self.key_dir}) holds no signing keys and cannot be "
-                "written: mount the keys (python -m gateway.identity.keys rotate <dir>) there"
+                "written: mount the keys (mediaops-admin rotate-keys --key-dir <dir>) there"
             )
         return problems
 

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
 from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from gateway.access import OwnerCaller
+from gateway.access import Owner
 from gateway.apikeys import service
-from gateway.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
-from gateway.dependencies import DbSession, Gate
+from gateway.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from gateway.runtime import Runtime
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
@@ -34,11 +35,11 @@ router = APIRouter(prefix="/api-keys", tags=["api-keys"])
         "look after it create the key, and revoke keys nobody looks after."
     ),
 )
-async def create_key(body: ApiKeyCreate, caller: OwnerCaller, session: DbSession) -> ApiKeyCreated:
+async def create_key(body: ApiKeyCreate, caller: Owner, session: DbSession) -> ApiKeyCreated:
     stored, key = await service.create(
         session, caller, name=body.name, scopes=[str(s) for s in body.scopes]
     )
-    return ApiKeyCreated(**ApiKeyOut.model_validate(stored).model_dump(), key=key)
+    return ApiKeyCreated(**ApiKeyRead.model_validate(stored).model_dump(), key=key)
 
 
 @router.get(
@@ -49,17 +50,15 @@ async def create_key(body: ApiKeyCreate, caller: OwnerCaller, session: DbSession
     "working while its creator is disabled.",
 )
 async def list_keys(
-    caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
-) -> Page[ApiKeyOut]:
+    caller: Owner, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[ApiKeyRead]:
     keys, next_cursor = await service.list_keys(session, caller, cursor=cursor, limit=limit)
-    return Page[ApiKeyOut](
-        items=[ApiKeyOut.model_validate(k) for k in keys], next_cursor=next_cursor
-    )
+    return Page[ApiKeyRead].model_validate({"items": keys, "next_cursor": next_cursor})
 
 
 @router.get("/{key_id}", responses=problem_responses(401, 403, 404), summary="Get an API key")
-async def get_key(key_id: str, caller: OwnerCaller, session: DbSession) -> ApiKeyOut:
-    return ApiKeyOut.model_validate(await service.get_key(session, caller, key_id))
+async def get_key(key_id: str, caller: Owner, session: DbSession) -> ApiKeyRead:
+    return ApiKeyRead.model_validate(await service.get_key(session, caller, key_id))
 
 
 @router.delete(
@@ -68,7 +67,7 @@ async def get_key(key_id: str, caller: OwnerCaller, session: DbSession) -> ApiKe
     responses=problem_responses(401, 403, 404),
     summary="Revoke an API key (it stops working at once)",
 )
-async def revoke_key(key_id: str, caller: OwnerCaller, session: DbSession, gate: Gate) -> Response:
+async def revoke_key(key_id: str, caller: Owner, session: DbSession, runtime: Runtime) -> Response:
     await service.revoke(session, caller, key_id)
-    call_after_commit(session, lambda: gate.forget(key_id))
+    call_after_commit(session, lambda: runtime.gate.forget(key_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -27,7 +27,7 @@ class ApiKeyCreate(RequestModel):
     scopes: list[Scope] = Field(min_length=1, max_length=len(Scope.__args__))  # type: ignore[attr-defined]
 
 
-class ApiKeyOut(ResponseModel):
+class ApiKeyRead(ResponseModel):
     id: str
     name: str
     prefix: str
@@ -41,6 +41,6 @@ class ApiKeyOut(ResponseModel):
     revoked_at: datetime | None
 
 
-class ApiKeyCreated(ApiKeyOut):
+class ApiKeyCreated(ApiKeyRead):
     # Shown once; only its hash is stored. Send it as `X-API-Key` or `Bearer`.
     key: str

@@ -9,13 +9,11 @@ import secrets
 from datetime import UTC, datetime
 
 from servicekit.auth import Caller
-from servicekit.pagination import paginate, split_page
-from servicekit.problems import NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.access import API_KEY_PREFIX
-from gateway.identity.service import digest
+from gateway.gate import API_KEY_PREFIX
+from gateway.kit.tokens import digest
+from gateway.kit.workspace_rows import get_in_workspace, page_in_workspace
 from gateway.models import ApiKey
 
 
@@ -37,24 +35,17 @@ async def create(
     return stored, key
 
 
+async def get_key(session: AsyncSession, caller: Caller, key_id: str) -> ApiKey:
+    return await get_in_workspace(
+        session, ApiKey, key_id, caller.workspace_id, missing="There is no such API key."
+    )
+
+
 async def list_keys(
     session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
 ) -> tuple[list[ApiKey], str | None]:
-    page = paginate(
-        select(ApiKey).where(ApiKey.workspace_id == caller.workspace_id),
-        created_at=ApiKey.created_at,
-        row_id=ApiKey.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return split_page(list((await session.execute(page)).scalars()), limit)
-
-
-async def get_key(session: AsyncSession, caller: Caller, key_id: str) -> ApiKey:
-    stored = await session.get(ApiKey, key_id)
-    if stored is None or stored.workspace_id != caller.workspace_id:
-        raise NotFound("There is no such API key.")
-    return stored
+    """Every key of the workspace, whoever created it, newest first."""
+    return await page_in_workspace(session, ApiKey, caller.workspace_id, cursor=cursor, limit=limit)
 
 
 async def revoke(session: AsyncSession, caller: Caller, key_id: str) -> ApiKey:

@@ -14,7 +14,8 @@ import re
 from datetime import timedelta
 from email.message import EmailMessage
 
-from gateway.mail import KIND_HEADER, Mailer, text_of
+from gateway.mail.mailbox import text_of
+from gateway.mail.mailer import KIND_HEADER, Mailer
 
 CONFIRMATION = "signup-confirmation"
 ACCOUNT_EXISTS = "signup-account-exists"
@@ -40,9 +41,28 @@ _ROLE_NAMES = {
 }
 
 
-def confirm_url(public_url: str, token: str) -> str:
-    """The page that posts the token to `POST /api/v1/auth/signup/confirm`."""
-    return f"{public_url}/signup/confirm?token={token}"
+SUBJECTS = {
+    CONFIRMATION: "确认你的 Mediaops 注册 / Confirm your Mediaops sign-up",
+    ACCOUNT_EXISTS: "你已经有 Mediaops 账号了 / You already have a Mediaops account",
+    PASSWORD_RESET: "重新设置 Mediaops 密码 / Reset your Mediaops password",
+    PASSWORD_CHANGED: "你的 Mediaops 密码已更改 / Your Mediaops password was changed",
+    INVITATION: "邀请你加入 Mediaops / You are invited to Mediaops",
+}
+# The page (`gateway.pages`) that the link of each kind of mail opens, and what it posts:
+# the token to `POST /api/v1/auth/signup/confirm`; the token and a new password to
+# `POST /api/v1/auth/password/reset`; the token, a password and a name to
+# `POST /api/v1/auth/invitations/accept`.
+PAGES = {
+    CONFIRMATION: "/signup/confirm",
+    PASSWORD_RESET: "/password/reset",
+    INVITATION: "/invitations/accept",
+}
+
+
+def page_link(public_url: str, kind: str, token: str, valid_for: timedelta) -> tuple[str, str, str]:
+    """The link a mail of `kind` carries (its page, with the token), and how long it works,
+    in Chinese and in English."""
+    return (f"{public_url}{PAGES[kind]}?token={token}", *_duration(valid_for))
 
 
 def forgot_url(public_url: str) -> str:
@@ -53,8 +73,7 @@ def forgot_url(public_url: str) -> str:
 def confirmation(
     mailer: Mailer, *, to: str, token: str, public_url: str, valid_for: timedelta
 ) -> EmailMessage:
-    link = confirm_url(public_url, token)
-    zh, en = _duration(valid_for)
+    link, zh, en = page_link(public_url, CONFIRMATION, token, valid_for)
     body = f"""你好！
 
 有人（应该是你）用这个邮箱地址注册了 Mediaops。请在 {zh}内打开下面的链接确认，
@@ -83,12 +102,7 @@ Or confirm from the command line:
 
 If this was not you, ignore this message: no account will be created.
 """
-    return mailer.compose(
-        to=to,
-        subject="确认你的 Mediaops 注册 / Confirm your Mediaops sign-up",
-        body=body,
-        kind=CONFIRMATION,
-    )
+    return _compose(mailer, to, CONFIRMATION, body)
 
 
 def account_exists(mailer: Mailer, *, to: str, public_url: str) -> EmailMessage:
@@ -120,25 +134,13 @@ mediaops forgot-password):
 
 If it was not you: ignore this message.
 """
-    return mailer.compose(
-        to=to,
-        subject="你已经有 Mediaops 账号了 / You already have a Mediaops account",
-        body=body,
-        kind=ACCOUNT_EXISTS,
-    )
-
-
-def reset_url(public_url: str, token: str) -> str:
-    """The page that posts the token and the new password to
-    `POST /api/v1/auth/password/reset`."""
-    return f"{public_url}/password/reset?token={token}"
+    return _compose(mailer, to, ACCOUNT_EXISTS, body)
 
 
 def password_reset(
     mailer: Mailer, *, to: str, token: str, public_url: str, valid_for: timedelta
 ) -> EmailMessage:
-    link = reset_url(public_url, token)
-    zh, en = _duration(valid_for)
+    link, zh, en = page_link(public_url, PASSWORD_RESET, token, valid_for)
     body = f"""你好！
 
 有人（应该是你）请求重新设置这个 Mediaops 账号的密码。请在 {zh}内打开下面的链接
@@ -169,12 +171,7 @@ Or from the command line:
 Once the new password is set, every device signed in must sign in again.
 If this was not you, ignore this message: your password stays as it is.
 """
-    return mailer.compose(
-        to=to,
-        subject="重新设置 Mediaops 密码 / Reset your Mediaops password",
-        body=body,
-        kind=PASSWORD_RESET,
-    )
+    return _compose(mailer, to, PASSWORD_RESET, body)
 
 
 def password_changed(mailer: Mailer, *, to: str, public_url: str) -> EmailMessage:
@@ -204,25 +201,13 @@ someone may be able to read your mail:
 
     {forgot}
 """
-    return mailer.compose(
-        to=to,
-        subject="你的 Mediaops 密码已更改 / Your Mediaops password was changed",
-        body=body,
-        kind=PASSWORD_CHANGED,
-    )
-
-
-def invitation_url(public_url: str, token: str) -> str:
-    """The page that posts the token, a password and a name to
-    `POST /api/v1/auth/invitations/accept`."""
-    return f"{public_url}/invitations/accept?token={token}"
+    return _compose(mailer, to, PASSWORD_CHANGED, body)
 
 
 def invitation(
     mailer: Mailer, *, to: str, token: str, role: str, public_url: str, valid_for: timedelta
 ) -> EmailMessage:
-    link = invitation_url(public_url, token)
-    zh, en = _duration(valid_for)
+    link, zh, en = page_link(public_url, INVITATION, token, valid_for)
     role_zh, role_en = _ROLE_NAMES.get(role, (role, role))
     body = f"""你好！
 
@@ -244,12 +229,11 @@ You are invited to join a Mediaops workspace as {role_en}. Open the link below w
 
 If you did not expect this invitation, ignore this message: no account will be created.
 """
-    return mailer.compose(
-        to=to,
-        subject="邀请你加入 Mediaops / You are invited to Mediaops",
-        body=body,
-        kind=INVITATION,
-    )
+    return _compose(mailer, to, INVITATION, body)
+
+
+def _compose(mailer: Mailer, to: str, kind: str, body: str) -> EmailMessage:
+    return mailer.compose(to=to, subject=SUBJECTS[kind], body=body, kind=kind)
 
 
 def kind_of(message: EmailMessage) -> str:

@@ -9,31 +9,31 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from servicekit.auth import bearer_token
 from servicekit.problems import Unauthorized, problem_response, problem_responses
+from servicekit.runtime import DbSession
 
-from gateway.access import OperatorCaller, session_id_of
-from gateway.dependencies import AppSettings, DbSession, Gate, Keys, Limiter, Mail
-from gateway.identity import service
+from gateway.access import SignedIn, session_id_of
+from gateway.identity import passwords, service, sessions
+from gateway.identity.addresses import normalise_email
 from gateway.identity.schemas import (
+    AcceptedInvitationRead,
     AcceptInvitationRequest,
-    AcceptInvitationResponse,
     ConfirmSignupRequest,
     ForgotPasswordRequest,
     LoginRequest,
-    MeResponse,
-    OperatorOut,
+    MeRead,
     OperatorProfile,
+    OperatorSummary,
     RefreshRequest,
     ResetPasswordRequest,
     ResetRequested,
     SessionTokens,
     SignupAccepted,
+    SignupRead,
     SignupRequest,
-    SignupResponse,
-    WorkspaceOut,
+    WorkspaceRead,
 )
-from gateway.models import Workspace
 from gateway.ratelimit import client_address
-from gateway.settings import Settings
+from gateway.runtime import GatewayRuntime, Runtime
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 well_known = APIRouter(tags=["auth"])
@@ -42,36 +42,37 @@ PUBLIC: dict[str, Any] = {"openapi_extra": {"security": []}}
 
 
 async def _limit_mail_requests(
-    limiter: Limiter,
+    request: Request,
+    runtime: GatewayRuntime,
+    limits: tuple[str, str],
     name: str,
     *,
-    per_ip: tuple[str, str],
-    per_address: tuple[str, str],
+    email: str,
     what: str,
 ) -> None:
-    """Requests that mail an address: limited per client, and per address to bound what
-    anyone can send to one inbox. The address is counted whether or not it has an account,
-    so a 429 says nothing about that."""
-    await limiter.enforce(per_ip[0], f"{name}-ip", per_ip[1], what=what)
-    await limiter.enforce(
-        per_address[0], f"{name}-account", service.normalise_email(per_address[1]), what=what
-    )
+    """Requests that mail an address: limited per client (`limits[0]`), and per address
+    (`limits[1]`) to bound what anyone can send to one inbox. The address is counted whether
+    or not it has an account, so a 429 says nothing about that."""
+    per_ip, per_address = limits
+    await runtime.limiter.enforce(per_ip, f"{name}-ip", client_address(request), what=what)
+    await runtime.limiter.enforce(per_address, f"{name}-account", normalise_email(email), what=what)
 
 
-def _tokens(settings: Settings, keys: Keys, session: service.Session) -> SessionTokens:
+def _tokens(runtime: GatewayRuntime, started: sessions.Session) -> SessionTokens:
+    settings = runtime.settings
     ttl = settings.access_token_ttl_seconds
-    token = service.issue_access_token(
-        keys.current,
-        session.operator,
+    token = sessions.issue_access_token(
+        runtime.signing_keys().current,
+        started.operator,
         ttl=timedelta(seconds=ttl),
         audience=settings.shared.jwt_audience,
         issuer=settings.shared.jwt_issuer,
-        session_id=session.family_id,
+        session_id=started.family_id,
     )
     return SessionTokens(
         access_token=token,
         expires_in=ttl,
-        refresh_token=session.refresh_token,
+        refresh_token=started.refresh_token,
         refresh_expires_in=settings.refresh_token_ttl_seconds,
     )
 
@@ -90,23 +91,20 @@ def _tokens(settings: Settings, keys: Keys, session: service.Session) -> Session
     **PUBLIC,
 )
 async def signup(
-    body: SignupRequest,
-    request: Request,
-    session: DbSession,
-    settings: AppSettings,
-    limiter: Limiter,
-    mailer: Mail,
+    body: SignupRequest, request: Request, session: DbSession, runtime: Runtime
 ) -> SignupAccepted:
+    settings = runtime.settings
     await _limit_mail_requests(
-        limiter,
+        request,
+        runtime,
+        (settings.signup_limit_per_ip, settings.signup_limit_per_account),
         "signup",
-        per_ip=(settings.signup_limit_per_ip, client_address(request)),
-        per_address=(settings.signup_limit_per_account, body.email),
+        email=body.email,
         what="sign-ups",
     )
     await service.request_signup(
         session,
-        mailer,
+        runtime.mailer,
         workspace_name=body.workspace_name,
         email=body.email,
         password=body.password,
@@ -127,11 +125,11 @@ async def signup(
     ),
     **PUBLIC,
 )
-async def confirm_signup(body: ConfirmSignupRequest, session: DbSession) -> SignupResponse:
+async def confirm_signup(body: ConfirmSignupRequest, session: DbSession) -> SignupRead:
     workspace, operator = await service.confirm_signup(session, body.token)
-    return SignupResponse(
-        workspace=WorkspaceOut.model_validate(workspace),
-        operator=OperatorOut.model_validate(operator),
+    return SignupRead(
+        workspace=WorkspaceRead.model_validate(workspace),
+        operator=OperatorSummary.model_validate(operator),
     )
 
 
@@ -148,28 +146,25 @@ async def confirm_signup(body: ConfirmSignupRequest, session: DbSession) -> Sign
     **PUBLIC,
 )
 async def forgot_password(
-    body: ForgotPasswordRequest,
-    request: Request,
-    session: DbSession,
-    settings: AppSettings,
-    limiter: Limiter,
-    mailer: Mail,
+    body: ForgotPasswordRequest, request: Request, session: DbSession, runtime: Runtime
 ) -> ResetRequested:
+    settings = runtime.settings
     await _limit_mail_requests(
-        limiter,
+        request,
+        runtime,
+        (settings.password_reset_limit_per_ip, settings.password_reset_limit_per_account),
         "reset",
-        per_ip=(settings.password_reset_limit_per_ip, client_address(request)),
-        per_address=(settings.password_reset_limit_per_account, body.email),
+        email=body.email,
         what="password reset requests",
     )
-    await service.request_password_reset(
+    await passwords.request_password_reset(
         session,
-        mailer,
+        runtime.mailer,
         email=body.email,
         valid_for=timedelta(seconds=settings.password_reset_ttl_seconds),
         public_url=settings.public_url,
     )
-    return ResetRequested(detail=service.RESET_REQUESTED)
+    return ResetRequested(detail=passwords.RESET_REQUESTED)
 
 
 @router.post(
@@ -185,10 +180,14 @@ async def forgot_password(
     **PUBLIC,
 )
 async def reset_password(
-    body: ResetPasswordRequest, session: DbSession, settings: AppSettings, mailer: Mail
+    body: ResetPasswordRequest, session: DbSession, runtime: Runtime
 ) -> Response:
-    await service.reset_password(
-        session, mailer, token=body.token, password=body.password, public_url=settings.public_url
+    await passwords.reset_password(
+        session,
+        runtime.mailer,
+        token=body.token,
+        password=body.password,
+        public_url=runtime.settings.public_url,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -203,11 +202,10 @@ async def login(
     body: LoginRequest,
     request: Request,
     session: DbSession,
-    settings: AppSettings,
-    keys: Keys,
-    limiter: Limiter,
+    runtime: Runtime,
     response: Response,
 ) -> SessionTokens:
+    settings, limiter = runtime.settings, runtime.limiter
     # Both limits count every attempt; the per-account one stops guessing one password from
     # many addresses, the per-address one stops trying many accounts from one.
     await limiter.enforce(
@@ -216,15 +214,15 @@ async def login(
     await limiter.enforce(
         settings.login_limit_per_account,
         "login-account",
-        service.normalise_email(body.email),
+        normalise_email(body.email),
         what="sign-in attempts",
     )
-    operator = await service.authenticate(session, email=body.email, password=body.password)
-    started = await service.start_session(
+    operator = await sessions.authenticate(session, email=body.email, password=body.password)
+    started = await sessions.start_session(
         session, operator, ttl=timedelta(seconds=settings.refresh_token_ttl_seconds)
     )
     response.headers["Cache-Control"] = "no-store"
-    return _tokens(settings, keys, started)
+    return _tokens(runtime, started)
 
 
 @router.post(
@@ -234,25 +232,22 @@ async def login(
     **PUBLIC,
 )
 async def refresh(
-    body: RefreshRequest,
-    session: DbSession,
-    settings: AppSettings,
-    keys: Keys,
-    gate: Gate,
-    response: Response,
+    body: RefreshRequest, session: DbSession, runtime: Runtime, response: Response
 ) -> Any:
-    outcome = await service.refresh(
-        session, body.refresh_token, ttl=timedelta(seconds=settings.refresh_token_ttl_seconds)
+    outcome = await sessions.refresh(
+        session,
+        body.refresh_token,
+        ttl=timedelta(seconds=runtime.settings.refresh_token_ttl_seconds),
     )
-    if isinstance(outcome, service.Reused):
+    if isinstance(outcome, sessions.Reused):
         # Answer 401 without raising, so that the transaction commits the revocation.
-        gate.forget(outcome.operator_id)
+        runtime.gate.forget(outcome.operator_id)
         problem = Unauthorized(
             "This refresh token was already used: every session token of it is revoked."
         ).to_problem()
         return problem_response(problem)
     response.headers["Cache-Control"] = "no-store"
-    return _tokens(settings, keys, outcome)
+    return _tokens(runtime, outcome)
 
 
 @router.post(
@@ -262,12 +257,12 @@ async def refresh(
     summary="Sign out: the session's access and refresh tokens stop working",
 )
 async def logout(
-    request: Request, caller: OperatorCaller, session: DbSession, gate: Gate
+    request: Request, caller: SignedIn, session: DbSession, runtime: Runtime
 ) -> Response:
     sid = session_id_of(bearer_token(request))
     if sid is not None:
-        await service.revoke_family(session, sid)
-    gate.forget(caller.user_id)
+        await sessions.log_out(session, sid)
+    runtime.gate.forget(caller.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -279,29 +274,28 @@ async def logout(
     **PUBLIC,
 )
 async def accept_invitation(body: AcceptInvitationRequest, session: DbSession) -> Any:
-    operator = await service.accept_invitation(
+    operator, workspace = await service.accept_invitation(
         session, token=body.token, password=body.password, display_name=body.display_name
     )
-    workspace = await session.get(Workspace, operator.workspace_id)
-    return AcceptInvitationResponse(
-        operator=OperatorOut.model_validate(operator),
-        workspace=WorkspaceOut.model_validate(workspace),
+    return AcceptedInvitationRead(
+        operator=OperatorSummary.model_validate(operator),
+        workspace=WorkspaceRead.model_validate(workspace),
     )
 
 
 @router.get("/me", responses=problem_responses(401, 403), summary="The signed-in operator")
-async def me(caller: OperatorCaller, session: DbSession) -> MeResponse:
+async def me(caller: SignedIn, session: DbSession) -> MeRead:
     operator, workspace = await service.profile(session, caller)
-    return MeResponse(
+    return MeRead(
         operator=OperatorProfile.model_validate(operator),
-        workspace=WorkspaceOut.model_validate(workspace),
+        workspace=WorkspaceRead.model_validate(workspace),
     )
 
 
 @well_known.get("/.well-known/jwks.json", summary="The public keys of access tokens", **PUBLIC)
-async def jwks(keys: Keys, response: Response) -> dict[str, Any]:
+async def jwks(runtime: Runtime, response: Response) -> dict[str, Any]:
     # Services keep the set this long, then fetch it again (servicekit.auth.KeySet): a key
     # removed here (a compromised one) stops verifying anywhere within a minute. One small
     # fetch a minute per service process costs nothing; new keys are pre-published anyway.
     response.headers["Cache-Control"] = "public, max-age=60"
-    return keys.jwks()
+    return runtime.signing_keys().jwks()

@@ -51,42 +51,43 @@ class LoginRequest(RequestModel):
     password: str = Field(max_length=1024)
 
 
-class WorkspaceOut(ResponseModel):
+class WorkspaceRead(ResponseModel):
     id: str
     name: str
 
 
-class OperatorOut(ResponseModel):
+# An operator as sign-up and invitations answer it. (No docstrings on these models: they
+# would become descriptions in the OpenAPI document.)
+class OperatorSummary(ResponseModel):
     id: str
     email: str
     role: str
 
 
-class OperatorProfile(OperatorOut):
+class OperatorProfile(OperatorSummary):
     display_name: str
 
 
-class SignupResponse(ResponseModel):
-    workspace: WorkspaceOut
-    operator: OperatorOut
+# A confirmed sign-up: the new workspace and its owner.
+class SignupRead(ResponseModel):
+    workspace: WorkspaceRead
+    operator: OperatorSummary
 
 
-class TokenResponse(ResponseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int
-
-
-class MeResponse(ResponseModel):
+# The signed-in operator and their workspace.
+class MeRead(ResponseModel):
     operator: OperatorProfile
-    workspace: WorkspaceOut
+    workspace: WorkspaceRead
 
 
 class RefreshRequest(RequestModel):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
-class SessionTokens(TokenResponse):
+class SessionTokens(ResponseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
     refresh_token: str
     refresh_expires_in: int
 
@@ -97,6 +98,7 @@ class AcceptInvitationRequest(RequestModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-class AcceptInvitationResponse(ResponseModel):
-    operator: OperatorOut
-    workspace: WorkspaceOut
+# The operator an accepted invitation made, and the workspace they joined.
+class AcceptedInvitationRead(ResponseModel):
+    operator: OperatorSummary
+    workspace: WorkspaceRead

@@ -8,19 +8,20 @@ from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
 from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
+from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from gateway.access import OwnerCaller
-from gateway.dependencies import AppSettings, DbSession, Gate, Limiter, Mail
-from gateway.identity.service import normalise_email
+from gateway.access import Owner
+from gateway.identity.addresses import normalise_email
 from gateway.operators import service
 from gateway.operators.schemas import (
+    InvitationCreate,
     InvitationCreated,
-    InvitationOut,
-    InviteRequest,
-    OperatorChange,
-    OperatorDetail,
+    InvitationRead,
+    OperatorRead,
+    OperatorUpdate,
 )
+from gateway.runtime import Runtime
 
 router = APIRouter(prefix="/operators", tags=["operators"])
 
@@ -39,13 +40,9 @@ router = APIRouter(prefix="/operators", tags=["operators"])
     ),
 )
 async def invite(
-    body: InviteRequest,
-    caller: OwnerCaller,
-    session: DbSession,
-    settings: AppSettings,
-    limiter: Limiter,
-    mailer: Mail,
+    body: InvitationCreate, caller: Owner, session: DbSession, runtime: Runtime
 ) -> InvitationCreated:
+    settings, limiter = runtime.settings, runtime.limiter
     # Anyone can sign up and invite: these bound what one workspace can make us mail, and
     # what any number of them can send to one inbox.
     await limiter.enforce(
@@ -62,26 +59,24 @@ async def invite(
     )
     invitation, token = await service.invite(
         session,
-        mailer,
+        runtime.mailer,
         caller,
         email=body.email,
         role=body.role,
         ttl=timedelta(seconds=settings.invitation_ttl_seconds),
         public_url=settings.public_url,
     )
-    return InvitationCreated(**InvitationOut.model_validate(invitation).model_dump(), token=token)
+    return InvitationCreated(**InvitationRead.model_validate(invitation).model_dump(), token=token)
 
 
 @router.get("", responses=problem_responses(401, 403), summary="List the workspace's operators")
 async def list_operators(
-    caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
-) -> Page[OperatorDetail]:
+    caller: Owner, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[OperatorRead]:
     operators, next_cursor = await service.list_operators(
         session, caller, cursor=cursor, limit=limit
     )
-    return Page[OperatorDetail](
-        items=[OperatorDetail.model_validate(o) for o in operators], next_cursor=next_cursor
-    )
+    return Page[OperatorRead].model_validate({"items": operators, "next_cursor": next_cursor})
 
 
 @router.get(
@@ -90,14 +85,12 @@ async def list_operators(
     summary="List pending invitations",
 )
 async def list_invitations(
-    caller: OwnerCaller, session: DbSession, cursor: Cursor = None, limit: Limit = 50
-) -> Page[InvitationOut]:
+    caller: Owner, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[InvitationRead]:
     pending, next_cursor = await service.pending_invitations(
         session, caller, cursor=cursor, limit=limit
     )
-    return Page[InvitationOut](
-        items=[InvitationOut.model_validate(i) for i in pending], next_cursor=next_cursor
-    )
+    return Page[InvitationRead].model_validate({"items": pending, "next_cursor": next_cursor})
 
 
 @router.delete(
@@ -106,16 +99,14 @@ async def list_invitations(
     responses=problem_responses(401, 403, 404),
     summary="Withdraw an invitation",
 )
-async def withdraw_invitation(
-    invitation_id: str, caller: OwnerCaller, session: DbSession
-) -> Response:
+async def withdraw_invitation(invitation_id: str, caller: Owner, session: DbSession) -> Response:
     await service.withdraw_invitation(session, caller, invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{operator_id}", responses=problem_responses(401, 403, 404), summary="Get an operator")
-async def get_operator(operator_id: str, caller: OwnerCaller, session: DbSession) -> OperatorDetail:
-    return OperatorDetail.model_validate(await service.get_operator(session, caller, operator_id))
+async def get_operator(operator_id: str, caller: Owner, session: DbSession) -> OperatorRead:
+    return OperatorRead.model_validate(await service.get_operator(session, caller, operator_id))
 
 
 @router.patch(
@@ -130,8 +121,8 @@ async def get_operator(operator_id: str, caller: OwnerCaller, session: DbSession
     ),
 )
 async def change_operator(
-    operator_id: str, body: OperatorChange, caller: OwnerCaller, session: DbSession, gate: Gate
-) -> OperatorDetail:
+    operator_id: str, body: OperatorUpdate, caller: Owner, session: DbSession, runtime: Runtime
+) -> OperatorRead:
     operator = await service.change(
         session,
         caller,
@@ -140,5 +131,5 @@ async def change_operator(
         disabled=body.disabled,
         display_name=body.display_name,
     )
-    call_after_commit(session, lambda: gate.forget(operator_id))
-    return OperatorDetail.model_validate(operator)
+    call_after_commit(session, lambda: runtime.gate.forget(operator_id))
+    return OperatorRead.model_validate(operator)

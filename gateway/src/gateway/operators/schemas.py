@@ -11,12 +11,12 @@ from servicekit.schemas import RequestModel, ResponseModel
 Role = Literal["owner", "editor", "reviewer", "analyst"]
 
 
-class InviteRequest(RequestModel):
+class InvitationCreate(RequestModel):
     email: EmailStr
     role: Role
 
 
-class InvitationOut(ResponseModel):
+class InvitationRead(ResponseModel):
     id: str
     email: str
     role: str
@@ -24,13 +24,13 @@ class InvitationOut(ResponseModel):
     created_at: datetime
 
 
-class InvitationCreated(InvitationOut):
+class InvitationCreated(InvitationRead):
     # Shown once (and mailed to the invitee): they accept with it at
     # POST /api/v1/auth/invitations/accept, or on the mailed link's page.
     token: str
 
 
-class OperatorDetail(ResponseModel):
+class OperatorRead(ResponseModel):
     id: str
     email: str
     role: str
@@ -39,7 +39,7 @@ class OperatorDetail(ResponseModel):
     created_at: datetime
 
 
-class OperatorChange(RequestModel):
+class OperatorUpdate(RequestModel):
     role: Role | None = None
     disabled: bool | None = None
     display_name: str | None = Field(default=None, min_length=1, max_length=200)

@@ -5,19 +5,20 @@ Never commits and never knows HTTP; the request owns the transaction.
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 
 from servicekit.auth import Caller
-from servicekit.pagination import paginate, split_page
-from servicekit.problems import Conflict, NotFound
-from sqlalchemy import func, select
+from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity import mails
-from gateway.identity.service import digest, normalise_email, revoke_operator_sessions
-from gateway.mail import Mailer
+from gateway.identity.addresses import normalise_email
+from gateway.identity.sessions import end_every_session
+from gateway.kit.tokens import digest, new_token
+from gateway.kit.workspace_rows import get_in_workspace, page_in_workspace
+from gateway.mail.mailer import Mailer
 from gateway.models import Invitation, Operator
+from gateway.operators import repository
 
 
 async def invite(
@@ -36,7 +37,7 @@ async def invite(
     Whether the address already has an account is not checked here, so the answer never
     tells; accepting fails for such an address, with the same words as any other refusal.
     """
-    token = mails.INVITATION_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token(mails.INVITATION_TOKEN_PREFIX)
     invitation = Invitation(
         workspace_id=caller.workspace_id,
         email=normalise_email(email),
@@ -64,46 +65,35 @@ async def invite(
 async def pending_invitations(
     session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
 ) -> tuple[list[Invitation], str | None]:
-    query = select(Invitation).where(
-        Invitation.workspace_id == caller.workspace_id,
-        Invitation.accepted_at.is_(None),
-        Invitation.expires_at > datetime.now(UTC),
+    return await repository.pending_invitations_page(
+        session, caller.workspace_id, datetime.now(UTC), cursor=cursor, limit=limit
     )
-    page = paginate(
-        query,
-        created_at=Invitation.created_at,
-        row_id=Invitation.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return split_page(list((await session.execute(page)).scalars()), limit)
 
 
 async def withdraw_invitation(session: AsyncSession, caller: Caller, invitation_id: str) -> None:
-    invitation = await session.get(Invitation, invitation_id)
-    if invitation is None or invitation.workspace_id != caller.workspace_id:
-        raise NotFound("There is no such invitation.")
+    invitation = await get_in_workspace(
+        session,
+        Invitation,
+        invitation_id,
+        caller.workspace_id,
+        missing="There is no such invitation.",
+    )
     await session.delete(invitation)
+
+
+async def get_operator(session: AsyncSession, caller: Caller, operator_id: str) -> Operator:
+    return await get_in_workspace(
+        session, Operator, operator_id, caller.workspace_id, missing="There is no such operator."
+    )
 
 
 async def list_operators(
     session: AsyncSession, caller: Caller, *, cursor: str | None, limit: int
 ) -> tuple[list[Operator], str | None]:
-    page = paginate(
-        select(Operator).where(Operator.workspace_id == caller.workspace_id),
-        created_at=Operator.created_at,
-        row_id=Operator.id,
-        cursor=cursor,
-        limit=limit,
+    """The workspace's team, newest first, disabled operators included."""
+    return await page_in_workspace(
+        session, Operator, caller.workspace_id, cursor=cursor, limit=limit
     )
-    return split_page(list((await session.execute(page)).scalars()), limit)
-
-
-async def get_operator(session: AsyncSession, caller: Caller, operator_id: str) -> Operator:
-    operator = await session.get(Operator, operator_id)
-    if operator is None or operator.workspace_id != caller.workspace_id:
-        raise NotFound("There is no such operator.")
-    return operator
 
 
 async def change(
@@ -122,7 +112,7 @@ async def change(
         and not operator.disabled
         and ((role is not None and role != "owner") or disabled is True)
     )
-    if loses_owner and await _active_owners(session, caller.workspace_id) <= 1:
+    if loses_owner and await repository.active_owners(session, caller.workspace_id) <= 1:
         raise Conflict("A workspace keeps at least one active owner.")
     if role is not None:
         operator.role = role
@@ -131,19 +121,6 @@ async def change(
     if disabled is not None:
         operator.disabled = disabled
         if disabled:
-            await revoke_operator_sessions(session, operator.id)
+            await end_every_session(session, operator.id)
     await session.flush()
     return operator
-
-
-async def _active_owners(session: AsyncSession, workspace_id: str) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Operator)
-        .where(
-            Operator.workspace_id == workspace_id,
-            Operator.role == "owner",
-            Operator.disabled.is_(False),
-        )
-    )
-    return int(count or 0)

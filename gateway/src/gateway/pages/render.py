@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from string import Template
 
-from gateway.identity.service import MIN_PASSWORD_LENGTH
+from gateway.identity.passwords import MIN_PASSWORD_LENGTH
 
 _STYLE = resources.files(__package__).joinpath("page.css").read_text(encoding="utf-8")
 _SCRIPT = resources.files(__package__).joinpath("page.js").read_text(encoding="utf-8")

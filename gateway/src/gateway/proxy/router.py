@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import aiohttp
 from fastapi import APIRouter, Request
 from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import Forbidden, NotFound, TooManyRequests
@@ -13,12 +12,10 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from gateway.access import authenticate
-from gateway.dependencies import AppSettings, Limiter
-from gateway.identity.keys import KeyStore
 from gateway.proxy.forward import forward
-from gateway.proxy.routes import RESOURCES, Upstream, route
-from gateway.proxy.tokens import UpstreamTokens
+from gateway.proxy.routes import RESOURCES, route
 from gateway.ratelimit import Verdict, client_address
+from gateway.runtime import GatewayRuntime, Runtime
 
 router = APIRouter(tags=["proxy"])
 
@@ -45,35 +42,35 @@ color:#333;line-height:1.6}h1{font-size:1.4em}</style></head>
 """
 
 
-async def _limit_public(request: Request, settings: AppSettings, limiter: Limiter) -> None:
+async def _limit_public(request: Request, runtime: GatewayRuntime) -> None:
     """Count one public page per client address: links and feeds need no token, so this is
     what stands between them and click inflation or scraping."""
+    settings = runtime.settings
     path = request.url.path
     if path.startswith("/l/"):
         spec, bucket, what = settings.link_limit_per_ip, "link-ip", "link clicks"
     else:
         spec, bucket, what = settings.feed_limit_per_ip, "feed-ip", "feed requests"
-    await limiter.enforce(spec, bucket, client_address(request), what=what)
+    await runtime.limiter.enforce(spec, bucket, client_address(request), what=what)
 
 
 @router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/feeds/{token}.xml", methods=["GET", "HEAD"], include_in_schema=False)
-async def public_page(request: Request, settings: AppSettings, limiter: Limiter) -> Response:
+async def public_page(request: Request, runtime: Runtime) -> Response:
     """Tracked short links and feeds are public: anyone who sees a post may follow its
     links, and feed readers cannot send a token."""
     try:
-        await _limit_public(request, settings, limiter)
+        await _limit_public(request, runtime)
     except TooManyRequests as refused:
         headers = {**refused.headers, "Cache-Control": "no-store"}
         if request.url.path.startswith("/l/"):
             return HTMLResponse(TOO_MANY_CLICKS, status_code=429, headers=headers)
         return PlainTextResponse(refused.detail, status_code=429, headers=headers)
-    client: aiohttp.ClientSession = request.app.state.proxied
     return await forward(
         request,
-        request.app.state.upstreams["channel"],
-        client,
-        max_body_bytes=settings.max_body_bytes,
+        runtime.upstreams["channel"],
+        runtime.proxied,
+        max_body_bytes=runtime.settings.max_body_bytes,
         request_id=_request_id(request),
         authorization=None,
     )
@@ -100,14 +97,14 @@ resources = APIRouter(tags=["proxy"])
 @resources.api_route(
     "/api/v1/{resource:resource}{rest:path}", methods=METHODS, include_in_schema=False
 )
-async def proxy_resource(request: Request, settings: AppSettings, limiter: Limiter) -> Response:
-    return await proxy(request, request.url.path.removeprefix("/api/v1/"), settings, limiter)
+async def proxy_resource(request: Request, runtime: Runtime) -> Response:
+    return await proxy(request, request.url.path.removeprefix("/api/v1/"), runtime)
 
 
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
-async def proxy(request: Request, path: str, settings: AppSettings, limiter: Limiter) -> Response:
-    table: dict[str, Upstream] = request.app.state.upstreams
-    found = route(request.url.path, table)
+async def proxy(request: Request, path: str, runtime: Runtime) -> Response:
+    settings, limiter = runtime.settings, runtime.limiter
+    found = route(request.url.path, runtime.upstreams)
     if found is None:
         raise NotFound(f"There is no resource at /api/v1/{path.partition('/')[0]}.")
     upstream, public = found
@@ -118,7 +115,7 @@ async def proxy(request: Request, path: str, settings: AppSettings, limiter: Lim
             settings.feed_limit_per_ip, "feed-ip", client_address(request), what="feed requests"
         )
     else:
-        who = await authenticate(request)
+        who = await authenticate(request, runtime)
         if who.api_key:
             if not who.caller.scopes & upstream.scopes:
                 raise Forbidden(
@@ -129,14 +126,12 @@ async def proxy(request: Request, path: str, settings: AppSettings, limiter: Lim
         else:
             spec, bucket = settings.operator_request_limit, "operator"
         verdict = await limiter.enforce(spec, bucket, who.caller.user_id, what="requests")
-        tokens: UpstreamTokens = request.app.state.upstream_tokens
-        keystore: KeyStore = request.app.state.keystore
-        authorization = f"Bearer {tokens.for_caller(who.caller, keystore.ring().current)}"
-    client: aiohttp.ClientSession = request.app.state.proxied
+        token = runtime.upstream_tokens.for_caller(who.caller, runtime.signing_keys().current)
+        authorization = f"Bearer {token}"
     response = await forward(
         request,
         upstream,
-        client,
+        runtime.proxied,
         max_body_bytes=settings.max_body_bytes,
         request_id=_request_id(request),
         authorization=authorization,

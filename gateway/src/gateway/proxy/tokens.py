@@ -30,7 +30,7 @@ import uuid
 
 from servicekit.auth import Caller
 
-from gateway.identity.keys import SigningKey
+from gateway.identity.signing_keys import SigningKey
 from gateway.settings import Settings
 
 MAX_CACHED = 50_000

@@ -2,7 +2,7 @@
 
 Every producer, consumer and admin client takes its connection from `client_options`, so a
 secured cluster (SASL, TLS) is one set of `MEDIAOPS_KAFKA_*` settings for all of them: the
-services, `mediaops events tail` and `mediaops dlq`.
+services, `mediaops-admin events tail` and `mediaops-admin dlq`.
 """
 
 from __future__ import annotations

@@ -37,7 +37,17 @@ from servicekit.settings import ServiceSettings
 from servicekit.tracing import configure_tracing, instrument_app
 
 
-class ServiceRuntime:
+class AppRuntime:
+    """What every app's endpoints reach through `runtime_of` and `DbSession`: its settings
+    and its database. `ServiceRuntime` adds the outbox relay and the consumers; an app that
+    emits and consumes nothing (the gateway) builds on this alone."""
+
+    def __init__(self, settings: ServiceSettings, *, database: Database | None = None) -> None:
+        self.settings = settings
+        self.db = database or Database(settings.database_url)
+
+
+class ServiceRuntime(AppRuntime):
     def __init__(
         self,
         settings: ServiceSettings,
@@ -48,8 +58,7 @@ class ServiceRuntime:
         database: Database | None = None,
         verifier: TokenVerifier | None = None,
     ) -> None:
-        self.settings = settings
-        self.db = database or Database(settings.database_url)
+        super().__init__(settings, database=database)
         self.outbox_model = outbox_model
         self.relay = OutboxRelay(self.db, outbox_model, settings.shared)
         self.consumer = ConsumerRunner(
@@ -91,7 +100,7 @@ class ServiceRuntime:
         await self.db.dispose()
 
 
-RT = TypeVar("RT", bound=ServiceRuntime)
+RT = TypeVar("RT", bound=AppRuntime)
 
 
 def runtime_of(request: Request, kind: type[RT]) -> RT:
@@ -107,7 +116,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: AppRuntime = request.app.state.runtime
     # GET and HEAD read: they must not write, so they need not queue for the write lock.
     async with runtime.db.transaction(read_only=request.method in SAFE_METHODS) as session:
         yield session

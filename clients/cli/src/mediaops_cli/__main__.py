@@ -1,0 +1,3 @@
+from mediaops_cli import main
+
+main()

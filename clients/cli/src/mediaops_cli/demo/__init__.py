@@ -1,0 +1,1 @@
+"""`mediaops seed-demo`: a demo workspace made through the API (`demo.command`)."""

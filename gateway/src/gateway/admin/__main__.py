@@ -1,0 +1,3 @@
+from gateway.admin import main
+
+main()
