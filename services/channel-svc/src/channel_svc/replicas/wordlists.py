@@ -7,35 +7,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import ScanWord, WordScanner
 
-from channel_svc.models import Wordlist
+from channel_svc.models import Wordlist, refuse_long_ids
 from channel_svc.rendering.checks import scanner_for
+from channel_svc.replicas import outdated
 
 
 async def apply_change(session: AsyncSession, change: WordlistChangedV1) -> bool:
     """Store the list as the event carries it. False when a newer change is already kept
-    (events of one list may arrive out of order after a redelivery)."""
+    (or the id belongs to another workspace)."""
+    refuse_long_ids(change.wordlist_id, change.workspace_id)
     row = await session.get(Wordlist, change.wordlist_id)
-    if row is not None and row.workspace_id != change.workspace_id:
-        return False  # an id clash across workspaces: never let one overwrite another
-    if row is not None and row.changed_at >= change.changed_at:
+    if outdated(row, workspace_id=change.workspace_id, changed_at=change.changed_at):
         return False
-    words = [{"word": w.word, "category": w.category} for w in change.words]
     if row is None:
-        session.add(
-            Wordlist(
-                id=change.wordlist_id,
-                workspace_id=change.workspace_id,
-                name=change.name,
-                words=[] if change.deleted else words,
-                deleted=change.deleted,
-                changed_at=change.changed_at,
-            )
-        )
-    else:
-        row.name = change.name
-        row.words = [] if change.deleted else words
-        row.deleted = change.deleted
-        row.changed_at = change.changed_at
+        row = Wordlist(id=change.wordlist_id, workspace_id=change.workspace_id)
+        session.add(row)
+    row.name = change.name
+    row.words = (
+        [] if change.deleted else [{"word": w.word, "category": w.category} for w in change.words]
+    )
+    row.deleted = change.deleted
+    row.changed_at = change.changed_at
     await session.flush()
     return True
 
