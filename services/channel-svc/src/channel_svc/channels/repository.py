@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from servicekit.db import utcnow
-from servicekit.pagination import paginate, split_page
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channel_svc.kit.queries import newest_first
 from channel_svc.models import Channel
 
 
@@ -25,14 +25,14 @@ async def find(
 async def page(
     session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Channel], str | None]:
-    query = paginate(
+    return await newest_first(
+        session,
         select(Channel).where(Channel.workspace_id == workspace_id, Channel.deleted_at.is_(None)),
         created_at=Channel.created_at,
         row_id=Channel.id,
         cursor=cursor,
         limit=limit,
     )
-    return split_page((await session.scalars(query)).all(), limit)
 
 
 async def by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Channel]:

@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from servicekit.db import utcnow
-from servicekit.pagination import paginate, split_page
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channel_svc.kit.queries import newest_first, where_given
 from channel_svc.models import DUE_STATUSES, Distribution, DistributionStatus, SendWindow
 
 if TYPE_CHECKING:
@@ -53,21 +53,20 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Distribution], str | None]:
-    query = select(Distribution).where(Distribution.workspace_id == workspace_id)
-    if post_id is not None:
-        query = query.where(Distribution.post_id == post_id)
-    if channel_id is not None:
-        query = query.where(Distribution.channel_id == channel_id)
-    if status is not None:
-        query = query.where(Distribution.status == status.value)
-    query = paginate(
+    query = where_given(
+        select(Distribution).where(Distribution.workspace_id == workspace_id),
+        (Distribution.post_id, post_id),
+        (Distribution.channel_id, channel_id),
+        (Distribution.status, None if status is None else status.value),
+    )
+    return await newest_first(
+        session,
         query,
         created_at=Distribution.created_at,
         row_id=Distribution.id,
         cursor=cursor,
         limit=limit,
     )
-    return split_page((await session.scalars(query)).all(), limit)
 
 
 async def latest_snapshot(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from servicekit.pagination import paginate, split_page
 from sqlalchemy import Row, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channel_svc.kit.queries import newest_first, where_given
 from channel_svc.models import Campaign, Channel, Click, TrackedLink
 
 
@@ -76,17 +76,20 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[TrackedLink], str | None]:
-    query = select(TrackedLink).where(TrackedLink.workspace_id == workspace_id)
-    if post_id is not None:
-        query = query.where(TrackedLink.post_id == post_id)
-    if campaign_id is not None:
-        query = query.where(TrackedLink.campaign_id == campaign_id)
-    if channel_id is not None:
-        query = query.where(TrackedLink.channel_id == channel_id)
-    query = paginate(
-        query, created_at=TrackedLink.created_at, row_id=TrackedLink.id, cursor=cursor, limit=limit
+    query = where_given(
+        select(TrackedLink).where(TrackedLink.workspace_id == workspace_id),
+        (TrackedLink.post_id, post_id),
+        (TrackedLink.campaign_id, campaign_id),
+        (TrackedLink.channel_id, channel_id),
     )
-    return split_page((await session.scalars(query)).all(), limit)
+    return await newest_first(
+        session,
+        query,
+        created_at=TrackedLink.created_at,
+        row_id=TrackedLink.id,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def click_counts(session: AsyncSession, link_ids: list[str]) -> dict[str, int]:

@@ -7,24 +7,19 @@ from event_contracts import CampaignChangedV1
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.models import Campaign, refuse_long_ids
-from channel_svc.replicas import outdated
+from channel_svc.models import Campaign
+from channel_svc.replicas import row_to_change
 
 
 async def apply_change(session: AsyncSession, change: CampaignChangedV1) -> bool:
     """Store the campaign as the event carries it. False when a newer change is already
     kept (or the id belongs to another workspace)."""
-    refuse_long_ids(change.campaign_id, change.workspace_id)
-    row = await session.get(Campaign, change.campaign_id)
-    if outdated(row, workspace_id=change.workspace_id, changed_at=change.changed_at):
-        return False
+    row = await row_to_change(session, Campaign, change.campaign_id, change)
     if row is None:
-        row = Campaign(id=change.campaign_id, workspace_id=change.workspace_id)
-        session.add(row)
+        return False
     row.name = change.name[:200]
     row.status = change.status
     row.deleted = change.deleted
-    row.changed_at = change.changed_at
     await session.flush()
     return True
 

@@ -7,27 +7,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import ScanWord, WordScanner
 
-from channel_svc.models import Wordlist, refuse_long_ids
+from channel_svc.models import Wordlist
 from channel_svc.rendering.checks import scanner_for
-from channel_svc.replicas import outdated
+from channel_svc.replicas import row_to_change
 
 
 async def apply_change(session: AsyncSession, change: WordlistChangedV1) -> bool:
     """Store the list as the event carries it. False when a newer change is already kept
     (or the id belongs to another workspace)."""
-    refuse_long_ids(change.wordlist_id, change.workspace_id)
-    row = await session.get(Wordlist, change.wordlist_id)
-    if outdated(row, workspace_id=change.workspace_id, changed_at=change.changed_at):
-        return False
+    row = await row_to_change(session, Wordlist, change.wordlist_id, change)
     if row is None:
-        row = Wordlist(id=change.wordlist_id, workspace_id=change.workspace_id)
-        session.add(row)
+        return False
     row.name = change.name
     row.words = (
         [] if change.deleted else [{"word": w.word, "category": w.category} for w in change.words]
     )
     row.deleted = change.deleted
-    row.changed_at = change.changed_at
     await session.flush()
     return True
 
