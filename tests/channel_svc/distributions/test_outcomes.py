@@ -8,7 +8,7 @@ import httpx
 from channel_svc.adapters import DeliveryResult
 from channel_svc.distributions import outcomes, repository
 from channel_svc.distributions.leases import Lease
-from channel_svc.distributions.outcomes import RetryPolicy
+from channel_svc.distributions.policies import RetryPolicy
 from channel_svc.runtime import ChannelRuntime
 from servicekit.db import utcnow
 

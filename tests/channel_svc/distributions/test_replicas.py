@@ -13,6 +13,7 @@ from channel_svc.adapters.base import DeliveryResult
 from channel_svc.distributions import outcomes, repository
 from channel_svc.distributions.leases import Lease
 from channel_svc.distributions.limits import SendLimits
+from channel_svc.distributions.policies import ConfirmPolicy
 from channel_svc.models import Distribution
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.runtime import ChannelRuntime
@@ -156,7 +157,7 @@ async def test_a_look_a_killed_worker_claimed_is_taken_again_once_its_lease_runs
                 row["id"],
                 DeliveryResult.delivered(),
                 holder=killed.holder,
-                confirm=outcomes.ConfirmPolicy(),
+                confirm=ConfirmPolicy(),
             )
         assert late is None
     finally:

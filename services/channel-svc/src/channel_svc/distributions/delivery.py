@@ -47,13 +47,8 @@ from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions import repository
 from channel_svc.distributions.leases import Lease, LeaseKeeper, StoredProgress
 from channel_svc.distributions.limits import SendLimits
-from channel_svc.distributions.outcomes import (
-    CHANNEL_UNAVAILABLE,
-    ConfirmPolicy,
-    RetryPolicy,
-    record_outcome,
-    record_watch,
-)
+from channel_svc.distributions.outcomes import CHANNEL_UNAVAILABLE, record_outcome, record_watch
+from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
 from channel_svc.models import Channel, ChannelStatus, Distribution
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.rendering.render import Rendered
@@ -61,7 +56,6 @@ from channel_svc.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-ACTIVE = ChannelStatus.ACTIVE.value
 # Deferrals of our own: a send slot of the rate limit, a quota already known to be spent.
 RATE_LIMITED = "rate_limited"
 QUOTA_SPENT = "quota_spent"
@@ -234,7 +228,11 @@ class DeliveryWorker:
 
     async def _attempt(self, distribution: Distribution, channel: Channel | None) -> DeliveryResult:
         # The channel may have been deleted or disabled since the post was published.
-        if channel is None or channel.deleted_at is not None or channel.status != ACTIVE:
+        if (
+            channel is None
+            or channel.deleted_at is not None
+            or channel.status != ChannelStatus.ACTIVE
+        ):
             return DeliveryResult.rejected(CHANNEL_UNAVAILABLE, "the channel is no longer active")
         adapter = self.adapters.get(channel.platform)
         platform = get_platform(channel.platform)

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channel_svc.adapters.base import DeliveryResult, Outcome
 from channel_svc.channels.service import mark_needs_reauth
 from channel_svc.distributions import repository
+from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
 from channel_svc.events import emit
 from channel_svc.models import Distribution, DistributionStatus
 from channel_svc.telemetry import count_outcome
@@ -45,36 +46,6 @@ VALIDATION_FAILED = "validation_failed"
 # What a retry keeps of the progress: what is reusable on the platform (the uploaded
 # cover and images), not the article.
 REUSABLE_PROGRESS = ("thumb_media_id", "images")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int
-    backoff_seconds: float
-    backoff_max_seconds: float
-
-    def delay(self, attempts: int, *, rng: Callable[[], float] = random.random) -> timedelta:
-        """Exponential backoff with jitter: half fixed, half random, so retries spread out."""
-        ceiling = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
-        return timedelta(seconds=ceiling / 2 + rng() * ceiling / 2)
-
-
-@dataclass(frozen=True)
-class ConfirmPolicy:
-    """How often a submitted post is asked about, and how long a published one is watched."""
-
-    poll_seconds: float = 10.0
-    poll_max_seconds: float = 600.0
-    timeout_seconds: float = 86_400.0
-    watch_seconds: float = 3 * 86_400.0
-    watch_interval_seconds: float = 3600.0
-
-    def poll_delay(self, polls: int) -> timedelta:
-        return timedelta(seconds=min(self.poll_seconds * 2 ** max(polls, 0), self.poll_max_seconds))
-
-    def watch_delay(self, checks: int) -> timedelta:
-        # 1 h, 2 h, 4 h ... capped at a day: a deletion is seen within hours, at little cost.
-        return timedelta(seconds=min(self.watch_interval_seconds * 2 ** max(checks, 0), 86_400.0))
 
 
 # -- the operator's actions ---------------------------------------------------------------

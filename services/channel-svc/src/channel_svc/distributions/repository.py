@@ -26,9 +26,6 @@ from channel_svc.models import DUE_STATUSES, Distribution, DistributionStatus, S
 if TYPE_CHECKING:
     from channel_svc.distributions.leases import Lease
 
-SENDING = DistributionStatus.SENDING.value
-SUCCEEDED = DistributionStatus.SUCCEEDED.value
-
 
 # -- reading ------------------------------------------------------------------------------
 
@@ -129,7 +126,7 @@ async def release_lapsed(session: AsyncSession, *, now: datetime | None = None) 
     result = await session.execute(
         update(Distribution)
         .where(
-            Distribution.status == SENDING,
+            Distribution.status == DistributionStatus.SENDING.value,
             or_(Distribution.lease_until.is_(None), Distribution.lease_until < now),
         )
         .values(_released(now))
@@ -143,12 +140,18 @@ async def hand_back(session: AsyncSession, holder: str, *, now: datetime | None 
     now = now or utcnow()
     result = await session.execute(
         update(Distribution)
-        .where(Distribution.status == SENDING, Distribution.claimed_by == holder)
+        .where(
+            Distribution.status == DistributionStatus.SENDING.value,
+            Distribution.claimed_by == holder,
+        )
         .values(_released(now))
     )
     await session.execute(
         update(Distribution)
-        .where(Distribution.status == SUCCEEDED, Distribution.claimed_by == holder)
+        .where(
+            Distribution.status == DistributionStatus.SUCCEEDED.value,
+            Distribution.claimed_by == holder,
+        )
         .values(claimed_by=None, lease_until=None, next_check_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -166,7 +169,7 @@ async def renew(
         update(Distribution)
         .where(
             Distribution.id.in_(list(ids)),
-            Distribution.status == SENDING,
+            Distribution.status == DistributionStatus.SENDING.value,
             Distribution.claimed_by == lease.holder,
         )
         .values(lease_until=lease.until(now))
@@ -207,7 +210,7 @@ async def claim_due(
     for distribution in rows:
         if distribution.status != DistributionStatus.CONFIRMING:
             distribution.attempts += 1
-        distribution.status = SENDING
+        distribution.status = DistributionStatus.SENDING.value
         distribution.claimed_by = lease.holder
         distribution.lease_until = lease.until(now)
         distribution.updated_at = now
@@ -225,7 +228,10 @@ async def claim_watch_due(
     rows = (
         await session.scalars(
             select(Distribution)
-            .where(Distribution.status == SUCCEEDED, Distribution.next_check_at <= now)
+            .where(
+                Distribution.status == DistributionStatus.SUCCEEDED.value,
+                Distribution.next_check_at <= now,
+            )
             .order_by(Distribution.next_check_at, Distribution.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
