@@ -14,7 +14,7 @@ It also looks again at published posts that are being watched (deleted or banned
 each look held by a lease too, so that a look a killed worker claimed is taken again.
 It wakes when the post.published consumer commits new distributions, and polls as a
 fallback (retries and confirmations fall due by time). Send rate limits are counted in
-the database, across every replica (see `limits`).
+the database, across every replica (see `limits`); the leases are in `leases`.
 """
 
 from __future__ import annotations
