@@ -132,7 +132,7 @@ async def test_a_plain_http_base_url_stored_earlier_sends_nothing() -> None:
     adapter = WechatAdapter(timeout_seconds=1, allow_private=False, confirm_poll_seconds=1)
     adapter._client = httpx.AsyncClient(transport=httpx.MockTransport(platform))
     with pytest.raises(WechatError, match="https only"):
-        await adapter._request(
+        await adapter.request(
             "GET", f"http://{PUBLIC_IP}/cgi-bin/token", params={"secret": WECHAT_SECRET}
         )
     await adapter.aclose()

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 from channel_svc.app import create_app, create_runtime
-from channel_svc.distributions import service
+from channel_svc.distributions import repository
+from channel_svc.distributions.leases import Lease
 from channel_svc.models import Base, Distribution
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
@@ -317,9 +318,9 @@ async def test_deliveries_interrupted_by_a_crash_are_sent_after_a_restart(
     channel = await create_channel(client, editor, receiver.url)
     event = published(workspace_id, [channel["id"]])
     await apply(runtime, event)
-    killed = service.Lease(holder="killed-worker", seconds=0.05)
+    killed = Lease(holder="killed-worker", seconds=0.05)
     async with runtime.db.transaction() as session:  # claimed, then the process died
-        [claimed] = await service.claim_due(session, limit=10, lease=killed)
+        [claimed] = await repository.claim_due(session, limit=10, lease=killed)
     assert await runtime.worker.deliver_due() == 0  # `sending` rows are not picked up
     await asyncio.sleep(0.1)  # nobody renews the killed worker's lease
 

@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import httpx
 from channel_svc.adapters.base import DeliveryResult
-from channel_svc.distributions import service
+from channel_svc.distributions import outcomes, repository
+from channel_svc.distributions.leases import Lease
 from channel_svc.distributions.limits import SendLimits
+from channel_svc.distributions.policies import ConfirmPolicy
 from channel_svc.models import Distribution
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.runtime import ChannelRuntime
@@ -137,9 +139,9 @@ async def test_a_look_a_killed_worker_claimed_is_taken_again_once_its_lease_runs
                 .where(Distribution.id == row["id"])
                 .values(next_check_at=utcnow() - timedelta(seconds=1))
             )
-        killed = service.Lease(holder="killed-worker", seconds=60)
+        killed = Lease(holder="killed-worker", seconds=60)
         async with runtime.db.transaction() as session:
-            [claimed] = await service.claim_watch_due(session, limit=10, lease=killed)
+            [claimed] = await repository.claim_watch_due(session, limit=10, lease=killed)
         assert claimed.id == row["id"]
 
         # While the lease lives, the look is the killed worker's: nobody else looks.
@@ -150,12 +152,12 @@ async def test_a_look_a_killed_worker_claimed_is_taken_again_once_its_lease_runs
         assert down["error_code"] == "banned_after_publishing"
         # The killed worker's answer, should it come, no longer counts.
         async with runtime.db.transaction() as session:
-            late = await service.record_watch(
+            late = await outcomes.record_watch(
                 session,
                 row["id"],
                 DeliveryResult.delivered(),
                 holder=killed.holder,
-                confirm=service.ConfirmPolicy(),
+                confirm=ConfirmPolicy(),
             )
         assert late is None
     finally:

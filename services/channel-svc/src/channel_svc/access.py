@@ -10,4 +10,4 @@ from servicekit.auth import ANY_ROLE, WRITERS, Caller, require_access
 # Everyone in the workspace reads; internal systems need `channels:read`.
 Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="channels:read"))]
 # Editors and owners manage channels and distributions; keys need `channels:write`.
-Editor = Annotated[Caller, Depends(require_access(*WRITERS, scope="channels:write"))]
+Writer = Annotated[Caller, Depends(require_access(*WRITERS, scope="channels:write"))]

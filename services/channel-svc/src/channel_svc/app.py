@@ -11,7 +11,7 @@ from channel_svc.channels.router import router as channels_router
 from channel_svc.distributions.router import router as distributions_router
 from channel_svc.feeds.router import public_router as public_feeds_router
 from channel_svc.feeds.router import router as feeds_router
-from channel_svc.links.redirect import router as redirect_router
+from channel_svc.links.router import public_router as public_links_router
 from channel_svc.links.router import router as links_router
 from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
@@ -35,6 +35,6 @@ def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
         "the tracked links in them.",
     )
     # Public short links and feeds live at the root (`/l/{code}`, `/feeds/{token}.xml`).
-    app.include_router(redirect_router)
+    app.include_router(public_links_router)
     app.include_router(public_feeds_router)
     return app

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from event_contracts import CloudEvent, Payload
-from servicekit.outbox import add_event
-from sqlalchemy.ext.asyncio import AsyncSession
+from event_contracts import (
+    ChannelChangedV1,
+    DistributionFailedV1,
+    DistributionSucceededV1,
+    LinkClickedV1,
+    LinkCreatedV1,
+)
+from servicekit.events import Emitter
 
 from channel_svc.models import OutboxMessage
 
-SOURCE = "/channel-svc"
-
-
-def emit(
-    session: AsyncSession, topic: str, *, subject: str, workspace_id: str, payload: Payload
-) -> None:
-    event = CloudEvent.create(topic, SOURCE, subject, workspace_id, payload)
-    add_event(session, OutboxMessage, event)
+emit = Emitter(
+    OutboxMessage,
+    source="/channel-svc",
+    emits=(
+        ChannelChangedV1,
+        DistributionSucceededV1,
+        DistributionFailedV1,
+        LinkCreatedV1,
+        LinkClickedV1,
+    ),
+)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import UTCDateTime, new_metadata, utcnow
 from servicekit.outbox import OutboxMessageMixin
+from servicekit.problems import Invalid
 from servicekit.tracing import current_traceparent
 from sqlalchemy import (
     JSON,
@@ -30,6 +31,16 @@ class Base(DeclarativeBase):
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+# The longest id another service's event may give a row (their columns are String(64)).
+ID_MAX_LENGTH = 64
+
+
+def refuse_long_ids(*ids: str) -> None:
+    """An event naming an id no column can hold can never be applied."""
+    if any(len(value) > ID_MAX_LENGTH for value in ids):
+        raise Invalid(f"ids longer than {ID_MAX_LENGTH} characters cannot be stored")
 
 
 class ChannelStatus(StrEnum):
@@ -159,34 +170,38 @@ class Distribution(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Wordlist(Base):
-    """A workspace's word list, copied from content-svc's `wordlist.changed` events."""
+class ReplicaMixin:
+    """The columns of a row copied from another service's events (see `replicas/`)."""
 
-    __tablename__ = "wordlists"
+    if TYPE_CHECKING:  # the declarative base supplies the keyword constructor
 
+        def __init__(self, **kwargs: Any) -> None: ...
+
+    # The other service's id.
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    # [{"word": ..., "category": ...}]
-    words: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The newest change applied; an older event arriving late changes nothing.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Campaign(Base):
+class Wordlist(ReplicaMixin, Base):
+    """A workspace's word list, copied from content-svc's `wordlist.changed` events."""
+
+    __tablename__ = "wordlists"
+
+    # [{"word": ..., "category": ...}]
+    words: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class Campaign(ReplicaMixin, Base):
     """A workspace's campaign, copied from content-svc's `campaign.changed` events: its
     name goes into `utm_campaign`, and a deleted campaign's links stop redirecting."""
 
     __tablename__ = "campaigns"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
-    name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The newest change applied; an older event arriving late changes nothing.
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class TrackedLink(Base):

@@ -1,18 +1,17 @@
-"""The channel-svc runtime: servicekit's runtime plus the adapters, cipher and delivery worker."""
+"""The channel-svc runtime: servicekit's runtime plus the adapters, cipher and delivery worker,
+and `Runtime`, the endpoint dependency that reaches it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime
+from servicekit.runtime import ServiceRuntime, runtime_of
 
 from channel_svc.adapters import Adapter, build_adapters
-from channel_svc.consumers.campaign_changed import campaign_changed_handler
-from channel_svc.consumers.post_published import post_published_handler
-from channel_svc.consumers.wordlist_changed import handle_wordlist_changed
+from channel_svc.consumers import handlers
 from channel_svc.crypto import CredentialCipher, load_cipher
 from channel_svc.distributions.delivery import DeliveryWorker
 from channel_svc.links.cache import LinkCache
@@ -42,11 +41,11 @@ class ChannelRuntime(ServiceRuntime):
             settings,
             outbox_model=OutboxMessage,
             processed_model=ProcessedEvent,
-            handlers={
-                "post.published": post_published_handler(self.worker.wake, self.tracking),
-                "campaign.changed": campaign_changed_handler(self.link_cache.clear),
-                "wordlist.changed": handle_wordlist_changed,
-            },
+            handlers=handlers(
+                wake_worker=self.worker.wake,
+                tracking=self.tracking,
+                forget_links=self.link_cache.clear,
+            ),
             database=db,
         )
         self.background.append(self.worker.run)
@@ -62,8 +61,8 @@ class ChannelRuntime(ServiceRuntime):
             await adapter.aclose()
 
 
-def _runtime(request: Request) -> ChannelRuntime:
-    return cast(ChannelRuntime, request.app.state.runtime)
+def current_runtime(request: Request) -> ChannelRuntime:
+    return runtime_of(request, ChannelRuntime)
 
 
-Runtime = Annotated[ChannelRuntime, Depends(_runtime)]
+Runtime = Annotated[ChannelRuntime, Depends(current_runtime)]

@@ -1,46 +1,17 @@
-"""Helpers the API adapters share: where credentials may go, quota reset times, image
-fetching, token caches."""
+"""Helpers of the API adapters: quota reset times, image fetching, token caches."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 from servicekit.db import utcnow
-from servicekit.problems import Invalid
-from servicekit.urlguard import UnsafeURL, require_public_url
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-# The config fields of an API platform that decide which host receives its credentials
-# (WeChat's AppSecret, Weibo's tokens): changing one needs the credentials again.
-CREDENTIAL_DESTINATION = ("base_url",)
-
-
-def _plain_http(url: str, allow_private: bool) -> bool:
-    """Credentials travel over https only; plain http is for the local demo's fakes."""
-    return not allow_private and urlsplit(url).scheme.lower() != "https"
-
-
-async def checked_base_url(url: str, *, allow_private: bool) -> str:
-    """A platform base URL to store: https (unless private addresses are allowed, as in
-    the local demo), public, without a trailing slash; `Invalid` naming config.base_url."""
-    if _plain_http(url, allow_private):
-        raise Invalid.field(
-            "config.base_url", "must be an https URL: the channel's credentials are sent to it"
-        )
-    await require_public_url(url, field="config.base_url", allow_private=allow_private)
-    return url.rstrip("/")
-
-
-def refuse_plain_http(url: str, *, allow_private: bool) -> None:
-    """At send time too: a base URL stored before https was required sends nothing."""
-    if _plain_http(url, allow_private):
-        raise UnsafeURL("credentials are sent over https only")
 
 
 def next_china_midnight(now: datetime | None = None) -> datetime:

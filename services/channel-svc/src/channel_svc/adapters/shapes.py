@@ -49,6 +49,10 @@ def _check_link_template(value: str | None) -> str | None:
     return value
 
 
+class WebhookConfig(_Shape):
+    url: str = Field(min_length=1, max_length=2048)
+
+
 class LinkedConfig(_Shape):
     link_template: str | None = Field(default=None, max_length=500, description=LINK_TEMPLATE_HELP)
 

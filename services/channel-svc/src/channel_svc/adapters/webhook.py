@@ -48,11 +48,11 @@ from typing import Any
 
 import httpx
 from event_contracts import PostPublishedV1
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from servicekit.problems import FieldError, Invalid
-from servicekit.urlguard import UnsafeURL, guarded_client, require_public_url
+from servicekit.urlguard import UnsafeURL, require_public_url
 
 from channel_svc.adapters.base import DeliveryResult, Progress, UnlockedChannel
+from channel_svc.adapters.http import GuardedClient
+from channel_svc.adapters.shapes import WebhookConfig, validated
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
 from channel_svc.telemetry import PLATFORM_ERRORS, platform_call
@@ -61,12 +61,6 @@ MAX_ANSWER_BYTES = 64 * 1024
 SIGNATURE_HEADER = "X-Mediaops-Signature"
 TIMESTAMP_HEADER = "X-Mediaops-Timestamp"
 DELIVERY_HEADER = "X-Mediaops-Delivery"
-
-
-class WebhookConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    url: str = Field(min_length=1, max_length=2048)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -94,45 +88,11 @@ def _published_copy(answer: bytes) -> tuple[str | None, str | None]:
     )
 
 
-class WebhookAdapter:
+class WebhookAdapter(GuardedClient):
     platform = "webhook"
 
-    def __init__(self, *, timeout_seconds: float, allow_private: bool) -> None:
-        self.timeout_seconds = timeout_seconds
-        self.allow_private = allow_private
-        # One client for all sends: building one per send costs milliseconds (TLS context)
-        # and forgoes keep-alive to receivers that get many posts.
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = guarded_client(
-                allow_private=self.allow_private,
-                timeout=self.timeout_seconds,
-                follow_redirects=False,
-            )
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
     async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        try:
-            checked = WebhookConfig.model_validate(config)
-        except ValidationError as exc:
-            errors = [
-                FieldError(
-                    field=".".join(["config", *(str(part) for part in err["loc"])]),
-                    message=err["msg"],
-                    type=err["type"],
-                )
-                for err in exc.errors(include_url=False)
-            ]
-            raise Invalid(
-                "; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
-            ) from exc
+        checked = validated(WebhookConfig, config, "config")
         await require_public_url(checked.url, field="config.url", allow_private=self.allow_private)
         return checked.model_dump()
 
@@ -167,7 +127,7 @@ class WebhookAdapter:
         }
         try:
             with platform_call(self.platform, "/deliver"):
-                async with self._http().stream(
+                async with self.http().stream(
                     "POST", url, content=body, headers=headers
                 ) as response:
                     answer = b""

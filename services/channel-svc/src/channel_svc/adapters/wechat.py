@@ -24,28 +24,30 @@ import httpx
 import structlog
 from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
-from servicekit.urlguard import UnsafeURL, guarded_client
 
-from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
+from channel_svc.adapters.base import (
+    DeliveryResult,
+    MemoryProgress,
+    Outcome,
+    Progress,
+    UnlockedChannel,
+)
 from channel_svc.adapters.common import (
-    CREDENTIAL_DESTINATION,
     ImageUnavailable,
     TokenCache,
-    checked_base_url,
     fetch_image,
     next_china_midnight,
-    refuse_plain_http,
 )
-from channel_svc.adapters.shapes import WechatConfig, WechatCredentials, validated
+from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
+from channel_svc.adapters.shapes import WechatConfig, WechatCredentials
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
-from channel_svc.telemetry import platform_call
 
 log = structlog.get_logger(__name__)
 
-TOKEN_ERRORS = {40001, 40014, 42001}
-CREDENTIAL_ERRORS = {40013, 40125, 41002, 41004}
-QUOTA_ERRORS = {45009}
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+CREDENTIAL_ERRORS = frozenset({40013, 40125, 41002, 41004})
+QUOTA_ERRORS = frozenset({45009})
 BUSY = -1
 
 # What WeChat's codes mean, in words an operator can act on.
@@ -79,26 +81,23 @@ PUBLISH_STATUSES: dict[int, str] = {
 }
 
 
-def _words(code: int, errmsg: str) -> str:
-    meaning = ERRORS.get(code)
-    said = f"WeChat error {code}" + (f" ({errmsg})" if errmsg else "")
-    return f"{said}: {meaning}" if meaning else said
+class WechatError(PlatformError):
+    platform_name = "WeChat"
+    meanings = ERRORS
 
 
-class WechatError(Exception):
-    def __init__(self, code: int, errmsg: str) -> None:
-        super().__init__(_words(code, errmsg))
-        self.code = code
-        self.errmsg = errmsg
-
-
-class Unreachable(Exception):
-    pass
-
-
-class WechatAdapter:
+class WechatAdapter(PlatformApi):
     platform = "wechat_oa"
-    credential_destination = CREDENTIAL_DESTINATION
+    error = WechatError
+    code_prefix = "wechat"
+    config_model = WechatConfig
+    credentials_model = WechatCredentials
+    transient_errors = frozenset({BUSY})
+    credential_errors = CREDENTIAL_ERRORS
+    # Another system may have fetched a new token again: not the credentials' fault.
+    token_errors = TOKEN_ERRORS
+    token_still_refused = Outcome.RETRY
+    quota_errors = QUOTA_ERRORS
 
     def __init__(
         self,
@@ -107,72 +106,12 @@ class WechatAdapter:
         allow_private: bool,
         confirm_poll_seconds: float,
     ) -> None:
-        self.timeout_seconds = timeout_seconds
-        self.allow_private = allow_private
+        super().__init__(timeout_seconds=timeout_seconds, allow_private=allow_private)
         self.confirm_poll_seconds = confirm_poll_seconds
         self.tokens = TokenCache()
-        self._client: httpx.AsyncClient | None = None
 
-    # -- lifecycle and checks ------------------------------------------------------------
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = guarded_client(
-                allow_private=self.allow_private,
-                timeout=self.timeout_seconds,
-                follow_redirects=False,
-            )
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
-    async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        checked = validated(WechatConfig, config, "config")
-        checked.base_url = await checked_base_url(
-            checked.base_url, allow_private=self.allow_private
-        )
-        return checked.model_dump()
-
-    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        return validated(WechatCredentials, credentials, "credentials").model_dump()
-
-    # -- the API, errcode-aware ---------------------------------------------------------
-
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: dict[str, str] | None = None,
-        json: dict[str, Any] | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-    ) -> dict[str, Any]:
-        with platform_call(self.platform, url):
-            return await self._request_once(method, url, params=params, json=json, files=files)
-
-    async def _request_once(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: dict[str, str] | None = None,
-        json: dict[str, Any] | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-    ) -> dict[str, Any]:
-        try:
-            refuse_plain_http(url, allow_private=self.allow_private)
-            response = await self._http().request(
-                method, url, params=params, json=json, files=files
-            )
-        except UnsafeURL as exc:
-            raise WechatError(0, f"base URL refused: {exc}") from exc
-        except httpx.TimeoutException as exc:
-            raise Unreachable(f"WeChat did not answer within {self.timeout_seconds:g} s") from exc
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"WeChat unreachable: {type(exc).__name__}") from exc
+    def read(self, response: httpx.Response) -> dict[str, Any]:
+        """WeChat answers errors as `errcode` in a JSON object, with HTTP 200."""
         if response.status_code >= 500:
             raise Unreachable(f"WeChat answered HTTP {response.status_code}")
         try:
@@ -186,6 +125,9 @@ class WechatAdapter:
             raise WechatError(code, str(body.get("errmsg") or ""))
         return body
 
+    def quota_resets(self) -> datetime:
+        return next_china_midnight()
+
     async def _token(self, channel: UnlockedChannel) -> str:
         base = str(channel.config["base_url"])
         creds = channel.credentials()
@@ -197,7 +139,7 @@ class WechatAdapter:
             cached = self.tokens.get(key)
             if cached:
                 return cached
-            body = await self._request(
+            body = await self.request(
                 "GET",
                 f"{base}/cgi-bin/token",
                 params={
@@ -225,7 +167,7 @@ class WechatAdapter:
         for attempt in (1, 2):
             token = await self._token(channel)
             try:
-                return await self._request(
+                return await self.request(
                     "POST",
                     f"{base}{path}",
                     params={"access_token": token, **(params or {})},
@@ -258,10 +200,8 @@ class WechatAdapter:
             if progress.data.get("publish_id"):
                 return await self.confirm(distribution, channel, progress=progress)
             return await self._publish(channel, rendered, progress)
-        except WechatError as exc:
-            return self._judge(exc)
-        except Unreachable as exc:
-            return DeliveryResult.retry("unreachable", str(exc))
+        except (WechatError, Unreachable) as exc:
+            return self.judge(exc)
         except ImageUnavailable as exc:
             if exc.transient:
                 return DeliveryResult.retry("image_unavailable", str(exc))
@@ -275,7 +215,7 @@ class WechatAdapter:
         url: str,
         params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        data, name, content_type = await fetch_image(self._http(), url)
+        data, name, content_type = await fetch_image(self.http(), url)
         await progress.step()  # the fetch may have taken a while
         return await self._call(
             channel, path, params=params, files={"media": (name, data, content_type)}
@@ -369,10 +309,8 @@ class WechatAdapter:
             body = await self._call(
                 channel, "/cgi-bin/freepublish/get", json={"publish_id": publish_id}
             )
-        except WechatError as exc:
-            return self._judge(exc)
-        except Unreachable as exc:
-            return DeliveryResult.retry("unreachable", str(exc))
+        except (WechatError, Unreachable) as exc:
+            return self.judge(exc)
         status = int(body.get("publish_status", 1))
         if status == 0:
             article_id = str(body.get("article_id") or "")
@@ -392,16 +330,3 @@ class WechatAdapter:
             code = "deleted_after_publishing" if status == 5 else "banned_after_publishing"
             return DeliveryResult.taken_down(code, words)
         return DeliveryResult.rejected(f"wechat_publish_status_{status}", words)
-
-    @staticmethod
-    def _judge(exc: WechatError) -> DeliveryResult:
-        code = f"wechat_{exc.code}"
-        if exc.code == BUSY:
-            return DeliveryResult.retry(code, str(exc))
-        if exc.code in TOKEN_ERRORS:
-            return DeliveryResult.retry(code, f"{exc} (still refused after a refresh)")
-        if exc.code in CREDENTIAL_ERRORS:
-            return DeliveryResult.reauth(code, str(exc))
-        if exc.code in QUOTA_ERRORS:
-            return DeliveryResult.deferred(code, str(exc), until=next_china_midnight())
-        return DeliveryResult.rejected(code, str(exc))

@@ -8,31 +8,27 @@ the account's timeline and records it as delivered, instead of failing or sendin
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import httpx
 import structlog
 from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
-from servicekit.urlguard import UnsafeURL, guarded_client
 
 from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
-from channel_svc.adapters.common import (
-    CREDENTIAL_DESTINATION,
-    checked_base_url,
-    next_hour,
-    refuse_plain_http,
-)
-from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials, validated
+from channel_svc.adapters.common import next_hour
+from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
+from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
-from channel_svc.telemetry import platform_call
 
 log = structlog.get_logger(__name__)
 
-TOKEN_ERRORS = {21301, 21314, 21315, 21316, 21317, 21327, 21332}
-RATE_ERRORS = {10022, 10023, 10024, 20016}
-TRANSIENT_ERRORS = {10001, 10002, 10009}
+TOKEN_ERRORS = frozenset({21301, 21314, 21315, 21316, 21317, 21327, 21332})
+RATE_ERRORS = frozenset({10022, 10023, 10024, 20016})
+TRANSIENT_ERRORS = frozenset({10001, 10002, 10009})
 REPEATED = 20019
 
 ERRORS: dict[int, str] = {
@@ -57,86 +53,33 @@ ERRORS: dict[int, str] = {
 }
 
 
-class WeiboError(Exception):
-    def __init__(self, code: int, error: str) -> None:
-        meaning = ERRORS.get(code)
-        said = f"Weibo error {code}" + (f" ({error})" if error else "")
-        super().__init__(f"{said}: {meaning}" if meaning else said)
-        self.code = code
+class WeiboError(PlatformError):
+    platform_name = "Weibo"
+    meanings = ERRORS
 
 
-class Unreachable(Exception):
-    pass
-
-
-class WeiboAdapter:
+class WeiboAdapter(PlatformApi):
     platform = "weibo"
-    credential_destination = CREDENTIAL_DESTINATION
+    error = WeiboError
+    code_prefix = "weibo"
+    config_model = WeiboConfig
+    credentials_model = WeiboCredentials
+    transient_errors = TRANSIENT_ERRORS
+    token_errors = TOKEN_ERRORS
+    quota_errors = RATE_ERRORS
 
     def __init__(self, *, timeout_seconds: float, allow_private: bool) -> None:
-        self.timeout_seconds = timeout_seconds
-        self.allow_private = allow_private
-        self._client: httpx.AsyncClient | None = None
+        super().__init__(timeout_seconds=timeout_seconds, allow_private=allow_private)
         # Tokens refreshed during this process, by channel, until the worker stores them.
         self._refreshed: dict[str, dict[str, Any]] = {}
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = guarded_client(
-                allow_private=self.allow_private,
-                timeout=self.timeout_seconds,
-                follow_redirects=False,
-            )
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
-    async def check_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        checked = validated(WeiboConfig, config, "config")
-        checked.base_url = await checked_base_url(
-            checked.base_url, allow_private=self.allow_private
-        )
-        return checked.model_dump()
-
-    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        return validated(WeiboCredentials, credentials, "credentials").model_dump(exclude_none=True)
-
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        data: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> Any:
-        with platform_call(self.platform, url):
-            return await self._request_once(method, url, data=data, params=params)
-
-    async def _request_once(
-        self,
-        method: str,
-        url: str,
-        *,
-        data: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> Any:
-        try:
-            refuse_plain_http(url, allow_private=self.allow_private)
-            response = await self._http().request(method, url, data=data, params=params)
-        except UnsafeURL as exc:
-            raise WeiboError(0, f"base URL refused: {exc}") from exc
-        except httpx.TimeoutException as exc:
-            raise Unreachable(f"Weibo did not answer within {self.timeout_seconds:g} s") from exc
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"Weibo unreachable: {type(exc).__name__}") from exc
+    def read(self, response: httpx.Response) -> Any:
+        """Weibo answers errors as `error_code` in a JSON object, with 400 or 403 too: the
+        body is read whatever the HTTP status."""
         try:
             body = response.json()
         except ValueError:
             body = None
-        # Parse the body whatever the HTTP status: Weibo sends error_code with 400/403 too.
         if isinstance(body, dict) and body.get("error_code"):
             raise WeiboError(int(body["error_code"]), str(body.get("error") or ""))
         if response.status_code >= 500 or body is None:
@@ -145,6 +88,10 @@ class WeiboAdapter:
             raise WeiboError(0, f"HTTP {response.status_code}")
         return body
 
+    def quota_resets(self) -> datetime:
+        # The posting limits are per hour.
+        return next_hour()
+
     def _credentials(self, channel: UnlockedChannel) -> dict[str, Any]:
         return {**channel.credentials(), **self._refreshed.get(channel.id, {})}
 
@@ -152,7 +99,7 @@ class WeiboAdapter:
         creds = self._credentials(channel)
         if not (creds.get("refresh_token") and creds.get("app_key") and creds.get("app_secret")):
             return None
-        body = await self._request(
+        body = await self.request(
             "POST",
             f"{channel.config['base_url']}/oauth2/access_token",
             data={
@@ -188,7 +135,7 @@ class WeiboAdapter:
             for attempt in (1, 2):
                 token = str(self._credentials(channel).get("access_token", ""))
                 try:
-                    status = await self._request(
+                    status = await self.request(
                         "POST",
                         f"{base}/2/statuses/share.json",
                         data={"access_token": token, "status": rendered.body},
@@ -206,10 +153,8 @@ class WeiboAdapter:
                         if found is not None:
                             return self._with(found, refreshed)
                     raise
-        except WeiboError as exc:
-            return self._with(self._judge(exc), refreshed)
-        except Unreachable as exc:
-            return self._with(DeliveryResult.retry("unreachable", str(exc)), refreshed)
+        except (WeiboError, Unreachable) as exc:
+            return self._with(self.judge(exc), refreshed)
         uid = str(self._credentials(channel).get("uid", ""))
         idstr = str(status.get("idstr") or status.get("id"))
         return self._with(
@@ -217,22 +162,14 @@ class WeiboAdapter:
             refreshed,
         )
 
-    def _with(self, result: DeliveryResult, refreshed: dict[str, Any] | None) -> DeliveryResult:
-        if refreshed is None:
-            return result
-        return DeliveryResult(
-            result.outcome,
-            result.code,
-            result.message,
-            external_id=result.external_id,
-            url=result.url,
-            defer_until=result.defer_until,
-            credentials_update=refreshed,
-        )
+    @staticmethod
+    def _with(result: DeliveryResult, refreshed: dict[str, Any] | None) -> DeliveryResult:
+        """`result`, carrying the token refreshed on the way for the worker to store."""
+        return result if refreshed is None else replace(result, credentials_update=refreshed)
 
     async def _find_sent(self, channel: UnlockedChannel, text: str) -> DeliveryResult | None:
         creds = self._credentials(channel)
-        body = await self._request(
+        body = await self.request(
             "GET",
             f"{channel.config['base_url']}/2/statuses/user_timeline.json",
             params={
@@ -250,14 +187,3 @@ class WeiboAdapter:
                     external_id=idstr, url=f"https://weibo.com/{uid}/{idstr}"
                 )
         return None
-
-    @staticmethod
-    def _judge(exc: WeiboError) -> DeliveryResult:
-        code = f"weibo_{exc.code}"
-        if exc.code in TRANSIENT_ERRORS:
-            return DeliveryResult.retry(code, str(exc))
-        if exc.code in TOKEN_ERRORS:
-            return DeliveryResult.reauth(code, f"{exc} (still refused after a refresh)")
-        if exc.code in RATE_ERRORS:
-            return DeliveryResult.deferred(code, str(exc), until=next_hour())
-        return DeliveryResult.rejected(code, str(exc))

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from channel_svc.access import Editor, Reader
+from channel_svc.access import Reader, Writer
 from channel_svc.channels import service
 from channel_svc.channels.schemas import (
     ChannelCreate,
-    ChannelOut,
+    ChannelRead,
     ChannelUpdate,
-    PreviewOut,
+    PreviewRead,
     PreviewRequest,
 )
 from channel_svc.runtime import Runtime
@@ -28,8 +27,8 @@ router = APIRouter(prefix="/channels", tags=["channels"])
     summary="Add a channel",
 )
 async def create_channel(
-    body: ChannelCreate, caller: Editor, session: DbSession, runtime: Runtime
-) -> ChannelOut:
+    body: ChannelCreate, caller: Writer, session: DbSession, runtime: Runtime
+) -> ChannelRead:
     channel = await service.create_channel(
         session,
         workspace_id=caller.workspace_id,
@@ -37,28 +36,28 @@ async def create_channel(
         adapters=runtime.adapters,
         cipher=runtime.cipher,
     )
-    return ChannelOut.of(channel)
+    return ChannelRead.of(channel)
 
 
 @router.get("", responses=problem_responses(401, 422), summary="List channels, newest first")
 async def list_channels(
     caller: Reader,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> Page[ChannelOut]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ChannelRead]:
     channels, next_cursor = await service.list_channels(
         session, workspace_id=caller.workspace_id, cursor=cursor, limit=limit
     )
-    return Page[ChannelOut](items=[ChannelOut.of(c) for c in channels], next_cursor=next_cursor)
+    return Page[ChannelRead](items=[ChannelRead.of(c) for c in channels], next_cursor=next_cursor)
 
 
 @router.get("/{channel_id}", responses=problem_responses(401, 404), summary="Get a channel")
-async def get_channel(channel_id: str, caller: Reader, session: DbSession) -> ChannelOut:
+async def get_channel(channel_id: str, caller: Reader, session: DbSession) -> ChannelRead:
     channel = await service.get_channel(
         session, workspace_id=caller.workspace_id, channel_id=channel_id
     )
-    return ChannelOut.of(channel)
+    return ChannelRead.of(channel)
 
 
 @router.patch(
@@ -67,8 +66,8 @@ async def get_channel(channel_id: str, caller: Reader, session: DbSession) -> Ch
     summary="Change a channel (new credentials re-activate a channel that needs them)",
 )
 async def update_channel(
-    channel_id: str, body: ChannelUpdate, caller: Editor, session: DbSession, runtime: Runtime
-) -> ChannelOut:
+    channel_id: str, body: ChannelUpdate, caller: Writer, session: DbSession, runtime: Runtime
+) -> ChannelRead:
     channel = await service.update_channel(
         session,
         workspace_id=caller.workspace_id,
@@ -77,7 +76,7 @@ async def update_channel(
         adapters=runtime.adapters,
         cipher=runtime.cipher,
     )
-    return ChannelOut.of(channel)
+    return ChannelRead.of(channel)
 
 
 @router.post(
@@ -87,11 +86,11 @@ async def update_channel(
 )
 async def preview(
     channel_id: str, body: PreviewRequest, caller: Reader, session: DbSession
-) -> PreviewOut:
+) -> PreviewRead:
     platform, rendered, violations, checklist = await service.preview(
         session, workspace_id=caller.workspace_id, channel_id=channel_id, data=body
     )
-    return PreviewOut(
+    return PreviewRead(
         channel_id=channel_id,
         platform=platform.key,
         rendered=rendered,
@@ -107,6 +106,6 @@ async def preview(
     responses=problem_responses(401, 403, 404),
     summary="Delete a channel (posts already sent stay where they are)",
 )
-async def delete_channel(channel_id: str, caller: Editor, session: DbSession) -> Response:
+async def delete_channel(channel_id: str, caller: Writer, session: DbSession) -> Response:
     await service.delete_channel(session, workspace_id=caller.workspace_id, channel_id=channel_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

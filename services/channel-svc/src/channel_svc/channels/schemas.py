@@ -115,7 +115,7 @@ class ChannelUpdate(RequestModel):
         return None if value is None else _check_zone(value)
 
 
-class ChannelOut(ResponseModel):
+class ChannelRead(ResponseModel):
     id: str
     platform: str
     mode: str = Field(description="api, manual, webhook or feed")
@@ -147,7 +147,7 @@ class ChannelOut(ResponseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, channel: Channel) -> ChannelOut:
+    def of(cls, channel: Channel) -> ChannelRead:
         platform = get_platform(channel.platform)
         return cls(
             id=channel.id,
@@ -182,7 +182,7 @@ class PreviewRequest(RequestModel):
     tags: list[str] = Field(default_factory=list, max_length=50)
 
 
-class PreviewOut(ResponseModel):
+class PreviewRead(ResponseModel):
     channel_id: str
     platform: str
     rendered: Rendered

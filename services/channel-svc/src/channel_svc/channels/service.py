@@ -6,44 +6,54 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from event_contracts import ChannelChangedV1, PostPublishedV1
 from servicekit.db import utcnow
-from servicekit.pagination import paginate, split_page
 from servicekit.problems import FieldError, Invalid, NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import Adapter, CredentialedAdapter
 from channel_svc.adapters.shapes import FeedConfig, ManualConfig, validated
+from channel_svc.channels import repository
 from channel_svc.channels.schemas import ChannelCreate, ChannelUpdate, PreviewRequest
 from channel_svc.crypto import CredentialCipher
+from channel_svc.distributions import repository as distributions
 from channel_svc.events import emit
-from channel_svc.models import Channel, ChannelStatus, Distribution, new_id
+from channel_svc.models import Channel, ChannelStatus, new_id
 from channel_svc.platforms.catalogue import PLATFORMS, LinkPolicy, Mode, Platform, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare
 from channel_svc.rendering.render import PostContent, Rendered, markdown_to_html
-from channel_svc.wordlists.service import scanner
+from channel_svc.replicas.wordlists import scanner
 
 
 def announce(session: AsyncSession, channel: Channel, *, deleted: bool = False) -> None:
-    emit(
-        session,
-        "channel.changed",
-        subject=channel.id,
+    changed = ChannelChangedV1(
+        channel_id=channel.id,
         workspace_id=channel.workspace_id,
-        payload=ChannelChangedV1(
-            channel_id=channel.id,
-            workspace_id=channel.workspace_id,
-            platform=channel.platform,
-            name=channel.name,
-            status=channel.status,
-            deleted=deleted,
-            changed_at=channel.updated_at,
-        ),
+        platform=channel.platform,
+        name=channel.name,
+        status=channel.status,
+        deleted=deleted,
+        changed_at=channel.updated_at,
     )
+    emit(session, changed)
+
+
+async def mark_needs_reauth(
+    session: AsyncSession, channel_id: str, reason: str, *, now: datetime
+) -> None:
+    """The platform rejected the channel's credentials: it sends nothing until an editor
+    gives new ones."""
+    channel = await session.get(Channel, channel_id)
+    if channel is None or channel.status != ChannelStatus.ACTIVE:
+        return
+    channel.status = ChannelStatus.NEEDS_REAUTH.value
+    channel.status_reason = reason
+    channel.updated_at = now
+    announce(session, channel)
 
 
 def _platform(key: str, adapters: Mapping[str, Adapter]) -> Platform:
@@ -70,12 +80,12 @@ def _sealed_secret(
     platform: Platform,
     adapters: Mapping[str, Adapter],
     cipher: CredentialCipher,
+    data: ChannelCreate | ChannelUpdate,
     *,
-    secret: str | None,
-    credentials: dict[str, Any] | None,
     required: bool,
 ) -> str | None:
     """The encrypted secret to store, or None when nothing is given (and none is needed)."""
+    secret, credentials = data.secret, data.credentials
     if platform.mode is Mode.WEBHOOK:
         if credentials is not None:
             raise Invalid.field("credentials", "a webhook takes a `secret`, not credentials")
@@ -152,14 +162,7 @@ async def create_channel(
 ) -> Channel:
     platform = _platform(data.platform, adapters)
     config = await _checked_config(platform, data.config, adapters)
-    sealed = _sealed_secret(
-        platform,
-        adapters,
-        cipher,
-        secret=data.secret,
-        credentials=data.credentials,
-        required=True,
-    )
+    sealed = _sealed_secret(platform, adapters, cipher, data, required=True)
     now = utcnow()
     channel = Channel(
         id=new_id(),
@@ -202,14 +205,7 @@ async def update_channel(
         channel.name = data.name
     if config is not None:
         channel.config = config
-    sealed = _sealed_secret(
-        platform,
-        adapters,
-        cipher,
-        secret=data.secret,
-        credentials=data.credentials,
-        required=False,
-    )
+    sealed = _sealed_secret(platform, adapters, cipher, data, required=False)
     if sealed is not None:
         channel.secret_encrypted = sealed
         if channel.status == ChannelStatus.NEEDS_REAUTH:
@@ -239,13 +235,7 @@ async def update_channel(
 
 
 async def get_channel(session: AsyncSession, *, workspace_id: str, channel_id: str) -> Channel:
-    channel = await session.scalar(
-        select(Channel).where(
-            Channel.id == channel_id,
-            Channel.workspace_id == workspace_id,
-            Channel.deleted_at.is_(None),
-        )
-    )
+    channel = await repository.find(session, workspace_id=workspace_id, channel_id=channel_id)
     if channel is None:
         raise NotFound(f"No channel {channel_id} in this workspace.")
     return channel
@@ -254,14 +244,7 @@ async def get_channel(session: AsyncSession, *, workspace_id: str, channel_id: s
 async def list_channels(
     session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Channel], str | None]:
-    query = paginate(
-        select(Channel).where(Channel.workspace_id == workspace_id, Channel.deleted_at.is_(None)),
-        created_at=Channel.created_at,
-        row_id=Channel.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return split_page((await session.scalars(query)).all(), limit)
+    return await repository.page(session, workspace_id=workspace_id, cursor=cursor, limit=limit)
 
 
 async def delete_channel(session: AsyncSession, *, workspace_id: str, channel_id: str) -> None:
@@ -282,11 +265,8 @@ async def _preview_content(
     session: AsyncSession, workspace_id: str, data: PreviewRequest
 ) -> PostContent:
     if data.post_id is not None:
-        snapshot = await session.scalar(
-            select(Distribution.snapshot)
-            .where(Distribution.workspace_id == workspace_id, Distribution.post_id == data.post_id)
-            .order_by(Distribution.created_at.desc())
-            .limit(1)
+        snapshot = await distributions.latest_snapshot(
+            session, workspace_id=workspace_id, post_id=data.post_id
         )
         if snapshot is None:
             raise NotFound(

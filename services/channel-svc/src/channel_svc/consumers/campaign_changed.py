@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-from event_contracts import CampaignChangedV1, CloudEvent
-from servicekit.consumer import Handler, PoisonMessage
+from event_contracts import CampaignChangedV1
 from servicekit.db import call_after_commit
+from servicekit.events import PayloadHandler, handles
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.campaigns import service
+from channel_svc.replicas import campaigns
 
 
-def campaign_changed_handler(forget_links: Callable[[], None]) -> Handler:
+async def keep_campaign(
+    session: AsyncSession, change: CampaignChangedV1, *, forget_links: Callable[[], None]
+) -> None:
     """`forget_links` empties the resolved-link cache once the change is committed, so a
     deleted campaign's links stop redirecting at once in this process."""
+    if await campaigns.apply_change(session, change):
+        call_after_commit(session, forget_links)
 
-    async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        change = event.payload()
-        if not isinstance(change, CampaignChangedV1):
-            raise PoisonMessage(f"{event.type} does not carry CampaignChangedV1")
-        if change.workspace_id != event.workspaceid:
-            raise PoisonMessage(
-                f"payload workspace {change.workspace_id} differs from the event's "
-                f"{event.workspaceid}"
-            )
-        if len(change.campaign_id) > 64 or len(change.workspace_id) > 64:
-            raise PoisonMessage("ids longer than 64 characters cannot be stored")
-        if await service.apply_change(session, change):
-            call_after_commit(session, forget_links)
 
-    return handle
+def campaign_changed(forget_links: Callable[[], None]) -> PayloadHandler[CampaignChangedV1]:
+    return handles(CampaignChangedV1)(partial(keep_campaign, forget_links=forget_links))

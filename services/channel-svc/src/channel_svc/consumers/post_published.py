@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-from event_contracts import CloudEvent, PostPublishedV1
-from servicekit.consumer import Handler, PoisonMessage
+from event_contracts import PostPublishedV1
 from servicekit.db import call_after_commit
+from servicekit.events import PayloadHandler, handles
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.distributions import service
+from channel_svc.distributions import planning
 from channel_svc.links.service import Tracking
 
 
-def post_published_handler(
-    wake_worker: Callable[[], None], tracking: Tracking | None = None
-) -> Handler:
-    async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        post = event.payload()  # InvalidEvent (dead-lettered) when the payload is not valid
-        if not isinstance(post, PostPublishedV1):
-            raise PoisonMessage(f"{event.type} does not carry PostPublishedV1")
-        if post.workspace_id != event.workspaceid:
-            raise PoisonMessage(
-                f"payload workspace {post.workspace_id} differs from the event's "
-                f"{event.workspaceid}"
-            )
-        pending = await service.plan_for_post(session, post, tracking=tracking)
-        if pending:
-            call_after_commit(session, wake_worker)
+async def plan_distributions(
+    session: AsyncSession,
+    post: PostPublishedV1,
+    *,
+    wake_worker: Callable[[], None],
+    tracking: Tracking | None,
+) -> None:
+    if await planning.plan_for_post(session, post, tracking=tracking):
+        call_after_commit(session, wake_worker)
 
-    return handle
+
+def post_published(
+    wake_worker: Callable[[], None], tracking: Tracking | None
+) -> PayloadHandler[PostPublishedV1]:
+    return handles(PostPublishedV1)(
+        partial(plan_distributions, wake_worker=wake_worker, tracking=tracking)
+    )

@@ -14,7 +14,7 @@ It also looks again at published posts that are being watched (deleted or banned
 each look held by a lease too, so that a look a killed worker claimed is taken again.
 It wakes when the post.published consumer commits new distributions, and polls as a
 fallback (retries and confirmations fall due by time). Send rate limits are counted in
-the database, across every replica (see `limits`).
+the database, across every replica (see `limits`); the leases are in `leases`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from event_contracts import PostPublishedV1
@@ -43,10 +42,13 @@ from channel_svc.adapters.base import (
     Outcome,
     UnlockedChannel,
 )
+from channel_svc.channels import repository as channels
 from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
-from channel_svc.distributions import service
+from channel_svc.distributions import repository
+from channel_svc.distributions.leases import Lease, LeaseKeeper, StoredProgress
 from channel_svc.distributions.limits import SendLimits
-from channel_svc.distributions.service import CHANNEL_UNAVAILABLE, ConfirmPolicy, RetryPolicy
+from channel_svc.distributions.outcomes import CHANNEL_UNAVAILABLE, record_outcome, record_watch
+from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
 from channel_svc.models import Channel, ChannelStatus, Distribution
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.rendering.render import Rendered
@@ -54,7 +56,6 @@ from channel_svc.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-ACTIVE = ChannelStatus.ACTIVE.value
 # Deferrals of our own: a send slot of the rate limit, a quota already known to be spent.
 RATE_LIMITED = "rate_limited"
 QUOTA_SPENT = "quota_spent"
@@ -66,34 +67,6 @@ def _quota_back_at(result: DeliveryResult) -> datetime | None:
     if result.outcome is not Outcome.DEFERRED or result.code in (RATE_LIMITED, QUOTA_SPENT):
         return None
     return result.defer_until
-
-
-class StoredProgress:
-    """A distribution's progress, written to the database at every `save`, while the
-    worker holds the row: `save` and `step` renew its lease, or raise `LeaseLost`."""
-
-    def __init__(
-        self, db: Database, distribution_id: str, data: dict[str, Any], lease: service.Lease
-    ) -> None:
-        self.db = db
-        self.distribution_id = distribution_id
-        self.data: dict[str, Any] = dict(data)
-        self.lease = lease
-
-    async def step(self) -> None:
-        async with self.db.transaction() as session:
-            if not await service.hold(session, self.lease, self.distribution_id):
-                raise LeaseLost(self.distribution_id)
-
-    async def save(self, **values: Any) -> None:
-        async with self.db.transaction() as session:
-            if not await service.hold(session, self.lease, self.distribution_id):
-                # What this worker did is left for an operator to find (a draft in the
-                # platform's console); the worker holding the row now keeps its own.
-                log.warning("delivery_progress_of_a_lost_lease", progress=values)
-                raise LeaseLost(self.distribution_id)
-            await service.save_progress(session, self.distribution_id, values)
-        self.data.update(values)
 
 
 class DeliveryWorker:
@@ -124,8 +97,8 @@ class DeliveryWorker:
         self.limits = SendLimits(db, enabled=settings.rate_limits)
         # One holder per process: its rows are taken back by others only once its lease
         # runs out (it was killed), or at once when it stops cleanly.
-        self.lease = service.Lease(holder=uuid.uuid4().hex, seconds=settings.delivery_lease_seconds)
-        self.in_flight: set[str] = set()
+        self.lease = Lease(holder=uuid.uuid4().hex, seconds=settings.delivery_lease_seconds)
+        self.leases = LeaseKeeper(db, self.lease, on_released=self.wake)
         self._wake = asyncio.Event()
         self.attempted = 0
 
@@ -134,13 +107,13 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """The background job: recover, then deliver until cancelled."""
-        keeping = asyncio.create_task(self._keep_leases())
+        keeping = asyncio.create_task(self.leases.keep())
         try:
             await self._deliver_until_cancelled()
         finally:
             keeping.cancel()
             await asyncio.gather(keeping, return_exceptions=True)
-            await self._hand_back()
+            await self.leases.hand_back()
 
     async def _deliver_until_cancelled(self) -> None:
         backoff = 0.1
@@ -162,57 +135,24 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
-    async def _keep_leases(self) -> None:
-        """Take back what killed workers left (at start, then every third of a lease), and
-        renew the lease on what this one is sending."""
-        while True:
-            try:
-                async with self.db.transaction() as session:
-                    held = list(self.in_flight)
-                    kept = await service.renew(session, self.lease, held)
-                    released = await service.release_lapsed(session)
-                # Still being sent here, yet no longer ours: settled rows have left in_flight.
-                lost = [i for i in held if i in self.in_flight and i not in kept]
-                if lost:
-                    log.warning("delivery_leases_lost", distribution_ids=lost)
-                if released:
-                    log.warning("deliveries_resumed_after_interruption", count=released)
-                    self.wake()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: the next round retries
-                log.warning("delivery_lease_round_failed", error=repr(exc))
-            await asyncio.sleep(self.lease.seconds / 3)
-
-    async def _hand_back(self) -> None:
-        """On a clean stop, what this worker was sending goes back to pending at once."""
-        try:
-            async with asyncio.timeout(5), self.db.transaction() as session:
-                returned = await service.hand_back(session, self.lease.holder)
-        except Exception as exc:  # the process is stopping anyway: the lease will run out
-            log.warning("delivery_hand_back_failed", error=repr(exc))
-            return
-        if returned:
-            log.info("deliveries_handed_back", count=returned)
-
     async def deliver_due(self) -> int:
         """One round: claim, send, settle. Returns how many distributions were attempted."""
         async with self.db.transaction() as session:
-            claimed = await service.claim_due(session, limit=self.batch_size, lease=self.lease)
-            channels = await service.channels_by_id(session, [d.channel_id for d in claimed])
+            claimed = await repository.claim_due(session, limit=self.batch_size, lease=self.lease)
+            found = await channels.by_id(session, [d.channel_id for d in claimed])
         if claimed:
-            self.in_flight.update(d.id for d in claimed)
-            await asyncio.gather(*(self._deliver(d, channels.get(d.channel_id)) for d in claimed))
+            self.leases.in_flight.update(d.id for d in claimed)
+            await asyncio.gather(*(self._deliver(d, found.get(d.channel_id)) for d in claimed))
         self.attempted += len(claimed)
         return len(claimed)
 
     async def watch_due(self) -> int:
         """Look again at published posts that are due a check."""
         async with self.db.transaction() as session:
-            due = await service.claim_watch_due(session, limit=self.batch_size, lease=self.lease)
-            channels = await service.channels_by_id(session, [d.channel_id for d in due])
+            due = await repository.claim_watch_due(session, limit=self.batch_size, lease=self.lease)
+            found = await channels.by_id(session, [d.channel_id for d in due])
         if due:
-            await asyncio.gather(*(self._watch(d, channels.get(d.channel_id)) for d in due))
+            await asyncio.gather(*(self._watch(d, found.get(d.channel_id)) for d in due))
         return len(due)
 
     def _unlock(self, channel: Channel) -> UnlockedChannel:
@@ -230,7 +170,7 @@ class DeliveryWorker:
         try:
             await self._send_and_settle(distribution, channel)
         finally:
-            self.in_flight.discard(distribution.id)
+            self.leases.in_flight.discard(distribution.id)
 
     async def _send_and_settle(self, distribution: Distribution, channel: Channel | None) -> None:
         with (
@@ -255,11 +195,11 @@ class DeliveryWorker:
             sealed = self._sealed_update(channel, result)
             async with self.db.transaction() as session:
                 if sealed is not None and channel is not None:
-                    await service.store_credentials(session, channel.id, sealed)
+                    await channels.store_credentials(session, channel.id, sealed)
                 quota_back_at = _quota_back_at(result)
                 if channel is not None and quota_back_at is not None:
-                    await service.block_channel(session, channel.id, quota_back_at)
-                settled = await service.record_outcome(
+                    await channels.block_quota(session, channel.id, quota_back_at)
+                settled = await record_outcome(
                     session,
                     distribution.id,
                     result,
@@ -288,7 +228,11 @@ class DeliveryWorker:
 
     async def _attempt(self, distribution: Distribution, channel: Channel | None) -> DeliveryResult:
         # The channel may have been deleted or disabled since the post was published.
-        if channel is None or channel.deleted_at is not None or channel.status != ACTIVE:
+        if (
+            channel is None
+            or channel.deleted_at is not None
+            or channel.status != ChannelStatus.ACTIVE
+        ):
             return DeliveryResult.rejected(CHANNEL_UNAVAILABLE, "the channel is no longer active")
         adapter = self.adapters.get(channel.platform)
         platform = get_platform(channel.platform)
@@ -351,7 +295,7 @@ class DeliveryWorker:
                 log.warning("watch_failed", error=repr(exc))
                 result = DeliveryResult.retry("internal_error", repr(exc))
         async with self.db.transaction() as session:
-            settled = await service.record_watch(
+            settled = await record_watch(
                 session, distribution.id, result, holder=self.lease.holder, confirm=self.confirm
             )
         if settled is not None and settled.status != "succeeded":

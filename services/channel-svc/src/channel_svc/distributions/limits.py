@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicekit.db import Database, utcnow
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.models import SendWindow
+from channel_svc.distributions import repository
 from channel_svc.platforms.catalogue import Platform
 
 WINDOW_SECONDS = 60.0
@@ -38,27 +35,10 @@ def limits_of(platform: Platform, channel_id: str) -> list[Limit]:
     ]
 
 
-async def _windows(session: AsyncSession, keys: list[str]) -> dict[str, SendWindow]:
-    """The rows of `keys`, made when missing, locked until the transaction ends."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(SendWindow)
-        .values([{"key": key, "sent": []} for key in keys])
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    rows = await session.scalars(
-        select(SendWindow)
-        .where(SendWindow.key.in_(keys))
-        .order_by(SendWindow.key)
-        .with_for_update()
-    )
-    return {row.key: row for row in rows.all()}
-
-
 async def take_slot(session: AsyncSession, limits: list[Limit], now: float) -> float:
     """One send under every one of `limits`: 0.0 when taken (recorded), else the seconds
     until all of them have room again (nothing recorded)."""
-    windows = await _windows(session, sorted(limit.key for limit in limits))
+    windows = await repository.send_windows(session, sorted(limit.key for limit in limits))
     recent: dict[str, list[float]] = {}
     wait = 0.0
     for limit in limits:

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from servicekit.db import call_after_commit
+from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from channel_svc.access import Editor, Reader
+from channel_svc.access import Reader, Writer
 from channel_svc.distributions import service
-from channel_svc.distributions.schemas import CompleteRequest, DistributionOut
+from channel_svc.distributions.schemas import CompleteRequest, DistributionRead
 from channel_svc.models import DistributionStatus
 from channel_svc.runtime import Runtime
 
@@ -24,9 +25,9 @@ async def list_distributions(
     post_id: Annotated[str | None, Query(max_length=64)] = None,
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
     status: DistributionStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> Page[DistributionOut]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[DistributionRead]:
     rows, next_cursor = await service.list_distributions(
         session,
         workspace_id=caller.workspace_id,
@@ -36,9 +37,8 @@ async def list_distributions(
         cursor=cursor,
         limit=limit,
     )
-    return Page[DistributionOut](
-        items=[DistributionOut.model_validate(row) for row in rows], next_cursor=next_cursor
-    )
+    items = [DistributionRead.model_validate(row) for row in rows]
+    return Page[DistributionRead](items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -46,11 +46,11 @@ async def list_distributions(
 )
 async def get_distribution(
     distribution_id: str, caller: Reader, session: DbSession
-) -> DistributionOut:
+) -> DistributionRead:
     row = await service.get_distribution(
         session, workspace_id=caller.workspace_id, distribution_id=distribution_id
     )
-    return DistributionOut.model_validate(row)
+    return DistributionRead.model_validate(row)
 
 
 @router.post(
@@ -63,8 +63,8 @@ async def get_distribution(
     ),
 )
 async def retry(
-    distribution_id: str, caller: Editor, session: DbSession, runtime: Runtime
-) -> DistributionOut:
+    distribution_id: str, caller: Writer, session: DbSession, runtime: Runtime
+) -> DistributionRead:
     row, to_send = await service.retry(
         session,
         workspace_id=caller.workspace_id,
@@ -73,7 +73,7 @@ async def retry(
     )
     if to_send:
         call_after_commit(session, runtime.worker.wake)
-    return DistributionOut.model_validate(row)
+    return DistributionRead.model_validate(row)
 
 
 @router.post(
@@ -81,11 +81,11 @@ async def retry(
     responses=problem_responses(401, 403, 404, 409),
     summary="Cancel a distribution that has not reached the platform yet",
 )
-async def cancel(distribution_id: str, caller: Editor, session: DbSession) -> DistributionOut:
+async def cancel(distribution_id: str, caller: Writer, session: DbSession) -> DistributionRead:
     row = await service.cancel(
         session, workspace_id=caller.workspace_id, distribution_id=distribution_id
     )
-    return DistributionOut.model_validate(row)
+    return DistributionRead.model_validate(row)
 
 
 @router.post(
@@ -97,8 +97,8 @@ async def cancel(distribution_id: str, caller: Editor, session: DbSession) -> Di
     "recorded today): reports count the post's age on the channel from it.",
 )
 async def complete(
-    distribution_id: str, body: CompleteRequest, caller: Editor, session: DbSession
-) -> DistributionOut:
+    distribution_id: str, body: CompleteRequest, caller: Writer, session: DbSession
+) -> DistributionRead:
     row = await service.complete(
         session,
         workspace_id=caller.workspace_id,
@@ -107,4 +107,4 @@ async def complete(
         external_id=body.external_id,
         published_at=body.published_at,
     )
-    return DistributionOut.model_validate(row)
+    return DistributionRead.model_validate(row)

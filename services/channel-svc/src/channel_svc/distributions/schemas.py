@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, Field, field_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
 
-class DistributionOut(ResponseModel):
+class DistributionRead(ResponseModel):
     id: str = Field(description="Also sent as the delivery id (X-Mediaops-Delivery).")
     post_id: str
     channel_id: str

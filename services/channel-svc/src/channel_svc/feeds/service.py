@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
 from servicekit.problems import NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.models import Channel, Distribution, DistributionStatus
+from channel_svc.feeds import repository
+from channel_svc.models import Channel
 
 FEED_SIZE = 50
 
@@ -24,9 +24,7 @@ def public_feed_url(public_url: str, token: str, *, atom: bool = False) -> str:
 async def feed_channel(session: AsyncSession, token: str) -> Channel:
     channel = None
     if 16 <= len(token) <= 64:
-        channel = await session.scalar(
-            select(Channel).where(Channel.feed_token == token, Channel.deleted_at.is_(None))
-        )
+        channel = await repository.channel_of(session, token)
     if channel is None:
         raise NotFound("No such feed.")
     return channel
@@ -35,18 +33,7 @@ async def feed_channel(session: AsyncSession, token: str) -> Channel:
 async def render_feed(
     session: AsyncSession, channel: Channel, *, self_url: str, atom: bool
 ) -> bytes:
-    rows = (
-        await session.scalars(
-            select(Distribution)
-            .where(
-                Distribution.channel_id == channel.id,
-                Distribution.workspace_id == channel.workspace_id,
-                Distribution.status == DistributionStatus.SUCCEEDED.value,
-            )
-            .order_by(Distribution.created_at.desc(), Distribution.id.desc())
-            .limit(FEED_SIZE)
-        )
-    ).all()
+    rows = await repository.published(session, channel, limit=FEED_SIZE)
     config = channel.config
     site = str(config.get("site_url") or self_url)
     feed = FeedGenerator()

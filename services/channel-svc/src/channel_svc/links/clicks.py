@@ -24,11 +24,10 @@ import structlog
 from event_contracts import LinkClickedV1
 from prometheus_client import Counter
 from servicekit.db import Database, utcnow
-from sqlalchemy import insert
 
 from channel_svc.events import emit
-from channel_svc.links.service import Destination
-from channel_svc.models import Click
+from channel_svc.links import repository
+from channel_svc.links.service import Destination, link_fields
 
 log = structlog.get_logger(__name__)
 
@@ -128,33 +127,20 @@ class ClickRecorder:
 
     async def _write(self, batch: list[ClickRecord]) -> None:
         async with self.db.transaction() as session:
-            await session.execute(
-                insert(Click),
-                [
-                    {
-                        "id": click.click_id,
-                        "link_id": click.destination.link_id,
-                        "workspace_id": click.destination.workspace_id,
-                        "clicked_at": click.clicked_at,
-                    }
-                    for click in batch
-                ],
-            )
+            rows = [
+                {
+                    "id": click.click_id,
+                    "link_id": click.destination.link_id,
+                    "workspace_id": click.destination.workspace_id,
+                    "clicked_at": click.clicked_at,
+                }
+                for click in batch
+            ]
+            await repository.add_clicks(session, rows)
             for click in batch:
-                link = click.destination
-                emit(
-                    session,
-                    "link.clicked",
-                    subject=link.code,
-                    workspace_id=link.workspace_id,
-                    payload=LinkClickedV1(
-                        click_id=click.click_id,
-                        code=link.code,
-                        workspace_id=link.workspace_id,
-                        post_id=link.post_id,
-                        channel_id=link.channel_id,
-                        platform=link.platform,
-                        campaign_id=link.campaign_id,
-                        clicked_at=click.clicked_at,
-                    ),
+                clicked = LinkClickedV1(
+                    **link_fields(click.destination),
+                    click_id=click.click_id,
+                    clicked_at=click.clicked_at,
                 )
+                emit(session, clicked, subject=click.destination.code)

@@ -9,7 +9,7 @@ from channel_svc.links.service import Tracking
 from channel_svc.models import TrackedLink
 
 
-class LinkOut(ResponseModel):
+class LinkRead(ResponseModel):
     code: str
     url: str = Field(description="The short link readers follow: {public base}/l/{code}.")
     target_url: str = Field(description="Where it leads (UTM parameters are added then).")
@@ -23,7 +23,7 @@ class LinkOut(ResponseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, link: TrackedLink, clicks: int, tracking: Tracking) -> LinkOut:
+    def of(cls, link: TrackedLink, clicks: int, tracking: Tracking) -> LinkRead:
         return cls(
             code=link.code,
             url=tracking.short_url(link.code),

@@ -21,20 +21,21 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from event_contracts import LinkCreatedV1, PostPublishedV1
-from servicekit.pagination import paginate, split_page
 from servicekit.problems import NotFound
-from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.events import emit
+from channel_svc.links import repository
 from channel_svc.links.rewrite import targets
-from channel_svc.models import Campaign, Channel, Click, TrackedLink, new_id
+from channel_svc.models import Channel, TrackedLink, new_id
 from channel_svc.platforms.catalogue import LinkPolicy, Platform
 from channel_svc.rendering.checks import host_under
 from channel_svc.rendering.render import PostContent
+from channel_svc.replicas import campaigns
 
 ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 8  # 62**8 ≈ 2.2e14 codes: guessing one that exists is hopeless
@@ -79,15 +80,6 @@ def _hash(target: str) -> str:
     return hashlib.sha256(target.encode("utf-8")).hexdigest()
 
 
-async def campaign_deleted(session: AsyncSession, workspace_id: str, campaign_id: str) -> bool:
-    deleted = await session.scalar(
-        select(Campaign.deleted).where(
-            Campaign.id == campaign_id, Campaign.workspace_id == workspace_id
-        )
-    )
-    return bool(deleted)
-
-
 async def track(
     session: AsyncSession,
     post: PostPublishedV1,
@@ -101,27 +93,15 @@ async def track(
     `link.created`) where it does not exist yet: a post distributed again reuses its codes."""
     if not targets:
         return {}
-    existing = {
-        link.target_url: link.code
-        for link in (
-            await session.scalars(
-                select(TrackedLink).where(
-                    TrackedLink.post_id == post.post_id,
-                    TrackedLink.channel_id == channel.id,
-                    TrackedLink.target_hash.in_([_hash(t) for t in targets]),
-                )
-            )
-        ).all()
-    }
+    existing = await repository.codes_of(
+        session,
+        post_id=post.post_id,
+        channel_id=channel.id,
+        target_hashes=[_hash(t) for t in targets],
+    )
     missing = [target for target in targets if target not in existing]
     codes = {target: new_code() for target in missing}
-    taken = set(
-        (
-            await session.scalars(
-                select(TrackedLink.code).where(TrackedLink.code.in_(list(codes.values())))
-            )
-        ).all()
-    )
+    taken = await repository.taken_codes(session, codes.values())
     for target in missing:
         while codes[target] in taken:  # astronomically rare; the unique index guards anyway
             codes[target] = new_code()
@@ -138,22 +118,8 @@ async def track(
             created_at=now,
         )
         session.add(link)
-        emit(
-            session,
-            "link.created",
-            subject=link.code,
-            workspace_id=link.workspace_id,
-            payload=LinkCreatedV1(
-                code=link.code,
-                workspace_id=link.workspace_id,
-                post_id=link.post_id,
-                channel_id=link.channel_id,
-                platform=link.platform,
-                campaign_id=link.campaign_id,
-                target_url=link.target_url,
-                created_at=now,
-            ),
-        )
+        created = LinkCreatedV1(**link_fields(link), target_url=target, created_at=now)
+        emit(session, created, subject=link.code)
     return {target: tracking.short_url(existing.get(target) or codes[target]) for target in targets}
 
 
@@ -171,7 +137,9 @@ async def short_links_for(
     or the post's campaign was deleted."""
     if tracking is None or not tracks_links(platform, channel, tracking):
         return {}
-    if post.campaign_id and await campaign_deleted(session, post.workspace_id, post.campaign_id):
+    if post.campaign_id and await campaigns.is_deleted(
+        session, post.workspace_id, post.campaign_id
+    ):
         return {}
     return await track(
         session, post, channel, targets(content, own_prefix=tracking.prefix), tracking, now=now
@@ -196,6 +164,18 @@ class Destination:
     gone: bool  # the link's campaign was deleted
 
 
+def link_fields(link: TrackedLink | Destination) -> dict[str, Any]:
+    """What the link events say of the link."""
+    return {
+        "code": link.code,
+        "workspace_id": link.workspace_id,
+        "post_id": link.post_id,
+        "channel_id": link.channel_id,
+        "platform": link.platform,
+        "campaign_id": link.campaign_id,
+    }
+
+
 def with_utm(target: str, params: dict[str, str]) -> str:
     """`target` with the UTM parameters it does not carry yet, its own query kept as is."""
     parts = urlsplit(target)
@@ -209,26 +189,7 @@ def with_utm(target: str, params: dict[str, str]) -> str:
 
 
 async def resolve(session: AsyncSession, code: str) -> Destination | None:
-    row = (
-        await session.execute(
-            select(TrackedLink, Channel.name, Campaign.name, Campaign.deleted)
-            .outerjoin(
-                Channel,
-                and_(
-                    Channel.id == TrackedLink.channel_id,
-                    Channel.workspace_id == TrackedLink.workspace_id,
-                ),
-            )
-            .outerjoin(
-                Campaign,
-                and_(
-                    Campaign.id == TrackedLink.campaign_id,
-                    Campaign.workspace_id == TrackedLink.workspace_id,
-                ),
-            )
-            .where(TrackedLink.code == code)
-        )
-    ).one_or_none()
+    row = await repository.with_names(session, code)
     if row is None:
         return None
     link, channel_name, campaign_name, deleted = row
@@ -263,40 +224,23 @@ async def list_links(
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[tuple[TrackedLink, int]], str | None]:
-    query = select(TrackedLink).where(TrackedLink.workspace_id == workspace_id)
-    if post_id is not None:
-        query = query.where(TrackedLink.post_id == post_id)
-    if campaign_id is not None:
-        query = query.where(TrackedLink.campaign_id == campaign_id)
-    if channel_id is not None:
-        query = query.where(TrackedLink.channel_id == channel_id)
-    query = paginate(
-        query, created_at=TrackedLink.created_at, row_id=TrackedLink.id, cursor=cursor, limit=limit
+    links, next_cursor = await repository.page(
+        session,
+        workspace_id=workspace_id,
+        post_id=post_id,
+        campaign_id=campaign_id,
+        channel_id=channel_id,
+        cursor=cursor,
+        limit=limit,
     )
-    links, next_cursor = split_page((await session.scalars(query)).all(), limit)
-    counts = await click_counts(session, [link.id for link in links])
+    counts = await repository.click_counts(session, [link.id for link in links])
     return [(link, counts.get(link.id, 0)) for link in links], next_cursor
 
 
 async def get_link(
     session: AsyncSession, *, workspace_id: str, code: str
 ) -> tuple[TrackedLink, int]:
-    link = await session.scalar(
-        select(TrackedLink).where(
-            TrackedLink.code == code, TrackedLink.workspace_id == workspace_id
-        )
-    )
+    link = await repository.find(session, workspace_id=workspace_id, code=code)
     if link is None:
         raise NotFound(f"No tracked link {code} in this workspace.")
-    return link, (await click_counts(session, [link.id])).get(link.id, 0)
-
-
-async def click_counts(session: AsyncSession, link_ids: list[str]) -> dict[str, int]:
-    if not link_ids:
-        return {}
-    rows = await session.execute(
-        select(Click.link_id, func.count())
-        .where(Click.link_id.in_(link_ids))
-        .group_by(Click.link_id)
-    )
-    return {link_id: int(count) for link_id, count in rows.all()}
+    return link, (await repository.click_counts(session, [link.id])).get(link.id, 0)

@@ -6,15 +6,16 @@ from datetime import timedelta
 
 import httpx
 from channel_svc.adapters import DeliveryResult
-from channel_svc.distributions import service
-from channel_svc.distributions.service import RetryPolicy
+from channel_svc.distributions import outcomes, repository
+from channel_svc.distributions.leases import Lease
+from channel_svc.distributions.policies import RetryPolicy
 from channel_svc.runtime import ChannelRuntime
 from servicekit.db import utcnow
 
 from tests.channel_svc.conftest import create_channel, published
 
 POLICY = RetryPolicy(max_attempts=5, backoff_seconds=1.0, backoff_max_seconds=60.0)
-LEASE = service.Lease(holder="worker-1", seconds=60)
+LEASE = Lease(holder="worker-1", seconds=60)
 
 
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:
@@ -36,11 +37,11 @@ async def test_a_rate_limited_delivery_waits_as_long_as_the_platform_asked(
         published(workspace_id, [channel["id"]]), runtime.consumer.handlers["post.published"]
     )
     async with runtime.db.transaction() as session:
-        [claimed] = await service.claim_due(session, limit=10, lease=LEASE)
+        [claimed] = await repository.claim_due(session, limit=10, lease=LEASE)
     before = utcnow()
     answer = DeliveryResult.retry("rate_limited", "webhook answered 429", retry_after_seconds=30)
     async with runtime.db.transaction() as session:
-        settled = await service.record_outcome(
+        settled = await outcomes.record_outcome(
             session, claimed.id, answer, holder=LEASE.holder, policy=POLICY
         )
     assert settled is not None
@@ -49,10 +50,10 @@ async def test_a_rate_limited_delivery_waits_as_long_as_the_platform_asked(
     assert settled.next_attempt_at >= before + timedelta(seconds=30)
     assert settled.last_error == "webhook answered 429"
     async with runtime.db.transaction() as session:
-        assert await service.claim_due(session, limit=10, lease=LEASE) == []  # not due yet
+        assert await repository.claim_due(session, limit=10, lease=LEASE) == []  # not due yet
         # A second outcome for an attempt already settled changes nothing.
         assert (
-            await service.record_outcome(
+            await outcomes.record_outcome(
                 session, claimed.id, answer, holder=LEASE.holder, policy=POLICY
             )
             is None

@@ -9,33 +9,20 @@ from textkit import ScanWord, WordScanner
 
 from channel_svc.models import Wordlist
 from channel_svc.rendering.checks import scanner_for
+from channel_svc.replicas import row_to_change
 
 
 async def apply_change(session: AsyncSession, change: WordlistChangedV1) -> bool:
     """Store the list as the event carries it. False when a newer change is already kept
-    (events of one list may arrive out of order after a redelivery)."""
-    row = await session.get(Wordlist, change.wordlist_id)
-    if row is not None and row.workspace_id != change.workspace_id:
-        return False  # an id clash across workspaces: never let one overwrite another
-    if row is not None and row.changed_at >= change.changed_at:
-        return False
-    words = [{"word": w.word, "category": w.category} for w in change.words]
+    (or the id belongs to another workspace)."""
+    row = await row_to_change(session, Wordlist, change.wordlist_id, change)
     if row is None:
-        session.add(
-            Wordlist(
-                id=change.wordlist_id,
-                workspace_id=change.workspace_id,
-                name=change.name,
-                words=[] if change.deleted else words,
-                deleted=change.deleted,
-                changed_at=change.changed_at,
-            )
-        )
-    else:
-        row.name = change.name
-        row.words = [] if change.deleted else words
-        row.deleted = change.deleted
-        row.changed_at = change.changed_at
+        return False
+    row.name = change.name
+    row.words = (
+        [] if change.deleted else [{"word": w.word, "category": w.category} for w in change.words]
+    )
+    row.deleted = change.deleted
     await session.flush()
     return True
 

@@ -1,0 +1,196 @@
+"""Planning: one distribution per (post, channel), rendered and checked for its channel.
+
+A post published again (a new event for the same post and channels) plans nothing new.
+A channel that is unknown, deleted, disabled or another workspace's gets a distribution
+that has already failed, so that the author sees why; so does a post that breaks the
+platform's rules or the workspace's word lists. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from event_contracts import FailureReason, PostPublishedV1
+from servicekit.db import utcnow
+from sqlalchemy.ext.asyncio import AsyncSession
+from textkit import WordScanner
+
+from channel_svc.adapters.base import DeliveryResult
+from channel_svc.channels import repository as channels
+from channel_svc.channels.windows import next_opening
+from channel_svc.distributions import outcomes, repository
+from channel_svc.links.rewrite import rewrite
+from channel_svc.links.service import Tracking, short_links_for
+from channel_svc.models import (
+    Channel,
+    ChannelStatus,
+    Distribution,
+    DistributionStatus,
+    new_id,
+    refuse_long_ids,
+)
+from channel_svc.platforms.catalogue import Mode, get_platform
+from channel_svc.rendering.checks import Violation
+from channel_svc.rendering.prepare import checklist, content_of, prepare
+from channel_svc.replicas import wordlists
+
+UNKNOWN_PLATFORM = "unknown"
+
+
+def unavailable_reason(channel: Channel | None, workspace_id: str) -> str | None:
+    """Why no distribution of this workspace can go to `channel`, if none can."""
+    if channel is None or channel.workspace_id != workspace_id:
+        return "no such channel in this workspace"
+    if channel.deleted_at is not None:
+        return "the channel was deleted"
+    if channel.status != ChannelStatus.ACTIVE:
+        return f"the channel is {channel.status.replace('_', ' ')}"
+    return None
+
+
+def _reasons(violations: Sequence[Violation]) -> list[FailureReason]:
+    return [FailureReason(code=v.code, message=v.message, position=v.position) for v in violations]
+
+
+def prepare_distribution(
+    session: AsyncSession,
+    distribution: Distribution,
+    channel: Channel,
+    scanner: WordScanner,
+    *,
+    now: datetime,
+    links: Mapping[str, str] | None = None,
+) -> bool:
+    """Render and check the post for its channel (`links`: each tracked target's short
+    link, put in its place) and set where it goes next.
+
+    Returns True when the delivery worker has something to send (pending or scheduled).
+    """
+    platform = get_platform(channel.platform)
+    if platform is None:
+        outcomes.fail(
+            session,
+            distribution,
+            "platform_unsupported",
+            f"this deployment cannot publish to {channel.platform}",
+            retryable=False,
+            now=now,
+        )
+        return False
+    post = PostPublishedV1.model_validate(distribution.snapshot)
+    content = rewrite(content_of(post), links or {})
+    rendered, violations = prepare(platform, channel, content, scanner)
+    package: dict[str, Any] = rendered.model_dump(mode="json")
+    if platform.mode is Mode.MANUAL:
+        package["checklist"] = checklist(platform, rendered)
+    distribution.rendered = package
+    distribution.violations = [v.model_dump(mode="json") for v in violations]
+    distribution.updated_at = now
+    if violations:
+        count = len(violations)
+        summary = "; ".join(v.message for v in violations[:3])
+        more = f" (and {count - 3} more)" if count > 3 else ""
+        outcomes.fail(
+            session,
+            distribution,
+            outcomes.VALIDATION_FAILED,
+            f"{count} problem{'s' if count > 1 else ''} would get the post refused or removed "
+            f"on {platform.name}: {summary}{more}",
+            retryable=False,
+            now=now,
+            reasons=_reasons(violations),
+        )
+        return False
+    if platform.mode is Mode.MANUAL:
+        outcomes.await_manual(session, distribution)
+        return False
+    if platform.mode is Mode.FEED:
+        delivered = DeliveryResult.delivered(external_id=post.post_id, url=rendered.link)
+        outcomes.succeed(session, distribution, delivered, now=now)
+        return False
+    opening = next_opening(channel.posting_windows or [], channel.timezone, now)
+    outcomes.plan(distribution, opening, now=now)
+    return True
+
+
+async def plan_again(
+    session: AsyncSession,
+    distribution: Distribution,
+    channel: Channel,
+    *,
+    scanner: WordScanner | None = None,
+    tracking: Tracking | None,
+    now: datetime,
+) -> bool:
+    """Prepare `distribution` for `channel` with the post's links tracked where the channel
+    tracks them (`scanner`: the workspace's word lists, read when not given). Returns True
+    when the delivery worker has something to send."""
+    if scanner is None:
+        scanner = await wordlists.scanner(session, distribution.workspace_id)
+    links: dict[str, str] = {}
+    platform = get_platform(channel.platform)
+    if tracking is not None and platform is not None:
+        post = PostPublishedV1.model_validate(distribution.snapshot)
+        content = content_of(post)
+        links = await short_links_for(session, post, channel, platform, content, tracking, now=now)
+    return prepare_distribution(session, distribution, channel, scanner, now=now, links=links)
+
+
+async def plan_for_post(
+    session: AsyncSession,
+    post: PostPublishedV1,
+    *,
+    now: datetime | None = None,
+    tracking: Tracking | None = None,
+) -> list[Distribution]:
+    """Create the distributions of a published post that do not exist yet. With
+    `tracking`, the post's links are replaced by tracked short links on the channels that
+    track them. Returns the new distributions the delivery worker will send."""
+    now = now or utcnow()
+    channel_ids = list(dict.fromkeys(post.channel_ids))
+    refuse_long_ids(post.post_id, post.workspace_id, *channel_ids)
+    if not channel_ids:
+        return []
+    planned = await repository.planned_channels(session, post.post_id, channel_ids)
+    wanted = [cid for cid in channel_ids if cid not in planned]
+    if not wanted:
+        return []
+    found = await channels.by_id(session, wanted)
+    scanner = await wordlists.scanner(session, post.workspace_id)
+    snapshot = post.model_dump(mode="json")
+    to_send: list[Distribution] = []
+    for channel_id in wanted:
+        channel = found.get(channel_id)
+        reason = unavailable_reason(channel, post.workspace_id)
+        visible = channel is not None and channel.workspace_id == post.workspace_id
+        distribution = Distribution(
+            id=new_id(),  # the events below name it before the flush
+            workspace_id=post.workspace_id,
+            post_id=post.post_id,
+            channel_id=channel_id,
+            # Another workspace's channel must not leak even its platform.
+            platform=channel.platform if channel is not None and visible else UNKNOWN_PLATFORM,
+            status=DistributionStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            snapshot=snapshot,
+            violations=[],
+            progress={},
+            checks=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(distribution)
+        if reason is not None or channel is None:
+            unavailable = outcomes.CHANNEL_UNAVAILABLE
+            outcomes.fail(
+                session, distribution, unavailable, reason or "", retryable=False, now=now
+            )
+        elif await plan_again(
+            session, distribution, channel, scanner=scanner, tracking=tracking, now=now
+        ):
+            to_send.append(distribution)
+    await session.flush()
+    return to_send
