@@ -104,7 +104,8 @@ async def test_an_outage_is_waited_out_never_dead_lettered(
         async def applied() -> bool:
             return runner.applied >= 1
 
-        await eventually(applied, timeout=30)
+        # A deadline, not a measure: the backoff alone takes ~10 s, more on a loaded machine.
+        await eventually(applied, timeout=90)
 
         async def offset_committed() -> bool:
             return await committed(reader, tp) == sent.offset + 1

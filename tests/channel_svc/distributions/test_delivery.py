@@ -341,13 +341,16 @@ async def test_a_replica_starting_never_takes_over_a_delivery_in_flight(
 ) -> None:
     """The receiver takes longer than a lease: the sending replica renews it, so a replica
     started meanwhile (which takes back what killed workers left) leaves the row alone."""
-    receiver.delay_seconds = 1.6
+    # A lease of 3 s is renewed every second: a loaded machine may delay a renewal by up to
+    # two seconds before the lease could lapse; the receiver outlasts the lease.
+    receiver.delay_seconds = 4.0
     channel = await create_channel(client, editor, receiver.url)
     event = published(workspace_id, [channel["id"]])
     await apply(runtime, event)
-    async with running_replica(settings_for(delivery_lease_seconds=1)):
+    patient = settings_for(delivery_lease_seconds=3, webhook_timeout_seconds=10)
+    async with running_replica(patient):
         await receiver.wait_for(1)  # the first replica is sending
-        async with running_replica(settings_for(delivery_lease_seconds=1)):
+        async with running_replica(patient):
             [row] = await distributions_of(runtime, event.data["post_id"])
             done = await settled(client, editor, row.id)
     assert done["status"] == "succeeded"
