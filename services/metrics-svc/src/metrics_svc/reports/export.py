@@ -1,18 +1,11 @@
-"""CSV export of the reports: UTF-8 with a BOM, so that spreadsheet software reads Chinese;
-titles and names are written so that a spreadsheet never runs them as formulas."""
+"""The reports as CSV rows (downloaded through `kit.downloads.csv_response`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
-from fastapi.responses import Response
-from servicekit.spreadsheets import safe_row
-
+from metrics_svc.kit.downloads import Rows
 from metrics_svc.reports.schemas import (
-    Alert,
     BestTimes,
     ChannelsReport,
     ContentInsights,
@@ -21,22 +14,6 @@ from metrics_svc.reports.schemas import (
     TopPost,
 )
 from metrics_svc.vocabulary import METRICS
-
-Rows = tuple[Sequence[str], Iterable[Sequence[Any]]]
-
-
-def csv_response(name: str, rows: Rows) -> Response:
-    header, body = rows
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(safe_row(header))
-    for row in body:
-        writer.writerow(safe_row(row))
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
 
 
 def post_rows(report: PostReport) -> Rows:
@@ -174,34 +151,6 @@ def best_rows(report: BestTimes) -> Rows:
         if not c.answer:
             rows.append([c.channel_id, c.name, "", "", c.posts, "", "", c.reason])
     return header, rows
-
-
-def alert_rows(items: list[Alert]) -> Rows:
-    header = [
-        "detected_at",
-        "kind",
-        "channel_id",
-        "channel",
-        "post_id",
-        "title",
-        "campaign_id",
-        "campaign",
-        "message",
-    ]
-    return header, (
-        [
-            a.detected_at.isoformat(),
-            a.kind,
-            a.channel_id,
-            a.channel_name,
-            a.post_id,
-            a.title,
-            a.campaign_id,
-            a.campaign_name,
-            a.message,
-        ]
-        for a in items
-    )
 
 
 def insight_rows(report: ContentInsights) -> Rows:
