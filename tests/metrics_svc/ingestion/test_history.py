@@ -15,7 +15,7 @@ from metrics_svc.models import Post, PostChannel, StatPoint
 from metrics_svc.runtime import MetricsRuntime
 
 from tests.metrics_svc.conftest import Seeder, point
-from tests.metrics_svc.test_ingestion import count
+from tests.metrics_svc.helpers import count
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NOTE_URL = "https://www.xiaohongshu.com/explore/{}"
