@@ -25,23 +25,16 @@ from metrics_svc.campaigns.schemas import (
     GoalSummary,
 )
 from metrics_svc.kit.dates import day_floor, day_start
+from metrics_svc.kit.shapes import shaped
 from metrics_svc.kit.words import fmt_int, fmt_ratio
 from metrics_svc.models import Campaign
-from metrics_svc.replicas.repository import channel_names
-from metrics_svc.reports.posts import engagement, rate
+from metrics_svc.replicas.repository import channel_labels, channel_names
+from metrics_svc.reports.posts import rates
 
 DAY = timedelta(days=1)
 RECENT = timedelta(days=7)  # the projection's rate is the mean daily gain over this span
 ON_TRACK = 0.8  # achieved / expected below this is behind the goal curve
 ALERT_AFTER = 0.15  # judge a campaign once this share of it has passed (and a day at least)
-
-
-def rates(totals: dict[str, int]) -> dict[str, float | None]:
-    return {
-        "engagement_rate": rate(engagement(totals), totals.get("reads", 0)),
-        "conversion_rate": rate(totals.get("conversions", 0), totals.get("reads", 0)),
-        "click_conversion_rate": rate(totals.get("conversions", 0), totals.get("clicks", 0)),
-    }
 
 
 async def get_campaign(session: AsyncSession, workspace_id: str, campaign_id: str) -> Campaign:
@@ -163,12 +156,9 @@ async def campaign_report(
     channels = []
     for channel_id in channel_ids:
         channel_totals = figures.totals(channel_id=channel_id)
-        known = names.get(channel_id)
         channels.append(
             CampaignChannel(
-                channel_id=channel_id,
-                name=known.name if known else None,
-                platform=known.platform if known else None,
+                **channel_labels(names, channel_id),
                 totals=channel_totals,
                 conversion_value=figures.value(channel_id=channel_id),
                 **rates(channel_totals),
@@ -178,27 +168,21 @@ async def campaign_report(
     for post in sorted(figures.posts.values(), key=lambda p: (p.published_at, p.id)):
         post_totals = figures.totals(post_id=post.id)
         posts.append(
-            CampaignPostFigures(
+            shaped(
+                CampaignPostFigures,
+                post,
                 post_id=post.id,
-                title=post.title,
-                published_at=post.published_at,
                 totals=post_totals,
                 conversion_value=figures.value(post_id=post.id),
                 **rates(post_totals),
             )
         )
     posts.sort(key=lambda p: -p.totals.get("reads", 0))
-    return CampaignReport(
+    return shaped(
+        CampaignReport,
+        campaign,
         campaign_id=campaign.id,
-        name=campaign.name,
-        objective=campaign.objective,
-        status=campaign.status,
-        tags=campaign.tags,
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
         elapsed_share=round(elapsed_share(campaign, now), 4),
-        budget=campaign.budget,
-        currency=campaign.currency,
         totals=totals,
         conversion_value=figures.value(),
         goals=[progress(figures, m, g) for m, g in sorted(campaign.goals.items())],
@@ -220,19 +204,13 @@ def summary(figures: CampaignFigures) -> CampaignSummary:
             achieved=achieved,
             share=round(achieved / goal, 4) if goal > 0 else None,
         )
-    return CampaignSummary(
+    return shaped(
+        CampaignSummary,
+        campaign,
         campaign_id=campaign.id,
-        name=campaign.name,
-        objective=campaign.objective,
-        status=campaign.status,
-        tags=campaign.tags,
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
         days=round((campaign.ends_at - campaign.starts_at) / DAY, 1),
         posts=len(figures.posts),
         channels=len(figures.channel_ids),
-        budget=campaign.budget,
-        currency=campaign.currency,
         totals=totals,
         conversion_value=figures.value(),
         goals=goals,

@@ -21,26 +21,18 @@ from metrics_svc.conversions.schemas import ConversionCreate, ConversionRead
 from metrics_svc.ingestion.counters import ensure_placement, recount
 from metrics_svc.ingestion.idempotency import fingerprint
 from metrics_svc.kit.dates import day_floor
+from metrics_svc.kit.shapes import shaped
 from metrics_svc.models import Campaign, Channel, Conversion, Post, TrackedLink
 
 CLOCK_SKEW = timedelta(minutes=5)
 
 
 def conversion_read(row: Conversion) -> ConversionRead:
-    return ConversionRead(
-        id=row.id,
-        conversion_id=row.conversion_id,
-        kind=row.kind,
+    return shaped(
+        ConversionRead,
+        row,
         value=row.value_cents / 100,
-        currency=row.currency,
-        occurred_at=row.occurred_at,
         attributed_by="code" if row.code else "utm",
-        code=row.code,
-        post_id=row.post_id,
-        channel_id=row.channel_id,
-        platform=row.platform,
-        campaign_id=row.campaign_id,
-        created_at=row.created_at,
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrics_svc.ingestion import repository
 from metrics_svc.ingestion.history import EARLIEST, SAME_TIME, HistoricalCopy, history_id
 from metrics_svc.ingestion.repository import Known
+from metrics_svc.kit.shapes import shaped
 from metrics_svc.models import ACCOUNT
 from metrics_svc.vocabulary import ACCOUNT_METRICS, known_names, normalise_metric
 
@@ -126,15 +127,12 @@ def _introduce(
                 f"published before {EARLIEST.year} ({point.published_at.isoformat()})",
             )
         else:
-            new[key] = copies[key] = HistoricalCopy(
-                where=point.where,
+            # where, channel_id, external_id, published_at, title, url: the point's
+            new[key] = copies[key] = shaped(
+                HistoricalCopy,
+                point,
                 post_id=history_id(workspace_id, point.channel_id, point.external_id),
-                channel_id=point.channel_id,
                 platform=channel.platform,
-                external_id=point.external_id,
-                published_at=point.published_at,
-                title=point.title,
-                url=point.url,
             )
     return list(new.values()), refused
 

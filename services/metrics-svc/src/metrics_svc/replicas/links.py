@@ -3,30 +3,23 @@ in the post's `clicks` on the channel (see `ingestion.counters`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from event_contracts import LinkClickedV1, LinkCreatedV1
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.counters import ensure_placement, recount
+from metrics_svc.kit.shapes import columns_of
 from metrics_svc.kit.upserts import insert_if_new
 from metrics_svc.models import LinkClick, TrackedLink
 
 
-def _columns_of(event: BaseModel, model: type[TrackedLink] | type[LinkClick]) -> dict[str, Any]:
-    """The event's fields that are columns of the table it is kept in."""
-    return event.model_dump(include=set(model.__table__.columns.keys()))
-
-
 async def record_link(session: AsyncSession, link: LinkCreatedV1) -> None:
-    await insert_if_new(session, TrackedLink, **_columns_of(link, TrackedLink))
+    await insert_if_new(session, TrackedLink, **columns_of(link, TrackedLink))
 
 
 async def count_click(session: AsyncSession, click: LinkClickedV1) -> None:
     """One click, once per click id (a click sent again under another event id counts
     once too), added to the post's `clicks` on the channel."""
-    if not await insert_if_new(session, LinkClick, **_columns_of(click, LinkClick)):
+    if not await insert_if_new(session, LinkClick, **columns_of(click, LinkClick)):
         return
     placement = await ensure_placement(
         session,

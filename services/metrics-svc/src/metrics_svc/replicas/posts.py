@@ -9,6 +9,7 @@ from servicekit.db import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.rollups.store import redate
+from metrics_svc.kit.shapes import columns_of
 from metrics_svc.kit.upserts import dialect_insert, insert_if_new, replace_if_newer
 from metrics_svc.models import InteractionCount, Post, PostChannel
 from metrics_svc.replicas.campaigns import join_campaign
@@ -61,17 +62,7 @@ async def record_distribution(session: AsyncSession, sent: DistributionSucceeded
         await session.flush()
     row = await session.get(PostChannel, (sent.workspace_id, sent.post_id, sent.channel_id))
     if row is None:
-        session.add(
-            PostChannel(
-                workspace_id=sent.workspace_id,
-                post_id=sent.post_id,
-                channel_id=sent.channel_id,
-                platform=sent.platform,
-                external_id=sent.external_id,
-                url=sent.url,
-                published_at=went_live,
-            )
-        )
+        session.add(PostChannel(**columns_of(sent, PostChannel) | {"published_at": went_live}))
         return
     row.platform = sent.platform
     row.external_id = sent.external_id or row.external_id

@@ -41,3 +41,13 @@ async def placements(
         ),
         list(post_ids),
     )
+
+
+def channel_labels(names: dict[str, Channel], channel_id: str) -> dict[str, str | None]:
+    """A channel as the reports show it: its id, name and platform (None when unknown)."""
+    channel = names.get(channel_id)
+    return {
+        "channel_id": channel_id,
+        "name": channel.name if channel else None,
+        "platform": channel.platform if channel else None,
+    }

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from metrics_svc.models import BenchmarkCheckpoint, Channel
+from metrics_svc.replicas.repository import channel_labels
 from metrics_svc.reports.benchmark import AgeBasis
 from metrics_svc.reports.schemas import BestHour, BestSlot, BestTimes, ChannelBestTimes
 
@@ -87,12 +88,9 @@ def best_times(
                 f"{top.median:,.0f} at {age_hours} h over {top.posts} posts "
                 f"(sample: {len(sample)} posts)"
             )
-        channel_row = names.get(channel)
         channels.append(
             ChannelBestTimes(
-                channel_id=channel,
-                name=channel_row.name if channel_row else None,
-                platform=channel_row.platform if channel_row else None,
+                **channel_labels(names, channel),
                 posts=len(sample),
                 answer=answer,
                 reason=reason,

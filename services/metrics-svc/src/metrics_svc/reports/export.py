@@ -8,8 +8,11 @@ from metrics_svc.kit.downloads import Rows
 from metrics_svc.reports.schemas import (
     BestTimes,
     ChannelsReport,
+    ChannelSummary,
     ContentInsights,
+    InsightGroup,
     Overview,
+    OverviewBucket,
     PostReport,
     TopPost,
 )
@@ -69,17 +72,8 @@ def post_rows(report: PostReport) -> Rows:
     return header, rows
 
 
-_BUCKET = [
-    "reads",
-    "engagement",
-    "engagement_rate",
-    "clicks",
-    "conversions",
-    "followers",
-    "followers_net",
-    "follows_gained",
-    "unfollows",
-]
+# A CSV's columns are its report's fields, in their order.
+_BUCKET = [name for name in OverviewBucket.model_fields if name != "start"]
 
 
 def overview_rows(report: Overview) -> Rows:
@@ -104,29 +98,12 @@ def overview_rows(report: Overview) -> Rows:
 
 
 def channels_rows(report: ChannelsReport) -> Rows:
-    fields = [
-        "channel_id",
-        "name",
-        "platform",
-        "posts",
-        "reads",
-        "reads_per_post",
-        "engagement",
-        "engagement_rate",
-        "clicks",
-        "conversions",
-        "conversion_rate",
-        "click_conversion_rate",
-        "followers",
-        "followers_net",
-        "follows_gained",
-        "unfollows",
-    ]
+    fields = [name for name in ChannelSummary.model_fields if name != "conversion_value"]
     return fields, ([c.model_dump()[f] for f in fields] for c in report.channels)
 
 
 def top_rows(items: list[TopPost]) -> Rows:
-    fields = ["post_id", "title", "published_at", "metric", "value"]
+    fields = list(TopPost.model_fields)
     return fields, ([p.model_dump(mode="json")[f] for f in fields] for p in items)
 
 
@@ -154,29 +131,8 @@ def best_rows(report: BestTimes) -> Rows:
 
 
 def insight_rows(report: ContentInsights) -> Rows:
-    header = [
-        "dimension",
-        "key",
-        "label",
-        "posts",
-        "enough",
-        "median_value",
-        "mean_value",
-        "index",
-        "post_ids",
-    ]
-    return header, (
-        [
-            d.dimension,
-            g.key,
-            g.label,
-            g.posts,
-            g.enough,
-            g.median_value,
-            g.mean_value,
-            g.index,
-            " ".join(g.post_ids),
-        ]
+    return ["dimension", *InsightGroup.model_fields], (
+        [d.dimension, *(g.model_dump() | {"post_ids": " ".join(g.post_ids)}).values()]
         for d in report.dimensions
         for g in d.groups
     )

@@ -16,7 +16,8 @@ from servicekit.problems import Invalid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.kit.dates import day_start, week_floor
-from metrics_svc.replicas.repository import channel_names, posts_by_id
+from metrics_svc.kit.shapes import shaped
+from metrics_svc.replicas.repository import channel_labels, channel_names, posts_by_id
 from metrics_svc.reports import repository
 from metrics_svc.reports.posts import rate
 from metrics_svc.reports.schemas import (
@@ -83,17 +84,8 @@ class _Figures:
             self.conversions += gain
 
     def bucket(self, start: datetime) -> OverviewBucket:
-        return OverviewBucket(
-            start=start,
-            reads=self.reads,
-            engagement=self.engagement,
-            engagement_rate=rate(self.engagement, self.reads),
-            clicks=self.clicks,
-            conversions=self.conversions,
-            followers=self.followers,
-            followers_net=self.followers_net,
-            follows_gained=self.follows_gained,
-            unfollows=self.unfollows,
+        return shaped(
+            OverviewBucket, self, start=start, engagement_rate=rate(self.engagement, self.reads)
         )
 
 
@@ -141,9 +133,7 @@ async def overview(
                 totals[start].followers = (totals[start].followers or 0) + level
     channels = [
         OverviewChannel(
-            channel_id=channel,
-            name=names[channel].name if channel in names else None,
-            platform=names[channel].platform if channel in names else None,
+            **channel_labels(names, channel),
             buckets=[figures[start].bucket(start) for start in starts],
         )
         for channel, figures in sorted(per_channel.items())
@@ -174,24 +164,17 @@ async def channels_report(session: AsyncSession, workspace_id: str, span: Period
         f = figures[channel]
         count = posts.get(channel, 0)
         out.append(
-            ChannelSummary(
-                channel_id=channel,
-                name=names[channel].name if channel in names else None,
-                platform=names[channel].platform if channel in names else None,
+            shaped(
+                ChannelSummary,
+                f,
+                **channel_labels(names, channel),
                 posts=count,
-                reads=f.reads,
                 reads_per_post=round(f.reads / count, 1) if count else None,
-                engagement=f.engagement,
                 engagement_rate=rate(f.engagement, f.reads),
-                clicks=f.clicks,
-                conversions=f.conversions,
                 conversion_rate=rate(f.conversions, f.reads),
                 click_conversion_rate=rate(f.conversions, f.clicks),
                 conversion_value=values.get(channel, {}),
                 followers=_level_at(levels.get(channel, []), span.end),
-                followers_net=f.followers_net,
-                follows_gained=f.follows_gained,
-                unfollows=f.unfollows,
             )
         )
     out.sort(key=lambda c: (-c.reads, c.channel_id))

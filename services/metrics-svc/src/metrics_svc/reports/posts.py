@@ -11,6 +11,7 @@ from servicekit.db import utcnow
 from servicekit.problems import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.kit.shapes import shaped
 from metrics_svc.models import Post, Series
 from metrics_svc.replicas import repository as replicas
 from metrics_svc.reports import repository
@@ -41,6 +42,15 @@ def sum_values(values: Iterable[dict[str, float]]) -> dict[str, float]:
 
 def engagement(totals: dict[str, int]) -> int:
     return sum(totals.get(m, 0) for m in ENGAGEMENT_METRICS)
+
+
+def rates(totals: dict[str, int]) -> dict[str, float | None]:
+    """Engagement and conversions per read, conversions per click."""
+    return {
+        "engagement_rate": rate(engagement(totals), totals.get("reads", 0)),
+        "conversion_rate": rate(totals.get("conversions", 0), totals.get("reads", 0)),
+        "click_conversion_rate": rate(totals.get("conversions", 0), totals.get("clicks", 0)),
+    }
 
 
 def benchmark_report(bench: Benchmark) -> BenchmarkReport:
@@ -114,7 +124,6 @@ async def post_report(
             from_community = True
         for name, value in channel_totals.items():
             totals[name] += value
-        reads = channel_totals.get("reads", 0)
         subject = metrics.get(metric)
         if subject is not None:
             bench = verdicts[subject.id]
@@ -130,37 +139,26 @@ async def post_report(
             read_curves.append(channel_curve)
         channel = names.get(placement.channel_id)
         channels.append(
-            PostChannelReport(
-                channel_id=placement.channel_id,
+            shaped(
+                PostChannelReport,
+                placement,
                 name=channel.name if channel else None,
                 platform=placement.platform or (channel.platform if channel else None),
-                external_id=placement.external_id,
-                url=placement.url,
-                published_at=placement.published_at,
                 totals=channel_totals,
                 comments_from_community=from_community,
-                engagement_rate=rate(engagement(channel_totals), reads),
-                conversion_rate=rate(channel_totals.get("conversions", 0), reads),
-                click_conversion_rate=rate(
-                    channel_totals.get("conversions", 0), channel_totals.get("clicks", 0)
-                ),
+                **rates(channel_totals),
                 conversion_value=values.get(placement.channel_id, {}),
                 benchmark=benchmark_report(bench),
                 curve=merge_curves([channel_curve], placement.published_at),
             )
         )
     overall = dict(sorted(totals.items()))
-    reads = overall.get("reads", 0)
-    return PostReport(
+    return shaped(
+        PostReport,
+        post,
         post_id=post.id,
-        title=post.title,
-        published_at=post.published_at,
-        tags=post.tags,
-        keywords=post.keywords,
         totals=overall,
-        engagement_rate=rate(engagement(overall), reads),
-        conversion_rate=rate(overall.get("conversions", 0), reads),
-        click_conversion_rate=rate(overall.get("conversions", 0), overall.get("clicks", 0)),
+        **rates(overall),
         conversion_value=sum_values(values.values()),
         campaign_ids=campaign_ids,
         verdict=main[1].verdict if main else None,
