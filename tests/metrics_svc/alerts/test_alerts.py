@@ -55,6 +55,15 @@ async def test_alerts_for_underperforming_stalled_posts_and_follower_drops(
     page = (await client.get("/api/v1/alerts?limit=1", headers=editor)).json()
     assert len(page["items"]) == 1
     assert page["next_cursor"]
+    url = f"/api/v1/alerts?limit=1&cursor={page['next_cursor']}"
+    rest = (await client.get(url, headers=editor)).json()
+    assert page["items"] + rest["items"] == alerts
+    assert rest["next_cursor"] is None
+    # a cursor of another list is refused, naming the parameter
+    top = (await client.get("/api/v1/reports/top-posts?limit=1", headers=editor)).json()
+    other = await client.get(f"/api/v1/alerts?cursor={top['next_cursor']}", headers=editor)
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "cursor"
 
 
 async def test_underperforming_post_is_an_alert(

@@ -117,6 +117,10 @@ async def test_overview_channels_and_top_posts(
     ).json()
     assert [p["title"] for p in rest["items"]] == ["乙"]
     assert rest["next_cursor"] is None
+    for cursor in ("not-a-cursor", top["next_cursor"][:-2]):
+        refused = await client.get(f"/api/v1/reports/top-posts?cursor={cursor}", headers=editor)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "cursor"
 
     csv = await client.get(f"/api/v1/reports/overview?{query}&format=csv", headers=editor)
     assert csv.headers["content-type"].startswith("text/csv")
