@@ -92,6 +92,9 @@ class Seeder:
         title: str = "新品发布",
         external_ids: dict[str, str] | None = None,
         platform: str = "wechat",
+        tags: list[str] | None = None,
+        keywords: list[str] | None = None,
+        campaign_id: str | None = None,
     ) -> str:
         post_id = str(uuid.uuid4())
         await self.apply(
@@ -103,11 +106,12 @@ class Seeder:
                 title=title,
                 body_markdown="正文",
                 body_html="<p>正文</p>",
-                tags=["新品"],
-                keywords=["发布"],
+                tags=["新品"] if tags is None else tags,
+                keywords=["发布"] if keywords is None else keywords,
                 channel_ids=channel_ids,
                 author_id=str(uuid.uuid4()),
                 published_at=published_at,
+                campaign_id=campaign_id,
             ),
             post_id,
         )

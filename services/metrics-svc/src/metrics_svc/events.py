@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from event_contracts import CloudEvent, Payload
-from servicekit.outbox import add_event
-from sqlalchemy.ext.asyncio import AsyncSession
+from event_contracts import StatsIngestedV1
+from servicekit.events import Emitter
 
 from metrics_svc.models import OutboxMessage
 
-SOURCE = "/metrics-svc"
-
-
-def emit(
-    session: AsyncSession, topic: str, *, subject: str, workspace_id: str, payload: Payload
-) -> None:
-    event = CloudEvent.create(topic, SOURCE, subject, workspace_id, payload)
-    add_event(session, OutboxMessage, event)
+emit = Emitter(OutboxMessage, source="/metrics-svc", emits=(StatsIngestedV1,))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime
+from servicekit.runtime import ServiceRuntime, runtime_of
 
 from metrics_svc.consumers.handlers import HANDLERS
 from metrics_svc.models import OutboxMessage, ProcessedEvent
@@ -26,8 +26,8 @@ class MetricsRuntime(ServiceRuntime):
         )
 
 
-def _runtime(request: Request) -> MetricsRuntime:
-    return cast(MetricsRuntime, request.app.state.runtime)
+def current_runtime(request: Request) -> MetricsRuntime:
+    return runtime_of(request, MetricsRuntime)
 
 
-Runtime = Annotated[MetricsRuntime, Depends(_runtime)]
+Runtime = Annotated[MetricsRuntime, Depends(current_runtime)]

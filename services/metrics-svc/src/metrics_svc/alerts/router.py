@@ -2,21 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from servicekit.auth import ANY_ROLE, Caller, require_access
-from servicekit.problems import Invalid, problem_responses
+from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from metrics_svc.alerts import service
-from metrics_svc.kit import decode_cursor, encode_cursor
-from metrics_svc.reports import export
-from metrics_svc.reports.schemas import Alert
+from metrics_svc.access import Reader
+from metrics_svc.alerts import export, service
+from metrics_svc.alerts.schemas import Alert
+from metrics_svc.kit.downloads import csv_response
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
-
-Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="stats:read"))]
 
 
 @router.get(
@@ -36,19 +33,8 @@ async def list_alerts(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Page[Alert] | Response:
-    found = await service.alerts(session, caller.workspace_id)
-    if kind:
-        found = [a for a in found if a.kind == kind]
+    found = await service.alerts(session, caller.workspace_id, kind)
     if format == "csv":
-        return export.csv_response("alerts", export.alert_rows(found))
-    offset = 0
-    if cursor:
-        try:
-            offset = int(decode_cursor(cursor)["o"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Invalid.field("cursor", "not a cursor from a previous page") from exc
-    page = found[offset : offset + limit]
-    more = offset + limit < len(found)
-    return Page[Alert](
-        items=page, next_cursor=encode_cursor({"o": offset + limit}) if more else None
-    )
+        return csv_response("alerts", export.alert_rows(found))
+    items, next_cursor = service.page(found, limit, cursor)
+    return Page[Alert](items=items, next_cursor=next_cursor)

@@ -4,18 +4,22 @@ and campaigns behind their goal curve."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from servicekit.db import utcnow
-from sqlalchemy import select
+from servicekit.pagination import decode_cursor, encode_cursor, not_a_cursor
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.alerts import repository
+from metrics_svc.alerts.schemas import Alert
 from metrics_svc.campaigns.service import behind_alerts
-from metrics_svc.catalog.service import channel_names
-from metrics_svc.kit import day_floor, fmt_int
-from metrics_svc.models import ACCOUNT, DailyRollup, HourlyRollup, Post, Series
+from metrics_svc.kit.dates import day_floor
+from metrics_svc.kit.words import fmt_int
+from metrics_svc.models import Channel, Post, Series
+from metrics_svc.replicas.repository import channel_names, posts_by_id
 from metrics_svc.reports.benchmark import BandPoint, band, benchmarks
-from metrics_svc.reports.schemas import Alert
 
 RECENT = timedelta(days=30)  # posts watched for underperformance
 WATCHED = timedelta(days=14)  # posts watched for stalls
@@ -39,15 +43,6 @@ def expected_at(curve: list[BandPoint], age_hours: float) -> float | None:
     return curve[-1].median if age_hours >= curve[-1].age_hours else None
 
 
-async def _value_before(session: AsyncSession, series_id: int, moment: datetime) -> int | None:
-    return await session.scalar(
-        select(HourlyRollup.value)
-        .where(HourlyRollup.series_id == series_id, HourlyRollup.observed_at <= moment)
-        .order_by(HourlyRollup.bucket.desc())
-        .limit(1)
-    )
-
-
 async def _stall(
     session: AsyncSession, workspace_id: str, series: Series, now: datetime
 ) -> dict[str, object] | None:
@@ -57,7 +52,7 @@ async def _stall(
     then = latest - WINDOW
     if then < series.published_at:
         return None
-    before = await _value_before(session, series.id, then)
+    before = await repository.value_before(session, series.id, then)
     if before is None:
         return None
     gained = series.latest_value - before
@@ -82,7 +77,7 @@ async def _stall(
         )
         evidence |= {"expected_gain": round(expected), "peer_growth": round(growth, 4)}
     else:
-        earlier = await _value_before(session, series.id, then - WINDOW)
+        earlier = await repository.value_before(session, series.id, then - WINDOW)
         if earlier is None:
             return None
         expected = float(before - earlier)
@@ -98,91 +93,76 @@ async def _stall(
     return evidence
 
 
-async def alerts(session: AsyncSession, workspace_id: str) -> list[Alert]:
-    now = utcnow()
-    names = await channel_names(session, workspace_id)
-    reads = list(
-        await session.scalars(
-            select(Series).where(
-                Series.workspace_id == workspace_id,
-                Series.metric == "reads",
-                Series.post_id != ACCOUNT,
-                Series.published_at >= now - RECENT,
-            )
-        )
+def _post_alert(
+    kind: str,
+    series: Series,
+    post: Post | None,
+    names: dict[str, Channel],
+    now: datetime,
+    message: str,
+    evidence: dict[str, Any],
+) -> Alert:
+    channel = names.get(series.channel_id)
+    return Alert(
+        kind=kind,
+        channel_id=series.channel_id,
+        channel_name=channel.name if channel else None,
+        post_id=series.post_id,
+        title=post.title if post else None,
+        detected_at=series.latest_observed_at or now,
+        message=message,
+        evidence=evidence,
     )
-    posts = {
-        p.id: p
-        for p in await session.scalars(
-            select(Post).where(
-                Post.workspace_id == workspace_id, Post.id.in_({s.post_id for s in reads})
-            )
-        )
-    }
 
-    def name(channel_id: str) -> str | None:
-        return names[channel_id].name if channel_id in names else None
 
+async def _post_alerts(
+    session: AsyncSession, workspace_id: str, names: dict[str, Channel], now: datetime
+) -> list[Alert]:
+    """Recent posts underperforming their peers, and posts that stall."""
+    reads = await repository.recent_reads(session, workspace_id, now - RECENT)
+    posts = await posts_by_id(session, workspace_id, sorted({s.post_id for s in reads}))
     found: list[Alert] = []
     verdicts = await benchmarks(session, workspace_id, reads, now)
     for series in reads:
         post = posts.get(series.post_id)
         bench = verdicts[series.id]
         if bench.verdict == "underperforming":
+            evidence = {
+                "metric": bench.metric,
+                "age_hours": bench.age_hours,
+                "value": bench.value,
+                "median": bench.median,
+                "ratio": bench.ratio,
+                "percentile": bench.percentile,
+                "peers": bench.peers,
+            }
             found.append(
-                Alert(
-                    kind="underperforming",
-                    channel_id=series.channel_id,
-                    channel_name=name(series.channel_id),
-                    post_id=series.post_id,
-                    title=post.title if post else None,
-                    detected_at=series.latest_observed_at or now,
-                    message=bench.reason,
-                    evidence={
-                        "metric": bench.metric,
-                        "age_hours": bench.age_hours,
-                        "value": bench.value,
-                        "median": bench.median,
-                        "ratio": bench.ratio,
-                        "percentile": bench.percentile,
-                        "peers": bench.peers,
-                    },
-                )
+                _post_alert("underperforming", series, post, names, now, bench.reason, evidence)
             )
         if series.published_at is not None and now - series.published_at <= WATCHED:
             stall = await _stall(session, workspace_id, series, now)
             if stall is not None:
                 message = str(stall.pop("message"))
-                found.append(
-                    Alert(
-                        kind="stalled",
-                        channel_id=series.channel_id,
-                        channel_name=name(series.channel_id),
-                        post_id=series.post_id,
-                        title=post.title if post else None,
-                        detected_at=series.latest_observed_at or now,
-                        message=message,
-                        evidence=stall,
-                    )
-                )
-    followers = await session.execute(
-        select(Series.channel_id, DailyRollup.bucket, DailyRollup.value, DailyRollup.gain)
-        .join(DailyRollup, DailyRollup.series_id == Series.id)
-        .where(
-            Series.workspace_id == workspace_id,
-            Series.post_id == ACCOUNT,
-            Series.metric == "followers",
-            DailyRollup.bucket >= day_floor(now) - timedelta(days=DROP_DAYS),
-        )
-    )
-    for channel_id, day, value, gain in followers:
+                found.append(_post_alert("stalled", series, post, names, now, message, stall))
+    return found
+
+
+async def _follower_drops(
+    session: AsyncSession, workspace_id: str, names: dict[str, Channel], now: datetime
+) -> list[Alert]:
+    found: list[Alert] = []
+    since = day_floor(now) - timedelta(days=DROP_DAYS)
+    for channel_id, day, value, gain in await repository.follower_days(
+        session, workspace_id, since
+    ):
         before = value - gain
         if gain < 0 and -gain >= max(MIN_DROP, MIN_DROP_SHARE * before):
+            channel = names.get(channel_id)
             found.append(
                 Alert(
                     kind="follower_drop",
                     channel_id=channel_id,
-                    channel_name=name(channel_id),
+                    channel_name=channel.name if channel else None,
                     post_id=None,
                     title=None,
                     detected_at=day,
@@ -200,6 +180,15 @@ async def alerts(session: AsyncSession, workspace_id: str) -> list[Alert]:
                     },
                 )
             )
+    return found
+
+
+async def alerts(session: AsyncSession, workspace_id: str, kind: str | None = None) -> list[Alert]:
+    """Every alert of the workspace now (of one kind), newest first."""
+    now = utcnow()
+    names = await channel_names(session, workspace_id)
+    found = await _post_alerts(session, workspace_id, names, now)
+    found.extend(await _follower_drops(session, workspace_id, names, now))
     found.extend(await behind_alerts(session, workspace_id, now))
     found.sort(
         key=lambda a: (
@@ -211,4 +200,23 @@ async def alerts(session: AsyncSession, workspace_id: str) -> list[Alert]:
         ),
         reverse=True,
     )
-    return found
+    return [a for a in found if a.kind == kind] if kind else found
+
+
+POSITION = "position"
+
+
+def page(found: Sequence[Alert], limit: int, cursor: str | None) -> tuple[list[Alert], str | None]:
+    """A page of alerts. They are computed whole on every request (nothing is stored), so
+    the cursor is the position in that list."""
+    offset = 0
+    if cursor:
+        value, _ = decode_cursor(cursor, POSITION)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise not_a_cursor()
+        offset = value
+    more = offset + limit < len(found)
+    return (
+        list(found[offset : offset + limit]),
+        encode_cursor(POSITION, offset + limit, "alerts") if more else None,
+    )

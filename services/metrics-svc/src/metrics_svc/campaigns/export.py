@@ -7,19 +7,10 @@ import json
 from typing import Any
 
 from metrics_svc.campaigns.schemas import CampaignComparison, CampaignReport
-from metrics_svc.reports.export import Rows
+from metrics_svc.kit.downloads import Rows
+from metrics_svc.vocabulary import METRICS
 
-_FIGURES = (
-    "reads",
-    "likes",
-    "comments",
-    "shares",
-    "favorites",
-    "clicks",
-    "conversions",
-    "followers",
-    "follows_gained",
-)
+_FIGURES = tuple(metric for metric in METRICS if metric not in {"readers", "unfollows"})
 
 
 def _value(values: dict[str, float]) -> str:

@@ -8,24 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit import chunked, day_floor
-from metrics_svc.models import (
-    Campaign,
-    CampaignPost,
-    ChannelDailyRollup,
-    Conversion,
-    DailyRollup,
-    Post,
-    PostChannel,
-    Series,
-)
-from metrics_svc.vocabulary import ACCOUNT_METRICS
-
-# One figure gained on one day: (day, channel id, post id or None, metric, gain).
-Gain = tuple[datetime, str, str | None, str, float]
+from metrics_svc.campaigns import repository
+from metrics_svc.campaigns.repository import Gain
+from metrics_svc.kit.dates import day_floor
+from metrics_svc.models import Campaign, Conversion, Post
+from metrics_svc.replicas.repository import posts_by_id
 
 
 @dataclass
@@ -82,76 +71,16 @@ async def gather(session: AsyncSession, campaign: Campaign, now: datetime) -> Ca
     figures = CampaignFigures(campaign, now)
     ws = campaign.workspace_id
     start, end = day_floor(campaign.starts_at), campaign.ends_at
-    post_ids = sorted(
-        set(
-            await session.scalars(
-                select(CampaignPost.post_id).where(
-                    CampaignPost.workspace_id == ws, CampaignPost.campaign_id == campaign.id
-                )
-            )
-        )
-    )
-    placed: set[str] = set()
-    for chunk in chunked(post_ids, 500):
-        for post in await session.scalars(
-            select(Post).where(Post.workspace_id == ws, Post.id.in_(chunk))
-        ):
-            figures.posts[post.id] = post
-        placed |= set(
-            await session.scalars(
-                select(PostChannel.channel_id).where(
-                    PostChannel.workspace_id == ws, PostChannel.post_id.in_(chunk)
-                )
-            )
-        )
-        rows = await session.execute(
-            select(
-                DailyRollup.bucket,
-                Series.channel_id,
-                Series.post_id,
-                Series.metric,
-                DailyRollup.gain,
-            )
-            .join(DailyRollup, DailyRollup.series_id == Series.id)
-            .where(
-                Series.workspace_id == ws,
-                Series.post_id.in_(chunk),
-                DailyRollup.bucket >= start,
-                DailyRollup.bucket < end,
-            )
-        )
-        figures.gains.extend((d, c, p, m, float(g)) for d, c, p, m, g in rows)
+    post_ids = await repository.post_ids(session, campaign)
+    figures.posts = await posts_by_id(session, ws, post_ids)
+    placed = await repository.channels_of_posts(session, ws, post_ids)
+    figures.gains = await repository.post_gains(session, ws, post_ids, start, end)
     figures.channel_ids = sorted(set(campaign.channel_ids) or placed)
     if figures.channel_ids:
-        account = await session.execute(
-            select(
-                ChannelDailyRollup.day,
-                ChannelDailyRollup.channel_id,
-                ChannelDailyRollup.metric,
-                ChannelDailyRollup.gain,
-            ).where(
-                ChannelDailyRollup.workspace_id == ws,
-                ChannelDailyRollup.channel_id.in_(figures.channel_ids),
-                ChannelDailyRollup.account.is_(True),
-                ChannelDailyRollup.metric.in_(ACCOUNT_METRICS),
-                ChannelDailyRollup.day >= start,
-                ChannelDailyRollup.day < end,
-            )
+        figures.gains += await repository.account_gains(
+            session, ws, figures.channel_ids, start, end
         )
-        figures.gains.extend((d, c, None, m, float(g)) for d, c, m, g in account)
-    attributed = Conversion.campaign_id == campaign.id
-    if post_ids:
-        attributed = or_(attributed, Conversion.post_id.in_(post_ids[:2000]))
-    figures.conversions = list(
-        await session.scalars(
-            select(Conversion).where(
-                Conversion.workspace_id == ws,
-                attributed,
-                Conversion.occurred_at >= campaign.starts_at,
-                Conversion.occurred_at < end,
-            )
-        )
-    )
+    figures.conversions = await repository.conversions(session, campaign, post_ids, end)
     # Conversions with a post are in the post's series already; the others count here.
     for c in figures.conversions:
         if c.post_id is None:

@@ -1,30 +1,22 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from servicekit.auth import ANY_ROLE, Caller, require_access
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
+from metrics_svc.access import Reader
 from metrics_svc.campaigns import export, service
 from metrics_svc.campaigns.schemas import CampaignComparison, CampaignReport
-from metrics_svc.reports.export import csv_response
+from metrics_svc.kit.downloads import csv_response
 
 router = APIRouter(prefix="/reports/campaigns", tags=["reports"])
 
-Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="stats:read"))]
 Format = Annotated[Literal["json", "csv"], Query(description="csv downloads the report")]
 Objective = Literal["awareness", "followers", "engagement", "conversions"]
-
-
-def _day(value: date | None, *, after: bool = False) -> datetime | None:
-    """The start of a UTC day (of the next one for an inclusive end)."""
-    if value is None:
-        return None
-    return datetime.combine(value + timedelta(days=1 if after else 0), time(0), tzinfo=UTC)
 
 
 @router.get(
@@ -55,8 +47,8 @@ async def compare(
         tags=tag or [],
         status=status,
         similar_to=similar_to,
-        start=_day(start),
-        end=_day(end, after=True),
+        start=start,
+        end=end,
         limit=limit,
     )
     if format == "csv":

@@ -58,7 +58,9 @@ class CampaignPostFigures(Rates):
     conversion_value: dict[str, float]
 
 
-class CampaignReport(Rates):
+class CampaignFacts(Rates):
+    """What a campaign is: the part its report and its summary share."""
+
     campaign_id: str
     name: str
     objective: str
@@ -66,6 +68,9 @@ class CampaignReport(Rates):
     tags: list[str]
     starts_at: datetime
     ends_at: datetime
+
+
+class CampaignReport(CampaignFacts):
     elapsed_share: float = Field(description="Share of the campaign's time that has passed.")
     budget: float | None
     currency: str
@@ -86,14 +91,7 @@ class GoalSummary(BaseModel):
     share: float | None
 
 
-class CampaignSummary(Rates):
-    campaign_id: str
-    name: str
-    objective: str
-    status: str
-    tags: list[str]
-    starts_at: datetime
-    ends_at: datetime
+class CampaignSummary(CampaignFacts):
     days: float
     posts: int
     channels: int

@@ -4,13 +4,14 @@ channel and per post, costs; campaigns side by side; campaigns behind their goal
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.alerts.schemas import Alert
+from metrics_svc.campaigns import repository
 from metrics_svc.campaigns.figures import CampaignFigures, gather
 from metrics_svc.campaigns.schemas import (
     CampaignChannel,
@@ -23,24 +24,17 @@ from metrics_svc.campaigns.schemas import (
     GoalProgress,
     GoalSummary,
 )
-from metrics_svc.catalog.service import channel_names
-from metrics_svc.kit import day_floor, fmt_int, fmt_ratio
+from metrics_svc.kit.dates import day_floor, day_start
+from metrics_svc.kit.shapes import shaped
+from metrics_svc.kit.words import fmt_int, fmt_ratio
 from metrics_svc.models import Campaign
-from metrics_svc.reports.posts import engagement, rate
-from metrics_svc.reports.schemas import Alert
+from metrics_svc.replicas.repository import channel_labels, channel_names
+from metrics_svc.reports.posts import rates
 
 DAY = timedelta(days=1)
 RECENT = timedelta(days=7)  # the projection's rate is the mean daily gain over this span
 ON_TRACK = 0.8  # achieved / expected below this is behind the goal curve
 ALERT_AFTER = 0.15  # judge a campaign once this share of it has passed (and a day at least)
-
-
-def rates(totals: dict[str, int]) -> dict[str, float | None]:
-    return {
-        "engagement_rate": rate(engagement(totals), totals.get("reads", 0)),
-        "conversion_rate": rate(totals.get("conversions", 0), totals.get("reads", 0)),
-        "click_conversion_rate": rate(totals.get("conversions", 0), totals.get("clicks", 0)),
-    }
 
 
 async def get_campaign(session: AsyncSession, workspace_id: str, campaign_id: str) -> Campaign:
@@ -162,12 +156,9 @@ async def campaign_report(
     channels = []
     for channel_id in channel_ids:
         channel_totals = figures.totals(channel_id=channel_id)
-        known = names.get(channel_id)
         channels.append(
             CampaignChannel(
-                channel_id=channel_id,
-                name=known.name if known else None,
-                platform=known.platform if known else None,
+                **channel_labels(names, channel_id),
                 totals=channel_totals,
                 conversion_value=figures.value(channel_id=channel_id),
                 **rates(channel_totals),
@@ -177,27 +168,21 @@ async def campaign_report(
     for post in sorted(figures.posts.values(), key=lambda p: (p.published_at, p.id)):
         post_totals = figures.totals(post_id=post.id)
         posts.append(
-            CampaignPostFigures(
+            shaped(
+                CampaignPostFigures,
+                post,
                 post_id=post.id,
-                title=post.title,
-                published_at=post.published_at,
                 totals=post_totals,
                 conversion_value=figures.value(post_id=post.id),
                 **rates(post_totals),
             )
         )
     posts.sort(key=lambda p: -p.totals.get("reads", 0))
-    return CampaignReport(
+    return shaped(
+        CampaignReport,
+        campaign,
         campaign_id=campaign.id,
-        name=campaign.name,
-        objective=campaign.objective,
-        status=campaign.status,
-        tags=campaign.tags,
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
         elapsed_share=round(elapsed_share(campaign, now), 4),
-        budget=campaign.budget,
-        currency=campaign.currency,
         totals=totals,
         conversion_value=figures.value(),
         goals=[progress(figures, m, g) for m, g in sorted(campaign.goals.items())],
@@ -219,19 +204,13 @@ def summary(figures: CampaignFigures) -> CampaignSummary:
             achieved=achieved,
             share=round(achieved / goal, 4) if goal > 0 else None,
         )
-    return CampaignSummary(
+    return shaped(
+        CampaignSummary,
+        campaign,
         campaign_id=campaign.id,
-        name=campaign.name,
-        objective=campaign.objective,
-        status=campaign.status,
-        tags=campaign.tags,
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
         days=round((campaign.ends_at - campaign.starts_at) / DAY, 1),
         posts=len(figures.posts),
         channels=len(figures.channel_ids),
-        budget=campaign.budget,
-        currency=campaign.currency,
         totals=totals,
         conversion_value=figures.value(),
         goals=goals,
@@ -248,31 +227,30 @@ async def compare(
     tags: Sequence[str] = (),
     status: str | None = None,
     similar_to: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: date | None = None,
+    end: date | None = None,
     limit: int = 50,
 ) -> CampaignComparison:
-    """Campaigns side by side, newest first. `similar_to` keeps the campaigns with the same
-    objective sharing a tag with it (itself left out)."""
-    query = select(Campaign).where(
-        Campaign.workspace_id == workspace_id, Campaign.deleted.is_(False)
-    )
+    """Campaigns side by side, newest first: those that ran between the days `start` and
+    `end` (inclusive, UTC). `similar_to` keeps the campaigns with the same objective sharing
+    a tag with it (itself left out)."""
     wanted_tags = set(tags)
     basis = "each campaign's figures gained between its start and its end date (or now)"
+    like: Campaign | None = None
     if similar_to:
         like = await get_campaign(session, workspace_id, similar_to)
-        query = query.where(Campaign.id != like.id, Campaign.objective == like.objective)
         wanted_tags |= set(like.tags)
         basis += f"; campaigns like {like.name!r}: objective {like.objective}, a tag in common"
-    if objective:
-        query = query.where(Campaign.objective == objective)
-    if status:
-        query = query.where(Campaign.status == status)
-    if start:
-        query = query.where(Campaign.ends_at >= start)
-    if end:
-        query = query.where(Campaign.starts_at < end)
-    rows = list(await session.scalars(query.order_by(Campaign.starts_at.desc(), Campaign.id)))
+    rows = await repository.campaigns(
+        session,
+        workspace_id,
+        objective=objective,
+        like_objective=like.objective if like else None,
+        besides=like.id if like else None,
+        status=status,
+        ends_from=day_start(start) if start else None,
+        starts_before=day_start(end + DAY) if end else None,
+    )
     if wanted_tags:
         rows = [c for c in rows if wanted_tags & set(c.tags)]
     now = utcnow()
@@ -282,17 +260,8 @@ async def compare(
 
 async def behind_alerts(session: AsyncSession, workspace_id: str, now: datetime) -> list[Alert]:
     """Running campaigns whose progress on a goal is under 0.8 of their goal curve."""
-    running = await session.scalars(
-        select(Campaign).where(
-            Campaign.workspace_id == workspace_id,
-            Campaign.deleted.is_(False),
-            Campaign.status != "finished",
-            Campaign.starts_at <= now,
-            Campaign.ends_at > now,
-        )
-    )
     found = []
-    for campaign in running:
+    for campaign in await repository.running(session, workspace_id, now):
         share = elapsed_share(campaign, now)
         if share < ALERT_AFTER or now - campaign.starts_at < DAY or not campaign.goals:
             continue

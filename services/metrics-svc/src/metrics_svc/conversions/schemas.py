@@ -10,7 +10,7 @@ from servicekit.schemas import RequestModel
 ConversionKind = Literal["order", "sign_up", "download", "other"]
 
 
-class ConversionIn(RequestModel):
+class ConversionCreate(RequestModel):
     """A conversion on the brand's shop or site, attributed by the tracked link's `code`
     (best: names the post and channel) or by the UTM parameters of the visit."""
 
@@ -43,7 +43,7 @@ class ConversionIn(RequestModel):
     )
 
 
-class ConversionOut(BaseModel):
+class ConversionRead(BaseModel):
     id: str
     conversion_id: str | None
     kind: str

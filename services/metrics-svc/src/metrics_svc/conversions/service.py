@@ -2,7 +2,7 @@
 tracked link's code) or to a channel and campaign (UTM parameters).
 
 A conversion with a post counts in the post's `conversions` series on the channel (see
-`tracking.counters`); one with a channel but no post counts in the channel's daily figures
+`ingestion.counters`); one with a channel but no post counts in the channel's daily figures
 directly; one with a campaign counts in the campaign's reports. Its value is kept per
 currency, in hundredths.
 """
@@ -14,53 +14,30 @@ from datetime import timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import FieldError, Invalid
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.conversions.schemas import ConversionIn, ConversionOut
+from metrics_svc.conversions import repository
+from metrics_svc.conversions.schemas import ConversionCreate, ConversionRead
+from metrics_svc.ingestion.counters import ensure_placement, recount
 from metrics_svc.ingestion.idempotency import fingerprint
-from metrics_svc.kit import day_floor, dialect_insert
-from metrics_svc.models import (
-    Campaign,
-    Channel,
-    ChannelDailyRollup,
-    Conversion,
-    Post,
-    TrackedLink,
-)
-from metrics_svc.tracking.counters import ensure_placement, recount
+from metrics_svc.kit.dates import day_floor
+from metrics_svc.kit.shapes import shaped
+from metrics_svc.models import Campaign, Channel, Conversion, Post, TrackedLink
 
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def conversion_out(row: Conversion) -> ConversionOut:
-    return ConversionOut(
-        id=row.id,
-        conversion_id=row.conversion_id,
-        kind=row.kind,
+def conversion_read(row: Conversion) -> ConversionRead:
+    return shaped(
+        ConversionRead,
+        row,
         value=row.value_cents / 100,
-        currency=row.currency,
-        occurred_at=row.occurred_at,
         attributed_by="code" if row.code else "utm",
-        code=row.code,
-        post_id=row.post_id,
-        channel_id=row.channel_id,
-        platform=row.platform,
-        campaign_id=row.campaign_id,
-        created_at=row.created_at,
     )
 
 
 async def _campaign_named(session: AsyncSession, workspace_id: str, name: str) -> Campaign | None:
-    rows = list(
-        await session.scalars(
-            select(Campaign).where(
-                Campaign.workspace_id == workspace_id,
-                Campaign.deleted.is_(False),
-                or_(Campaign.id == name, func.lower(Campaign.name) == name.lower()),
-            )
-        )
-    )
+    rows = await repository.named(session, Campaign, workspace_id, name)
     by_id = [c for c in rows if c.id == name]
     chosen = by_id or rows
     return chosen[0] if chosen else None
@@ -69,15 +46,7 @@ async def _campaign_named(session: AsyncSession, workspace_id: str, name: str) -
 async def _channel_named(
     session: AsyncSession, workspace_id: str, name: str, platform: str | None
 ) -> list[Channel]:
-    rows = list(
-        await session.scalars(
-            select(Channel).where(
-                Channel.workspace_id == workspace_id,
-                Channel.deleted.is_(False),
-                or_(Channel.id == name, func.lower(Channel.name) == name.lower()),
-            )
-        )
-    )
+    rows = await repository.named(session, Channel, workspace_id, name)
     by_id = [c for c in rows if c.id == name]
     if by_id:
         return by_id
@@ -86,7 +55,9 @@ async def _channel_named(
     return rows
 
 
-async def _attribute(session: AsyncSession, workspace_id: str, body: ConversionIn) -> Conversion:
+async def _attribute(
+    session: AsyncSession, workspace_id: str, body: ConversionCreate
+) -> Conversion:
     """The conversion row with its post, channel, platform and campaign, or 422."""
     errors: list[FieldError] = []
     row = Conversion(
@@ -165,18 +136,13 @@ async def _attribute(session: AsyncSession, workspace_id: str, body: ConversionI
 
 
 async def record(
-    session: AsyncSession, workspace_id: str, body: ConversionIn
-) -> tuple[ConversionOut, bool]:
+    session: AsyncSession, workspace_id: str, body: ConversionCreate
+) -> tuple[ConversionRead, bool]:
     """(the conversion, whether it is new). The same `conversion_id` with the same body
     answers the first conversion again; with another body, 422."""
     request_hash = fingerprint(body.model_dump(mode="json"))
     if body.conversion_id:
-        known = await session.scalar(
-            select(Conversion).where(
-                Conversion.workspace_id == workspace_id,
-                Conversion.conversion_id == body.conversion_id,
-            )
-        )
+        known = await repository.by_conversion_id(session, workspace_id, body.conversion_id)
         if known is not None:
             if known.request_hash != request_hash:
                 raise Invalid.field(
@@ -184,7 +150,7 @@ async def record(
                     f"conversion {body.conversion_id!r} was already reported with other "
                     "details; send a new conversion_id for a new conversion",
                 )
-            return conversion_out(known), False
+            return conversion_read(known), False
     row = await _attribute(session, workspace_id, body)
     row.request_hash = request_hash
     session.add(row)
@@ -195,18 +161,7 @@ async def record(
         )
         await recount(session, placement, "conversions", row.occurred_at)
     elif row.channel_id:
-        insert = dialect_insert(session, ChannelDailyRollup).values(
-            workspace_id=workspace_id,
-            day=day_floor(row.occurred_at),
-            channel_id=row.channel_id,
-            metric="conversions",
-            account=False,
-            gain=1,
+        await repository.count_on_channel(
+            session, workspace_id, row.channel_id, day_floor(row.occurred_at)
         )
-        await session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["workspace_id", "day", "channel_id", "metric", "account"],
-                set_={"gain": ChannelDailyRollup.gain + 1},
-            )
-        )
-    return conversion_out(row), True
+    return conversion_read(row), True

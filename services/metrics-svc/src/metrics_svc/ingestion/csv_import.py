@@ -1,4 +1,5 @@
-"""CSV import: detect the encoding, read row by row, validate every row, store all or none.
+"""Reading a CSV import: detect the encoding, read row by row, each row into points or the
+problem of its line (the ingestion service validates and stores them, all or none).
 
 Two layouts are read:
 - long: `metric` and `value` columns, one figure per row;
@@ -18,17 +19,15 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import IO
 from zoneinfo import ZoneInfo
 
 from servicekit.problems import FieldError, Invalid, TooLarge
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.ingestion.schemas import ImportOut, RowProblem
-from metrics_svc.ingestion.service import BatchWriter
-from metrics_svc.ingestion.validation import Copies, Problem, Seen, SubmittedPoint, resolve
+from metrics_svc.ingestion.validation import Problem, SubmittedPoint
 from metrics_svc.vocabulary import CHINESE_NAMES, METRICS, PLATFORM_VOCABULARIES
 
 KEY_ALIASES = {
@@ -54,8 +53,6 @@ KEY_ALIASES = {
     "链接": "url",
 }
 TITLE_MAX, URL_MAX = 500, 2048  # as the API takes them
-RESOLVE_EVERY = 5_000
-MAX_PROBLEMS_LISTED = 10_000
 _ANY_METRIC = (
     set(METRICS)
     | {name for names in PLATFORM_VOCABULARIES.values() for name in names}
@@ -250,33 +247,12 @@ def rows_to_points(
             )
 
 
-@dataclass
-class ImportRun:
-    problems: list[RowProblem] = field(default_factory=list)
-    problems_total: int = 0
-    bad_lines: set[int] = field(default_factory=set)
-    rows: int = 0
-
-    def add(self, problem: Problem) -> None:
-        self.problems_total += 1
-        self.bad_lines.add(problem.where)
-        if len(self.problems) < MAX_PROBLEMS_LISTED:
-            self.problems.append(
-                RowProblem(line=problem.where, field=problem.field, reason=problem.reason)
-            )
-
-
-async def import_csv(
-    session: AsyncSession,
-    workspace_id: str,
-    spool: IO[bytes],
-    *,
-    dry_run: bool,
-    zone: ZoneInfo,
-    source: str,
-    platform: str | None,
-    max_rows: int,
-) -> ImportOut:
+@contextmanager
+def points_of(
+    spool: IO[bytes], *, zone: ZoneInfo, source: str, platform: str | None
+) -> Iterator[tuple[str, Iterator[SubmittedPoint | Problem]]]:
+    """The file's encoding, and its rows as points (or the problems of bad lines), read
+    as they are taken; the file's header is checked first."""
     encoding = detect_encoding(spool)
     text = io.TextIOWrapper(spool, encoding=encoding, newline="")
     try:
@@ -292,65 +268,9 @@ async def import_csv(
                 f"Line 1 is not CSV: {exc}", errors=[FieldError(field="line.1", message=str(exc))]
             ) from exc
         layout = read_header(header)
-        run = ImportRun()
-        writer = BatchWriter(session, workspace_id, "csv")
-        seen: Seen = {}
-        copies: Copies = {}
-        pending: list[SubmittedPoint] = []
-        received = duplicates = 0
-        lines = set[int]()
-
-        async def flush() -> None:
-            nonlocal duplicates
-            resolution = await resolve(
-                session, workspace_id, pending, seen=seen, copies=copies, noun="line"
-            )
-            duplicates += resolution.duplicates
-            for problem in resolution.problems:
-                run.add(problem)
-            if not dry_run and run.problems_total == 0:
-                await writer.add(resolution.observations, resolution.copies)
-            pending.clear()
-
-        for item in rows_to_points(_safe_rows(reader), layout, zone, source, platform):
-            if isinstance(item, Problem):
-                run.add(item)
-                lines.add(item.where)
-                continue
-            lines.add(item.where)
-            received += 1
-            pending.append(item)
-            if len(lines) > max_rows:
-                raise Invalid(
-                    f"The file has more than {max_rows:,} rows; split it. Nothing was stored.",
-                    errors=[FieldError(field="body", message=f"more than {max_rows} rows")],
-                )
-            if len(pending) >= RESOLVE_EVERY:
-                await flush()
-        await flush()
+        yield encoding, rows_to_points(_safe_rows(reader), layout, zone, source, platform)
     finally:
         text.detach()
-    run.rows = len(lines)
-    run.problems.sort(key=lambda p: p.line)  # parse problems come before resolution ones
-    valid_rows = run.rows - len(run.bad_lines)
-    if run.problems_total and not dry_run:
-        raise Invalid(
-            f"{len(run.bad_lines)} of {run.rows} rows are invalid; nothing was stored.",
-            errors=[
-                FieldError(field=f"line.{p.line}.{p.field}", message=p.reason) for p in run.problems
-            ],
-        )
-    batch = None if dry_run else await writer.finish(received=received, duplicates=duplicates)
-    return ImportOut(
-        dry_run=dry_run,
-        encoding=encoding,
-        rows=run.rows,
-        valid_rows=valid_rows,
-        problems=run.problems,
-        problems_total=run.problems_total,
-        earlier_posts=len(copies),
-        batch=batch,
-    )
 
 
 def _safe_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit import dialect_insert
+from metrics_svc.kit.upserts import insert_missing
 from metrics_svc.models import Post, PostChannel
 
 PREFIX = "hist_"
@@ -57,8 +57,9 @@ async def record(
     """The posts and copies, once (another batch may have recorded them meanwhile)."""
     if not copies:
         return
-    await session.execute(
-        dialect_insert(session, Post).on_conflict_do_nothing(),
+    await insert_missing(
+        session,
+        Post,
         [
             {
                 "workspace_id": workspace_id,
@@ -73,8 +74,9 @@ async def record(
             for copy in copies
         ],
     )
-    await session.execute(
-        dialect_insert(session, PostChannel).on_conflict_do_nothing(),
+    await insert_missing(
+        session,
+        PostChannel,
         [
             {
                 "workspace_id": workspace_id,

@@ -8,10 +8,9 @@ import json
 from typing import Any
 
 from servicekit.problems import FieldError, Invalid
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit import dialect_insert
+from metrics_svc.ingestion import repository
 from metrics_svc.models import IdempotencyRecord
 
 PENDING = 0
@@ -23,30 +22,12 @@ def fingerprint(document: Any) -> str:
 
 
 async def claim(
-    session: AsyncSession, workspace_id: str, key: str, request_hash: str
+    session: AsyncSession, workspace_id: str, key: str, document: Any
 ) -> IdempotencyRecord | None:
-    """Reserve `key` for this request, or return the stored answer to replay.
-
-    The reservation is a row in the request's transaction: a concurrent request with the
-    same key waits for it on PostgreSQL (SQLite serialises writers) and then replays.
-    """
-    await session.execute(
-        dialect_insert(session, IdempotencyRecord)
-        .values(
-            workspace_id=workspace_id,
-            key=key,
-            request_hash=request_hash,
-            status_code=PENDING,
-            response={},
-        )
-        .on_conflict_do_nothing()
-    )
-    record = await session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
-        )
-    )
-    assert record is not None
+    """Reserve `key` for this request (whose body is `document`), or return the stored
+    answer to replay. The reservation is a row in the request's transaction."""
+    request_hash = fingerprint(document)
+    record = await repository.claim_key(session, workspace_id, key, request_hash, PENDING)
     if record.request_hash != request_hash:
         raise Invalid(
             "This Idempotency-Key was first used with another request body; use a new key "

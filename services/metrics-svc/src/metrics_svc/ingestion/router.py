@@ -1,27 +1,25 @@
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse
-from servicekit.auth import Caller, require_access
 from servicekit.problems import Invalid, problem_responses
 from servicekit.runtime import DbSession
 from starlette.datastructures import UploadFile
 
-from metrics_svc.ingestion import csv_import, idempotency, service
-from metrics_svc.ingestion.schemas import BatchOut, ImportOut, StatsBatchIn
+from metrics_svc.access import Writer
+from metrics_svc.ingestion import service
+from metrics_svc.ingestion.schemas import ImportReport, StatBatchCreate, StatBatchRead
+from metrics_svc.kit.dates import time_zone
 from metrics_svc.runtime import Runtime
 
 ALREADY_STORED: dict[int | str, dict[str, Any]] = {
-    200: {"model": BatchOut, "description": "Every point was already stored"}
+    200: {"model": StatBatchRead, "description": "Every point was already stored"}
 }
 router = APIRouter(prefix="/stats", tags=["stats"])
 
-Writer = Annotated[Caller, Depends(require_access("owner", "editor", scope="stats:write"))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -32,15 +30,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _answer(batch: BatchOut) -> tuple[int, dict[str, object]]:
-    code = status.HTTP_201_CREATED if batch.batch_id else status.HTTP_200_OK
-    return code, batch.model_dump(mode="json")
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=BatchOut,
+    response_model=StatBatchRead,
     responses=ALREADY_STORED | problem_responses(401, 403, 422),
     summary="Ingest a batch of figures (up to 10,000 points), all or nothing",
     description=(
@@ -53,21 +46,21 @@ def _answer(batch: BatchOut) -> tuple[int, dict[str, object]]:
     ),
 )
 async def ingest(
-    body: StatsBatchIn, caller: Writer, session: DbSession, key: IdempotencyKey = None
+    body: StatBatchCreate, caller: Writer, session: DbSession, key: IdempotencyKey = None
 ) -> JSONResponse:
     if key:
-        request_hash = idempotency.fingerprint(body.model_dump(mode="json"))
-        stored = await idempotency.claim(session, caller.workspace_id, key, request_hash)
-        if stored is not None:
+        first = await service.replay(session, caller.workspace_id, key, body)
+        if first is not None:
             return JSONResponse(
-                stored.response,
-                status_code=stored.status_code,
+                first.response,
+                status_code=first.status_code,
                 headers={"Idempotent-Replayed": "true"},
             )
     batch = await service.ingest(session, caller.workspace_id, body)
-    code, document = _answer(batch)
+    code = status.HTTP_201_CREATED if batch.batch_id else status.HTTP_200_OK
+    document = batch.model_dump(mode="json")
     if key:
-        await idempotency.remember(session, caller.workspace_id, key, code, document)
+        await service.remember(session, caller.workspace_id, key, code, document)
     return JSONResponse(document, status_code=code)
 
 
@@ -89,7 +82,7 @@ async def _csv_chunks(request: Request) -> AsyncIterator[bytes]:
 
 @router.post(
     "/import",
-    response_model=ImportOut,
+    response_model=ImportReport,
     responses=problem_responses(401, 403, 413, 422),
     summary="Import figures from a CSV file (UTF-8, UTF-8 with BOM or GB18030)",
     description=(
@@ -132,22 +125,16 @@ async def import_csv(
     platform: Annotated[
         str | None, Query(max_length=32, description="Vocabulary of the metric names.")
     ] = None,
-) -> ImportOut:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-        await csv_import.spool_body(
-            await _csv_chunks(request), spool, runtime.settings.import_max_bytes
-        )
-        return await csv_import.import_csv(
-            session,
-            caller.workspace_id,
-            spool,
-            dry_run=dry_run,
-            zone=zone,
-            source=source,
-            platform=platform,
-            max_rows=runtime.settings.import_max_rows,
-        )
+) -> ImportReport:
+    zone = time_zone(timezone)
+    return await service.import_csv(
+        session,
+        caller.workspace_id,
+        await _csv_chunks(request),
+        dry_run=dry_run,
+        zone=zone,
+        source=source,
+        platform=platform,
+        max_bytes=runtime.settings.import_max_bytes,
+        max_rows=runtime.settings.import_max_rows,
+    )

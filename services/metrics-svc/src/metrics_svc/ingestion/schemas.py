@@ -8,7 +8,7 @@ from servicekit.schemas import RequestModel
 MAX_POINTS = 10_000
 
 
-class PointIn(RequestModel):
+class StatPointCreate(RequestModel):
     """One figure. Name the post by our id, or by the channel and the platform's id of the
     copy; name only the channel for account figures (followers ...).
 
@@ -57,20 +57,20 @@ class PointIn(RequestModel):
     )
 
 
-class StatsBatchIn(RequestModel):
-    points: list[PointIn] = Field(min_length=1)
+class StatBatchCreate(RequestModel):
+    points: list[StatPointCreate] = Field(min_length=1)
     source: str = Field(default="api", max_length=64, description="Default source of the points.")
     platform: str | None = Field(default=None, max_length=32)
 
 
-class PostTotalsOut(BaseModel):
+class BatchPostTotals(BaseModel):
     post_id: str
     totals: dict[str, int]
     verdict: str | None = None
     reason: str | None = None
 
 
-class BatchOut(BaseModel):
+class StatBatchRead(BaseModel):
     batch_id: str | None = Field(
         description="None when every point was already stored (nothing changed)."
     )
@@ -81,7 +81,7 @@ class BatchOut(BaseModel):
     period_end: datetime | None
     post_ids: list[str]
     channel_ids: list[str]
-    post_totals: list[PostTotalsOut]
+    post_totals: list[BatchPostTotals]
     posts_recorded: list[str] = Field(
         default_factory=list,
         description="Ids of the earlier posts this batch recorded as history (points naming "
@@ -95,7 +95,7 @@ class RowProblem(BaseModel):
     reason: str
 
 
-class ImportOut(BaseModel):
+class ImportReport(BaseModel):
     dry_run: bool
     encoding: str
     rows: int
@@ -108,4 +108,4 @@ class ImportOut(BaseModel):
         "copy by channel_id + external_id with published_at): recorded with the figures, or "
         "on a dry run, what would be recorded.",
     )
-    batch: BatchOut | None = None
+    batch: StatBatchRead | None = None

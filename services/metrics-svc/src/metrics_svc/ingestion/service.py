@@ -1,36 +1,36 @@
-"""Ingesting a batch of figures: validate everything, store all of it or nothing, tell others."""
+"""Ingesting figures, from a batch of points or a CSV file: validate everything, store all
+of it or nothing (see `batches`), tell others; and replaying the first answer to an
+`Idempotency-Key`."""
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from event_contracts import PostTotals, StatsIngestedV1
-from servicekit.db import call_after_commit, utcnow
 from servicekit.problems import FieldError, Invalid
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.events import emit
-from metrics_svc.ingestion import history
-from metrics_svc.ingestion.history import HistoricalCopy
-from metrics_svc.ingestion.rollups import store
-from metrics_svc.ingestion.schemas import MAX_POINTS, BatchOut, PostTotalsOut, StatsBatchIn
-from metrics_svc.ingestion.validation import Observation, Problem, SubmittedPoint, resolve
-from metrics_svc.kit import chunked
-from metrics_svc.models import ACCOUNT, Series, StatBatch
-from metrics_svc.reports.benchmark import benchmarks
-from metrics_svc.telemetry import STATS_POINTS_INGESTED
+from metrics_svc.ingestion import csv_import, idempotency
+from metrics_svc.ingestion.batches import BatchWriter
+from metrics_svc.ingestion.schemas import (
+    MAX_POINTS,
+    ImportReport,
+    RowProblem,
+    StatBatchCreate,
+    StatBatchRead,
+)
+from metrics_svc.ingestion.validation import Copies, Problem, Seen, SubmittedPoint, resolve
+from metrics_svc.models import IdempotencyRecord
 
-# Posts (and channels) one stats.ingested names at most. A post costs at most about 450
-# bytes (its id twice, eight metrics, a verdict), so 500 make under 256 KiB: half of
-# MAX_EVENT_BYTES, whatever the figures.
-POSTS_PER_EVENT = 500
+# CSV rows are resolved (and stored) this many at a time, so a file is never held whole.
+RESOLVE_EVERY = 5_000
+MAX_PROBLEMS_LISTED = 10_000
 
 
-def submitted(body: StatsBatchIn) -> list[SubmittedPoint]:
+def submitted(body: StatBatchCreate) -> list[SubmittedPoint]:
     return [
         SubmittedPoint(
             where=index,
@@ -56,7 +56,7 @@ def batch_problems(problems: Sequence[Problem], received: int) -> Invalid:
     return Invalid(f"{bad} of {received} points are invalid; nothing was stored.", errors=errors)
 
 
-async def ingest(session: AsyncSession, workspace_id: str, body: StatsBatchIn) -> BatchOut:
+async def ingest(session: AsyncSession, workspace_id: str, body: StatBatchCreate) -> StatBatchRead:
     if len(body.points) > MAX_POINTS:
         raise Invalid(
             f"A batch holds at most {MAX_POINTS:,} points; this one has {len(body.points):,}. "
@@ -67,186 +67,114 @@ async def ingest(session: AsyncSession, workspace_id: str, body: StatsBatchIn) -
     resolution = await resolve(session, workspace_id, points)
     if resolution.problems:
         raise batch_problems(resolution.problems, len(points))
-    return await store_batch(
-        session,
-        workspace_id,
-        resolution.observations,
-        received=len(points),
-        duplicates=resolution.duplicates,
-        kind="api",
-        copies=resolution.copies,
-    )
+    writer = BatchWriter(session, workspace_id, "api")
+    await writer.add(resolution.observations, resolution.copies)
+    return await writer.finish(received=len(points), duplicates=resolution.duplicates)
 
 
-class BatchWriter:
-    """Stores a batch in slices (all in the caller's transaction) and sums up at the end."""
+async def replay(
+    session: AsyncSession, workspace_id: str, key: str, body: StatBatchCreate
+) -> IdempotencyRecord | None:
+    """The answer first given to `key`, to send again; None when this request is the first
+    (the key is then reserved until `remember`)."""
+    return await idempotency.claim(session, workspace_id, key, body.model_dump(mode="json"))
 
-    def __init__(self, session: AsyncSession, workspace_id: str, kind: str) -> None:
-        self.session = session
-        self.workspace_id = workspace_id
-        self.kind = kind
-        self.batch_id = str(uuid.uuid4())
-        self.stored = 0
-        self.unchanged = 0
-        self.touched: dict[int, Series] = {}
-        self.period_start: datetime | None = None
-        self.period_end: datetime | None = None
-        self.recorded: list[str] = []
 
-    async def add(
-        self, observations: Sequence[Observation], copies: Sequence[HistoricalCopy] = ()
-    ) -> None:
-        """Store `observations`, recording first the historical copies they introduce."""
-        await history.record(self.session, self.workspace_id, copies)
-        self.recorded.extend(copy.post_id for copy in copies)
-        # In slices, so that one statement never carries more parameters than a driver takes.
-        for chunk in chunked(observations, 10_000):
-            result = await store(self.session, self.workspace_id, self.batch_id, chunk)
-            self.stored += result.stored
-            self.unchanged += result.unchanged
-            for series in result.series:
-                self.touched[series.id] = series
-            for obs in result.observations:
-                if self.period_start is None or obs.observed_at < self.period_start:
-                    self.period_start = obs.observed_at
-                if self.period_end is None or obs.observed_at > self.period_end:
-                    self.period_end = obs.observed_at
+async def remember(
+    session: AsyncSession, workspace_id: str, key: str, status_code: int, answer: dict[str, Any]
+) -> None:
+    await idempotency.remember(session, workspace_id, key, status_code, answer)
 
-    async def finish(self, *, received: int, duplicates: int) -> BatchOut:
-        """The batch's summary; `stats.ingested` goes out when anything changed."""
-        unchanged = self.unchanged + duplicates
-        if self.stored == 0 or self.period_start is None or self.period_end is None:
-            return BatchOut(
-                batch_id=None,
-                points_received=received,
-                points_stored=0,
-                points_unchanged=unchanged,
-                period_start=None,
-                period_end=None,
-                post_ids=[],
-                channel_ids=[],
-                post_totals=[],
-            )
-        changed = list(self.touched.values())
-        post_ids = sorted({s.post_id for s in changed if s.post_id != ACCOUNT})
-        channel_ids = sorted({s.channel_id for s in changed})
-        totals = await post_totals(self.session, self.workspace_id, post_ids)
-        self.session.add(
-            StatBatch(
-                id=self.batch_id,
-                workspace_id=self.workspace_id,
-                kind=self.kind,
-                points_received=received,
-                points_stored=self.stored,
-                points_unchanged=unchanged,
-                period_start=self.period_start,
-                period_end=self.period_end,
-            )
-        )
-        stored, kind = self.stored, self.kind
-        call_after_commit(self.session, lambda: STATS_POINTS_INGESTED.labels(str(kind)).inc(stored))
-        self._announce(
-            received, (self.period_start, self.period_end), post_ids, channel_ids, totals
-        )
-        return BatchOut(
-            batch_id=self.batch_id,
-            points_received=received,
-            points_stored=self.stored,
-            points_unchanged=unchanged,
-            period_start=self.period_start,
-            period_end=self.period_end,
-            post_ids=post_ids,
-            channel_ids=channel_ids,
-            post_totals=totals,
-            posts_recorded=sorted(self.recorded),
-        )
 
-    def _announce(
-        self,
-        received: int,
-        period: tuple[datetime, datetime],
-        post_ids: list[str],
-        channel_ids: list[str],
-        totals: Sequence[PostTotalsOut],
-    ) -> None:
-        """`stats.ingested`, in as many events as it takes to keep each one small: a
-        batch may touch thousands of posts, and one event naming them all would be too
-        large to send (see `POSTS_PER_EVENT`)."""
-        by_post = {t.post_id: t for t in totals}
-        widest = max(len(post_ids), len(channel_ids))
-        chunks = max(1, -(-widest // POSTS_PER_EVENT))
-        for index in range(chunks):
-            share = slice(index * POSTS_PER_EVENT, (index + 1) * POSTS_PER_EVENT)
-            emit(
-                self.session,
-                "stats.ingested",
-                subject=self.batch_id,
-                workspace_id=self.workspace_id,
-                payload=StatsIngestedV1(
-                    batch_id=self.batch_id,
-                    workspace_id=self.workspace_id,
-                    points_received=received,
-                    points_stored=self.stored,
-                    period_start=period[0],
-                    period_end=period[1],
-                    post_ids=post_ids[share],
-                    channel_ids=channel_ids[share],
-                    post_totals=[
-                        PostTotals(post_id=t.post_id, totals=t.totals, verdict=t.verdict)
-                        for post_id in post_ids[share]
-                        if (t := by_post.get(post_id)) is not None
-                    ],
-                    chunk=index + 1,
-                    chunks=chunks,
-                ),
+@dataclass
+class ImportRun:
+    problems: list[RowProblem] = field(default_factory=list)
+    problems_total: int = 0
+    bad_lines: set[int] = field(default_factory=set)
+    rows: int = 0
+
+    def add(self, problem: Problem) -> None:
+        self.problems_total += 1
+        self.bad_lines.add(problem.where)
+        if len(self.problems) < MAX_PROBLEMS_LISTED:
+            self.problems.append(
+                RowProblem(line=problem.where, field=problem.field, reason=problem.reason)
             )
 
 
-async def store_batch(
+async def import_csv(
     session: AsyncSession,
     workspace_id: str,
-    observations: Sequence[Observation],
+    upload: AsyncIterator[bytes],
     *,
-    received: int,
-    duplicates: int,
-    kind: str,
-    copies: Sequence[HistoricalCopy] = (),
-) -> BatchOut:
-    writer = BatchWriter(session, workspace_id, kind)
-    await writer.add(observations, copies)
-    return await writer.finish(received=received, duplicates=duplicates)
+    dry_run: bool,
+    zone: ZoneInfo,
+    source: str,
+    platform: str | None,
+    max_bytes: int,
+    max_rows: int,
+) -> ImportReport:
+    """The file is spooled to disk as it streams (never held whole), then read row by row
+    and stored in slices: all of it, or nothing when a row is bad."""
+    run = ImportRun()
+    writer = BatchWriter(session, workspace_id, "csv")
+    seen: Seen = {}
+    copies: Copies = {}
+    pending: list[SubmittedPoint] = []
+    received = duplicates = 0
+    lines = set[int]()
 
-
-async def post_totals(
-    session: AsyncSession, workspace_id: str, post_ids: Sequence[str]
-) -> list[PostTotalsOut]:
-    """Each post's totals over its channels, and the verdict on its main channel (the one
-    with the most reads) for reads."""
-    series: list[Series] = []
-    for chunk in chunked(list(post_ids), 500):
-        series.extend(
-            await session.scalars(
-                select(Series).where(Series.workspace_id == workspace_id, Series.post_id.in_(chunk))
-            )
+    async def flush() -> None:
+        nonlocal duplicates
+        resolution = await resolve(
+            session, workspace_id, pending, seen=seen, copies=copies, noun="line"
         )
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    main: dict[str, Series] = {}
-    for s in series:
-        totals[s.post_id][s.metric] += s.latest_value
-        if s.metric == "reads" and (
-            s.post_id not in main or s.latest_value > main[s.post_id].latest_value
+        duplicates += resolution.duplicates
+        for problem in resolution.problems:
+            run.add(problem)
+        if not dry_run and run.problems_total == 0:
+            await writer.add(resolution.observations, resolution.copies)
+        pending.clear()
+
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+        await csv_import.spool_body(upload, spool, max_bytes)
+        with csv_import.points_of(spool, zone=zone, source=source, platform=platform) as (
+            encoding,
+            items,
         ):
-            main[s.post_id] = s
-    verdicts = await benchmarks(session, workspace_id, list(main.values()), utcnow())
-    out = []
-    for post_id in post_ids:
-        bench = verdicts.get(main[post_id].id) if post_id in main else None
-        out.append(
-            PostTotalsOut(
-                post_id=post_id,
-                totals=dict(sorted(totals[post_id].items())),
-                verdict=bench.verdict if bench else None,
-                reason=bench.reason if bench else None,
-            )
+            for item in items:
+                lines.add(item.where)
+                if isinstance(item, Problem):
+                    run.add(item)
+                    continue
+                received += 1
+                pending.append(item)
+                if len(lines) > max_rows:
+                    raise Invalid(
+                        f"The file has more than {max_rows:,} rows; split it. Nothing was stored.",
+                        errors=[FieldError(field="body", message=f"more than {max_rows} rows")],
+                    )
+                if len(pending) >= RESOLVE_EVERY:
+                    await flush()
+            await flush()
+    run.rows = len(lines)
+    run.problems.sort(key=lambda p: p.line)  # parse problems come before resolution ones
+    valid_rows = run.rows - len(run.bad_lines)
+    if run.problems_total and not dry_run:
+        raise Invalid(
+            f"{len(run.bad_lines)} of {run.rows} rows are invalid; nothing was stored.",
+            errors=[
+                FieldError(field=f"line.{p.line}.{p.field}", message=p.reason) for p in run.problems
+            ],
         )
-    return out
+    batch = None if dry_run else await writer.finish(received=received, duplicates=duplicates)
+    return ImportReport(
+        dry_run=dry_run,
+        encoding=encoding,
+        rows=run.rows,
+        valid_rows=valid_rows,
+        problems=run.problems,
+        problems_total=run.problems_total,
+        earlier_posts=len(copies),
+        batch=batch,
+    )

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.ingestion import repository
 from metrics_svc.ingestion.history import EARLIEST, SAME_TIME, HistoricalCopy, history_id
-from metrics_svc.kit import chunked
-from metrics_svc.models import ACCOUNT, Channel, Post, PostChannel
+from metrics_svc.ingestion.repository import Known
+from metrics_svc.kit.shapes import shaped
+from metrics_svc.models import ACCOUNT
 from metrics_svc.vocabulary import ACCOUNT_METRICS, known_names, normalise_metric
 
 # Clocks differ; an observation a few minutes "in the future" is not an error.
@@ -83,63 +84,10 @@ Copies = dict[tuple[str, str], HistoricalCopy]
 """Historical copies introduced by a submission, by (channel id, external id)."""
 
 
-@dataclass
-class _Catalog:
-    posts: dict[str, Post]
-    channels: dict[str, Channel]
-    post_channels: dict[str, list[PostChannel]]  # by post id
-    by_external: dict[tuple[str, str], PostChannel]  # (channel id, external id)
-
-
-async def _load_catalog(
-    session: AsyncSession, workspace_id: str, points: Sequence[SubmittedPoint]
-) -> _Catalog:
-    post_ids = sorted({p.post_id for p in points if p.post_id})
-    channel_ids = sorted({p.channel_id for p in points if p.channel_id})
-    externals = sorted(
-        {(p.channel_id, p.external_id) for p in points if p.channel_id and p.external_id}
-    )
-    catalog = _Catalog({}, {}, {}, {})
-    for ids in chunked(post_ids, 500):
-        for post in await session.scalars(
-            select(Post).where(Post.workspace_id == workspace_id, Post.id.in_(ids))
-        ):
-            catalog.posts[post.id] = post
-        for row in await session.scalars(
-            select(PostChannel).where(
-                PostChannel.workspace_id == workspace_id, PostChannel.post_id.in_(ids)
-            )
-        ):
-            catalog.post_channels.setdefault(row.post_id, []).append(row)
-    for pairs in chunked(externals, 200):
-        condition = or_(
-            *(
-                and_(PostChannel.channel_id == channel, PostChannel.external_id == external)
-                for channel, external in pairs
-            )
-        )
-        # Should two posts carry the same platform id, the one that went live last wins.
-        for row in await session.scalars(
-            select(PostChannel)
-            .where(PostChannel.workspace_id == workspace_id, condition)
-            .order_by(PostChannel.published_at, PostChannel.post_id)
-        ):
-            assert row.external_id is not None
-            catalog.by_external[(row.channel_id, row.external_id)] = row
-    # The channels named, and those of the posts named: their platform reads the metric.
-    placed = {row.channel_id for rows in catalog.post_channels.values() for row in rows}
-    for ids in chunked(sorted(set(channel_ids) | placed), 500):
-        for channel in await session.scalars(
-            select(Channel).where(Channel.workspace_id == workspace_id, Channel.id.in_(ids))
-        ):
-            catalog.channels[channel.id] = channel
-    return catalog
-
-
 def _introduce(
     workspace_id: str,
     points: Sequence[SubmittedPoint],
-    catalog: _Catalog,
+    known: Known,
     copies: Copies,
     now: datetime,
 ) -> tuple[list[HistoricalCopy], dict[int, Problem]]:
@@ -158,9 +106,9 @@ def _introduce(
                     copy, title=copy.title or point.title, url=copy.url or point.url
                 )
             continue
-        if point.published_at is None or key in catalog.by_external or key in copies:
+        if point.published_at is None or key in known.by_external or key in copies:
             continue
-        channel = catalog.channels.get(point.channel_id)
+        channel = known.channels.get(point.channel_id)
         if channel is None or channel.deleted:
             state = "unknown" if channel is None else "deleted"
             refused[position] = Problem(
@@ -179,27 +127,24 @@ def _introduce(
                 f"published before {EARLIEST.year} ({point.published_at.isoformat()})",
             )
         else:
-            new[key] = copies[key] = HistoricalCopy(
-                where=point.where,
+            # where, channel_id, external_id, published_at, title, url: the point's
+            new[key] = copies[key] = shaped(
+                HistoricalCopy,
+                point,
                 post_id=history_id(workspace_id, point.channel_id, point.external_id),
-                channel_id=point.channel_id,
                 platform=channel.platform,
-                external_id=point.external_id,
-                published_at=point.published_at,
-                title=point.title,
-                url=point.url,
             )
     return list(new.values()), refused
 
 
 def _target(
-    point: SubmittedPoint, catalog: _Catalog, copies: Copies
+    point: SubmittedPoint, known: Known, copies: Copies
 ) -> tuple[str, str, datetime | None] | Problem:
     """(channel id, post id or ACCOUNT, publication time on the channel), or the problem."""
     if point.post_id:
-        if point.post_id not in catalog.posts:
+        if point.post_id not in known.posts:
             return Problem(point.where, "post_id", f"unknown post {point.post_id!r}")
-        channels = catalog.post_channels.get(point.post_id, [])
+        channels = known.post_channels.get(point.post_id, [])
         if point.channel_id:
             for row in channels:
                 if row.channel_id == point.channel_id:
@@ -222,7 +167,7 @@ def _target(
                 point.where, "channel_id", "a platform's post id needs the channel it is on"
             )
         key = (point.channel_id, point.external_id)
-        placed = catalog.by_external.get(key)
+        placed = known.by_external.get(key)
         if placed is not None:
             return (placed.channel_id, placed.post_id, placed.published_at)
         earlier = copies.get(key)
@@ -235,7 +180,7 @@ def _target(
             "to record an earlier post, send its published_at",
         )
     if point.channel_id:
-        if point.channel_id not in catalog.channels:
+        if point.channel_id not in known.channels:
             return Problem(point.where, "channel_id", f"unknown channel {point.channel_id!r}")
         return (point.channel_id, ACCOUNT, None)
     return Problem(
@@ -287,22 +232,30 @@ async def resolve(
 ) -> Resolution:
     """Resolve `points`; `seen` and `copies` carry the points and the historical copies of
     earlier slices of the same submission."""
-    catalog = await _load_catalog(session, workspace_id, points)
+    known = await repository.known(
+        session,
+        workspace_id,
+        post_ids=sorted({p.post_id for p in points if p.post_id}),
+        channel_ids=sorted({p.channel_id for p in points if p.channel_id}),
+        externals=sorted(
+            {(p.channel_id, p.external_id) for p in points if p.channel_id and p.external_id}
+        ),
+    )
     now = utcnow()
     result = Resolution()
     seen = {} if seen is None else seen
     copies = {} if copies is None else copies
-    result.copies, refused = _introduce(workspace_id, points, catalog, copies, now)
+    result.copies, refused = _introduce(workspace_id, points, known, copies, now)
     for position, point in enumerate(points):
         problems: list[Problem] = []
-        target = refused.get(position) or _target(point, catalog, copies)
+        target = refused.get(position) or _target(point, known, copies)
         if isinstance(target, Problem):
             problems.append(target)
             channel_id, post_id, published_at = None, None, None
         else:
             channel_id, post_id, published_at = target
             problems.extend(_history_problems(point, post_id, published_at))
-        channel = catalog.channels.get(channel_id) if channel_id else None
+        channel = known.channels.get(channel_id) if channel_id else None
         platform = point.platform or (channel.platform if channel else None)
         metric = normalise_metric(point.metric, platform)
         if metric is None:

@@ -13,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.ingestion.rollups import CHECKPOINTS
-from metrics_svc.kit import chunked, fmt_int, fmt_ratio
+from metrics_svc.ingestion.rollups.gains import CHECKPOINTS
+from metrics_svc.kit.words import age_words, fmt_int, fmt_ratio
 from metrics_svc.models import BenchmarkCheckpoint, Series
+from metrics_svc.reports import repository
 
 WINDOW = timedelta(days=90)
 MIN_PEERS = 3
@@ -27,24 +28,33 @@ UNDER, OVER = 0.7, 1.3
 
 
 @dataclass(frozen=True)
+class AgeBasis:
+    """How the age-based reports (best times, content insights) compare posts: by their
+    `metric` at `age_hours`, for posts of the last `days`, in the time zone `zone`."""
+
+    metric: str
+    age_hours: int
+    zone: ZoneInfo
+    days: int
+
+
+@dataclass(frozen=True)
 class Benchmark:
+    """A figure against its peers'; without enough of them, only the reason why not."""
+
     channel_id: str
     metric: str
-    age_hours: int | None
-    value: int | None
-    peers: int
-    median: float | None
-    mean: float | None
-    p25: float | None
-    p75: float | None
-    ratio: float | None
-    percentile: int | None
-    verdict: str | None  # underperforming, on_par, outperforming; None when data is thin
     reason: str
-
-
-def age_words(hours: int) -> str:
-    return f"{hours} h" if hours < 72 else f"{hours // 24} d"
+    age_hours: int | None = None
+    value: int | None = None
+    peers: int = 0
+    median: float | None = None
+    mean: float | None = None
+    p25: float | None = None
+    p75: float | None = None
+    ratio: float | None = None
+    percentile: int | None = None
+    verdict: str | None = None  # underperforming, on_par, outperforming; None when data is thin
 
 
 def quantile(values: Sequence[float], q: float) -> float:
@@ -62,18 +72,11 @@ def judge(channel_id: str, metric: str, age: int, value: int, peers: Sequence[in
         return Benchmark(
             channel_id,
             metric,
-            age,
-            value,
-            len(peers),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
             f"{metric} {fmt_int(value)} at {age_words(age)}; only {len(peers)} other post(s) "
             f"on this channel reached that age in the 90 days before it (need {MIN_PEERS})",
+            age_hours=age,
+            value=value,
+            peers=len(peers),
         )
     median = statistics.median(peers)
     mean = statistics.fmean(peers)
@@ -97,17 +100,17 @@ def judge(channel_id: str, metric: str, age: int, value: int, peers: Sequence[in
     return Benchmark(
         channel_id,
         metric,
-        age,
-        value,
-        len(peers),
-        median,
-        mean,
-        quantile(peers, 0.25),
-        quantile(peers, 0.75),
-        ratio,
-        percentile,
-        verdict,
         reason,
+        age_hours=age,
+        value=value,
+        peers=len(peers),
+        median=median,
+        mean=mean,
+        p25=quantile(peers, 0.25),
+        p75=quantile(peers, 0.75),
+        ratio=ratio,
+        percentile=percentile,
+        verdict=verdict,
     )
 
 
@@ -120,34 +123,14 @@ def _no_figure(series: Series, now: datetime) -> Benchmark:
             f"no {series.metric} figure yet at a benchmark age "
             f"(the post is {max(hours, 0):.0f} h old; the first age compared is 1 h)"
         )
-    return Benchmark(
-        series.channel_id,
-        series.metric,
-        None,
-        None,
-        0,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        reason,
-    )
+    return Benchmark(series.channel_id, series.metric, reason)
 
 
 async def benchmarks(
     session: AsyncSession, workspace_id: str, subjects: Sequence[Series], now: datetime
 ) -> dict[int, Benchmark]:
     """The benchmark of each subject series (post series only), by series id."""
-    mine: dict[int, dict[int, BenchmarkCheckpoint]] = defaultdict(dict)
-    ids = [s.id for s in subjects]
-    for chunk in chunked(ids, 500):
-        for row in await session.scalars(
-            select(BenchmarkCheckpoint).where(BenchmarkCheckpoint.series_id.in_(chunk))
-        ):
-            mine[row.series_id][row.age_hours] = row
+    mine = await repository.checkpoints_of(session, [s.id for s in subjects])
     chosen: dict[int, BenchmarkCheckpoint] = {}
     results: dict[int, Benchmark] = {}
     for series in subjects:
@@ -164,28 +147,21 @@ async def benchmarks(
     for point in chosen.values():
         groups[(point.channel_id, point.metric, point.age_hours)].append(point)
     for (channel_id, metric, age), points in groups.items():
-        earliest = min(p.published_at for p in points) - WINDOW
-        latest = max(p.published_at for p in points)
-        rows = (
-            await session.execute(
-                select(
-                    BenchmarkCheckpoint.series_id,
-                    BenchmarkCheckpoint.published_at,
-                    BenchmarkCheckpoint.value,
-                ).where(
-                    BenchmarkCheckpoint.workspace_id == workspace_id,
-                    BenchmarkCheckpoint.channel_id == channel_id,
-                    BenchmarkCheckpoint.metric == metric,
-                    BenchmarkCheckpoint.age_hours == age,
-                    BenchmarkCheckpoint.published_at >= earliest,
-                    BenchmarkCheckpoint.published_at < latest,
-                )
-            )
-        ).all()
+        rows = await repository.peer_values(
+            session,
+            workspace_id,
+            channel_id,
+            metric,
+            age_hours=age,
+            published=(
+                min(p.published_at for p in points) - WINDOW,
+                max(p.published_at for p in points),
+            ),
+        )
         for point in points:
             peers = [
                 value
-                for sid, published, value in rows
+                for sid, _, published, value in rows
                 if sid != point.series_id
                 and point.published_at - WINDOW <= published < point.published_at
             ]
@@ -206,20 +182,16 @@ async def band(session: AsyncSession, workspace_id: str, series: Series) -> list
     """The peers' quartiles at every checkpoint: the band a post's curve is drawn against."""
     if series.published_at is None:
         return []
-    rows = (
-        await session.execute(
-            select(BenchmarkCheckpoint.age_hours, BenchmarkCheckpoint.value).where(
-                BenchmarkCheckpoint.workspace_id == workspace_id,
-                BenchmarkCheckpoint.channel_id == series.channel_id,
-                BenchmarkCheckpoint.metric == series.metric,
-                BenchmarkCheckpoint.published_at >= series.published_at - WINDOW,
-                BenchmarkCheckpoint.published_at < series.published_at,
-                BenchmarkCheckpoint.series_id != series.id,
-            )
-        )
-    ).all()
+    rows = await repository.peer_values(
+        session,
+        workspace_id,
+        series.channel_id,
+        series.metric,
+        published=(series.published_at - WINDOW, series.published_at),
+        besides=series.id,
+    )
     by_age: dict[int, list[int]] = defaultdict(list)
-    for age, value in rows:
+    for _, age, _, value in rows:
         by_age[age].append(value)
     return [
         BandPoint(

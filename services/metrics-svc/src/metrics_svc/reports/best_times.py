@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable
 
-from servicekit.db import utcnow
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from metrics_svc.catalog.service import channel_names
-from metrics_svc.models import BenchmarkCheckpoint
+from metrics_svc.models import BenchmarkCheckpoint, Channel
+from metrics_svc.replicas.repository import channel_labels
+from metrics_svc.reports.benchmark import AgeBasis
 from metrics_svc.reports.schemas import BestHour, BestSlot, BestTimes, ChannelBestTimes
 
 MIN_SLOT = 3
@@ -26,38 +22,25 @@ MIN_CHANNEL = 10
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-async def best_times(
-    session: AsyncSession,
-    workspace_id: str,
-    *,
-    metric: str,
-    age_hours: int,
-    zone: ZoneInfo,
-    days: int,
+def best_times(
+    rows: Iterable[BenchmarkCheckpoint],
+    names: dict[str, Channel],
+    basis: AgeBasis,
     channel_id: str | None,
 ) -> BestTimes:
-    query = select(
-        BenchmarkCheckpoint.channel_id, BenchmarkCheckpoint.published_at, BenchmarkCheckpoint.value
-    ).where(
-        BenchmarkCheckpoint.workspace_id == workspace_id,
-        BenchmarkCheckpoint.metric == metric,
-        BenchmarkCheckpoint.age_hours == age_hours,
-        BenchmarkCheckpoint.published_at >= utcnow() - timedelta(days=days),
-    )
-    if channel_id:
-        query = query.where(BenchmarkCheckpoint.channel_id == channel_id)
+    """`rows`: the posts' figures at the basis' age (of one channel, when `channel_id`)."""
+    metric, age_hours, zone, days = basis.metric, basis.age_hours, basis.zone, basis.days
     samples: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for channel, published_at, value in await session.execute(query):
-        local = published_at.astimezone(zone)
-        samples[channel].append((local.weekday(), local.hour, value))
-    names = await channel_names(session, workspace_id)
+    for row in rows:
+        local = row.published_at.astimezone(zone)
+        samples[row.channel_id].append((local.weekday(), local.hour, row.value))
     if channel_id and channel_id not in samples:
         samples[channel_id] = []
     channels = []
-    for channel, rows in sorted(samples.items()):
+    for channel, sample in sorted(samples.items()):
         slots: dict[tuple[int, int], list[int]] = defaultdict(list)
         hours: dict[int, list[int]] = defaultdict(list)
-        for weekday, hour, value in rows:
+        for weekday, hour, value in sample:
             slots[(weekday, hour)].append(value)
             hours[hour].append(value)
         judged = sorted(
@@ -84,17 +67,17 @@ async def best_times(
         )
         thin = sum(1 for values in slots.values() if len(values) < MIN_SLOT)
         best: list[BestSlot] = []
-        if len(rows) < MIN_CHANNEL:
+        if len(sample) < MIN_CHANNEL:
             answer, reason, best = (
                 False,
-                f"only {len(rows)} post(s) with {metric} at {age_hours} h in the last {days} "
+                f"only {len(sample)} post(s) with {metric} at {age_hours} h in the last {days} "
                 f"days; at least {MIN_CHANNEL} are needed to say",
                 [],
             )
         elif not judged:
             answer, reason, best = (
                 False,
-                f"{len(rows)} posts, but no hour of the week has {MIN_SLOT} of them yet",
+                f"{len(sample)} posts, but no hour of the week has {MIN_SLOT} of them yet",
                 [],
             )
         else:
@@ -103,15 +86,12 @@ async def best_times(
             reason = (
                 f"{WEEKDAYS[top.weekday]} {top.hour:02d}:00 does best: median {metric} "
                 f"{top.median:,.0f} at {age_hours} h over {top.posts} posts "
-                f"(sample: {len(rows)} posts)"
+                f"(sample: {len(sample)} posts)"
             )
-        channel_row = names.get(channel)
         channels.append(
             ChannelBestTimes(
-                channel_id=channel,
-                name=channel_row.name if channel_row else None,
-                platform=channel_row.platform if channel_row else None,
-                posts=len(rows),
+                **channel_labels(names, channel),
+                posts=len(sample),
                 answer=answer,
                 reason=reason,
                 best=best,

@@ -1,42 +1,22 @@
-"""CSV export of the reports: UTF-8 with a BOM, so that spreadsheet software reads Chinese;
-titles and names are written so that a spreadsheet never runs them as formulas."""
+"""The reports as CSV rows (downloaded through `kit.downloads.csv_response`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
-from fastapi.responses import Response
-from servicekit.spreadsheets import safe_row
-
+from metrics_svc.kit.downloads import Rows
 from metrics_svc.reports.schemas import (
-    Alert,
     BestTimes,
     ChannelsReport,
+    ChannelSummary,
     ContentInsights,
+    InsightGroup,
     Overview,
+    OverviewBucket,
     PostReport,
     TopPost,
 )
 from metrics_svc.vocabulary import METRICS
-
-Rows = tuple[Sequence[str], Iterable[Sequence[Any]]]
-
-
-def csv_response(name: str, rows: Rows) -> Response:
-    header, body = rows
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(safe_row(header))
-    for row in body:
-        writer.writerow(safe_row(row))
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
 
 
 def post_rows(report: PostReport) -> Rows:
@@ -92,17 +72,8 @@ def post_rows(report: PostReport) -> Rows:
     return header, rows
 
 
-_BUCKET = [
-    "reads",
-    "engagement",
-    "engagement_rate",
-    "clicks",
-    "conversions",
-    "followers",
-    "followers_net",
-    "follows_gained",
-    "unfollows",
-]
+# A CSV's columns are its report's fields, in their order.
+_BUCKET = [name for name in OverviewBucket.model_fields if name != "start"]
 
 
 def overview_rows(report: Overview) -> Rows:
@@ -127,29 +98,12 @@ def overview_rows(report: Overview) -> Rows:
 
 
 def channels_rows(report: ChannelsReport) -> Rows:
-    fields = [
-        "channel_id",
-        "name",
-        "platform",
-        "posts",
-        "reads",
-        "reads_per_post",
-        "engagement",
-        "engagement_rate",
-        "clicks",
-        "conversions",
-        "conversion_rate",
-        "click_conversion_rate",
-        "followers",
-        "followers_net",
-        "follows_gained",
-        "unfollows",
-    ]
+    fields = [name for name in ChannelSummary.model_fields if name != "conversion_value"]
     return fields, ([c.model_dump()[f] for f in fields] for c in report.channels)
 
 
 def top_rows(items: list[TopPost]) -> Rows:
-    fields = ["post_id", "title", "published_at", "metric", "value"]
+    fields = list(TopPost.model_fields)
     return fields, ([p.model_dump(mode="json")[f] for f in fields] for p in items)
 
 
@@ -176,58 +130,9 @@ def best_rows(report: BestTimes) -> Rows:
     return header, rows
 
 
-def alert_rows(items: list[Alert]) -> Rows:
-    header = [
-        "detected_at",
-        "kind",
-        "channel_id",
-        "channel",
-        "post_id",
-        "title",
-        "campaign_id",
-        "campaign",
-        "message",
-    ]
-    return header, (
-        [
-            a.detected_at.isoformat(),
-            a.kind,
-            a.channel_id,
-            a.channel_name,
-            a.post_id,
-            a.title,
-            a.campaign_id,
-            a.campaign_name,
-            a.message,
-        ]
-        for a in items
-    )
-
-
 def insight_rows(report: ContentInsights) -> Rows:
-    header = [
-        "dimension",
-        "key",
-        "label",
-        "posts",
-        "enough",
-        "median_value",
-        "mean_value",
-        "index",
-        "post_ids",
-    ]
-    return header, (
-        [
-            d.dimension,
-            g.key,
-            g.label,
-            g.posts,
-            g.enough,
-            g.median_value,
-            g.mean_value,
-            g.index,
-            " ".join(g.post_ids),
-        ]
+    return ["dimension", *InsightGroup.model_fields], (
+        [d.dimension, *(g.model_dump() | {"post_ids": " ".join(g.post_ids)}).values()]
         for d in report.dimensions
         for g in d.groups
     )

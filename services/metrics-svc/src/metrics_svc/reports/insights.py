@@ -10,17 +10,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from servicekit.db import utcnow
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from metrics_svc.catalog.service import channel_names
-from metrics_svc.kit import chunked, fmt_ratio
-from metrics_svc.models import BenchmarkCheckpoint, Post, PostChannel
-from metrics_svc.reports.benchmark import age_words
+from metrics_svc.kit.words import age_words, fmt_ratio
+from metrics_svc.models import BenchmarkCheckpoint, Channel, Post, PostChannel
+from metrics_svc.reports.benchmark import AgeBasis
 from metrics_svc.reports.schemas import ContentInsights, InsightDimension, InsightGroup
 
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -102,47 +95,28 @@ def _sentence(dimension: str, group: InsightGroup, metric: str) -> str:
     return f"{subject} get {fmt_ratio(group.index or 0)}× {norm} {metric} (n={group.posts})"
 
 
-async def content_insights(
-    session: AsyncSession,
-    workspace_id: str,
-    *,
-    metric: str,
-    age_hours: int,
-    days: int,
-    zone: ZoneInfo,
+def platforms_of(
+    placements: Iterable[PostChannel], names: dict[str, Channel]
+) -> dict[tuple[str, str], str]:
+    """The platform of each post on each channel (post id, channel id)."""
+    return {
+        (placement.post_id, placement.channel_id): placement.platform
+        or (channel.platform if (channel := names.get(placement.channel_id)) else None)
+        or "unknown"
+        for placement in placements
+    }
+
+
+def content_insights(
+    rows: Iterable[BenchmarkCheckpoint],
+    found: dict[str, Post],
+    platforms: dict[tuple[str, str], str],
+    basis: AgeBasis,
     min_posts: int,
 ) -> ContentInsights:
-    now = utcnow()
-    rows = list(
-        await session.scalars(
-            select(BenchmarkCheckpoint).where(
-                BenchmarkCheckpoint.workspace_id == workspace_id,
-                BenchmarkCheckpoint.metric == metric,
-                BenchmarkCheckpoint.age_hours == age_hours,
-                BenchmarkCheckpoint.published_at >= now - timedelta(days=days),
-                # only posts that have reached the age: younger ones hold a provisional value
-                BenchmarkCheckpoint.published_at <= now - timedelta(hours=age_hours),
-            )
-        )
-    )
-    post_ids = sorted({r.post_id for r in rows})
-    posts: dict[str, _Post] = {}
-    platforms: dict[tuple[str, str], str] = {}
-    names = await channel_names(session, workspace_id)
-    for chunk in chunked(post_ids, 500):
-        for post in await session.scalars(
-            select(Post).where(Post.workspace_id == workspace_id, Post.id.in_(chunk))
-        ):
-            posts[post.id] = _Post(post)
-        for placement in await session.scalars(
-            select(PostChannel).where(
-                PostChannel.workspace_id == workspace_id, PostChannel.post_id.in_(chunk)
-            )
-        ):
-            channel = names.get(placement.channel_id)
-            platforms[(placement.post_id, placement.channel_id)] = (
-                placement.platform or (channel.platform if channel else None) or "unknown"
-            )
+    """`rows`: the posts' figures at the basis' age; `found`: those posts."""
+    metric, age_hours, zone, days = basis.metric, basis.age_hours, basis.zone, basis.days
+    posts = {post_id: _Post(post) for post_id, post in found.items()}
     by_channel: dict[str, list[int]] = defaultdict(list)
     for r in rows:
         if r.post_id in posts:

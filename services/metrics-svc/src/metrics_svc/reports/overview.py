@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from servicekit.db import utcnow
+from servicekit.pagination import decode_cursor, not_a_cursor, split_page
 from servicekit.problems import Invalid
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.catalog.service import channel_names
-from metrics_svc.kit import decode_cursor, encode_cursor, week_floor
-from metrics_svc.models import (
-    ACCOUNT,
-    ChannelDailyRollup,
-    Conversion,
-    DailyRollup,
-    Post,
-    PostChannel,
-    Series,
-)
-from metrics_svc.reports.posts import conversion_values, rate
+from metrics_svc.kit.dates import day_start, week_floor
+from metrics_svc.kit.shapes import shaped
+from metrics_svc.replicas.repository import channel_labels, channel_names, posts_by_id
+from metrics_svc.reports import repository
+from metrics_svc.reports.posts import rate
 from metrics_svc.reports.schemas import (
     ChannelsReport,
     ChannelSummary,
@@ -54,8 +47,7 @@ def period(start: date | None, end: date | None, *, default_days: int = 30) -> P
         raise Invalid.field("query.from", "must not be after `to`")
     if last - first > MAX_SPAN:
         raise Invalid.field("query.from", "a report spans at most two years")
-    begin = datetime.combine(first, time(0), tzinfo=UTC)
-    return Period(begin, datetime.combine(last, time(0), tzinfo=UTC) + timedelta(days=1))
+    return Period(day_start(first), day_start(last) + timedelta(days=1))
 
 
 def _bucket(day: datetime, interval: str) -> datetime:
@@ -92,60 +84,9 @@ class _Figures:
             self.conversions += gain
 
     def bucket(self, start: datetime) -> OverviewBucket:
-        return OverviewBucket(
-            start=start,
-            reads=self.reads,
-            engagement=self.engagement,
-            engagement_rate=rate(self.engagement, self.reads),
-            clicks=self.clicks,
-            conversions=self.conversions,
-            followers=self.followers,
-            followers_net=self.followers_net,
-            follows_gained=self.follows_gained,
-            unfollows=self.unfollows,
+        return shaped(
+            OverviewBucket, self, start=start, engagement_rate=rate(self.engagement, self.reads)
         )
-
-
-async def _channel_gains(
-    session: AsyncSession, workspace_id: str, span: Period, channel_id: str | None
-) -> list[tuple[datetime, str, str, bool, int]]:
-    query = select(
-        ChannelDailyRollup.day,
-        ChannelDailyRollup.channel_id,
-        ChannelDailyRollup.metric,
-        ChannelDailyRollup.account,
-        ChannelDailyRollup.gain,
-    ).where(
-        ChannelDailyRollup.workspace_id == workspace_id,
-        ChannelDailyRollup.day >= span.start,
-        ChannelDailyRollup.day < span.end,
-    )
-    if channel_id:
-        query = query.where(ChannelDailyRollup.channel_id == channel_id)
-    return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
-
-
-async def _followers_levels(
-    session: AsyncSession, workspace_id: str, end: datetime, channel_id: str | None
-) -> dict[str, list[tuple[datetime, int]]]:
-    """Each channel's followers level per day (last value of the day), up to `end`."""
-    query = (
-        select(Series.channel_id, DailyRollup.bucket, DailyRollup.value)
-        .join(DailyRollup, DailyRollup.series_id == Series.id)
-        .where(
-            Series.workspace_id == workspace_id,
-            Series.post_id == ACCOUNT,
-            Series.metric == "followers",
-            DailyRollup.bucket < end,
-        )
-        .order_by(DailyRollup.bucket)
-    )
-    if channel_id:
-        query = query.where(Series.channel_id == channel_id)
-    levels: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
-    for channel, day, value in await session.execute(query):
-        levels[channel].append((day, value))
-    return levels
 
 
 def _level_at(levels: list[tuple[datetime, int]], before: datetime) -> int | None:
@@ -165,8 +106,8 @@ async def overview(
     interval: str,
     channel_id: str | None = None,
 ) -> Overview:
-    gains = await _channel_gains(session, workspace_id, span, channel_id)
-    levels = await _followers_levels(session, workspace_id, span.end, channel_id)
+    gains = await repository.channel_gains(session, workspace_id, span.start, span.end, channel_id)
+    levels = await repository.followers_levels(session, workspace_id, span.end, channel_id)
     names = await channel_names(session, workspace_id)
     starts: list[datetime] = []
     cursor = _bucket(span.start, interval)
@@ -192,9 +133,7 @@ async def overview(
                 totals[start].followers = (totals[start].followers or 0) + level
     channels = [
         OverviewChannel(
-            channel_id=channel,
-            name=names[channel].name if channel in names else None,
-            platform=names[channel].platform if channel in names else None,
+            **channel_labels(names, channel),
             buckets=[figures[start].bucket(start) for start in starts],
         )
         for channel, figures in sorted(per_channel.items())
@@ -209,61 +148,40 @@ async def overview(
 
 
 async def channels_report(session: AsyncSession, workspace_id: str, span: Period) -> ChannelsReport:
-    gains = await _channel_gains(session, workspace_id, span, None)
-    levels = await _followers_levels(session, workspace_id, span.end, None)
+    gains = await repository.channel_gains(session, workspace_id, span.start, span.end)
+    levels = await repository.followers_levels(session, workspace_id, span.end, None)
     names = await channel_names(session, workspace_id)
-    values = await conversion_values(
-        session,
-        workspace_id,
-        Conversion.occurred_at >= span.start,
-        Conversion.occurred_at < span.end,
-    )
+    values = await repository.conversion_values_between(session, workspace_id, span.start, span.end)
     figures: dict[str, _Figures] = defaultdict(_Figures)
     for _, channel, metric, account, gain in gains:
         figures[channel].add(metric, account, gain)
-    posts = dict(
-        (
-            await session.execute(
-                select(PostChannel.channel_id, func.count())
-                .where(
-                    PostChannel.workspace_id == workspace_id,
-                    PostChannel.published_at >= span.start,
-                    PostChannel.published_at < span.end,
-                )
-                .group_by(PostChannel.channel_id)
-            )
-        ).all()
-    )
+    posts = await repository.posts_per_channel(session, workspace_id, span.start, span.end)
     channel_ids = sorted(
         set(figures) | set(levels) | set(posts) | {c for c in names if not names[c].deleted}
     )
     out = []
     for channel in channel_ids:
         f = figures[channel]
-        count = int(posts.get(channel, 0))
+        count = posts.get(channel, 0)
         out.append(
-            ChannelSummary(
-                channel_id=channel,
-                name=names[channel].name if channel in names else None,
-                platform=names[channel].platform if channel in names else None,
+            shaped(
+                ChannelSummary,
+                f,
+                **channel_labels(names, channel),
                 posts=count,
-                reads=f.reads,
                 reads_per_post=round(f.reads / count, 1) if count else None,
-                engagement=f.engagement,
                 engagement_rate=rate(f.engagement, f.reads),
-                clicks=f.clicks,
-                conversions=f.conversions,
                 conversion_rate=rate(f.conversions, f.reads),
                 click_conversion_rate=rate(f.conversions, f.clicks),
                 conversion_value=values.get(channel, {}),
                 followers=_level_at(levels.get(channel, []), span.end),
-                followers_net=f.followers_net,
-                follows_gained=f.follows_gained,
-                unfollows=f.unfollows,
             )
         )
     out.sort(key=lambda c: (-c.reads, c.channel_id))
     return ChannelsReport(start=span.start, end=span.end, channels=out)
+
+
+TOP_POSTS = "top-posts"
 
 
 async def top_posts(
@@ -277,59 +195,31 @@ async def top_posts(
     cursor: str | None,
 ) -> tuple[list[TopPost], str | None]:
     """Posts by `metric` gained in the period (or their totals), best first."""
-    if span is None:
-        value = func.sum(Series.latest_value)
-        query = select(Series.post_id, value.label("value")).where(
-            Series.workspace_id == workspace_id,
-            Series.metric == metric,
-            Series.post_id != ACCOUNT,
-        )
-    else:
-        value = func.sum(DailyRollup.gain)
-        query = (
-            select(Series.post_id, value.label("value"))
-            .join(DailyRollup, DailyRollup.series_id == Series.id)
-            .where(
-                Series.workspace_id == workspace_id,
-                Series.metric == metric,
-                Series.post_id != ACCOUNT,
-                DailyRollup.bucket >= span.start,
-                DailyRollup.bucket < span.end,
-            )
-        )
-    if channel_id:
-        query = query.where(Series.channel_id == channel_id)
-    query = query.group_by(Series.post_id)
+    after: tuple[int, str] | None = None
     if cursor:
-        after = decode_cursor(cursor)
-        try:
-            after_value, after_post = int(after["v"]), str(after["p"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Invalid.field("cursor", "not a cursor from a previous page") from exc
-        query = query.having(
-            or_(value < after_value, and_(value == after_value, Series.post_id > after_post))
-        )
-    rows = (
-        await session.execute(query.order_by(value.desc(), Series.post_id).limit(limit + 1))
-    ).all()
-    page = rows[:limit]
-    titles = {
-        post.id: post
-        for post in await session.scalars(
-            select(Post).where(Post.workspace_id == workspace_id, Post.id.in_([r[0] for r in page]))
-        )
-    }
+        value, post_id = decode_cursor(cursor, TOP_POSTS)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise not_a_cursor()
+        after = (value, post_id)
+    rows = await repository.top_posts(
+        session,
+        workspace_id,
+        metric=metric,
+        span=(span.start, span.end) if span else None,
+        channel_id=channel_id,
+        after=after,
+        limit=limit,
+    )
+    page, next_cursor = split_page(rows, limit, sort=TOP_POSTS, key=lambda row: (row[1], row[0]))
+    posts = await posts_by_id(session, workspace_id, [post_id for post_id, _ in page])
     items = [
         TopPost(
             post_id=post_id,
-            title=titles[post_id].title if post_id in titles else None,
-            published_at=titles[post_id].published_at if post_id in titles else None,
+            title=posts[post_id].title if post_id in posts else None,
+            published_at=posts[post_id].published_at if post_id in posts else None,
             metric=metric,
-            value=int(total or 0),
+            value=value,
         )
-        for post_id, total in page
+        for post_id, value in page
     ]
-    next_cursor = (
-        encode_cursor({"v": int(page[-1][1] or 0), "p": page[-1][0]}) if len(rows) > limit else None
-    )
     return items, next_cursor

@@ -1,26 +1,18 @@
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from servicekit.auth import ANY_ROLE, Caller, require_access
-from servicekit.problems import Invalid, NotFound, problem_responses
+from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
-from sqlalchemy import select
 
-from metrics_svc.ingestion.rollups import CHECKPOINTS
-from metrics_svc.models import Series
-from metrics_svc.reports import best_times as best_times_service
-from metrics_svc.reports import charts, export, insights, posts
-from metrics_svc.reports import overview as overview_service
-from metrics_svc.reports.benchmark import band
+from metrics_svc.access import Reader
+from metrics_svc.ingestion.rollups.gains import CHECKPOINTS
+from metrics_svc.kit.downloads import csv_response
+from metrics_svc.reports import charts, export, service
 from metrics_svc.reports.schemas import (
     BestTimes,
     ChannelsReport,
@@ -32,34 +24,22 @@ from metrics_svc.reports.schemas import (
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="stats:read"))]
 Format = Annotated[Literal["json", "csv"], Query(description="csv downloads the report")]
 ImageFormat = Literal["svg", "png"]
 From = Annotated[date | None, Query(alias="from", description="First day (UTC), inclusive")]
 To = Annotated[date | None, Query(alias="to", description="Last day (UTC), inclusive")]
 Metric = Annotated[str, Query(max_length=32)]
+ChannelId = Annotated[str | None, Query(max_length=64)]
+Interval = Literal["day", "week"]
+AgeHours = Annotated[int, Query(description=f"One of {list(CHECKPOINTS)}")]
+TimeZone = Annotated[str, Query(max_length=64)]
+Days = Annotated[int, Query(ge=7, le=730)]
 
 IMAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"image/svg+xml": {}, "image/png": {}}}}
-_draw_lock = threading.Lock()  # matplotlib's global state is not thread-safe
 
 
-async def _draw(render: Callable[[], bytes], fmt: str) -> Response:
-    def locked() -> bytes:
-        with _draw_lock:
-            return render()
-
-    return Response(await asyncio.to_thread(locked), media_type=charts.MEDIA_TYPES[fmt])
-
-
-def _checked(metric: str, age_hours: int, timezone: str) -> ZoneInfo:
-    """The query parameters the age-based reports share, checked; the zone they name."""
-    posts.check_metric(metric)
-    if age_hours not in CHECKPOINTS:
-        raise Invalid.field("query.age_hours", f"one of {', '.join(map(str, CHECKPOINTS))}")
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid.field("query.timezone", f"unknown time zone {timezone!r}") from exc
+def _image(content: bytes, fmt: str) -> Response:
+    return Response(content, media_type=charts.MEDIA_TYPES[fmt])
 
 
 @router.get(
@@ -75,10 +55,9 @@ async def post_report(
     metric: Metric = "reads",
     format: Format = "json",
 ) -> PostReport | Response:
-    posts.check_metric(metric)
-    report = await posts.post_report(session, caller.workspace_id, post_id, metric)
+    report = await service.post_report(session, caller.workspace_id, post_id, metric)
     if format == "csv":
-        return export.csv_response(f"post-{post_id}", export.post_rows(report))
+        return csv_response(f"post-{post_id}", export.post_rows(report))
     return report
 
 
@@ -93,16 +72,15 @@ async def overview(
     session: DbSession,
     start: From = None,
     end: To = None,
-    interval: Literal["day", "week"] = "day",
-    channel_id: Annotated[str | None, Query(max_length=64)] = None,
+    interval: Interval = "day",
+    channel_id: ChannelId = None,
     format: Format = "json",
 ) -> Overview | Response:
-    span = overview_service.period(start, end)
-    report = await overview_service.overview(
-        session, caller.workspace_id, span, interval, channel_id
+    report = await service.overview_report(
+        session, caller.workspace_id, start, end, interval, channel_id
     )
     if format == "csv":
-        return export.csv_response("overview", export.overview_rows(report))
+        return csv_response("overview", export.overview_rows(report))
     return report
 
 
@@ -115,11 +93,9 @@ async def overview(
 async def channels(
     caller: Reader, session: DbSession, start: From = None, end: To = None, format: Format = "json"
 ) -> ChannelsReport | Response:
-    report = await overview_service.channels_report(
-        session, caller.workspace_id, overview_service.period(start, end)
-    )
+    report = await service.channels_report(session, caller.workspace_id, start, end)
     if format == "csv":
-        return export.csv_response("channels", export.channels_rows(report))
+        return csv_response("channels", export.channels_rows(report))
     return report
 
 
@@ -135,24 +111,23 @@ async def top_posts(
     metric: Metric = "reads",
     start: From = None,
     end: To = None,
-    channel_id: Annotated[str | None, Query(max_length=64)] = None,
+    channel_id: ChannelId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     format: Format = "json",
 ) -> Page[TopPost] | Response:
-    posts.check_metric(metric)
-    span = overview_service.period(start, end) if start or end else None
-    items, next_cursor = await overview_service.top_posts(
+    items, next_cursor = await service.top_posts(
         session,
         caller.workspace_id,
         metric=metric,
-        span=span,
+        start=start,
+        end=end,
         channel_id=channel_id,
         limit=limit,
         cursor=cursor,
     )
     if format == "csv":
-        return export.csv_response("top-posts", export.top_rows(items))
+        return csv_response("top-posts", export.top_rows(items))
     return Page[TopPost](items=items, next_cursor=next_cursor)
 
 
@@ -166,24 +141,16 @@ async def best_times(
     caller: Reader,
     session: DbSession,
     metric: Metric = "reads",
-    age_hours: Annotated[int, Query(description=f"One of {list(CHECKPOINTS)}")] = 48,
-    timezone: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
-    days: Annotated[int, Query(ge=7, le=730)] = 180,
-    channel_id: Annotated[str | None, Query(max_length=64)] = None,
+    age_hours: AgeHours = 48,
+    timezone: TimeZone = "Asia/Shanghai",
+    days: Days = 180,
+    channel_id: ChannelId = None,
     format: Format = "json",
 ) -> BestTimes | Response:
-    zone = _checked(metric, age_hours, timezone)
-    report = await best_times_service.best_times(
-        session,
-        caller.workspace_id,
-        metric=metric,
-        age_hours=age_hours,
-        zone=zone,
-        days=days,
-        channel_id=channel_id,
-    )
+    basis = service.age_basis(metric, age_hours, timezone, days)
+    report = await service.best_times(session, caller.workspace_id, basis, channel_id)
     if format == "csv":
-        return export.csv_response("best-times", export.best_rows(report))
+        return csv_response("best-times", export.best_rows(report))
     return report
 
 
@@ -197,24 +164,16 @@ async def content_insights(
     caller: Reader,
     session: DbSession,
     metric: Metric = "reads",
-    age_hours: Annotated[int, Query(description=f"One of {list(CHECKPOINTS)}")] = 48,
-    timezone: Annotated[str, Query(max_length=64)] = "Asia/Shanghai",
-    days: Annotated[int, Query(ge=7, le=730)] = 180,
+    age_hours: AgeHours = 48,
+    timezone: TimeZone = "Asia/Shanghai",
+    days: Days = 180,
     min_posts: Annotated[int, Query(ge=2, le=100, description="Smallest sample judged")] = 3,
     format: Format = "json",
 ) -> ContentInsights | Response:
-    zone = _checked(metric, age_hours, timezone)
-    report = await insights.content_insights(
-        session,
-        caller.workspace_id,
-        metric=metric,
-        age_hours=age_hours,
-        days=days,
-        zone=zone,
-        min_posts=min_posts,
-    )
+    basis = service.age_basis(metric, age_hours, timezone, days)
+    report = await service.content_insights(session, caller.workspace_id, basis, min_posts)
     if format == "csv":
-        return export.csv_response("content-insights", export.insight_rows(report))
+        return csv_response("content-insights", export.insight_rows(report))
     return report
 
 
@@ -230,12 +189,12 @@ async def overview_chart(
     session: DbSession,
     start: From = None,
     end: To = None,
-    interval: Literal["day", "week"] = "day",
+    interval: Interval = "day",
     metric: Annotated[str, Query(pattern="^(" + "|".join(charts.CHART_METRICS) + ")$")] = "reads",
 ) -> Response:
-    span = overview_service.period(start, end)
-    report = await overview_service.overview(session, caller.workspace_id, span, interval)
-    return await _draw(lambda: charts.overview_chart(report, metric, fmt), fmt)
+    workspace_id = caller.workspace_id
+    chart = await service.overview_chart(session, workspace_id, start, end, interval, metric, fmt)
+    return _image(chart, fmt)
 
 
 @router.get(
@@ -245,36 +204,10 @@ async def overview_chart(
     summary="Chart: a post's reads curve against its benchmark band",
 )
 async def post_chart(
-    post_id: str,
-    fmt: ImageFormat,
-    caller: Reader,
-    session: DbSession,
-    channel_id: Annotated[str | None, Query(max_length=64)] = None,
+    post_id: str, fmt: ImageFormat, caller: Reader, session: DbSession, channel_id: ChannelId = None
 ) -> Response:
-    report = await posts.post_report(session, caller.workspace_id, post_id, "reads")
-    if not report.channels:
-        raise NotFound(f"Post {post_id} has no channel yet.")
-    index = 0
-    if channel_id:
-        matches = [i for i, c in enumerate(report.channels) if c.channel_id == channel_id]
-        if not matches:
-            raise NotFound(f"Post {post_id} was not published to channel {channel_id}.")
-        index = matches[0]
-    else:  # the main channel: the most reads
-        index = max(
-            range(len(report.channels)), key=lambda i: report.channels[i].totals.get("reads", 0)
-        )
-    chosen = report.channels[index].channel_id
-    series = await session.scalar(
-        select(Series).where(
-            Series.workspace_id == caller.workspace_id,
-            Series.post_id == post_id,
-            Series.channel_id == chosen,
-            Series.metric == "reads",
-        )
-    )
-    peers = await band(session, caller.workspace_id, series) if series else []
-    return await _draw(lambda: charts.post_chart(report, index, peers, fmt), fmt)
+    chart = await service.post_chart(session, caller.workspace_id, post_id, channel_id, fmt)
+    return _image(chart, fmt)
 
 
 @router.get(
@@ -286,7 +219,5 @@ async def post_chart(
 async def channels_chart(
     fmt: ImageFormat, caller: Reader, session: DbSession, start: From = None, end: To = None
 ) -> Response:
-    report = await overview_service.channels_report(
-        session, caller.workspace_id, overview_service.period(start, end)
-    )
-    return await _draw(lambda: charts.channels_chart(report, fmt), fmt)
+    chart = await service.channels_chart(session, caller.workspace_id, start, end, fmt)
+    return _image(chart, fmt)

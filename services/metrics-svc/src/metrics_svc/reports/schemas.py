@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 
-class BenchmarkOut(BaseModel):
+class BenchmarkReport(BaseModel):
     metric: str
     age_hours: int | None = Field(description="The age compared at (hours since publication).")
     value: int | None
@@ -48,7 +47,7 @@ class PostChannelReport(BaseModel):
     conversion_value: dict[str, float] = Field(
         default_factory=dict, description="Reported conversions' value, per currency."
     )
-    benchmark: BenchmarkOut
+    benchmark: BenchmarkReport
     curve: list[CurvePoint]
 
 
@@ -175,19 +174,6 @@ class BestTimes(BaseModel):
     timezone: str
     min_posts_per_slot: int
     channels: list[ChannelBestTimes]
-
-
-class Alert(BaseModel):
-    kind: str = Field(description="underperforming, stalled, follower_drop or campaign_behind")
-    channel_id: str | None
-    channel_name: str | None
-    post_id: str | None
-    title: str | None
-    campaign_id: str | None = None
-    campaign_name: str | None = None
-    detected_at: datetime
-    message: str
-    evidence: dict[str, Any]
 
 
 class InsightGroup(BaseModel):

@@ -23,13 +23,13 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.ingestion.rollups import store
+from metrics_svc.ingestion import repository
+from metrics_svc.ingestion.rollups.store import store
 from metrics_svc.ingestion.validation import Observation
-from metrics_svc.kit import hour_floor
-from metrics_svc.models import Conversion, LinkClick, Post, PostChannel, Series, StatPoint
+from metrics_svc.kit.dates import hour_floor
+from metrics_svc.models import Post, PostChannel
 
 HOUR = timedelta(hours=1)
 SOURCES = {"clicks": "tracked_links", "conversions": "conversions"}
@@ -63,51 +63,17 @@ async def ensure_placement(
     return placement
 
 
-async def _event_times(
-    session: AsyncSession, metric: str, placement: PostChannel, since: datetime
-) -> tuple[int, list[datetime]]:
-    """(events before `since`, times of the events from `since` on)."""
-    if metric == "clicks":
-        at = LinkClick.clicked_at
-        where = (
-            LinkClick.workspace_id == placement.workspace_id,
-            LinkClick.post_id == placement.post_id,
-            LinkClick.channel_id == placement.channel_id,
-        )
-    else:
-        at = Conversion.occurred_at
-        where = (
-            Conversion.workspace_id == placement.workspace_id,
-            Conversion.post_id == placement.post_id,
-            Conversion.channel_id == placement.channel_id,
-        )
-    before = await session.scalar(select(func.count()).where(*where, at < since))
-    times = list(await session.scalars(select(at).where(*where, at >= since)))
-    return int(before or 0), times
-
-
 async def recount(session: AsyncSession, placement: PostChannel, metric: str, at: datetime) -> None:
     """Rewrite the series' hourly points from the hour of `at` on from the stored events."""
     start = hour_floor(at)
-    before, times = await _event_times(session, metric, placement, start)
+    before, times = await repository.counted_events(session, metric, placement, start)
     per_hour = Counter(hour_floor(t) for t in times)
-    series = await session.scalar(
-        select(Series).where(
-            Series.workspace_id == placement.workspace_id,
-            Series.channel_id == placement.channel_id,
-            Series.post_id == placement.post_id,
-            Series.metric == metric,
-        )
+    series = await repository.one_series(
+        session, placement.workspace_id, placement.channel_id, placement.post_id, metric
     )
     hours = set(per_hour)
     if series is not None:
-        hours |= set(
-            await session.scalars(
-                select(StatPoint.observed_at).where(
-                    StatPoint.series_id == series.id, StatPoint.observed_at >= start
-                )
-            )
-        )
+        hours |= set(await repository.point_times_since(session, series.id, start))
     running = before
     observations = []
     for hour in sorted(hours):

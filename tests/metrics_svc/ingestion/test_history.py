@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from event_contracts import DistributionSucceededV1
-from metrics_svc.ingestion import csv_import
+from metrics_svc.ingestion import service
 from metrics_svc.models import Post, PostChannel, StatPoint
 from metrics_svc.runtime import MetricsRuntime
 
 from tests.metrics_svc.conftest import Seeder, point
-from tests.metrics_svc.test_ingestion import count
+from tests.metrics_svc.helpers import count
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NOTE_URL = "https://www.xiaohongshu.com/explore/{}"
@@ -375,7 +375,7 @@ async def test_a_long_csv_names_a_note_by_its_id_after_the_row_that_dated_it(
     editor: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(csv_import, "RESOLVE_EVERY", 2)  # rows are resolved two at a time
+    monkeypatch.setattr(service, "RESOLVE_EVERY", 2)  # rows are resolved two at a time
     channel = await seed.channel(platform="xiaohongshu")
     published = NOW - timedelta(days=9)
     lines = ["observed_at,channel_id,external_id,published_at,title,reads"]

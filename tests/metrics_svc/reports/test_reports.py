@@ -1,11 +1,10 @@
-"""Reports: the benchmark verdict in words, curves, overview, best times, alerts, exports."""
+"""Reports: the benchmark verdict in words, curves, overview, best times, charts."""
 
 from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -13,41 +12,7 @@ from PIL import Image
 
 from tests.conftest import Signer
 from tests.metrics_svc.conftest import Seeder, point
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-async def send(
-    client: httpx.AsyncClient, headers: dict[str, str], points: list[dict[str, Any]]
-) -> None:
-    response = await client.post("/api/v1/stats", json={"points": points}, headers=headers)
-    assert response.status_code in (200, 201), response.text
-
-
-async def peers_and_subject(
-    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str], subject_reads: int
-) -> tuple[str, str]:
-    channel = await seed.channel(name="品牌公众号")
-    for days_ago, reads in ((20, 5000), (18, 6000), (15, 6000), (12, 7000), (10, 6500)):
-        published = NOW - timedelta(days=days_ago)
-        peer = await seed.post([channel], published, title=f"往期 {days_ago}")
-        await send(
-            client, editor, [point("reads", reads, published + timedelta(hours=47), post_id=peer)]
-        )
-    published = NOW - timedelta(hours=50)
-    post = await seed.post([channel], published, title="新品发布会回顾")
-    await send(
-        client,
-        editor,
-        [
-            point("reads", 1200, published + timedelta(hours=6), post_id=post),
-            point("reads", subject_reads, published + timedelta(hours=47), post_id=post),
-            point("likes", 150, published + timedelta(hours=47), post_id=post),
-            point("comments", 30, published + timedelta(hours=47), post_id=post),
-            point("conversions", 60, published + timedelta(hours=47), post_id=post),
-        ],
-    )
-    return channel, post
+from tests.metrics_svc.helpers import NOW, peers_and_subject, send
 
 
 async def test_post_report_compares_with_the_channel_median_in_words(
@@ -152,6 +117,10 @@ async def test_overview_channels_and_top_posts(
     ).json()
     assert [p["title"] for p in rest["items"]] == ["乙"]
     assert rest["next_cursor"] is None
+    for cursor in ("not-a-cursor", top["next_cursor"][:-2]):
+        refused = await client.get(f"/api/v1/reports/top-posts?cursor={cursor}", headers=editor)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "cursor"
 
     csv = await client.get(f"/api/v1/reports/overview?{query}&format=csv", headers=editor)
     assert csv.headers["content-type"].startswith("text/csv")
@@ -196,63 +165,6 @@ async def test_best_times_answer_only_with_enough_data(
     assert poor["answer"] is False
     assert poor["best"] == []
     assert "only 2 post(s)" in poor["reason"]
-
-
-async def test_alerts_for_underperforming_stalled_posts_and_follower_drops(
-    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str]
-) -> None:
-    channel = await seed.channel(name="公众号")
-    for days_ago in (20, 15, 10):
-        published = NOW - timedelta(days=days_ago)
-        peer = await seed.post([channel], published)
-        await send(
-            client,
-            editor,
-            [
-                point("reads", 1000, published + timedelta(hours=11), post_id=peer),
-                point("reads", 2000, published + timedelta(hours=23), post_id=peer),
-                point("reads", 2500, published + timedelta(hours=47), post_id=peer),
-            ],
-        )
-    published = NOW - timedelta(hours=30)
-    stalled = await seed.post([channel], published, title="被限流的文章")
-    await send(
-        client,
-        editor,
-        [
-            point("reads", 1000, published + timedelta(hours=10), post_id=stalled),
-            point("reads", 1500, published + timedelta(hours=16), post_id=stalled),
-            point("reads", 1510, published + timedelta(hours=28), post_id=stalled),
-            point("followers", 10000, NOW - timedelta(days=2), channel_id=channel),
-            point("followers", 9700, NOW - timedelta(days=1), channel_id=channel),
-        ],
-    )
-    response = await client.get("/api/v1/alerts", headers=editor)
-    assert response.status_code == 200
-    alerts = response.json()["items"]
-    kinds = {a["kind"]: a for a in alerts}
-    assert set(kinds) == {"stalled", "follower_drop"}
-    stall = kinds["stalled"]
-    assert stall["post_id"] == stalled
-    assert stall["evidence"]["gained"] == 10
-    assert stall["evidence"]["expected_gain"] > 500
-    assert "throttled or hidden" in stall["message"]
-    drop = kinds["follower_drop"]
-    assert drop["evidence"]["change"] == -300
-    assert "from 10,000 to 9,700" in drop["message"]
-    page = (await client.get("/api/v1/alerts?limit=1", headers=editor)).json()
-    assert len(page["items"]) == 1
-    assert page["next_cursor"]
-
-
-async def test_underperforming_post_is_an_alert(
-    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str]
-) -> None:
-    _, post = await peers_and_subject(client, seed, editor, 3000)
-    alerts = (await client.get("/api/v1/alerts?kind=underperforming", headers=editor)).json()
-    assert [(a["post_id"], a["message"]) for a in alerts["items"]] == [
-        (post, "reads 3,000 at 48 h against a median of 6,000: 0.5, underperforming")
-    ]
 
 
 async def test_charts_are_valid_svg_and_png(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.metrics_svc.conftest import Seeder, point
-from tests.metrics_svc.test_campaigns import campaign
+from tests.metrics_svc.helpers import campaign
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EVIL_TITLE = '=HYPERLINK("http://evil")'

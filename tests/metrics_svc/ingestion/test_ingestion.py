@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from event_contracts import MAX_EVENT_BYTES, CloudEvent, StatsIngestedV1
 from metrics_svc.ingestion.schemas import MAX_POINTS
 from metrics_svc.models import OutboxMessage, StatPoint
 from metrics_svc.runtime import MetricsRuntime
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import Signer
 from tests.metrics_svc.conftest import Seeder, point
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-async def count(runtime: MetricsRuntime, model: type) -> int:
-    async with runtime.db.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+from tests.metrics_svc.helpers import NOW, count
 
 
 async def test_batch_stored_then_resent_changes_nothing(

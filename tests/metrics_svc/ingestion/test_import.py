@@ -13,7 +13,7 @@ from metrics_svc.runtime import MetricsRuntime
 from servicekit.settings import SharedSettings
 
 from tests.metrics_svc.conftest import Seeder
-from tests.metrics_svc.test_ingestion import count
+from tests.metrics_svc.helpers import count
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -1,0 +1,1 @@
+"""Helpers of metrics-svc that know no domain: one module per job."""

@@ -1,0 +1,51 @@
+"""Channels the workspace publishes to, as channel-svc's events tell them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from event_contracts import ChannelChangedV1
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics_svc.kit.upserts import dialect_insert, replace_if_newer
+from metrics_svc.models import Channel
+
+# A channel first seen in a post's snapshot: any channel.changed event is newer.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def ensure_channel(
+    session: AsyncSession, workspace_id: str, channel_id: str, platform: str | None
+) -> None:
+    """A channel named by another event than its own; its platform, when that event knows."""
+    insert = dialect_insert(session, Channel).values(
+        workspace_id=workspace_id,
+        id=channel_id,
+        platform=platform,
+        deleted=False,
+        updated_at=_NEVER,
+    )
+    if platform is None:
+        await session.execute(insert.on_conflict_do_nothing())
+    else:
+        await session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["workspace_id", "id"], set_={"platform": platform}
+            )
+        )
+
+
+async def record_channel(session: AsyncSession, channel: ChannelChangedV1) -> None:
+    """The channel as it is now; an older change arriving late changes nothing."""
+    await replace_if_newer(
+        session,
+        Channel,
+        (channel.workspace_id, channel.channel_id),
+        {
+            "platform": channel.platform,
+            "name": channel.name,
+            "deleted": channel.deleted,
+            "updated_at": channel.changed_at,
+        },
+        newer=lambda row: row.updated_at <= channel.changed_at,
+    )
