@@ -68,8 +68,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
             "GATEWAY_SIGNUP_LIMIT_PER_IP": "10000/hour",
             "GATEWAY_LOGIN_LIMIT_PER_IP": "10000/minute",
             "GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute",
-            # The fuzzers invite many operators from one workspace.
+            # The fuzzers invite many operators, from one workspace and to the same
+            # generated addresses.
             "GATEWAY_INVITATION_LIMIT_PER_WORKSPACE": "10000/hour",
+            "GATEWAY_INVITATION_LIMIT_PER_ADDRESS": "10000/hour",
         },
         output=log,
         color=False,
