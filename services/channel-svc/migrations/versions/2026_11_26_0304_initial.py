@@ -1,11 +1,4 @@
-"""initial
-
-Revision ID: e0eaa18361b0
-Revises:
-Create Date: 2026-11-26 03:04:30.012377
-"""
-
-from collections.abc import Sequence
+"""initial"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from servicekit.migration_steps import create_event_tables, drop_event_tables
 
 revision: str = "e0eaa18361b0"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,22 +1,9 @@
-"""Park an outbox row the broker refuses for good (too large): when, and the error.
-
-The relay used to retry such a row for ever, and no row after it was sent. A parked row
-is skipped, counted and shown in /ready until an operator deletes it or clears both
-columns to send it again.
-
-Revision ID: b76e97bff2b6
-Revises: e2bdad7ac369
-Create Date: 2026-12-06 21:00:00
-"""
-
-from collections.abc import Sequence
+"""Park an outbox row the broker refuses for good (too large): when, and the error."""
 
 from servicekit.migration_steps import add_outbox_parking, drop_outbox_parking
 
 revision: str = "b76e97bff2b6"
 down_revision: str | None = "e2bdad7ac369"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
