@@ -1,19 +1,10 @@
-"""initial
-
-Revision ID: d260a2dcda7c
-Revises:
-Create Date: 2026-11-26 03:04:42.136774
-"""
-
-from collections.abc import Sequence
+"""initial"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d260a2dcda7c"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

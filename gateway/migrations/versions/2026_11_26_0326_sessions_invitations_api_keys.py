@@ -1,19 +1,10 @@
-"""sessions invitations api keys
-
-Revision ID: 3425e4165ee6
-Revises: d260a2dcda7c
-Create Date: 2026-11-26 03:26:28.014534
-"""
-
-from collections.abc import Sequence
+"""sessions invitations api keys"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3425e4165ee6"
 down_revision: str | None = "d260a2dcda7c"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

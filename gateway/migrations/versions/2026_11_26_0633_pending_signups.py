@@ -1,19 +1,10 @@
-"""pending signups: sign-ups waiting for their address to be confirmed
-
-Revision ID: 3c5bafc171b3
-Revises: 3425e4165ee6
-Create Date: 2026-11-26 06:33:11.695071
-"""
-
-from collections.abc import Sequence
+"""pending signups: sign-ups waiting for their address to be confirmed"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c5bafc171b3"
 down_revision: str | None = "3425e4165ee6"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""password resets: mailed links to choose a new password
-
-Revision ID: 7b4e1f0c2d95
-Revises: 3c5bafc171b3
-Create Date: 2026-11-26 11:00:00
-"""
-
-from collections.abc import Sequence
+"""password resets: mailed links to choose a new password"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7b4e1f0c2d95"
 down_revision: str | None = "3c5bafc171b3"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -3,22 +3,17 @@ sessions and API keys."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
 from servicekit.auth import ROLES
-from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 # The columns several tables declare alike (SQLAlchemy's annotated declarative types).
@@ -35,7 +30,7 @@ OfOperator = Annotated[
 
 def role_check() -> CheckConstraint:
     """A role is one of servicekit's roles (owner, editor, reviewer, analyst)."""
-    return CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)), name="role")
+    return CheckConstraint(one_of("role", ROLES), name="role")
 
 
 class Workspace(Base):

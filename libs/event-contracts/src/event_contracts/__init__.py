@@ -6,6 +6,7 @@ Internal subscribers can install this package on its own; it depends only on pyd
 from event_contracts.envelope import MAX_EVENT_BYTES, CloudEvent
 from event_contracts.errors import InvalidEvent
 from event_contracts.payloads import (
+    METRICS,
     CampaignChangedV1,
     ChannelChangedV1,
     DistributionFailedV1,
@@ -38,6 +39,7 @@ from event_contracts.schemas import asyncapi_document, json_schema_for
 
 __all__ = [
     "MAX_EVENT_BYTES",
+    "METRICS",
     "TOPICS",
     "CampaignChangedV1",
     "ChannelChangedV1",

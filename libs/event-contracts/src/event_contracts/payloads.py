@@ -127,6 +127,24 @@ class MemberErasedV1(Payload):
     erased_at: UtcDatetime
 
 
+METRICS: tuple[str, ...] = (
+    "reads",
+    "readers",
+    "likes",
+    "comments",
+    "shares",
+    "favorites",
+    "clicks",
+    "conversions",
+    "followers",
+    "follows_gained",
+    "unfollows",
+)
+"""Our metric names: what a post's `totals` (`stats.ingested`) and a campaign's `goals`
+(`campaign.changed`) are counted in. metrics-svc turns each platform's own names for its
+figures into these (`metrics_svc.vocabulary`)."""
+
+
 class PostTotals(Payload):
     """A post's running totals per metric after the batch (e.g. ``{"reads": 1200}``); the
     verdict is the benchmark's: underperforming, on_par or outperforming (None when there

@@ -8,7 +8,8 @@ so that events leave at once instead of at the next poll.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,17 @@ AFTER_COMMIT = "after_commit"
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> str:
+    """A new row id: a random UUID, as text (the String(36) id columns)."""
+    return str(uuid.uuid4())
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """The SQL of a CHECK that `column` holds one of `values` (a StrEnum, or strings):
+    `status IN ('active', 'disabled')`."""
+    return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
 
 
 def call_after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -162,22 +162,18 @@ _STATUS_TITLES = {
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    def respond(error: ProblemError) -> JSONResponse:
+        return problem_response(error.to_problem(), error.headers)
+
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        return problem_response(exc.to_problem(), exc.headers)
+        return respond(exc)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = validation_errors(exc)
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-        return problem_response(
-            Problem(
-                type=PROBLEM_BASE + "invalid",
-                title="Invalid input",
-                status=422,
-                detail=detail,
-                errors=errors,
-            )
+        return respond(
+            Invalid("; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
         )
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
@@ -197,13 +193,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         # Checks run before writes; a constraint that still fires means a concurrent request
         # wrote the same thing first. Nothing was stored; sending again gets a clear answer.
         log.warning("integrity_conflict", error=str(getattr(exc, "orig", exc))[:500])
-        return problem_response(
-            Problem(
-                type=PROBLEM_BASE + "conflict",
-                title="Conflict",
-                status=409,
-                detail="A concurrent request changed the same data; nothing was stored. "
-                "Send the request again.",
+        return respond(
+            Conflict(
+                "A concurrent request changed the same data; nothing was stored. "
+                "Send the request again."
             )
         )
 
@@ -212,25 +205,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             # The database (or the network) is away: not a bug, and the same request will
             # work once it is back. Nothing was stored (the transaction did not commit).
             log.warning("dependency_unavailable", error=repr(exc))
-            return problem_response(
-                Problem(
-                    type=PROBLEM_BASE + "service-unavailable",
-                    title="Service unavailable",
-                    status=503,
-                    detail="A service this request needs is unavailable for a moment; "
+            return respond(
+                ServiceUnavailable(
+                    "A service this request needs is unavailable for a moment; "
                     "nothing was stored. Send the request again shortly.",
-                ),
-                {"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)},
+                    headers={"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)},
+                )
             )
         log.exception("unhandled_error", error=repr(exc))
-        return problem_response(
-            Problem(
-                type=PROBLEM_BASE + "internal",
-                title="Internal error",
-                status=500,
-                detail="An unexpected error occurred; it has been logged.",
-            )
-        )
+        # ProblemError itself is the 500: "internal", "Internal error".
+        return respond(ProblemError("An unexpected error occurred; it has been logged."))
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -4,21 +4,13 @@ Channels gain settings (signature, default tags, posting windows, time zone, a f
 token, a status reason); distributions gain their rendering, the pre-publish violations,
 the adapter's progress on the platform and the after-publishing watch, and the new
 statuses; word lists copied from content-svc get a table.
-
-Revision ID: e83d076981c6
-Revises: e0eaa18361b0
-Create Date: 2026-11-26 03:32:07.850363
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e83d076981c6"
 down_revision: str | None = "e0eaa18361b0"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 OLD_STATUSES = "status IN ('pending', 'sending', 'succeeded', 'failed')"
 NEW_STATUSES = (

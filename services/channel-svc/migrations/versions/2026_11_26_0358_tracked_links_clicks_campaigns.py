@@ -1,19 +1,10 @@
-"""Tracked links, their clicks, the local copy of campaigns; channels.track_links.
-
-Revision ID: 59c51c4fe170
-Revises: e83d076981c6
-Create Date: 2026-11-26 03:58:57.223199
-"""
-
-from collections.abc import Sequence
+"""Tracked links, their clicks, the local copy of campaigns; channels.track_links."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "59c51c4fe170"
 down_revision: str | None = "e83d076981c6"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""distribution_trace
-
-Revision ID: 817d09f8cba5
-Revises: 59c51c4fe170
-Create Date: 2026-11-26 04:17:55.601970
-"""
-
-from collections.abc import Sequence
+"""distribution_trace"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "817d09f8cba5"
 down_revision: str | None = "59c51c4fe170"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

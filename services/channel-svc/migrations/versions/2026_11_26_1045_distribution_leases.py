@@ -1,20 +1,12 @@
 """Leases on the distributions a worker is sending, so that replicas take back only what a
 killed worker left.
-
-Revision ID: 5d0c2e7a9b31
-Revises: cd2fc0ac4d3d
-Create Date: 2026-11-26 10:45:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d0c2e7a9b31"
 down_revision: str | None = "cd2fc0ac4d3d"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,20 +1,12 @@
 """A channel's spent quota on the channel row, so that every replica and a restarted one
 respect it.
-
-Revision ID: 9e3a6c1d4f70
-Revises: 5d0c2e7a9b31
-Create Date: 2026-11-26 11:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9e3a6c1d4f70"
 down_revision: str | None = "5d0c2e7a9b31"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

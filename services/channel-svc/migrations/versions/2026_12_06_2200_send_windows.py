@@ -1,19 +1,10 @@
-"""Send rate limits in the database, so that every replica counts the same sends.
-
-Revision ID: 5773655eae71
-Revises: e7d799cdaee6
-Create Date: 2026-12-06 22:00:00
-"""
-
-from collections.abc import Sequence
+"""Send rate limits in the database, so that every replica counts the same sends."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5773655eae71"
 down_revision: str | None = "e7d799cdaee6"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
 from servicekit.outbox import OutboxMessageMixin
 from servicekit.problems import Invalid
 from servicekit.tracing import current_traceparent
@@ -27,10 +26,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 # The longest id another service's event may give a row (their columns are String(64)).
@@ -71,15 +66,11 @@ DUE_STATUSES = (
 )
 
 
-def _one_of(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 class Channel(Base):
     """A place a workspace publishes to: a webhook today, a WeChat account or Weibo later."""
 
     __tablename__ = "channels"
-    __table_args__ = (CheckConstraint(_one_of("status", ChannelStatus), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", ChannelStatus), name="status"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -121,7 +112,7 @@ class Distribution(Base):
     __tablename__ = "distributions"
     __table_args__ = (
         UniqueConstraint("post_id", "channel_id"),
-        CheckConstraint(_one_of("status", DistributionStatus), name="status"),
+        CheckConstraint(one_of("status", DistributionStatus), name="status"),
         # The delivery worker's query: due pending rows in order.
         Index("ix_distributions_status_next_attempt_at", "status", "next_attempt_at"),
         # The watch after success: published posts still to be checked.

@@ -1,19 +1,10 @@
-"""Sources, ideas, member questions, word lists, revisions, review history and settings.
-
-Revision ID: 219488c61f1c
-Revises: ac418fc5e576
-Create Date: 2026-11-26 03:28:08.234705
-"""
-
-from collections.abc import Sequence
+"""Sources, ideas, member questions, word lists, revisions, review history and settings."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "219488c61f1c"
 down_revision: str | None = "ac418fc5e576"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

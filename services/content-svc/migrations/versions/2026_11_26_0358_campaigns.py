@@ -1,19 +1,10 @@
-"""Campaigns, and the campaign of each post and idea.
-
-Revision ID: aa0e1831eebd
-Revises: 219488c61f1c
-Create Date: 2026-11-26 03:58:35.531065
-"""
-
-from collections.abc import Sequence
+"""Campaigns, and the campaign of each post and idea."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "aa0e1831eebd"
 down_revision: str | None = "219488c61f1c"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

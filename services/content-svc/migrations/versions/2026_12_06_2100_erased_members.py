@@ -1,19 +1,10 @@
-"""Digests of erased members' ids, so that their late questions are not kept (PIPL).
-
-Revision ID: 7c2d5e8f1a93
-Revises: 4ef9a1bf7d81
-Create Date: 2026-12-06 21:00:00
-"""
-
-from collections.abc import Sequence
+"""Digests of erased members' ids, so that their late questions are not kept (PIPL)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c2d5e8f1a93"
 down_revision: str | None = "4ef9a1bf7d81"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

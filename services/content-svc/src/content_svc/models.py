@@ -4,13 +4,12 @@ services' data."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.db import UTCDateTime, new_id, new_metadata, utcnow
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -38,10 +37,6 @@ URL_MAX = 2000
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 # Stored as plain strings (no database enum) so that states can be added without a type

@@ -1,19 +1,10 @@
-"""figures_rollups_benchmarks
-
-Revision ID: 0648cf6dd594
-Revises: 324101912d4a
-Create Date: 2026-11-26 03:33:21.017191
-"""
-
-from collections.abc import Sequence
+"""figures_rollups_benchmarks"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0648cf6dd594"
 down_revision: str | None = "324101912d4a"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

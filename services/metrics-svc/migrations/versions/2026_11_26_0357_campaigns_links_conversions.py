@@ -1,19 +1,10 @@
-"""campaigns_links_conversions
-
-Revision ID: 167ade1545ee
-Revises: 0648cf6dd594
-Create Date: 2026-11-26 03:57:59.231919
-"""
-
-from collections.abc import Sequence
+"""campaigns_links_conversions"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "167ade1545ee"
 down_revision: str | None = "0648cf6dd594"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

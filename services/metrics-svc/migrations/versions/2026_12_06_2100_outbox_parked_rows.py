@@ -1,32 +1,14 @@
-"""Park an outbox row the broker refuses for good (too large): when, and the error.
+"""Park an outbox row the broker refuses for good (too large): when, and the error."""
 
-The relay used to retry such a row for ever, and no row after it was sent. A parked row
-is skipped, counted and shown in /ready until an operator deletes it or clears both
-columns to send it again.
-
-Revision ID: b76e97bff2b6
-Revises: e2bdad7ac369
-Create Date: 2026-12-06 21:00:00
-"""
-
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-from alembic import op
+from servicekit.migration_steps import add_outbox_parking, drop_outbox_parking
 
 revision: str = "b76e97bff2b6"
 down_revision: str | None = "e2bdad7ac369"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("error", sa.Text(), nullable=True))
+    add_outbox_parking()
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.drop_column("error")
-        batch_op.drop_column("failed_at")
+    drop_outbox_parking()

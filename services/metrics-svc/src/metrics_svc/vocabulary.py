@@ -1,4 +1,5 @@
-"""Our metric vocabulary, and each platform's own names for the same figures.
+"""Our metric vocabulary (`METRICS`, from event-contracts: the names events carry), and each
+platform's own names for the same figures.
 
 The one place where a platform's field names are turned into ours, so that figures from
 different platforms compare. A name is looked up in our vocabulary first, then in the
@@ -9,19 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-METRICS: Final[tuple[str, ...]] = (
-    "reads",
-    "readers",
-    "likes",
-    "comments",
-    "shares",
-    "favorites",
-    "clicks",
-    "conversions",
-    "followers",
-    "follows_gained",
-    "unfollows",
-)
+from event_contracts import METRICS
 
 # Figures of the account rather than of one post.
 ACCOUNT_METRICS: Final[frozenset[str]] = frozenset({"followers", "follows_gained", "unfollows"})

@@ -1,19 +1,10 @@
-"""community
-
-Revision ID: 71845f52251b
-Revises: fed11888c8b1
-Create Date: 2026-11-26 03:30:29.769417
-"""
-
-from collections.abc import Sequence
+"""community"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "71845f52251b"
 down_revision: str | None = "fed11888c8b1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

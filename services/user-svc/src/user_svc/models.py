@@ -10,13 +10,12 @@ it decays with time).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -35,14 +34,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _one_of(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class InteractionKind(StrEnum):
@@ -155,7 +146,7 @@ class Interaction(Base):
     __tablename__ = "interactions"
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_id"),
-        CheckConstraint(_one_of("kind", InteractionKind), name="kind"),
+        CheckConstraint(one_of("kind", InteractionKind), name="kind"),
         Index("ix_interactions_workspace_id_created_at", "workspace_id", "created_at", "id"),
         Index("ix_interactions_member_id_occurred_at", "member_id", "occurred_at"),
         Index("ix_interactions_workspace_id_post_id", "workspace_id", "post_id", "member_id"),
@@ -179,8 +170,8 @@ class InboxItem(Base):
 
     __tablename__ = "inbox_items"
     __table_args__ = (
-        CheckConstraint(_one_of("status", InboxStatus), name="status"),
-        CheckConstraint(_one_of("reason", InboxReason), name="reason"),
+        CheckConstraint(one_of("status", InboxStatus), name="status"),
+        CheckConstraint(one_of("reason", InboxReason), name="reason"),
         # The inbox query: open items by priority.
         Index(
             "ix_inbox_items_workspace_id_status_priority", "workspace_id", "status", "priority_at"
@@ -249,7 +240,7 @@ class CommunityMembership(Base):
 
     __tablename__ = "community_memberships"
     __table_args__ = (
-        CheckConstraint(_one_of("role", CommunityRole), name="role"),
+        CheckConstraint(one_of("role", CommunityRole), name="role"),
         Index("ix_community_memberships_community_id_left_at", "community_id", "left_at"),
     )
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from event_contracts import ChannelChangedV1, PostPublishedV1
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import FieldError, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from channel_svc.channels.schemas import ChannelCreate, ChannelUpdate, PreviewRe
 from channel_svc.crypto import CredentialCipher
 from channel_svc.distributions import repository as distributions
 from channel_svc.events import emit
-from channel_svc.models import Channel, ChannelStatus, new_id
+from channel_svc.models import Channel, ChannelStatus
 from channel_svc.platforms.catalogue import PLATFORMS, LinkPolicy, Mode, Platform, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from event_contracts import FailureReason, PostPublishedV1
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import WordScanner
 
@@ -28,7 +28,6 @@ from channel_svc.models import (
     ChannelStatus,
     Distribution,
     DistributionStatus,
-    new_id,
     refuse_long_ids,
 )
 from channel_svc.platforms.catalogue import Mode, get_platform

@@ -25,13 +25,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from event_contracts import LinkCreatedV1, PostPublishedV1
+from servicekit.db import new_id
 from servicekit.problems import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.events import emit
 from channel_svc.links import repository
 from channel_svc.links.rewrite import targets
-from channel_svc.models import Channel, TrackedLink, new_id
+from channel_svc.models import Channel, TrackedLink
 from channel_svc.platforms.catalogue import LinkPolicy, Platform
 from channel_svc.rendering.checks import host_under
 from channel_svc.rendering.render import PostContent

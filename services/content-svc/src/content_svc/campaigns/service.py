@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from event_contracts import METRICS
 from servicekit.auth import Caller
 from servicekit.db import utcnow
 from servicekit.pagination import split_page
@@ -27,21 +28,6 @@ from content_svc.kit.ids import canonical_id
 from content_svc.kit.problems import found, invalid
 from content_svc.models import Campaign, Idea, Post
 from content_svc.replicas.channels import ChannelLookup, require_live
-
-# Our metric vocabulary (metrics-svc's `vocabulary.METRICS`): goals are counted in it.
-GOAL_METRICS: tuple[str, ...] = (
-    "reads",
-    "readers",
-    "likes",
-    "comments",
-    "shares",
-    "favorites",
-    "clicks",
-    "conversions",
-    "followers",
-    "follows_gained",
-    "unfollows",
-)
 
 
 @dataclass(frozen=True)
@@ -66,10 +52,10 @@ def _goal_errors(goals: Mapping[str, float]) -> list[FieldError]:
     return [
         FieldError(
             field=f"goals.{name}",
-            message=f"is not one of our metrics ({', '.join(GOAL_METRICS)})",
+            message=f"is not one of our metrics ({', '.join(METRICS)})",
         )
         for name in goals
-        if name not in GOAL_METRICS
+        if name not in METRICS
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from user_svc.communities.schemas import (
     MembershipCreate,
 )
 from user_svc.kit.rows import apply_patch, scoped_get, scoped_one
-from user_svc.models import Community, CommunityMembership, CommunityRole, Member, new_id
+from user_svc.models import Community, CommunityMembership, CommunityRole, Member
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 

@@ -12,21 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.inbox import repository
 from user_svc.inbox.repository import InboxRow
 from user_svc.kit.engagement import score_at
-from user_svc.models import (
-    InboxItem,
-    InboxReason,
-    InboxStatus,
-    Interaction,
-    Member,
-    new_id,
-)
+from user_svc.models import InboxItem, InboxReason, InboxStatus, Interaction, Member
 
 BOOST_PER_POINT = timedelta(minutes=10)
 MAX_BOOST = timedelta(hours=12)

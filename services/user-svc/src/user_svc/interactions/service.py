@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from event_contracts import InteractionReceivedV1
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from user_svc.kit.rows import by_platform_id, scoped_one
 from user_svc.members.interests import add_interests, text_interests
 from user_svc.members.repository import members_by_id
 from user_svc.members.service import new_identity, new_member, record_activity
-from user_svc.models import Interaction, Member, MemberIdentity, new_id
+from user_svc.models import Interaction, Member, MemberIdentity
 
 # Clocks of collectors drift; anything later than this ahead of ours is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=10)

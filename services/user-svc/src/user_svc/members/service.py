@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, FieldError, Invalid, NotFound, ProblemError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from user_svc.members.schemas import (
     MemberUpdate,
     MemberView,
 )
-from user_svc.models import Interaction, Member, MemberIdentity, new_id
+from user_svc.models import Interaction, Member, MemberIdentity
 
 
 class MemberMerged(ProblemError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from servicekit.db import Database, utcnow
+from servicekit.db import Database, new_id, utcnow
 from servicekit.spreadsheets import csv_line
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from user_svc.kit.rows import apply_patch, scoped_one
 from user_svc.members.repository import count_members, load_views, members_after
 from user_svc.members.schemas import MemberSort, MemberView
 from user_svc.members.service import list_members
-from user_svc.models import Segment, new_id
+from user_svc.models import Segment
 from user_svc.segments import repository
 from user_svc.segments.schemas import SegmentCreate, SegmentRules, SegmentUpdate
 

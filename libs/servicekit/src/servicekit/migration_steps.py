@@ -1,0 +1,79 @@
+"""The migration steps of the tables servicekit owns, for every service's migrations to call:
+`outbox_messages` (the outbox, outbox.py) and `processed_events` (the ids of the events a
+consumer applied, consumer.py).
+
+Each pair of functions is one step of those tables' history, which every service took in
+its own chain of revisions: a service's migration calls the step (upgrade) and its undoing
+(downgrade). Databases have run these steps, so a step never changes once released; a
+change to the tables is a new pair here, called from a new migration in every service.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def create_event_tables() -> None:
+    """`outbox_messages` and `processed_events` as every service first made them."""
+    op.create_table(
+        "outbox_messages",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.LargeBinary(), nullable=False),
+        sa.Column("value", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_messages_event_id")),
+    )
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_messages_sent_at"), ["sent_at"], unique=False)
+
+    op.create_table(
+        "processed_events",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_processed_events")),
+    )
+
+
+def drop_event_tables() -> None:
+    op.drop_table("processed_events")
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_messages_sent_at"))
+
+    op.drop_table("outbox_messages")
+
+
+def add_processed_at_index() -> None:
+    """Index processed-event ids by when they were applied, for housekeeping to prune them."""
+    with op.batch_alter_table("processed_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_processed_events_processed_at"), ["processed_at"], unique=False
+        )
+
+
+def drop_processed_at_index() -> None:
+    with op.batch_alter_table("processed_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_processed_events_processed_at"))
+
+
+def add_outbox_parking() -> None:
+    """Park an outbox row the broker refuses for good (too large): when, and the error.
+
+    The relay used to retry such a row for ever, and no row after it was sent. A parked row
+    is skipped, counted and shown in /ready until an operator deletes it or clears both
+    columns to send it again.
+    """
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("error", sa.Text(), nullable=True))
+
+
+def drop_outbox_parking() -> None:
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_column("error")
+        batch_op.drop_column("failed_at")
