@@ -36,6 +36,7 @@ TABLES = {
     "post_channels",
     "idempotency_keys",
     "interaction_counts",
+    "interaction_sentiments",
     "stat_batches",
 }
 

@@ -109,6 +109,13 @@ class InteractionReceivedV1(Payload):
     external_id: str
     is_question: bool
     occurred_at: UtcDatetime
+    sentiment: Literal["positive", "neutral", "negative"] | None = Field(
+        default=None,
+        description=(
+            "The text's sentiment (textkit); null when there is no text, or from a producer "
+            "older than this field"
+        ),
+    )
 
 
 class MemberErasedV1(Payload):

@@ -140,7 +140,7 @@ TOPICS: tuple[Topic, ...] = (
         key="member_id",
         description=(
             "A community member commented, replied, messaged, mentioned, liked, shared, "
-            "followed or unfollowed."
+            "followed or unfollowed; a text carries its sentiment."
         ),
         example={
             "interaction_id": "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e",
@@ -153,6 +153,7 @@ TOPICS: tuple[Topic, ...] = (
             "external_id": "4987654321098765",
             "is_question": True,
             "occurred_at": "2025-03-18T03:12:45Z",
+            "sentiment": "neutral",
         },
     ),
     Topic(

@@ -242,6 +242,25 @@ class InteractionCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class InteractionSentiment(Base):
+    """The sentiment of each interaction with text on one of our posts, from
+    `interaction.received`: when it happened and on which platform (negative-spike alerts,
+    the reports' sentiment counts). No member, no text: nothing personal."""
+
+    __tablename__ = "interaction_sentiments"
+    __table_args__ = (
+        Index("ix_interaction_sentiments_post", "workspace_id", "post_id", "occurred_at"),
+        Index("ix_interaction_sentiments_occurred", "workspace_id", "occurred_at"),
+    )
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    sentiment: Mapped[str] = mapped_column(String(8))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Campaign(Base):
     """A campaign, as learned from `campaign.changed` (the newest change wins)."""
 

@@ -119,3 +119,14 @@ def known_names(platform: str | None) -> list[str]:
     if platform is not None:
         names += sorted(PLATFORM_VOCABULARIES.get(platform.lower(), {}))
     return names
+
+
+# user-svc names a platform as its members are on it; channel-svc names the kind of channel.
+COMMUNITY_PLATFORMS = {"wechat_oa": "wechat"}
+
+
+def community_platform(channel_platform: str | None) -> str | None:
+    """The platform user-svc's interactions name for a channel of `channel_platform`."""
+    if channel_platform is None:
+        return None
+    return COMMUNITY_PLATFORMS.get(channel_platform, channel_platform)

@@ -47,6 +47,14 @@ class InteractionKind(StrEnum):
     UNFOLLOW = "unfollow"
 
 
+class InteractionSentiment(StrEnum):
+    """textkit's sentiment of the interaction's text (null: no text)."""
+
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
 class InboxStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
@@ -147,6 +155,7 @@ class Interaction(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_id"),
         CheckConstraint(one_of("kind", InteractionKind), name="kind"),
+        CheckConstraint(one_of("sentiment", InteractionSentiment), name="sentiment"),
         Index("ix_interactions_workspace_id_created_at", "workspace_id", "created_at", "id"),
         Index("ix_interactions_member_id_occurred_at", "member_id", "occurred_at"),
         Index("ix_interactions_workspace_id_post_id", "workspace_id", "post_id", "member_id"),
@@ -161,6 +170,8 @@ class Interaction(Base):
     text: Mapped[str | None] = mapped_column(Text, default=None)
     post_id: Mapped[str | None] = mapped_column(String(64), default=None)
     is_question: Mapped[bool] = mapped_column(Boolean, default=False)
+    # positive, neutral or negative (textkit.sentiment); null when there is no text.
+    sentiment: Mapped[str | None] = mapped_column(String(8), default=None)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -20,14 +20,15 @@ router = APIRouter(prefix="/alerts", tags=["alerts"])
     "",
     response_model=Page[Alert],
     responses=problem_responses(401, 403, 422),
-    summary="Underperforming and stalled posts, follower drops and campaigns behind their "
-    "goal curve, newest first",
+    summary="Underperforming and stalled posts, follower drops, campaigns behind their "
+    "goal curve and posts whose comments turn negative, newest first",
 )
 async def list_alerts(
     caller: Reader,
     session: DbSession,
     kind: Annotated[
-        str | None, Query(pattern="^(underperforming|stalled|follower_drop|campaign_behind)$")
+        str | None,
+        Query(pattern="^(underperforming|stalled|follower_drop|campaign_behind|negative_spike)$"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

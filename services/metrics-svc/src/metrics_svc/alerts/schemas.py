@@ -7,7 +7,9 @@ from pydantic import BaseModel, Field
 
 
 class Alert(BaseModel):
-    kind: str = Field(description="underperforming, stalled, follower_drop or campaign_behind")
+    kind: str = Field(
+        description="underperforming, stalled, follower_drop, campaign_behind or negative_spike"
+    )
     channel_id: str | None
     channel_name: str | None
     post_id: str | None

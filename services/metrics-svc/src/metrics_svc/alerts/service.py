@@ -1,6 +1,6 @@
 """Alerts, computed from the rollups when asked: underperforming posts, posts whose reads
 stall against their expected curve (throttled or hidden by the platform), follower drops,
-and campaigns behind their goal curve."""
+campaigns behind their goal curve, and posts whose comments turn negative (`spikes`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.alerts import repository
 from metrics_svc.alerts.schemas import Alert
+from metrics_svc.alerts.spikes import negative_spikes
 from metrics_svc.campaigns.service import behind_alerts
 from metrics_svc.kit.dates import day_floor
 from metrics_svc.kit.words import fmt_int
@@ -190,6 +191,7 @@ async def alerts(session: AsyncSession, workspace_id: str, kind: str | None = No
     found = await _post_alerts(session, workspace_id, names, now)
     found.extend(await _follower_drops(session, workspace_id, names, now))
     found.extend(await behind_alerts(session, workspace_id, now))
+    found.extend(await negative_spikes(session, workspace_id, names, now))
     found.sort(
         key=lambda a: (
             a.detected_at,

@@ -1,6 +1,7 @@
 """Published posts (content-svc) and where each went live (channel-svc), with the
-platform's id of each copy, through which figures name a post; and the comments the
-community inbox counted for posts whose platform reports none (user-svc)."""
+platform's id of each copy, through which figures name a post; and, from user-svc, the
+comments the community inbox counted for posts whose platform reports none and the
+sentiment of each interaction with text on a post."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrics_svc.ingestion.rollups.store import redate
 from metrics_svc.kit.shapes import columns_of
 from metrics_svc.kit.upserts import dialect_insert, insert_if_new, replace_if_newer
-from metrics_svc.models import InteractionCount, Post, PostChannel
+from metrics_svc.models import InteractionCount, InteractionSentiment, Post, PostChannel
 from metrics_svc.replicas.campaigns import join_campaign
 from metrics_svc.replicas.channels import ensure_channel
 
@@ -74,8 +75,22 @@ async def record_distribution(session: AsyncSession, sent: DistributionSucceeded
 
 
 async def count_interaction(session: AsyncSession, interaction: InteractionReceivedV1) -> None:
-    """A comment on one of our posts counts towards its comments on that platform."""
-    if interaction.post_id is None or interaction.kind not in COMMENT_KINDS:
+    """A comment on one of our posts counts towards its comments on that platform; an
+    interaction with text on one of our posts keeps its sentiment (once, by its id)."""
+    if interaction.post_id is None:
+        return
+    if interaction.sentiment is not None:
+        await insert_if_new(
+            session,
+            InteractionSentiment,
+            workspace_id=interaction.workspace_id,
+            interaction_id=interaction.interaction_id,
+            post_id=interaction.post_id,
+            platform=interaction.platform,
+            sentiment=interaction.sentiment,
+            occurred_at=interaction.occurred_at,
+        )
+    if interaction.kind not in COMMENT_KINDS:
         return
     insert = dialect_insert(session, InteractionCount).values(
         workspace_id=interaction.workspace_id,

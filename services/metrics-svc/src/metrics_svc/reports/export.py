@@ -14,9 +14,16 @@ from metrics_svc.reports.schemas import (
     Overview,
     OverviewBucket,
     PostReport,
+    SentimentCounts,
     TopPost,
 )
 from metrics_svc.vocabulary import METRICS
+
+SENTIMENT_COLUMNS = ["positive", "neutral", "negative", "negative_share"]
+
+
+def _sentiment(counts: SentimentCounts) -> list[Any]:
+    return [counts.positive, counts.neutral, counts.negative, counts.negative_share]
 
 
 def post_rows(report: PostReport) -> Rows:
@@ -33,6 +40,7 @@ def post_rows(report: PostReport) -> Rows:
         "percentile",
         "verdict",
         "reason",
+        *SENTIMENT_COLUMNS,
     ]
     rows: list[list[Any]] = []
     for c in report.channels:
@@ -51,6 +59,7 @@ def post_rows(report: PostReport) -> Rows:
                 b.percentile,
                 b.verdict,
                 b.reason,
+                *_sentiment(c.sentiment),
             ]
         )
     rows.append(
@@ -67,6 +76,7 @@ def post_rows(report: PostReport) -> Rows:
             "",
             report.verdict,
             report.reason,
+            *_sentiment(report.sentiment),
         ]
     )
     return header, rows
@@ -98,8 +108,14 @@ def overview_rows(report: Overview) -> Rows:
 
 
 def channels_rows(report: ChannelsReport) -> Rows:
-    fields = [name for name in ChannelSummary.model_fields if name != "conversion_value"]
-    return fields, ([c.model_dump()[f] for f in fields] for c in report.channels)
+    fields = [
+        name
+        for name in ChannelSummary.model_fields
+        if name not in {"conversion_value", "sentiment"}
+    ]
+    return [*fields, *SENTIMENT_COLUMNS], (
+        [*(c.model_dump()[f] for f in fields), *_sentiment(c.sentiment)] for c in report.channels
+    )
 
 
 def top_rows(items: list[TopPost]) -> Rows:

@@ -26,8 +26,10 @@ from metrics_svc.reports.schemas import (
     Overview,
     OverviewBucket,
     OverviewChannel,
+    SentimentCounts,
     TopPost,
 )
+from metrics_svc.reports.sentiment import channel_sentiments
 from metrics_svc.vocabulary import ENGAGEMENT_METRICS
 
 MAX_SPAN = timedelta(days=731)
@@ -156,8 +158,13 @@ async def channels_report(session: AsyncSession, workspace_id: str, span: Period
     for _, channel, metric, account, gain in gains:
         figures[channel].add(metric, account, gain)
     posts = await repository.posts_per_channel(session, workspace_id, span.start, span.end)
+    sentiments = await channel_sentiments(session, workspace_id, span.start, span.end)
     channel_ids = sorted(
-        set(figures) | set(levels) | set(posts) | {c for c in names if not names[c].deleted}
+        set(figures)
+        | set(levels)
+        | set(posts)
+        | set(sentiments)
+        | {c for c in names if not names[c].deleted}
     )
     out = []
     for channel in channel_ids:
@@ -175,6 +182,7 @@ async def channels_report(session: AsyncSession, workspace_id: str, span: Period
                 click_conversion_rate=rate(f.conversions, f.clicks),
                 conversion_value=values.get(channel, {}),
                 followers=_level_at(levels.get(channel, []), span.end),
+                sentiment=sentiments.get(channel, SentimentCounts()),
             )
         )
     out.sort(key=lambda c: (-c.reads, c.channel_id))

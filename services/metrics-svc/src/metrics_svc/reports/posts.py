@@ -22,6 +22,7 @@ from metrics_svc.reports.schemas import (
     PostChannelReport,
     PostReport,
 )
+from metrics_svc.reports.sentiment import post_sentiment
 from metrics_svc.vocabulary import ENGAGEMENT_METRICS
 
 # Hourly points for a post's first two weeks, daily after that.
@@ -106,6 +107,7 @@ async def post_report(
     names = await replicas.channel_names(session, workspace_id)
     values = await repository.post_conversion_values(session, workspace_id, post_id)
     campaign_ids = await repository.campaigns_of_post(session, workspace_id, post_id)
+    sentiment = await post_sentiment(session, workspace_id, post_id)
     by_channel: dict[str, dict[str, Series]] = defaultdict(dict)
     for s in series:
         by_channel[s.channel_id][s.metric] = s
@@ -150,6 +152,9 @@ async def post_report(
                 conversion_value=values.get(placement.channel_id, {}),
                 benchmark=benchmark_report(bench),
                 curve=merge_curves([channel_curve], placement.published_at),
+                sentiment=sentiment.on(
+                    placement.platform or (channel.platform if channel else None)
+                ),
             )
         )
     overall = dict(sorted(totals.items()))
@@ -165,4 +170,5 @@ async def post_report(
         reason=main[1].reason if main else None,
         channels=channels,
         curve=merge_curves(read_curves, post.published_at),
+        sentiment=sentiment.overall,
     )

@@ -20,6 +20,7 @@ from metrics_svc.models import (
     DailyRollup,
     HourlyRollup,
     InteractionCount,
+    InteractionSentiment,
     Post,
     PostChannel,
     Series,
@@ -55,6 +56,60 @@ async def community_comments(
             )
         )
     }
+
+
+SentimentRow = tuple[str, str, int]
+"""(platform, sentiment, count) of a post's interactions."""
+
+
+async def post_sentiments(
+    session: AsyncSession, workspace_id: str, post_id: str
+) -> list[SentimentRow]:
+    """The post's interactions with text, counted per platform and sentiment."""
+    rows = await session.execute(
+        select(InteractionSentiment.platform, InteractionSentiment.sentiment, func.count())
+        .where(
+            InteractionSentiment.workspace_id == workspace_id,
+            InteractionSentiment.post_id == post_id,
+        )
+        .group_by(InteractionSentiment.platform, InteractionSentiment.sentiment)
+    )
+    return [(platform, sentiment, count) for platform, sentiment, count in rows.all()]
+
+
+async def channel_sentiments(
+    session: AsyncSession, workspace_id: str, start: datetime, end: datetime
+) -> list[tuple[str, str | None, str, str, int]]:
+    """(channel id, the channel's platform, the interactions' platform, sentiment, count)
+    of the interactions with text in [start, end) on the posts that went to each channel."""
+    rows = await session.execute(
+        select(
+            PostChannel.channel_id,
+            PostChannel.platform,
+            InteractionSentiment.platform,
+            InteractionSentiment.sentiment,
+            func.count(),
+        )
+        .join(
+            PostChannel,
+            and_(
+                PostChannel.workspace_id == InteractionSentiment.workspace_id,
+                PostChannel.post_id == InteractionSentiment.post_id,
+            ),
+        )
+        .where(
+            InteractionSentiment.workspace_id == workspace_id,
+            InteractionSentiment.occurred_at >= start,
+            InteractionSentiment.occurred_at < end,
+        )
+        .group_by(
+            PostChannel.channel_id,
+            PostChannel.platform,
+            InteractionSentiment.platform,
+            InteractionSentiment.sentiment,
+        )
+    )
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
 
 
 async def campaigns_of_post(session: AsyncSession, workspace_id: str, post_id: str) -> list[str]:

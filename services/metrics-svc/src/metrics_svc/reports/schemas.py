@@ -5,6 +5,17 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
+class SentimentCounts(BaseModel):
+    """Interactions with text, by the sentiment of the text (user-svc, textkit)."""
+
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+    negative_share: float | None = Field(
+        default=None, description="negative / all three; null without interactions"
+    )
+
+
 class BenchmarkReport(BaseModel):
     metric: str
     age_hours: int | None = Field(description="The age compared at (hours since publication).")
@@ -49,6 +60,9 @@ class PostChannelReport(BaseModel):
     )
     benchmark: BenchmarkReport
     curve: list[CurvePoint]
+    sentiment: SentimentCounts = Field(
+        description="The post's interactions with text on this channel's platform"
+    )
 
 
 class PostReport(BaseModel):
@@ -71,6 +85,7 @@ class PostReport(BaseModel):
     reason: str | None
     channels: list[PostChannelReport]
     curve: list[CurvePoint] = Field(description="Reads over all channels since publication.")
+    sentiment: SentimentCounts = Field(description="The post's interactions with text")
 
 
 class OverviewBucket(BaseModel):
@@ -123,6 +138,9 @@ class ChannelSummary(BaseModel):
     followers_net: int
     follows_gained: int
     unfollows: int
+    sentiment: SentimentCounts = Field(
+        description="Interactions with text in the period on the channel's posts"
+    )
 
 
 class ChannelsReport(BaseModel):

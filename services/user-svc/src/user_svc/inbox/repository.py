@@ -46,6 +46,8 @@ async def rows_page(
         query = query.where(InboxItem.assignee_id == filters.assignee_id)
     if filters.unassigned:
         query = query.where(InboxItem.assignee_id.is_(None))
+    if filters.sentiment is not None:
+        query = query.where(Interaction.sentiment == filters.sentiment.value)
     open_items = filters.status is InboxStatus.OPEN
     sort = f"inbox-{filters.status.value}"
     query = keyset(

@@ -13,7 +13,7 @@ from servicekit.schemas import Page
 from user_svc.access import Reader, Writer
 from user_svc.inbox import service
 from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxFilter, InboxItemRead
-from user_svc.models import InboxReason, InboxStatus
+from user_svc.models import InboxReason, InboxStatus, InteractionSentiment
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
 
@@ -32,13 +32,21 @@ async def list_inbox(
         str | None, Query(max_length=64, description="`me` for the caller's own items")
     ] = None,
     unassigned: bool = False,
+    sentiment: Annotated[
+        InteractionSentiment | None,
+        Query(description="Only items whose interaction's text has this sentiment"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Page[InboxItemRead]:
     if assignee_id == "me":
         assignee_id = caller.user_id
     filters = InboxFilter(
-        status=status, reason=reason, assignee_id=assignee_id, unassigned=unassigned
+        status=status,
+        reason=reason,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        sentiment=sentiment,
     )
     rows, next_cursor = await service.list_items(
         session, caller.workspace_id, filters, cursor=cursor, limit=limit

@@ -11,17 +11,26 @@ from servicekit.schemas import RequestModel, ResponseModel
 
 from user_svc.interactions.schemas import InteractionRead
 from user_svc.kit.engagement import score_at
-from user_svc.models import InboxItem, InboxReason, InboxStatus, Interaction, Member
+from user_svc.models import (
+    InboxItem,
+    InboxReason,
+    InboxStatus,
+    Interaction,
+    InteractionSentiment,
+    Member,
+)
 
 
 @dataclass
 class InboxFilter:
-    """Which items a list shows: of one status, and maybe one reason or assignee."""
+    """Which items a list shows: of one status, and maybe one reason, assignee or
+    sentiment."""
 
     status: InboxStatus = InboxStatus.OPEN
     reason: InboxReason | None = None
     assignee_id: str | None = None
     unassigned: bool = False
+    sentiment: InteractionSentiment | None = None
 
 
 class InboxMember(ResponseModel):

@@ -19,6 +19,7 @@ from user_svc.interactions.schemas import (
     InteractionFilter,
     InteractionRead,
     Kind,
+    Sentiment,
 )
 from user_svc.members.schemas import Platform
 
@@ -75,7 +76,7 @@ async def record_batch(
 @router.get(
     "",
     responses=problem_responses(401, 403, 422),
-    summary="Interactions, newest first, by member, kind, platform, post or question",
+    summary="Interactions, newest first, by member, kind, platform, post, question or sentiment",
 )
 async def list_interactions(
     caller: Reader,
@@ -85,11 +86,17 @@ async def list_interactions(
     platform: Platform | None = None,
     post_id: Annotated[str | None, Query(max_length=64)] = None,
     question: bool | None = None,
+    sentiment: Sentiment | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Page[InteractionRead]:
     filters = InteractionFilter(
-        member_id=member_id, kind=kind, platform=platform, post_id=post_id, question=question
+        member_id=member_id,
+        kind=kind,
+        platform=platform,
+        post_id=post_id,
+        question=question,
+        sentiment=sentiment,
     )
     rows, next_cursor = await service.list_interactions(
         session, caller.workspace_id, filters, cursor=cursor, limit=limit

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field
 from servicekit.schemas import RequestModel, ResponseModel
 
 from user_svc.members.schemas import Platform
-from user_svc.models import InteractionKind
+from user_svc.models import InteractionKind, InteractionSentiment
 
 MAX_BATCH = 1000
 MAX_TEXT = 5000
@@ -19,6 +19,8 @@ Kind = Literal[
     "comment", "reply", "direct_message", "mention", "like", "share", "follow", "unfollow"
 ]
 assert set(Kind.__args__) == {k.value for k in InteractionKind}  # type: ignore[attr-defined]
+Sentiment = Literal["positive", "neutral", "negative"]
+assert set(Sentiment.__args__) == {s.value for s in InteractionSentiment}  # type: ignore[attr-defined]
 
 
 class Author(RequestModel):
@@ -64,6 +66,9 @@ class InteractionRead(ResponseModel):
     text: str | None
     post_id: str | None
     is_question: bool
+    sentiment: Sentiment | None = Field(
+        description="Of the text (textkit: Chinese lexicon, VADER for English); null: no text"
+    )
     occurred_at: datetime
     created_at: datetime
 
@@ -77,6 +82,7 @@ class InteractionFilter:
     platform: str | None = None
     post_id: str | None = None
     question: bool | None = None
+    sentiment: str | None = None
 
 
 class BatchItemResult(ResponseModel):

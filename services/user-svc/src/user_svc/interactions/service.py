@@ -1,6 +1,7 @@
 """Ingesting interactions: idempotent by the platform's id, members created on first sight,
 members' activity, engagement and interests kept current, questions and direct messages
-sent to the inbox, and one `interaction.received` event per stored interaction.
+sent to the inbox, the sentiment of the text (textkit), and one `interaction.received`
+event per stored interaction.
 
 A batch is handled in a constant number of queries (per platform), whatever its size.
 """
@@ -17,7 +18,7 @@ from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from textkit import is_question
+from textkit import is_question, sentiment
 
 from user_svc.events import emit
 from user_svc.inbox.service import open_inbox_items
@@ -99,6 +100,7 @@ def _interaction(
         text=item.text,
         post_id=item.post_id,
         is_question=item.kind in TEXT_KINDS and is_question(item.text),
+        sentiment=sentiment(item.text),
         occurred_at=item.occurred_at or now,
         created_at=now,
     )
@@ -115,6 +117,7 @@ def _received(interaction: Interaction) -> InteractionReceivedV1:
         post_id=interaction.post_id,
         external_id=interaction.external_id,
         is_question=interaction.is_question,
+        sentiment=interaction.sentiment,
         occurred_at=interaction.occurred_at,
     )
 
