@@ -38,7 +38,7 @@ def collection(workspace_id: str, channel_id: str, figures: list[dict[str, Any]]
         platform="wechat",
         source="wechat_datacube",
         collected_at=datetime.now(UTC),
-        figures=figures,  # type: ignore[arg-type]
+        figures=figures,
     )
     return CloudEvent.create(
         "platform.figures.collected", "/channel-svc", channel_id, workspace_id, payload
