@@ -17,6 +17,7 @@ from tests.channel_svc.helpers import (
     apply,
     article,
     distribution_of,
+    running_worker,
     until,
     wechat_channel,
     weibo_channel,
@@ -37,10 +38,13 @@ async def published_article(
     channel_id: str,
     base: str,
 ) -> dict[str, Any]:
+    """Published by the delivery worker, which then stops (its watch of the published
+    article would take the fake's switches meant for the collector)."""
     event = article(workspace_id, [channel_id], base)
     await apply(runtime, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    async with running_worker(runtime):
+        row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+        done = await until(client, editor, row["id"])
     assert done["status"] == "succeeded", done
     return done
 
@@ -69,7 +73,7 @@ async def sync_status(
 
 async def test_a_connected_account_backfills_7_days_named_by_our_posts_and_again_gives_the_same(
     client: httpx.AsyncClient,
-    worker: ChannelRuntime,
+    runtime: ChannelRuntime,
     editor: dict[str, str],
     workspace_id: str,
     wechat: tuple[WechatFake, str],
@@ -79,7 +83,7 @@ async def test_a_connected_account_backfills_7_days_named_by_our_posts_and_again
     connected = await sync_status(client, editor, channel_id)
     assert connected["last_run_at"] is None  # due at once: the backfill
     assert datetime.fromisoformat(connected["next_run_at"]) <= datetime.now(UTC)
-    done = await published_article(client, worker, editor, workspace_id, channel_id, base)
+    done = await published_article(client, runtime, editor, workspace_id, channel_id, base)
     async with httpx.AsyncClient(base_url=base) as control:
         response = await control.put(
             f"/_fake/articles/{done['external_id']}/figures",
@@ -88,13 +92,13 @@ async def test_a_connected_account_backfills_7_days_named_by_our_posts_and_again
         assert response.status_code == 200
     fake.subscribe(WECHAT_APPID, "o-follower-1")
     fake.subscribe(WECHAT_APPID, "o-follower-2")
-    now, yesterday = two_days_later(fake, worker)
+    now, yesterday = two_days_later(fake, runtime)
 
-    assert await worker.syncs.run_due() == 1
+    assert await runtime.syncs.run_due() == 1
     totals = [r for r in fake.requests if r == "/datacube/getarticletotal"]
     assert len(totals) == 7  # one day per call, the last 7 days
     assert fake.requests.count("/datacube/getusersummary") == 1  # 7 days in one call
-    [event] = await outbox_events(worker, TOPIC)
+    [event] = await outbox_events(runtime, TOPIC)
     assert event["data"]["channel_id"] == channel_id
     assert event["data"]["platform"] == "wechat"
     figures = figures_of([event])
@@ -119,29 +123,29 @@ async def test_a_connected_account_backfills_7_days_named_by_our_posts_and_again
     next_run = datetime.fromisoformat(status["next_run_at"]).astimezone(BEIJING)
     assert (next_run.hour, next_run.minute) == (9, 0)
     assert now < next_run <= now + timedelta(days=1)
-    assert await worker.syncs.run_due() == 0  # nothing due until then
+    assert await runtime.syncs.run_due() == 0  # nothing due until then
 
     # An operator asks for a run now: the same figures again (metrics-svc keys them).
     triggered = await client.post(f"/api/v1/channels/{channel_id}/sync", headers=editor)
     assert triggered.status_code == 202, triggered.text
-    assert await worker.syncs.run_due() == 1
-    first, second = await outbox_events(worker, TOPIC)
+    assert await runtime.syncs.run_due() == 1
+    first, second = await outbox_events(runtime, TOPIC)
     assert figures_of([second]) == figures_of([first])
 
 
 async def test_a_spent_quota_defers_to_the_next_day_and_busy_backs_off(
     client: httpx.AsyncClient,
-    worker: ChannelRuntime,
+    runtime: ChannelRuntime,
     editor: dict[str, str],
     workspace_id: str,
     wechat: tuple[WechatFake, str],
 ) -> None:
     fake, base = wechat
     channel_id = await wechat_channel(client, editor, base)
-    await published_article(client, worker, editor, workspace_id, channel_id, base)
-    now, _ = two_days_later(fake, worker)
+    await published_article(client, runtime, editor, workspace_id, channel_id, base)
+    now, _ = two_days_later(fake, runtime)
     fake.spend_quota(WECHAT_APPID, "datacube/getusersummary")
-    assert await worker.syncs.run_due() == 1
+    assert await runtime.syncs.run_due() == 1
     status = await sync_status(client, editor, channel_id)
     assert status["last_error_code"] == "wechat_45009"
     assert "quota" in status["last_error"]
@@ -152,23 +156,23 @@ async def test_a_spent_quota_defers_to_the_next_day_and_busy_backs_off(
     assert next_run == midnight.replace(hour=9)
     assert fake.requests.count("/datacube/getusersummary") == 1  # no retry in a loop
     # What came before the spent quota is sent all the same.
-    [event] = await outbox_events(worker, TOPIC)
+    [event] = await outbox_events(runtime, TOPIC)
     assert any(f["metric"] == "int_page_read_count" for f in event["data"]["figures"])
 
     # The next day: WeChat is busy once; the run is tried again a minute later.
     fake.reset_quotas()
     fake.today_override = next_run.date()
     later = next_run + timedelta(minutes=1)
-    worker.syncs.clock = lambda: later
+    runtime.syncs.clock = lambda: later
     fake.busy = 1
-    assert await worker.syncs.run_due() == 1
+    assert await runtime.syncs.run_due() == 1
     status = await sync_status(client, editor, channel_id)
     assert status["last_error_code"] == "wechat_-1"
     assert status["failures"] == 2
     retry_at = datetime.fromisoformat(status["next_run_at"])
     assert later < retry_at <= later + timedelta(minutes=2)
-    worker.syncs.clock = lambda: retry_at
-    assert await worker.syncs.run_due() == 1
+    runtime.syncs.clock = lambda: retry_at
+    assert await runtime.syncs.run_due() == 1
     status = await sync_status(client, editor, channel_id)
     assert status["last_error"] is None
     assert status["failures"] == 0

@@ -138,9 +138,17 @@ def settle(
     figures = run.collection.figures
     if figures:
         _announce(session, sync, figures, now)
+    # An operator asked for a run while this one was under way: it stays due.
+    triggered = sync.next_run_at > now and run.outcome is not Outcome.DEFERRED
+    _schedule(sync, run, now, settings)
+    if triggered:
+        sync.next_run_at = now
+
+
+def _schedule(sync: ChannelSync, run: RunOutcome, now: datetime, settings: Settings) -> None:
     sync.last_run_at = now
     sync.lease_until = None
-    sync.figures_last_run = len(figures)
+    sync.figures_last_run = len(run.collection.figures)
     if run.outcome is None:
         sync.last_success_at = now
         sync.last_error = sync.last_error_code = None
