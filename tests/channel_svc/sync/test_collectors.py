@@ -5,14 +5,24 @@ busy platform asked again with backoff, and the operators' status and trigger.""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from channel_svc.adapters.base import UnlockedChannel
+from channel_svc.adapters.weibo import WeiboAdapter
 from channel_svc.runtime import ChannelRuntime
+from channel_svc.sync.collectors import Copy, collect_weibo
 
-from tests.channel_svc.conftest import WECHAT_APPID, WEIBO_UID, outbox_events, published
+from tests.channel_svc.conftest import (
+    WECHAT_APPID,
+    WEIBO_TOKEN,
+    WEIBO_UID,
+    outbox_events,
+    published,
+)
 from tests.channel_svc.helpers import (
     apply,
     article,
@@ -241,3 +251,38 @@ async def test_only_api_channels_have_a_collector_seen_by_their_workspace_and_ru
     assert (
         await client.post(f"/api/v1/channels/{channel_id}/sync", headers=analyst)
     ).status_code == 403
+
+
+async def test_weibo_counts_are_asked_100_statuses_at_a_time(
+    runtime: ChannelRuntime, weibo: tuple[WeiboFake, str]
+) -> None:
+    fake, base = weibo
+    user = fake.users[WEIBO_UID]
+    copies = {}
+    for n in range(150):
+        status_id = str(4_900_000_000_000_000 + n)
+        user.statuses.append(
+            {
+                "id": int(status_id),
+                "idstr": status_id,
+                "reposts_count": n,
+                "comments_count": 0,
+                "attitudes_count": 0,
+            }
+        )
+        copies[status_id] = Copy(post_id=f"post-{n}", external_id=status_id)
+    adapter = runtime.adapters["weibo"]
+    assert isinstance(adapter, WeiboAdapter)
+    channel = UnlockedChannel(
+        id="c",
+        workspace_id="w",
+        platform="weibo",
+        name="微博",
+        config={"base_url": base},
+        secret=json.dumps({"access_token": WEIBO_TOKEN, "uid": WEIBO_UID}),
+    )
+    found = await collect_weibo(adapter, channel, copies, datetime.now(UTC))
+    assert fake.requests.count("/2/statuses/count.json") == 2
+    reposts = {f.post_id: f.value for f in found.figures if f.metric == "reposts"}
+    assert len(reposts) == 150
+    assert reposts["post-149"] == 149
