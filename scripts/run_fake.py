@@ -5,7 +5,12 @@ WeChat: add an account with
 -H 'content-type: application/json'`, then create a `wechat_oa` channel whose
 `config.base_url` is `http://127.0.0.1:N` (with MEDIAOPS_ALLOW_PRIVATE_URLS=true).
 `GET /_fake/state` shows what it received; `POST /_fake/switches` injects latency, 5xx, -1.
-Weibo: `POST /_fake/users {"uid","access_token"}`; the safe domain is `--safe-domain`.
+Statistics (datacube): `PUT /_fake/articles/{article_id}/figures {"reads": N, "readers": N,
+"shares": N, "favorites": N}` sets what it answers for a published article from then on;
+`PUT /_fake/today {"today": "YYYY-MM-DD"}` moves its calendar (the datacube's yesterday).
+Weibo: `POST /_fake/users {"uid","access_token"}`; the safe domain is `--safe-domain`;
+`PUT /_fake/statuses/{id}/counts {"reposts","comments","attitudes"}` and
+`PUT /_fake/users/{uid}/followers {"followers_count"}` set what the counts APIs answer.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     tables = set(Base.metadata.tables)
     assert tables == {
         "campaigns",
+        "channel_syncs",
         "channels",
         "clicks",
         "distributions",

@@ -19,13 +19,16 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from tests.fakes import wechat_datacube
 from tests.fakes.forms import files
 from tests.fakes.images import PNG
+from tests.fakes.wechat_datacube import ArticleFigures, FollowChange
 
 TITLE_MAX = 32
 AUTHOR_MAX = 16
@@ -38,7 +41,9 @@ DEFAULT_QUOTAS = {
     "freepublish/batchget": 1000,
     "material/add_material": 1000,
     "media/uploadimg": 1000,
+    **wechat_datacube.QUOTAS,
 }
+BEIJING = timedelta(hours=8)
 
 
 def error(code: int, message: str) -> JSONResponse:
@@ -57,6 +62,11 @@ class Account:
     materials: dict[str, dict[str, Any]] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # article-image URLs handed out
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The follower model: who follows now, and each subscribe/unsubscribe by day (what
+    # `getusersummary`/`getusercumulate` count); followers from before the log began.
+    followers: set[str] = field(default_factory=set)
+    follow_log: list[FollowChange] = field(default_factory=list)
+    followers_before: int = 0
 
 
 @dataclass
@@ -70,6 +80,8 @@ class Publication:
     url: str | None = None
     update_time: int = 0
     outcome: int = 0  # what "publishing" turns into: 0 published or 4 rejected
+    msg_data_id: int = 0  # what the datacube names the send by (`msgid` `<id>_1`)
+    published_on: date | None = None  # the fake's day (Beijing) it went out
 
 
 class WechatFake:
@@ -89,6 +101,16 @@ class WechatFake:
         self.publish_after_polls = 1  # `freepublish/get` calls that still see "publishing"
         self.review_reject_words: set[str] = set()
         self.requests: list[str] = []
+        # Figures the datacube answers per article id (`PUT /_fake/articles/{id}/figures`).
+        self.figures: dict[str, ArticleFigures] = {}
+        # The fake's calendar: None follows the clock (in Beijing).
+        self.today_override: date | None = None
+
+    def today(self) -> date:
+        """The fake's day in Beijing (the datacube's "yesterday" is the day before)."""
+        if self.today_override is not None:
+            return self.today_override
+        return (datetime.now(UTC) + BEIJING).date()
 
     # -- set-up and inspection (tests) --------------------------------------------------
 
@@ -96,6 +118,15 @@ class WechatFake:
         with self.lock:
             account = self.accounts[appid] = Account(appid, secret)
             return account
+
+    def subscribe(self, appid: str, openid: str, *, subscribed: bool = True) -> None:
+        """A follower subscribes (or, with `subscribed=False`, leaves) today."""
+        with self.lock:
+            account = self.accounts[appid]
+            if subscribed == (openid in account.followers):
+                return
+            (account.followers.add if subscribed else account.followers.discard)(openid)
+            account.follow_log.append(FollowChange(self.today(), openid, subscribed))
 
     def rotate_token(self, appid: str) -> None:
         """As if another system asked for a token: ours stops working (40001)."""
@@ -327,6 +358,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
                 appid=account.appid,
                 article=article,
                 outcome=4 if rejected else 0,
+                msg_data_id=next(fake._ids),
             )
             fake.publications[publication.publish_id] = publication
             if fake.publish_after_polls <= 0:
@@ -336,7 +368,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
                 "errcode": 0,
                 "errmsg": "ok",
                 "publish_id": publication.publish_id,
-                "msg_data_id": next(fake._ids),
+                "msg_data_id": publication.msg_data_id,
             }
         )
 
@@ -345,6 +377,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
         publication.update_time = int(time.time())
         if publication.status == 0:
             publication.article_id = f"ARTICLE_{publication.publish_id}"
+            publication.published_on = fake.today()
             publication.url = f"https://mp.weixin.qq.com/s/{secrets.token_urlsafe(12)}"
 
     @app.post("/cgi-bin/freepublish/get")
@@ -430,6 +463,8 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
                 return account
         fake.take_down(str(body.get("article_id")))
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
+
+    wechat_datacube.install(app, fake)
 
     # -- demo controls ---------------------------------------------------------------
 

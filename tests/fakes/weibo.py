@@ -3,9 +3,10 @@
 Faithful to the documented contract: errors are `{"request", "error_code", "error"}`
 whatever the HTTP status; a status has at most 140 characters (20012) and must carry a
 link under the app's registered safe domain (20021 otherwise); the same text twice is
-"repeat content" (20019); about 30 posts per user per hour (10024); expired (21327) and
-invalid (21332) tokens; refreshing a token invalidates the old one. Switches inject
-latency, HTTP 5xx and system errors (10001).
+"repeat content" (20019); about 30 posts per user per hour (10024); reads (counts, user
+show) limited per user per hour too (10023, check: 150); counts of at most 100 ids a call
+(10017 beyond); expired (21327) and invalid (21332) tokens; refreshing a token invalidates
+the old one. Switches inject latency, HTTP 5xx and system errors (10001).
 
 Drive it from tests through `app.state.fake` (a `WeiboFake`), or over HTTP under `/_fake`.
 """
@@ -28,6 +29,7 @@ from fastapi.responses import JSONResponse, Response
 from tests.fakes.forms import urlencoded
 
 STATUS_MAX = 140
+COUNTED = ("reposts", "comments", "attitudes")
 URL = re.compile(r"https?://[^\s]+")
 
 
@@ -47,6 +49,8 @@ class User:
     expires_at: float = field(default_factory=lambda: time.time() + 86_400)
     old_tokens: set[str] = field(default_factory=set)
     posts_this_hour: int = 0
+    reads_this_hour: int = 0
+    followers_count: int = 0
     statuses: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -56,6 +60,7 @@ class WeiboFake:
         self.safe_domain = safe_domain
         self.users: dict[str, User] = {}
         self.hourly_limit = 30
+        self.hourly_read_limit = 150  # (check) reads of counts and users per user per hour
         self._ids = itertools.count(4_900_000_000_000_000)
         self.latency_seconds = 0.0
         self.fail_5xx = 0
@@ -87,6 +92,15 @@ class WeiboFake:
         with self.lock:
             for user in self.users.values():
                 user.posts_this_hour = 0
+                user.reads_this_hour = 0
+
+    def set_counts(self, status_id: str, **counts: int) -> None:
+        """Set a status's reposts, comments or attitudes (what readers did)."""
+        with self.lock:
+            for status in (s for user in self.users.values() for s in user.statuses):
+                if status["idstr"] == status_id:
+                    for name, value in counts.items():
+                        status[f"{name}_count"] = value
 
     def user_of(self, request: Request, token: str | None) -> User | JSONResponse:
         if not token:
@@ -209,6 +223,70 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
             statuses = owner.statuses[: max(1, min(count, 100))]
             return JSONResponse({"statuses": statuses, "total_number": len(owner.statuses)})
 
+    def reader(request: Request, token: str) -> User | JSONResponse:
+        user = fake.user_of(request, token)
+        if isinstance(user, JSONResponse):
+            return user
+        if user.reads_this_hour >= fake.hourly_read_limit:
+            return error(request, 10023, "User requests out of rate limit!", 403)
+        user.reads_this_hour += 1
+        return user
+
+    @app.get("/2/statuses/count.json")
+    async def count(request: Request, access_token: str = "", ids: str = "") -> JSONResponse:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        with fake.lock:
+            user = reader(request, access_token)
+            if isinstance(user, JSONResponse):
+                return user
+            if not wanted:
+                return error(request, 10016, "miss required parameter (ids)")
+            if len(wanted) > 100:
+                return error(request, 10017, "parameter (ids)'s value invalid: at most 100 ids")
+            found = {s["idstr"]: s for u in fake.users.values() for s in u.statuses}
+            return JSONResponse(
+                [
+                    {
+                        "id": int(i),
+                        "idstr": i,
+                        "reposts": found[i]["reposts_count"],
+                        "comments": found[i]["comments_count"],
+                        "attitudes": found[i]["attitudes_count"],
+                    }
+                    for i in wanted
+                    if i in found
+                ]
+            )
+
+    @app.get("/2/users/show.json")
+    async def show(request: Request, access_token: str = "", uid: str = "") -> JSONResponse:
+        with fake.lock:
+            user = reader(request, access_token)
+            if isinstance(user, JSONResponse):
+                return user
+            shown = fake.users.get(uid)
+            if shown is None:
+                return error(request, 20003, "User does not exists!")
+            return JSONResponse(
+                {
+                    "id": int(shown.uid),
+                    "idstr": shown.uid,
+                    "followers_count": shown.followers_count,
+                    "statuses_count": len(shown.statuses),
+                }
+            )
+
+    @app.put("/_fake/statuses/{status_id}/counts")
+    async def put_counts(status_id: str, body: dict[str, int]) -> dict[str, Any]:
+        fake.set_counts(status_id, **{k: int(v) for k, v in body.items() if k in COUNTED})
+        return {"id": status_id, **body}
+
+    @app.put("/_fake/users/{uid}/followers")
+    async def put_followers(uid: str, body: dict[str, int]) -> dict[str, Any]:
+        with fake.lock:
+            fake.users[uid].followers_count = int(body["followers_count"])
+        return {"uid": uid, **body}
+
     @app.get("/_fake/state")
     async def state() -> dict[str, Any]:
         with fake.lock:
@@ -225,7 +303,13 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
     @app.post("/_fake/switches")
     async def set_switches(body: dict[str, Any]) -> dict[str, Any]:
         with fake.lock:
-            for name in ("latency_seconds", "fail_5xx", "system_errors", "hourly_limit"):
+            for name in (
+                "latency_seconds",
+                "fail_5xx",
+                "system_errors",
+                "hourly_limit",
+                "hourly_read_limit",
+            ):
                 if name in body:
                     setattr(fake, name, type(getattr(fake, name))(body[name]))
         return body

@@ -189,6 +189,42 @@ class StatsIngestedV1(Payload):
     chunks: int = Field(default=1, ge=1, description="How many events tell this batch.")
 
 
+class CollectedFigure(Payload):
+    """One figure a platform gave for one of our posts (`post_id`) or for the channel's
+    account (no `post_id`), in the platform's own metric name (e.g. `int_page_read_count`,
+    `cumulate_user`). A running total at `observed_at` unless `daily`: then it is the
+    figure of the one day that ends at `observed_at` (followers won that day)."""
+
+    metric: str
+    value: int = Field(ge=0)
+    observed_at: UtcDatetime
+    post_id: str | None = None
+    external_id: str | None = Field(
+        default=None, description="The platform's id of the post, as recorded at delivery."
+    )
+    daily: bool = False
+
+
+class FiguresCollectedV1(Payload):
+    """channel-svc pulled figures from a platform for one channel; metrics-svc stores them
+    as `POST /stats` would. Keyed by post, channel, metric and `observed_at`, so that the
+    same figures collected again change nothing.
+
+    A collection too large for one event is told in several with the same
+    `collection_id`, each carrying its share of the figures (`chunk` of `chunks`).
+    """
+
+    collection_id: str
+    workspace_id: str
+    channel_id: str
+    platform: str = Field(description="Whose vocabulary the metric names are in (`wechat`).")
+    source: str = Field(description="Where the figures come from (`wechat_datacube`).")
+    collected_at: UtcDatetime
+    figures: list[CollectedFigure]
+    chunk: int = Field(default=1, ge=1)
+    chunks: int = Field(default=1, ge=1)
+
+
 class ChannelChangedV1(Payload):
     """A channel was created, changed or deleted (channel-svc tells content-svc)."""
 

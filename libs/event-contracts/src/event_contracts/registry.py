@@ -13,6 +13,7 @@ from event_contracts.payloads import (
     ChannelChangedV1,
     DistributionFailedV1,
     DistributionSucceededV1,
+    FiguresCollectedV1,
     InteractionReceivedV1,
     LinkClickedV1,
     LinkCreatedV1,
@@ -205,6 +206,56 @@ TOPICS: tuple[Topic, ...] = (
                     "verdict": "outperforming",
                 }
             ],
+        },
+    ),
+    Topic(
+        name="platform.figures.collected",
+        version=1,
+        payload_model=FiguresCollectedV1,
+        producers=("channel-svc",),
+        consumers=("metrics-svc",),
+        partitions=PARTITIONS,
+        key="channel_id",
+        description=(
+            "channel-svc pulled a channel's figures from its platform (WeChat datacube, "
+            "Weibo counts): per post and for the account; metrics-svc stores them as "
+            "`POST /stats` would, so that pulling again changes nothing."
+        ),
+        example={
+            "collection_id": "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f70",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "platform": "wechat",
+            "source": "wechat_datacube",
+            "collected_at": "2025-03-20T01:00:00Z",
+            "figures": [
+                {
+                    "metric": "int_page_read_count",
+                    "value": 15230,
+                    "observed_at": "2025-03-19T15:59:59Z",
+                    "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+                    "external_id": "2247483921_1",
+                    "daily": False,
+                },
+                {
+                    "metric": "cumulate_user",
+                    "value": 48210,
+                    "observed_at": "2025-03-19T15:59:59Z",
+                    "post_id": None,
+                    "external_id": None,
+                    "daily": False,
+                },
+                {
+                    "metric": "new_user",
+                    "value": 132,
+                    "observed_at": "2025-03-19T15:59:59Z",
+                    "post_id": None,
+                    "external_id": None,
+                    "daily": True,
+                },
+            ],
+            "chunk": 1,
+            "chunks": 1,
         },
     ),
     Topic(

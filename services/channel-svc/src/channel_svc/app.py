@@ -16,6 +16,7 @@ from channel_svc.links.router import router as links_router
 from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
+from channel_svc.sync.router import router as sync_router
 
 
 def create_runtime(
@@ -27,7 +28,14 @@ def create_runtime(
 def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
     app = build_app(
         runtime or create_runtime(),
-        [platforms_router, channels_router, distributions_router, feeds_router, links_router],
+        [
+            platforms_router,
+            channels_router,
+            sync_router,
+            distributions_router,
+            feeds_router,
+            links_router,
+        ],
         title="Mediaops channel-svc",
         # A preview carries a whole post (200,000 characters of Markdown, 400,000 of HTML).
         body_allowances={"/api/v1/channels": BULK_BODY_BYTES},

@@ -6,6 +6,7 @@ from event_contracts import (
     ChannelChangedV1,
     DistributionFailedV1,
     DistributionSucceededV1,
+    FiguresCollectedV1,
     LinkClickedV1,
     LinkCreatedV1,
 )
@@ -22,5 +23,6 @@ emit = Emitter(
         DistributionFailedV1,
         LinkCreatedV1,
         LinkClickedV1,
+        FiguresCollectedV1,
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Index,
     Integer,
     String,
@@ -239,6 +240,32 @@ class SendWindow(Base):
     # Unix times of the sends within the last minute, oldest first; at most the limit's
     # rate of them, so the row stays small.
     sent: Mapped[list[float]] = mapped_column(JSON, default=list)
+
+
+class ChannelSync(Base):
+    """The figures collector of one channel (WeChat official account, Weibo): when it ran,
+    when it runs next, what went wrong last. Made when the channel is connected, with a
+    first run due at once (the backfill of the last days)."""
+
+    __tablename__ = "channel_syncs"
+
+    channel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The last run's failure in words, and its code (`wechat_45009`); None after a success.
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Runs failed in a row (transient failures back off on it).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The latest day (the platform's, Beijing for WeChat) whose figures were collected.
+    collected_through: Mapped[date | None] = mapped_column(Date, default=None)
+    figures_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    # A replica running the collection holds it until then (a killed one lets it go).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

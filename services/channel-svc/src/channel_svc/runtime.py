@@ -19,6 +19,7 @@ from channel_svc.links.clicks import ClickRecorder
 from channel_svc.links.service import Tracking
 from channel_svc.models import OutboxMessage, ProcessedEvent
 from channel_svc.settings import Settings
+from channel_svc.sync.worker import SyncWorker
 
 
 class ChannelRuntime(ServiceRuntime):
@@ -29,6 +30,7 @@ class ChannelRuntime(ServiceRuntime):
         self.cipher: CredentialCipher = load_cipher(settings)
         self.adapters: Mapping[str, Adapter] = build_adapters(settings)
         self.worker = DeliveryWorker(db, settings, self.adapters, self.cipher)
+        self.syncs = SyncWorker(db, settings, self.adapters, self.cipher)
         self.tracking = Tracking(settings.shared.public_url, default_on=settings.track_links)
         self.link_cache = LinkCache(ttl_seconds=settings.link_cache_seconds)
         self.clicks = ClickRecorder(
@@ -49,6 +51,7 @@ class ChannelRuntime(ServiceRuntime):
             database=db,
         )
         self.background.append(self.worker.run)
+        self.background.append(self.syncs.run)
 
     async def start(self) -> None:
         await super().start()

@@ -58,6 +58,19 @@ class Settings(ServiceSettings):
     # How long a resolved code is kept in memory (a deleted campaign takes effect within it).
     link_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
 
+    # Figures collectors (WeChat datacube, Weibo counts). WeChat's figures of a day are
+    # there in the morning (check): its collector runs daily at this hour, Beijing time.
+    sync_hour_beijing: int = Field(default=9, ge=0, le=23)
+    # Weibo's counts are live: its collector runs this often.
+    weibo_sync_seconds: float = Field(default=3600.0, ge=60)
+    # A run that failed for a passing reason (busy, unreachable) is tried again after this,
+    # twice as long each time, up to the maximum; a spent quota waits for the next day.
+    sync_backoff_seconds: float = Field(default=60.0, ge=0)
+    sync_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    sync_poll_seconds: float = Field(default=30.0, gt=0)
+    # Our posts whose figures are collected: those delivered this many days ago at most.
+    sync_follow_days: int = Field(default=30, ge=7, le=365)
+
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:
         for key in self.credentials_keys():

@@ -32,8 +32,12 @@ PLATFORM_VOCABULARIES: Final[dict[str, dict[str, str]]] = {
         "cancel_user": "unfollows",
         "cumulate_user": "followers",
     },
-    # Weibo: status counts and user counts.
+    # Weibo: status counts (`statuses/count` says `reposts`, a status `reposts_count`) and
+    # user counts.
     "weibo": {
+        "reposts": "shares",
+        "comments": "comments",
+        "attitudes": "likes",
         "reads_count": "reads",
         "reposts_count": "shares",
         "comments_count": "comments",

@@ -17,7 +17,7 @@ platform deleted or banned the article, and the distribution says so.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -182,6 +182,19 @@ class WechatAdapter(PlatformApi):
                 raise
         raise AssertionError("unreachable")
 
+    async def datacube(
+        self, channel: UnlockedChannel, api: str, begin: date, end: date
+    ) -> list[dict[str, Any]]:
+        """One statistics call (`getarticletotal`, `getusersummary` ...) over [begin, end];
+        raises `WechatError` (45009 quota, -1 busy, 61501 range) or `Unreachable`."""
+        body = await self._call(
+            channel,
+            f"/datacube/{api}",
+            json={"begin_date": begin.isoformat(), "end_date": end.isoformat()},
+        )
+        rows = body.get("list") or []
+        return [row for row in rows if isinstance(row, dict)]
+
     # -- sending ------------------------------------------------------------------------
 
     async def send(
@@ -271,7 +284,10 @@ class WechatAdapter(PlatformApi):
             json={"media_id": progress.data["draft_media_id"]},
         )
         publish_id = str(submitted["publish_id"])
-        await progress.save(publish_id=publish_id)
+        # The datacube names the send by `msg_data_id` (`msgid` `<msg_data_id>_<n>`).
+        await progress.save(
+            publish_id=publish_id, msg_data_id=str(submitted.get("msg_data_id") or "")
+        )
         return DeliveryResult.submitted(
             external_id=publish_id, check_after_seconds=self.confirm_poll_seconds
         )

@@ -162,6 +162,19 @@ class WeiboAdapter(PlatformApi):
             refreshed,
         )
 
+    async def read_api(self, channel: UnlockedChannel, path: str, **params: str) -> Any:
+        """An authenticated read (`/2/statuses/count.json` ...); raises `WeiboError` (rate
+        limits 10022-10024, expired token) or `Unreachable`."""
+        creds = self._credentials(channel)
+        return await self.request(
+            "GET",
+            f"{channel.config['base_url']}{path}",
+            params={"access_token": str(creds.get("access_token", "")), **params},
+        )
+
+    def uid(self, channel: UnlockedChannel) -> str:
+        return str(self._credentials(channel).get("uid", ""))
+
     @staticmethod
     def _with(result: DeliveryResult, refreshed: dict[str, Any] | None) -> DeliveryResult:
         """`result`, carrying the token refreshed on the way for the worker to store."""

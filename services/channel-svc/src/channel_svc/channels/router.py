@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from servicekit.db import call_after_commit
 from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
@@ -36,6 +37,7 @@ async def create_channel(
         adapters=runtime.adapters,
         cipher=runtime.cipher,
     )
+    call_after_commit(session, runtime.syncs.wake)  # its first collection, if it has one
     return ChannelRead.of(channel)
 
 

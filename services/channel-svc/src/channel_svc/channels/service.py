@@ -27,6 +27,7 @@ from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare
 from channel_svc.rendering.render import PostContent, Rendered, markdown_to_html
 from channel_svc.replicas.wordlists import scanner
+from channel_svc.sync import service as sync
 
 
 def announce(session: AsyncSession, channel: Channel, *, deleted: bool = False) -> None:
@@ -183,6 +184,8 @@ async def create_channel(
     )
     session.add(channel)
     announce(session, channel)
+    # A connected WeChat or Weibo account gets its figures collector, due at once.
+    sync.connect(session, channel, now)
     await session.flush()
     return channel
 

@@ -10,6 +10,7 @@ from event_contracts import (
     CampaignChangedV1,
     ChannelChangedV1,
     DistributionSucceededV1,
+    FiguresCollectedV1,
     InteractionReceivedV1,
     LinkClickedV1,
     LinkCreatedV1,
@@ -17,6 +18,7 @@ from event_contracts import (
 )
 from servicekit.events import handler_map, handles
 
+from metrics_svc.ingestion.collected import apply_collected
 from metrics_svc.replicas import campaigns, channels, links, posts
 
 HANDLERS = handler_map(
@@ -27,4 +29,5 @@ HANDLERS = handler_map(
     handles(CampaignChangedV1)(campaigns.record_campaign),
     handles(LinkCreatedV1)(links.record_link),
     handles(LinkClickedV1)(links.count_click),
+    handles(FiguresCollectedV1)(apply_collected),
 )

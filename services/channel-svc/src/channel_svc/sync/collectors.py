@@ -1,0 +1,201 @@
+"""What each platform's collector pulls for one channel, as figures named by our posts.
+
+WeChat (datacube, figures of Beijing days, yesterday at the latest, available in the
+morning): `getarticletotal` once for each of the last 7 days (one day per call; each
+article's running totals for up to 7 days after it went out), `getusersummary` and
+`getusercumulate` once for those 7 days (their longest span). Nine calls a day, whatever
+the number of articles. An article is named by `msgid` `<msg_data_id>_<n>`, the
+`msg_data_id` recorded at delivery; articles we did not publish are left out.
+
+Weibo (live counts): `statuses/count` for our statuses of the last days, 100 ids a call,
+and `users/show` for the followers; observed at the start of the hour of the run, so that
+a run repeated within the hour gives the same points.
+
+A platform error stops the collection: `Stopped` carries what was gathered before it (sent
+all the same: figures are keyed, sending them twice changes nothing) and the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from event_contracts import CollectedFigure
+
+from channel_svc.adapters.base import UnlockedChannel
+from channel_svc.adapters.http import PlatformError, Unreachable
+from channel_svc.adapters.wechat import WechatAdapter
+from channel_svc.adapters.weibo import WeiboAdapter
+
+BEIJING = timedelta(hours=8)
+WINDOW_DAYS = 7  # the days pulled each run: getarticletotal follows an article this long
+WECHAT_POST_FIGURES = (
+    "int_page_read_count",
+    "int_page_read_user",
+    "share_count",
+    "add_to_fav_count",
+)
+WEIBO_COUNTS = ("reposts", "comments", "attitudes")
+IDS_PER_CALL = 100
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One of our posts on the channel, by the platform's id recorded at delivery."""
+
+    post_id: str
+    external_id: str
+
+
+@dataclass
+class Collection:
+    figures: list[CollectedFigure] = field(default_factory=list)
+    through: date | None = None  # the latest day collected in full
+
+
+class Stopped(Exception):
+    def __init__(self, collection: Collection, error: PlatformError | Unreachable) -> None:
+        super().__init__(str(error))
+        self.collection = collection
+        self.error = error
+
+
+def beijing_day(now: datetime) -> date:
+    return (now.astimezone(UTC) + BEIJING).date()
+
+
+def end_of(day: date) -> datetime:
+    """The last second of a Beijing day, in UTC: when that day's figures stand."""
+    return (
+        datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+        - BEIJING
+        - timedelta(seconds=1)
+    )
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+async def collect_wechat(
+    adapter: WechatAdapter,
+    channel: UnlockedChannel,
+    copies: Mapping[str, Copy],
+    now: datetime,
+) -> Collection:
+    """`copies` by msgid. Raises `Stopped` on the first platform error."""
+    yesterday = beijing_day(now) - timedelta(days=1)
+    first = yesterday - timedelta(days=WINDOW_DAYS - 1)
+    found = Collection()
+    try:
+        for n in range(WINDOW_DAYS):
+            day = first + timedelta(days=n)
+            for item in await adapter.datacube(channel, "getarticletotal", day, day):
+                copy = copies.get(str(item.get("msgid")))
+                if copy is None:
+                    continue
+                for detail in item.get("details") or []:
+                    stat_date = _day(detail.get("stat_date"))
+                    if stat_date is None:
+                        continue
+                    found.figures += [
+                        CollectedFigure(
+                            metric=name,
+                            value=int(detail[name]),
+                            observed_at=end_of(stat_date),
+                            post_id=copy.post_id,
+                            external_id=copy.external_id,
+                        )
+                        for name in WECHAT_POST_FIGURES
+                        if name in detail
+                    ]
+        summary = await adapter.datacube(channel, "getusersummary", first, yesterday)
+        cumulate = await adapter.datacube(channel, "getusercumulate", first, yesterday)
+    except (PlatformError, Unreachable) as exc:
+        raise Stopped(found, exc) from exc
+    found.figures += _followers(summary, cumulate, first, yesterday)
+    found.through = yesterday
+    return found
+
+
+def _followers(
+    summary: Iterable[dict[str, object]],
+    cumulate: Iterable[dict[str, object]],
+    first: date,
+    last: date,
+) -> list[CollectedFigure]:
+    """Followers won and lost each day (every source summed; a day not listed had none),
+    and the followers at the end of each day listed."""
+    gained: dict[date, int] = {}
+    lost: dict[date, int] = {}
+    for row in summary:
+        day = _day(row.get("ref_date"))
+        if day is not None:
+            gained[day] = gained.get(day, 0) + int(str(row.get("new_user") or 0))
+            lost[day] = lost.get(day, 0) + int(str(row.get("cancel_user") or 0))
+    figures: list[CollectedFigure] = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        for metric, values in (("new_user", gained), ("cancel_user", lost)):
+            figures.append(
+                CollectedFigure(
+                    metric=metric, value=values.get(day, 0), observed_at=end_of(day), daily=True
+                )
+            )
+    for row in cumulate:
+        day = _day(row.get("ref_date"))
+        if day is not None and row.get("cumulate_user") is not None:
+            figures.append(
+                CollectedFigure(
+                    metric="cumulate_user",
+                    value=int(str(row["cumulate_user"])),
+                    observed_at=end_of(day),
+                )
+            )
+    return figures
+
+
+async def collect_weibo(
+    adapter: WeiboAdapter,
+    channel: UnlockedChannel,
+    copies: Mapping[str, Copy],
+    now: datetime,
+) -> Collection:
+    """`copies` by status id. Raises `Stopped` on the first platform error."""
+    slot = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    found = Collection()
+    ids = sorted(copies)
+    try:
+        for start in range(0, len(ids), IDS_PER_CALL):
+            batch = ids[start : start + IDS_PER_CALL]
+            answer = await adapter.read_api(channel, "/2/statuses/count.json", ids=",".join(batch))
+            for counts in answer if isinstance(answer, list) else []:
+                copy = copies.get(str(counts.get("idstr") or counts.get("id")))
+                if copy is None:
+                    continue
+                found.figures += [
+                    CollectedFigure(
+                        metric=name,
+                        value=int(counts[name]),
+                        observed_at=slot,
+                        post_id=copy.post_id,
+                        external_id=copy.external_id,
+                    )
+                    for name in WEIBO_COUNTS
+                    if name in counts
+                ]
+        user = await adapter.read_api(channel, "/2/users/show.json", uid=adapter.uid(channel))
+    except (PlatformError, Unreachable) as exc:
+        raise Stopped(found, exc) from exc
+    if isinstance(user, dict) and user.get("followers_count") is not None:
+        found.figures.append(
+            CollectedFigure(
+                metric="followers_count", value=int(user["followers_count"]), observed_at=slot
+            )
+        )
+    found.through = beijing_day(now)
+    return found

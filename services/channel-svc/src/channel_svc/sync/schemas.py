@@ -1,0 +1,28 @@
+"""What operators see of a channel's figures collector."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from channel_svc.models import ChannelSync
+
+
+class SyncRead(BaseModel):
+    channel_id: str
+    platform: str
+    last_run_at: datetime | None = Field(description="When the collector last ran.")
+    last_success_at: datetime | None
+    next_run_at: datetime = Field(description="When it runs next (now, once triggered).")
+    last_error: str | None = Field(description="Why the last run failed; None if it did not.")
+    last_error_code: str | None = Field(examples=["wechat_45009"])
+    failures: int = Field(description="Runs failed in a row.")
+    collected_through: date | None = Field(
+        description="The latest day whose figures were collected (the platform's day)."
+    )
+    figures_last_run: int = Field(description="Figures the last run collected.")
+
+    @classmethod
+    def of(cls, sync: ChannelSync) -> SyncRead:
+        return cls.model_validate(sync, from_attributes=True)

@@ -1,0 +1,167 @@
+"""The rules of the figures collectors: which channels have one, when each runs (WeChat
+daily after the morning availability, Weibo hourly; a spent quota waits for the next day,
+a busy platform is asked again with backoff), what an operator sees and triggers, and
+what a run's outcome changes: its row, and `platform.figures.collected` to metrics-svc."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from event_contracts import CollectedFigure, FiguresCollectedV1
+from servicekit.problems import NotFound
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channel_svc.adapters.base import Outcome
+from channel_svc.adapters.common import next_china_midnight
+from channel_svc.channels import repository as channels
+from channel_svc.events import emit
+from channel_svc.models import Channel, ChannelSync
+from channel_svc.settings import Settings
+from channel_svc.sync import repository
+from channel_svc.sync.collectors import BEIJING, Collection
+from channel_svc.sync.schemas import SyncRead
+
+# The platforms with figures to pull, and the vocabulary and source their figures are in.
+COLLECTED: dict[str, tuple[str, str]] = {
+    "wechat_oa": ("wechat", "wechat_datacube"),
+    "weibo": ("weibo", "weibo_api"),
+}
+# Figures one event carries at most: about 300 bytes each, well under MAX_EVENT_BYTES.
+FIGURES_PER_EVENT = 1000
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended: what it gathered, and the judged failure if it stopped."""
+
+    collection: Collection
+    outcome: Outcome | None = None  # None: it ran in full
+    code: str | None = None
+    message: str | None = None
+
+
+def connect(session: AsyncSession, channel: Channel, now: datetime) -> None:
+    """A channel just connected: its collector, with a first run (the backfill) due now."""
+    if channel.platform in COLLECTED:
+        session.add(
+            ChannelSync(
+                channel_id=channel.id,
+                workspace_id=channel.workspace_id,
+                platform=channel.platform,
+                next_run_at=now,
+                failures=0,
+                figures_last_run=0,
+            )
+        )
+
+
+async def _sync_of(session: AsyncSession, workspace_id: str, channel_id: str) -> ChannelSync:
+    channel = await channels.find(session, workspace_id=workspace_id, channel_id=channel_id)
+    if channel is None:
+        raise NotFound(f"no channel {channel_id}")
+    sync = await repository.get(session, channel.id)
+    if sync is None:
+        raise NotFound(
+            f"channel {channel_id} ({channel.platform}) has no figures to collect: only "
+            f"{', '.join(sorted(COLLECTED))} channels do"
+        )
+    return sync
+
+
+async def status(session: AsyncSession, *, workspace_id: str, channel_id: str) -> SyncRead:
+    return SyncRead.of(await _sync_of(session, workspace_id, channel_id))
+
+
+async def trigger(
+    session: AsyncSession, *, workspace_id: str, channel_id: str, now: datetime
+) -> SyncRead:
+    """Run the collector now (a run under way is not doubled: it holds its lease)."""
+    sync = await _sync_of(session, workspace_id, channel_id)
+    sync.next_run_at = now
+    await session.flush()
+    return SyncRead.of(sync)
+
+
+def next_regular(platform: str, now: datetime, settings: Settings) -> datetime:
+    if platform == "weibo":
+        slot = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        return slot + timedelta(seconds=settings.weibo_sync_seconds)
+    local = now.astimezone(UTC) + BEIJING
+    run = datetime.combine(local.date(), time(settings.sync_hour_beijing), tzinfo=UTC)
+    if run <= local:
+        run += timedelta(days=1)
+    return run - BEIJING
+
+
+def after_quota(platform: str, now: datetime, settings: Settings) -> datetime:
+    """The first regular run once the spent quota is back (WeChat: the next day's)."""
+    if platform == "weibo":
+        return next_regular(platform, now, settings)
+    return next_regular(platform, next_china_midnight(now), settings)
+
+
+def backoff(failures: int, settings: Settings) -> timedelta:
+    seconds = settings.sync_backoff_seconds * 2 ** max(failures - 1, 0)
+    return timedelta(seconds=min(seconds, settings.sync_backoff_max_seconds))
+
+
+def _announce(
+    session: AsyncSession, sync: ChannelSync, figures: list[CollectedFigure], now: datetime
+) -> None:
+    platform, source = COLLECTED[sync.platform]
+    collection_id = str(uuid.uuid4())
+    chunks = max(1, -(-len(figures) // FIGURES_PER_EVENT))
+    for index in range(chunks):
+        emit(
+            session,
+            FiguresCollectedV1(
+                collection_id=collection_id,
+                workspace_id=sync.workspace_id,
+                channel_id=sync.channel_id,
+                platform=platform,
+                source=source,
+                collected_at=now,
+                figures=figures[index * FIGURES_PER_EVENT : (index + 1) * FIGURES_PER_EVENT],
+                chunk=index + 1,
+                chunks=chunks,
+            ),
+        )
+
+
+def settle(
+    session: AsyncSession, sync: ChannelSync, run: RunOutcome, now: datetime, settings: Settings
+) -> None:
+    """Record a run: its figures go to metrics-svc (even a stopped run's: they are keyed),
+    and the next run is scheduled by how it ended."""
+    figures = run.collection.figures
+    if figures:
+        _announce(session, sync, figures, now)
+    # An operator asked for a run while this one was under way: it stays due.
+    triggered = sync.next_run_at > now and run.outcome is not Outcome.DEFERRED
+    _schedule(sync, run, now, settings)
+    if triggered:
+        sync.next_run_at = now
+
+
+def _schedule(sync: ChannelSync, run: RunOutcome, now: datetime, settings: Settings) -> None:
+    sync.last_run_at = now
+    sync.lease_until = None
+    sync.figures_last_run = len(run.collection.figures)
+    if run.outcome is None:
+        sync.last_success_at = now
+        sync.last_error = sync.last_error_code = None
+        sync.failures = 0
+        if run.collection.through is not None:
+            sync.collected_through = run.collection.through
+        sync.next_run_at = next_regular(sync.platform, now, settings)
+        return
+    sync.last_error, sync.last_error_code = run.message, run.code
+    sync.failures += 1
+    if run.outcome is Outcome.DEFERRED:
+        sync.next_run_at = after_quota(sync.platform, now, settings)
+    elif run.outcome is Outcome.RETRY:
+        sync.next_run_at = now + backoff(sync.failures, settings)
+    else:  # credentials refused, not authorised...: an operator acts; tried again daily
+        sync.next_run_at = next_regular(sync.platform, now, settings)
