@@ -8,6 +8,8 @@ from event_contracts import (
     DistributionSucceededV1,
     LinkClickedV1,
     LinkCreatedV1,
+    PlatformFollowerChangedV1,
+    PlatformMessageReceivedV1,
 )
 from servicekit.events import Emitter
 
@@ -22,5 +24,7 @@ emit = Emitter(
         DistributionFailedV1,
         LinkCreatedV1,
         LinkClickedV1,
+        PlatformMessageReceivedV1,
+        PlatformFollowerChangedV1,
     ),
 )

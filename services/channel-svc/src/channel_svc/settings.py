@@ -58,6 +58,10 @@ class Settings(ServiceSettings):
     # How long a resolved code is kept in memory (a deleted campaign takes effect within it).
     link_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
 
+    # WeChat's callback: a push whose timestamp is further than this from our clock is
+    # refused (with the replay records, kept twice as long, this bounds replays).
+    callback_max_skew_seconds: float = Field(default=300.0, ge=10, le=3600)
+
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:
         for key in self.credentials_keys():
