@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from tests.fakes import wechat_followers
 from tests.fakes.forms import files
 from tests.fakes.images import PNG
 
@@ -485,4 +486,6 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
         fake.take_down(article_id, banned=action == "ban")
         return {"article_id": article_id, "action": action}
 
+    # Followers' messages and events pushed to the account's callback (their own module).
+    wechat_followers.install(app, fake)
     return app

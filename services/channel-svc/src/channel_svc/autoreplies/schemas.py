@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, HttpUrl, model_validator
+from pydantic import Field, HttpUrl, ValidationInfo, field_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
 from channel_svc.models import AutoReply
@@ -58,29 +58,39 @@ PRIORITY_HELP = (
 )
 
 
-def _check_keyword_fields(trigger: str, match: str | None, keyword: str | None) -> None:
-    if trigger == "keyword":
-        if not keyword:
-            raise ValueError("keyword: a keyword rule needs a keyword")
-    elif keyword is not None or match is not None:
-        raise ValueError(f"keyword: a {trigger} rule takes no keyword or match")
-
-
 class AutoReplyCreate(RequestModel):
     channel_id: str = Field(min_length=1, max_length=64, description="A `wechat_oa` channel.")
     trigger: Trigger = Field(default="keyword", description=TRIGGER_HELP)
-    match: Match | None = Field(default=None, description="Keyword rules: default `exact`.")
-    keyword: str | None = Field(default=None, min_length=1, max_length=60, examples=["文案"])
+    # Checked against `trigger` (declared before them), also when left out.
+    match: Match | None = Field(
+        default=None, validate_default=True, description="Keyword rules: default `exact`."
+    )
+    keyword: str | None = Field(
+        default=None, validate_default=True, min_length=1, max_length=60, examples=["文案"]
+    )
     priority: int = Field(default=0, ge=0, le=PRIORITY_MAX, description=PRIORITY_HELP)
     reply: Reply
     enabled: bool = True
 
-    @model_validator(mode="after")
-    def _keyword_fields(self) -> AutoReplyCreate:
-        _check_keyword_fields(self.trigger, self.match, self.keyword)
-        if self.trigger == "keyword" and self.match is None:
-            self.match = "exact"
-        return self
+    @field_validator("match")
+    @classmethod
+    def _match(cls, value: str | None, info: ValidationInfo) -> str | None:
+        trigger = info.data.get("trigger")
+        if trigger == "keyword":
+            return value or "exact"
+        if value is not None:
+            raise ValueError(f"a {trigger} rule takes no match")
+        return None
+
+    @field_validator("keyword")
+    @classmethod
+    def _keyword(cls, value: str | None, info: ValidationInfo) -> str | None:
+        trigger = info.data.get("trigger")
+        if trigger == "keyword" and not value:
+            raise ValueError("a keyword rule needs a keyword")
+        if trigger != "keyword" and value is not None:
+            raise ValueError(f"a {trigger} rule takes no keyword")
+        return value
 
 
 class AutoReplyUpdate(RequestModel):
