@@ -134,6 +134,7 @@ async def test_wechat_callbacks_pass_unauthenticated_small_and_limited_per_addre
             f"/callbacks/wechat/tok?{query}", content=b"<xml><Encrypt/></xml>", headers=forwarded
         )
         check = await balancer.get("/callbacks/wechat/tok?echostr=9", headers=forwarded)
+        assert check.status_code == 200
         too_big = await balancer.post(
             "/callbacks/wechat/tok", content=b"x" * (64 * 1024 + 1), headers=forwarded
         )

@@ -4,9 +4,9 @@ replayed request refused and a re-sent message applied once."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,12 @@ from channel_svc.models import (
     Distribution,
     DistributionStatus,
 )
+
+
+async def _inserted(session: AsyncSession, statement: Any) -> bool:
+    """Whether an `INSERT ... ON CONFLICT DO NOTHING` inserted its row."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return bool(result.rowcount)
 
 
 def _insert(session: AsyncSession, model: Any) -> Any:
@@ -56,7 +62,8 @@ async def claim_nonce(
 ) -> bool:
     """True the first time this signed request is seen; False for a replay (a concurrent
     copy waits for the first one's transaction, then finds it)."""
-    result = await session.execute(
+    return await _inserted(
+        session,
         _insert(session, CallbackNonce)
         .values(
             channel_id=channel_id,
@@ -65,9 +72,8 @@ async def claim_nonce(
             signature=signature,
             seen_at=now,
         )
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing(),
     )
-    return bool(result.rowcount)
 
 
 async def forget_nonces(session: AsyncSession, *, before: datetime) -> None:
@@ -76,7 +82,8 @@ async def forget_nonces(session: AsyncSession, *, before: datetime) -> None:
 
 async def claim_message(session: AsyncSession, message: CallbackMessage) -> bool:
     """True when the message is new; False when WeChat sent it before (its retry)."""
-    result = await session.execute(
+    return await _inserted(
+        session,
         _insert(session, CallbackMessage)
         .values(
             id=message.id,
@@ -89,9 +96,8 @@ async def claim_message(session: AsyncSession, message: CallbackMessage) -> bool
             fields=message.fields,
             received_at=message.received_at,
         )
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing(),
     )
-    return bool(result.rowcount)
 
 
 async def submitted_distribution(
