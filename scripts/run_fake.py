@@ -5,6 +5,10 @@ WeChat: add an account with
 -H 'content-type: application/json'`, then create a `wechat_oa` channel whose
 `config.base_url` is `http://127.0.0.1:N` (with MEDIAOPS_ALLOW_PRIVATE_URLS=true).
 `GET /_fake/state` shows what it received; `POST /_fake/switches` injects latency, 5xx, -1.
+Followers: `PUT /_fake/accounts/{appid}/callback` (the console's server configuration),
+then `POST /_fake/followers/{openid}/messages {"text"}` (`/subscribe`, `/unsubscribe`,
+`/click`) pushes to it as WeChat would and answers the passive reply
+(tests/fakes/wechat_followers.py).
 Weibo: `POST /_fake/users {"uid","access_token"}`; the safe domain is `--safe-domain`.
 """
 
