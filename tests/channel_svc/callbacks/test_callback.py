@@ -248,3 +248,26 @@ async def test_a_callback_is_configured_only_on_a_wechat_channel_with_valid_sett
     assert again.status_code == 200
     assert again.json()["callback_path"] == safe.path
     assert again.json()["mode"] == "plain"
+
+
+async def test_a_mass_sends_result_is_kept_in_the_callback_log(
+    client: httpx.AsyncClient, runtime: ChannelRuntime, plain: Account
+) -> None:
+    finished = event(
+        "MASSSENDJOBFINISH",
+        openid="oSYSTEM",
+        MsgID="1000001625",
+        Status="send success",
+        TotalCount="100",
+        FilterCount="80",
+        SentCount="75",
+        ErrorCount="5",
+    )
+    response, reply = await push(client, plain, finished)
+    assert response.status_code == 200
+    assert reply is None
+    async with runtime.db.transaction() as session:
+        [kept] = (await session.scalars(select(CallbackMessage))).all()
+    assert kept.event == "MASSSENDJOBFINISH"
+    assert kept.fields["SentCount"] == "75"
+    assert kept.fields["Status"] == "send success"
