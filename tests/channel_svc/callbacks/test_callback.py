@@ -5,13 +5,11 @@ what each message becomes (events for user-svc; a publish confirmed without poll
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import httpx
 import pytest
 from channel_svc.models import CallbackMessage
 from channel_svc.runtime import ChannelRuntime
-from channel_svc.settings import Settings
 from sqlalchemy import func, select
 
 from tests.channel_svc.callbacks.helpers import (
@@ -213,7 +211,6 @@ async def test_a_callback_is_configured_only_on_a_wechat_channel_with_valid_sett
     client: httpx.AsyncClient,
     editor: dict[str, str],
     safe: Account,
-    settings_for: Callable[..., Settings],
 ) -> None:
     url = f"/api/v1/channels/{safe.channel_id}/callback"
     read = await client.get(url, headers=editor)
