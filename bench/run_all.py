@@ -21,7 +21,6 @@ BENCHMARKS = [
     "bench.bench_content",
     "bench.bench_channel",
     "bench.bench_links",
-    "bench.bench_callbacks",
     "bench.bench_user",
     "bench.bench_metrics",
 ]
