@@ -8,6 +8,10 @@ WeChat: add an account with
 Statistics (datacube): `PUT /_fake/articles/{article_id}/figures {"reads": N, "readers": N,
 "shares": N, "favorites": N}` sets what it answers for a published article from then on;
 `PUT /_fake/today {"today": "YYYY-MM-DD"}` moves its calendar (the datacube's yesterday).
+Followers: `PUT /_fake/accounts/{appid}/callback` (the console's server configuration),
+then `POST /_fake/followers/{openid}/messages {"text"}` (`/subscribe`, `/unsubscribe`,
+`/click`) pushes to it as WeChat would and answers the passive reply
+(tests/fakes/wechat_followers.py).
 Weibo: `POST /_fake/users {"uid","access_token"}`; the safe domain is `--safe-domain`;
 `PUT /_fake/statuses/{id}/counts {"reposts","comments","attitudes"}` and
 `PUT /_fake/users/{uid}/followers {"followers_count"}` set what the counts APIs answer.

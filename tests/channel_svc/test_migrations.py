@@ -25,6 +25,10 @@ async def table_names(url: str) -> set[str]:
 async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     tables = set(Base.metadata.tables)
     assert tables == {
+        "autoreplies",
+        "callback_messages",
+        "callback_nonces",
+        "callback_settings",
         "campaigns",
         "channel_syncs",
         "channels",

@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from tests.fakes import wechat_datacube
+from tests.fakes import wechat_followers
 from tests.fakes.forms import files
 from tests.fakes.images import PNG
 from tests.fakes.wechat_datacube import ArticleFigures, FollowChange
@@ -520,4 +521,6 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
         fake.take_down(article_id, banned=action == "ban")
         return {"article_id": article_id, "action": action}
 
+    # Followers' messages and events pushed to the account's callback (their own module).
+    wechat_followers.install(app, fake)
     return app

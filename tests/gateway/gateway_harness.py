@@ -179,6 +179,7 @@ def upstream_app(upstream: Upstream) -> FastAPI:
 
     @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @app.get("/feeds/{path:path}")
+    @app.api_route("/callbacks/{path:path}", methods=["GET", "POST"])
     async def echo(request: Request) -> Response:
         body = await request.body()
         upstream.seen.append(

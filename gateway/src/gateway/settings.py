@@ -61,6 +61,9 @@ class Settings(ServiceSettings):
     # must name it, or every reader counts as the balancer's one address.
     link_limit_per_ip: str = "120/minute"
     feed_limit_per_ip: str = "60/minute"
+    # Platform callbacks (`/callbacks/wechat/{token}`) come from the platform's few server
+    # addresses, so the limit per address is high: it stops a flood, not WeChat's traffic.
+    callback_limit_per_ip: str = "6000/minute"
     api_key_request_limit: str = "1200/minute"
     # Shared limits for several gateway instances: `redis://host:6379/0`; memory when unset.
     redis_url: str | None = None

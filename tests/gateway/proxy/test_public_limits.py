@@ -117,3 +117,36 @@ async def test_feeds_are_limited_per_address_at_both_addresses(
     assert api.status_code == 429  # the same feeds under /api/v1: the same count
     assert api.headers["content-type"] == "application/problem+json"
     assert other.status_code == 200
+
+
+async def test_wechat_callbacks_pass_unauthenticated_small_and_limited_per_address(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    wechat = _address()
+    async with (
+        make_gateway(channel_url=upstream.url, callback_limit_per_ip="3/minute") as gw,
+        served(gw) as url,
+        _client(url) as balancer,
+    ):
+        forwarded = {"X-Forwarded-For": wechat, "Content-Type": "text/xml"}
+        query = "signature=abc&timestamp=1&nonce=2&encrypt_type=aes"
+        pushed = await balancer.post(
+            f"/callbacks/wechat/tok?{query}", content=b"<xml><Encrypt/></xml>", headers=forwarded
+        )
+        check = await balancer.get("/callbacks/wechat/tok?echostr=9", headers=forwarded)
+        assert check.status_code == 200
+        too_big = await balancer.post(
+            "/callbacks/wechat/tok", content=b"x" * (64 * 1024 + 1), headers=forwarded
+        )
+        over = await balancer.post("/callbacks/wechat/tok", content=b"<xml/>", headers=forwarded)
+
+    assert pushed.status_code == 201  # the stand-in channel-svc's echo
+    [seen, echo_check] = upstream.seen[:2]
+    assert seen.path == "/callbacks/wechat/tok"
+    assert seen.query == query.encode()
+    assert seen.body == b"<xml><Encrypt/></xml>"
+    assert "authorization" not in seen.headers  # WeChat's signature is the access
+    assert echo_check.method == "GET"
+    assert too_big.status_code == 413
+    assert over.status_code == 429
+    assert len(upstream.seen) == 2

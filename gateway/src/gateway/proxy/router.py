@@ -20,6 +20,8 @@ from gateway.runtime import GatewayRuntime, Runtime
 router = APIRouter(tags=["proxy"])
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# WeChat's pushes are a few KiB; a callback carries at most this much.
+CALLBACK_BODY_BYTES = 64 * 1024
 
 
 def _request_id(request: Request) -> str:
@@ -49,6 +51,8 @@ async def _limit_public(request: Request, runtime: GatewayRuntime) -> None:
     path = request.url.path
     if path.startswith("/l/"):
         spec, bucket, what = settings.link_limit_per_ip, "link-ip", "link clicks"
+    elif path.startswith("/callbacks/"):
+        spec, bucket, what = settings.callback_limit_per_ip, "callback-ip", "callbacks"
     else:
         spec, bucket, what = settings.feed_limit_per_ip, "feed-ip", "feed requests"
     await runtime.limiter.enforce(spec, bucket, client_address(request), what=what)
@@ -56,9 +60,11 @@ async def _limit_public(request: Request, runtime: GatewayRuntime) -> None:
 
 @router.api_route("/l/{code}", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/feeds/{token}.xml", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/callbacks/wechat/{token}", methods=["GET", "POST"], include_in_schema=False)
 async def public_page(request: Request, runtime: Runtime) -> Response:
-    """Tracked short links and feeds are public: anyone who sees a post may follow its
-    links, and feed readers cannot send a token."""
+    """Tracked short links, feeds and platform callbacks are public: anyone who sees a post
+    may follow its links, feed readers cannot send a token, and WeChat signs its pushes
+    with the channel's own token (channel-svc checks it), not ours."""
     try:
         await _limit_public(request, runtime)
     except TooManyRequests as refused:
@@ -70,7 +76,9 @@ async def public_page(request: Request, runtime: Runtime) -> Response:
         request,
         runtime.upstreams["channel"],
         runtime.proxied,
-        max_body_bytes=runtime.settings.max_body_bytes,
+        max_body_bytes=CALLBACK_BODY_BYTES
+        if request.url.path.startswith("/callbacks/")
+        else runtime.settings.max_body_bytes,
         request_id=_request_id(request),
         authorization=None,
     )

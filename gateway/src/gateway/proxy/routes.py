@@ -8,7 +8,9 @@ from gateway.settings import Settings
 
 RESOURCES: dict[str, str] = {
     **dict.fromkeys(("sources", "ideas", "trends", "posts", "wordlists", "campaigns"), "content"),
-    **dict.fromkeys(("platforms", "channels", "distributions", "feeds", "links"), "channel"),
+    **dict.fromkeys(
+        ("platforms", "channels", "distributions", "feeds", "links", "autoreplies"), "channel"
+    ),
     **dict.fromkeys(("members", "interactions", "inbox", "segments", "communities"), "user"),
     **dict.fromkeys(("stats", "reports", "alerts", "conversions"), "metrics"),
 }

@@ -308,3 +308,38 @@ class LinkClickedV1(Payload):
     platform: str
     campaign_id: str | None = None
     clicked_at: UtcDatetime
+
+
+FollowerMessageType = Literal["text", "image", "voice", "click"]
+
+
+class PlatformMessageReceivedV1(Payload):
+    """A follower wrote to an official account (text, image, voice) or clicked its menu,
+    as the platform pushed it to channel-svc's callback (channel-svc tells user-svc)."""
+
+    message_id: str  # channel-svc's id of the received message
+    workspace_id: str
+    channel_id: str
+    platform: str  # the members' platform: "wechat"
+    openid: str  # the follower's id on that account
+    msg_type: FollowerMessageType
+    text: str | None = None  # the text, or a clicked menu item's key
+    media_id: str | None = None  # images and voice: the platform's media id
+    external_id: str  # the platform's id of the message (MsgId; clicks: openid:CreateTime)
+    occurred_at: UtcDatetime
+
+
+class PlatformFollowerChangedV1(Payload):
+    """A follower subscribed to or unsubscribed from an official account (channel-svc
+    tells user-svc; follower figures may count them too)."""
+
+    event_id: str  # channel-svc's id of the received event
+    workspace_id: str
+    channel_id: str
+    platform: str  # the members' platform: "wechat"
+    openid: str
+    followed: bool  # True: subscribed; False: unsubscribed
+    # How they came: a QR code's scene (`qrscene_...` without the prefix), if any.
+    scene: str | None = None
+    external_id: str  # event:openid:CreateTime, unique per change
+    occurred_at: UtcDatetime

@@ -7,6 +7,9 @@ from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
 from servicekit.runtime import build_app
 
+from channel_svc.autoreplies.router import router as autoreplies_router
+from channel_svc.callbacks.router import public_router as public_callbacks_router
+from channel_svc.callbacks.router import router as callbacks_router
 from channel_svc.channels.router import router as channels_router
 from channel_svc.distributions.router import router as distributions_router
 from channel_svc.feeds.router import public_router as public_feeds_router
@@ -17,6 +20,8 @@ from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 from channel_svc.sync.router import router as sync_router
+
+CALLBACK_BODY_BYTES = 64 * 1024
 
 
 def create_runtime(
@@ -32,17 +37,22 @@ def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
             platforms_router,
             channels_router,
             sync_router,
+            callbacks_router,
+            autoreplies_router,
             distributions_router,
             feeds_router,
             links_router,
         ],
         title="Mediaops channel-svc",
         # A preview carries a whole post (200,000 characters of Markdown, 400,000 of HTML).
-        body_allowances={"/api/v1/channels": BULK_BODY_BYTES},
+        # WeChat's pushes are small: a callback takes at most CALLBACK_BODY_BYTES.
+        body_allowances={"/api/v1/channels": BULK_BODY_BYTES, "/callbacks": CALLBACK_BODY_BYTES},
         description="Channels a workspace publishes to, the distribution of each post, and "
         "the tracked links in them.",
     )
-    # Public short links and feeds live at the root (`/l/{code}`, `/feeds/{token}.xml`).
+    # Public short links, feeds and platform callbacks live at the root (`/l/{code}`,
+    # `/feeds/{token}.xml`, `/callbacks/wechat/{token}`).
     app.include_router(public_links_router)
     app.include_router(public_feeds_router)
+    app.include_router(public_callbacks_router)
     return app

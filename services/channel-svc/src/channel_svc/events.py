@@ -9,6 +9,8 @@ from event_contracts import (
     FiguresCollectedV1,
     LinkClickedV1,
     LinkCreatedV1,
+    PlatformFollowerChangedV1,
+    PlatformMessageReceivedV1,
 )
 from servicekit.events import Emitter
 
@@ -24,5 +26,7 @@ emit = Emitter(
         LinkCreatedV1,
         LinkClickedV1,
         FiguresCollectedV1,
+        PlatformMessageReceivedV1,
+        PlatformFollowerChangedV1,
     ),
 )

@@ -268,6 +268,105 @@ class ChannelSync(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# -- WeChat's message callback and keyword auto-replies ------------------------------------
+
+
+class CallbackMode(StrEnum):
+    PLAIN = "plain"  # WeChat's 明文模式: signed, not encrypted
+    SAFE = "safe"  # 安全模式: AES-encrypted, signed with `msg_signature`
+
+
+class CallbackSettings(Base):
+    """Where WeChat pushes one channel's messages (`/callbacks/wechat/{token}`) and the
+    server configuration they are signed and sealed with."""
+
+    __tablename__ = "callback_settings"
+    __table_args__ = (CheckConstraint(one_of("mode", CallbackMode), name="mode"),)
+
+    channel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The unguessable part of the public URL.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    # The account's original id (`gh_...`): the sender of passive replies.
+    original_id: Mapped[str] = mapped_column(String(64))
+    # The account's AppID (the end of every sealed message); not secret.
+    appid: Mapped[str] = mapped_column(String(64))
+    # Fernet token of {"token", "encoding_aes_key"}; never leaves the service.
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CallbackMessage(Base):
+    """One message or event WeChat pushed, kept once: WeChat sends it again when it gets
+    no answer within 5 s, and the unique key makes the retry change nothing (it is written
+    in the same transaction as the message's effects)."""
+
+    __tablename__ = "callback_messages"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "dedupe_key"),
+        Index("ix_callback_messages_workspace_id_received_at", "workspace_id", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(36))
+    # `MsgId` for messages; events: `FromUserName` + `CreateTime` (+ the event's name).
+    dedupe_key: Mapped[str] = mapped_column(String(300))
+    msg_type: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str | None] = mapped_column(String(64), default=None)
+    from_user: Mapped[str] = mapped_column(String(200))
+    # The message's fields as WeChat sent them (MASSSENDJOBFINISH's counts, for instance).
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CallbackNonce(Base):
+    """A signed request already accepted: the same timestamp, nonce and signature again
+    is a replay. Rows older than the accepted clock skew can go (nothing that old passes)."""
+
+    __tablename__ = "callback_nonces"
+
+    channel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    timestamp: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class AutoReplyTrigger(StrEnum):
+    KEYWORD = "keyword"
+    SUBSCRIBE = "subscribe"  # the greeting of a new follower
+    DEFAULT = "default"  # a message no keyword matched
+
+
+class AutoReply(Base):
+    """A passive reply WeChat gets within its 5 s: to a keyword, a subscription, or any
+    other message."""
+
+    __tablename__ = "autoreplies"
+    __table_args__ = (
+        CheckConstraint(one_of("trigger", AutoReplyTrigger), name="trigger"),
+        Index("ix_autoreplies_channel_id_trigger", "channel_id", "trigger"),
+        Index("ix_autoreplies_workspace_id_created_at", "workspace_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(36))
+    trigger: Mapped[str] = mapped_column(String(16))
+    # Keyword rules: `exact` or `contains`, and the keyword.
+    match: Mapped[str | None] = mapped_column(String(16), default=None)
+    keyword: Mapped[str | None] = mapped_column(String(60), default=None)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # {"kind": "text", "text"} | {"kind": "image", "media_id"} | {"kind": "article", ...}
+    reply: Mapped[dict[str, Any]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class OutboxMessage(OutboxMessageMixin, Base):
     __tablename__ = "outbox_messages"
 

@@ -70,6 +70,9 @@ class Settings(ServiceSettings):
     sync_poll_seconds: float = Field(default=30.0, gt=0)
     # Our posts whose figures are collected: those delivered this many days ago at most.
     sync_follow_days: int = Field(default=30, ge=7, le=365)
+    # WeChat's callback: a push whose timestamp is further than this from our clock is
+    # refused (with the replay records, kept twice as long, this bounds replays).
+    callback_max_skew_seconds: float = Field(default=300.0, ge=10, le=3600)
 
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:

@@ -1,5 +1,5 @@
 """The user-svc runtime: servicekit's runtime with user-svc's outbox and processed-event
-tables (it subscribes to no topic), and `Runtime`, the endpoint dependency that reaches it."""
+tables and the subscribed topics' handlers, and `Runtime`, the endpoint dependency."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, runtime_of
 
+from user_svc.consumers.handlers import HANDLERS
 from user_svc.models import OutboxMessage, ProcessedEvent
 from user_svc.settings import Settings
 
@@ -21,6 +22,7 @@ class UserRuntime(ServiceRuntime):
             settings,
             outbox_model=OutboxMessage,
             processed_model=ProcessedEvent,
+            handlers=HANDLERS,
             database=database,
         )
 

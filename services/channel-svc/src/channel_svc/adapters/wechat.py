@@ -327,22 +327,32 @@ class WechatAdapter(PlatformApi):
             )
         except (WechatError, Unreachable) as exc:
             return self.judge(exc)
-        status = int(body.get("publish_status", 1))
-        if status == 0:
-            article_id = str(body.get("article_id") or "")
-            items = (body.get("article_detail") or {}).get("item") or []
-            url = str(items[0].get("article_url") or "") if items else ""
-            await progress.save(article_id=article_id)
-            return DeliveryResult.delivered(external_id=article_id or None, url=url or None)
-        if status == 1:
-            return DeliveryResult.submitted(
-                external_id=str(publish_id), check_after_seconds=self.confirm_poll_seconds
-            )
-        words = PUBLISH_STATUSES.get(status, f"WeChat reported publish status {status}")
-        fail_idx = body.get("fail_idx")
-        if fail_idx:
-            words += f" (articles {fail_idx})"
-        if status in (5, 6):
-            code = "deleted_after_publishing" if status == 5 else "banned_after_publishing"
-            return DeliveryResult.taken_down(code, words)
-        return DeliveryResult.rejected(f"wechat_publish_status_{status}", words)
+        result = publish_result(
+            {"publish_id": publish_id, **body}, poll_seconds=self.confirm_poll_seconds
+        )
+        if result.outcome is Outcome.DELIVERED:
+            await progress.save(article_id=str(body.get("article_id") or ""))
+        return result
+
+
+def publish_result(body: dict[str, Any], *, poll_seconds: float = 0.0) -> DeliveryResult:
+    """What a `freepublish` result says, whether polled (`freepublish/get`) or pushed
+    (the `PUBLISHJOBFINISH` event, `callbacks.service`): one reading for both."""
+    status = int(body.get("publish_status", 1))
+    if status == 0:
+        article_id = str(body.get("article_id") or "")
+        items = (body.get("article_detail") or {}).get("item") or []
+        url = str(items[0].get("article_url") or "") if items else ""
+        return DeliveryResult.delivered(external_id=article_id or None, url=url or None)
+    if status == 1:
+        return DeliveryResult.submitted(
+            external_id=str(body.get("publish_id") or ""), check_after_seconds=poll_seconds
+        )
+    words = PUBLISH_STATUSES.get(status, f"WeChat reported publish status {status}")
+    fail_idx = body.get("fail_idx")
+    if fail_idx:
+        words += f" (articles {fail_idx})"
+    if status in (5, 6):
+        code = "deleted_after_publishing" if status == 5 else "banned_after_publishing"
+        return DeliveryResult.taken_down(code, words)
+    return DeliveryResult.rejected(f"wechat_publish_status_{status}", words)

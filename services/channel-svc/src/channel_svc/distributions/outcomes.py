@@ -392,6 +392,47 @@ async def record_watch(
     return distribution
 
 
+async def record_pushed(
+    session: AsyncSession,
+    distribution_id: str,
+    result: DeliveryResult,
+    *,
+    article_id: str | None,
+    confirm: ConfirmPolicy,
+    now: datetime | None = None,
+) -> Distribution | None:
+    """The platform pushed the result the worker polls for (WeChat's `PUBLISHJOBFINISH`):
+    settle the distribution now, as a poll with the same answer would. Whichever comes
+    first wins, once: the row is locked, and only a row still waiting for its result
+    (`confirming`, or `sending` while a worker polls) moves; that worker then finds it
+    settled (`record_outcome` gives None). None when there was nothing left to settle."""
+    now = now or utcnow()
+    distribution = await repository.locked(session, distribution_id)
+    waiting = (DistributionStatus.CONFIRMING.value, DistributionStatus.SENDING.value)
+    if (
+        distribution is None
+        or distribution.status not in waiting
+        or result.outcome is Outcome.SUBMITTED
+    ):
+        return None
+    distribution.claimed_by = None
+    distribution.lease_until = None
+    if article_id:
+        distribution.progress = {**(distribution.progress or {}), "article_id": article_id}
+    if result.outcome is Outcome.DELIVERED:
+        _delivered(session, distribution, result, watches=True, confirm=confirm, now=now)
+    else:
+        fail(
+            session,
+            distribution,
+            result.code or "failed",
+            result.message or "the platform refused the post",
+            retryable=False,
+            now=now,
+        )
+    return distribution
+
+
 async def _held(
     session: AsyncSession, distribution_id: str, status: DistributionStatus, holder: str
 ) -> Distribution | None:

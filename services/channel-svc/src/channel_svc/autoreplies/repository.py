@@ -1,0 +1,59 @@
+"""The auto-replies' queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channel_svc.kit.queries import newest_first, where_given
+from channel_svc.models import AutoReply
+
+
+async def find(session: AsyncSession, *, workspace_id: str, rule_id: str) -> AutoReply | None:
+    return await session.scalar(
+        select(AutoReply).where(AutoReply.id == rule_id, AutoReply.workspace_id == workspace_id)
+    )
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    channel_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[AutoReply], str | None]:
+    query = where_given(
+        select(AutoReply).where(AutoReply.workspace_id == workspace_id),
+        (AutoReply.channel_id, channel_id),
+    )
+    return await newest_first(
+        session,
+        query,
+        created_at=AutoReply.created_at,
+        row_id=AutoReply.id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+async def of_channel(session: AsyncSession, channel_id: str) -> Sequence[AutoReply]:
+    """The channel's enabled rules (a handful: they are matched in memory)."""
+    rows = await session.scalars(
+        select(AutoReply).where(AutoReply.channel_id == channel_id, AutoReply.enabled.is_(True))
+    )
+    return rows.all()
+
+
+async def same_rule(
+    session: AsyncSession, *, channel_id: str, trigger: str, match: str | None, keyword: str | None
+) -> AutoReply | None:
+    """The channel's rule for the same trigger (and the same keyword and match)."""
+    query = select(AutoReply).where(
+        AutoReply.channel_id == channel_id, AutoReply.trigger == trigger
+    )
+    if trigger == "keyword":
+        query = query.where(AutoReply.match == match, AutoReply.keyword == keyword)
+    return await session.scalar(query.limit(1))

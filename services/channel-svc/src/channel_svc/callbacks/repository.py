@@ -1,0 +1,115 @@
+"""The callbacks' queries: settings by public token, and the two claims that make a
+replayed request refused and a re-sent message applied once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channel_svc.models import (
+    CallbackMessage,
+    CallbackNonce,
+    CallbackSettings,
+    Channel,
+    Distribution,
+    DistributionStatus,
+)
+
+
+async def _inserted(session: AsyncSession, statement: Any) -> bool:
+    """Whether an `INSERT ... ON CONFLICT DO NOTHING` inserted its row."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return bool(result.rowcount)
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    return (
+        pg_insert(model)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite_insert(model)
+    )
+
+
+async def settings_of(session: AsyncSession, channel_id: str) -> CallbackSettings | None:
+    return await session.get(CallbackSettings, channel_id)
+
+
+async def by_token(session: AsyncSession, token: str) -> tuple[CallbackSettings, Channel] | None:
+    """The settings and channel a public token names, while the channel lives."""
+    row = (
+        await session.execute(
+            select(CallbackSettings, Channel)
+            .join(Channel, Channel.id == CallbackSettings.channel_id)
+            .where(CallbackSettings.token == token, Channel.deleted_at.is_(None))
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def claim_nonce(
+    session: AsyncSession,
+    *,
+    channel_id: str,
+    timestamp: int,
+    nonce: str,
+    signature: str,
+    now: datetime,
+) -> bool:
+    """True the first time this signed request is seen; False for a replay (a concurrent
+    copy waits for the first one's transaction, then finds it)."""
+    return await _inserted(
+        session,
+        _insert(session, CallbackNonce)
+        .values(
+            channel_id=channel_id,
+            timestamp=timestamp,
+            nonce=nonce,
+            signature=signature,
+            seen_at=now,
+        )
+        .on_conflict_do_nothing(),
+    )
+
+
+async def forget_nonces(session: AsyncSession, *, before: datetime) -> None:
+    await session.execute(delete(CallbackNonce).where(CallbackNonce.seen_at < before))
+
+
+async def claim_message(session: AsyncSession, message: CallbackMessage) -> bool:
+    """True when the message is new; False when WeChat sent it before (its retry)."""
+    return await _inserted(
+        session,
+        _insert(session, CallbackMessage)
+        .values(
+            id=message.id,
+            workspace_id=message.workspace_id,
+            channel_id=message.channel_id,
+            dedupe_key=message.dedupe_key,
+            msg_type=message.msg_type,
+            event=message.event,
+            from_user=message.from_user,
+            fields=message.fields,
+            received_at=message.received_at,
+        )
+        .on_conflict_do_nothing(),
+    )
+
+
+async def submitted_distribution(
+    session: AsyncSession, *, channel_id: str, publish_id: str
+) -> Distribution | None:
+    """The channel's distribution that submitted `publish_id` and waits for its result."""
+    return await session.scalar(
+        select(Distribution).where(
+            Distribution.channel_id == channel_id,
+            Distribution.external_id == publish_id,
+            Distribution.status.in_(
+                (DistributionStatus.CONFIRMING.value, DistributionStatus.SENDING.value)
+            ),
+        )
+    )

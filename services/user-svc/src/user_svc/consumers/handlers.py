@@ -1,0 +1,19 @@
+"""The subscribed topics: followers' messages and (un)subscriptions that channel-svc
+received from the platforms' callbacks, recorded as interactions of members.
+
+The runner records each applied event id in the same transaction, so a redelivered event
+changes nothing (and the interactions are idempotent by the platform's id besides);
+`@handles` checks the payload (a wrong one is dead-lettered at once).
+"""
+
+from __future__ import annotations
+
+from event_contracts import PlatformFollowerChangedV1, PlatformMessageReceivedV1
+from servicekit.events import handler_map, handles
+
+from user_svc.interactions import followers
+
+HANDLERS = handler_map(
+    handles(PlatformMessageReceivedV1)(followers.record_message),
+    handles(PlatformFollowerChangedV1)(followers.record_follow),
+)

@@ -1,0 +1,58 @@
+"""What followers do on an official account, as channel-svc received it from the
+platform's callback: their messages and menu clicks become direct messages (in the inbox),
+their (un)subscriptions `follow`/`unfollow` interactions, through the same ingestion as
+`POST /interactions` (members created on first sight by their openid)."""
+
+from __future__ import annotations
+
+from event_contracts import PlatformFollowerChangedV1, PlatformMessageReceivedV1
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from user_svc.interactions.schemas import MAX_TEXT, Author, InteractionCreate
+from user_svc.interactions.service import ingest
+from user_svc.members.repository import members_by_id
+
+# A member's attribute: whether they follow the workspace's WeChat account now.
+SUBSCRIBED = "wechat_subscribed"
+
+
+def _message_text(message: PlatformMessageReceivedV1) -> str | None:
+    if message.msg_type == "click":
+        return f"[菜单] {message.text or ''}".strip()
+    if message.msg_type == "image":
+        return "[图片]"
+    if message.msg_type == "voice":
+        return f"[语音] {message.text}" if message.text else "[语音]"
+    return message.text
+
+
+async def record_message(session: AsyncSession, message: PlatformMessageReceivedV1) -> None:
+    item = InteractionCreate(
+        platform=message.platform,
+        kind="direct_message",
+        author=Author(external_id=message.openid),
+        external_id=message.external_id,
+        text=(_message_text(message) or "")[:MAX_TEXT] or None,
+        occurred_at=message.occurred_at,
+    )
+    await ingest(session, message.workspace_id, [item])
+
+
+async def record_follow(session: AsyncSession, change: PlatformFollowerChangedV1) -> None:
+    item = InteractionCreate(
+        platform=change.platform,
+        kind="follow" if change.followed else "unfollow",
+        author=Author(external_id=change.openid),
+        external_id=change.external_id,
+        occurred_at=change.occurred_at,
+    )
+    result = await ingest(session, change.workspace_id, [item])
+    [outcome] = result.outcomes
+    if not outcome.stored:
+        return
+    member_id = outcome.interaction.member_id
+    member = (await members_by_id(session, [member_id]))[member_id]
+    member.attributes = {**(member.attributes or {}), SUBSCRIBED: change.followed}
+    if change.scene:
+        member.attributes = {**member.attributes, "wechat_scene": change.scene}
+    await session.flush()

@@ -1,0 +1,115 @@
+"""A follower writes "文案" to the official account and gets the material pack back, with
+every process real and WeChat played by its fake: the console's URL check and the follower's
+encrypted message reach channel-svc through the gateway's public callback; the member and
+the message then show in user-svc through the gateway API (by Kafka, as
+`platform.message.received`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from devstack.stack import Stack
+
+from tests.fakes.server import serve_in_thread
+from tests.fakes.wechat import WechatFake
+from tests.fakes.wechat import create_app as create_wechat
+from tests.system.conftest import eventually
+from tests.system.test_publish_slice import sign_up
+
+APPID = "wx0123456789abcdef"
+SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "mediaopsToken2025"
+AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+ORIGINAL_ID = "gh_7f083739789a"
+OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
+PACK = "素材包在这里：https://pan.example.com/s/spring"
+
+
+@pytest.fixture
+def wechat() -> Iterator[str]:
+    fake = WechatFake()
+    fake.add_account(APPID, SECRET)
+    running = serve_in_thread(create_wechat(fake))
+    yield running.url
+    running.stop()
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+async def test_a_follower_gets_the_pack_and_shows_in_the_inbox(
+    gateway: httpx.AsyncClient, stack: Stack, wechat: str
+) -> None:
+    owner = await sign_up(gateway, "星辰咖啡")
+    channel = ok(
+        await gateway.post(
+            "/api/v1/channels",
+            json={
+                "platform": "wechat_oa",
+                "name": "星辰咖啡公众号",
+                "config": {"base_url": wechat},
+                "credentials": {"appid": APPID, "secret": SECRET},
+            },
+            headers=owner,
+        ),
+        201,
+    )
+    callback = ok(
+        await gateway.put(
+            f"/api/v1/channels/{channel['id']}/callback",
+            json={
+                "token": TOKEN,
+                "encoding_aes_key": AES_KEY,
+                "mode": "safe",
+                "original_id": ORIGINAL_ID,
+            },
+            headers=owner,
+        )
+    )
+    ok(
+        await gateway.post(
+            "/api/v1/autoreplies",
+            json={
+                "channel_id": channel["id"],
+                "keyword": "文案",
+                "reply": {"kind": "text", "text": PACK},
+            },
+            headers=owner,
+        ),
+        201,
+    )
+    async with httpx.AsyncClient(base_url=wechat, timeout=30) as platform:
+        # Saving the server configuration in the WeChat console checks the URL first.
+        ok(
+            await platform.put(
+                f"/_fake/accounts/{APPID}/callback",
+                json={
+                    "url": stack.url("gateway") + callback["callback_path"],
+                    "token": TOKEN,
+                    "encoding_aes_key": AES_KEY,
+                    "mode": "safe",
+                    "original_id": ORIGINAL_ID,
+                },
+            )
+        )
+        answered = ok(
+            await platform.post(f"/_fake/followers/{OPENID}/messages", json={"text": "文案"})
+        )
+    assert answered["error"] is None
+    assert answered["reply"]["Content"] == PACK
+
+    async def in_the_inbox() -> list[dict[str, Any]] | None:
+        items = ok(await gateway.get("/api/v1/inbox", headers=owner))["items"]
+        return items or None
+
+    [item] = await eventually(in_the_inbox)
+    assert item["interaction"]["text"] == "文案"
+    assert item["interaction"]["platform"] == "wechat"
+    members = ok(await gateway.get("/api/v1/members", params={"platform": "wechat"}, headers=owner))
+    [member] = members["items"]
+    assert [i["external_id"] for i in member["identities"]] == [OPENID]
