@@ -25,8 +25,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.fakes import wechat_datacube
-from tests.fakes import wechat_followers
+from tests.fakes import wechat_datacube, wechat_followers
 from tests.fakes.forms import files
 from tests.fakes.images import PNG
 from tests.fakes.wechat_datacube import ArticleFigures, FollowChange
