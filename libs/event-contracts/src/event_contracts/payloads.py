@@ -343,3 +343,37 @@ class PlatformFollowerChangedV1(Payload):
     scene: str | None = None
     external_id: str  # event:openid:CreateTime, unique per change
     occurred_at: UtcDatetime
+
+
+class InboxAnswerRequestedV1(Payload):
+    """An operator answered an inbox item: channel-svc sends the text to the member on the
+    platform (WeChat: a customer-service message to the openid; Weibo: a reply to the
+    comment), once per answer, and tells the outcome with `inbox.answer.settled`."""
+
+    answer_id: str  # user-svc's id of the answer; channel-svc sends each at most once
+    attempt: int = Field(ge=1)  # 1, then one more for each retry of a failed send
+    workspace_id: str
+    item_id: str  # the inbox item answered
+    channel_id: str  # the channel the interaction came through (it holds the credentials)
+    platform: str  # "wechat" or "weibo"
+    recipient_id: str  # WeChat: the follower's openid; Weibo: the comment's id (cid)
+    status_id: str | None = None  # Weibo: the id of the status the comment is on
+    text: str = Field(min_length=1)
+    requested_at: UtcDatetime
+
+
+AnswerOutcome = Literal["sent", "failed"]
+
+
+class InboxAnswerSettledV1(Payload):
+    """channel-svc sent an inbox answer to the platform, or could not (with the reason an
+    operator can act on); user-svc shows it on the answer."""
+
+    answer_id: str
+    attempt: int = Field(ge=1)
+    workspace_id: str
+    outcome: AnswerOutcome
+    reason: str | None = None  # failed: why, in plain words (e.g. the 48-hour window closed)
+    error_code: str | None = None  # failed: the platform's code, e.g. "45015"
+    platform_message_id: str | None = None  # sent: the platform's id of the message, if any
+    settled_at: UtcDatetime
