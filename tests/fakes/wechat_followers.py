@@ -22,6 +22,14 @@ Control API (under `/_fake`):
   `PUBLISHJOBFINISH` is pushed
 - `POST /_fake/callbacks/replay`: the last push sent again, byte for byte (an attacker's
   replay); `GET /_fake/callbacks/pushes`: what was pushed and answered, newest first
+- `GET /_fake/sent`: what the account sent to followers (customer-service messages), newest
+  first; `POST /_fake/clock/advance {"seconds"}`: the followers' clock moves on (windows
+  close)
+
+Customer-service messages (`POST /cgi-bin/message/custom/send`) are answered as WeChat
+answers them: only inside the window the follower's last action opened (a message: 5
+messages within 48 hours; a menu click, a subscription or a scan: 3 within 1 minute);
+`45015` outside it or once the follower left, `45047` when its allowance is spent.
 """
 
 from __future__ import annotations
@@ -34,13 +42,17 @@ from typing import Any
 from xml.etree import ElementTree
 
 import httpx
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tests.fakes import wechat_crypto
 
 ANSWER_SECONDS = 5.0  # WeChat's wait for an answer
 RETRIES = 3
+# What a follower's last action allows the account to send: (seconds, messages).
+MESSAGE_WINDOW = (48 * 3600, 5)
+EVENT_WINDOW = (60, 3)
 
 
 @dataclass
@@ -64,6 +76,27 @@ class Push:
 
 
 @dataclass
+class Window:
+    """What a follower's last action allows: `allowed` messages until `closes_at`."""
+
+    action: str
+    closes_at: float
+    allowed: int
+    used: int = 0
+
+
+@dataclass
+class Sent:
+    appid: str
+    kind: str  # "custom" (customer-service message); mass sends later
+    to: str
+    msgtype: str
+    content: Any
+    msgid: str
+    at: float
+
+
+@dataclass
 class Followers:
     configs: dict[str, CallbackConfig] = field(default_factory=dict)
     pushes: list[Push] = field(default_factory=list)
@@ -71,6 +104,39 @@ class Followers:
     msg_ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(6054768590064713728)
     )
+    # Per (appid, openid): the window the follower's last action opened (none once left).
+    windows: dict[tuple[str, str], Window] = field(default_factory=dict)
+    sent: list[Sent] = field(default_factory=list)
+    skew_seconds: float = 0.0  # the clock moved on by the tests
+
+    def now(self) -> float:
+        return time.time() + self.skew_seconds
+
+    def acted(self, appid: str, openid: str, action: str) -> None:
+        """A follower's action reached the account: the window it allows starts now."""
+        if action == "unsubscribe":
+            self.windows.pop((appid, openid), None)
+            return
+        seconds, allowed = MESSAGE_WINDOW if action == "message" else EVENT_WINDOW
+        self.windows[(appid, openid)] = Window(action, self.now() + seconds, allowed)
+
+    def custom_send(self, appid: str, openid: str) -> int:
+        """The errcode of a customer-service message to `openid` now (0: it may go)."""
+        window = self.windows.get((appid, openid))
+        if window is None or window.closes_at <= self.now():
+            return 45015
+        if window.used >= window.allowed:
+            return 45047
+        window.used += 1
+        return 0
+
+
+def error(code: int, message: str) -> JSONResponse:
+    return JSONResponse({"errcode": code, "errmsg": message})
+
+
+class AdvanceBody(BaseModel):
+    seconds: float = Field(ge=0)
 
 
 def _cdata(value: str) -> str:
@@ -255,6 +321,8 @@ def install(app: FastAPI, fake: Any) -> Followers:
             else:
                 fields["Format"] = "amr"
         fields["MsgId"] = next(followers.msg_ids)
+        with fake.lock:
+            followers.acted(config.appid, openid, "message")
         return answer(await push(config, fields, repeat=body.repeat))
 
     @app.post("/_fake/followers/{openid}/{action}")
@@ -273,6 +341,8 @@ def install(app: FastAPI, fake: Any) -> Followers:
             fields["EventKey"] = body.key or ""
         else:
             raise HTTPException(404, f"unknown action {action}")
+        with fake.lock:
+            followers.acted(config.appid, openid, action)
         return answer(await push(config, fields))
 
     @app.post("/_fake/publications/{publish_id}/push")
@@ -312,6 +382,57 @@ def install(app: FastAPI, fake: Any) -> Followers:
         async with httpx.AsyncClient(timeout=ANSWER_SECONDS) as client:
             response = await client.post(url, params=params, content=body)
         return {"status": response.status_code, "body": response.text[:500]}
+
+    @app.post("/cgi-bin/message/custom/send")
+    async def custom_send(request: Request, access_token: str = "") -> JSONResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            return error(47001, "data format error")
+        with fake.lock:
+            account = fake.authenticate(access_token)
+            if isinstance(account, JSONResponse):
+                return account
+            openid, msgtype = body.get("touser"), body.get("msgtype")
+            if not isinstance(openid, str) or not openid:
+                return error(40003, "invalid openid")
+            if msgtype != "text" or not isinstance(body.get("text"), dict):
+                return error(40008, "invalid message type")
+            content = body["text"].get("content")
+            if not isinstance(content, str) or not content:
+                return error(44004, "empty content")
+            code = followers.custom_send(account.appid, openid)
+            if code == 45015:
+                return error(code, "response out of time limit or subscription is canceled")
+            if code == 45047:
+                return error(code, "out of response count limit")
+            msgid = str(next(followers.msg_ids))
+            followers.sent.append(
+                Sent(account.appid, "custom", openid, "text", content, msgid, followers.now())
+            )
+        return JSONResponse({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    @app.get("/_fake/sent")
+    async def sent() -> list[dict[str, Any]]:
+        with fake.lock:
+            return [
+                {
+                    "appid": s.appid,
+                    "kind": s.kind,
+                    "touser": s.to,
+                    "msgtype": s.msgtype,
+                    "content": s.content,
+                    "msgid": s.msgid,
+                    "at": s.at,
+                }
+                for s in reversed(followers.sent)
+            ]
+
+    @app.post("/_fake/clock/advance")
+    async def advance(body: AdvanceBody) -> dict[str, float]:
+        with fake.lock:
+            followers.skew_seconds += body.seconds
+        return {"skew_seconds": followers.skew_seconds}
 
     @app.get("/_fake/callbacks/pushes")
     async def pushes() -> list[dict[str, Any]]:

@@ -6,7 +6,12 @@ link under the app's registered safe domain (20021 otherwise); the same text twi
 "repeat content" (20019); about 30 posts per user per hour (10024); reads (counts, user
 show) limited per user per hour too (10023, check: 150); counts of at most 100 ids a call
 (10017 beyond); expired (21327) and invalid (21332) tokens; refreshing a token invalidates
-the old one. Switches inject latency, HTTP 5xx and system errors (10001).
+the old one. Switches inject latency, HTTP 5xx and system errors (10001). Replies to
+comments (`comments/reply.json`: `cid`, `id`, `comment` of at most 140 characters) need the
+comment on that status (20101 for an unknown status, 20206 (check) for an unknown comment)
+and are recorded; `GET /_fake/sent` lists what the accounts sent (statuses and comment
+replies), newest first; `POST /_fake/statuses/{id}/comments {"text", "uid"?}` adds a
+reader's comment.
 
 Drive it from tests through `app.state.fake` (a `WeiboFake`), or over HTTP under `/_fake`.
 """
@@ -66,6 +71,23 @@ class WeiboFake:
         self.fail_5xx = 0
         self.system_errors = 0
         self.requests: list[str] = []
+        # Readers' comments by id (`idstr`), and what the accounts sent, oldest first.
+        self.comments: dict[str, dict[str, Any]] = {}
+        self.sent: list[dict[str, Any]] = []
+
+    def add_comment(self, status_id: str, text: str, *, uid: str = "1900000001") -> str:
+        """A reader comments on a status; the comment's id."""
+        with self.lock:
+            cid = str(next(self._ids))
+            self.comments[cid] = {
+                "id": int(cid),
+                "idstr": cid,
+                "text": text,
+                "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"),
+                "user": {"id": int(uid), "idstr": uid},
+                "status": {"idstr": status_id},
+            }
+            return cid
 
     def add_user(
         self,
@@ -209,7 +231,54 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
                 "attitudes_count": 0,
             }
             user.statuses.insert(0, status)
+            fake.sent.append(
+                {"kind": "status", "uid": user.uid, "id": status["idstr"], "text": text}
+            )
             return JSONResponse(status)
+
+    @app.post("/2/comments/reply.json")
+    async def reply(request: Request) -> JSONResponse:
+        form = await urlencoded(request)
+        with fake.lock:
+            user = fake.user_of(request, str(form.get("access_token") or ""))
+            if isinstance(user, JSONResponse):
+                return user
+            text = str(form.get("comment") or "")
+            cid, status_id = str(form.get("cid") or ""), str(form.get("id") or "")
+            if not cid or not status_id or not text:
+                return error(request, 10016, "miss required parameter (cid, id, comment)")
+            if len(text) > STATUS_MAX:
+                return error(
+                    request, 20012, "Text too long, please input text less than 140 characters!"
+                )
+            statuses = {s["idstr"] for u in fake.users.values() for s in u.statuses}
+            if status_id not in statuses:
+                return error(request, 20101, "target weibo does not exist!")
+            comment = fake.comments.get(cid)
+            if comment is None or comment["status"]["idstr"] != status_id:
+                return error(request, 20206, "target comment does not exist!")
+            reply_id = str(next(fake._ids))
+            answer = {
+                "id": int(reply_id),
+                "idstr": reply_id,
+                "text": text,
+                "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"),
+                "user": {"id": int(user.uid), "idstr": user.uid},
+                "status": {"idstr": status_id},
+                "reply_comment": {"idstr": cid},
+            }
+            fake.comments[reply_id] = answer
+            fake.sent.append(
+                {
+                    "kind": "comment_reply",
+                    "uid": user.uid,
+                    "id": reply_id,
+                    "cid": cid,
+                    "status_id": status_id,
+                    "text": text,
+                }
+            )
+            return JSONResponse(answer)
 
     @app.get("/2/statuses/user_timeline.json")
     async def timeline(
@@ -294,6 +363,16 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
                 uid: {"statuses": len(u.statuses), "posts_this_hour": u.posts_this_hour}
                 for uid, u in fake.users.items()
             }
+
+    @app.get("/_fake/sent")
+    async def sent() -> list[dict[str, Any]]:
+        with fake.lock:
+            return list(reversed(fake.sent))
+
+    @app.post("/_fake/statuses/{status_id}/comments")
+    async def add_comment(status_id: str, body: dict[str, str]) -> dict[str, str]:
+        cid = fake.add_comment(status_id, body["text"], uid=body.get("uid") or "1900000001")
+        return {"cid": cid, "status_id": status_id}
 
     @app.post("/_fake/users")
     async def add_user(body: dict[str, str]) -> dict[str, str]:
