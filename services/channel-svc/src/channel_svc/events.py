@@ -7,6 +7,7 @@ from event_contracts import (
     DistributionFailedV1,
     DistributionSucceededV1,
     FiguresCollectedV1,
+    InboxAnswerSettledV1,
     LinkClickedV1,
     LinkCreatedV1,
     PlatformFollowerChangedV1,
@@ -28,5 +29,6 @@ emit = Emitter(
         FiguresCollectedV1,
         PlatformMessageReceivedV1,
         PlatformFollowerChangedV1,
+        InboxAnswerSettledV1,
     ),
 )

@@ -268,6 +268,25 @@ class ChannelSync(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AnswerSend(Base):
+    """The ledger of inbox answers sent for user-svc: one row per answer and attempt,
+    written before the platform is asked, so a redelivered request sends nothing and an
+    answer once sent is never sent again (a retry of a failed one is its next attempt)."""
+
+    __tablename__ = "answer_sends"
+
+    answer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(36))
+    # sending (being asked now), sent or failed
+    outcome: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    platform_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # -- WeChat's message callback and keyword auto-replies ------------------------------------
 
 

@@ -47,6 +47,8 @@ class ChannelRuntime(ServiceRuntime):
                 wake_worker=self.worker.wake,
                 tracking=self.tracking,
                 forget_links=self.link_cache.clear,
+                adapters=self.adapters,
+                cipher=self.cipher,
             ),
             database=db,
         )

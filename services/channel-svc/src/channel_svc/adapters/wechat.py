@@ -65,6 +65,11 @@ ERRORS: dict[int, str] = {
     45003: "the title is too long for WeChat (32 characters at most)",
     45004: "the digest is too long for WeChat (128 characters at most)",
     45009: "the account's daily API quota is spent",
+    45015: "WeChat lets an account answer a follower only within 48 hours of the follower's "
+    "last message (1 minute after a menu click, a subscription or a scan), and not once they "
+    "unsubscribed",
+    45047: "the follower's window allows no more answers (5 within 48 hours of their message, "
+    "3 within a minute of a click or subscription) until they write again",
     48001: "the account is not authorised for this API (a verified service or subscription "
     "account is needed)",
     53503: "the draft did not pass WeChat's publishing checks",
@@ -194,6 +199,18 @@ class WechatAdapter(PlatformApi):
         )
         rows = body.get("list") or []
         return [row for row in rows if isinstance(row, dict)]
+
+    async def custom_text(self, channel: UnlockedChannel, openid: str, text: str) -> str | None:
+        """A customer-service text message to a follower; the platform's `msgid`, if given.
+        Raises `WechatError` (45015 outside the window, 45047 allowance spent) or
+        `Unreachable`."""
+        body = await self._call(
+            channel,
+            "/cgi-bin/message/custom/send",
+            json={"touser": openid, "msgtype": "text", "text": {"content": text}},
+        )
+        msgid = body.get("msgid")
+        return None if msgid is None else str(msgid)
 
     # -- sending ------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ ERRORS: dict[int, str] = {
     20017: "the text is too similar to a recent status",
     20019: "Weibo refused the text as repeated content (the same text was posted before)",
     20021: "Weibo refused the content (a link outside the app's safe domain, or an illegal word)",
+    20101: "the status no longer exists on Weibo",
+    20206: "the comment no longer exists on Weibo",
     21301: "authorisation failed",
     21314: "the access token was already used",
     21315: "the access token expired",
@@ -171,6 +173,30 @@ class WeiboAdapter(PlatformApi):
             f"{channel.config['base_url']}{path}",
             params={"access_token": str(creds.get("access_token", "")), **params},
         )
+
+    async def reply_comment(
+        self, channel: UnlockedChannel, cid: str, status_id: str, text: str
+    ) -> tuple[str, dict[str, Any] | None]:
+        """A reply to a reader's comment on one of our statuses: the reply's id, and the
+        token refreshed on the way (for the caller to store), if any. Raises `WeiboError`
+        or `Unreachable`."""
+        refreshed: dict[str, Any] | None = None
+        for attempt in (1, 2):
+            token = str(self._credentials(channel).get("access_token", ""))
+            try:
+                body = await self.request(
+                    "POST",
+                    f"{channel.config['base_url']}/2/comments/reply.json",
+                    data={"access_token": token, "cid": cid, "id": status_id, "comment": text},
+                )
+            except WeiboError as exc:
+                if exc.code in TOKEN_ERRORS and attempt == 1:
+                    refreshed = await self._refresh(channel)
+                    if refreshed is not None:
+                        continue
+                raise
+            return str(body.get("idstr") or body.get("id")), refreshed
+        raise AssertionError("unreachable")
 
     def uid(self, channel: UnlockedChannel) -> str:
         return str(self._credentials(channel).get("uid", ""))

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from servicekit.consumer import Handler
 from servicekit.events import handler_map
 
+from channel_svc.adapters.base import Adapter
+from channel_svc.consumers.answer_requested import answer_requested
 from channel_svc.consumers.campaign_changed import campaign_changed
 from channel_svc.consumers.post_published import post_published
 from channel_svc.consumers.wordlist_changed import keep_wordlist
+from channel_svc.crypto import CredentialCipher
 from channel_svc.links.service import Tracking
 
 
 def handlers(
-    *, wake_worker: Callable[[], None], tracking: Tracking, forget_links: Callable[[], None]
+    *,
+    wake_worker: Callable[[], None],
+    tracking: Tracking,
+    forget_links: Callable[[], None],
+    adapters: Mapping[str, Adapter],
+    cipher: CredentialCipher,
 ) -> dict[str, Handler]:
-    """The runner's handlers: two need the runtime's parts (the delivery worker's wake-up,
-    the link tracking settings, the resolved-link cache)."""
+    """The runner's handlers: most need the runtime's parts (the delivery worker's wake-up,
+    the link tracking settings, the resolved-link cache, the adapters and cipher)."""
     return handler_map(
         post_published(wake_worker, tracking),
         campaign_changed(forget_links),
         keep_wordlist,
+        answer_requested(adapters, cipher),
     )
