@@ -8,6 +8,8 @@ import httpx
 
 from tests.user_svc.conftest import Ingest, Workspace, interaction
 
+CHANNEL = "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+
 
 async def open_inbox(client: httpx.AsyncClient, workspace: Workspace, **params: str) -> list[str]:
     response = await client.get("/api/v1/inbox", params=params, headers=workspace.headers())
@@ -77,7 +79,7 @@ async def test_assign_answer_close_and_reopen(
     client: httpx.AsyncClient, workspace: Workspace, other_workspace: Workspace, ingest: Ingest
 ) -> None:
     await ingest(
-        interaction("q-1", "a", text="如何退款？"),
+        interaction("q-1", "a", text="如何退款？", channel_id=CHANNEL, platform_status_id="49001"),
         interaction("q-2", "b", text="What time is the live stream?"),
     )
     items = (await client.get("/api/v1/inbox", headers=workspace.headers())).json()["items"]
@@ -96,8 +98,9 @@ async def test_assign_answer_close_and_reopen(
         json={"text": "在订单页点击退款即可"},
         headers=workspace.headers(),
     )
-    assert answered.status_code == 200
+    assert answered.status_code == 202
     assert answered.json()["status"] == "answered"
+    assert answered.json()["answer"]["status"] == "pending"
     assert answered.json()["answer_text"] == "在订单页点击退款即可"
     assert answered.json()["answered_by"] == workspace.user_id
 

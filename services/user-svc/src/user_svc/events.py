@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from event_contracts import InteractionReceivedV1, MemberErasedV1
+from event_contracts import InboxAnswerRequestedV1, InteractionReceivedV1, MemberErasedV1
 from servicekit.events import Emitter
 
 from user_svc.models import OutboxMessage
 
-emit = Emitter(OutboxMessage, source="/user-svc", emits=(InteractionReceivedV1, MemberErasedV1))
+emit = Emitter(
+    OutboxMessage,
+    source="/user-svc",
+    emits=(InteractionReceivedV1, MemberErasedV1, InboxAnswerRequestedV1),
+)

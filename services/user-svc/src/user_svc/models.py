@@ -172,6 +172,10 @@ class Interaction(Base):
     is_question: Mapped[bool] = mapped_column(Boolean, default=False)
     # positive, neutral or negative (textkit.sentiment); null when there is no text.
     sentiment: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The channel (channel-svc's id) it came through, and on Weibo the status a comment is
+    # on: what answering it from the inbox needs (null: it cannot be answered there).
+    channel_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    platform_status_id: Mapped[str | None] = mapped_column(String(64), default=None)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -209,6 +213,37 @@ class InboxItem(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AnswerStatus(StrEnum):
+    PENDING = "pending"  # asked of channel-svc, not settled yet
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class InboxAnswer(Base):
+    """An operator's answer to an inbox item, sent to the platform by channel-svc: pending
+    until `inbox.answer.settled` says sent or failed (with the reason). A failed one may be
+    retried: its next `attempt`; a sent one is never sent again."""
+
+    __tablename__ = "inbox_answers"
+    __table_args__ = (CheckConstraint(one_of("status", AnswerStatus), name="status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(
+        ForeignKey("inbox_items.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(36))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=AnswerStatus.PENDING.value)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    platform_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    answered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Segment(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.inbox.schemas import InboxFilter
-from user_svc.models import InboxItem, InboxStatus, Interaction, Member
+from user_svc.models import InboxAnswer, InboxItem, InboxStatus, Interaction, Member, MemberIdentity
 
 InboxRow = tuple[InboxItem, Interaction, Member]
 
@@ -65,3 +65,45 @@ async def rows_page(
         return (row[0].priority_at if open_items else row[0].updated_at), row[0].id
 
     return split_page(rows, limit, sort=sort, key=key)
+
+
+async def latest_answers(
+    session: AsyncSession, workspace_id: str, item_ids: list[str]
+) -> dict[str, InboxAnswer]:
+    """The latest answer of each of `item_ids` that has one."""
+    if not item_ids:
+        return {}
+    query = (
+        select(InboxAnswer)
+        .where(InboxAnswer.workspace_id == workspace_id, InboxAnswer.item_id.in_(item_ids))
+        .order_by(InboxAnswer.created_at, InboxAnswer.id)
+    )
+    return {answer.item_id: answer for answer in (await session.execute(query)).scalars()}
+
+
+async def get_answer(
+    session: AsyncSession, workspace_id: str, item_id: str, answer_id: str
+) -> InboxAnswer | None:
+    query = select(InboxAnswer).where(
+        InboxAnswer.workspace_id == workspace_id,
+        InboxAnswer.item_id == item_id,
+        InboxAnswer.id == answer_id,
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def answer_by_id(
+    session: AsyncSession, workspace_id: str, answer_id: str
+) -> InboxAnswer | None:
+    query = select(InboxAnswer).where(
+        InboxAnswer.workspace_id == workspace_id, InboxAnswer.id == answer_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def identity_on(session: AsyncSession, member_id: str, platform: str) -> str | None:
+    """The member's id on `platform` (WeChat: the openid), if known."""
+    query = select(MemberIdentity.external_id).where(
+        MemberIdentity.member_id == member_id, MemberIdentity.platform == platform
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()

@@ -9,13 +9,21 @@ from servicekit.db import utcnow
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.access import Reader, Writer
-from user_svc.inbox import service
+from user_svc.inbox import repository, service
+from user_svc.inbox.repository import InboxRow
 from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxFilter, InboxItemRead
 from user_svc.models import InboxReason, InboxStatus, InteractionSentiment
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
+
+
+async def _read(session: AsyncSession, workspace_id: str, row: InboxRow) -> InboxItemRead:
+    """The item as shown, with its latest answer."""
+    answers = await repository.latest_answers(session, workspace_id, [row[0].id])
+    return InboxItemRead.of(*row, utcnow(), answers.get(row[0].id))
 
 
 @router.get(
@@ -52,16 +60,19 @@ async def list_inbox(
         session, caller.workspace_id, filters, cursor=cursor, limit=limit
     )
     now = utcnow()
+    answers = await repository.latest_answers(
+        session, caller.workspace_id, [row[0].id for row in rows]
+    )
     return Page[InboxItemRead](
-        items=[InboxItemRead.of(*row, now) for row in rows], next_cursor=next_cursor
+        items=[InboxItemRead.of(*row, now, answers.get(row[0].id)) for row in rows],
+        next_cursor=next_cursor,
     )
 
 
 @router.get("/{item_id}", responses=problem_responses(401, 403, 404), summary="An inbox item")
 async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxItemRead:
-    return InboxItemRead.of(
-        *await service.get_item(session, caller.workspace_id, item_id), utcnow()
-    )
+    row = await service.get_item(session, caller.workspace_id, item_id)
+    return await _read(session, caller.workspace_id, row)
 
 
 @router.post(
@@ -74,21 +85,37 @@ async def assign(
 ) -> InboxItemRead:
     assignee = caller.user_id if body.assignee_id == "me" else body.assignee_id
     row = await service.assign(session, caller.workspace_id, item_id, assignee)
-    return InboxItemRead.of(*row, utcnow())
+    return await _read(session, caller.workspace_id, row)
 
 
 @router.post(
     "/{item_id}/answer",
+    status_code=202,
     responses=problem_responses(401, 403, 404, 409, 422),
-    summary="Record the reply sent to the member; the item leaves the open inbox",
+    summary="Send the reply to the member on the platform (WeChat customer-service "
+    "message, Weibo comment reply); the item leaves the open inbox and its answer shows "
+    "pending, then sent or failed with the reason",
 )
 async def answer(
     item_id: str, body: AnswerRequest, caller: Writer, session: DbSession
 ) -> InboxItemRead:
-    row = await service.answer(
+    row, sent = await service.answer(
         session, caller.workspace_id, item_id, text=body.text, operator_id=caller.user_id
     )
-    return InboxItemRead.of(*row, utcnow())
+    return InboxItemRead.of(*row, utcnow(), sent)
+
+
+@router.post(
+    "/{item_id}/answers/{answer_id}/retry",
+    status_code=202,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Send a failed answer again (a sent or pending one cannot be: 409)",
+)
+async def retry_answer(
+    item_id: str, answer_id: str, caller: Writer, session: DbSession
+) -> InboxItemRead:
+    row, sent = await service.retry(session, caller.workspace_id, item_id, answer_id)
+    return InboxItemRead.of(*row, utcnow(), sent)
 
 
 @router.post(
@@ -98,7 +125,7 @@ async def answer(
 )
 async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemRead:
     row = await service.close(session, caller.workspace_id, item_id, operator_id=caller.user_id)
-    return InboxItemRead.of(*row, utcnow())
+    return await _read(session, caller.workspace_id, row)
 
 
 @router.post(
@@ -108,4 +135,4 @@ async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemRe
 )
 async def reopen(item_id: str, caller: Writer, session: DbSession) -> InboxItemRead:
     row = await service.reopen(session, caller.workspace_id, item_id)
-    return InboxItemRead.of(*row, utcnow())
+    return await _read(session, caller.workspace_id, row)

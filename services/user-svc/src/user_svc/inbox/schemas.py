@@ -12,6 +12,7 @@ from servicekit.schemas import RequestModel, ResponseModel
 from user_svc.interactions.schemas import InteractionRead
 from user_svc.kit.engagement import score_at
 from user_svc.models import (
+    InboxAnswer,
     InboxItem,
     InboxReason,
     InboxStatus,
@@ -39,6 +40,19 @@ class InboxMember(ResponseModel):
     engagement_score: float
 
 
+class InboxAnswerRead(ResponseModel):
+    id: str
+    status: str = Field(description="pending (being sent), sent, or failed (see reason)")
+    text: str
+    attempt: int = Field(description="1, and one more for each retry of a failed send")
+    reason: str | None = Field(description="failed: why, in plain words")
+    error_code: str | None = Field(description="failed: e.g. wechat_45015")
+    platform_message_id: str | None
+    answered_by: str
+    created_at: datetime
+    settled_at: datetime | None
+
+
 class InboxItemRead(ResponseModel):
     id: str
     reason: str = Field(description="question or direct_message")
@@ -56,10 +70,18 @@ class InboxItemRead(ResponseModel):
     closed_at: datetime | None
     interaction: InteractionRead
     member: InboxMember
+    answer: InboxAnswerRead | None = Field(
+        description="The latest answer sent to the member and whether it reached them"
+    )
 
     @classmethod
     def of(
-        cls, item: InboxItem, interaction: Interaction, member: Member, now: datetime
+        cls,
+        item: InboxItem,
+        interaction: Interaction,
+        member: Member,
+        now: datetime,
+        answer: InboxAnswer | None = None,
     ) -> InboxItemRead:
         waiting = (now - item.waiting_since).total_seconds() if item.status == "open" else 0
         return cls(
@@ -81,6 +103,7 @@ class InboxItemRead(ResponseModel):
                 display_name=member.display_name,
                 engagement_score=score_at(member.engagement_raw, now),
             ),
+            answer=None if answer is None else InboxAnswerRead.model_validate(answer),
         )
 
 

@@ -12,15 +12,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from event_contracts import InboxAnswerRequestedV1, InboxAnswerSettledV1
 from servicekit.db import new_id, utcnow
-from servicekit.problems import Conflict, NotFound
+from servicekit.problems import Conflict, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from user_svc.events import emit
 from user_svc.inbox import repository
 from user_svc.inbox.repository import InboxRow
 from user_svc.kit.engagement import score_at
-from user_svc.models import InboxItem, InboxReason, InboxStatus, Interaction, Member
+from user_svc.models import (
+    AnswerStatus,
+    InboxAnswer,
+    InboxItem,
+    InboxReason,
+    InboxStatus,
+    Interaction,
+    Member,
+)
 
+# The platforms an inbox answer can be sent to, and the longest text each takes.
+ANSWERABLE = {"wechat": 5000, "weibo": 140}
 BOOST_PER_POINT = timedelta(minutes=10)
 MAX_BOOST = timedelta(hours=12)
 
@@ -84,13 +96,64 @@ async def assign(
     return item, interaction, member
 
 
+async def _recipient(
+    session: AsyncSession, interaction: Interaction, member: Member
+) -> tuple[str, str | None]:
+    """Whom the platform sends the answer to (WeChat: the openid; Weibo: the comment id
+    and its status id), or 422 naming why the interaction cannot be answered there."""
+    platform = interaction.platform
+    if platform not in ANSWERABLE:
+        raise Invalid(f"Answers cannot be sent to {platform}; only to WeChat and Weibo.")
+    if interaction.channel_id is None:
+        raise Invalid(
+            f"The {platform} {interaction.kind} came in without its channel (channel_id), so "
+            "there is no account to answer from."
+        )
+    if platform == "weibo":
+        if interaction.kind != "comment" or interaction.platform_status_id is None:
+            raise Invalid(
+                "Only Weibo comments recorded with their status (platform_status_id) can be "
+                "answered."
+            )
+        return interaction.external_id, interaction.platform_status_id
+    openid = await repository.identity_on(session, member.id, platform)
+    if openid is None:
+        raise Invalid("The member has no WeChat openid to send the answer to.")
+    return openid, None
+
+
+def _request(
+    answer: InboxAnswer, interaction: Interaction, recipient: tuple[str, str | None]
+) -> InboxAnswerRequestedV1:
+    return InboxAnswerRequestedV1(
+        answer_id=answer.id,
+        attempt=answer.attempt,
+        workspace_id=answer.workspace_id,
+        item_id=answer.item_id,
+        channel_id=answer.channel_id,
+        platform=interaction.platform,
+        recipient_id=recipient[0],
+        status_id=recipient[1],
+        text=answer.text,
+        requested_at=utcnow(),
+    )
+
+
 async def answer(
     session: AsyncSession, workspace_id: str, item_id: str, *, text: str, operator_id: str
-) -> InboxRow:
+) -> tuple[InboxRow, InboxAnswer]:
+    """Record the answer (pending) and ask channel-svc to send it, in one transaction."""
     item, interaction, member = await get_item(session, workspace_id, item_id)
     _must_be_open(item)
     if member.erased_at is not None:
         raise Conflict(f"The member of inbox item {item_id} was erased.")
+    recipient = await _recipient(session, interaction, member)
+    longest = ANSWERABLE[interaction.platform]
+    if len(text) > longest:
+        raise Invalid.field(
+            "text", f"{interaction.platform} takes at most {longest} characters ({len(text)})"
+        )
+    assert interaction.channel_id is not None  # checked by _recipient
     now = utcnow()
     item.status = InboxStatus.ANSWERED.value
     item.answer_text = text
@@ -98,8 +161,59 @@ async def answer(
     item.answered_at = now
     item.assignee_id = item.assignee_id or operator_id
     item.updated_at = now
+    sent = InboxAnswer(
+        id=new_id(),
+        workspace_id=workspace_id,
+        item_id=item.id,
+        channel_id=interaction.channel_id,
+        text=text,
+        status=AnswerStatus.PENDING.value,
+        attempt=1,
+        answered_by=operator_id,
+        created_at=now,
+    )
+    session.add(sent)
     await session.flush()
-    return item, interaction, member
+    emit(session, _request(sent, interaction, recipient), subject=sent.id)
+    return (item, interaction, member), sent
+
+
+async def retry(
+    session: AsyncSession, workspace_id: str, item_id: str, answer_id: str
+) -> tuple[InboxRow, InboxAnswer]:
+    """Send a failed answer again (its next attempt); a sent or pending one: 409."""
+    item, interaction, member = await get_item(session, workspace_id, item_id)
+    sent = await repository.get_answer(session, workspace_id, item_id, answer_id)
+    if sent is None:
+        raise NotFound(f"No answer {answer_id} on inbox item {item_id}.")
+    if sent.status != AnswerStatus.FAILED.value:
+        raise Conflict(
+            f"Answer {answer_id} is {sent.status}; only a failed answer can be sent again."
+        )
+    if member.erased_at is not None:
+        raise Conflict(f"The member of inbox item {item_id} was erased.")
+    recipient = await _recipient(session, interaction, member)
+    sent.attempt += 1
+    sent.status = AnswerStatus.PENDING.value
+    sent.reason = sent.error_code = sent.settled_at = None
+    await session.flush()
+    emit(session, _request(sent, interaction, recipient), subject=sent.id)
+    return (item, interaction, member), sent
+
+
+async def settle(session: AsyncSession, settled: InboxAnswerSettledV1) -> None:
+    """channel-svc's outcome of an answer's attempt; an outdated attempt changes nothing."""
+    sent = await repository.answer_by_id(session, settled.workspace_id, settled.answer_id)
+    if sent is None or sent.attempt != settled.attempt:
+        return
+    if sent.status != AnswerStatus.PENDING.value:
+        return
+    sent.status = settled.outcome
+    sent.reason = settled.reason
+    sent.error_code = settled.error_code
+    sent.platform_message_id = settled.platform_message_id
+    sent.settled_at = settled.settled_at
+    await session.flush()
 
 
 async def close(

@@ -33,6 +33,7 @@ async def record_message(session: AsyncSession, message: PlatformMessageReceived
         author=Author(external_id=message.openid),
         external_id=message.external_id,
         text=(_message_text(message) or "")[:MAX_TEXT] or None,
+        channel_id=message.channel_id,
         occurred_at=message.occurred_at,
     )
     await ingest(session, message.workspace_id, [item])
@@ -44,6 +45,7 @@ async def record_follow(session: AsyncSession, change: PlatformFollowerChangedV1
         kind="follow" if change.followed else "unfollow",
         author=Author(external_id=change.openid),
         external_id=change.external_id,
+        channel_id=change.channel_id,
         occurred_at=change.occurred_at,
     )
     result = await ingest(session, change.workspace_id, [item])

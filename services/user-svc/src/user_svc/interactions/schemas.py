@@ -48,6 +48,16 @@ class InteractionCreate(RequestModel):
     post_id: str | None = Field(
         default=None, max_length=64, description="Our post id, when the post is ours"
     )
+    channel_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="The channel it came through (answering it from the inbox needs it)",
+    )
+    platform_status_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Weibo comments: the id of the status commented on (a reply needs it)",
+    )
     occurred_at: AwareDatetime | None = Field(
         default=None, description="When it happened on the platform (default: now)"
     )
@@ -65,6 +75,7 @@ class InteractionRead(ResponseModel):
     external_id: str
     text: str | None
     post_id: str | None
+    channel_id: str | None
     is_question: bool
     sentiment: Sentiment | None = Field(
         description="Of the text (textkit: Chinese lexicon, VADER for English); null: no text"

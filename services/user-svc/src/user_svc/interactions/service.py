@@ -99,6 +99,8 @@ def _interaction(
         external_id=item.external_id,
         text=item.text,
         post_id=item.post_id,
+        channel_id=item.channel_id,
+        platform_status_id=item.platform_status_id,
         is_question=item.kind in TEXT_KINDS and is_question(item.text),
         sentiment=sentiment(item.text),
         occurred_at=item.occurred_at or now,

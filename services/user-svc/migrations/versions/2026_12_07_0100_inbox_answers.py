@@ -1,0 +1,48 @@
+"""Inbox answers sent to the platforms (pending, sent, failed); interactions know their channel."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "c9a4e2f10b31"
+down_revision: str | None = "b7d3c1e58a20"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("channel_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("platform_status_id", sa.String(length=64), nullable=True))
+    op.create_table(
+        "inbox_answers",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        sa.Column("item_id", sa.String(length=36), nullable=False),
+        sa.Column("channel_id", sa.String(length=36), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("error_code", sa.String(length=64), nullable=True),
+        sa.Column("platform_message_id", sa.String(length=100), nullable=True),
+        sa.Column("answered_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sent', 'failed')", name=op.f("ck_inbox_answers_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["inbox_items.id"],
+            name=op.f("fk_inbox_answers_item_id_inbox_items"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_answers")),
+    )
+    op.create_index(op.f("ix_inbox_answers_item_id"), "inbox_answers", ["item_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_inbox_answers_item_id"), table_name="inbox_answers")
+    op.drop_table("inbox_answers")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_column("platform_status_id")
+        batch_op.drop_column("channel_id")
