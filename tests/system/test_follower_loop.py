@@ -2,7 +2,9 @@
 every process real and WeChat played by its fake: the console's URL check and the follower's
 encrypted message reach channel-svc through the gateway's public callback; the member and
 the message then show in user-svc through the gateway API (by Kafka, as
-`platform.message.received`)."""
+`platform.message.received`); the operator answers from the inbox, channel-svc sends it as
+a customer-service message (by Kafka, `inbox.answer.requested`), and the answer shows sent
+(`inbox.answer.settled`) while the fake shows what the follower received."""
 
 from __future__ import annotations
 
@@ -113,3 +115,29 @@ async def test_a_follower_gets_the_pack_and_shows_in_the_inbox(
     members = ok(await gateway.get("/api/v1/members", params={"platform": "wechat"}, headers=owner))
     [member] = members["items"]
     assert [i["external_id"] for i in member["identities"]] == [OPENID]
+
+    # The operator answers from the inbox: the follower gets it as a customer-service
+    # message (inside the 48 hours their message opened), and the answer shows sent.
+    reply = "资料包已发到您的邮箱，请查收"
+    pending = ok(
+        await gateway.post(
+            f"/api/v1/inbox/{item['id']}/answer", json={"text": reply}, headers=owner
+        ),
+        202,
+    )
+    assert pending["answer"]["status"] == "pending"
+
+    async def answer_settled() -> dict[str, Any] | None:
+        shown = ok(await gateway.get(f"/api/v1/inbox/{item['id']}", headers=owner))
+        answer: dict[str, Any] = shown["answer"]
+        return answer if answer["status"] != "pending" else None
+
+    settled = await eventually(answer_settled)
+    assert settled["status"] == "sent", settled
+    async with httpx.AsyncClient(base_url=wechat, timeout=30) as platform:
+        sent = ok(await platform.get("/_fake/sent"))
+    assert [(s["touser"], s["content"]) for s in sent] == [(OPENID, reply)]
+    again = await gateway.post(
+        f"/api/v1/inbox/{item['id']}/answers/{settled['id']}/retry", headers=owner
+    )
+    assert again.status_code == 409

@@ -17,6 +17,7 @@ from user_svc.kit.engagement import raw_for
 from user_svc.members.schemas import MemberFilter, MemberSort, MemberView
 from user_svc.models import (
     CommunityMembership,
+    InboxAnswer,
     InboxItem,
     InboxStatus,
     Interaction,
@@ -315,6 +316,8 @@ async def erase_personal_rows(session: AsyncSession, member_id: str, now: dateti
     await session.execute(
         update(InboxItem).where(InboxItem.member_id == member_id).values(answer_text=None)
     )
+    items = select(InboxItem.id).where(InboxItem.member_id == member_id)
+    await session.execute(update(InboxAnswer).where(InboxAnswer.item_id.in_(items)).values(text=""))
     await session.execute(
         update(InboxItem)
         .where(InboxItem.member_id == member_id, InboxItem.status == InboxStatus.OPEN.value)
