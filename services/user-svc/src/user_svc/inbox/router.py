@@ -12,9 +12,9 @@ from servicekit.schemas import Page
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.access import Reader, Writer
-from user_svc.inbox import repository, service
-from user_svc.inbox.repository import InboxRow
+from user_svc.inbox import service
 from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxFilter, InboxItemRead
+from user_svc.inbox.service import InboxRow
 from user_svc.models import InboxReason, InboxStatus, InteractionSentiment
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/inbox", tags=["inbox"])
 
 async def _read(session: AsyncSession, workspace_id: str, row: InboxRow) -> InboxItemRead:
     """The item as shown, with its latest answer."""
-    answers = await repository.latest_answers(session, workspace_id, [row[0].id])
+    answers = await service.latest_answers(session, workspace_id, [row[0].id])
     return InboxItemRead.of(*row, utcnow(), answers.get(row[0].id))
 
 
@@ -60,7 +60,7 @@ async def list_inbox(
         session, caller.workspace_id, filters, cursor=cursor, limit=limit
     )
     now = utcnow()
-    answers = await repository.latest_answers(
+    answers = await service.latest_answers(
         session, caller.workspace_id, [row[0].id for row in rows]
     )
     return Page[InboxItemRead](

@@ -76,8 +76,10 @@ async def get_item(session: AsyncSession, workspace_id: str, item_id: str) -> In
     return row
 
 
-# A list has no rule beyond its query: the page comes from the repository as it is.
+# A list has no rule beyond its query: the page comes from the repository as it is, and
+# so do the latest answers shown with the items.
 list_items = repository.rows_page
+latest_answers = repository.latest_answers
 
 
 def _must_be_open(item: InboxItem) -> None:
