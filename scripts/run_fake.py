@@ -11,10 +11,14 @@ Statistics (datacube): `PUT /_fake/articles/{article_id}/figures {"reads": N, "r
 Followers: `PUT /_fake/accounts/{appid}/callback` (the console's server configuration),
 then `POST /_fake/followers/{openid}/messages {"text"}` (`/subscribe`, `/unsubscribe`,
 `/click`) pushes to it as WeChat would and answers the passive reply
-(tests/fakes/wechat_followers.py).
+(tests/fakes/wechat_followers.py); `GET /_fake/sent` lists the customer-service messages
+the account sent (only inside the window the follower's last action opened), newest first;
+`POST /_fake/clock/advance {"seconds"}` lets windows close.
 Weibo: `POST /_fake/users {"uid","access_token"}`; the safe domain is `--safe-domain`;
 `PUT /_fake/statuses/{id}/counts {"reposts","comments","attitudes"}` and
-`PUT /_fake/users/{uid}/followers {"followers_count"}` set what the counts APIs answer.
+`PUT /_fake/users/{uid}/followers {"followers_count"}` set what the counts APIs answer;
+`POST /_fake/statuses/{id}/comments {"text"}` adds a reader's comment; `GET /_fake/sent`
+lists the statuses and comment replies sent, newest first.
 """
 
 from __future__ import annotations
