@@ -1,5 +1,6 @@
 """The subscribed topics: followers' messages and (un)subscriptions that channel-svc
-received from the platforms' callbacks, recorded as interactions of members.
+received from the platforms' callbacks, recorded as interactions of members; and the
+outcome of each inbox answer channel-svc sent (`inbox.answer.settled`).
 
 The runner records each applied event id in the same transaction, so a redelivered event
 changes nothing (and the interactions are idempotent by the platform's id besides);
@@ -8,12 +9,18 @@ changes nothing (and the interactions are idempotent by the platform's id beside
 
 from __future__ import annotations
 
-from event_contracts import PlatformFollowerChangedV1, PlatformMessageReceivedV1
+from event_contracts import (
+    InboxAnswerSettledV1,
+    PlatformFollowerChangedV1,
+    PlatformMessageReceivedV1,
+)
 from servicekit.events import handler_map, handles
 
+from user_svc.inbox import service as inbox
 from user_svc.interactions import followers
 
 HANDLERS = handler_map(
     handles(PlatformMessageReceivedV1)(followers.record_message),
     handles(PlatformFollowerChangedV1)(followers.record_follow),
+    handles(InboxAnswerSettledV1)(inbox.settle),
 )
