@@ -25,6 +25,7 @@ async def table_names(url: str) -> set[str]:
 async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     tables = set(Base.metadata.tables)
     assert tables == {
+        "answer_sends",
         "autoreplies",
         "callback_messages",
         "callback_nonces",

@@ -56,6 +56,7 @@ def test_topics_consumed_by() -> None:
         "post.published",
         "wordlist.changed",
         "campaign.changed",
+        "inbox.answer.requested",
     }
     assert {t.name for t in topics_consumed_by("content-svc")} == {
         "distribution.succeeded",

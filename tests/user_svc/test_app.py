@@ -26,6 +26,7 @@ TABLES = {
     "member_interests",
     "interactions",
     "inbox_items",
+    "inbox_answers",
     "segments",
     "communities",
     "community_memberships",
