@@ -82,6 +82,7 @@ class Publication:
     outcome: int = 0  # what "publishing" turns into: 0 published or 4 rejected
     msg_data_id: int = 0  # what the datacube names the send by (`msgid` `<id>_1`)
     published_on: date | None = None  # the fake's day (Beijing) it went out
+    submitted_at: float = field(default_factory=time.monotonic)
 
 
 class WechatFake:
@@ -99,6 +100,8 @@ class WechatFake:
         self.fail_5xx = 0  # the next N API calls answer HTTP 503
         self.busy = 0  # the next N API calls answer errcode -1
         self.publish_after_polls = 1  # `freepublish/get` calls that still see "publishing"
+        # WeChat also finishes publishing on its own, polled or not (None: only when polled).
+        self.publish_after_seconds: float | None = 5.0
         self.review_reject_words: set[str] = set()
         self.requests: list[str] = []
         # Figures the datacube answers per article id (`PUT /_fake/articles/{id}/figures`).
@@ -155,7 +158,28 @@ class WechatFake:
 
     def published(self) -> list[Publication]:
         with self.lock:
+            self.settle_due()
             return [p for p in self.publications.values() if p.status in (0, 5, 6)]
+
+    def settle(self, publication: Publication) -> None:
+        """Publishing is over: the article is out (or refused). Called under the lock."""
+        if publication.status != 1:
+            return
+        publication.status = publication.outcome
+        publication.update_time = int(time.time())
+        if publication.status == 0:
+            publication.article_id = f"ARTICLE_{publication.publish_id}"
+            publication.published_on = self.today()
+            publication.url = f"https://mp.weixin.qq.com/s/{secrets.token_urlsafe(12)}"
+
+    def settle_due(self) -> None:
+        """What WeChat has finished publishing by now, polled or not. Under the lock."""
+        if self.publish_after_seconds is None:
+            return
+        due = time.monotonic() - self.publish_after_seconds
+        for publication in self.publications.values():
+            if publication.status == 1 and publication.submitted_at <= due:
+                self.settle(publication)
 
     def _issue(self, account: Account) -> str:
         if account.token:
@@ -362,7 +386,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
             )
             fake.publications[publication.publish_id] = publication
             if fake.publish_after_polls <= 0:
-                _settle(publication)
+                fake.settle(publication)
         return JSONResponse(
             {
                 "errcode": 0,
@@ -371,14 +395,6 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
                 "msg_data_id": publication.msg_data_id,
             }
         )
-
-    def _settle(publication: Publication) -> None:
-        publication.status = publication.outcome
-        publication.update_time = int(time.time())
-        if publication.status == 0:
-            publication.article_id = f"ARTICLE_{publication.publish_id}"
-            publication.published_on = fake.today()
-            publication.url = f"https://mp.weixin.qq.com/s/{secrets.token_urlsafe(12)}"
 
     @app.post("/cgi-bin/freepublish/get")
     async def get(request: Request, access_token: str = "") -> JSONResponse:
@@ -394,8 +410,9 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
             if over:
                 return over
             publication.polls += 1
+            fake.settle_due()
             if publication.status == 1 and publication.polls > fake.publish_after_polls:
-                _settle(publication)
+                fake.settle(publication)
             answer: dict[str, Any] = {
                 "publish_id": publication.publish_id,
                 "publish_status": publication.status,
@@ -420,6 +437,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
             over = fake.count(account, "freepublish/batchget")
             if over:
                 return over
+            fake.settle_due()
             items = [
                 p for p in fake.publications.values() if p.appid == account.appid and p.status == 0
             ]

@@ -351,12 +351,7 @@ def install(app: FastAPI, fake: Any) -> Followers:
             publication = fake.publications.get(publish_id)
             if publication is None:
                 raise HTTPException(404, "no such publication")
-            if publication.status == 1:  # settles now, as the poll would have seen it
-                publication.status = publication.outcome
-                publication.update_time = int(time.time())
-                if publication.status == 0:
-                    publication.article_id = f"ARTICLE_{publication.publish_id}"
-                    publication.url = f"https://mp.weixin.qq.com/s/{secrets.token_urlsafe(12)}"
+            fake.settle(publication)  # settles now, as the poll would have seen it
             info: dict[str, Any] = {
                 "publish_id": publication.publish_id,
                 "publish_status": publication.status,

@@ -328,6 +328,47 @@ async def test_a_crash_during_the_submit_resumes_without_a_second_article(
     assert done["url"] == fake.published()[0].url
 
 
+async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_the_article(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    """The process dies while `freepublish/submit` is on the wire, and comes back while
+    WeChat is still publishing: the article is not among the published ones yet, and the
+    draft has left the draft box. The worker waits for the article; it is never sent twice."""
+    fake, base = wechat
+    fake.publish_after_seconds = 1.5
+    fake.latency_paths["/cgi-bin/freepublish/submit"] = 0.5
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    async with running_worker(runtime):
+        await apply(runtime, event)
+        async with asyncio.timeout(10):
+            while "/cgi-bin/freepublish/submit" not in fake.requests:
+                await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):
+        while not fake.publications:  # accepted, still publishing
+            await asyncio.sleep(0.02)
+    fake.latency_paths.clear()
+    restarted = await fresh_runtime(settings_for())
+    try:
+        async with running_worker(restarted):
+            row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+            done = await until(client, editor, row["id"])
+    finally:
+        await restarted.db.dispose()
+    assert done["status"] == "succeeded", done
+    [publication] = fake.published()
+    assert done["url"] == publication.url
+    assert done["external_id"] == publication.article_id
+    # The second submit was refused (the draft was gone), and nothing was submitted after it.
+    assert fake.requests.count("/cgi-bin/freepublish/submit") == 2
+    assert fake.requests.count("/cgi-bin/draft/add") == 1
+
+
 async def test_a_crash_after_the_draft_does_not_make_a_second_draft(
     client: httpx.AsyncClient,
     runtime: ChannelRuntime,
@@ -359,3 +400,55 @@ async def test_a_crash_after_the_draft_does_not_make_a_second_draft(
     assert fake.requests.count("/cgi-bin/draft/add") == 1
     assert fake.requests.count("/cgi-bin/material/add_material") == 1
     assert len(fake.published()) == 1
+
+
+async def test_a_spent_quota_does_not_hold_back_an_article_already_submitted(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    """A second post spends the day's drafts while the first is being published: the first
+    is still confirmed, and cannot be cancelled and sent as a second article."""
+    fake, base = wechat
+    fake.publish_after_polls = 3
+    channel_id = await wechat_channel(client, editor, base)
+    first = article(workspace_id, [channel_id], base)
+    await apply(worker, first)
+    async with asyncio.timeout(10):
+        while "/cgi-bin/freepublish/submit" not in fake.requests:
+            await asyncio.sleep(0.01)
+    fake.spend_quota(WECHAT_APPID, "draft/add")
+    second = article(workspace_id, [channel_id], base, title="第二篇推送")
+    await apply(worker, second)
+    blocked = await distribution_of(client, editor, second.data["post_id"], channel_id)
+    assert (await until(client, editor, blocked["id"]))["error_code"] == "wechat_45009"
+    row = await distribution_of(client, editor, first.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded", done
+    assert [p.article["title"] for p in fake.published()] == [first.data["title"]]
+
+
+async def test_a_submitted_article_deferred_by_its_polls_quota_cannot_be_cancelled(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    fake.publish_after_polls = 3
+    fake.spend_quota(WECHAT_APPID, "freepublish/get")
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert (done["status"], done["error_code"]) == ("deferred", "wechat_45009")
+    refused = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
+    assert refused.status_code == 409, refused.text
+    assert (await client.get(f"/api/v1/distributions/{row['id']}", headers=editor)).json()[
+        "status"
+    ] == "deferred"
+    assert fake.requests.count("/cgi-bin/freepublish/submit") == 1

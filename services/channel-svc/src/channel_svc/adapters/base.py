@@ -100,6 +100,18 @@ class LeaseLost(Exception):
     took it over): it must not act on the platform for it again. Adapters let it pass."""
 
 
+# The progress keys an adapter saves just before the call that makes a post public
+# (WeChat's `freepublish/submit`, Weibo's share). Once one is stored the platform may hold
+# the post: it can no longer be cancelled, and a later attempt resumes from it rather than
+# sending afresh.
+SUBMIT_MARKERS = ("submit_started_at", "share_started_at")
+
+
+def reached_platform(progress: dict[str, Any] | None) -> bool:
+    """Whether an attempt may already have made the post public on the platform."""
+    return any((progress or {}).get(key) for key in SUBMIT_MARKERS)
+
+
 class Progress(Protocol):
     """What an adapter has already done for one distribution on the platform.
 

@@ -10,7 +10,9 @@ so that a restart resumes where it stopped instead of making a second article:
 5. `freepublish/get` is polled, sparingly, until published, rejected or failed.
 
 If a crash fell between 4's request and its answer being stored, the next attempt first
-looks for the article among the published ones (`freepublish/batchget`) before submitting.
+looks for the article among the published ones (`freepublish/batchget`) before submitting;
+if the draft is gone (the interrupted submit took it), the article is still being published
+and is looked for again, never submitted twice.
 After success the worker keeps calling `confirm` for a while: status 5 or 6 means the
 platform deleted or banned the article, and the distribution says so.
 """
@@ -49,6 +51,7 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 CREDENTIAL_ERRORS = frozenset({40013, 40125, 41002, 41004})
 QUOTA_ERRORS = frozenset({45009})
 BUSY = -1
+DRAFT_UNKNOWN = 40007  # also what a draft already submitted answers: it left the draft box
 
 # What WeChat's codes mean, in words an operator can act on.
 ERRORS: dict[int, str] = {
@@ -289,17 +292,30 @@ class WechatAdapter(PlatformApi):
             await progress.step()
             draft = await self._call(channel, "/cgi-bin/draft/add", json={"articles": [article]})
             await progress.save(draft_media_id=str(draft["media_id"]))
-        if progress.data.get("submit_started_at"):
+        resumed = bool(progress.data.get("submit_started_at"))
+        if resumed:
             # A previous attempt sent the submit and died before storing the answer.
             found = await self._find_published(channel, rendered, progress)
             if found is not None:
                 return found
-        await progress.save(submit_started_at=utcnow().isoformat())
-        submitted = await self._call(
-            channel,
-            "/cgi-bin/freepublish/submit",
-            json={"media_id": progress.data["draft_media_id"]},
-        )
+            if progress.data.get("submit_taken"):
+                return self._still_publishing()
+            await progress.step()
+        else:
+            await progress.save(submit_started_at=utcnow().isoformat())
+        try:
+            submitted = await self._call(
+                channel,
+                "/cgi-bin/freepublish/submit",
+                json={"media_id": progress.data["draft_media_id"]},
+            )
+        except WechatError as exc:
+            if not (resumed and exc.code == DRAFT_UNKNOWN):
+                raise
+            # The draft has left the draft box: the interrupted submit took it, and WeChat
+            # is publishing it still. Look for the article, never submit it again.
+            await progress.save(submit_taken=True)
+            return self._still_publishing()
         publish_id = str(submitted["publish_id"])
         # The datacube names the send by `msg_data_id` (`msgid` `<msg_data_id>_<n>`).
         await progress.save(
@@ -307,6 +323,13 @@ class WechatAdapter(PlatformApi):
         )
         return DeliveryResult.submitted(
             external_id=publish_id, check_after_seconds=self.confirm_poll_seconds
+        )
+
+    def _still_publishing(self) -> DeliveryResult:
+        """Submitted, its `publish_id` lost with the interrupted attempt: confirmed by
+        finding the article among the published ones (`_find_published`)."""
+        return DeliveryResult.submitted(
+            external_id="", check_after_seconds=self.confirm_poll_seconds
         )
 
     async def _find_published(

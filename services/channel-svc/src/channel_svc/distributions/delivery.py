@@ -241,12 +241,16 @@ class DeliveryWorker:
                 "platform_unsupported", f"this deployment cannot publish to {channel.platform}"
             )
         now = utcnow()
+        # Confirmation polls of a submitted article are not sends: the spent quota of a
+        # sending API (or the rate limit) does not hold them back. Their own quota, when
+        # spent, defers them by the platform's answer.
+        confirming = bool(distribution.progress.get("submitted_at"))  # set by `outcomes`
         blocked = channel.quota_spent_until(now)
-        if blocked is not None:
+        if blocked is not None and not confirming:
             return DeliveryResult.deferred(
                 QUOTA_SPENT, "the channel's quota on the platform is spent", until=blocked
             )
-        if not distribution.progress.get("publish_id"):  # confirmation polls are not sends
+        if not confirming:
             wait = await self.limits.acquire(platform, channel.id)
             if wait > 0:
                 return DeliveryResult.deferred(

@@ -11,6 +11,7 @@
                                   |----credentials rejected--> failed; channel needs_reauth
                                   +----permanent, or no attempts left--> failed
     pending, scheduled, deferred, awaiting_manual --cancel--> cancelled
+        (not once the platform was asked to publish: `reached_platform`)
     failed, cancelled, taken_down --retry--> planned again
 
 Claiming a due row (→ sending) and taking back one whose worker died (sending → pending)
@@ -33,7 +34,7 @@ from servicekit.db import utcnow
 from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.adapters.base import DeliveryResult, Outcome
+from channel_svc.adapters.base import DeliveryResult, Outcome, reached_platform
 from channel_svc.channels.service import mark_needs_reauth
 from channel_svc.distributions import repository
 from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
@@ -89,7 +90,11 @@ def require(distribution: Distribution, action: str) -> None:
 
 def cancel(session: AsyncSession, distribution: Distribution, *, now: datetime) -> None:
     # A pending row with progress is a send that got partway: it has reached the platform.
-    if distribution.status == DistributionStatus.PENDING and distribution.progress:
+    # So has a row of any state that asked the platform to publish (a deferred one too):
+    # cancelling it and sending again would make a second article.
+    if reached_platform(distribution.progress) or (
+        distribution.status == DistributionStatus.PENDING and distribution.progress
+    ):
         raise refuse(distribution, "cancel")
     require(distribution, "cancel")
     fail(
