@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 
 from tests.fakes import wechat_datacube, wechat_followers
 from tests.fakes.forms import files
-from tests.fakes.images import PNG
+from tests.fakes.images import image_response
 from tests.fakes.wechat_datacube import ArticleFigures, FollowChange
 
 TITLE_MAX = 32
@@ -223,16 +223,15 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
     async def switches(request: Request, call_next: Any) -> Response:
         path = request.url.path
         if not path.startswith("/_fake"):
+            # A request counts once received in full: a caller that goes away afterwards
+            # (while it is held or slow) does not undo it, as on the real platform.
+            await request.body()
             fake.requests.append(path)
             hold = fake.holds.get(path)
             if hold is not None:
-                await request.body()
                 await asyncio.to_thread(hold.wait, 30)
             delay = fake.latency_seconds + fake.latency_paths.get(path, 0.0)
             if delay:
-                # The request is received in full first: a caller that goes away while
-                # waiting does not undo it, as on the real platform.
-                await request.body()
                 await asyncio.sleep(delay)
             with fake.lock:
                 if fake.fail_5xx > 0:
@@ -488,7 +487,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
 
     @app.get("/_fake/images/{name}")
     async def image(name: str) -> Response:
-        return Response(PNG, media_type="image/png")
+        return image_response(name)
 
     @app.get("/_fake/state")
     async def state() -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """A fake of the Weibo API (posting a status, the timeline, OAuth2 token refresh).
 
+A status may carry a picture (`pic`, multipart): JPEG, GIF or PNG by its bytes (20005
+otherwise), under 5 MB (20006).
+
 Faithful to the documented contract: errors are `{"request", "error_code", "error"}`
 whatever the HTTP status; a status has at most 140 characters (20012) and must carry a
 link under the app's registered safe domain (20021 otherwise); the same text twice is
@@ -10,8 +13,9 @@ the old one. Switches inject latency, HTTP 5xx and system errors (10001). Replie
 comments (`comments/reply.json`: `cid`, `id`, `comment` of at most 140 characters) need the
 comment on that status (20101 for an unknown status, 20206 (check) for an unknown comment)
 and are recorded; `GET /_fake/sent` lists what the accounts sent (statuses and comment
-replies), newest first; `POST /_fake/statuses/{id}/comments {"text", "uid"?}` adds a
-reader's comment.
+replies), newest first; `POST /_fake/statuses/{id}/comments {"text", "uid"?, "screen_name"?,
+"reply_to"?}` adds a reader's comment, which `comments/to_me.json` lists (newest first,
+`since_id`, `count` ≤ 200, `page`; a read against the hourly read limit).
 
 Drive it from tests through `app.state.fake` (a `WeiboFake`), or over HTTP under `/_fake`.
 """
@@ -25,17 +29,35 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.fakes.forms import urlencoded
+from tests.fakes.forms import files, urlencoded
+from tests.fakes.images import image_response
 
 STATUS_MAX = 140
+PICTURE_MAX_BYTES = 5 * 1024 * 1024
 COUNTED = ("reposts", "comments", "attitudes")
 URL = re.compile(r"https?://[^\s]+")
+BEIJING = timezone(timedelta(hours=8))
+
+
+def _weibo_time() -> str:
+    """Now, as Weibo writes times: Beijing time with its offset."""
+    return datetime.now(BEIJING).strftime("%a %b %d %H:%M:%S %z %Y")
+
+
+def picture_refused(request: Request, data: bytes) -> JSONResponse | None:
+    """Weibo takes a JPEG, GIF or PNG picture under 5 MB (read from its bytes)."""
+    if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")):
+        return error(request, 20005, "Unsupported image type, only suport JPG, GIF, PNG!")
+    if len(data) >= PICTURE_MAX_BYTES:
+        return error(request, 20006, "Image size too large.")
+    return None
 
 
 def error(request: Request, code: int, message: str, status: int = 400) -> JSONResponse:
@@ -74,19 +96,34 @@ class WeiboFake:
         # Readers' comments by id (`idstr`), and what the accounts sent, oldest first.
         self.comments: dict[str, dict[str, Any]] = {}
         self.sent: list[dict[str, Any]] = []
+        self.pictures: dict[str, bytes] = {}  # the statuses' pictures by pic id
 
-    def add_comment(self, status_id: str, text: str, *, uid: str = "1900000001") -> str:
-        """A reader comments on a status; the comment's id."""
+    def add_comment(
+        self,
+        status_id: str,
+        text: str,
+        *,
+        uid: str = "1900000001",
+        screen_name: str | None = None,
+        reply_to: str | None = None,
+    ) -> str:
+        """A reader comments on a status (or answers a comment there); the comment's id."""
         with self.lock:
             cid = str(next(self._ids))
             self.comments[cid] = {
                 "id": int(cid),
                 "idstr": cid,
                 "text": text,
-                "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"),
-                "user": {"id": int(uid), "idstr": uid},
+                "created_at": _weibo_time(),
+                "user": {
+                    "id": int(uid),
+                    "idstr": uid,
+                    "screen_name": screen_name or f"读者{uid[-4:]}",
+                },
                 "status": {"idstr": status_id},
             }
+            if reply_to is not None:
+                self.comments[cid]["reply_comment"] = {"idstr": reply_to}
             return cid
 
     def add_user(
@@ -149,9 +186,10 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
     @app.middleware("http")
     async def switches(request: Request, call_next: Any) -> Response:
         if not request.url.path.startswith("/_fake"):
+            # A request counts once received in full: a caller going away does not undo it.
+            await request.body()
             fake.requests.append(request.url.path)
             if fake.latency_seconds:
-                await request.body()  # received in full: a caller going away does not undo it
                 await asyncio.sleep(fake.latency_seconds)
             with fake.lock:
                 if fake.fail_5xx > 0:
@@ -192,7 +230,11 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
 
     @app.post("/2/statuses/share.json")
     async def share(request: Request) -> JSONResponse:
-        form = await urlencoded(request)
+        parts = await files(request)
+        form = {name: data.decode() for name, (filename, data, _) in parts.items() if not filename}
+        picture = parts.get("pic")
+        if not parts:
+            form = await urlencoded(request)
         with fake.lock:
             user = fake.user_of(request, str(form.get("access_token") or ""))
             if isinstance(user, JSONResponse):
@@ -213,6 +255,10 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
                 )
             if any(s["text"] == text for s in user.statuses):
                 return error(request, 20019, "repeat content!")
+            if picture is not None:
+                refused = picture_refused(request, picture[1])
+                if refused is not None:
+                    return refused
             if user.posts_this_hour >= fake.hourly_limit:
                 return error(
                     request, 10024, "user requests for (statuses/share) out of rate limit!", 403
@@ -223,16 +269,27 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
                 "id": status_id,
                 "idstr": str(status_id),
                 "mid": str(status_id),
-                "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"),
+                "created_at": _weibo_time(),
                 "text": text,
                 "user": {"id": int(user.uid), "idstr": user.uid},
                 "reposts_count": 0,
                 "comments_count": 0,
                 "attitudes_count": 0,
             }
+            if picture is not None:
+                pic_id = secrets.token_hex(16)
+                fake.pictures[pic_id] = picture[1]
+                status["pic_ids"] = [pic_id]
+                status["original_pic"] = f"https://wx1.sinaimg.cn/large/{pic_id}.jpg"
             user.statuses.insert(0, status)
             fake.sent.append(
-                {"kind": "status", "uid": user.uid, "id": status["idstr"], "text": text}
+                {
+                    "kind": "status",
+                    "uid": user.uid,
+                    "id": status["idstr"],
+                    "text": text,
+                    "pic_ids": status.get("pic_ids", []),
+                }
             )
             return JSONResponse(status)
 
@@ -262,7 +319,7 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
                 "id": int(reply_id),
                 "idstr": reply_id,
                 "text": text,
-                "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"),
+                "created_at": _weibo_time(),
                 "user": {"id": int(user.uid), "idstr": user.uid},
                 "status": {"idstr": status_id},
                 "reply_comment": {"idstr": cid},
@@ -300,6 +357,46 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
             return error(request, 10023, "User requests out of rate limit!", 403)
         user.reads_this_hour += 1
         return user
+
+    @app.get("/2/comments/to_me.json")
+    async def comments_to_me(
+        request: Request,
+        access_token: str = "",
+        since_id: str = "0",
+        count: str = "50",
+        page: str = "1",
+    ) -> JSONResponse:
+        with fake.lock:
+            user = reader(request, access_token)
+            if isinstance(user, JSONResponse):
+                return user
+            if not (since_id.isdigit() and count.isdigit() and page.isdigit()):
+                return error(request, 10008, "param error, see doc for more info")
+            if not 1 <= int(count) <= 200 or int(page) < 1:
+                return error(request, 10008, "param error, see doc for more info (count <= 200)")
+            user.reads_this_hour += 1
+            ours = {s["idstr"] for s in user.statuses}
+            received = sorted(
+                (
+                    c
+                    for c in fake.comments.values()
+                    if c["status"]["idstr"] in ours
+                    and c["user"]["idstr"] != user.uid
+                    and int(c["idstr"]) > int(since_id)
+                ),
+                key=lambda c: int(c["idstr"]),
+                reverse=True,
+            )
+            size, number = int(count), int(page)
+            listed = received[(number - 1) * size : number * size]
+            return JSONResponse(
+                {
+                    "comments": listed,
+                    "total_number": len(received),
+                    "previous_cursor": 0,
+                    "next_cursor": 0,
+                }
+            )
 
     @app.get("/2/statuses/count.json")
     async def count(request: Request, access_token: str = "", ids: str = "") -> JSONResponse:
@@ -356,6 +453,10 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
             fake.users[uid].followers_count = int(body["followers_count"])
         return {"uid": uid, **body}
 
+    @app.get("/_fake/images/{name}")
+    async def image(name: str) -> Response:
+        return image_response(name)
+
     @app.get("/_fake/state")
     async def state() -> dict[str, Any]:
         with fake.lock:
@@ -371,7 +472,13 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
 
     @app.post("/_fake/statuses/{status_id}/comments")
     async def add_comment(status_id: str, body: dict[str, str]) -> dict[str, str]:
-        cid = fake.add_comment(status_id, body["text"], uid=body.get("uid") or "1900000001")
+        cid = fake.add_comment(
+            status_id,
+            body["text"],
+            uid=body.get("uid") or "1900000001",
+            screen_name=body.get("screen_name"),
+            reply_to=body.get("reply_to"),
+        )
         return {"cid": cid, "status_id": status_id}
 
     @app.post("/_fake/users")

@@ -4,7 +4,9 @@ An owner connects a Weibo account (the fake) and publishes a post to it; readers
 comment and like it on the platform. The operator asks for a collection now: channel-svc
 pulls the counts of our statuses and the account's followers, metrics-svc stores them
 (`platform.figures.collected`), and the post's report shows them, with no `POST /stats`.
-The collector's status says when it ran and when it runs next.
+The collector's status says when it ran and when it runs next. The readers' comments came
+in with the same run (`platform.comments.collected`): the question is in the inbox, and
+the operator's answer reaches Weibo as a reply under the status.
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ async def test_weibo_figures_reach_the_post_report_without_any_pushed_figures(
 
     sent = await eventually(delivered)
     fake.set_counts(sent["external_id"], reposts=12, comments=7, attitudes=85)
+    asked = fake.add_comment(
+        sent["external_id"], "燕麦拿铁有无糖的吗？", uid="1800000001", screen_name="小鱼"
+    )
+    fake.add_comment(sent["external_id"], "好喝！", uid="1800000002")
     fake.users[WEIBO_UID].followers_count = 3456
 
     triggered = await gateway.post(f"/api/v1/channels/{channel['id']}/sync", headers=owner)
@@ -97,3 +103,31 @@ async def test_weibo_figures_reach_the_post_report_without_any_pushed_figures(
     assert datetime.fromisoformat(status["next_run_at"]) > datetime.fromisoformat(
         status["last_run_at"]
     )
+
+    # The readers' comments were pulled too: members, interactions, and the question in
+    # the inbox, answered there as a reply under the status on Weibo.
+    async def in_inbox() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = ok(await gateway.get("/api/v1/inbox", headers=owner))["items"]
+        return items or None
+
+    [item] = await eventually(in_inbox)
+    assert item["interaction"]["text"] == "燕麦拿铁有无糖的吗？"
+    assert item["interaction"]["post_id"] == post["id"]
+    assert status["comments_last_run"] == 2
+    answer = ok(
+        await gateway.post(
+            f"/api/v1/inbox/{item['id']}/answer",
+            json={"text": "有的，门店可选无糖。"},
+            headers=owner,
+        ),
+        202,
+    )
+
+    async def replied() -> dict[str, Any] | None:
+        return next(
+            (s for s in fake.sent if s["kind"] == "comment_reply" and s["cid"] == asked), None
+        )
+
+    reply = await eventually(replied)
+    assert (reply["status_id"], reply["text"]) == (sent["external_id"], "有的，门店可选无糖。")
+    assert answer["answer"]["status"] == "pending"

@@ -22,6 +22,7 @@ from tests.channel_svc.helpers import (
     until,
     weibo_channel,
 )
+from tests.fakes.images import PNG
 from tests.fakes.weibo import WeiboFake
 
 Fake = tuple[WeiboFake, str]
@@ -227,3 +228,45 @@ async def test_text_outside_the_safe_domain_is_refused_before_sending(
     assert row["status"] == "failed"
     assert "link_outside_safe_domain" in {v["code"] for v in row["violations"]}
     assert fake.requests == []
+
+
+async def test_a_post_with_a_cover_becomes_a_picture_status(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: Fake,
+) -> None:
+    fake, base = weibo
+    channel_id = await weibo_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded", done
+    [status] = fake.statuses()
+    [pic_id] = status["pic_ids"]
+    assert fake.pictures[pic_id] == PNG  # the cover, as it was fetched
+    text_only = article(workspace_id, [channel_id], base, cover_url=None, title="纯文字")
+    await apply(worker, text_only)
+    row = await distribution_of(client, editor, text_only.data["post_id"], channel_id)
+    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    assert "pic_ids" not in fake.statuses()[0]
+
+
+async def test_a_cover_weibo_does_not_take_fails_with_the_reason_and_nothing_is_sent(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: Fake,
+) -> None:
+    fake, base = weibo
+    channel_id = await weibo_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base, cover_url=f"{base}/_fake/images/cover.webp")
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert (done["status"], done["error_code"]) == ("failed", "image_unavailable")
+    assert "JPEG, GIF or PNG" in done["last_error"]
+    assert "/2/statuses/share.json" not in fake.requests

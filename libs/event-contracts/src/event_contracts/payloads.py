@@ -345,6 +345,39 @@ class PlatformFollowerChangedV1(Payload):
     occurred_at: UtcDatetime
 
 
+class CollectedComment(Payload):
+    """A reader's comment on one of our statuses, as the platform lists it."""
+
+    external_id: str = Field(description="The platform's id of the comment (`idstr`).")
+    status_id: str = Field(description="The platform's id of the status commented on.")
+    post_id: str | None = Field(
+        default=None, description="Our post that status is, when it was published by us."
+    )
+    author_id: str = Field(description="The reader's id on the platform (Weibo `uid`).")
+    author_name: str | None = None  # the reader's screen name
+    text: str
+    reply_to_id: str | None = Field(
+        default=None, description="The comment this one answers, when it is a reply."
+    )
+    occurred_at: UtcDatetime
+
+
+class CommentsCollectedV1(Payload):
+    """channel-svc pulled readers' comments on a channel's statuses from the platform
+    (Weibo `comments/to_me`, newer than the last one pulled); user-svc records each as an
+    interaction of the reader's member, idempotent by the comment's id, answerable from the
+    inbox. A collection too large for one event is told in several (`chunk` of `chunks`)."""
+
+    collection_id: str
+    workspace_id: str
+    channel_id: str
+    platform: str = Field(description="The members' platform: `weibo`.")
+    collected_at: UtcDatetime
+    comments: list[CollectedComment]
+    chunk: int = Field(default=1, ge=1)
+    chunks: int = Field(default=1, ge=1)
+
+
 class InboxAnswerRequestedV1(Payload):
     """An operator answered an inbox item: channel-svc sends the text to the member on the
     platform (WeChat: a customer-service message to the openid; Weibo: a reply to the

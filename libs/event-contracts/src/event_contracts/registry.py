@@ -11,6 +11,7 @@ from event_contracts.errors import InvalidEvent
 from event_contracts.payloads import (
     CampaignChangedV1,
     ChannelChangedV1,
+    CommentsCollectedV1,
     DistributionFailedV1,
     DistributionSucceededV1,
     FiguresCollectedV1,
@@ -426,6 +427,40 @@ TOPICS: tuple[Topic, ...] = (
             "scene": "spring_launch",
             "external_id": "subscribe:oyORnuP8q7ou2gfYjqLzSIWZf0rs:1742264068",
             "occurred_at": "2025-03-18T02:14:28Z",
+        },
+    ),
+    Topic(
+        name="platform.comments.collected",
+        version=1,
+        payload_model=CommentsCollectedV1,
+        producers=("channel-svc",),
+        consumers=("user-svc",),
+        partitions=PARTITIONS,
+        key="channel_id",
+        description="channel-svc pulled readers' comments on a channel's statuses (Weibo, "
+        "newer than the last pulled); user-svc records each as an interaction of the "
+        "reader's member (created on first sight), answerable from the inbox; pulling "
+        "again changes nothing.",
+        example={
+            "collection_id": "8c9d0e1f-2a3b-4c4d-8e5f-6a7b8c9d0e1f",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "platform": "weibo",
+            "collected_at": "2025-03-20T01:00:00Z",
+            "comments": [
+                {
+                    "external_id": "4900000000000123",
+                    "status_id": "4900000000000042",
+                    "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+                    "author_id": "1900000001",
+                    "author_name": "小红",
+                    "text": "这款什么时候上市？",
+                    "reply_to_id": None,
+                    "occurred_at": "2025-03-19T12:30:00Z",
+                }
+            ],
+            "chunk": 1,
+            "chunks": 1,
         },
     ),
     Topic(

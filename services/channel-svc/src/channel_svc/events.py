@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from event_contracts import (
     ChannelChangedV1,
+    CommentsCollectedV1,
     DistributionFailedV1,
     DistributionSucceededV1,
     FiguresCollectedV1,
@@ -27,6 +28,7 @@ emit = Emitter(
         LinkCreatedV1,
         LinkClickedV1,
         FiguresCollectedV1,
+        CommentsCollectedV1,
         PlatformMessageReceivedV1,
         PlatformFollowerChangedV1,
         InboxAnswerSettledV1,

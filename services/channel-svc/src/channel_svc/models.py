@@ -263,6 +263,9 @@ class ChannelSync(Base):
     # The latest day (the platform's, Beijing for WeChat) whose figures were collected.
     collected_through: Mapped[date | None] = mapped_column(Date, default=None)
     figures_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    # Weibo: the newest readers' comment pulled (the next run asks for newer ones only).
+    comments_since_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    comments_last_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A replica running the collection holds it until then (a killed one lets it go).
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

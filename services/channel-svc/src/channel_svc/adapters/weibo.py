@@ -1,4 +1,5 @@
-"""The `weibo` platform: one status per post through `statuses/share.json`.
+"""The `weibo` platform: one status per post through `statuses/share.json`, with the
+post's cover as the status's picture.
 
 A kill between sending the status and storing Weibo's answer would send it twice; Weibo
 itself refuses the same text again as repeated content (20019). So the adapter records
@@ -18,7 +19,7 @@ from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
 
 from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
-from channel_svc.adapters.common import next_hour
+from channel_svc.adapters.common import ImageUnavailable, fetch_image, next_hour
 from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
 from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials
 from channel_svc.models import Distribution
@@ -30,6 +31,8 @@ TOKEN_ERRORS = frozenset({21301, 21314, 21315, 21316, 21317, 21327, 21332})
 RATE_ERRORS = frozenset({10022, 10023, 10024, 20016})
 TRANSIENT_ERRORS = frozenset({10001, 10002, 10009})
 REPEATED = 20019
+PICTURE_TYPES = frozenset({"image/jpeg", "image/gif", "image/png"})
+PICTURE_MAX_BYTES = 5 * 1024 * 1024
 
 ERRORS: dict[int, str] = {
     10001: "Weibo had a system error",
@@ -38,6 +41,8 @@ ERRORS: dict[int, str] = {
     10022: "too many requests from this IP address",
     10023: "the account's request limit is spent",
     10024: "the account's posting limit for this API is spent (about 30 posts an hour)",
+    20005: "Weibo takes JPEG, GIF or PNG pictures only",
+    20006: "the picture is too large for Weibo (5 MB at most)",
     20012: "the text is over 140 characters",
     20016: "posting too fast",
     20017: "the text is too similar to a recent status",
@@ -129,6 +134,12 @@ class WeiboAdapter(PlatformApi):
         progress = progress or MemoryProgress()
         if rendered is None:
             return DeliveryResult.rejected("not_rendered", "the post was not rendered for Weibo")
+        try:
+            picture = await self._picture(rendered)
+        except ImageUnavailable as exc:
+            if exc.transient:
+                return DeliveryResult.retry("image_unavailable", str(exc))
+            return DeliveryResult.rejected("image_unavailable", str(exc))
         sent_before = bool(progress.data.get("share_started_at"))
         await progress.save(share_started_at=utcnow().isoformat())
         base = str(channel.config["base_url"])
@@ -141,6 +152,7 @@ class WeiboAdapter(PlatformApi):
                         "POST",
                         f"{base}/2/statuses/share.json",
                         data={"access_token": token, "status": rendered.body},
+                        files={"pic": picture} if picture is not None else None,
                     )
                     break
                 except WeiboError as exc:
@@ -163,6 +175,24 @@ class WeiboAdapter(PlatformApi):
             DeliveryResult.delivered(external_id=idstr, url=f"https://weibo.com/{uid}/{idstr}"),
             refreshed,
         )
+
+    async def _picture(self, rendered: Rendered) -> tuple[str, bytes, str] | None:
+        """The status's picture: the post's cover (none: a text status). Raises
+        `ImageUnavailable` for one Weibo does not take (JPEG, GIF, PNG under 5 MB)."""
+        url = rendered.cover_url
+        if not url:
+            return None
+        data, name, content_type = await fetch_image(self.http(), url)
+        if content_type not in PICTURE_TYPES:
+            raise ImageUnavailable(
+                f"Weibo takes JPEG, GIF or PNG pictures; {url} is {content_type}", transient=False
+            )
+        if len(data) >= PICTURE_MAX_BYTES:
+            raise ImageUnavailable(
+                f"Weibo takes pictures under 5 MB; {url} is {len(data) / 1e6:.1f} MB",
+                transient=False,
+            )
+        return name, data, content_type
 
     async def read_api(self, channel: UnlockedChannel, path: str, **params: str) -> Any:
         """An authenticated read (`/2/statuses/count.json` ...); raises `WeiboError` (rate

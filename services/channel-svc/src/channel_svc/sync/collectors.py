@@ -9,7 +9,9 @@ the number of articles. An article is named by `msgid` `<msg_data_id>_<n>`, the
 
 Weibo (live counts): `statuses/count` for our statuses of the last days, 100 ids a call,
 and `users/show` for the followers; observed at the start of the hour of the run, so that
-a run repeated within the hour gives the same points.
+a run repeated within the hour gives the same points. And readers' comments on our
+statuses, `comments/to_me` newer than the last one pulled (`since_id`), 200 a page, at
+most 10 pages a run; the first run takes the newest ones only.
 
 A platform error stops the collection: `Stopped` carries what was gathered before it (sent
 all the same: figures are keyed, sending them twice changes nothing) and the error.
@@ -21,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from event_contracts import CollectedFigure
+from event_contracts import CollectedComment, CollectedFigure
 
 from channel_svc.adapters.base import UnlockedChannel
 from channel_svc.adapters.http import PlatformError, Unreachable
@@ -38,6 +40,9 @@ WECHAT_POST_FIGURES = (
 )
 WEIBO_COUNTS = ("reposts", "comments", "attitudes")
 IDS_PER_CALL = 100
+COMMENTS_PER_PAGE = 200  # Weibo's most for `comments/to_me`
+COMMENT_PAGES_PER_RUN = 10  # an hourly run's share of the account's read limit
+WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"  # `Tue May 31 17:46:55 +0800 2011`
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class Copy:
 class Collection:
     figures: list[CollectedFigure] = field(default_factory=list)
     through: date | None = None  # the latest day collected in full
+    comments: list[CollectedComment] = field(default_factory=list)
+    # The newest comment pulled, once every newer comment than the last run's was.
+    comments_since: str | None = None
 
 
 class Stopped(Exception):
@@ -164,8 +172,11 @@ async def collect_weibo(
     channel: UnlockedChannel,
     copies: Mapping[str, Copy],
     now: datetime,
+    *,
+    comments_since: str | None = None,
 ) -> Collection:
-    """`copies` by status id. Raises `Stopped` on the first platform error."""
+    """`copies` by status id; comments newer than `comments_since`. Raises `Stopped` on
+    the first platform error."""
     slot = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     found = Collection()
     ids = sorted(copies)
@@ -189,6 +200,7 @@ async def collect_weibo(
                     if name in counts
                 ]
         user = await adapter.read_api(channel, "/2/users/show.json", uid=adapter.uid(channel))
+        await _weibo_comments(adapter, channel, copies, now, comments_since, found)
     except (PlatformError, Unreachable) as exc:
         raise Stopped(found, exc) from exc
     if isinstance(user, dict) and user.get("followers_count") is not None:
@@ -199,3 +211,67 @@ async def collect_weibo(
         )
     found.through = beijing_day(now)
     return found
+
+
+async def _weibo_comments(
+    adapter: WeiboAdapter,
+    channel: UnlockedChannel,
+    copies: Mapping[str, Copy],
+    now: datetime,
+    since: str | None,
+    found: Collection,
+) -> None:
+    """Readers' comments newer than `since`, newest first, into `found`; our own replies
+    are left out. `found.comments_since` is set once nothing newer is left unread."""
+    own = adapter.uid(channel)
+    newest = int(since) if since else 0
+    for page in range(1, COMMENT_PAGES_PER_RUN + 1):
+        params = {"count": str(COMMENTS_PER_PAGE), "page": str(page)}
+        if since:
+            params["since_id"] = since
+        answer = await adapter.read_api(channel, "/2/comments/to_me.json", **params)
+        listed = (answer.get("comments") if isinstance(answer, dict) else None) or []
+        for item in listed:
+            comment = _comment(item, copies, now)
+            if comment is None:
+                continue
+            newest = max(newest, int(comment.external_id))
+            if comment.author_id != own:
+                found.comments.append(comment)
+        if len(listed) < COMMENTS_PER_PAGE:
+            break
+    # Older comments beyond the pages read are left for the operator's console: a run
+    # never reads more than its share of the account's hourly limit.
+    found.comments_since = str(newest) if newest else since
+
+
+def _id(value: object, key: str = "idstr") -> str:
+    """A Weibo object's id (`idstr`, else `id`), or "" when there is none."""
+    if not isinstance(value, dict):
+        return ""
+    return str(value.get(key) or value.get("id") or "")
+
+
+def _comment(
+    item: dict[str, object], copies: Mapping[str, Copy], now: datetime
+) -> CollectedComment | None:
+    cid, status_id, author = _id(item), _id(item.get("status")), _id(item.get("user"))
+    if not (cid.isdigit() and status_id and author):
+        return None
+    try:
+        written = datetime.strptime(str(item.get("created_at")), WEIBO_TIME).astimezone(UTC)
+    except ValueError:
+        written = now
+    user = item.get("user")
+    name = str(user.get("screen_name") or "") if isinstance(user, dict) else ""
+    copy = copies.get(status_id)
+    return CollectedComment(
+        external_id=cid,
+        status_id=status_id,
+        post_id=copy.post_id if copy is not None else None,
+        author_id=author,
+        author_name=name or None,
+        text=str(item.get("text") or ""),
+        reply_to_id=_id(item.get("reply_comment")) or None,
+        occurred_at=min(written, now),  # a drifting clock does not write in the future
+    )

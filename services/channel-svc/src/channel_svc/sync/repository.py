@@ -3,7 +3,7 @@ channel by the platform's id recorded at delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -57,3 +57,17 @@ async def delivered_copies(
         )
     )
     return list(rows)
+
+
+async def posts_by_external_id(
+    session: AsyncSession, channel_id: str, external_ids: Iterable[str]
+) -> dict[str, str]:
+    """Our posts on the channel by the platform's id recorded at delivery."""
+    rows = await session.execute(
+        select(Distribution.external_id, Distribution.post_id).where(
+            Distribution.channel_id == channel_id,
+            Distribution.status.in_(DELIVERED),
+            Distribution.external_id.in_(list(external_ids)),
+        )
+    )
+    return {str(external_id): post_id for external_id, post_id in rows}

@@ -22,6 +22,9 @@ class SyncRead(BaseModel):
         description="The latest day whose figures were collected (the platform's day)."
     )
     figures_last_run: int = Field(description="Figures the last run collected.")
+    comments_last_run: int = Field(
+        description="Readers' comments the last run pulled (Weibo; 0 for other platforms)."
+    )
 
     @classmethod
     def of(cls, sync: ChannelSync) -> SyncRead:

@@ -1,7 +1,8 @@
 """The rules of the figures collectors: which channels have one, when each runs (WeChat
 daily after the morning availability, Weibo hourly; a spent quota waits for the next day,
 a busy platform is asked again with backoff), what an operator sees and triggers, and
-what a run's outcome changes: its row, and `platform.figures.collected` to metrics-svc."""
+what a run's outcome changes: its row, `platform.figures.collected` to metrics-svc and
+(Weibo) `platform.comments.collected` to user-svc."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from event_contracts import CollectedFigure, FiguresCollectedV1
+from event_contracts import (
+    CollectedComment,
+    CollectedFigure,
+    CommentsCollectedV1,
+    FiguresCollectedV1,
+)
 from servicekit.problems import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +34,10 @@ COLLECTED: dict[str, tuple[str, str]] = {
     "wechat_oa": ("wechat", "wechat_datacube"),
     "weibo": ("weibo", "weibo_api"),
 }
-# Figures one event carries at most: about 300 bytes each, well under MAX_EVENT_BYTES.
+# What one event carries at most, well under MAX_EVENT_BYTES: figures are about 300
+# bytes each, comments at most about 1 KB (140 characters of text and their ids).
 FIGURES_PER_EVENT = 1000
+COMMENTS_PER_EVENT = 200
 
 
 @dataclass(frozen=True)
@@ -130,14 +138,55 @@ def _announce(
         )
 
 
+def _announce_comments(
+    session: AsyncSession, sync: ChannelSync, comments: list[CollectedComment], now: datetime
+) -> None:
+    platform, _ = COLLECTED[sync.platform]
+    collection_id = str(uuid.uuid4())
+    chunks = -(-len(comments) // COMMENTS_PER_EVENT)
+    for index in range(chunks):
+        emit(
+            session,
+            CommentsCollectedV1(
+                collection_id=collection_id,
+                workspace_id=sync.workspace_id,
+                channel_id=sync.channel_id,
+                platform=platform,
+                collected_at=now,
+                comments=comments[index * COMMENTS_PER_EVENT : (index + 1) * COMMENTS_PER_EVENT],
+                chunk=index + 1,
+                chunks=chunks,
+            ),
+        )
+
+
+async def name_posts(session: AsyncSession, channel_id: str, collection: Collection) -> None:
+    """Comments under statuses older than the collector follows still name our post."""
+    unknown = {c.status_id for c in collection.comments if c.post_id is None}
+    if not unknown:
+        return
+    posts = await repository.posts_by_external_id(session, channel_id, unknown)
+    collection.comments = [
+        c.model_copy(update={"post_id": posts[c.status_id]})
+        if c.post_id is None and c.status_id in posts
+        else c
+        for c in collection.comments
+    ]
+
+
 def settle(
     session: AsyncSession, sync: ChannelSync, run: RunOutcome, now: datetime, settings: Settings
 ) -> None:
-    """Record a run: its figures go to metrics-svc (even a stopped run's: they are keyed),
-    and the next run is scheduled by how it ended."""
+    """Record a run: its figures go to metrics-svc and its comments to user-svc (even a
+    stopped run's: both are keyed), and the next run is scheduled by how it ended."""
     figures = run.collection.figures
     if figures:
         _announce(session, sync, figures, now)
+    if run.collection.comments:
+        _announce_comments(session, sync, run.collection.comments, now)
+    if run.collection.comments_since is not None:
+        sync.comments_since_id = run.collection.comments_since
+    sync.comments_last_run = len(run.collection.comments)
     # An operator asked for a run while this one was under way: it stays due.
     triggered = sync.next_run_at > now and run.outcome is not Outcome.DEFERRED
     _schedule(sync, run, now, settings)

@@ -96,7 +96,9 @@ class SyncWorker:
             channel = (await channels.by_id(session, [channel_id])).get(channel_id)
             since = now - timedelta(days=self.settings.sync_follow_days)
             rows = list(await repository.delivered_copies(session, channel_id, since))
-        run = await self._collect(channel, rows, now)
+            before = await repository.get(session, channel_id)
+            comments_since = before.comments_since_id if before is not None else None
+        run = await self._collect(channel, rows, now, comments_since)
         async with self.db.transaction() as session:
             sync = await repository.get(session, channel_id)
             if sync is None:
@@ -104,16 +106,22 @@ class SyncWorker:
             if channel is None or channel.deleted_at is not None:
                 await session.delete(sync)  # the channel is gone, and its collector
                 return
+            await service.name_posts(session, channel_id, run.collection)
             service.settle(session, sync, run, now, self.settings)
         log.info(
             "figures_collected",
             channel_id=channel_id,
             figures=len(run.collection.figures),
+            comments=len(run.collection.comments),
             error=run.code,
         )
 
     async def _collect(
-        self, channel: Channel | None, rows: list[Distribution], now: datetime
+        self,
+        channel: Channel | None,
+        rows: list[Distribution],
+        now: datetime,
+        comments_since: str | None,
     ) -> service.RunOutcome:
         if channel is None or channel.deleted_at is not None:
             return service.RunOutcome(Collection())
@@ -136,7 +144,11 @@ class SyncWorker:
             if isinstance(adapter, WechatAdapter):
                 return service.RunOutcome(await collect_wechat(adapter, unlocked, copies, now))
             if isinstance(adapter, WeiboAdapter):
-                return service.RunOutcome(await collect_weibo(adapter, unlocked, copies, now))
+                return service.RunOutcome(
+                    await collect_weibo(
+                        adapter, unlocked, copies, now, comments_since=comments_since
+                    )
+                )
         except Stopped as stopped:
             judged = adapter.judge(stopped.error)  # type: ignore[union-attr]
             return service.RunOutcome(

@@ -1,6 +1,7 @@
 """The subscribed topics: followers' messages and (un)subscriptions that channel-svc
-received from the platforms' callbacks, recorded as interactions of members; and the
-outcome of each inbox answer channel-svc sent (`inbox.answer.settled`).
+received from the platforms' callbacks, and readers' comments it pulled, recorded as
+interactions of members; and the outcome of each inbox answer channel-svc sent
+(`inbox.answer.settled`).
 
 The runner records each applied event id in the same transaction, so a redelivered event
 changes nothing (and the interactions are idempotent by the platform's id besides);
@@ -10,6 +11,7 @@ changes nothing (and the interactions are idempotent by the platform's id beside
 from __future__ import annotations
 
 from event_contracts import (
+    CommentsCollectedV1,
     InboxAnswerSettledV1,
     PlatformFollowerChangedV1,
     PlatformMessageReceivedV1,
@@ -17,10 +19,11 @@ from event_contracts import (
 from servicekit.events import handler_map, handles
 
 from user_svc.inbox import service as inbox
-from user_svc.interactions import followers
+from user_svc.interactions import comments, followers
 
 HANDLERS = handler_map(
     handles(PlatformMessageReceivedV1)(followers.record_message),
     handles(PlatformFollowerChangedV1)(followers.record_follow),
+    handles(CommentsCollectedV1)(comments.record_comments),
     handles(InboxAnswerSettledV1)(inbox.settle),
 )
