@@ -412,11 +412,12 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=PlatformFollowerChangedV1,
         producers=("channel-svc",),
-        consumers=("user-svc",),
+        consumers=("user-svc", "metrics-svc"),
         partitions=PARTITIONS,
         key="openid",
         description="A follower subscribed to or unsubscribed from an official account; "
-        "user-svc records the follow (or unfollow) on the member with that openid.",
+        "user-svc records the follow (or unfollow) on the member with that openid, and "
+        "metrics-svc moves the account's follower figures by one at once.",
         example={
             "event_id": "7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e",
             "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",

@@ -14,11 +14,13 @@ from event_contracts import (
     InteractionReceivedV1,
     LinkClickedV1,
     LinkCreatedV1,
+    PlatformFollowerChangedV1,
     PostPublishedV1,
 )
 from servicekit.events import handler_map, handles
 
 from metrics_svc.ingestion.collected import apply_collected
+from metrics_svc.ingestion.follows import count_follow
 from metrics_svc.replicas import campaigns, channels, links, posts
 
 HANDLERS = handler_map(
@@ -30,4 +32,5 @@ HANDLERS = handler_map(
     handles(LinkCreatedV1)(links.record_link),
     handles(LinkClickedV1)(links.count_click),
     handles(FiguresCollectedV1)(apply_collected),
+    handles(PlatformFollowerChangedV1)(count_follow),
 )

@@ -167,6 +167,16 @@ async def point_before(session: AsyncSession, series_id: int, start: datetime) -
     )
 
 
+async def point_at(session: AsyncSession, series_id: int, at: datetime) -> StatPoint | None:
+    """A series' value at `at`: its last raw point at or before that time."""
+    return await session.scalar(
+        select(StatPoint)
+        .where(StatPoint.series_id == series_id, StatPoint.observed_at <= at)
+        .order_by(StatPoint.observed_at.desc())
+        .limit(1)
+    )
+
+
 async def daily_gains_since(
     session: AsyncSession, series_id: int, start: datetime
 ) -> dict[datetime, int]:
