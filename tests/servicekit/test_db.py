@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from servicekit.db import Database
-from sqlalchemy import text
+from servicekit.db import Database, where_equal
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
+
+from tests.servicekit.kit_models import Effect
 
 
 async def test_a_read_goes_ahead_while_a_writer_holds_the_lock(tmp_path: object) -> None:
@@ -36,3 +38,10 @@ async def test_a_read_goes_ahead_while_a_writer_holds_the_lock(tmp_path: object)
             assert (await reader.execute(text("SELECT count(*) FROM notes"))).scalar() == 3
     finally:
         await db.dispose()
+
+
+def test_where_equal_narrows_by_the_filters_given_and_skips_the_ones_left_out() -> None:
+    query = where_equal(select(Effect), (Effect.post_id, "p1"), (Effect.title, None))
+    sql = str(query.compile(compile_kwargs={"literal_binds": True}))
+    assert "effects.post_id = 'p1'" in sql
+    assert "title =" not in sql

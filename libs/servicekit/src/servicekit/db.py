@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -50,6 +50,18 @@ def one_of(column: str, values: Iterable[str]) -> str:
     """The SQL of a CHECK that `column` holds one of `values` (a StrEnum, or strings):
     `status IN ('active', 'disabled')`."""
     return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def where_equal(query: S, *filters: tuple[Any, object]) -> S:
+    """`query` narrowed, for each (column, value) pair, to the rows whose column equals the
+    value; a None value (a filter the caller left out) narrows nothing."""
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return query
 
 
 def call_after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

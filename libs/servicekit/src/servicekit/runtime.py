@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
+from types import MappingProxyType
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -48,24 +49,37 @@ class AppRuntime:
 
 
 class ServiceRuntime(AppRuntime):
+    """A service's runtime. A service's subclass names its tables and the handlers of the
+    topics it consumes as class attributes, so that one with nothing else to wire needs no
+    constructor; the constructor's arguments, where given, take their place."""
+
+    outbox_model: type[OutboxMessageMixin]
+    processed_model: type[ProcessedEventMixin]
+    handlers: Mapping[str, Handler] = MappingProxyType({})
+
     def __init__(
         self,
         settings: ServiceSettings,
         *,
-        outbox_model: type[OutboxMessageMixin],
-        processed_model: type[ProcessedEventMixin],
+        outbox_model: type[OutboxMessageMixin] | None = None,
+        processed_model: type[ProcessedEventMixin] | None = None,
         handlers: Mapping[str, Handler] | None = None,
         database: Database | None = None,
         verifier: TokenVerifier | None = None,
     ) -> None:
         super().__init__(settings, database=database)
-        self.outbox_model = outbox_model
-        self.relay = OutboxRelay(self.db, outbox_model, settings.shared)
+        if outbox_model is not None:
+            self.outbox_model = outbox_model
+        if processed_model is not None:
+            self.processed_model = processed_model
+        if handlers is not None:
+            self.handlers = handlers
+        self.relay = OutboxRelay(self.db, self.outbox_model, settings.shared)
         self.consumer = ConsumerRunner(
             self.db,
-            processed_model,
+            self.processed_model,
             group_id=settings.service_name,
-            handlers=handlers or {},
+            handlers=self.handlers,
             settings=settings.shared,
         )
         # Only the tokens the gateway mints per request, after its checks (gateway.proxy.tokens).
@@ -75,7 +89,7 @@ class ServiceRuntime(AppRuntime):
             issuer=settings.shared.jwt_issuer,
         )
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = [
-            partial(keep_tidy, self.db, outbox_model, processed_model, settings.shared),
+            partial(keep_tidy, self.db, self.outbox_model, self.processed_model, settings.shared),
             partial(
                 refresh_forever, [self.refresh_metrics], settings.shared.metrics_refresh_seconds
             ),
@@ -104,12 +118,22 @@ RT = TypeVar("RT", bound=AppRuntime)
 
 
 def runtime_of(request: Request, kind: type[RT]) -> RT:
-    """The app's runtime, as the service's own runtime class: each service's `runtime.py`
-    makes its `Runtime` endpoint dependency of this."""
+    """The app's runtime, as the app's own runtime class (see `runtime_dependency`)."""
     runtime = request.app.state.runtime
     if not isinstance(runtime, kind):
         raise TypeError(f"the app runs a {type(runtime).__name__}, not a {kind.__name__}")
     return runtime
+
+
+def runtime_dependency(kind: type[RT]) -> Callable[[Request], RT]:
+    """The endpoint dependency that reaches the app's runtime as `kind`; a service's
+    `runtime.py` names it `Runtime`:
+    `Runtime = Annotated[XRuntime, Depends(runtime_dependency(XRuntime))]`."""
+
+    def current_runtime(request: Request) -> RT:
+        return runtime_of(request, kind)
+
+    return current_runtime
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime, runtime_of
+from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from channel_svc.adapters import Adapter, build_adapters
 from channel_svc.consumers import handlers
@@ -24,6 +24,8 @@ from channel_svc.sync.worker import SyncWorker
 
 class ChannelRuntime(ServiceRuntime):
     settings: Settings
+    outbox_model = OutboxMessage
+    processed_model = ProcessedEvent
 
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         db = database or Database(settings.database_url)
@@ -41,8 +43,6 @@ class ChannelRuntime(ServiceRuntime):
         )
         super().__init__(
             settings,
-            outbox_model=OutboxMessage,
-            processed_model=ProcessedEvent,
             handlers=handlers(
                 wake_worker=self.worker.wake,
                 tracking=self.tracking,
@@ -66,8 +66,4 @@ class ChannelRuntime(ServiceRuntime):
             await adapter.aclose()
 
 
-def current_runtime(request: Request) -> ChannelRuntime:
-    return runtime_of(request, ChannelRuntime)
-
-
-Runtime = Annotated[ChannelRuntime, Depends(current_runtime)]
+Runtime = Annotated[ChannelRuntime, Depends(runtime_dependency(ChannelRuntime))]

@@ -9,7 +9,7 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime, runtime_of
+from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from content_svc.consumers import make_handlers
 from content_svc.models import OutboxMessage, ProcessedEvent
@@ -23,12 +23,12 @@ log = structlog.get_logger(__name__)
 
 class ContentRuntime(ServiceRuntime):
     settings: Settings
+    outbox_model = OutboxMessage
+    processed_model = ProcessedEvent
 
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         super().__init__(
             settings,
-            outbox_model=OutboxMessage,
-            processed_model=ProcessedEvent,
             handlers=make_handlers(min_askers=settings.user_need_min_askers),
             database=database,
         )
@@ -58,11 +58,7 @@ class ContentRuntime(ServiceRuntime):
             await asyncio.sleep(self.settings.publish_poll_seconds)
 
 
-def current_runtime(request: Request) -> ContentRuntime:
-    return runtime_of(request, ContentRuntime)
-
-
-Runtime = Annotated[ContentRuntime, Depends(current_runtime)]
+Runtime = Annotated[ContentRuntime, Depends(runtime_dependency(ContentRuntime))]
 
 
 def channel_service(request: Request, runtime: Runtime) -> ChannelServiceClient:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
-from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime, runtime_of
+from fastapi import Depends
+from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from metrics_svc.consumers.handlers import HANDLERS
 from metrics_svc.models import OutboxMessage, ProcessedEvent
@@ -15,19 +14,9 @@ from metrics_svc.settings import Settings
 
 class MetricsRuntime(ServiceRuntime):
     settings: Settings
-
-    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
-        super().__init__(
-            settings,
-            outbox_model=OutboxMessage,
-            processed_model=ProcessedEvent,
-            handlers=HANDLERS,
-            database=database,
-        )
+    outbox_model = OutboxMessage
+    processed_model = ProcessedEvent
+    handlers = HANDLERS
 
 
-def current_runtime(request: Request) -> MetricsRuntime:
-    return runtime_of(request, MetricsRuntime)
-
-
-Runtime = Annotated[MetricsRuntime, Depends(current_runtime)]
+Runtime = Annotated[MetricsRuntime, Depends(runtime_dependency(MetricsRuntime))]

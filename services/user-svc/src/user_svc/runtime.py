@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
-from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime, runtime_of
+from fastapi import Depends
+from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from user_svc.consumers.handlers import HANDLERS
 from user_svc.models import OutboxMessage, ProcessedEvent
@@ -16,19 +15,9 @@ from user_svc.settings import Settings
 
 class UserRuntime(ServiceRuntime):
     settings: Settings
-
-    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
-        super().__init__(
-            settings,
-            outbox_model=OutboxMessage,
-            processed_model=ProcessedEvent,
-            handlers=HANDLERS,
-            database=database,
-        )
+    outbox_model = OutboxMessage
+    processed_model = ProcessedEvent
+    handlers = HANDLERS
 
 
-def current_runtime(request: Request) -> UserRuntime:
-    return runtime_of(request, UserRuntime)
-
-
-Runtime = Annotated[UserRuntime, Depends(current_runtime)]
+Runtime = Annotated[UserRuntime, Depends(runtime_dependency(UserRuntime))]

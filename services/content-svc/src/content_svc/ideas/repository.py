@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from servicekit.db import where_equal
 from servicekit.pagination import paginate
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,13 +32,12 @@ async def list_ideas(
 ) -> Sequence[Idea]:
     """The ideas `filters` lets through, after `cursor`, newest first (one more than
     `limit`)."""
-    query = select(Idea).where(Idea.workspace_id == workspace_id)
-    if filters.status is not None:
-        query = query.where(Idea.status == filters.status)
-    if filters.origin is not None:
-        query = query.where(Idea.origin == filters.origin)
-    if filters.source_id is not None:
-        query = query.where(Idea.source_id == filters.source_id)
+    query = where_equal(
+        select(Idea).where(Idea.workspace_id == workspace_id),
+        (Idea.status, filters.status),
+        (Idea.origin, filters.origin),
+        (Idea.source_id, filters.source_id),
+    )
     if filters.tag is not None:
         query = query.where(holds_label(session, Idea.tags, filters.tag))
     if filters.q:

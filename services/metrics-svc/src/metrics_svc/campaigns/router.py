@@ -11,11 +11,10 @@ from servicekit.runtime import DbSession
 from metrics_svc.access import Reader
 from metrics_svc.campaigns import export, service
 from metrics_svc.campaigns.schemas import CampaignComparison, CampaignReport
-from metrics_svc.kit.downloads import csv_response
+from metrics_svc.kit.downloads import Format, report_or_csv
 
 router = APIRouter(prefix="/reports/campaigns", tags=["reports"])
 
-Format = Annotated[Literal["json", "csv"], Query(description="csv downloads the report")]
 Objective = Literal["awareness", "followers", "engagement", "conversions"]
 
 
@@ -51,9 +50,7 @@ async def compare(
         end=end,
         limit=limit,
     )
-    if format == "csv":
-        return csv_response("campaigns", export.comparison_rows(report))
-    return report
+    return report_or_csv(report, format, "campaigns", export.comparison_rows)
 
 
 @router.get(
@@ -66,6 +63,4 @@ async def campaign_report(
     campaign_id: str, caller: Reader, session: DbSession, format: Format = "json"
 ) -> CampaignReport | Response:
     report = await service.campaign_report(session, caller.workspace_id, campaign_id)
-    if format == "csv":
-        return csv_response(f"campaign-{campaign_id}", export.report_rows(report))
-    return report
+    return report_or_csv(report, format, f"campaign-{campaign_id}", export.report_rows)

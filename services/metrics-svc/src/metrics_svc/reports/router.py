@@ -11,7 +11,7 @@ from servicekit.schemas import Page
 
 from metrics_svc.access import Reader
 from metrics_svc.ingestion.rollups.gains import CHECKPOINTS
-from metrics_svc.kit.downloads import csv_response
+from metrics_svc.kit.downloads import Format, csv_response, report_or_csv
 from metrics_svc.reports import charts, export, service
 from metrics_svc.reports.schemas import (
     BestTimes,
@@ -24,7 +24,6 @@ from metrics_svc.reports.schemas import (
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-Format = Annotated[Literal["json", "csv"], Query(description="csv downloads the report")]
 ImageFormat = Literal["svg", "png"]
 From = Annotated[date | None, Query(alias="from", description="First day (UTC), inclusive")]
 To = Annotated[date | None, Query(alias="to", description="Last day (UTC), inclusive")]
@@ -56,9 +55,7 @@ async def post_report(
     format: Format = "json",
 ) -> PostReport | Response:
     report = await service.post_report(session, caller.workspace_id, post_id, metric)
-    if format == "csv":
-        return csv_response(f"post-{post_id}", export.post_rows(report))
-    return report
+    return report_or_csv(report, format, f"post-{post_id}", export.post_rows)
 
 
 @router.get(
@@ -79,9 +76,7 @@ async def overview(
     report = await service.overview_report(
         session, caller.workspace_id, start, end, interval, channel_id
     )
-    if format == "csv":
-        return csv_response("overview", export.overview_rows(report))
-    return report
+    return report_or_csv(report, format, "overview", export.overview_rows)
 
 
 @router.get(
@@ -94,9 +89,7 @@ async def channels(
     caller: Reader, session: DbSession, start: From = None, end: To = None, format: Format = "json"
 ) -> ChannelsReport | Response:
     report = await service.channels_report(session, caller.workspace_id, start, end)
-    if format == "csv":
-        return csv_response("channels", export.channels_rows(report))
-    return report
+    return report_or_csv(report, format, "channels", export.channels_rows)
 
 
 @router.get(
@@ -149,9 +142,7 @@ async def best_times(
 ) -> BestTimes | Response:
     basis = service.age_basis(metric, age_hours, timezone, days)
     report = await service.best_times(session, caller.workspace_id, basis, channel_id)
-    if format == "csv":
-        return csv_response("best-times", export.best_rows(report))
-    return report
+    return report_or_csv(report, format, "best-times", export.best_rows)
 
 
 @router.get(
@@ -172,9 +163,7 @@ async def content_insights(
 ) -> ContentInsights | Response:
     basis = service.age_basis(metric, age_hours, timezone, days)
     report = await service.content_insights(session, caller.workspace_id, basis, min_posts)
-    if format == "csv":
-        return csv_response("content-insights", export.insight_rows(report))
-    return report
+    return report_or_csv(report, format, "content-insights", export.insight_rows)
 
 
 @router.get(

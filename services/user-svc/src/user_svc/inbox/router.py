@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,10 +21,18 @@ from user_svc.models import InboxReason, InboxStatus, InteractionSentiment
 router = APIRouter(prefix="/inbox", tags=["inbox"])
 
 
+async def _reads(
+    session: AsyncSession, workspace_id: str, rows: Sequence[InboxRow]
+) -> list[InboxItemRead]:
+    """The items as shown, each with its latest answer."""
+    now = utcnow()
+    answers = await service.latest_answers(session, workspace_id, [row[0].id for row in rows])
+    return [InboxItemRead.of(*row, now, answers.get(row[0].id)) for row in rows]
+
+
 async def _read(session: AsyncSession, workspace_id: str, row: InboxRow) -> InboxItemRead:
-    """The item as shown, with its latest answer."""
-    answers = await service.latest_answers(session, workspace_id, [row[0].id])
-    return InboxItemRead.of(*row, utcnow(), answers.get(row[0].id))
+    (item,) = await _reads(session, workspace_id, [row])
+    return item
 
 
 @router.get(
@@ -59,14 +68,8 @@ async def list_inbox(
     rows, next_cursor = await service.list_items(
         session, caller.workspace_id, filters, cursor=cursor, limit=limit
     )
-    now = utcnow()
-    answers = await service.latest_answers(
-        session, caller.workspace_id, [row[0].id for row in rows]
-    )
-    return Page[InboxItemRead](
-        items=[InboxItemRead.of(*row, now, answers.get(row[0].id)) for row in rows],
-        next_cursor=next_cursor,
-    )
+    items = await _reads(session, caller.workspace_id, rows)
+    return Page[InboxItemRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{item_id}", responses=problem_responses(401, 403, 404), summary="An inbox item")

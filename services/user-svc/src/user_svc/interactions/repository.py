@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from servicekit.db import where_equal
 from servicekit.pagination import paginate, split_page
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,19 +35,16 @@ async def interactions_page(
     limit: int,
 ) -> tuple[list[Interaction], str | None]:
     """A page of the workspace's interactions that `filters` match, newest first."""
-    query = select(Interaction).where(Interaction.workspace_id == workspace_id)
-    if filters.member_id is not None:
-        query = query.where(Interaction.member_id == filters.member_id)
-    if filters.kind is not None:
-        query = query.where(Interaction.kind == filters.kind)
-    if filters.platform is not None:
-        query = query.where(Interaction.platform == filters.platform)
-    if filters.post_id is not None:
-        query = query.where(Interaction.post_id == filters.post_id)
+    query = where_equal(
+        select(Interaction).where(Interaction.workspace_id == workspace_id),
+        (Interaction.member_id, filters.member_id),
+        (Interaction.kind, filters.kind),
+        (Interaction.platform, filters.platform),
+        (Interaction.post_id, filters.post_id),
+        (Interaction.sentiment, filters.sentiment),
+    )
     if filters.question is not None:
         query = query.where(Interaction.is_question.is_(filters.question))
-    if filters.sentiment is not None:
-        query = query.where(Interaction.sentiment == filters.sentiment)
     query = paginate(
         query, created_at=Interaction.created_at, row_id=Interaction.id, cursor=cursor, limit=limit
     )

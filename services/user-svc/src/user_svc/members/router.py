@@ -37,6 +37,12 @@ MERGED: dict[int | str, dict[str, Any]] = {
 }
 
 
+def member_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """What an endpoint of one member (through `LiveMember`) may answer besides its own
+    `statuses`: 401, 403, 404, and the 308 of a merged member's id."""
+    return {**problem_responses(401, 403, 404, *statuses), **MERGED}
+
+
 async def live_member(
     member_id: str, request: Request, caller: Reader, session: DbSession
 ) -> Member:
@@ -108,7 +114,7 @@ async def list_members(
 
 @router.get(
     "/{member_id}",
-    responses={**problem_responses(401, 403, 404), **MERGED},
+    responses=member_responses(),
     summary="A member (a merged member's id answers 308 to the survivor)",
 )
 async def get_member(member: LiveMember, session: DbSession) -> MemberRead:
@@ -117,7 +123,7 @@ async def get_member(member: LiveMember, session: DbSession) -> MemberRead:
 
 @router.patch(
     "/{member_id}",
-    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    responses=member_responses(409, 422),
     summary="Change the display name, replace the tags, merge attributes (null removes one)",
 )
 async def update_member(
@@ -128,7 +134,7 @@ async def update_member(
 
 @router.post(
     "/{member_id}/tags",
-    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    responses=member_responses(409, 422),
     summary="Add tags (tags it already has are kept)",
 )
 async def add_tags(
@@ -139,7 +145,7 @@ async def add_tags(
 
 @router.delete(
     "/{member_id}/tags/{tag}",
-    responses={**problem_responses(401, 403, 404, 409), **MERGED},
+    responses=member_responses(409),
     summary="Remove a tag",
 )
 async def remove_tag(
@@ -150,7 +156,7 @@ async def remove_tag(
 
 @router.post(
     "/{member_id}/identities",
-    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    responses=member_responses(409, 422),
     summary="Add an identity on a platform (409 if another member has it: merge them)",
 )
 async def add_identity(
@@ -161,7 +167,7 @@ async def add_identity(
 
 @router.delete(
     "/{member_id}/identities/{identity_id}",
-    responses={**problem_responses(401, 403, 404, 409), **MERGED},
+    responses=member_responses(409),
     summary="Remove an identity",
 )
 async def remove_identity(
@@ -172,7 +178,7 @@ async def remove_identity(
 
 @router.post(
     "/{member_id}/merge",
-    responses={**problem_responses(401, 403, 404, 409, 422), **MERGED},
+    responses=member_responses(409, 422),
     summary="Merge another member into this one (the same person on several platforms)",
 )
 async def merge_member(
@@ -183,7 +189,7 @@ async def merge_member(
 
 @router.post(
     "/{member_id}/erase",
-    responses={**problem_responses(401, 403, 404, 409), **MERGED},
+    responses=member_responses(409),
     summary="Erase a member's personal data on request (PIPL), here and in the services "
     "that copied it; owners only",
 )
