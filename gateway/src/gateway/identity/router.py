@@ -41,7 +41,7 @@ well_known = APIRouter(tags=["auth"])
 PUBLIC: dict[str, Any] = {"openapi_extra": {"security": []}}
 
 
-async def _limit_mail_requests(
+async def _limit_per_client_and_address(
     request: Request,
     runtime: GatewayRuntime,
     limits: tuple[str, str],
@@ -50,9 +50,10 @@ async def _limit_mail_requests(
     email: str,
     what: str,
 ) -> None:
-    """Requests that mail an address: limited per client (`limits[0]`), and per address
-    (`limits[1]`) to bound what anyone can send to one inbox. The address is counted whether
-    or not it has an account, so a 429 says nothing about that."""
+    """Requests about one address (sign-ins, and those that mail it): limited per client
+    (`limits[0]`), and per address (`limits[1]`: for a request that mails it, this bounds
+    what anyone can send to one inbox). The address is counted whether or not it has an
+    account, so a 429 says nothing about that."""
     per_ip, per_address = limits
     await runtime.limiter.enforce(per_ip, f"{name}-ip", client_address(request), what=what)
     await runtime.limiter.enforce(per_address, f"{name}-account", normalise_email(email), what=what)
@@ -94,7 +95,7 @@ async def signup(
     body: SignupRequest, request: Request, session: DbSession, runtime: Runtime
 ) -> SignupAccepted:
     settings = runtime.settings
-    await _limit_mail_requests(
+    await _limit_per_client_and_address(
         request,
         runtime,
         (settings.signup_limit_per_ip, settings.signup_limit_per_account),
@@ -149,7 +150,7 @@ async def forgot_password(
     body: ForgotPasswordRequest, request: Request, session: DbSession, runtime: Runtime
 ) -> ResetRequested:
     settings = runtime.settings
-    await _limit_mail_requests(
+    await _limit_per_client_and_address(
         request,
         runtime,
         (settings.password_reset_limit_per_ip, settings.password_reset_limit_per_account),
@@ -205,16 +206,15 @@ async def login(
     runtime: Runtime,
     response: Response,
 ) -> SessionTokens:
-    settings, limiter = runtime.settings, runtime.limiter
+    settings = runtime.settings
     # Both limits count every attempt; the per-account one stops guessing one password from
     # many addresses, the per-address one stops trying many accounts from one.
-    await limiter.enforce(
-        settings.login_limit_per_ip, "login-ip", client_address(request), what="sign-in attempts"
-    )
-    await limiter.enforce(
-        settings.login_limit_per_account,
-        "login-account",
-        normalise_email(body.email),
+    await _limit_per_client_and_address(
+        request,
+        runtime,
+        (settings.login_limit_per_ip, settings.login_limit_per_account),
+        "login",
+        email=body.email,
         what="sign-in attempts",
     )
     operator = await sessions.authenticate(session, email=body.email, password=body.password)

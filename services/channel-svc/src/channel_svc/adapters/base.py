@@ -10,7 +10,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from event_contracts import PostPublishedV1
 
-from channel_svc.models import Distribution
+from channel_svc.crypto import CredentialCipher
+from channel_svc.models import Channel, Distribution
 from channel_svc.rendering.render import Rendered
 
 
@@ -93,6 +94,20 @@ class UnlockedChannel:
         except json.JSONDecodeError:
             return {}
         return value if isinstance(value, dict) else {}
+
+
+def unlock_channel(channel: Channel, cipher: CredentialCipher) -> UnlockedChannel:
+    """The channel for an adapter, its secret decrypted (`CredentialsUnreadable` if the
+    configured keys cannot)."""
+    secret = cipher.decrypt(channel.secret_encrypted) if channel.secret_encrypted else None
+    return UnlockedChannel(
+        id=channel.id,
+        workspace_id=channel.workspace_id,
+        platform=channel.platform,
+        name=channel.name,
+        config=dict(channel.config),
+        secret=secret,
+    )
 
 
 class LeaseLost(Exception):

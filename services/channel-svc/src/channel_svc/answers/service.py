@@ -15,7 +15,7 @@ from event_contracts import InboxAnswerRequestedV1, InboxAnswerSettledV1
 from servicekit.db import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.adapters.base import Adapter, UnlockedChannel
+from channel_svc.adapters.base import Adapter, unlock_channel
 from channel_svc.adapters.http import PlatformError, Unreachable
 from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.adapters.weibo import WeiboAdapter
@@ -34,18 +34,6 @@ class Refused(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
-
-
-def _unlock(channel: Channel, cipher: CredentialCipher) -> UnlockedChannel:
-    secret = cipher.decrypt(channel.secret_encrypted) if channel.secret_encrypted else None
-    return UnlockedChannel(
-        id=channel.id,
-        workspace_id=channel.workspace_id,
-        platform=channel.platform,
-        name=channel.name,
-        config=dict(channel.config),
-        secret=secret,
-    )
 
 
 async def _channel(session: AsyncSession, request: InboxAnswerRequestedV1) -> Channel:
@@ -67,7 +55,7 @@ async def _send(
     token was refreshed on the way."""
     adapter = adapters.get(channel.platform)
     try:
-        unlocked = _unlock(channel, cipher)
+        unlocked = unlock_channel(channel, cipher)
     except CredentialsUnreadable as exc:
         raise Refused("credentials_unreadable", str(exc)) from exc
     try:

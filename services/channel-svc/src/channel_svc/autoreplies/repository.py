@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.kit.queries import newest_first, where_given
+from channel_svc.kit.queries import workspace_page
 from channel_svc.models import AutoReply
 
 
@@ -25,15 +25,11 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[AutoReply], str | None]:
-    query = where_given(
-        select(AutoReply).where(AutoReply.workspace_id == workspace_id),
-        (AutoReply.channel_id, channel_id),
-    )
-    return await newest_first(
+    return await workspace_page(
         session,
-        query,
-        created_at=AutoReply.created_at,
-        row_id=AutoReply.id,
+        AutoReply,
+        workspace_id=workspace_id,
+        given=((AutoReply.channel_id, channel_id),),
         cursor=cursor,
         limit=limit,
     )

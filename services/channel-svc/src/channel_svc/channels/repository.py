@@ -9,7 +9,7 @@ from servicekit.db import utcnow
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.kit.queries import newest_first
+from channel_svc.kit.queries import workspace_page
 from channel_svc.models import Channel
 
 
@@ -25,11 +25,11 @@ async def find(
 async def page(
     session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Channel], str | None]:
-    return await newest_first(
+    return await workspace_page(
         session,
-        select(Channel).where(Channel.workspace_id == workspace_id, Channel.deleted_at.is_(None)),
-        created_at=Channel.created_at,
-        row_id=Channel.id,
+        Channel,
+        workspace_id=workspace_id,
+        where=(Channel.deleted_at.is_(None),),
         cursor=cursor,
         limit=limit,
     )

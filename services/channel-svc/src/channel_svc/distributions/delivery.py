@@ -40,7 +40,7 @@ from channel_svc.adapters.base import (
     LeaseLost,
     MemoryProgress,
     Outcome,
-    UnlockedChannel,
+    unlock_channel,
 )
 from channel_svc.channels import repository as channels
 from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
@@ -155,17 +155,6 @@ class DeliveryWorker:
             await asyncio.gather(*(self._watch(d, found.get(d.channel_id)) for d in due))
         return len(due)
 
-    def _unlock(self, channel: Channel) -> UnlockedChannel:
-        secret = self.cipher.decrypt(channel.secret_encrypted) if channel.secret_encrypted else None
-        return UnlockedChannel(
-            id=channel.id,
-            workspace_id=channel.workspace_id,
-            platform=channel.platform,
-            name=channel.name,
-            config=dict(channel.config),
-            secret=secret,
-        )
-
     async def _deliver(self, distribution: Distribution, channel: Channel | None) -> None:
         try:
             await self._send_and_settle(distribution, channel)
@@ -220,7 +209,7 @@ class DeliveryWorker:
         if channel is None or not result.credentials_update:
             return None
         try:
-            current = self._unlock(channel).credentials()
+            current = unlock_channel(channel, self.cipher).credentials()
         except CredentialsUnreadable:
             return None
         merged = {**current, **result.credentials_update}
@@ -259,7 +248,7 @@ class DeliveryWorker:
                     until=now + timedelta(seconds=wait),
                 )
         try:
-            unlocked = self._unlock(channel)
+            unlocked = unlock_channel(channel, self.cipher)
         except CredentialsUnreadable as exc:
             return DeliveryResult.rejected("credentials_unreadable", str(exc))
         try:
@@ -290,7 +279,7 @@ class DeliveryWorker:
             try:
                 result = await adapter.confirm(
                     distribution,
-                    self._unlock(channel),
+                    unlock_channel(channel, self.cipher),
                     progress=MemoryProgress(distribution.progress or {}),
                 )
             except asyncio.CancelledError:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.kit.queries import newest_first, where_given
+from channel_svc.kit.queries import workspace_page
 from channel_svc.models import DUE_STATUSES, Distribution, DistributionStatus, SendWindow
 
 if TYPE_CHECKING:
@@ -50,19 +50,13 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Distribution], str | None]:
-    query = where_given(
-        select(Distribution).where(Distribution.workspace_id == workspace_id),
+    given = (
         (Distribution.post_id, post_id),
         (Distribution.channel_id, channel_id),
         (Distribution.status, None if status is None else status.value),
     )
-    return await newest_first(
-        session,
-        query,
-        created_at=Distribution.created_at,
-        row_id=Distribution.id,
-        cursor=cursor,
-        limit=limit,
+    return await workspace_page(
+        session, Distribution, workspace_id=workspace_id, given=given, cursor=cursor, limit=limit
     )
 
 

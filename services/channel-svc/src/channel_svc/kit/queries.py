@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, TypeVar
 
 from servicekit.pagination import paginate, split_page
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -23,15 +22,22 @@ def where_given(
     return query
 
 
-async def newest_first(
+async def workspace_page(
     session: AsyncSession,
-    query: Select[M],
+    model: type[M],
     *,
-    created_at: InstrumentedAttribute[datetime],
-    row_id: InstrumentedAttribute[str],
+    workspace_id: str,
+    given: tuple[tuple[InstrumentedAttribute[Any], object | None], ...] = (),
+    where: tuple[ColumnElement[bool], ...] = (),
     cursor: str | None,
     limit: int,
 ) -> tuple[list[M], str | None]:
-    """One page of `query`'s rows, newest first, and the cursor of the next page."""
-    paged = paginate(query, created_at=created_at, row_id=row_id, cursor=cursor, limit=limit)
+    """One page of the workspace's `model` rows, newest first, narrowed by the `where`
+    conditions and by each `given` (column, value) whose value is given, and the cursor of
+    the next page. `model` is a table with `id`, `workspace_id` and `created_at` columns."""
+    table: Any = model  # its columns, which the type of its rows does not describe
+    query = where_given(select(model).where(table.workspace_id == workspace_id, *where), *given)
+    paged = paginate(
+        query, created_at=table.created_at, row_id=table.id, cursor=cursor, limit=limit
+    )
     return split_page((await session.scalars(paged)).all(), limit)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.kit.queries import newest_first, where_given
+from channel_svc.kit.queries import workspace_page
 from channel_svc.models import Campaign, Channel, Click, TrackedLink
 
 
@@ -76,19 +76,13 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[TrackedLink], str | None]:
-    query = where_given(
-        select(TrackedLink).where(TrackedLink.workspace_id == workspace_id),
+    given = (
         (TrackedLink.post_id, post_id),
         (TrackedLink.campaign_id, campaign_id),
         (TrackedLink.channel_id, channel_id),
     )
-    return await newest_first(
-        session,
-        query,
-        created_at=TrackedLink.created_at,
-        row_id=TrackedLink.id,
-        cursor=cursor,
-        limit=limit,
+    return await workspace_page(
+        session, TrackedLink, workspace_id=workspace_id, given=given, cursor=cursor, limit=limit
     )
 
 

@@ -9,6 +9,7 @@ manual hand-off checklist and `GET /api/v1/platforms` always agree.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,6 +79,22 @@ class Platform(BaseModel):
 
 
 _MANUAL_NO_LINKS = ("Outside links and QR codes get the post throttled or removed.",)
+
+# What most platforms an operator publishes on by hand share.
+_MANUAL_RULES: dict[str, Any] = {
+    "body_format": BodyFormat.PLAIN,
+    "link_policy": LinkPolicy.NONE,
+    "qr_codes_allowed": False,
+    "cover_required": True,
+    "notes": _MANUAL_NO_LINKS,
+}
+
+
+def _manual_rules(**rules: Any) -> Rules:
+    """The rules of a platform an operator publishes on by hand: `rules` say where they
+    differ from `_MANUAL_RULES`."""
+    return Rules(**(_MANUAL_RULES | rules))
+
 
 PLATFORMS: tuple[Platform, ...] = (
     Platform(
@@ -149,15 +166,11 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="今日头条",
         mode=Mode.MANUAL,
         console_url="https://mp.toutiao.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=30,
             body_max=50_000,
-            body_format=BodyFormat.PLAIN,
             images_max=100,
             topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             daily_quota=5,
             notes=("Title between 5 and 30 characters.", *_MANUAL_NO_LINKS),
         ),
@@ -168,14 +181,14 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="知乎",
         mode=Mode.MANUAL,
         console_url="https://zhuanlan.zhihu.com/write",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=100,
             body_max=100_000,
             body_format=BodyFormat.MARKDOWN,
             topics_max=3,
             link_policy=LinkPolicy.ALLOWED,
-            qr_codes_allowed=False,
             notes=("Topics are chosen in the editor, up to 3.",),
+            cover_required=False,
         ),
     ),
     Platform(
@@ -184,16 +197,12 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="小红书",
         mode=Mode.MANUAL,
         console_url="https://creator.xiaohongshu.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=20,
             body_max=1_000,
-            body_format=BodyFormat.PLAIN,
             images_max=9,
             topics_max=10,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             notes=("Hashtags are written `#tag ` with a space after each.", *_MANUAL_NO_LINKS),
         ),
     ),
@@ -203,17 +212,12 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="抖音",
         mode=Mode.MANUAL,
         console_url="https://creator.douyin.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=30,
             body_max=1_000,
-            body_format=BodyFormat.PLAIN,
             images_max=12,
             topics_max=5,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
         ),
     ),
     Platform(
@@ -222,17 +226,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="哔哩哔哩专栏",
         mode=Mode.MANUAL,
         console_url="https://member.bilibili.com/platform/upload/text/edit",
-        rules=Rules(
-            title_max=40,
-            body_max=100_000,
-            body_format=BodyFormat.PLAIN,
-            topics_max=10,
-            hashtag_style=HashtagStyle.NONE,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
-        ),
+        rules=_manual_rules(title_max=40, body_max=100_000, topics_max=10),
     ),
     Platform(
         key="baijiahao",
@@ -240,14 +234,10 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="百家号",
         mode=Mode.MANUAL,
         console_url="https://baijiahao.baidu.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=30,
             body_max=50_000,
-            body_format=BodyFormat.PLAIN,
             topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             daily_quota=5,
             notes=("Title between 8 and 30 characters.", *_MANUAL_NO_LINKS),
         ),
@@ -258,16 +248,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="大鱼号",
         mode=Mode.MANUAL,
         console_url="https://mp.dayu.com/",
-        rules=Rules(
-            title_max=30,
-            body_max=50_000,
-            body_format=BodyFormat.PLAIN,
-            topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
-        ),
+        rules=_manual_rules(title_max=30, body_max=50_000, topics_max=5),
     ),
     Platform(
         key="douban",
@@ -275,13 +256,13 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="豆瓣",
         mode=Mode.MANUAL,
         console_url="https://www.douban.com/note/create",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=40,
             body_max=50_000,
-            body_format=BodyFormat.PLAIN,
             topics_max=3,
             link_policy=LinkPolicy.ALLOWED,
-            qr_codes_allowed=False,
+            cover_required=False,
+            notes=(),
         ),
     ),
     Platform(
@@ -290,14 +271,10 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="喜马拉雅",
         mode=Mode.MANUAL,
         console_url="https://studio.ximalaya.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=40,
             body_max=5_000,
-            body_format=BodyFormat.PLAIN,
             topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             notes=("Audio is uploaded in the studio; the text is the episode's notes.",),
         ),
     ),
@@ -307,16 +284,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="一点资讯",
         mode=Mode.MANUAL,
         console_url="https://mp.yidianzixun.com/",
-        rules=Rules(
-            title_max=30,
-            body_max=50_000,
-            body_format=BodyFormat.PLAIN,
-            topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
-        ),
+        rules=_manual_rules(title_max=30, body_max=50_000, topics_max=5),
     ),
     Platform(
         key="netease",
@@ -324,16 +292,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="网易号",
         mode=Mode.MANUAL,
         console_url="https://mp.163.com/",
-        rules=Rules(
-            title_max=30,
-            body_max=50_000,
-            body_format=BodyFormat.PLAIN,
-            topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
-        ),
+        rules=_manual_rules(title_max=30, body_max=50_000, topics_max=5),
     ),
     Platform(
         key="qingting",
@@ -341,14 +300,10 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="蜻蜓FM",
         mode=Mode.MANUAL,
         console_url="https://studio.qingting.fm/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=40,
             body_max=2_000,
-            body_format=BodyFormat.PLAIN,
             topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             notes=("Audio is uploaded in the studio; the text is the programme notes.",),
         ),
     ),
@@ -358,14 +313,10 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="荔枝FM",
         mode=Mode.MANUAL,
         console_url="https://www.lizhi.fm/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=40,
             body_max=2_000,
-            body_format=BodyFormat.PLAIN,
             topics_max=5,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             notes=("Audio is uploaded in the app; the text is the programme notes.",),
         ),
     ),
@@ -375,17 +326,12 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="快手",
         mode=Mode.MANUAL,
         console_url="https://cp.kuaishou.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=30,
             body_max=500,
-            body_format=BodyFormat.PLAIN,
             images_max=12,
             topics_max=5,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
         ),
     ),
     Platform(
@@ -394,16 +340,11 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="美拍",
         mode=Mode.MANUAL,
         console_url="https://www.meipai.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=30,
             body_max=500,
-            body_format=BodyFormat.PLAIN,
             topics_max=5,
             hashtag_style=HashtagStyle.WEIBO,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
         ),
     ),
     Platform(
@@ -412,16 +353,11 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="西瓜视频",
         mode=Mode.MANUAL,
         console_url="https://studio.ixigua.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=30,
             body_max=400,
-            body_format=BodyFormat.PLAIN,
             topics_max=5,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
-            notes=_MANUAL_NO_LINKS,
         ),
     ),
     Platform(
@@ -430,14 +366,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="百度贴吧",
         mode=Mode.MANUAL,
         console_url="https://tieba.baidu.com/",
-        rules=Rules(
-            title_max=31,
-            body_max=10_000,
-            body_format=BodyFormat.PLAIN,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            notes=_MANUAL_NO_LINKS,
-        ),
+        rules=_manual_rules(title_max=31, body_max=10_000, cover_required=False),
     ),
     Platform(
         key="jianshu",
@@ -445,13 +374,14 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="简书",
         mode=Mode.MANUAL,
         console_url="https://www.jianshu.com/writer",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=50,
             body_max=100_000,
             body_format=BodyFormat.MARKDOWN,
             link_policy=LinkPolicy.ALLOWED,
-            qr_codes_allowed=False,
             daily_quota=2,
+            cover_required=False,
+            notes=(),
         ),
     ),
     Platform(
@@ -460,15 +390,11 @@ PLATFORMS: tuple[Platform, ...] = (
         name_zh="淘宝微淘",
         mode=Mode.MANUAL,
         console_url="https://we.taobao.com/",
-        rules=Rules(
+        rules=_manual_rules(
             title_max=19,
             body_max=1_000,
-            body_format=BodyFormat.PLAIN,
             images_max=9,
             topics_max=3,
-            link_policy=LinkPolicy.NONE,
-            qr_codes_allowed=False,
-            cover_required=True,
             notes=("Advertising-law words are enforced strictly on shop content.",),
         ),
     ),

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import structlog
 from servicekit.db import Database, utcnow
 
-from channel_svc.adapters.base import Adapter, Outcome, UnlockedChannel
+from channel_svc.adapters.base import Adapter, Outcome, unlock_channel
 from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.adapters.weibo import WeiboAdapter
 from channel_svc.channels import repository as channels
@@ -134,7 +134,7 @@ class SyncWorker:
             )
         adapter = self.adapters.get(channel.platform)
         try:
-            unlocked = self._unlock(channel)
+            unlocked = unlock_channel(channel, self.cipher)
         except CredentialsUnreadable as exc:
             return service.RunOutcome(
                 Collection(), Outcome.REJECTED, "credentials_unreadable", str(exc)
@@ -156,15 +156,4 @@ class SyncWorker:
             )
         return service.RunOutcome(
             Collection(), Outcome.REJECTED, "platform_unsupported", "no figures to pull"
-        )
-
-    def _unlock(self, channel: Channel) -> UnlockedChannel:
-        secret = self.cipher.decrypt(channel.secret_encrypted) if channel.secret_encrypted else None
-        return UnlockedChannel(
-            id=channel.id,
-            workspace_id=channel.workspace_id,
-            platform=channel.platform,
-            name=channel.name,
-            config=dict(channel.config),
-            secret=secret,
         )
