@@ -6,12 +6,67 @@ Each pair of functions is one step of those tables' history, which every service
 its own chain of revisions: a service's migration calls the step (upgrade) and its undoing
 (downgrade). Databases have run these steps, so a step never changes once released; a
 change to the tables is a new pair here, called from a new migration in every service.
+
+Below the steps, the pieces every service's own tables are made of (the standard id,
+workspace and timestamp columns, named keys and indexes), so that a migration declares a
+table's own columns and little else. Each builds exactly what its migrations wrote out by
+hand before, so a database migrated either way has the same schema.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+
+
+def id_column(length: int = 36) -> sa.Column[Any]:
+    """The string id most tables are keyed by (a UUID, or a longer platform id)."""
+    return sa.Column("id", sa.String(length=length), nullable=False)
+
+
+def workspace_id_column(length: int) -> sa.Column[Any]:
+    """The workspace a row belongs to (36 where it was made a UUID, 64 elsewhere)."""
+    return sa.Column("workspace_id", sa.String(length=length), nullable=False)
+
+
+def created_at_column() -> sa.Column[Any]:
+    return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
+
+
+def updated_at_column() -> sa.Column[Any]:
+    return sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)
+
+
+def primary_key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
+    """The primary key named `pk_<table>`."""
+    return sa.PrimaryKeyConstraint(*columns, name=op.f(f"pk_{table}"))
+
+
+def cascade_foreign_key(table: str, column: str, referred_table: str) -> sa.ForeignKeyConstraint:
+    """`column` referring to `referred_table.id`, its rows deleted with the row they refer
+    to; named `fk_<table>_<column>_<referred_table>`."""
+    return sa.ForeignKeyConstraint(
+        [column],
+        [f"{referred_table}.id"],
+        name=op.f(f"fk_{table}_{column}_{referred_table}"),
+        ondelete="CASCADE",
+    )
+
+
+def create_indexes(table: str, indexes: Mapping[str, Sequence[str]]) -> None:
+    """Create `table`'s (non-unique) indexes, each name to the columns it indexes, in order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, columns in indexes.items():
+            batch_op.create_index(batch_op.f(name), list(columns), unique=False)
+
+
+def drop_indexes(table: str, names: Sequence[str]) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_index(batch_op.f(name))
 
 
 def create_event_tables() -> None:
