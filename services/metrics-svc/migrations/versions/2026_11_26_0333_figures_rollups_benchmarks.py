@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "0648cf6dd594"
 down_revision: str | None = "324101912d4a"
@@ -13,103 +14,98 @@ def upgrade() -> None:
         "benchmark_checkpoints",
         sa.Column("series_id", sa.BigInteger(), nullable=False),
         sa.Column("age_hours", sa.Integer(), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("channel_id", sa.String(length=64), nullable=False),
         sa.Column("post_id", sa.String(length=64), nullable=False),
         sa.Column("metric", sa.String(length=32), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("series_id", "age_hours", name=op.f("pk_benchmark_checkpoints")),
+        steps.primary_key("benchmark_checkpoints", "series_id", "age_hours"),
     )
-    with op.batch_alter_table("benchmark_checkpoints", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_benchmark_checkpoints_peers",
-            ["workspace_id", "channel_id", "metric", "age_hours", "published_at"],
-            unique=False,
-        )
+    steps.create_indexes(
+        "benchmark_checkpoints",
+        {
+            "ix_benchmark_checkpoints_peers": [
+                "workspace_id",
+                "channel_id",
+                "metric",
+                "age_hours",
+                "published_at",
+            ]
+        },
+    )
 
     op.create_table(
         "channels",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
-        sa.Column("id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
+        steps.id_column(64),
         sa.Column("platform", sa.String(length=32), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "id", name=op.f("pk_channels")),
+        steps.updated_at_column(),
+        steps.primary_key("channels", "workspace_id", "id"),
     )
     op.create_table(
         "idempotency_keys",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "key", name=op.f("pk_idempotency_keys")),
+        steps.created_at_column(),
+        steps.primary_key("idempotency_keys", "workspace_id", "key"),
     )
     op.create_table(
         "interaction_counts",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("post_id", sa.String(length=64), nullable=False),
         sa.Column("platform", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "workspace_id", "post_id", "platform", "kind", name=op.f("pk_interaction_counts")
-        ),
+        steps.primary_key("interaction_counts", "workspace_id", "post_id", "platform", "kind"),
     )
     op.create_table(
         "post_channels",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("post_id", sa.String(length=64), nullable=False),
         sa.Column("channel_id", sa.String(length=64), nullable=False),
         sa.Column("platform", sa.String(length=32), nullable=True),
         sa.Column("external_id", sa.String(length=200), nullable=True),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "workspace_id", "post_id", "channel_id", name=op.f("pk_post_channels")
-        ),
+        steps.primary_key("post_channels", "workspace_id", "post_id", "channel_id"),
     )
-    with op.batch_alter_table("post_channels", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_post_channels_channel_published",
-            ["workspace_id", "channel_id", "published_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_post_channels_external", ["workspace_id", "channel_id", "external_id"], unique=False
-        )
+    steps.create_indexes(
+        "post_channels",
+        {
+            "ix_post_channels_channel_published": ["workspace_id", "channel_id", "published_at"],
+            "ix_post_channels_external": ["workspace_id", "channel_id", "external_id"],
+        },
+    )
 
     op.create_table(
         "posts",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
-        sa.Column("id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
+        steps.id_column(64),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("keywords", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "id", name=op.f("pk_posts")),
+        steps.updated_at_column(),
+        steps.primary_key("posts", "workspace_id", "id"),
     )
     op.create_table(
         "rollup_channel_daily",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("day", sa.DateTime(timezone=True), nullable=False),
         sa.Column("channel_id", sa.String(length=64), nullable=False),
         sa.Column("metric", sa.String(length=32), nullable=False),
         sa.Column("account", sa.Boolean(), nullable=False),
         sa.Column("gain", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "workspace_id",
-            "day",
-            "channel_id",
-            "metric",
-            "account",
-            name=op.f("pk_rollup_channel_daily"),
+        steps.primary_key(
+            "rollup_channel_daily", "workspace_id", "day", "channel_id", "metric", "account"
         ),
     )
     op.create_table(
@@ -119,7 +115,7 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("gain", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("series_id", "bucket", name=op.f("pk_rollup_daily")),
+        steps.primary_key("rollup_daily", "series_id", "bucket"),
     )
     op.create_table(
         "rollup_hourly",
@@ -128,7 +124,7 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("gain", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("series_id", "bucket", name=op.f("pk_rollup_hourly")),
+        steps.primary_key("rollup_hourly", "series_id", "bucket"),
     )
     op.create_table(
         "series",
@@ -138,14 +134,14 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("channel_id", sa.String(length=64), nullable=False),
         sa.Column("post_id", sa.String(length=64), nullable=False),
         sa.Column("metric", sa.String(length=32), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("latest_value", sa.BigInteger(), nullable=False),
         sa.Column("latest_observed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_series")),
+        steps.primary_key("series", "id"),
         sa.UniqueConstraint(
             "workspace_id",
             "channel_id",
@@ -154,26 +150,24 @@ def upgrade() -> None:
             name=op.f("uq_series_workspace_id_channel_id_post_id_metric"),
         ),
     )
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.create_index("ix_series_workspace_post", ["workspace_id", "post_id"], unique=False)
+    steps.create_indexes("series", {"ix_series_workspace_post": ["workspace_id", "post_id"]})
 
     op.create_table(
         "stat_batches",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.id_column(),
+        steps.workspace_id_column(64),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("points_received", sa.Integer(), nullable=False),
         sa.Column("points_stored", sa.Integer(), nullable=False),
         sa.Column("points_unchanged", sa.Integer(), nullable=False),
         sa.Column("period_start", sa.DateTime(timezone=True), nullable=True),
         sa.Column("period_end", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stat_batches")),
+        steps.created_at_column(),
+        steps.primary_key("stat_batches", "id"),
     )
-    with op.batch_alter_table("stat_batches", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_stat_batches_workspace_created", ["workspace_id", "created_at"], unique=False
-        )
+    steps.create_indexes(
+        "stat_batches", {"ix_stat_batches_workspace_created": ["workspace_id", "created_at"]}
+    )
 
     op.create_table(
         "stat_points",
@@ -183,13 +177,13 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("series_id", sa.BigInteger(), nullable=False),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("batch_id", sa.String(length=36), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stat_points")),
+        steps.primary_key("stat_points", "id"),
         sa.UniqueConstraint(
             "series_id", "observed_at", name=op.f("uq_stat_points_series_id_observed_at")
         ),
@@ -200,28 +194,25 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("stat_points")
-    with op.batch_alter_table("stat_batches", schema=None) as batch_op:
-        batch_op.drop_index("ix_stat_batches_workspace_created")
+    steps.drop_indexes("stat_batches", ["ix_stat_batches_workspace_created"])
 
     op.drop_table("stat_batches")
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.drop_index("ix_series_workspace_post")
+    steps.drop_indexes("series", ["ix_series_workspace_post"])
 
     op.drop_table("series")
     op.drop_table("rollup_hourly")
     op.drop_table("rollup_daily")
     op.drop_table("rollup_channel_daily")
     op.drop_table("posts")
-    with op.batch_alter_table("post_channels", schema=None) as batch_op:
-        batch_op.drop_index("ix_post_channels_external")
-        batch_op.drop_index("ix_post_channels_channel_published")
+    steps.drop_indexes(
+        "post_channels", ["ix_post_channels_external", "ix_post_channels_channel_published"]
+    )
 
     op.drop_table("post_channels")
     op.drop_table("interaction_counts")
     op.drop_table("idempotency_keys")
     op.drop_table("channels")
-    with op.batch_alter_table("benchmark_checkpoints", schema=None) as batch_op:
-        batch_op.drop_index("ix_benchmark_checkpoints_peers")
+    steps.drop_indexes("benchmark_checkpoints", ["ix_benchmark_checkpoints_peers"])
 
     op.drop_table("benchmark_checkpoints")
     # ### end Alembic commands ###
