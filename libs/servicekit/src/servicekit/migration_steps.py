@@ -4,8 +4,10 @@ consumer applied, consumer.py).
 
 Each pair of functions is one step of those tables' history, which every service took in
 its own chain of revisions: a service's migration calls the step (upgrade) and its undoing
-(downgrade). Databases have run these steps, so a step never changes once released; a
-change to the tables is a new pair here, called from a new migration in every service.
+(downgrade), or, where the step is all the revision does, takes both from the step's
+`Step` (`upgrade, downgrade = PROCESSED_AT_INDEX`). Databases have run these steps, so a
+step never changes once released; a change to the tables is a new pair here, called from a
+new migration in every service.
 
 Below the steps, the pieces every service's own tables are made of (the standard id,
 workspace and timestamp columns, named keys and indexes), so that a migration declares a
@@ -15,11 +17,18 @@ hand before, so a database migrated either way has the same schema.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from alembic import op
+
+
+class Step(NamedTuple):
+    """One step of the shared tables' history: what a revision runs to upgrade, and its undoing."""
+
+    upgrade: Callable[[], None]
+    downgrade: Callable[[], None]
 
 
 def id_column(length: int = 36) -> sa.Column[Any]:
@@ -132,3 +141,8 @@ def drop_outbox_parking() -> None:
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_column("error")
         batch_op.drop_column("failed_at")
+
+
+EVENT_TABLES = Step(create_event_tables, drop_event_tables)
+PROCESSED_AT_INDEX = Step(add_processed_at_index, drop_processed_at_index)
+OUTBOX_PARKING = Step(add_outbox_parking, drop_outbox_parking)
