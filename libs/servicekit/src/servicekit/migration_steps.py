@@ -17,18 +17,32 @@ hand before, so a database migrated either way has the same schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 
-class Step(NamedTuple):
-    """One step of the shared tables' history: what a revision runs to upgrade, and its undoing."""
+@dataclass(frozen=True)
+class Step:
+    """One step of the shared tables' history, and its undoing, for a revision that is only
+    this step to take as its own: `upgrade, downgrade = PROCESSED_AT_INDEX`."""
 
-    upgrade: Callable[[], None]
-    downgrade: Callable[[], None]
+    apply: Callable[[], None]
+    undo: Callable[[], None]
+
+    # Methods, not the functions themselves: Alembic logs (and writes in --sql output) the
+    # name of what it runs, which stays "upgrade" and "downgrade" as it always was.
+    def upgrade(self) -> None:
+        self.apply()
+
+    def downgrade(self) -> None:
+        self.undo()
+
+    def __iter__(self) -> Iterator[Callable[[], None]]:
+        return iter((self.upgrade, self.downgrade))
 
 
 def id_column(length: int = 36) -> sa.Column[Any]:
@@ -47,6 +61,16 @@ def created_at_column() -> sa.Column[Any]:
 
 def updated_at_column() -> sa.Column[Any]:
     return sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)
+
+
+def local_copy_columns() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """A local copy of another service's row, kept from its `*.changed` events: whether it
+    was deleted, and the newest change applied (an older event arriving late changes
+    nothing)."""
+    return (
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def primary_key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:

@@ -15,8 +15,7 @@ def upgrade() -> None:
         steps.workspace_id_column(64),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("deleted", sa.Boolean(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        *steps.local_copy_columns(),
         steps.primary_key("campaigns", "id"),
     )
     steps.create_indexes("campaigns", {"ix_campaigns_workspace_id": ["workspace_id"]})

@@ -16,8 +16,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=50), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=50), nullable=False),
-        sa.Column("deleted", sa.Boolean(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        *steps.local_copy_columns(),
         steps.primary_key("known_channels", "channel_id"),
     )
     steps.create_indexes("known_channels", {"ix_known_channels_workspace_id": ["workspace_id"]})

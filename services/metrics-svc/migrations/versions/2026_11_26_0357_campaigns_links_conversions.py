@@ -34,8 +34,7 @@ def upgrade() -> None:
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("owner_id", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("deleted", sa.Boolean(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        *steps.local_copy_columns(),
         steps.primary_key("campaigns", "workspace_id", "id"),
     )
     steps.create_indexes(
