@@ -12,7 +12,8 @@ new migration in every service.
 Below the steps, the pieces every service's own tables are made of (the standard id,
 workspace and timestamp columns, named keys and indexes), so that a migration declares a
 table's own columns and little else. Each builds exactly what its migrations wrote out by
-hand before, so a database migrated either way has the same schema.
+hand before, so a database migrated either way has the same schema; released migrations
+call them, so what one builds never changes either (a different shape is a new helper).
 """
 
 from __future__ import annotations
@@ -23,26 +24,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the shared tables' history, and its undoing, for a revision that is only
-    this step to take as its own: `upgrade, downgrade = PROCESSED_AT_INDEX`."""
-
-    apply: Callable[[], None]
-    undo: Callable[[], None]
-
-    # Methods, not the functions themselves: Alembic logs (and writes in --sql output) the
-    # name of what it runs, which stays "upgrade" and "downgrade" as it always was.
-    def upgrade(self) -> None:
-        self.apply()
-
-    def downgrade(self) -> None:
-        self.undo()
-
-    def __iter__(self) -> Iterator[Callable[[], None]]:
-        return iter((self.upgrade, self.downgrade))
 
 
 def id_column(length: int = 36) -> sa.Column[Any]:
@@ -165,6 +146,26 @@ def drop_outbox_parking() -> None:
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_column("error")
         batch_op.drop_column("failed_at")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the shared tables' history, and its undoing, for a revision that is only
+    this step to take as its own: `upgrade, downgrade = PROCESSED_AT_INDEX`."""
+
+    apply: Callable[[], None]
+    undo: Callable[[], None]
+
+    # Methods, not the functions themselves: Alembic logs (and writes in --sql output) the
+    # name of what it runs, which stays "upgrade" and "downgrade" as it always was.
+    def upgrade(self) -> None:
+        self.apply()
+
+    def downgrade(self) -> None:
+        self.undo()
+
+    def __iter__(self) -> Iterator[Callable[[], None]]:
+        return iter((self.upgrade, self.downgrade))
 
 
 EVENT_TABLES = Step(create_event_tables, drop_event_tables)
