@@ -26,12 +26,10 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=200), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         steps.created_at_column(),
-        sa.CheckConstraint(
-            "role IN ('owner', 'editor', 'reviewer', 'analyst')", name=op.f("ck_operators_role")
-        ),
+        steps.check_one_of("operators", "role", ["owner", "editor", "reviewer", "analyst"]),
         steps.cascade_foreign_key("operators", "workspace_id", "workspaces"),
         steps.primary_key("operators", "id"),
-        sa.UniqueConstraint("email", name=op.f("uq_operators_email")),
+        steps.unique("operators", "email"),
     )
     steps.create_indexes("operators", {"ix_operators_workspace_id": ["workspace_id"]})
 

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         steps.cascade_foreign_key("api_keys", "workspace_id", "workspaces"),
         steps.primary_key("api_keys", "id"),
-        sa.UniqueConstraint("prefix", name=op.f("uq_api_keys_prefix")),
+        steps.unique("api_keys", "prefix"),
     )
     steps.create_indexes("api_keys", {"ix_api_keys_workspace_id": ["workspace_id"]})
 
@@ -38,12 +38,10 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
         steps.created_at_column(),
-        sa.CheckConstraint(
-            "role IN ('owner', 'editor', 'reviewer', 'analyst')", name=op.f("ck_invitations_role")
-        ),
+        steps.check_one_of("invitations", "role", ["owner", "editor", "reviewer", "analyst"]),
         steps.cascade_foreign_key("invitations", "workspace_id", "workspaces"),
         steps.primary_key("invitations", "id"),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
+        steps.unique("invitations", "token_hash"),
     )
     steps.create_indexes("invitations", {"ix_invitations_workspace_id": ["workspace_id"]})
 
@@ -59,7 +57,7 @@ def upgrade() -> None:
         steps.created_at_column(),
         steps.cascade_foreign_key("refresh_tokens", "operator_id", "operators"),
         steps.primary_key("refresh_tokens", "id"),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
+        steps.unique("refresh_tokens", "token_hash"),
     )
     steps.create_indexes(
         "refresh_tokens",

@@ -19,7 +19,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         steps.created_at_column(),
         steps.primary_key("pending_signups", "id"),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_pending_signups_token_hash")),
+        steps.unique("pending_signups", "token_hash"),
     )
     steps.create_indexes(
         "pending_signups",

@@ -18,7 +18,7 @@ def upgrade() -> None:
         steps.created_at_column(),
         steps.cascade_foreign_key("password_resets", "operator_id", "operators"),
         steps.primary_key("password_resets", "id"),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_password_resets_token_hash")),
+        steps.unique("password_resets", "token_hash"),
     )
     steps.create_indexes(
         "password_resets",

@@ -70,6 +70,17 @@ def cascade_foreign_key(table: str, column: str, referred_table: str) -> sa.Fore
     )
 
 
+def unique(table: str, *columns: str) -> sa.UniqueConstraint:
+    """The columns' values unique together, named `uq_<table>_<column>_<column>...`."""
+    return sa.UniqueConstraint(*columns, name=op.f(f"uq_{table}_{'_'.join(columns)}"))
+
+
+def check_one_of(table: str, column: str, values: Sequence[str]) -> sa.CheckConstraint:
+    """`column` holds one of `values`, named `ck_<table>_<column>`."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=op.f(f"ck_{table}_{column}"))
+
+
 def create_indexes(table: str, indexes: Mapping[str, Sequence[str]]) -> None:
     """Create `table`'s (non-unique) indexes, each name to the columns it indexes, in order."""
     with op.batch_alter_table(table, schema=None) as batch_op:

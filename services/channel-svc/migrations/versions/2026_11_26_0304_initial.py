@@ -21,9 +21,7 @@ def upgrade() -> None:
         steps.created_at_column(),
         steps.updated_at_column(),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('active', 'needs_reauth', 'disabled')", name=op.f("ck_channels_status")
-        ),
+        steps.check_one_of("channels", "status", ["active", "needs_reauth", "disabled"]),
         steps.primary_key("channels", "id"),
     )
     steps.create_indexes("channels", {"ix_channels_workspace_id": ["workspace_id"]})
@@ -45,14 +43,11 @@ def upgrade() -> None:
         sa.Column("snapshot", sa.JSON(), nullable=False),
         steps.created_at_column(),
         steps.updated_at_column(),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sending', 'succeeded', 'failed')",
-            name=op.f("ck_distributions_status"),
+        steps.check_one_of(
+            "distributions", "status", ["pending", "sending", "succeeded", "failed"]
         ),
         steps.primary_key("distributions", "id"),
-        sa.UniqueConstraint(
-            "post_id", "channel_id", name=op.f("uq_distributions_post_id_channel_id")
-        ),
+        steps.unique("distributions", "post_id", "channel_id"),
     )
     steps.create_indexes(
         "distributions",

@@ -43,13 +43,8 @@ def upgrade() -> None:
         sa.Column("target_hash", sa.String(length=64), nullable=False),
         steps.created_at_column(),
         steps.primary_key("tracked_links", "id"),
-        sa.UniqueConstraint("code", name=op.f("uq_tracked_links_code")),
-        sa.UniqueConstraint(
-            "post_id",
-            "channel_id",
-            "target_hash",
-            name=op.f("uq_tracked_links_post_id_channel_id_target_hash"),
-        ),
+        steps.unique("tracked_links", "code"),
+        steps.unique("tracked_links", "post_id", "channel_id", "target_hash"),
     )
     steps.create_indexes(
         "tracked_links",

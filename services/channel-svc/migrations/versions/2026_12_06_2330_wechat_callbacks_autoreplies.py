@@ -22,9 +22,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         steps.created_at_column(),
         steps.updated_at_column(),
-        sa.CheckConstraint(
-            "trigger IN ('keyword', 'subscribe', 'default')", name=op.f("ck_autoreplies_trigger")
-        ),
+        steps.check_one_of("autoreplies", "trigger", ["keyword", "subscribe", "default"]),
         steps.primary_key("autoreplies", "id"),
     )
     steps.create_indexes(
@@ -47,9 +45,7 @@ def upgrade() -> None:
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         steps.primary_key("callback_messages", "id"),
-        sa.UniqueConstraint(
-            "channel_id", "dedupe_key", name=op.f("uq_callback_messages_channel_id_dedupe_key")
-        ),
+        steps.unique("callback_messages", "channel_id", "dedupe_key"),
     )
     steps.create_indexes(
         "callback_messages",
@@ -78,9 +74,9 @@ def upgrade() -> None:
         sa.Column("secret_encrypted", sa.Text(), nullable=False),
         steps.created_at_column(),
         steps.updated_at_column(),
-        sa.CheckConstraint("mode IN ('plain', 'safe')", name=op.f("ck_callback_settings_mode")),
+        steps.check_one_of("callback_settings", "mode", ["plain", "safe"]),
         steps.primary_key("callback_settings", "channel_id"),
-        sa.UniqueConstraint("token", name=op.f("uq_callback_settings_token")),
+        steps.unique("callback_settings", "token"),
     )
     steps.create_indexes(
         "callback_settings", {"ix_callback_settings_workspace_id": ["workspace_id"]}

@@ -34,13 +34,9 @@ def upgrade() -> None:
         steps.created_at_column(),
         steps.updated_at_column(),
         steps.primary_key("ideas", "id"),
-        sa.UniqueConstraint(
-            "workspace_id", "entry_key", name=op.f("uq_ideas_workspace_id_entry_key")
-        ),
-        sa.UniqueConstraint(
-            "workspace_id", "need_key", name=op.f("uq_ideas_workspace_id_need_key")
-        ),
-        sa.UniqueConstraint("workspace_id", "url_key", name=op.f("uq_ideas_workspace_id_url_key")),
+        steps.unique("ideas", "workspace_id", "entry_key"),
+        steps.unique("ideas", "workspace_id", "need_key"),
+        steps.unique("ideas", "workspace_id", "url_key"),
     )
     steps.create_indexes(
         "ideas",
@@ -138,7 +134,7 @@ def upgrade() -> None:
         steps.created_at_column(),
         steps.cascade_foreign_key("post_revisions", "post_id", "posts"),
         steps.primary_key("post_revisions", "id"),
-        sa.UniqueConstraint("post_id", "version", name=op.f("uq_post_revisions_post_id_version")),
+        steps.unique("post_revisions", "post_id", "version"),
     )
     op.create_table(
         "post_transitions",

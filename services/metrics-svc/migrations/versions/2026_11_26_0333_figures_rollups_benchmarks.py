@@ -134,13 +134,7 @@ def upgrade() -> None:
         sa.Column("latest_value", sa.BigInteger(), nullable=False),
         sa.Column("latest_observed_at", sa.DateTime(timezone=True), nullable=True),
         steps.primary_key("series", "id"),
-        sa.UniqueConstraint(
-            "workspace_id",
-            "channel_id",
-            "post_id",
-            "metric",
-            name=op.f("uq_series_workspace_id_channel_id_post_id_metric"),
-        ),
+        steps.unique("series", "workspace_id", "channel_id", "post_id", "metric"),
     )
     steps.create_indexes("series", {"ix_series_workspace_post": ["workspace_id", "post_id"]})
 
@@ -176,9 +170,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("batch_id", sa.String(length=36), nullable=False),
         steps.primary_key("stat_points", "id"),
-        sa.UniqueConstraint(
-            "series_id", "observed_at", name=op.f("uq_stat_points_series_id_observed_at")
-        ),
+        steps.unique("stat_points", "series_id", "observed_at"),
     )
 
 

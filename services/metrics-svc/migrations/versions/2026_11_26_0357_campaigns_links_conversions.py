@@ -59,9 +59,7 @@ def upgrade() -> None:
         sa.Column("utm", sa.JSON(), nullable=False),
         steps.created_at_column(),
         steps.primary_key("conversions", "id"),
-        sa.UniqueConstraint(
-            "workspace_id", "conversion_id", name=op.f("uq_conversions_workspace_id_conversion_id")
-        ),
+        steps.unique("conversions", "workspace_id", "conversion_id"),
     )
     steps.create_indexes(
         "conversions",

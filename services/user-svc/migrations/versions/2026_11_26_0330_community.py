@@ -77,9 +77,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("left_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "role IN ('owner', 'admin', 'member')", name=op.f("ck_community_memberships_role")
-        ),
+        steps.check_one_of("community_memberships", "role", ["owner", "admin", "member"]),
         steps.cascade_foreign_key("community_memberships", "community_id", "communities"),
         steps.cascade_foreign_key("community_memberships", "member_id", "members"),
         steps.primary_key("community_memberships", "id"),
@@ -105,19 +103,23 @@ def upgrade() -> None:
         sa.Column("is_question", sa.Boolean(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         steps.created_at_column(),
-        sa.CheckConstraint(
-            "kind IN ('comment', 'reply', 'direct_message', 'mention', 'like', 'share', "
-            "'follow', 'unfollow')",
-            name=op.f("ck_interactions_kind"),
+        steps.check_one_of(
+            "interactions",
+            "kind",
+            [
+                "comment",
+                "reply",
+                "direct_message",
+                "mention",
+                "like",
+                "share",
+                "follow",
+                "unfollow",
+            ],
         ),
         steps.cascade_foreign_key("interactions", "member_id", "members"),
         steps.primary_key("interactions", "id"),
-        sa.UniqueConstraint(
-            "workspace_id",
-            "platform",
-            "external_id",
-            name=op.f("uq_interactions_workspace_id_platform_external_id"),
-        ),
+        steps.unique("interactions", "workspace_id", "platform", "external_id"),
     )
     steps.create_indexes(
         "interactions",
@@ -139,12 +141,7 @@ def upgrade() -> None:
         steps.created_at_column(),
         steps.cascade_foreign_key("member_identities", "member_id", "members"),
         steps.primary_key("member_identities", "id"),
-        sa.UniqueConstraint(
-            "workspace_id",
-            "platform",
-            "external_id",
-            name=op.f("uq_member_identities_workspace_id_platform_external_id"),
-        ),
+        steps.unique("member_identities", "workspace_id", "platform", "external_id"),
     )
     steps.create_indexes(
         "member_identities",
@@ -198,16 +195,12 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         steps.created_at_column(),
         steps.updated_at_column(),
-        sa.CheckConstraint(
-            "reason IN ('question', 'direct_message')", name=op.f("ck_inbox_items_reason")
-        ),
-        sa.CheckConstraint(
-            "status IN ('open', 'answered', 'closed')", name=op.f("ck_inbox_items_status")
-        ),
+        steps.check_one_of("inbox_items", "reason", ["question", "direct_message"]),
+        steps.check_one_of("inbox_items", "status", ["open", "answered", "closed"]),
         steps.cascade_foreign_key("inbox_items", "interaction_id", "interactions"),
         steps.cascade_foreign_key("inbox_items", "member_id", "members"),
         steps.primary_key("inbox_items", "id"),
-        sa.UniqueConstraint("interaction_id", name=op.f("uq_inbox_items_interaction_id")),
+        steps.unique("inbox_items", "interaction_id"),
     )
     steps.create_indexes(
         "inbox_items",

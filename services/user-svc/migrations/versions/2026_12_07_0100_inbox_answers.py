@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("answered_by", sa.String(length=64), nullable=False),
         steps.created_at_column(),
         sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sent', 'failed')", name=op.f("ck_inbox_answers_status")
-        ),
+        steps.check_one_of("inbox_answers", "status", ["pending", "sent", "failed"]),
         steps.cascade_foreign_key("inbox_answers", "item_id", "inbox_items"),
         steps.primary_key("inbox_answers", "id"),
     )
