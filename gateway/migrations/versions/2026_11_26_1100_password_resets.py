@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "7b4e1f0c2d95"
 down_revision: str | None = "3c5bafc171b3"
@@ -10,32 +11,27 @@ down_revision: str | None = "3c5bafc171b3"
 def upgrade() -> None:
     op.create_table(
         "password_resets",
-        sa.Column("id", sa.String(length=36), nullable=False),
+        steps.id_column(),
         sa.Column("operator_id", sa.String(length=36), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["operator_id"],
-            ["operators.id"],
-            name=op.f("fk_password_resets_operator_id_operators"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_resets")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_password_resets_token_hash")),
+        steps.created_at_column(),
+        steps.cascade_foreign_key("password_resets", "operator_id", "operators"),
+        steps.primary_key("password_resets", "id"),
+        steps.unique("password_resets", "token_hash"),
     )
-    with op.batch_alter_table("password_resets", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_password_resets_operator_id"), ["operator_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_password_resets_expires_at"), ["expires_at"], unique=False
-        )
+    steps.create_indexes(
+        "password_resets",
+        {
+            "ix_password_resets_operator_id": ["operator_id"],
+            "ix_password_resets_expires_at": ["expires_at"],
+        },
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("password_resets", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_password_resets_expires_at"))
-        batch_op.drop_index(batch_op.f("ix_password_resets_operator_id"))
+    steps.drop_indexes(
+        "password_resets", ["ix_password_resets_expires_at", "ix_password_resets_operator_id"]
+    )
 
     op.drop_table("password_resets")

@@ -4,14 +4,94 @@ consumer applied, consumer.py).
 
 Each pair of functions is one step of those tables' history, which every service took in
 its own chain of revisions: a service's migration calls the step (upgrade) and its undoing
-(downgrade). Databases have run these steps, so a step never changes once released; a
-change to the tables is a new pair here, called from a new migration in every service.
+(downgrade), or, where the step is all the revision does, takes both from the step's
+`Step` (`upgrade, downgrade = PROCESSED_AT_INDEX`). Databases have run these steps, so a
+step never changes once released; a change to the tables is a new pair here, called from a
+new migration in every service.
+
+Below the steps, the pieces every service's own tables are made of (the standard id,
+workspace and timestamp columns, named keys and indexes), so that a migration declares a
+table's own columns and little else. Each builds exactly what its migrations wrote out by
+hand before, so a database migrated either way has the same schema; released migrations
+call them, so what one builds never changes either (a different shape is a new helper).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+
+
+def id_column(length: int = 36) -> sa.Column[Any]:
+    """The string id most tables are keyed by (a UUID, or a longer platform id)."""
+    return sa.Column("id", sa.String(length=length), nullable=False)
+
+
+def workspace_id_column(length: int) -> sa.Column[Any]:
+    """The workspace a row belongs to (36 where it was made a UUID, 64 elsewhere)."""
+    return sa.Column("workspace_id", sa.String(length=length), nullable=False)
+
+
+def created_at_column() -> sa.Column[Any]:
+    return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
+
+
+def updated_at_column() -> sa.Column[Any]:
+    return sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)
+
+
+def local_copy_columns() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """A local copy of another service's row, kept from its `*.changed` events: whether it
+    was deleted, and the newest change applied (an older event arriving late changes
+    nothing)."""
+    return (
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def primary_key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
+    """The primary key named `pk_<table>`."""
+    return sa.PrimaryKeyConstraint(*columns, name=op.f(f"pk_{table}"))
+
+
+def cascade_foreign_key(table: str, column: str, referred_table: str) -> sa.ForeignKeyConstraint:
+    """`column` referring to `referred_table.id`, its rows deleted with the row they refer
+    to; named `fk_<table>_<column>_<referred_table>`."""
+    return sa.ForeignKeyConstraint(
+        [column],
+        [f"{referred_table}.id"],
+        name=op.f(f"fk_{table}_{column}_{referred_table}"),
+        ondelete="CASCADE",
+    )
+
+
+def unique(table: str, *columns: str) -> sa.UniqueConstraint:
+    """The columns' values unique together, named `uq_<table>_<column>_<column>...`."""
+    return sa.UniqueConstraint(*columns, name=op.f(f"uq_{table}_{'_'.join(columns)}"))
+
+
+def check_one_of(table: str, column: str, values: Sequence[str]) -> sa.CheckConstraint:
+    """`column` holds one of `values`, named `ck_<table>_<column>`."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=op.f(f"ck_{table}_{column}"))
+
+
+def create_indexes(table: str, indexes: Mapping[str, Sequence[str]]) -> None:
+    """Create `table`'s (non-unique) indexes, each name to the columns it indexes, in order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, columns in indexes.items():
+            batch_op.create_index(batch_op.f(name), list(columns), unique=False)
+
+
+def drop_indexes(table: str, names: Sequence[str]) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_index(batch_op.f(name))
 
 
 def create_event_tables() -> None:
@@ -77,3 +157,28 @@ def drop_outbox_parking() -> None:
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_column("error")
         batch_op.drop_column("failed_at")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the shared tables' history, and its undoing, for a revision that is only
+    this step to take as its own: `upgrade, downgrade = PROCESSED_AT_INDEX`."""
+
+    apply: Callable[[], None]
+    undo: Callable[[], None]
+
+    # Methods, not the functions themselves: Alembic logs (and writes in --sql output) the
+    # name of what it runs, which stays "upgrade" and "downgrade" as it always was.
+    def upgrade(self) -> None:
+        self.apply()
+
+    def downgrade(self) -> None:
+        self.undo()
+
+    def __iter__(self) -> Iterator[Callable[[], None]]:
+        return iter((self.upgrade, self.downgrade))
+
+
+EVENT_TABLES = Step(create_event_tables, drop_event_tables)
+PROCESSED_AT_INDEX = Step(add_processed_at_index, drop_processed_at_index)
+OUTBOX_PARKING = Step(add_outbox_parking, drop_outbox_parking)

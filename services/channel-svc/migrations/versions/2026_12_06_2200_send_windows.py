@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "5773655eae71"
 down_revision: str | None = "e7d799cdaee6"
@@ -12,7 +13,7 @@ def upgrade() -> None:
         "send_windows",
         sa.Column("key", sa.String(length=100), nullable=False),
         sa.Column("sent", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_send_windows")),
+        steps.primary_key("send_windows", "key"),
     )
 
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "b3f1c0de2a18"
 down_revision: str | None = "5773655eae71"
@@ -11,7 +12,7 @@ def upgrade() -> None:
     op.create_table(
         "channel_syncs",
         sa.Column("channel_id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("platform", sa.String(length=32), nullable=False),
         sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=True),
@@ -22,8 +23,8 @@ def upgrade() -> None:
         sa.Column("collected_through", sa.Date(), nullable=True),
         sa.Column("figures_last_run", sa.Integer(), nullable=False),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_channel_syncs")),
+        steps.created_at_column(),
+        steps.primary_key("channel_syncs", "channel_id"),
     )
     op.create_index(
         op.f("ix_channel_syncs_workspace_id"), "channel_syncs", ["workspace_id"], unique=False

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "c4llb4ck0001"
 down_revision: str | None = "b3f1c0de2a18"
@@ -10,8 +11,8 @@ down_revision: str | None = "b3f1c0de2a18"
 def upgrade() -> None:
     op.create_table(
         "autoreplies",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.id_column(),
+        steps.workspace_id_column(64),
         sa.Column("channel_id", sa.String(length=36), nullable=False),
         sa.Column("trigger", sa.String(length=16), nullable=False),
         sa.Column("match", sa.String(length=16), nullable=True),
@@ -19,27 +20,23 @@ def upgrade() -> None:
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("reply", sa.JSON(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "trigger IN ('keyword', 'subscribe', 'default')", name=op.f("ck_autoreplies_trigger")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_autoreplies")),
+        steps.created_at_column(),
+        steps.updated_at_column(),
+        steps.check_one_of("autoreplies", "trigger", ["keyword", "subscribe", "default"]),
+        steps.primary_key("autoreplies", "id"),
     )
-    with op.batch_alter_table("autoreplies", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_autoreplies_channel_id_trigger", ["channel_id", "trigger"], unique=False
-        )
-        batch_op.create_index(
-            "ix_autoreplies_workspace_id_created_at",
-            ["workspace_id", "created_at", "id"],
-            unique=False,
-        )
+    steps.create_indexes(
+        "autoreplies",
+        {
+            "ix_autoreplies_channel_id_trigger": ["channel_id", "trigger"],
+            "ix_autoreplies_workspace_id_created_at": ["workspace_id", "created_at", "id"],
+        },
+    )
 
     op.create_table(
         "callback_messages",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.id_column(),
+        steps.workspace_id_column(64),
         sa.Column("channel_id", sa.String(length=36), nullable=False),
         sa.Column("dedupe_key", sa.String(length=300), nullable=False),
         sa.Column("msg_type", sa.String(length=32), nullable=False),
@@ -47,17 +44,13 @@ def upgrade() -> None:
         sa.Column("from_user", sa.String(length=200), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_callback_messages")),
-        sa.UniqueConstraint(
-            "channel_id", "dedupe_key", name=op.f("uq_callback_messages_channel_id_dedupe_key")
-        ),
+        steps.primary_key("callback_messages", "id"),
+        steps.unique("callback_messages", "channel_id", "dedupe_key"),
     )
-    with op.batch_alter_table("callback_messages", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_callback_messages_workspace_id_received_at",
-            ["workspace_id", "received_at"],
-            unique=False,
-        )
+    steps.create_indexes(
+        "callback_messages",
+        {"ix_callback_messages_workspace_id_received_at": ["workspace_id", "received_at"]},
+    )
 
     op.create_table(
         "callback_nonces",
@@ -66,49 +59,43 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("signature", sa.String(length=64), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "channel_id", "timestamp", "nonce", "signature", name=op.f("pk_callback_nonces")
-        ),
+        steps.primary_key("callback_nonces", "channel_id", "timestamp", "nonce", "signature"),
     )
-    with op.batch_alter_table("callback_nonces", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_callback_nonces_seen_at"), ["seen_at"], unique=False)
+    steps.create_indexes("callback_nonces", {"ix_callback_nonces_seen_at": ["seen_at"]})
 
     op.create_table(
         "callback_settings",
         sa.Column("channel_id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.workspace_id_column(64),
         sa.Column("token", sa.String(length=64), nullable=False),
         sa.Column("mode", sa.String(length=8), nullable=False),
         sa.Column("original_id", sa.String(length=64), nullable=False),
         sa.Column("appid", sa.String(length=64), nullable=False),
         sa.Column("secret_encrypted", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("mode IN ('plain', 'safe')", name=op.f("ck_callback_settings_mode")),
-        sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_callback_settings")),
-        sa.UniqueConstraint("token", name=op.f("uq_callback_settings_token")),
+        steps.created_at_column(),
+        steps.updated_at_column(),
+        steps.check_one_of("callback_settings", "mode", ["plain", "safe"]),
+        steps.primary_key("callback_settings", "channel_id"),
+        steps.unique("callback_settings", "token"),
     )
-    with op.batch_alter_table("callback_settings", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_callback_settings_workspace_id"), ["workspace_id"], unique=False
-        )
+    steps.create_indexes(
+        "callback_settings", {"ix_callback_settings_workspace_id": ["workspace_id"]}
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("callback_settings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_callback_settings_workspace_id"))
+    steps.drop_indexes("callback_settings", ["ix_callback_settings_workspace_id"])
 
     op.drop_table("callback_settings")
-    with op.batch_alter_table("callback_nonces", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_callback_nonces_seen_at"))
+    steps.drop_indexes("callback_nonces", ["ix_callback_nonces_seen_at"])
 
     op.drop_table("callback_nonces")
-    with op.batch_alter_table("callback_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_callback_messages_workspace_id_received_at")
+    steps.drop_indexes("callback_messages", ["ix_callback_messages_workspace_id_received_at"])
 
     op.drop_table("callback_messages")
-    with op.batch_alter_table("autoreplies", schema=None) as batch_op:
-        batch_op.drop_index("ix_autoreplies_workspace_id_created_at")
-        batch_op.drop_index("ix_autoreplies_channel_id_trigger")
+    steps.drop_indexes(
+        "autoreplies",
+        ["ix_autoreplies_workspace_id_created_at", "ix_autoreplies_channel_id_trigger"],
+    )
 
     op.drop_table("autoreplies")

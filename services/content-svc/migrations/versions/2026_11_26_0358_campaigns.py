@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "aa0e1831eebd"
 down_revision: str | None = "219488c61f1c"
@@ -10,8 +11,8 @@ down_revision: str | None = "219488c61f1c"
 def upgrade() -> None:
     op.create_table(
         "campaigns",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        steps.id_column(),
+        steps.workspace_id_column(36),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("objective", sa.String(length=20), nullable=False),
         sa.Column("goals", sa.JSON(), nullable=False),
@@ -25,17 +26,15 @@ def upgrade() -> None:
         sa.Column("status_override", sa.String(length=20), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        steps.created_at_column(),
+        steps.updated_at_column(),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+        steps.primary_key("campaigns", "id"),
     )
-    with op.batch_alter_table("campaigns", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_campaigns_workspace_id_created_at_id",
-            ["workspace_id", "created_at", "id"],
-            unique=False,
-        )
+    steps.create_indexes(
+        "campaigns",
+        {"ix_campaigns_workspace_id_created_at_id": ["workspace_id", "created_at", "id"]},
+    )
 
     with op.batch_alter_table("ideas", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign_id", sa.String(length=36), nullable=True))
@@ -59,7 +58,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ideas_workspace_id_campaign_id")
         batch_op.drop_column("campaign_id")
 
-    with op.batch_alter_table("campaigns", schema=None) as batch_op:
-        batch_op.drop_index("ix_campaigns_workspace_id_created_at_id")
+    steps.drop_indexes("campaigns", ["ix_campaigns_workspace_id_created_at_id"])
 
     op.drop_table("campaigns")

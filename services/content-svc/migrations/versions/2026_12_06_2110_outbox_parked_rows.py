@@ -1,14 +1,8 @@
 """Park an outbox row the broker refuses for good (too large): when, and the error."""
 
-from servicekit.migration_steps import add_outbox_parking, drop_outbox_parking
+from servicekit.migration_steps import OUTBOX_PARKING
 
 revision: str = "9a17e966d42c"
 down_revision: str | None = "7c2d5e8f1a93"
 
-
-def upgrade() -> None:
-    add_outbox_parking()
-
-
-def downgrade() -> None:
-    drop_outbox_parking()
+upgrade, downgrade = OUTBOX_PARKING

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_steps as steps
 
 revision: str = "c9a4e2f10b31"
 down_revision: str | None = "b7d3c1e58a20"
@@ -13,8 +14,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("platform_status_id", sa.String(length=64), nullable=True))
     op.create_table(
         "inbox_answers",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        steps.id_column(),
+        steps.workspace_id_column(64),
         sa.Column("item_id", sa.String(length=36), nullable=False),
         sa.Column("channel_id", sa.String(length=36), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
@@ -24,18 +25,11 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(length=64), nullable=True),
         sa.Column("platform_message_id", sa.String(length=100), nullable=True),
         sa.Column("answered_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        steps.created_at_column(),
         sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sent', 'failed')", name=op.f("ck_inbox_answers_status")
-        ),
-        sa.ForeignKeyConstraint(
-            ["item_id"],
-            ["inbox_items.id"],
-            name=op.f("fk_inbox_answers_item_id_inbox_items"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_answers")),
+        steps.check_one_of("inbox_answers", "status", ["pending", "sent", "failed"]),
+        steps.cascade_foreign_key("inbox_answers", "item_id", "inbox_items"),
+        steps.primary_key("inbox_answers", "id"),
     )
     op.create_index(op.f("ix_inbox_answers_item_id"), "inbox_answers", ["item_id"], unique=False)
 
