@@ -3,6 +3,7 @@ interactions, shown in the inbox; a redelivered event changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -13,6 +14,10 @@ from event_contracts import (
     PlatformMessageReceivedV1,
     get_topic,
 )
+from servicekit.db import Database
+from servicekit.migrations import upgrade
+from sqlalchemy import text
+from user_svc.__main__ import MIGRATIONS
 from user_svc.consumers.handlers import HANDLERS
 from user_svc.runtime import UserRuntime
 
@@ -75,7 +80,13 @@ async def test_a_followers_message_is_a_member_and_a_direct_message_in_the_inbox
     await apply(runtime, message(workspace, "MENU_PACK", f"click:{OPENID}:1", "click"))
     inbox = (await client.get("/api/v1/inbox", headers=workspace.headers())).json()["items"]
     texts = sorted(item["interaction"]["text"] for item in inbox)
-    assert texts == ["[菜单] MENU_PACK", "文案"]
+    assert texts == ["文案"]  # the menu click is no message to answer
+    clicks = (
+        await client.get(
+            "/api/v1/interactions", params={"kind": "menu_click"}, headers=workspace.headers()
+        )
+    ).json()["items"]
+    assert [(c["text"], c["channel_id"]) for c in clicks] == [("MENU_PACK", CHANNEL)]
     members = (
         await client.get(
             "/api/v1/members", params={"platform": "wechat"}, headers=workspace.headers()
@@ -111,3 +122,43 @@ def test_the_registered_examples_are_what_the_handlers_take() -> None:
         topic = get_topic(name)
         assert name in HANDLERS
         topic.payload_model.model_validate(topic.example)
+
+
+async def test_the_migration_makes_clicks_recorded_as_messages_menu_clicks(
+    database_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "c9a4e2f10b31")
+    db = Database(database_url)
+    now = datetime.now(UTC)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO members (id, workspace_id, attributes, engagement_raw, "
+                    "interaction_count, question_count, created_at, updated_at) "
+                    "VALUES ('m', 'w', '{}', 0, 0, 0, :now, :now)"
+                ),
+                {"now": now},
+            )
+            for row_id, body in [("a", "[菜单] MENU_PACK"), ("b", "文案")]:
+                await connection.execute(
+                    text(
+                        "INSERT INTO interactions (id, workspace_id, member_id, platform, kind, "
+                        "external_id, text, is_question, occurred_at, created_at) VALUES "
+                        "(:id, 'w', 'm', 'wechat', 'direct_message', :id, :text, false, :now, :now)"
+                    ),
+                    {"id": row_id, "text": body, "now": now},
+                )
+        await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+        async with db.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT id, kind, text FROM interactions ORDER BY id")
+                )
+            ).all()
+    finally:
+        await db.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("a", "menu_click", "MENU_PACK"),
+        ("b", "direct_message", "文案"),
+    ]

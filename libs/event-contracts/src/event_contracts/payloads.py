@@ -92,7 +92,15 @@ class DistributionFailedV1(DistributionOutcome):
 
 
 InteractionKind = Literal[
-    "comment", "reply", "direct_message", "mention", "like", "share", "follow", "unfollow"
+    "comment",
+    "reply",
+    "direct_message",
+    "mention",
+    "like",
+    "share",
+    "follow",
+    "unfollow",
+    "menu_click",
 ]
 
 

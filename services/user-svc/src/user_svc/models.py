@@ -45,6 +45,7 @@ class InteractionKind(StrEnum):
     SHARE = "share"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
+    MENU_CLICK = "menu_click"  # a follower clicked an official account's menu item
 
 
 class InteractionSentiment(StrEnum):

@@ -1,6 +1,7 @@
 """What followers do on an official account, as channel-svc received it from the
-platform's callback: their messages and menu clicks become direct messages (in the inbox),
-their (un)subscriptions `follow`/`unfollow` interactions, through the same ingestion as
+platform's callback: their messages become direct messages (in the inbox), their menu
+clicks `menu_click` interactions (the item's key), their (un)subscriptions
+`follow`/`unfollow` interactions, through the same ingestion as
 `POST /interactions` (members created on first sight by their openid)."""
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ SUBSCRIBED = "wechat_subscribed"
 
 
 def _message_text(message: PlatformMessageReceivedV1) -> str | None:
-    if message.msg_type == "click":
-        return f"[菜单] {message.text or ''}".strip()
     if message.msg_type == "image":
         return "[图片]"
     if message.msg_type == "voice":
@@ -29,7 +28,9 @@ def _message_text(message: PlatformMessageReceivedV1) -> str | None:
 async def record_message(session: AsyncSession, message: PlatformMessageReceivedV1) -> None:
     item = InteractionCreate(
         platform=message.platform,
-        kind="direct_message",
+        # A click is no message to answer: it stays out of the inbox (the auto-replies
+        # answer it), and its text is the menu item's key.
+        kind="menu_click" if message.msg_type == "click" else "direct_message",
         author=Author(external_id=message.openid),
         external_id=message.external_id,
         text=(_message_text(message) or "")[:MAX_TEXT] or None,

@@ -16,7 +16,15 @@ MAX_BATCH = 1000
 MAX_TEXT = 5000
 
 Kind = Literal[
-    "comment", "reply", "direct_message", "mention", "like", "share", "follow", "unfollow"
+    "comment",
+    "reply",
+    "direct_message",
+    "mention",
+    "like",
+    "share",
+    "follow",
+    "unfollow",
+    "menu_click",
 ]
 assert set(Kind.__args__) == {k.value for k in InteractionKind}  # type: ignore[attr-defined]
 Sentiment = Literal["positive", "neutral", "negative"]

@@ -29,6 +29,7 @@ KIND_WEIGHTS: dict[str, float] = {
     "share": 5.0,
     "follow": 2.0,
     "unfollow": 0.0,
+    "menu_click": 1.0,
 }
 
 
