@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.bench_channel",
     "bench.bench_links",
     "bench.bench_user",
+    "bench.bench_callbacks",
     "bench.bench_sentiment",
     "bench.bench_metrics",
 ]
