@@ -15,7 +15,8 @@ comment on that status (20101 for an unknown status, 20206 (check) for an unknow
 and are recorded; `GET /_fake/sent` lists what the accounts sent (statuses and comment
 replies), newest first; `POST /_fake/statuses/{id}/comments {"text", "uid"?, "screen_name"?,
 "reply_to"?}` adds a reader's comment, which `comments/to_me.json` lists (newest first,
-`since_id`, `count` ≤ 200, `page`; a read against the hourly read limit).
+newer than `since_id` and at most `max_id`, `count` ≤ 200, `page`; a read against the
+hourly read limit).
 
 Drive it from tests through `app.state.fake` (a `WeiboFake`), or over HTTP under `/_fake`.
 """
@@ -363,6 +364,7 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
         request: Request,
         access_token: str = "",
         since_id: str = "0",
+        max_id: str = "0",
         count: str = "50",
         page: str = "1",
     ) -> JSONResponse:
@@ -370,11 +372,12 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
             user = reader(request, access_token)
             if isinstance(user, JSONResponse):
                 return user
-            if not (since_id.isdigit() and count.isdigit() and page.isdigit()):
+            numbers = (since_id, max_id, count, page)
+            if not all(value.isdigit() for value in numbers):
                 return error(request, 10008, "param error, see doc for more info")
             if not 1 <= int(count) <= 200 or int(page) < 1:
                 return error(request, 10008, "param error, see doc for more info (count <= 200)")
-            user.reads_this_hour += 1
+            upper = int(max_id) or None  # 0: no upper bound
             ours = {s["idstr"] for s in user.statuses}
             received = sorted(
                 (
@@ -383,6 +386,7 @@ def create_app(fake: WeiboFake | None = None) -> FastAPI:
                     if c["status"]["idstr"] in ours
                     and c["user"]["idstr"] != user.uid
                     and int(c["idstr"]) > int(since_id)
+                    and (upper is None or int(c["idstr"]) <= upper)
                 ),
                 key=lambda c: int(c["idstr"]),
                 reverse=True,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
+from channel_svc.adapters import wechat as wechat_adapter
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 from opentelemetry.trace import SpanKind
@@ -328,19 +330,17 @@ async def test_a_crash_during_the_submit_resumes_without_a_second_article(
     assert done["url"] == fake.published()[0].url
 
 
-async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_the_article(
+async def _killed_during_the_submit(
     client: httpx.AsyncClient,
     runtime: ChannelRuntime,
-    settings_for: Callable[..., Settings],
     editor: dict[str, str],
     workspace_id: str,
     wechat: Fake,
-) -> None:
-    """The process dies while `freepublish/submit` is on the wire, and comes back while
-    WeChat is still publishing: the article is not among the published ones yet, and the
-    draft has left the draft box. The worker waits for the article; it is never sent twice."""
+) -> tuple[str, str]:
+    """A worker dies while `freepublish/submit` is on the wire; WeChat accepts it and
+    goes on publishing (until the test settles it). The post's and channel's ids."""
     fake, base = wechat
-    fake.publish_after_seconds = 1.5
+    fake.publish_after_seconds = None  # publishing ends when the test says so
     fake.latency_paths["/cgi-bin/freepublish/submit"] = 0.5
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
@@ -353,10 +353,36 @@ async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_
         while not fake.publications:  # accepted, still publishing
             await asyncio.sleep(0.02)
     fake.latency_paths.clear()
+    return event.data["post_id"], channel_id
+
+
+async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_the_article(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    """The process comes back while WeChat is still publishing: the article is not among
+    the published ones yet, and the draft has left the draft box. The worker waits for the
+    article; it is never sent twice."""
+    fake, _ = wechat
+    post_id, channel_id = await _killed_during_the_submit(
+        client, runtime, editor, workspace_id, wechat
+    )
     restarted = await fresh_runtime(settings_for())
     try:
         async with running_worker(restarted):
-            row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+            row = await distribution_of(client, editor, post_id, channel_id)
+            async with asyncio.timeout(10):  # the second submit, refused: the draft is gone
+                while fake.requests.count("/cgi-bin/freepublish/submit") < 2:
+                    await asyncio.sleep(0.02)
+            await asyncio.sleep(0.2)
+            assert (await until(client, editor, row["id"], {"confirming"}))["status"]
+            with fake.lock:
+                [publishing] = fake.publications.values()
+                fake.settle(publishing)
             done = await until(client, editor, row["id"])
     finally:
         await restarted.db.dispose()
@@ -364,9 +390,56 @@ async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_
     [publication] = fake.published()
     assert done["url"] == publication.url
     assert done["external_id"] == publication.article_id
-    # The second submit was refused (the draft was gone), and nothing was submitted after it.
     assert fake.requests.count("/cgi-bin/freepublish/submit") == 2
     assert fake.requests.count("/cgi-bin/draft/add") == 1
+
+
+async def test_a_taken_draft_whose_article_never_appears_fails_for_the_console(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    settings_for: Callable[..., Settings],
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refused in review (or deleted by hand): no article appears. After the wait the
+    distribution fails, saying where to look, and nothing was submitted again."""
+    fake, _ = wechat
+    monkeypatch.setattr(wechat_adapter, "TAKEN_DRAFT_WAIT", timedelta(0))
+    post_id, channel_id = await _killed_during_the_submit(
+        client, runtime, editor, workspace_id, wechat
+    )
+    restarted = await fresh_runtime(settings_for())
+    try:
+        async with running_worker(restarted):
+            row = await distribution_of(client, editor, post_id, channel_id)
+            done = await until(client, editor, row["id"])
+    finally:
+        await restarted.db.dispose()
+    assert (done["status"], done["error_code"]) == ("failed", "wechat_publish_unconfirmed")
+    assert "WeChat console" in done["last_error"]
+    assert fake.requests.count("/cgi-bin/freepublish/submit") == 2
+
+
+async def test_a_submit_wechat_refused_for_its_quota_can_be_cancelled(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    fake, base = wechat
+    fake.spend_quota(WECHAT_APPID, "freepublish/submit")
+    channel_id = await wechat_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base)
+    await apply(worker, event)
+    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+    done = await until(client, editor, row["id"])
+    assert (done["status"], done["error_code"]) == ("deferred", "wechat_45009")
+    cancelled = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
+    assert cancelled.status_code == 200, cancelled.text
+    assert fake.published() == []
 
 
 async def test_a_crash_after_the_draft_does_not_make_a_second_draft(
@@ -412,7 +485,7 @@ async def test_a_spent_quota_does_not_hold_back_an_article_already_submitted(
     """A second post spends the day's drafts while the first is being published: the first
     is still confirmed, and cannot be cancelled and sent as a second article."""
     fake, base = wechat
-    fake.publish_after_polls = 3
+    fake.publish_after_polls, fake.publish_after_seconds = 10_000, None  # until told
     channel_id = await wechat_channel(client, editor, base)
     first = article(workspace_id, [channel_id], base)
     await apply(worker, first)
@@ -425,6 +498,10 @@ async def test_a_spent_quota_does_not_hold_back_an_article_already_submitted(
     blocked = await distribution_of(client, editor, second.data["post_id"], channel_id)
     assert (await until(client, editor, blocked["id"]))["error_code"] == "wechat_45009"
     row = await distribution_of(client, editor, first.data["post_id"], channel_id)
+    # Still being published while its channel's drafts are spent: not to be cancelled.
+    refused = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
+    assert refused.status_code == 409, refused.text
+    fake.publish_after_polls = 0  # WeChat finishes publishing
     done = await until(client, editor, row["id"])
     assert done["status"] == "succeeded", done
     assert [p.article["title"] for p in fake.published()] == [first.data["title"]]

@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from channel_svc.runtime import ChannelRuntime
+from channel_svc.sync import collectors
 from channel_svc.sync.collectors import COMMENTS_PER_PAGE
 from channel_svc.sync.service import COMMENTS_PER_EVENT
 from servicekit.db import utcnow
@@ -123,3 +125,28 @@ async def test_a_comment_under_a_status_older_than_the_followed_days_still_names
     [pulled] = event["data"]["comments"]
     assert pulled["post_id"] == done["post_id"]
     assert fake.requests.count("/2/statuses/count.json") == 0  # its counts are no longer read
+
+
+async def test_a_burst_beyond_a_runs_pages_goes_on_in_the_next_runs_and_nothing_is_lost(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: tuple[WeiboFake, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, base = weibo
+    monkeypatch.setattr(collectors, "COMMENT_PAGES_PER_RUN", 1)
+    channel_id, done = await weibo_status(client, worker, editor, workspace_id, base)
+    burst = COMMENTS_PER_PAGE * 2 + 30
+    for n in range(burst):
+        fake.add_comment(done["external_id"], f"评论{n}", uid=str(1_800_000_000 + n))
+    assert await worker.syncs.run_due() == 1  # one page of the burst, the newest
+    # A comment written while the burst is read is read after it.
+    fake.add_comment(done["external_id"], "后来的评论", uid="1700000001")
+    for _ in range(3):
+        await run_again(client, worker, editor, channel_id)
+    texts = [c["text"] for c in comments_of(await outbox_events(worker, TOPIC))]
+    assert sorted(texts) == sorted([*(f"评论{n}" for n in range(burst)), "后来的评论"])
+    await run_again(client, worker, editor, channel_id)
+    assert len(comments_of(await outbox_events(worker, TOPIC))) == burst + 1  # nothing again

@@ -78,12 +78,12 @@ async def test_follows_move_the_follower_figures_at_once_and_count_once(
     assert sum(b["unfollows"] for b in seen) == 1
     assert all(b["followers"] is None for b in seen)
 
-    # The platform's total of yesterday is pulled: a follow now builds on it.
-    yesterday = end_of(TODAY - timedelta(days=1))
+    # The platform's total of an earlier day is pulled: a follow now builds on it.
+    earlier = end_of(TODAY - timedelta(days=2))
     pulled = collection(
         workspace_id,
         channel,
-        [{"metric": "cumulate_user", "value": 500, "observed_at": yesterday.isoformat()}],
+        [{"metric": "cumulate_user", "value": 500, "observed_at": earlier.isoformat()}],
     )
     assert await runtime.consumer.apply(pulled, HANDLERS["platform.figures.collected"])
     await runtime.consumer.apply(
@@ -95,6 +95,24 @@ async def test_follows_move_the_follower_figures_at_once_and_count_once(
     seen = await buckets(client, editor, channel)
     assert [b["followers"] for b in seen if b["followers"] is not None][-1] == 502
     assert sum(b["follows_gained"] for b in seen) == 4
+
+
+async def test_a_change_that_arrives_late_still_counts(
+    runtime: MetricsRuntime,
+    seed: Seeder,
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    workspace_id: str,
+) -> None:
+    """Changes of different followers travel on different partitions: one may arrive
+    after a later one, and must not be lost under it."""
+    channel = await seed.channel(platform="wechat_oa")
+    handler = HANDLERS["platform.follower.changed"]
+    now = datetime.now(UTC).replace(microsecond=0)
+    for minutes in (1, 20, 10):  # the one of 20 minutes ago arrives second
+        event = change(workspace_id, channel, True, now - timedelta(minutes=minutes))
+        assert await runtime.consumer.apply(event, handler)
+    assert sum(b["follows_gained"] for b in await buckets(client, editor, channel)) == 3
 
 
 async def test_a_follow_of_a_channel_not_known_yet_is_left_out(

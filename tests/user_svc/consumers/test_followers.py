@@ -140,7 +140,7 @@ async def test_the_migration_makes_clicks_recorded_as_messages_menu_clicks(
                 ),
                 {"now": now},
             )
-            for row_id, body in [("a", "[菜单] MENU_PACK"), ("b", "文案")]:
+            for row_id, body in [("a", "[菜单] MENU_PACK"), ("b", "文案"), ("c", "[菜单]")]:
                 await connection.execute(
                     text(
                         "INSERT INTO interactions (id, workspace_id, member_id, platform, kind, "
@@ -149,6 +149,15 @@ async def test_the_migration_makes_clicks_recorded_as_messages_menu_clicks(
                     ),
                     {"id": row_id, "text": body, "now": now},
                 )
+                await connection.execute(
+                    text(
+                        "INSERT INTO inbox_items (id, workspace_id, interaction_id, member_id, "
+                        "reason, status, waiting_since, priority_at, created_at, updated_at) "
+                        "VALUES (:id, 'w', :id, 'm', 'direct_message', 'open', :now, :now, "
+                        ":now, :now)"
+                    ),
+                    {"id": row_id, "now": now},
+                )
         await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
         async with db.engine.connect() as connection:
             rows = (
@@ -156,9 +165,12 @@ async def test_the_migration_makes_clicks_recorded_as_messages_menu_clicks(
                     text("SELECT id, kind, text FROM interactions ORDER BY id")
                 )
             ).all()
+            open_items = (await connection.execute(text("SELECT id FROM inbox_items"))).all()
     finally:
         await db.dispose()
     assert [tuple(row) for row in rows] == [
         ("a", "menu_click", "MENU_PACK"),
         ("b", "direct_message", "文案"),
+        ("c", "menu_click", None),
     ]
+    assert [row[0] for row in open_items] == ["b"]  # the clicks left the inbox

@@ -263,8 +263,11 @@ class ChannelSync(Base):
     # The latest day (the platform's, Beijing for WeChat) whose figures were collected.
     collected_through: Mapped[date | None] = mapped_column(Date, default=None)
     figures_last_run: Mapped[int] = mapped_column(Integer, default=0)
-    # Weibo: the newest readers' comment pulled (the next run asks for newer ones only).
+    # Weibo: every readers' comment up to this id was pulled; a burst more than a run reads
+    # goes on below `comments_backlog_max_id`, and its newest then becomes the `since`.
     comments_since_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    comments_backlog_max_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    comments_backlog_newest_id: Mapped[str | None] = mapped_column(String(32), default=None)
     comments_last_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A replica running the collection holds it until then (a killed one lets it go).
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

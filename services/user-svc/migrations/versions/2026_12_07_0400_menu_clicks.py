@@ -1,5 +1,6 @@
 """Menu clicks are interactions of their own kind (`menu_click`), not direct messages: the
-clicks recorded before as direct messages "[菜单] KEY" become clicks of KEY."""
+clicks recorded before as direct messages "[菜单] KEY" become clicks of KEY, and leave the
+open inbox."""
 
 from alembic import op
 
@@ -21,9 +22,14 @@ def upgrade() -> None:
         batch_op.create_check_constraint(op.f("ck_interactions_kind"), _kind_in(NEW_KINDS))
     op.execute(
         "UPDATE interactions SET kind = 'menu_click', "
-        f"text = substr(text, {len(CLICK_PREFIX) + 1}) "
+        f"text = nullif(substr(text, {len(CLICK_PREFIX) + 1}), '') "
         "WHERE kind = 'direct_message' AND platform = 'wechat' "
-        f"AND text LIKE '{CLICK_PREFIX}%'"
+        f"AND (text LIKE '{CLICK_PREFIX}%' OR text = '{CLICK_PREFIX.strip()}')"
+    )
+    # A click is no message to answer: its open inbox item goes.
+    op.execute(
+        "DELETE FROM inbox_items WHERE status = 'open' AND interaction_id IN "
+        "(SELECT id FROM interactions WHERE kind = 'menu_click')"
     )
 
 

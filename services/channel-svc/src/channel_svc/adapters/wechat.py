@@ -19,7 +19,7 @@ platform deleted or banned the article, and the distribution says so.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -51,6 +51,8 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 CREDENTIAL_ERRORS = frozenset({40013, 40125, 41002, 41004})
 QUOTA_ERRORS = frozenset({45009})
 BUSY = -1
+# How long a draft taken by an interrupted submit may take to appear as an article.
+TAKEN_DRAFT_WAIT = timedelta(minutes=30)
 DRAFT_UNKNOWN = 40007  # also what a draft already submitted answers: it left the draft box
 
 # What WeChat's codes mean, in words an operator can act on.
@@ -298,8 +300,9 @@ class WechatAdapter(PlatformApi):
             found = await self._find_published(channel, rendered, progress)
             if found is not None:
                 return found
-            if progress.data.get("submit_taken"):
-                return self._still_publishing()
+            taken = progress.data.get("submit_taken_at")
+            if taken:
+                return self._still_publishing(datetime.fromisoformat(str(taken)))
             await progress.step()
         else:
             await progress.save(submit_started_at=utcnow().isoformat())
@@ -310,12 +313,17 @@ class WechatAdapter(PlatformApi):
                 json={"media_id": progress.data["draft_media_id"]},
             )
         except WechatError as exc:
-            if not (resumed and exc.code == DRAFT_UNKNOWN):
-                raise
-            # The draft has left the draft box: the interrupted submit took it, and WeChat
-            # is publishing it still. Look for the article, never submit it again.
-            await progress.save(submit_taken=True)
-            return self._still_publishing()
+            if resumed and exc.code == DRAFT_UNKNOWN:
+                # The draft has left the draft box: the interrupted submit took it, and
+                # WeChat is publishing it. Look for the article, never submit it again.
+                taken_at = utcnow()
+                await progress.save(submit_taken_at=taken_at.isoformat())
+                return self._still_publishing(taken_at)
+            if not resumed:
+                # WeChat answered, and refused: nothing was submitted (the distribution may
+                # be cancelled while it waits, e.g. for the quota).
+                await progress.save(submit_started_at=None)
+            raise
         publish_id = str(submitted["publish_id"])
         # The datacube names the send by `msg_data_id` (`msgid` `<msg_data_id>_<n>`).
         await progress.save(
@@ -325,9 +333,19 @@ class WechatAdapter(PlatformApi):
             external_id=publish_id, check_after_seconds=self.confirm_poll_seconds
         )
 
-    def _still_publishing(self) -> DeliveryResult:
+    def _still_publishing(self, taken_at: datetime) -> DeliveryResult:
         """Submitted, its `publish_id` lost with the interrupted attempt: confirmed by
-        finding the article among the published ones (`_find_published`)."""
+        finding the article among the published ones (`_find_published`). An article that
+        does not appear in time (refused in review, or the draft deleted by hand) is for
+        an operator to look for in the WeChat console."""
+        if utcnow() - taken_at > TAKEN_DRAFT_WAIT:
+            return DeliveryResult.rejected(
+                "wechat_publish_unconfirmed",
+                "WeChat took the draft for publishing after an interruption, but no article "
+                f"appeared within {TAKEN_DRAFT_WAIT.total_seconds() / 60:.0f} minutes: check "
+                "the account's publishing records in the WeChat console (it may have been "
+                "refused in review) before sending it again",
+            )
         return DeliveryResult.submitted(
             external_id="", check_after_seconds=self.confirm_poll_seconds
         )

@@ -31,7 +31,12 @@ TOKEN_ERRORS = frozenset({21301, 21314, 21315, 21316, 21317, 21327, 21332})
 RATE_ERRORS = frozenset({10022, 10023, 10024, 20016})
 TRANSIENT_ERRORS = frozenset({10001, 10002, 10009})
 REPEATED = 20019
-PICTURE_TYPES = frozenset({"image/jpeg", "image/gif", "image/png"})
+PICTURE_TYPES = (  # what a picture's first bytes say it is
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
 
 ERRORS: dict[int, str] = {
@@ -134,13 +139,22 @@ class WeiboAdapter(PlatformApi):
         progress = progress or MemoryProgress()
         if rendered is None:
             return DeliveryResult.rejected("not_rendered", "the post was not rendered for Weibo")
+        sent_before = bool(progress.data.get("share_started_at"))
+        if sent_before:
+            # An attempt that died may have posted it: look first (its picture, fetched
+            # again, might no longer be there, and the status is out all the same).
+            try:
+                found = await self._find_sent(channel, rendered.body)
+            except (WeiboError, Unreachable) as exc:
+                return self.judge(exc)
+            if found is not None:
+                return found
         try:
             picture = await self._picture(rendered)
         except ImageUnavailable as exc:
             if exc.transient:
                 return DeliveryResult.retry("image_unavailable", str(exc))
             return DeliveryResult.rejected("image_unavailable", str(exc))
-        sent_before = bool(progress.data.get("share_started_at"))
         await progress.save(share_started_at=utcnow().isoformat())
         base = str(channel.config["base_url"])
         refreshed: dict[str, Any] | None = None
@@ -161,13 +175,20 @@ class WeiboAdapter(PlatformApi):
                         if refreshed is not None:
                             await progress.step()  # the share is sent again
                             continue
+                        await progress.save(share_started_at=None)  # refused: not posted
                         return DeliveryResult.reauth(f"weibo_{exc.code}", str(exc))
                     if exc.code == REPEATED and sent_before:
                         found = await self._find_sent(channel, rendered.body)
                         if found is not None:
                             return self._with(found, refreshed)
                     raise
-        except (WeiboError, Unreachable) as exc:
+        except WeiboError as exc:
+            if not (exc.code == REPEATED and sent_before):
+                # Weibo answered, and refused: nothing was posted (the distribution may be
+                # cancelled while it waits, e.g. for the hourly limit).
+                await progress.save(share_started_at=None)
+            return self._with(self.judge(exc), refreshed)
+        except Unreachable as exc:
             return self._with(self.judge(exc), refreshed)
         uid = str(self._credentials(channel).get("uid", ""))
         idstr = str(status.get("idstr") or status.get("id"))
@@ -182,10 +203,12 @@ class WeiboAdapter(PlatformApi):
         url = rendered.cover_url
         if not url:
             return None
-        data, name, content_type = await fetch_image(self.http(), url)
-        if content_type not in PICTURE_TYPES:
+        data, name, _ = await fetch_image(self.http(), url)
+        # By its bytes: servers name one type many ways (image/JPEG, image/jpg ...).
+        content_type = next((kind for magic, kind in PICTURE_TYPES if data.startswith(magic)), None)
+        if content_type is None:
             raise ImageUnavailable(
-                f"Weibo takes JPEG, GIF or PNG pictures; {url} is {content_type}", transient=False
+                f"Weibo takes JPEG, GIF or PNG pictures; {url} is none of them", transient=False
             )
         if len(data) >= PICTURE_MAX_BYTES:
             raise ImageUnavailable(

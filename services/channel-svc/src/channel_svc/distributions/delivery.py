@@ -233,7 +233,10 @@ class DeliveryWorker:
         # Confirmation polls of a submitted article are not sends: the spent quota of a
         # sending API (or the rate limit) does not hold them back. Their own quota, when
         # spent, defers them by the platform's answer.
-        confirming = bool(distribution.progress.get("submitted_at"))  # set by `outcomes`
+        # `submitted_at` is set by `outcomes`; a `publish_id` stored by an attempt that died
+        # before its outcome was recorded means the same.
+        so_far = distribution.progress or {}
+        confirming = bool(so_far.get("submitted_at") or so_far.get("publish_id"))
         blocked = channel.quota_spent_until(now)
         if blocked is not None and not confirming:
             return DeliveryResult.deferred(

@@ -10,8 +10,9 @@ the number of articles. An article is named by `msgid` `<msg_data_id>_<n>`, the
 Weibo (live counts): `statuses/count` for our statuses of the last days, 100 ids a call,
 and `users/show` for the followers; observed at the start of the hour of the run, so that
 a run repeated within the hour gives the same points. And readers' comments on our
-statuses, `comments/to_me` newer than the last one pulled (`since_id`), 200 a page, at
-most 10 pages a run; the first run takes the newest ones only.
+statuses, `comments/to_me` newer than the last one pulled (`since_id`), newest first, 200
+a page (each page below the last by `max_id`), at most 10 pages a run: a burst of more
+goes on in the next runs, from where the last one stopped (`CommentsCursor`).
 
 A platform error stops the collection: `Stopped` carries what was gathered before it (sent
 all the same: figures are keyed, sending them twice changes nothing) and the error.
@@ -43,6 +44,10 @@ IDS_PER_CALL = 100
 COMMENTS_PER_PAGE = 200  # Weibo's most for `comments/to_me`
 COMMENT_PAGES_PER_RUN = 10  # an hourly run's share of the account's read limit
 WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"  # `Tue May 31 17:46:55 +0800 2011`
+# A comment is at most 140 characters on Weibo; the caps keep one odd answer from making
+# an event too large or a comment user-svc refuses.
+TEXT_MAX = 1000
+NAME_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,20 @@ class Collection:
     figures: list[CollectedFigure] = field(default_factory=list)
     through: date | None = None  # the latest day collected in full
     comments: list[CollectedComment] = field(default_factory=list)
-    # The newest comment pulled, once every newer comment than the last run's was.
-    comments_since: str | None = None
+    # Where the comments stand after this run (None: the run stopped before they were read).
+    comments_cursor: CommentsCursor | None = None
+
+
+@dataclass(frozen=True)
+class CommentsCursor:
+    """Where a Weibo collector's comments stand: every comment up to `since` was read.
+    A burst of more than one run reads goes on in the next run below `backlog_max` (down
+    to `since`); once it is read through, its newest comment (`backlog_newest`) becomes
+    `since`."""
+
+    since: str | None = None
+    backlog_max: str | None = None
+    backlog_newest: str | None = None
 
 
 class Stopped(Exception):
@@ -173,9 +190,9 @@ async def collect_weibo(
     copies: Mapping[str, Copy],
     now: datetime,
     *,
-    comments_since: str | None = None,
+    comments: CommentsCursor | None = None,
 ) -> Collection:
-    """`copies` by status id; comments newer than `comments_since`. Raises `Stopped` on
+    """`copies` by status id; comments from where `comments` stands. Raises `Stopped` on
     the first platform error."""
     slot = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     found = Collection()
@@ -200,7 +217,7 @@ async def collect_weibo(
                     if name in counts
                 ]
         user = await adapter.read_api(channel, "/2/users/show.json", uid=adapter.uid(channel))
-        await _weibo_comments(adapter, channel, copies, now, comments_since, found)
+        await _weibo_comments(adapter, channel, copies, now, comments or CommentsCursor(), found)
     except (PlatformError, Unreachable) as exc:
         raise Stopped(found, exc) from exc
     if isinstance(user, dict) and user.get("followers_count") is not None:
@@ -218,31 +235,43 @@ async def _weibo_comments(
     channel: UnlockedChannel,
     copies: Mapping[str, Copy],
     now: datetime,
-    since: str | None,
+    cursor: CommentsCursor,
     found: Collection,
 ) -> None:
-    """Readers' comments newer than `since`, newest first, into `found`; our own replies
-    are left out. `found.comments_since` is set once nothing newer is left unread."""
+    """Readers' comments from where `cursor` stands, newest first, into `found`, with the
+    cursor after them; our own replies are left out."""
     own = adapter.uid(channel)
-    newest = int(since) if since else 0
-    for page in range(1, COMMENT_PAGES_PER_RUN + 1):
-        params = {"count": str(COMMENTS_PER_PAGE), "page": str(page)}
-        if since:
-            params["since_id"] = since
+    upper = int(cursor.backlog_max) if cursor.backlog_max else None
+    newest = int(cursor.backlog_newest) if cursor.backlog_newest else None
+    for _ in range(COMMENT_PAGES_PER_RUN):
+        params = {"count": str(COMMENTS_PER_PAGE)}
+        if cursor.since:
+            params["since_id"] = cursor.since
+        if upper is not None:
+            params["max_id"] = str(upper)
         answer = await adapter.read_api(channel, "/2/comments/to_me.json", **params)
         listed = (answer.get("comments") if isinstance(answer, dict) else None) or []
+        ids: list[int] = []
         for item in listed:
             comment = _comment(item, copies, now)
             if comment is None:
                 continue
-            newest = max(newest, int(comment.external_id))
+            ids.append(int(comment.external_id))
             if comment.author_id != own:
                 found.comments.append(comment)
-        if len(listed) < COMMENTS_PER_PAGE:
-            break
-    # Older comments beyond the pages read are left for the operator's console: a run
-    # never reads more than its share of the account's hourly limit.
-    found.comments_since = str(newest) if newest else since
+        if ids:
+            newest = max(newest or 0, *ids)
+            upper = min(ids) - 1
+        if len(listed) < COMMENTS_PER_PAGE or not ids:
+            # Read through to `since`: the newest comment read is where the next run starts.
+            since = str(newest) if newest is not None else cursor.since
+            found.comments_cursor = CommentsCursor(since=since)
+            return
+    # This run's share of the account's hourly limit is spent with more to read: the next
+    # run goes on below the oldest comment read.
+    found.comments_cursor = CommentsCursor(
+        since=cursor.since, backlog_max=str(upper), backlog_newest=str(newest)
+    )
 
 
 def _id(value: object, key: str = "idstr") -> str:
@@ -256,14 +285,14 @@ def _comment(
     item: dict[str, object], copies: Mapping[str, Copy], now: datetime
 ) -> CollectedComment | None:
     cid, status_id, author = _id(item), _id(item.get("status")), _id(item.get("user"))
-    if not (cid.isdigit() and status_id and author):
+    if not (cid.isdigit() and status_id and author.isdigit()):
         return None
     try:
         written = datetime.strptime(str(item.get("created_at")), WEIBO_TIME).astimezone(UTC)
     except ValueError:
         written = now
     user = item.get("user")
-    name = str(user.get("screen_name") or "") if isinstance(user, dict) else ""
+    name = str(user.get("screen_name") or "")[:NAME_MAX] if isinstance(user, dict) else ""
     copy = copies.get(status_id)
     return CollectedComment(
         external_id=cid,
@@ -271,7 +300,7 @@ def _comment(
         post_id=copy.post_id if copy is not None else None,
         author_id=author,
         author_name=name or None,
-        text=str(item.get("text") or ""),
+        text=str(item.get("text") or "")[:TEXT_MAX],
         reply_to_id=_id(item.get("reply_comment")) or None,
         occurred_at=min(written, now),  # a drifting clock does not write in the future
     )

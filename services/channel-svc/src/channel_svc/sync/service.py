@@ -184,8 +184,11 @@ def settle(
         _announce(session, sync, figures, now)
     if run.collection.comments:
         _announce_comments(session, sync, run.collection.comments, now)
-    if run.collection.comments_since is not None:
-        sync.comments_since_id = run.collection.comments_since
+    cursor = run.collection.comments_cursor
+    if cursor is not None:
+        sync.comments_since_id = cursor.since
+        sync.comments_backlog_max_id = cursor.backlog_max
+        sync.comments_backlog_newest_id = cursor.backlog_newest
     sync.comments_last_run = len(run.collection.comments)
     # An operator asked for a run while this one was under way: it stays due.
     triggered = sync.next_run_at > now and run.outcome is not Outcome.DEFERRED

@@ -25,7 +25,14 @@ from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.models import Channel, ChannelStatus, Distribution
 from channel_svc.settings import Settings
 from channel_svc.sync import repository, service
-from channel_svc.sync.collectors import Collection, Copy, Stopped, collect_wechat, collect_weibo
+from channel_svc.sync.collectors import (
+    Collection,
+    CommentsCursor,
+    Copy,
+    Stopped,
+    collect_wechat,
+    collect_weibo,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -97,8 +104,16 @@ class SyncWorker:
             since = now - timedelta(days=self.settings.sync_follow_days)
             rows = list(await repository.delivered_copies(session, channel_id, since))
             before = await repository.get(session, channel_id)
-            comments_since = before.comments_since_id if before is not None else None
-        run = await self._collect(channel, rows, now, comments_since)
+            comments = (
+                CommentsCursor(
+                    since=before.comments_since_id,
+                    backlog_max=before.comments_backlog_max_id,
+                    backlog_newest=before.comments_backlog_newest_id,
+                )
+                if before is not None
+                else None
+            )
+        run = await self._collect(channel, rows, now, comments)
         async with self.db.transaction() as session:
             sync = await repository.get(session, channel_id)
             if sync is None:
@@ -121,7 +136,7 @@ class SyncWorker:
         channel: Channel | None,
         rows: list[Distribution],
         now: datetime,
-        comments_since: str | None,
+        comments: CommentsCursor | None,
     ) -> service.RunOutcome:
         if channel is None or channel.deleted_at is not None:
             return service.RunOutcome(Collection())
@@ -145,9 +160,7 @@ class SyncWorker:
                 return service.RunOutcome(await collect_wechat(adapter, unlocked, copies, now))
             if isinstance(adapter, WeiboAdapter):
                 return service.RunOutcome(
-                    await collect_weibo(
-                        adapter, unlocked, copies, now, comments_since=comments_since
-                    )
+                    await collect_weibo(adapter, unlocked, copies, now, comments=comments)
                 )
         except Stopped as stopped:
             judged = adapter.judge(stopped.error)  # type: ignore[union-attr]

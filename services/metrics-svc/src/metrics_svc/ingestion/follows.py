@@ -4,8 +4,10 @@ by one at once — follows gained or unfollows up by one, followers up or down b
 that today's follower figures show before the platform's own figures of the day exist.
 
 These are estimates: the next datacube pull writes the platform's figures of each day
-(`collected`), and a later follow builds on the latest value, whichever wrote it. The
-followers total moves only once a first total is known (a pull, or `POST /stats`).
+(`collected`), and a later follow builds on the series' newest value, whichever wrote it
+(held while it does, so that two changes at once both count; one that arrives late counts
+at the newest point). The followers total moves only once a first total is known (a pull,
+or `POST /stats`).
 """
 
 from __future__ import annotations
@@ -53,21 +55,19 @@ async def count_follow(session: AsyncSession, change: PlatformFollowerChangedV1)
     for metric, step in moves:
         ours = normalise_metric(metric, change.platform) or metric
         series = await repository.one_series(
-            session, change.workspace_id, change.channel_id, ACCOUNT, ours
+            session, change.workspace_id, change.channel_id, ACCOUNT, ours, lock=True
         )
-        latest = (
-            await repository.point_at(session, series.id, change.occurred_at)
-            if series is not None
-            else None
-        )
+        latest = await repository.latest_point(session, series.id) if series else None
         if latest is None:
             if metric == "cumulate_user":
                 continue  # no total known yet: one more or less of nothing
             # A series' first value is only a baseline: start it at 0 just before, so
             # that this first follow counts as gained.
             points.append(_point(change, metric, 0, at=change.occurred_at - BASELINE))
-        value = (latest.value if latest is not None else 0) + step
-        points.append(_point(change, metric, max(value, 0), at=change.occurred_at))
+            points.append(_point(change, metric, step, at=change.occurred_at))
+            continue
+        at = max(change.occurred_at, latest.observed_at)
+        points.append(_point(change, metric, max(latest.value + step, 0), at=at))
     points = [replace(p, where=n) for n, p in enumerate(points)]
     resolution = await resolve(session, change.workspace_id, points)
     for problem in resolution.problems:  # a channel metrics-svc has not heard of yet

@@ -167,11 +167,11 @@ async def point_before(session: AsyncSession, series_id: int, start: datetime) -
     )
 
 
-async def point_at(session: AsyncSession, series_id: int, at: datetime) -> StatPoint | None:
-    """A series' value at `at`: its last raw point at or before that time."""
+async def latest_point(session: AsyncSession, series_id: int) -> StatPoint | None:
+    """A series' newest raw point."""
     return await session.scalar(
         select(StatPoint)
-        .where(StatPoint.series_id == series_id, StatPoint.observed_at <= at)
+        .where(StatPoint.series_id == series_id)
         .order_by(StatPoint.observed_at.desc())
         .limit(1)
     )
@@ -258,16 +258,23 @@ async def claim_key(
 
 
 async def one_series(
-    session: AsyncSession, workspace_id: str, channel_id: str, post_id: str, metric: str
+    session: AsyncSession,
+    workspace_id: str,
+    channel_id: str,
+    post_id: str,
+    metric: str,
+    *,
+    lock: bool = False,
 ) -> Series | None:
-    return await session.scalar(
-        select(Series).where(
-            Series.workspace_id == workspace_id,
-            Series.channel_id == channel_id,
-            Series.post_id == post_id,
-            Series.metric == metric,
-        )
+    """One series; `lock` holds its row until the transaction ends (PostgreSQL), for a
+    writer that builds on its latest value."""
+    query = select(Series).where(
+        Series.workspace_id == workspace_id,
+        Series.channel_id == channel_id,
+        Series.post_id == post_id,
+        Series.metric == metric,
     )
+    return await session.scalar(query.with_for_update() if lock else query)
 
 
 async def counted_events(
