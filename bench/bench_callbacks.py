@@ -14,12 +14,18 @@ the signature, with no message to store, reply or tell.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
+import asyncpg
 import httpx
+from sqlalchemy.engine import make_url
 
 from bench.common import percentile, running_stack, sign_up
 from tests.fakes import wechat_crypto
@@ -32,6 +38,15 @@ RATE = 200  # messages a second
 SECONDS = 10
 WECHAT_WAITS = 5.0
 CONNECTIONS = 64  # WeChat's servers keep a bounded number open too
+POSTGRES_URL = os.environ.get(
+    "MEDIAOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+SERVICE_DATABASES = {
+    "CONTENT": "content",
+    "CHANNEL": "channel",
+    "USER": "users",
+    "METRICS": "metrics",
+}
 APPID = "wx0123456789abcdef"
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "mediaopsBenchToken"
@@ -198,29 +213,71 @@ async def _measure(gateway: str, path: str) -> list[str]:
     ]
 
 
+@contextmanager
+def postgres_databases() -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database for each service, as their settings name them; empty
+    when the server cannot be reached (PostgreSQL is optional for a local run)."""
+    tag = uuid.uuid4().hex[:8]
+    made: list[str] = []
+    urls: dict[str, str] = {}
+    try:
+        for prefix, name in SERVICE_DATABASES.items():
+            database = f"bench_callbacks_{name}_{tag}"
+            asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
+            made.append(database)
+            url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=database)
+            urls[f"{prefix}_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    except (OSError, asyncpg.PostgresError):
+        urls = {}
+    try:
+        yield urls
+    finally:
+        for database in made:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def _admin(statement: str) -> None:
+    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _measured_on(extra_env: dict[str, str], wechat_url: str) -> list[str]:
+    env = {"GATEWAY_CALLBACK_LIMIT_PER_IP": "1000000/minute", **extra_env}
+    with running_stack(env) as stack:
+        gateway = stack.url("gateway")
+        path = asyncio.run(_connect(gateway, wechat_url, stack.mail_dir))
+        return asyncio.run(_measure(gateway, path))
+
+
 def run() -> list[str]:
     fake = WechatFake()
     fake.add_account(APPID, SECRET)
     wechat = serve_in_thread(create_wechat(fake))
+    sections: list[str] = []
     try:
-        with running_stack({"GATEWAY_CALLBACK_LIMIT_PER_IP": "1000000/minute"}) as stack:
-            gateway = stack.url("gateway")
-            path = asyncio.run(_connect(gateway, wechat.url, stack.mail_dir))
-            lines = asyncio.run(_measure(gateway, path))
+        sections += ["### SQLite", "", *_measured_on({}, wechat.url), ""]
+        with postgres_databases() as urls:
+            if urls:
+                sections += ["### PostgreSQL", "", *_measured_on(urls, wechat.url), ""]
+            else:
+                sections += ["### PostgreSQL", "", f"- unavailable at {POSTGRES_URL}", ""]
     finally:
         wechat.stop()
     return [
-        f"## WeChat callback: {RATE} messages a second through the gateway "
-        "(SQLite, embedded broker)",
+        f"## WeChat callback: {RATE} messages a second through the gateway (embedded broker)",
         "",
-        *lines,
-        "",
+        *sections,
         f"{RATE * SECONDS} signed and sealed (safe mode) messages from distinct followers, sent "
         f"open loop at {RATE}/s for {SECONDS} s over at most {CONNECTIONS} connections from "
         "one aiohttp client on the same machine; "
         f"a message counts when its passive reply passes WeChat's checks within "
         f"{WECHAT_WAITS:.0f} s. The bare request is WeChat's URL check of the same callback, at "
-        "the same rate.",
+        "the same rate. The services' databases are SQLite files, then (when reachable) "
+        "PostgreSQL databases on one server; the gateway keeps its SQLite file.",
         "",
     ]
 
