@@ -122,6 +122,20 @@ async def until(
             await asyncio.sleep(0.02)
 
 
+async def settled(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    runtime: ChannelRuntime,
+    event: CloudEvent,
+    channel_id: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The post of `event` applied, and its distribution to `channel_id`: as planned, and
+    once settled (a running worker sends it)."""
+    await apply(runtime, event)
+    row = await distribution_of(client, headers, event.data["post_id"], channel_id)
+    return row, await until(client, headers, row["id"])
+
+
 @contextlib.asynccontextmanager
 async def running_worker(runtime: ChannelRuntime) -> AsyncIterator[asyncio.Task[None]]:
     task = asyncio.create_task(runtime.worker.run())

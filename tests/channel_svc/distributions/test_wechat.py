@@ -24,6 +24,7 @@ from tests.channel_svc.helpers import (
     distribution_of,
     fresh_runtime,
     running_worker,
+    settled,
     until,
     wechat_channel,
 )
@@ -43,9 +44,7 @@ async def test_a_post_is_published_with_its_cover_and_images_rehosted(
     fake, base = wechat
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded", done
     [publication] = fake.published()
     assert done["url"] == publication.url
@@ -78,9 +77,7 @@ async def test_a_rotated_token_is_refreshed_once_and_the_send_goes_through(
     assert (await until(client, editor, row["id"]))["status"] == "succeeded"
     fake.rotate_token(WECHAT_APPID)  # someone else fetched a token: ours now gets 40001
     second = article(workspace_id, [channel_id], base, title="第二篇推送")
-    await apply(worker, second)
-    row = await distribution_of(client, editor, second.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, second, channel_id)
     assert done["status"] == "succeeded", done
     assert done["attempts"] == 1
     assert fake.accounts[WECHAT_APPID].tokens_issued == 3  # ours, the rotation, our refresh
@@ -98,9 +95,7 @@ async def test_a_spent_quota_defers_until_midnight_in_beijing_without_retrying(
     fake.spend_quota(WECHAT_APPID, "draft/add")
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "deferred"
     assert done["error_code"] == "wechat_45009"
     assert "quota" in done["last_error"]
@@ -164,9 +159,7 @@ async def test_rejected_credentials_mark_the_channel_needs_reauth(
         client, editor, base, credentials={"appid": WECHAT_APPID, "secret": "f" * 32}
     )
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "failed"
     assert done["error_code"] == "wechat_40125"
     assert "AppSecret is invalid" in done["last_error"]
@@ -197,9 +190,7 @@ async def test_5xx_and_busy_answers_are_retried_with_backoff(
     fake.busy = 1
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded", done
     assert done["attempts"] == 3
     assert len(fake.published()) == 1
@@ -216,9 +207,7 @@ async def test_a_review_rejection_fails_with_the_platforms_words(
     fake.review_reject_words = {"发布会"}
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "failed"
     assert done["error_code"] == "wechat_publish_status_4"
     assert "review rejected" in done["last_error"]
@@ -272,9 +261,7 @@ async def test_a_post_deleted_after_publishing_is_reported_as_taken_down(
     fake, base = wechat
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded"
     assert done["watch_until"] is not None
     fake.take_down(done["external_id"], banned=True)
@@ -378,7 +365,6 @@ async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_
             async with asyncio.timeout(10):  # the second submit, refused: the draft is gone
                 while fake.requests.count("/cgi-bin/freepublish/submit") < 2:
                     await asyncio.sleep(0.02)
-            await asyncio.sleep(0.2)
             assert (await until(client, editor, row["id"], {"confirming"}))["status"]
             with fake.lock:
                 [publishing] = fake.publications.values()
@@ -433,9 +419,7 @@ async def test_a_submit_wechat_refused_for_its_quota_can_be_cancelled(
     fake.spend_quota(WECHAT_APPID, "freepublish/submit")
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert (done["status"], done["error_code"]) == ("deferred", "wechat_45009")
     cancelled = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
     assert cancelled.status_code == 200, cancelled.text
@@ -519,9 +503,7 @@ async def test_a_submitted_article_deferred_by_its_polls_quota_cannot_be_cancell
     fake.spend_quota(WECHAT_APPID, "freepublish/get")
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert (done["status"], done["error_code"]) == ("deferred", "wechat_45009")
     refused = await client.post(f"/api/v1/distributions/{row['id']}/cancel", headers=editor)
     assert refused.status_code == 409, refused.text

@@ -19,6 +19,7 @@ from tests.channel_svc.helpers import (
     fresh_runtime,
     running_replica,
     running_worker,
+    settled,
     until,
     weibo_channel,
 )
@@ -46,9 +47,7 @@ async def test_a_post_becomes_one_status_with_the_canonical_link(
         body_markdown=LONG,
         body_html=f"<p>{LONG}</p>",
     )
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded", done
     [status] = fake.statuses()
     assert len(status["text"]) <= 140
@@ -97,9 +96,7 @@ async def test_an_expired_token_without_a_refresh_token_needs_reauth(
     fake.expire_token(WEIBO_UID)
     channel_id = await weibo_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert (done["status"], done["error_code"]) == ("failed", "weibo_21327")
     channel = (await client.get(f"/api/v1/channels/{channel_id}", headers=editor)).json()
     assert channel["status"] == "needs_reauth"
@@ -121,9 +118,7 @@ async def test_the_hourly_limit_defers_and_the_channels_other_posts_wait_too(
     assert (await until(client, editor, row["id"]))["status"] == "deferred"
     # Later posts of the channel wait for the reset without asking the platform again.
     for event in events[1:]:
-        await apply(worker, event)
-        row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-        done = await until(client, editor, row["id"])
+        row, done = await settled(client, editor, worker, event, channel_id)
         assert (done["status"], done["error_code"]) == ("deferred", "quota_spent")
     await asyncio.sleep(0.2)
     assert fake.requests.count("/2/statuses/share.json") == 1  # one answer was enough
@@ -152,9 +147,7 @@ async def test_a_spent_quota_holds_across_a_restart_and_shows_on_the_channel(
     # Restarted (or another replica): the block holds.
     async with running_replica(settings_for()) as restarted:
         second = article(workspace_id, [channel_id], base, title="第 2 条")
-        await apply(restarted, second)
-        row = await distribution_of(client, editor, second.data["post_id"], channel_id)
-        done = await until(client, editor, row["id"])
+        row, done = await settled(client, editor, restarted, second, channel_id)
     assert (done["status"], done["error_code"]) == ("deferred", "quota_spent")
     assert fake.requests.count("/2/statuses/share.json") == 1
 
@@ -240,9 +233,7 @@ async def test_a_post_with_a_cover_becomes_a_picture_status(
     fake, base = weibo
     channel_id = await weibo_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded", done
     [status] = fake.statuses()
     [pic_id] = status["pic_ids"]
@@ -264,9 +255,7 @@ async def test_a_cover_weibo_does_not_take_fails_with_the_reason_and_nothing_is_
     fake, base = weibo
     channel_id = await weibo_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base, cover_url=f"{base}/_fake/images/cover.webp")
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert (done["status"], done["error_code"]) == ("failed", "image_unavailable")
     assert "JPEG, GIF or PNG" in done["last_error"]
     assert "/2/statuses/share.json" not in fake.requests

@@ -28,6 +28,7 @@ from tests.channel_svc.helpers import (
     article,
     distribution_of,
     running_worker,
+    settled,
     until,
     wechat_channel,
     weibo_channel,
@@ -198,9 +199,7 @@ async def test_weibo_counts_of_our_statuses_and_followers_are_collected(
     fake, base = weibo
     channel_id = await weibo_channel(client, editor, base)
     event = published(workspace_id, [channel_id])
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    row, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded", done
     fake.set_counts(done["external_id"], reposts=5, comments=3, attitudes=21)
     fake.users[WEIBO_UID].followers_count = 8800

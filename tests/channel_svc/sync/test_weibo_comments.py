@@ -16,7 +16,7 @@ from channel_svc.sync.service import COMMENTS_PER_EVENT
 from servicekit.db import utcnow
 
 from tests.channel_svc.conftest import WEIBO_UID, outbox_events, published
-from tests.channel_svc.helpers import apply, distribution_of, until, weibo_channel
+from tests.channel_svc.helpers import settled, weibo_channel
 from tests.fakes.weibo import WeiboFake
 
 TOPIC = "platform.comments.collected"
@@ -32,9 +32,7 @@ async def weibo_status(
     """A Weibo channel with one of our posts on it: the channel's id and the delivery."""
     channel_id = await weibo_channel(client, editor, base)
     event = published(workspace_id, [channel_id])
-    await apply(worker, event)
-    row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"])
+    _, done = await settled(client, editor, worker, event, channel_id)
     assert done["status"] == "succeeded", done
     return channel_id, done
 

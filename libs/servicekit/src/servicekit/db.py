@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, Select, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -61,6 +62,34 @@ def where_equal(query: S, *filters: tuple[Any, object]) -> S:
     for column, value in filters:
         if value is not None:
             query = query.where(column == value)
+    return query
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession, model: Any) -> Any:
+    """`INSERT` with `on_conflict_do_nothing`/`on_conflict_do_update` for the session's
+    database (the two databases spell them in their own dialects)."""
+    if is_postgres(session):
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+async def insert_if_new(session: AsyncSession, model: Any, **values: Any) -> bool:
+    """Insert the row unless its key is stored already; whether it was new (a concurrent
+    insert of the same key waits for the first one's transaction, then finds it)."""
+    statement = dialect_insert(session, model).values(**values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def locked(session: AsyncSession, query: S) -> S:
+    """Rows that concurrent transactions take turns on (`FOR UPDATE` on PostgreSQL; SQLite
+    locks the whole file for a writer anyway)."""
+    if is_postgres(session):
+        return query.with_for_update()
     return query
 
 

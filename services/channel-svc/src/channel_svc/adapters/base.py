@@ -110,6 +110,13 @@ def unlock_channel(channel: Channel, cipher: CredentialCipher) -> UnlockedChanne
     )
 
 
+def resealed(unlocked: UnlockedChannel, cipher: CredentialCipher, update: dict[str, Any]) -> str:
+    """The channel's credentials with `update` (a refreshed token) merged in, sealed again
+    for the database."""
+    merged = {**unlocked.credentials(), **update}
+    return cipher.encrypt(json.dumps(merged, separators=(",", ":")))
+
+
 class LeaseLost(Exception):
     """The worker no longer holds the distribution (its lease ran out and another worker
     took it over): it must not act on the platform for it again. Adapters let it pass."""
@@ -125,6 +132,17 @@ SUBMIT_MARKERS = ("submit_started_at", "share_started_at")
 def reached_platform(progress: dict[str, Any] | None) -> bool:
     """Whether an attempt may already have made the post public on the platform."""
     return any((progress or {}).get(key) for key in SUBMIT_MARKERS)
+
+
+# The progress keys that say the platform accepted the post and a result is awaited:
+# `submitted_at` set by `outcomes`, and WeChat's `publish_id` (stored before an attempt
+# that died could record its outcome).
+CONFIRMING_MARKERS = ("submitted_at", "publish_id")
+
+
+def awaiting_confirmation(progress: dict[str, Any] | None) -> bool:
+    """Whether the next attempt only asks for the result: a read, not a send."""
+    return any((progress or {}).get(key) for key in CONFIRMING_MARKERS)
 
 
 class Progress(Protocol):

@@ -7,7 +7,6 @@ redelivered request finds its row and sends nothing; a request for an answer alr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import structlog
@@ -15,8 +14,8 @@ from event_contracts import InboxAnswerRequestedV1, InboxAnswerSettledV1
 from servicekit.db import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channel_svc.adapters.base import Adapter, unlock_channel
-from channel_svc.adapters.http import PlatformError, Unreachable
+from channel_svc.adapters.base import Adapter, resealed, unlock_channel
+from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
 from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.adapters.weibo import WeiboAdapter
 from channel_svc.answers import repository
@@ -67,13 +66,9 @@ async def _send(
             reply_id, refreshed = await adapter.reply_comment(
                 unlocked, request.recipient_id, request.status_id, request.text
             )
-            sealed = None
-            if refreshed:
-                merged = {**unlocked.credentials(), **refreshed}
-                sealed = cipher.encrypt(json.dumps(merged, separators=(",", ":")))
-            return reply_id, sealed
+            return reply_id, resealed(unlocked, cipher, refreshed) if refreshed else None
     except PlatformError as exc:
-        prefix = "wechat" if isinstance(adapter, WechatAdapter) else "weibo"
+        prefix = adapter.code_prefix if isinstance(adapter, PlatformApi) else channel.platform
         raise Refused(f"{prefix}_{exc.code}", str(exc)) from exc
     except Unreachable as exc:
         raise Refused("unreachable", f"the platform did not answer: {exc}") from exc

@@ -18,12 +18,11 @@ from servicekit.db import utcnow
 from servicekit.problems import Conflict, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.autoreplies import repository
 from channel_svc.autoreplies.schemas import AutoReplyCreate, AutoReplyUpdate
-from channel_svc.channels import repository as channels
+from channel_svc.channels.service import get_channel
 from channel_svc.models import AutoReply, AutoReplyTrigger, new_id
-
-WECHAT = "wechat_oa"
 
 
 def _reply_json(reply: Any) -> dict[str, Any]:
@@ -45,10 +44,8 @@ async def _refuse_twin(
 async def create_rule(
     session: AsyncSession, *, workspace_id: str, data: AutoReplyCreate
 ) -> AutoReply:
-    channel = await channels.find(session, workspace_id=workspace_id, channel_id=data.channel_id)
-    if channel is None:
-        raise NotFound(f"No channel {data.channel_id} in this workspace.")
-    if channel.platform != WECHAT:
+    channel = await get_channel(session, workspace_id=workspace_id, channel_id=data.channel_id)
+    if channel.platform != WechatAdapter.platform:
         raise Invalid.field(
             "channel_id", "auto-replies answer WeChat followers: choose a wechat_oa channel"
         )

@@ -4,11 +4,9 @@ replayed request refused and a re-sent message applied once."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from servicekit.db import insert_if_new
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.models import (
@@ -19,20 +17,6 @@ from channel_svc.models import (
     Distribution,
     DistributionStatus,
 )
-
-
-async def _inserted(session: AsyncSession, statement: Any) -> bool:
-    """Whether an `INSERT ... ON CONFLICT DO NOTHING` inserted its row."""
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return bool(result.rowcount)
-
-
-def _insert(session: AsyncSession, model: Any) -> Any:
-    return (
-        pg_insert(model)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite_insert(model)
-    )
 
 
 async def settings_of(session: AsyncSession, channel_id: str) -> CallbackSettings | None:
@@ -62,17 +46,14 @@ async def claim_nonce(
 ) -> bool:
     """True the first time this signed request is seen; False for a replay (a concurrent
     copy waits for the first one's transaction, then finds it)."""
-    return await _inserted(
+    return await insert_if_new(
         session,
-        _insert(session, CallbackNonce)
-        .values(
-            channel_id=channel_id,
-            timestamp=timestamp,
-            nonce=nonce,
-            signature=signature,
-            seen_at=now,
-        )
-        .on_conflict_do_nothing(),
+        CallbackNonce,
+        channel_id=channel_id,
+        timestamp=timestamp,
+        nonce=nonce,
+        signature=signature,
+        seen_at=now,
     )
 
 
@@ -82,21 +63,18 @@ async def forget_nonces(session: AsyncSession, *, before: datetime) -> None:
 
 async def claim_message(session: AsyncSession, message: CallbackMessage) -> bool:
     """True when the message is new; False when WeChat sent it before (its retry)."""
-    return await _inserted(
+    return await insert_if_new(
         session,
-        _insert(session, CallbackMessage)
-        .values(
-            id=message.id,
-            workspace_id=message.workspace_id,
-            channel_id=message.channel_id,
-            dedupe_key=message.dedupe_key,
-            msg_type=message.msg_type,
-            event=message.event,
-            from_user=message.from_user,
-            fields=message.fields,
-            received_at=message.received_at,
-        )
-        .on_conflict_do_nothing(),
+        CallbackMessage,
+        id=message.id,
+        workspace_id=message.workspace_id,
+        channel_id=message.channel_id,
+        dedupe_key=message.dedupe_key,
+        msg_type=message.msg_type,
+        event=message.event,
+        from_user=message.from_user,
+        fields=message.fields,
+        received_at=message.received_at,
     )
 
 

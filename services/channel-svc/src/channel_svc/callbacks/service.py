@@ -23,17 +23,18 @@ from servicekit.db import utcnow
 from servicekit.problems import BadRequest, Forbidden, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channel_svc.adapters.base import unlock_channel
+from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.autoreplies.service import reply_for
 from channel_svc.callbacks import effects, repository
 from channel_svc.callbacks.schemas import CallbackSettingsWrite, SignedQuery
 from channel_svc.callbacks.wechat_xml import BadXml, parse, passive_reply, sealed_reply
-from channel_svc.channels import repository as channels
+from channel_svc.channels.service import get_channel
 from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions.policies import ConfirmPolicy
 from channel_svc.kit.wxcrypt import CryptoError, MessageCrypto, signature, signature_matches
 from channel_svc.models import CallbackMessage, CallbackMode, CallbackSettings, Channel, new_id
 
-WECHAT = "wechat_oa"
 SUCCESS = "success"  # WeChat's "no reply"
 # One request in this many also deletes the replay records too old to matter.
 PURGE_ONE_IN = 200
@@ -43,20 +44,17 @@ PURGE_ONE_IN = 200
 
 
 async def _wechat_channel(session: AsyncSession, workspace_id: str, channel_id: str) -> Channel:
-    channel = await channels.find(session, workspace_id=workspace_id, channel_id=channel_id)
-    if channel is None:
-        raise NotFound(f"No channel {channel_id} in this workspace.")
-    if channel.platform != WECHAT:
+    channel = await get_channel(session, workspace_id=workspace_id, channel_id=channel_id)
+    if channel.platform != WechatAdapter.platform:
         raise Invalid(f"Only wechat_oa channels receive WeChat's callback, not {channel.platform}.")
     return channel
 
 
 def _appid(channel: Channel, cipher: CredentialCipher) -> str:
     try:
-        credentials = json.loads(cipher.decrypt(channel.secret_encrypted or ""))
-    except (CredentialsUnreadable, json.JSONDecodeError):
-        credentials = {}
-    appid = credentials.get("appid") if isinstance(credentials, dict) else None
+        appid = unlock_channel(channel, cipher).credentials().get("appid")
+    except CredentialsUnreadable:
+        appid = None
     if not appid:
         raise Invalid.field("credentials", "the channel needs its credentials (appid) first")
     return str(appid)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -40,6 +39,8 @@ from channel_svc.adapters.base import (
     LeaseLost,
     MemoryProgress,
     Outcome,
+    awaiting_confirmation,
+    resealed,
     unlock_channel,
 )
 from channel_svc.channels import repository as channels
@@ -209,11 +210,11 @@ class DeliveryWorker:
         if channel is None or not result.credentials_update:
             return None
         try:
-            current = unlock_channel(channel, self.cipher).credentials()
+            return resealed(
+                unlock_channel(channel, self.cipher), self.cipher, result.credentials_update
+            )
         except CredentialsUnreadable:
             return None
-        merged = {**current, **result.credentials_update}
-        return self.cipher.encrypt(json.dumps(merged, separators=(",", ":")))
 
     async def _attempt(self, distribution: Distribution, channel: Channel | None) -> DeliveryResult:
         # The channel may have been deleted or disabled since the post was published.
@@ -233,10 +234,7 @@ class DeliveryWorker:
         # Confirmation polls of a submitted article are not sends: the spent quota of a
         # sending API (or the rate limit) does not hold them back. Their own quota, when
         # spent, defers them by the platform's answer.
-        # `submitted_at` is set by `outcomes`; a `publish_id` stored by an attempt that died
-        # before its outcome was recorded means the same.
-        so_far = distribution.progress or {}
-        confirming = bool(so_far.get("submitted_at") or so_far.get("publish_id"))
+        confirming = awaiting_confirmation(distribution.progress)
         blocked = channel.quota_spent_until(now)
         if blocked is not None and not confirming:
             return DeliveryResult.deferred(

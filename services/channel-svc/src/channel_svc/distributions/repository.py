@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from servicekit.db import utcnow
+from servicekit.db import dialect_insert, utcnow
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.kit.queries import workspace_page
@@ -245,9 +243,8 @@ async def claim_watch_due(
 async def send_windows(session: AsyncSession, keys: list[str]) -> dict[str, SendWindow]:
     """The send windows of `keys`, made when missing, locked until the transaction ends
     (in key order, so two takers never wait for each other crosswise)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(SendWindow)
+        dialect_insert(session, SendWindow)
         .values([{"key": key, "sent": []} for key in keys])
         .on_conflict_do_nothing(index_elements=["key"])
     )

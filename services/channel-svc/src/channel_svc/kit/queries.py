@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from servicekit.db import where_equal
 from servicekit.pagination import paginate, split_page
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 M = TypeVar("M")
-
-
-def where_given(
-    query: Select[M], *conditions: tuple[InstrumentedAttribute[Any], object | None]
-) -> Select[M]:
-    """`query` narrowed, for each (column, value) whose value is given, to that value."""
-    for column, value in conditions:
-        if value is not None:
-            query = query.where(column == value)
-    return query
 
 
 async def workspace_page(
@@ -36,7 +27,7 @@ async def workspace_page(
     conditions and by each `given` (column, value) whose value is given, and the cursor of
     the next page. `model` is a table with `id`, `workspace_id` and `created_at` columns."""
     table: Any = model  # its columns, which the type of its rows does not describe
-    query = where_given(select(model).where(table.workspace_id == workspace_id, *where), *given)
+    query = where_equal(select(model).where(table.workspace_id == workspace_id, *where), *given)
     paged = paginate(
         query, created_at=table.created_at, row_id=table.id, cursor=cursor, limit=limit
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import TypeVar
 
 from event_contracts import (
     CollectedComment,
@@ -34,6 +35,8 @@ COLLECTED: dict[str, tuple[str, str]] = {
     "wechat_oa": ("wechat", "wechat_datacube"),
     "weibo": ("weibo", "weibo_api"),
 }
+T = TypeVar("T")
+
 # What one event carries at most, well under MAX_EVENT_BYTES: figures are about 300
 # bytes each, comments at most about 1 KB (140 characters of text and their ids).
 FIGURES_PER_EVENT = 1000
@@ -115,13 +118,18 @@ def backoff(failures: int, settings: Settings) -> timedelta:
     return timedelta(seconds=min(seconds, settings.sync_backoff_max_seconds))
 
 
+def _chunks(items: list[T], size: int) -> list[list[T]]:
+    """`items` in order, `size` at most to a chunk (each chunk one event)."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
 def _announce(
     session: AsyncSession, sync: ChannelSync, figures: list[CollectedFigure], now: datetime
 ) -> None:
     platform, source = COLLECTED[sync.platform]
     collection_id = str(uuid.uuid4())
-    chunks = max(1, -(-len(figures) // FIGURES_PER_EVENT))
-    for index in range(chunks):
+    parts = _chunks(figures, FIGURES_PER_EVENT)
+    for number, part in enumerate(parts, start=1):
         emit(
             session,
             FiguresCollectedV1(
@@ -131,9 +139,9 @@ def _announce(
                 platform=platform,
                 source=source,
                 collected_at=now,
-                figures=figures[index * FIGURES_PER_EVENT : (index + 1) * FIGURES_PER_EVENT],
-                chunk=index + 1,
-                chunks=chunks,
+                figures=part,
+                chunk=number,
+                chunks=len(parts),
             ),
         )
 
@@ -143,8 +151,8 @@ def _announce_comments(
 ) -> None:
     platform, _ = COLLECTED[sync.platform]
     collection_id = str(uuid.uuid4())
-    chunks = -(-len(comments) // COMMENTS_PER_EVENT)
-    for index in range(chunks):
+    parts = _chunks(comments, COMMENTS_PER_EVENT)
+    for number, part in enumerate(parts, start=1):
         emit(
             session,
             CommentsCollectedV1(
@@ -153,9 +161,9 @@ def _announce_comments(
                 channel_id=sync.channel_id,
                 platform=platform,
                 collected_at=now,
-                comments=comments[index * COMMENTS_PER_EVENT : (index + 1) * COMMENTS_PER_EVENT],
-                chunk=index + 1,
-                chunks=chunks,
+                comments=part,
+                chunk=number,
+                chunks=len(parts),
             ),
         )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
+from servicekit.db import dialect_insert
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit.upserts import dialect_insert
 from metrics_svc.models import Campaign, Channel, ChannelDailyRollup, Conversion
 
 M = TypeVar("M", Campaign, Channel)

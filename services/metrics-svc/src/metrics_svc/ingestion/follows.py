@@ -57,7 +57,7 @@ async def count_follow(session: AsyncSession, change: PlatformFollowerChangedV1)
         series = await repository.one_series(
             session, change.workspace_id, change.channel_id, ACCOUNT, ours, lock=True
         )
-        latest = await repository.latest_point(session, series.id) if series else None
+        latest = await repository.point_before(session, series.id) if series else None
         if latest is None:
             if metric == "cumulate_user":
                 continue  # no total known yet: one more or less of nothing

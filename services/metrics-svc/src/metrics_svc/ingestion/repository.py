@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from servicekit.db import insert_if_new, locked
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.kit.chunks import chunked, scalars_by_chunk
-from metrics_svc.kit.upserts import insert_if_new, insert_missing, locked
+from metrics_svc.kit.upserts import insert_missing
 from metrics_svc.models import (
     Channel,
     Conversion,
@@ -157,24 +158,14 @@ async def point_times_since(
     )
 
 
-async def point_before(session: AsyncSession, series_id: int, start: datetime) -> StatPoint | None:
-    """A series' last raw point before `start`."""
-    return await session.scalar(
-        select(StatPoint)
-        .where(StatPoint.series_id == series_id, StatPoint.observed_at < start)
-        .order_by(StatPoint.observed_at.desc())
-        .limit(1)
-    )
-
-
-async def latest_point(session: AsyncSession, series_id: int) -> StatPoint | None:
-    """A series' newest raw point."""
-    return await session.scalar(
-        select(StatPoint)
-        .where(StatPoint.series_id == series_id)
-        .order_by(StatPoint.observed_at.desc())
-        .limit(1)
-    )
+async def point_before(
+    session: AsyncSession, series_id: int, start: datetime | None = None
+) -> StatPoint | None:
+    """A series' last raw point before `start` (its newest, without one)."""
+    query = select(StatPoint).where(StatPoint.series_id == series_id)
+    if start is not None:
+        query = query.where(StatPoint.observed_at < start)
+    return await session.scalar(query.order_by(StatPoint.observed_at.desc()).limit(1))
 
 
 async def daily_gains_since(
@@ -274,7 +265,7 @@ async def one_series(
         Series.post_id == post_id,
         Series.metric == metric,
     )
-    return await session.scalar(query.with_for_update() if lock else query)
+    return await session.scalar(locked(session, query) if lock else query)
 
 
 async def counted_events(

@@ -1,44 +1,18 @@
-"""Statements that differ between our two databases, SQLite and PostgreSQL."""
+"""Upserts metrics-svc's copies and series need, on both databases (the dialect-specific
+insert, `insert_if_new` and `locked` are servicekit's)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.dialects import postgresql, sqlite
+from servicekit.db import dialect_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def dialect_insert(session: AsyncSession, model: Any) -> Any:
-    """`INSERT` with `on_conflict_do_update` for the session's database."""
-    if is_postgres(session):
-        return postgresql.insert(model)
-    return sqlite.insert(model)
-
-
-def locked(session: AsyncSession, query: Select[Any]) -> Select[Any]:
-    """Rows that concurrent transactions take turns on (`FOR UPDATE` on PostgreSQL; SQLite
-    locks the whole file for a writer anyway)."""
-    if is_postgres(session):
-        return query.with_for_update()
-    return query
 
 
 async def insert_missing(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert the rows whose key is not stored yet; leave the others as they are."""
     await session.execute(dialect_insert(session, model).on_conflict_do_nothing(), rows)
-
-
-async def insert_if_new(session: AsyncSession, model: Any, **values: Any) -> bool:
-    """Insert the row unless its key is stored already; whether it was new."""
-    statement = dialect_insert(session, model).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def replace_if_newer(

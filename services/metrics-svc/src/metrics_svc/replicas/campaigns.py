@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from event_contracts import CampaignChangedV1
+from servicekit.db import dialect_insert, insert_if_new
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit.upserts import dialect_insert, insert_if_new, replace_if_newer
+from metrics_svc.kit.upserts import replace_if_newer
 from metrics_svc.models import Campaign, CampaignPost
 
 VIA_CAMPAIGN = "campaign"

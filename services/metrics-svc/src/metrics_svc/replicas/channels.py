@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from event_contracts import ChannelChangedV1
+from servicekit.db import dialect_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit.upserts import dialect_insert, replace_if_newer
+from metrics_svc.kit.upserts import replace_if_newer
 from metrics_svc.models import Channel
 
 # A channel first seen in a post's snapshot: any channel.changed event is newer.

@@ -4,11 +4,11 @@ in the post's `clicks` on the channel (see `ingestion.counters`)."""
 from __future__ import annotations
 
 from event_contracts import LinkClickedV1, LinkCreatedV1
+from servicekit.db import insert_if_new
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.counters import ensure_placement, recount
 from metrics_svc.kit.shapes import columns_of
-from metrics_svc.kit.upserts import insert_if_new
 from metrics_svc.models import LinkClick, TrackedLink
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.inbox.schemas import InboxFilter
+from user_svc.kit.rows import scoped_get
 from user_svc.models import InboxAnswer, InboxItem, InboxStatus, Interaction, Member, MemberIdentity
 
 InboxRow = tuple[InboxItem, Interaction, Member]
@@ -84,21 +85,15 @@ async def latest_answers(
 async def get_answer(
     session: AsyncSession, workspace_id: str, item_id: str, answer_id: str
 ) -> InboxAnswer | None:
-    query = select(InboxAnswer).where(
-        InboxAnswer.workspace_id == workspace_id,
-        InboxAnswer.item_id == item_id,
-        InboxAnswer.id == answer_id,
+    return await scoped_get(
+        session, InboxAnswer, workspace_id, answer_id, InboxAnswer.item_id == item_id
     )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def answer_by_id(
     session: AsyncSession, workspace_id: str, answer_id: str
 ) -> InboxAnswer | None:
-    query = select(InboxAnswer).where(
-        InboxAnswer.workspace_id == workspace_id, InboxAnswer.id == answer_id
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+    return await scoped_get(session, InboxAnswer, workspace_id, answer_id)
 
 
 async def identity_on(session: AsyncSession, member_id: str, platform: str) -> str | None:

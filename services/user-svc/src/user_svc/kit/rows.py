@@ -13,9 +13,16 @@ from servicekit.problems import NotFound
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from user_svc.models import Community, Interaction, Member, MemberIdentity, Segment
+from user_svc.models import (
+    Community,
+    InboxAnswer,
+    Interaction,
+    Member,
+    MemberIdentity,
+    Segment,
+)
 
-Scoped = TypeVar("Scoped", Member, Interaction, Segment, Community)
+Scoped = TypeVar("Scoped", Member, Interaction, Segment, Community, InboxAnswer)
 FromPlatform = TypeVar("FromPlatform", MemberIdentity, Interaction)
 
 

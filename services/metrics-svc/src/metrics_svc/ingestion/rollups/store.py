@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicekit.db import is_postgres
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +19,6 @@ from metrics_svc.ingestion.rollups.sqlite import SqliteWriter
 from metrics_svc.ingestion.rollups.writers import RollupWriter, Row
 from metrics_svc.ingestion.validation import Observation
 from metrics_svc.kit.dates import day_floor
-from metrics_svc.kit.upserts import is_postgres
 from metrics_svc.models import Series
 
 
