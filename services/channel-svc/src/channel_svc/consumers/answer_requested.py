@@ -16,4 +16,7 @@ from channel_svc.crypto import CredentialCipher
 def answer_requested(
     adapters: Mapping[str, Adapter], cipher: CredentialCipher
 ) -> PayloadHandler[InboxAnswerRequestedV1]:
-    return handles(InboxAnswerRequestedV1)(partial(send_answer, adapters=adapters, cipher=cipher))
+    # The answer goes out to the platform inside the transaction: never batched with others.
+    return handles(InboxAnswerRequestedV1, alone=True)(
+        partial(send_answer, adapters=adapters, cipher=cipher)
+    )
