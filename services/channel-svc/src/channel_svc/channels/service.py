@@ -11,6 +11,7 @@ from typing import Any
 
 from event_contracts import ChannelChangedV1, PostPublishedV1
 from servicekit.db import new_id, utcnow
+from servicekit.pagination import PageRequest
 from servicekit.problems import FieldError, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -245,9 +246,9 @@ async def get_channel(session: AsyncSession, *, workspace_id: str, channel_id: s
 
 
 async def list_channels(
-    session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
+    session: AsyncSession, *, workspace_id: str, paging: PageRequest
 ) -> tuple[list[Channel], str | None]:
-    return await repository.page(session, workspace_id=workspace_id, cursor=cursor, limit=limit)
+    return await repository.page(session, workspace_id=workspace_id, paging=paging)
 
 
 async def delete_channel(session: AsyncSession, *, workspace_id: str, channel_id: str) -> None:

@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from event_contracts import LinkCreatedV1, PostPublishedV1
 from servicekit.db import new_id
+from servicekit.pagination import PageRequest
 from servicekit.problems import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -222,8 +223,7 @@ async def list_links(
     post_id: str | None = None,
     campaign_id: str | None = None,
     channel_id: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
+    paging: PageRequest,
 ) -> tuple[list[tuple[TrackedLink, int]], str | None]:
     links, next_cursor = await repository.page(
         session,
@@ -231,8 +231,7 @@ async def list_links(
         post_id=post_id,
         campaign_id=campaign_id,
         channel_id=channel_id,
-        cursor=cursor,
-        limit=limit,
+        paging=paging,
     )
     counts = await repository.click_counts(session, [link.id for link in links])
     return [(link, counts.get(link.id, 0)) for link in links], next_cursor
