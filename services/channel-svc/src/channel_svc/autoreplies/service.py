@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, Invalid, NotFound
+from servicekit.problems import Conflict, Invalid, found_in_workspace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.wechat import WechatAdapter
@@ -71,9 +71,7 @@ async def create_rule(
 
 async def get_rule(session: AsyncSession, *, workspace_id: str, rule_id: str) -> AutoReply:
     rule = await repository.find(session, workspace_id=workspace_id, rule_id=rule_id)
-    if rule is None:
-        raise NotFound(f"No auto-reply {rule_id} in this workspace.")
-    return rule
+    return found_in_workspace(rule, f"auto-reply {rule_id}")
 
 
 async def update_rule(

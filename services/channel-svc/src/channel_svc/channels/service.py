@@ -12,7 +12,7 @@ from typing import Any
 from event_contracts import ChannelChangedV1, PostPublishedV1
 from servicekit.db import new_id, utcnow
 from servicekit.pagination import PageRequest
-from servicekit.problems import FieldError, Invalid, NotFound
+from servicekit.problems import FieldError, Invalid, NotFound, found_in_workspace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import Adapter, CredentialedAdapter
@@ -240,9 +240,7 @@ async def update_channel(
 
 async def get_channel(session: AsyncSession, *, workspace_id: str, channel_id: str) -> Channel:
     channel = await repository.find(session, workspace_id=workspace_id, channel_id=channel_id)
-    if channel is None:
-        raise NotFound(f"No channel {channel_id} in this workspace.")
-    return channel
+    return found_in_workspace(channel, f"channel {channel_id}")
 
 
 async def list_channels(

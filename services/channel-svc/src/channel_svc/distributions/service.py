@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, Invalid, NotFound
+from servicekit.problems import Conflict, Invalid, found_in_workspace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import DeliveryResult
@@ -30,9 +30,7 @@ async def get_distribution(
     distribution = await repository.find(
         session, workspace_id=workspace_id, distribution_id=distribution_id
     )
-    if distribution is None:
-        raise NotFound(f"No distribution {distribution_id} in this workspace.")
-    return distribution
+    return found_in_workspace(distribution, f"distribution {distribution_id}")
 
 
 list_distributions = repository.page

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from event_contracts import LinkCreatedV1, PostPublishedV1
 from servicekit.db import new_id
 from servicekit.pagination import PageRequest
-from servicekit.problems import NotFound
+from servicekit.problems import found_in_workspace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.events import emit
@@ -240,7 +240,7 @@ async def list_links(
 async def get_link(
     session: AsyncSession, *, workspace_id: str, code: str
 ) -> tuple[TrackedLink, int]:
-    link = await repository.find(session, workspace_id=workspace_id, code=code)
-    if link is None:
-        raise NotFound(f"No tracked link {code} in this workspace.")
+    link = found_in_workspace(
+        await repository.find(session, workspace_id=workspace_id, code=code), f"tracked link {code}"
+    )
     return link, (await repository.click_counts(session, [link.id])).get(link.id, 0)
