@@ -13,6 +13,7 @@ from event_contracts import ChannelChangedV1, PostPublishedV1
 from servicekit.db import new_id, utcnow
 from servicekit.pagination import PageRequest
 from servicekit.problems import FieldError, Invalid, NotFound, found_in_workspace
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import Adapter, CredentialedAdapter
@@ -32,12 +33,10 @@ from channel_svc.sync import service as sync
 
 
 def announce(session: AsyncSession, channel: Channel, *, deleted: bool = False) -> None:
-    changed = ChannelChangedV1(
+    changed = shaped(
+        ChannelChangedV1,
+        channel,
         channel_id=channel.id,
-        workspace_id=channel.workspace_id,
-        platform=channel.platform,
-        name=channel.name,
-        status=channel.status,
         deleted=deleted,
         changed_at=channel.updated_at,
     )

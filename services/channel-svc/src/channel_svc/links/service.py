@@ -28,6 +28,7 @@ from event_contracts import LinkCreatedV1, PostPublishedV1
 from servicekit.db import new_id
 from servicekit.pagination import PageRequest
 from servicekit.problems import found_in_workspace
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.events import emit
@@ -200,17 +201,8 @@ async def resolve(session: AsyncSession, code: str) -> Destination | None:
         "utm_medium": channel_name or link.channel_id,
         "utm_campaign": (campaign_name or link.campaign_id) if link.campaign_id else "",
     }
-    return Destination(
-        link_id=link.id,
-        code=link.code,
-        workspace_id=link.workspace_id,
-        post_id=link.post_id,
-        channel_id=link.channel_id,
-        platform=link.platform,
-        campaign_id=link.campaign_id,
-        location=with_utm(link.target_url, params),
-        gone=bool(deleted),
-    )
+    location = with_utm(link.target_url, params)
+    return shaped(Destination, link, link_id=link.id, location=location, gone=bool(deleted))
 
 
 # -- operators' view -----------------------------------------------------------------------
