@@ -53,13 +53,8 @@ async def create_rule(
     rule = AutoReply(
         id=new_id(),
         workspace_id=workspace_id,
-        channel_id=channel.id,
-        trigger=data.trigger,
-        match=data.match,
-        keyword=data.keyword,
-        priority=data.priority,
+        **data.model_dump(exclude={"reply"}),  # the channel, trigger, match... as asked
         reply=_reply_json(data.reply),
-        enabled=data.enabled,
         created_at=now,
         updated_at=now,
     )
