@@ -16,6 +16,7 @@ from typing import Any
 
 from servicekit.db import utcnow
 from servicekit.problems import Conflict, Invalid, found_in_workspace
+from servicekit.shapes import columns_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.wechat import WechatAdapter
@@ -53,7 +54,7 @@ async def create_rule(
     rule = AutoReply(
         id=new_id(),
         workspace_id=workspace_id,
-        **data.model_dump(exclude={"reply"}),  # the channel, trigger, match... as asked
+        **columns_of(data, AutoReply, skip={"reply"}),  # the channel, trigger, match... as asked
         reply=_reply_json(data.reply),
         created_at=now,
         updated_at=now,
