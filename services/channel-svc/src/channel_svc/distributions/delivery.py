@@ -35,6 +35,7 @@ from servicekit.tracing import continue_trace
 from channel_svc.adapters.base import (
     Adapter,
     ConfirmingAdapter,
+    Delivery,
     DeliveryResult,
     LeaseLost,
     MemoryProgress,
@@ -263,7 +264,7 @@ class DeliveryWorker:
         await progress.step()  # still ours after the checks above?
         try:
             result = await adapter.send(
-                distribution, unlocked, snapshot, rendered=rendered, progress=progress
+                Delivery(distribution, unlocked, snapshot, rendered=rendered, progress=progress)
             )
         except (asyncio.CancelledError, LeaseLost):
             raise
