@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from pydantic import BaseModel, ValidationError
-from servicekit.shapes import shaped
+from servicekit.shapes import columns_of, shaped
 
 
 class Read(BaseModel):
@@ -35,3 +35,11 @@ def test_a_required_field_in_neither_fails_as_the_model_fails() -> None:
 
 def test_dataclasses_are_shaped_too() -> None:
     assert shaped(Row, SimpleNamespace(id="r1", name="n", size=2)) == Row(id="r1", name="n")
+
+
+def test_columns_of_a_request_are_its_fields_the_table_has_but_the_skipped() -> None:
+    class Table:
+        __table__ = SimpleNamespace(columns={"id": 1, "name": 2, "size": 3})
+
+    request = Read(id="r1", name="n", size=2, note="not a column")
+    assert columns_of(request, Table, skip={"size"}) == {"id": "r1", "name": "n"}

@@ -4,6 +4,7 @@ whose attributes are named like its fields, so that fields are not copied one by
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -28,3 +29,9 @@ def shaped(model: type[Shape], source: object, **given: Any) -> Shape:
         if name not in given and hasattr(source, name)
     }
     return model(**taken, **given)
+
+
+def columns_of(source: BaseModel, table: Any, *, skip: Collection[str] = ()) -> dict[str, Any]:
+    """The fields of `source` (a request, an event's payload) that are columns of `table` (a
+    mapped model) of the same name, but those in `skip`: a row's values as they came."""
+    return source.model_dump(include=set(table.__table__.columns.keys()) - set(skip))
