@@ -25,6 +25,7 @@ from user_svc.communities.schemas import (
     MembershipUpdate,
     Role,
 )
+from user_svc.kit.paging import Paging
 from user_svc.models import Community, CommunityMembership, Member
 
 router = APIRouter(prefix="/communities", tags=["communities"])
@@ -127,13 +128,17 @@ async def join(
 async def list_members(
     community: PathCommunity,
     session: DbSession,
+    paging: Paging,
     role: Role | None = None,
     include_former: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Page[MembershipRead]:
     rows, next_cursor = await service.list_memberships(
-        session, community, role=role, include_former=include_former, cursor=cursor, limit=limit
+        session,
+        community,
+        role=role,
+        include_former=include_former,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
     return Page[MembershipRead](items=[_stay(*r) for r in rows], next_cursor=next_cursor)
 
