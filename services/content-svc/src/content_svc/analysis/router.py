@@ -13,13 +13,14 @@ from content_svc.access import Reader
 from content_svc.analysis import service
 from content_svc.analysis.schemas import AnalysisRead
 
-router = APIRouter(prefix="/posts", tags=["posts"])
+# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
+router = APIRouter(prefix="/posts", tags=["posts"], responses=problem_responses(401))
 
 
 @router.get(
     "/{post_id}/analysis",
     response_model=AnalysisRead,
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
     summary="SEO and quality report: findings with severity and position, and a score",
 )
 async def analyse_post(

@@ -25,7 +25,8 @@ from content_svc.campaigns.schemas import (
 from content_svc.campaigns.service import CampaignOverview, CampaignView
 from content_svc.runtime import ChannelService
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=problem_responses(401))
 
 
 # What the response takes from the row as it is; the rest is computed.
@@ -62,7 +63,7 @@ def _page(overview: CampaignOverview) -> CampaignPage:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CampaignRead,
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(403, 422, 503),
     summary="Plan a campaign (editors and owners)",
 )
 async def create_campaign(
@@ -74,7 +75,7 @@ async def create_campaign(
 @router.get(
     "",
     response_model=Page[CampaignRead],
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="The workspace's campaigns, newest first, filtered",
 )
 async def list_campaigns(
@@ -93,7 +94,7 @@ async def list_campaigns(
 @router.get(
     "/{campaign_id}",
     response_model=CampaignPage,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="A campaign's page: the campaign, its posts with their workflow and "
     "distribution states, and its ideas",
 )
@@ -104,7 +105,7 @@ async def get_campaign(campaign_id: str, caller: Reader, session: DbSession) -> 
 @router.patch(
     "/{campaign_id}",
     response_model=CampaignRead,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(403, 404, 409, 422, 503),
     summary="Change a campaign, from the version the change started at",
 )
 async def update_campaign(
@@ -121,7 +122,7 @@ async def update_campaign(
     "/{campaign_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete a campaign (its posts and ideas stay, outside any campaign)",
 )
 async def delete_campaign(campaign_id: str, caller: Writer, session: DbSession) -> Response:

@@ -12,13 +12,14 @@ from content_svc.access import Reader
 from content_svc.trends import service
 from content_svc.trends.schemas import TrendsRead
 
-router = APIRouter(prefix="/trends", tags=["trends"])
+# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
+router = APIRouter(prefix="/trends", tags=["trends"], responses=problem_responses(401))
 
 
 @router.get(
     "",
     response_model=TrendsRead,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(422),
     summary="Keywords rising in recent entries against the window before",
 )
 async def trends(
