@@ -16,9 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content_svc.campaigns import repository
 from content_svc.campaigns.status import campaign_status
 from content_svc.events import emit
+from content_svc.kit.fields import carried
 from content_svc.models import Campaign
 
 FIELD = "campaign_id"
+# What `campaign.changed` carries of the campaign row under the same names.
+ANNOUNCED = (
+    "workspace_id",
+    "name",
+    "objective",
+    "goals",
+    "starts_at",
+    "ends_at",
+    "channel_ids",
+    "budget",
+    "currency",
+    "tags",
+    "owner_id",
+)
 
 
 async def live_campaign(
@@ -42,18 +57,8 @@ async def announce(session: AsyncSession, campaign: Campaign) -> None:
     deleted = campaign.deleted_at is not None
     payload = CampaignChangedV1(
         campaign_id=campaign.id,
-        workspace_id=campaign.workspace_id,
-        name=campaign.name,
-        objective=campaign.objective,
-        goals=dict(campaign.goals),
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
-        channel_ids=list(campaign.channel_ids),
+        **carried(campaign, ANNOUNCED),
         post_ids=await repository.post_ids(session, campaign.workspace_id, campaign.id),
-        budget=campaign.budget,
-        currency=campaign.currency,
-        tags=list(campaign.tags),
-        owner_id=campaign.owner_id,
         status=campaign_status(campaign, campaign.updated_at).value,
         deleted=deleted,
         changed_at=campaign.updated_at,
