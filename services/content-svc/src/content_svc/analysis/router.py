@@ -9,12 +9,11 @@ from fastapi import APIRouter, Query
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader
+from content_svc.access import CALLER_PROBLEMS, Reader
 from content_svc.analysis import service
 from content_svc.analysis.schemas import AnalysisRead
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/posts", tags=["posts"], responses=problem_responses(401))
+router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
 
 @router.get(

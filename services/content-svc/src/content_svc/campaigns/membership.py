@@ -20,19 +20,11 @@ from content_svc.kit.fields import carried
 from content_svc.models import Campaign
 
 FIELD = "campaign_id"
-# What `campaign.changed` carries of the campaign row under the same names.
-ANNOUNCED = (
-    "workspace_id",
-    "name",
-    "objective",
-    "goals",
-    "starts_at",
-    "ends_at",
-    "channel_ids",
-    "budget",
-    "currency",
-    "tags",
-    "owner_id",
+# What `campaign.changed` takes from the row as it is; the rest is computed.
+ANNOUNCED = tuple(
+    name
+    for name in CampaignChangedV1.model_fields
+    if name not in ("campaign_id", "post_ids", "status", "deleted", "changed_at")
 )
 
 

@@ -10,7 +10,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Reader, Writer
+from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.campaigns import service
 from content_svc.campaigns.schemas import (
     CampaignCreate,
@@ -25,8 +25,7 @@ from content_svc.campaigns.schemas import (
 from content_svc.campaigns.service import CampaignOverview, CampaignView
 from content_svc.runtime import ChannelService
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=problem_responses(401))
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=CALLER_PROBLEMS)
 
 
 # What the response takes from the row as it is; the rest is computed.

@@ -10,7 +10,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Reader, Writer
+from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.ideas import service
 from content_svc.ideas.schemas import (
     IdeaCreate,
@@ -21,8 +21,7 @@ from content_svc.ideas.schemas import (
 )
 from content_svc.posts.schemas import PostRead
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/ideas", tags=["ideas"], responses=problem_responses(401))
+router = APIRouter(prefix="/ideas", tags=["ideas"], responses=CALLER_PROBLEMS)
 
 
 @router.post(

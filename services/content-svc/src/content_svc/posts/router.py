@@ -11,7 +11,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Owner, Reader, Reviewer, Writer
+from content_svc.access import CALLER_PROBLEMS, Owner, Reader, Reviewer, Writer
 from content_svc.posts import publishing, review, service
 from content_svc.posts.schemas import (
     ApprovalRequest,
@@ -31,8 +31,7 @@ from content_svc.posts.schemas import (
 )
 from content_svc.runtime import ChannelService
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/posts", tags=["posts"], responses=problem_responses(401))
+router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
 
 @router.post(

@@ -8,13 +8,12 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Reader, Writer
+from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.runtime import Runtime
 from content_svc.sources import service
 from content_svc.sources.schemas import FetchReport, SourceCreate, SourceRead, SourceUpdate
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/sources", tags=["sources"], responses=problem_responses(401))
+router = APIRouter(prefix="/sources", tags=["sources"], responses=CALLER_PROBLEMS)
 
 
 @router.post(

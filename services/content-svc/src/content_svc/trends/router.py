@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader
+from content_svc.access import CALLER_PROBLEMS, Reader
 from content_svc.trends import service
 from content_svc.trends.schemas import TrendsRead
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/trends", tags=["trends"], responses=problem_responses(401))
+router = APIRouter(prefix="/trends", tags=["trends"], responses=CALLER_PROBLEMS)
 
 
 @router.get(

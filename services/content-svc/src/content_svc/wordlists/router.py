@@ -6,12 +6,11 @@ from fastapi import APIRouter, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader, WordlistEditor
+from content_svc.access import CALLER_PROBLEMS, Reader, WordlistEditor
 from content_svc.wordlists import service
 from content_svc.wordlists.schemas import WordlistCreate, WordlistRead
 
-# Every endpoint here takes a caller: a missing or bad credential is a 401 on each.
-router = APIRouter(prefix="/wordlists", tags=["wordlists"], responses=problem_responses(401))
+router = APIRouter(prefix="/wordlists", tags=["wordlists"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
