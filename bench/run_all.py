@@ -17,6 +17,7 @@ FINDINGS = ROOT / "bench" / "findings.md"
 # `python bench/run_all.py bench_pipeline bench_gateway` runs only those.
 BENCHMARKS = [
     "bench.bench_pipeline",
+    "bench.bench_consumer",
     "bench.bench_gateway",
     "bench.bench_content",
     "bench.bench_channel",
