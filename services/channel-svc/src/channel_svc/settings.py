@@ -74,6 +74,11 @@ class Settings(ServiceSettings):
     sync_backoff_seconds: float = Field(default=60.0, ge=0)
     sync_backoff_max_seconds: float = Field(default=3600.0, ge=0)
     sync_poll_seconds: float = Field(default=30.0, gt=0)
+    # A WeChat backfill an operator asked for is pulled this many days in a Beijing day at
+    # most: each day costs a `getarticletotal` call (and a seventh of a `getusersummary`
+    # and a `getusercumulate`), on top of the regular runs' 7 and 1 and 1; the account's
+    # daily quota for each (about 1,000) may be shared with other systems using it.
+    sync_backfill_days_per_day: int = Field(default=90, ge=1, le=90)
     # Our posts whose figures are collected: those delivered this many days ago at most.
     sync_follow_days: int = Field(default=30, ge=7, le=365)
     # WeChat's callback: a push whose timestamp is further than this from our clock is
