@@ -94,13 +94,14 @@ def beijing_day(now: datetime) -> date:
     return (now.astimezone(UTC) + BEIJING).date()
 
 
+def start_of(day: date) -> datetime:
+    """The first second of a Beijing day, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=UTC) - BEIJING
+
+
 def end_of(day: date) -> datetime:
     """The last second of a Beijing day, in UTC: when that day's figures stand."""
-    return (
-        datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-        - BEIJING
-        - timedelta(seconds=1)
-    )
+    return start_of(day + timedelta(days=1)) - timedelta(seconds=1)
 
 
 def _day(value: object) -> date | None:
@@ -148,6 +149,8 @@ async def _days(
             copy = copies.get(str(item.get("msgid")))
             if copy is None:
                 continue
+            went_out = _day(item.get("ref_date"))
+            went_out_start = start_of(went_out) if went_out is not None else None
             for detail in item.get("details") or []:
                 stat_date = _day(detail.get("stat_date"))
                 if stat_date is None:
@@ -159,6 +162,7 @@ async def _days(
                         observed_at=end_of(stat_date),
                         post_id=copy.post_id,
                         external_id=copy.external_id,
+                        went_out_day_start=went_out_start,
                     )
                     for name in WECHAT_POST_FIGURES
                     if name in detail
