@@ -31,7 +31,7 @@ from tests.fakes.wechat import create_app as create_wechat
 from tests.fakes.weibo import WeiboFake
 from tests.fakes.weibo import create_app as create_weibo
 from tests.system.conftest import eventually
-from tests.system.test_operator_week import publish
+from tests.system.test_operator_week import earlier_post
 from tests.system.week.api import add_channel, distributions, ok, sign_up_owner
 
 WEIBO_UID = "2234567890"
@@ -51,6 +51,14 @@ def weibo() -> Iterator[tuple[WeiboFake, str]]:
     running.stop()
 
 
+async def connected(
+    gateway: httpx.AsyncClient, workspace: str, channel: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A new workspace's owner (auth headers) and the channel they connected."""
+    owner = await sign_up_owner(gateway, workspace)
+    return owner, await add_channel(gateway, owner, channel)
+
+
 @pytest.fixture
 def wechat() -> Iterator[tuple[WechatFake, str]]:
     fake = WechatFake()
@@ -65,10 +73,9 @@ async def test_wechat_figures_pulled_give_the_report_its_verdict_without_any_pus
     gateway: httpx.AsyncClient, wechat: tuple[WechatFake, str]
 ) -> None:
     fake, url = wechat
-    owner = await sign_up_owner(gateway, "山野茶铺")
-    channel = await add_channel(
+    owner, channel = await connected(
         gateway,
-        owner,
+        "山野茶铺",
         {
             "platform": "wechat_oa",
             "name": "山野茶铺公众号",
@@ -79,23 +86,10 @@ async def test_wechat_figures_pulled_give_the_report_its_verdict_without_any_pus
     today = fake.today()
     posts: dict[int, str] = {}
     for days_ago in ARTICLES:
-        post = ok(
-            await gateway.post(
-                "/api/v1/posts",
-                json={
-                    "title": f"山野茶话第{days_ago}期",
-                    "body_markdown": f"## 第{days_ago}期\n\n春茶上市，聊聊明前与雨前。",
-                    "summary": "春茶上市。",
-                    "cover_url": f"{url}/_fake/images/cover.png",
-                },
-                headers=owner,
-            ),
-            201,
-        )
-        posts[days_ago] = str(post["id"])
         # WeChat takes the article on that day of the fake's calendar.
         fake.today_override = today - timedelta(days=days_ago)
-        await publish(gateway, owner, posts[days_ago], [channel["id"]])
+        cover = f"{url}/_fake/images/cover.png"
+        posts[days_ago] = await earlier_post(gateway, owner, days_ago, channel["id"], cover)
 
         async def submitted(count: int = len(posts)) -> bool | None:
             return len(fake.published()) == count or None
@@ -143,10 +137,9 @@ async def test_weibo_figures_reach_the_post_report_without_any_pushed_figures(
     gateway: httpx.AsyncClient, weibo: tuple[WeiboFake, str]
 ) -> None:
     fake, url = weibo
-    owner = await sign_up_owner(gateway, "燕麦咖啡")
-    channel = await add_channel(
+    owner, channel = await connected(
         gateway,
-        owner,
+        "燕麦咖啡",
         {
             "platform": "weibo",
             "name": "燕麦咖啡微博",

@@ -15,13 +15,12 @@ from channel_svc.answers.service import worth_waiting
 from channel_svc.runtime import ChannelRuntime
 
 from tests.channel_svc.answers.test_send import OPENID, requested, settled
-from tests.channel_svc.conftest import WECHAT_APPID, WECHAT_SECRET, WEIBO_TOKEN
-from tests.channel_svc.helpers import apply, wechat_channel, weibo_channel
+from tests.channel_svc.conftest import WECHAT_APPID, WECHAT_SECRET
+from tests.channel_svc.helpers import apply, wechat_channel
 from tests.fakes.server import serve_in_thread
 from tests.fakes.wechat import WechatFake
 from tests.fakes.wechat import create_app as create_wechat
 from tests.fakes.wechat_followers import Followers
-from tests.fakes.weibo import WeiboFake
 
 SEND = "/cgi-bin/message/custom/send"
 
@@ -36,7 +35,19 @@ def wechat() -> Iterator[tuple[WechatFake, Followers, str]]:
     running.stop()
 
 
-async def test_wechat_busy_twice_then_the_answer_is_sent_once(
+@pytest.mark.parametrize(
+    ("wrote", "busy", "outcome", "code"),
+    [
+        (True, 2, "sent", None),  # busy twice, then through: the follower gets it once
+        (True, 1000, "failed", "wechat_-1"),  # busy throughout: failed after the tries
+        (False, 0, "failed", "wechat_45015"),  # waiting cannot help: asked once
+    ],
+)
+async def test_a_busy_wechat_is_asked_again_and_only_then_the_answer_fails(
+    wrote: bool,
+    busy: int,
+    outcome: str,
+    code: str | None,
     runtime: ChannelRuntime,
     client: httpx.AsyncClient,
     editor: dict[str, str],
@@ -45,82 +56,23 @@ async def test_wechat_busy_twice_then_the_answer_is_sent_once(
 ) -> None:
     fake, followers, base = wechat
     channel_id = await wechat_channel(client, editor, base)
-    followers.acted(WECHAT_APPID, OPENID, "message")
-    fake.busy = 2
-
-    await apply(runtime, requested(workspace_id, channel_id))
-    [outcome] = await settled(runtime)
-    assert outcome["outcome"] == "sent"
-    assert [s.content for s in followers.sent] == ["资料包已发送，请查收"]
-
-
-async def test_wechat_busy_throughout_fails_after_the_tries_with_the_reason(
-    runtime: ChannelRuntime,
-    client: httpx.AsyncClient,
-    editor: dict[str, str],
-    workspace_id: str,
-    wechat: tuple[WechatFake, Followers, str],
-) -> None:
-    fake, followers, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
-    followers.acted(WECHAT_APPID, OPENID, "message")
-    fake.busy = 1000
+    if wrote:
+        followers.acted(WECHAT_APPID, OPENID, "message")
+    fake.busy = busy
     before = len(fake.requests)
 
     await apply(runtime, requested(workspace_id, channel_id))
-    [failed] = await settled(runtime)
-    assert (failed["outcome"], failed["error_code"]) == ("failed", "wechat_-1")
-    assert "busy" in failed["reason"]
-    assert len(fake.requests) - before == runtime.settings.answer_max_tries
+    [settled_as] = await settled(runtime)
+    assert (settled_as["outcome"], settled_as["error_code"]) == (outcome, code)
+    if outcome == "sent":
+        assert [s.content for s in followers.sent] == ["资料包已发送，请查收"]
+        return
     assert followers.sent == []
-
-
-async def test_outside_the_window_the_platform_is_asked_once(
-    runtime: ChannelRuntime,
-    client: httpx.AsyncClient,
-    editor: dict[str, str],
-    workspace_id: str,
-    wechat: tuple[WechatFake, Followers, str],
-) -> None:
-    fake, followers, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
-
-    await apply(runtime, requested(workspace_id, channel_id))
-    [failed] = await settled(runtime)
-    assert failed["error_code"] == "wechat_45015"
-    assert fake.requests.count(SEND) == 1
-
-
-async def test_weibo_errors_then_the_reply_goes_out_once(
-    runtime: ChannelRuntime,
-    client: httpx.AsyncClient,
-    editor: dict[str, str],
-    workspace_id: str,
-    weibo: tuple[WeiboFake, str],
-) -> None:
-    fake, base = weibo
-    channel_id = await weibo_channel(client, editor, base)
-    async with httpx.AsyncClient(base_url=base) as platform:
-        status = await platform.post(
-            "/2/statuses/share.json",
-            data={"access_token": WEIBO_TOKEN, "status": "新品 https://www.example.com/p/1"},
-        )
-    status_id = status.json()["idstr"]
-    cid = fake.add_comment(status_id, "多少钱？")
-    fake.fail_5xx, fake.system_errors = 1, 1  # a 502 from its gateway, then its 10001
-
-    event = requested(
-        workspace_id,
-        channel_id,
-        platform="weibo",
-        recipient_id=cid,
-        status_id=status_id,
-        text="九十九元",
-    )
-    await apply(runtime, event)
-    [outcome] = await settled(runtime)
-    assert outcome["outcome"] == "sent"
-    assert len([s for s in fake.sent if s["kind"] == "comment_reply"]) == 1
+    if code == "wechat_-1":
+        assert "busy" in settled_as["reason"]
+        assert len(fake.requests) - before == runtime.settings.answer_max_tries
+    else:
+        assert fake.requests.count(SEND) == 1
 
 
 def test_a_timeout_after_the_request_left_is_not_asked_again() -> None:
