@@ -151,3 +151,35 @@ async def test_90_days_are_pulled_over_three_days_within_the_quotas_and_again_th
     assert all(
         before[(f["metric"], f["observed_at"], f.get("post_id"))] == f["value"] for f in shared
     )
+
+
+async def test_a_portion_that_stopped_waits_for_the_next_day_and_its_calls_count(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    editor: dict[str, str],
+    wechat: tuple[WechatFake, str],
+    settings_for: Callable[..., Settings],
+) -> None:
+    fake, base = wechat
+    runtime.syncs.settings = settings_for(sync_backfill_days_per_day=DAYS_PER_DAY)
+    channel_id = await wechat_channel(client, editor, base)
+    assert await runtime.syncs.run_due() == 1  # the first run, at connection
+    fake.requests.clear()
+    fake.reset_quotas()
+    fake.quotas["datacube/getusersummary"] = 1  # the regular run's call, no more today
+
+    path = f"/api/v1/channels/{channel_id}/sync"
+    pending = (await client.post(path, json={"backfill_days": 90}, headers=editor)).json()
+    assert await runtime.syncs.run_due() == 1
+    stopped = (await client.get(path, headers=editor)).json()
+    assert stopped["last_error_code"] == "wechat_45009"
+    assert fake.requests.count("/datacube/getarticletotal") == 7 + DAYS_PER_DAY
+    # Asked again the same day: the regular days only, the backfill where it stood.
+    assert (await client.post(path, headers=editor)).status_code == 202
+    assert await runtime.syncs.run_due() == 1
+    assert fake.requests.count("/datacube/getarticletotal") == 7 + DAYS_PER_DAY + 7
+    again = (await client.get(path, headers=editor)).json()
+    assert (again["backfill_from"], again["backfill_until"]) == (
+        pending["backfill_from"],
+        pending["backfill_until"],
+    )

@@ -67,7 +67,9 @@ class Collection:
     comments: list[CollectedComment] = field(default_factory=list)
     # Where the comments stand after this run (None: the run stopped before they were read).
     comments_cursor: CommentsCursor | None = None
-    # The backfill portion pulled in full, if the run had one.
+    # The backfill portion the run began (its calls count against the day's quotas even
+    # if it stopped), and the one it pulled in full.
+    backfill_begun: tuple[date, date] | None = None
     backfilled: tuple[date, date] | None = None
 
 
@@ -128,6 +130,7 @@ async def collect_wechat(
         await _days(adapter, channel, copies, first, yesterday, found)
         found.through = yesterday
         if backfill is not None:
+            found.backfill_begun = backfill
             await _days(adapter, channel, copies, *backfill, found)
             found.backfilled = backfill
     except (PlatformError, Unreachable) as exc:

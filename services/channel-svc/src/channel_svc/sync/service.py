@@ -134,8 +134,7 @@ def backfill_portion(
     )
 
 
-def _advance_backfill(sync: ChannelSync, pulled: tuple[date, date], now: datetime) -> None:
-    sync.backfill_portion_on = beijing_day(now)
+def _advance_backfill(sync: ChannelSync, pulled: tuple[date, date]) -> None:
     if sync.backfill_from is None or pulled[0] <= sync.backfill_from:
         sync.backfill_from = sync.backfill_until = None
     else:
@@ -245,6 +244,9 @@ def settle(
         sync.comments_backlog_max_id = cursor.backlog_max
         sync.comments_backlog_newest_id = cursor.backlog_newest
     sync.comments_last_run = len(run.collection.comments)
+    if run.collection.backfill_begun is not None:
+        # Its calls were made, whatever became of them: the next portion is tomorrow's.
+        sync.backfill_portion_on = beijing_day(now)
     # An operator asked for a run while this one was under way: it stays due.
     triggered = sync.next_run_at > now and run.outcome is not Outcome.DEFERRED
     _schedule(sync, run, now, settings)
@@ -263,7 +265,7 @@ def _schedule(sync: ChannelSync, run: RunOutcome, now: datetime, settings: Setti
         if run.collection.through is not None:
             sync.collected_through = run.collection.through
         if run.collection.backfilled is not None:
-            _advance_backfill(sync, run.collection.backfilled, now)
+            _advance_backfill(sync, run.collection.backfilled)
         sync.next_run_at = next_regular(sync.platform, now, settings)
         return
     sync.last_error, sync.last_error_code = run.message, run.code
