@@ -24,6 +24,7 @@ BENCHMARKS = [
     "bench.bench_links",
     "bench.bench_user",
     "bench.bench_callbacks",
+    "bench.bench_backfill",
     "bench.bench_sentiment",
     "bench.bench_metrics",
 ]
