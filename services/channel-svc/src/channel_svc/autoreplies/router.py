@@ -8,17 +8,17 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from channel_svc.access import Reader, Writer
+from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.autoreplies import service
 from channel_svc.autoreplies.schemas import AutoReplyCreate, AutoReplyRead, AutoReplyUpdate
 
-router = APIRouter(prefix="/autoreplies", tags=["autoreplies"])
+router = APIRouter(prefix="/autoreplies", tags=["autoreplies"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Add an auto-reply to a WeChat channel (keyword, subscribe greeting or default)",
 )
 async def create_autoreply(
@@ -28,7 +28,7 @@ async def create_autoreply(
     return AutoReplyRead.of(rule)
 
 
-@router.get("", responses=problem_responses(401, 422), summary="List auto-replies, newest first")
+@router.get("", responses=problem_responses(422), summary="List auto-replies, newest first")
 async def list_autoreplies(
     *,
     caller: Reader,
@@ -42,7 +42,7 @@ async def list_autoreplies(
     return Page[AutoReplyRead](items=[AutoReplyRead.of(r) for r in rules], next_cursor=next_cursor)
 
 
-@router.get("/{rule_id}", responses=problem_responses(401, 404), summary="Get an auto-reply")
+@router.get("/{rule_id}", responses=problem_responses(404), summary="Get an auto-reply")
 async def get_autoreply(rule_id: str, caller: Reader, session: DbSession) -> AutoReplyRead:
     rule = await service.get_rule(session, workspace_id=caller.workspace_id, rule_id=rule_id)
     return AutoReplyRead.of(rule)
@@ -50,7 +50,7 @@ async def get_autoreply(rule_id: str, caller: Reader, session: DbSession) -> Aut
 
 @router.patch(
     "/{rule_id}",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Change an auto-reply",
 )
 async def update_autoreply(
@@ -65,7 +65,7 @@ async def update_autoreply(
 @router.delete(
     "/{rule_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete an auto-reply",
 )
 async def delete_autoreply(rule_id: str, caller: Writer, session: DbSession) -> Response:

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from channel_svc.access import Reader, Writer
+from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.callbacks import service
 from channel_svc.callbacks.schemas import CallbackSettingsRead, CallbackSettingsWrite, SignedQuery
 from channel_svc.models import CallbackSettings
 from channel_svc.runtime import ChannelRuntime, Runtime
 
-router = APIRouter(prefix="/channels", tags=["callbacks"])
+router = APIRouter(prefix="/channels", tags=["callbacks"], responses=CALLER_PROBLEMS)
 public_router = APIRouter(prefix="/callbacks", include_in_schema=False)
 
 Signed = Annotated[SignedQuery, Query()]
@@ -30,7 +30,7 @@ def _read(settings: CallbackSettings, runtime: ChannelRuntime) -> CallbackSettin
 
 @router.put(
     "/{channel_id}/callback",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Configure a WeChat channel's message callback (the account's server configuration)",
     description="Enter the answer's `callback_url`, the same token, EncodingAESKey and mode "
     "in the WeChat console. Followers' messages then become interactions of members, and "
@@ -55,7 +55,7 @@ async def configure_callback(
 
 @router.get(
     "/{channel_id}/callback",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
     summary="A WeChat channel's message callback settings (secrets are never returned)",
 )
 async def get_callback(

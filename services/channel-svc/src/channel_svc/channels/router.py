@@ -7,7 +7,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from channel_svc.access import Reader, Writer
+from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.channels import service
 from channel_svc.channels.schemas import (
     ChannelCreate,
@@ -18,13 +18,13 @@ from channel_svc.channels.schemas import (
 )
 from channel_svc.runtime import Runtime
 
-router = APIRouter(prefix="/channels", tags=["channels"])
+router = APIRouter(prefix="/channels", tags=["channels"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Add a channel",
 )
 async def create_channel(
@@ -41,7 +41,7 @@ async def create_channel(
     return ChannelRead.of(channel)
 
 
-@router.get("", responses=problem_responses(401, 422), summary="List channels, newest first")
+@router.get("", responses=problem_responses(422), summary="List channels, newest first")
 async def list_channels(caller: Reader, session: DbSession, paging: Paging) -> Page[ChannelRead]:
     channels, next_cursor = await service.list_channels(
         session, workspace_id=caller.workspace_id, paging=paging
@@ -49,7 +49,7 @@ async def list_channels(caller: Reader, session: DbSession, paging: Paging) -> P
     return Page[ChannelRead](items=[ChannelRead.of(c) for c in channels], next_cursor=next_cursor)
 
 
-@router.get("/{channel_id}", responses=problem_responses(401, 404), summary="Get a channel")
+@router.get("/{channel_id}", responses=problem_responses(404), summary="Get a channel")
 async def get_channel(channel_id: str, caller: Reader, session: DbSession) -> ChannelRead:
     channel = await service.get_channel(
         session, workspace_id=caller.workspace_id, channel_id=channel_id
@@ -59,7 +59,7 @@ async def get_channel(channel_id: str, caller: Reader, session: DbSession) -> Ch
 
 @router.patch(
     "/{channel_id}",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Change a channel (new credentials re-activate a channel that needs them)",
 )
 async def update_channel(
@@ -78,7 +78,7 @@ async def update_channel(
 
 @router.post(
     "/{channel_id}/preview",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
     summary="Render a post for this channel and list what would stop it",
 )
 async def preview(
@@ -100,7 +100,7 @@ async def preview(
 @router.delete(
     "/{channel_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete a channel (posts already sent stay where they are)",
 )
 async def delete_channel(channel_id: str, caller: Writer, session: DbSession) -> Response:

@@ -9,16 +9,16 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from channel_svc.access import Reader, Writer
+from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.distributions import service
 from channel_svc.distributions.schemas import CompleteRequest, DistributionRead
 from channel_svc.models import DistributionStatus
 from channel_svc.runtime import Runtime
 
-router = APIRouter(prefix="/distributions", tags=["distributions"])
+router = APIRouter(prefix="/distributions", tags=["distributions"], responses=CALLER_PROBLEMS)
 
 
-@router.get("", responses=problem_responses(401, 422), summary="List distributions, newest first")
+@router.get("", responses=problem_responses(422), summary="List distributions, newest first")
 async def list_distributions(
     *,
     caller: Reader,
@@ -40,9 +40,7 @@ async def list_distributions(
     return Page[DistributionRead](items=items, next_cursor=next_cursor)
 
 
-@router.get(
-    "/{distribution_id}", responses=problem_responses(401, 404), summary="Get a distribution"
-)
+@router.get("/{distribution_id}", responses=problem_responses(404), summary="Get a distribution")
 async def get_distribution(
     distribution_id: str, caller: Reader, session: DbSession
 ) -> DistributionRead:
@@ -54,7 +52,7 @@ async def get_distribution(
 
 @router.post(
     "/{distribution_id}/retry",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Send a failed, cancelled or taken-down distribution again (checks run again)",
     description=(
         "Also lifts the channel's `quota_blocked_until`: sending again says the platform's "
@@ -77,7 +75,7 @@ async def retry(
 
 @router.post(
     "/{distribution_id}/cancel",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Cancel a distribution that has not reached the platform yet",
 )
 async def cancel(distribution_id: str, caller: Writer, session: DbSession) -> DistributionRead:
@@ -89,7 +87,7 @@ async def cancel(distribution_id: str, caller: Writer, session: DbSession) -> Di
 
 @router.post(
     "/{distribution_id}/complete",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Record the URL of a post published by hand (manual platforms)",
     description="Marks a distribution awaiting a manual post as succeeded. Give "
     "`published_at` when the post went live earlier than now (posted by hand yesterday, "

@@ -15,7 +15,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from channel_svc.access import Reader
+from channel_svc.access import CALLER_PROBLEMS, Reader
 from channel_svc.links import service
 from channel_svc.links.pages import NO_STORE, gone, not_found, unavailable
 from channel_svc.links.schemas import LinkRead
@@ -23,13 +23,13 @@ from channel_svc.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter(prefix="/links", tags=["links"])
+router = APIRouter(prefix="/links", tags=["links"], responses=CALLER_PROBLEMS)
 public_router = APIRouter(prefix="/l", tags=["links"])
 
 _CODE = re.compile(service.CODE_PATTERN)
 
 
-@router.get("", responses=problem_responses(401, 422), summary="List tracked links, newest first")
+@router.get("", responses=problem_responses(422), summary="List tracked links, newest first")
 async def list_links(
     *,
     caller: Reader,
@@ -52,7 +52,7 @@ async def list_links(
     return Page[LinkRead](items=items, next_cursor=next_cursor)
 
 
-@router.get("/{code}", responses=problem_responses(401, 404), summary="Get a tracked link")
+@router.get("/{code}", responses=problem_responses(404), summary="Get a tracked link")
 async def get_link(code: str, caller: Reader, session: DbSession, runtime: Runtime) -> LinkRead:
     link, clicks = await service.get_link(session, workspace_id=caller.workspace_id, code=code)
     return LinkRead.of(link, clicks, runtime.tracking)

@@ -5,17 +5,17 @@ from servicekit.db import call_after_commit, utcnow
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from channel_svc.access import Reader, Writer
+from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.runtime import Runtime
 from channel_svc.sync import service
 from channel_svc.sync.schemas import SyncRead, SyncTrigger
 
-router = APIRouter(prefix="/channels", tags=["channels"])
+router = APIRouter(prefix="/channels", tags=["channels"], responses=CALLER_PROBLEMS)
 
 
 @router.get(
     "/{channel_id}/sync",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="The channel's figures collector: last run, next run, last error",
 )
 async def get_sync(channel_id: str, caller: Reader, session: DbSession) -> SyncRead:
@@ -25,7 +25,7 @@ async def get_sync(channel_id: str, caller: Reader, session: DbSession) -> SyncR
 @router.post(
     "/{channel_id}/sync",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Collect the channel's figures now (the platform's quotas still apply)",
 )
 async def trigger_sync(

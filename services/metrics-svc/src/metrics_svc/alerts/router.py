@@ -8,18 +8,18 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from metrics_svc.access import Reader
+from metrics_svc.access import CALLER_PROBLEMS, Reader
 from metrics_svc.alerts import export, service
 from metrics_svc.alerts.schemas import Alert
 from metrics_svc.kit.downloads import csv_response
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+router = APIRouter(prefix="/alerts", tags=["alerts"], responses=CALLER_PROBLEMS)
 
 
 @router.get(
     "",
     response_model=Page[Alert],
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Underperforming and stalled posts, follower drops, campaigns behind their "
     "goal curve and posts whose comments turn negative, newest first",
 )

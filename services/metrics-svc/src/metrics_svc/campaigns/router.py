@@ -8,12 +8,12 @@ from fastapi.responses import Response
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from metrics_svc.access import Reader
+from metrics_svc.access import CALLER_PROBLEMS, Reader
 from metrics_svc.campaigns import export, service
 from metrics_svc.campaigns.schemas import CampaignComparison, CampaignReport
 from metrics_svc.kit.downloads import Format, report_or_csv
 
-router = APIRouter(prefix="/reports/campaigns", tags=["reports"])
+router = APIRouter(prefix="/reports/campaigns", tags=["reports"], responses=CALLER_PROBLEMS)
 
 Objective = Literal["awareness", "followers", "engagement", "conversions"]
 
@@ -21,7 +21,7 @@ Objective = Literal["awareness", "followers", "engagement", "conversions"]
 @router.get(
     "",
     response_model=CampaignComparison,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Campaigns side by side: figures, goals reached and costs",
     description="Filter by objective, tags (any of them), status, the period they ran in, "
     "or `similar_to` a campaign (same objective, a tag in common) to cite past campaigns "
@@ -56,7 +56,7 @@ async def compare(
 @router.get(
     "/{campaign_id}",
     response_model=CampaignReport,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="A campaign's progress against each goal, projection, channels, posts and costs",
 )
 async def campaign_report(

@@ -7,11 +7,11 @@ from fastapi.responses import JSONResponse
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from metrics_svc.access import ConversionWriter
+from metrics_svc.access import CALLER_PROBLEMS, ConversionWriter
 from metrics_svc.conversions import service
 from metrics_svc.conversions.schemas import ConversionCreate, ConversionRead
 
-router = APIRouter(prefix="/conversions", tags=["conversions"])
+router = APIRouter(prefix="/conversions", tags=["conversions"], responses=CALLER_PROBLEMS)
 
 ALREADY_REPORTED: dict[int | str, dict[str, Any]] = {
     200: {"model": ConversionRead, "description": "Already reported (same conversion_id)"}
@@ -22,7 +22,7 @@ ALREADY_REPORTED: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ConversionRead,
-    responses=ALREADY_REPORTED | problem_responses(401, 403, 422),
+    responses=ALREADY_REPORTED | problem_responses(403, 422),
     summary="Report a conversion (order, sign-up, download) from the brand's shop or site",
 )
 async def report_conversion(

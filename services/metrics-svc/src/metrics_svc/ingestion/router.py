@@ -9,7 +9,7 @@ from servicekit.problems import Invalid, problem_responses
 from servicekit.runtime import DbSession
 from starlette.datastructures import UploadFile
 
-from metrics_svc.access import Writer
+from metrics_svc.access import CALLER_PROBLEMS, Writer
 from metrics_svc.ingestion import service
 from metrics_svc.ingestion.schemas import ImportReport, StatBatchCreate, StatBatchRead
 from metrics_svc.kit.dates import time_zone
@@ -18,7 +18,7 @@ from metrics_svc.runtime import Runtime
 ALREADY_STORED: dict[int | str, dict[str, Any]] = {
     200: {"model": StatBatchRead, "description": "Every point was already stored"}
 }
-router = APIRouter(prefix="/stats", tags=["stats"])
+router = APIRouter(prefix="/stats", tags=["stats"], responses=CALLER_PROBLEMS)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -34,7 +34,7 @@ IdempotencyKey = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=StatBatchRead,
-    responses=ALREADY_STORED | problem_responses(401, 403, 422),
+    responses=ALREADY_STORED | problem_responses(403, 422),
     summary="Ingest a batch of figures (up to 10,000 points), all or nothing",
     description=(
         "Each point names a post (`post_id`, or `channel_id` + `external_id`, the platform's "
@@ -83,7 +83,7 @@ async def _csv_chunks(request: Request) -> AsyncIterator[bytes]:
 @router.post(
     "/import",
     response_model=ImportReport,
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(403, 413, 422),
     summary="Import figures from a CSV file (UTF-8, UTF-8 with BOM or GB18030)",
     description=(
         "Send the file as the request body (`Content-Type: text/csv`) or as the form field "

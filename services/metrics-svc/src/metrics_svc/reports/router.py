@@ -8,7 +8,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from metrics_svc.access import Reader
+from metrics_svc.access import CALLER_PROBLEMS, Reader
 from metrics_svc.kit.downloads import Format, csv_response, report_or_csv
 from metrics_svc.reports import charts, export, service
 from metrics_svc.reports.queries import (
@@ -32,7 +32,7 @@ from metrics_svc.reports.schemas import (
     TopPost,
 )
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], responses=CALLER_PROBLEMS)
 
 ImageFormat = Literal["svg", "png"]
 
@@ -46,7 +46,7 @@ def _image(content: bytes, fmt: str) -> Response:
 @router.get(
     "/posts/{post_id}",
     response_model=PostReport,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="A post's totals, rates, reads curve and benchmark verdict",
 )
 async def post_report(
@@ -63,7 +63,7 @@ async def post_report(
 @router.get(
     "/overview",
     response_model=Overview,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Reads, engagement and followers per channel, by day or week",
 )
 async def overview(
@@ -78,7 +78,7 @@ async def overview(
 @router.get(
     "/channels",
     response_model=ChannelsReport,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Channels side by side over a period",
 )
 async def channels(
@@ -91,7 +91,7 @@ async def channels(
 @router.get(
     "/top-posts",
     response_model=Page[TopPost],
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Posts by a metric, best first (gained in the period, or all-time totals)",
 )
 async def top_posts(
@@ -123,7 +123,7 @@ async def top_posts(
 @router.get(
     "/best-times",
     response_model=BestTimes,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="The hours of the week whose posts do best, per channel",
 )
 async def best_times(
@@ -137,7 +137,7 @@ async def best_times(
 @router.get(
     "/content-insights",
     response_model=ContentInsights,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="What content works: by tag, keyword, title length, weekday and hour, platform",
 )
 async def content_insights(
@@ -150,7 +150,7 @@ async def content_insights(
 
 @router.get(
     "/charts/overview.{fmt}",
-    responses=IMAGE | problem_responses(401, 403, 422),
+    responses=IMAGE | problem_responses(403, 422),
     response_class=Response,
     summary="Chart: a metric per channel over time",
 )
@@ -168,7 +168,7 @@ async def overview_chart(
 
 @router.get(
     "/charts/posts/{post_id}.{fmt}",
-    responses=IMAGE | problem_responses(401, 403, 404, 422),
+    responses=IMAGE | problem_responses(403, 404, 422),
     response_class=Response,
     summary="Chart: a post's reads curve against its benchmark band",
 )
@@ -181,7 +181,7 @@ async def post_chart(
 
 @router.get(
     "/charts/channels.{fmt}",
-    responses=IMAGE | problem_responses(401, 403, 422),
+    responses=IMAGE | problem_responses(403, 422),
     response_class=Response,
     summary="Chart: channels side by side",
 )

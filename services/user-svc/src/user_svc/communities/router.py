@@ -13,7 +13,7 @@ from servicekit.schemas import Page
 from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from user_svc.access import Reader, Writer
+from user_svc.access import CALLER_PROBLEMS, Reader, Writer
 from user_svc.communities import service
 from user_svc.communities.schemas import (
     ActivityDay,
@@ -28,7 +28,7 @@ from user_svc.communities.schemas import (
 from user_svc.kit.paging import Paging
 from user_svc.models import Community, CommunityMembership, Member
 
-router = APIRouter(prefix="/communities", tags=["communities"])
+router = APIRouter(prefix="/communities", tags=["communities"], responses=CALLER_PROBLEMS)
 
 
 async def _out(session: AsyncSession, community: Community) -> CommunityRead:
@@ -55,7 +55,7 @@ PathCommunity = Annotated[Community, Depends(path_community)]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Add a group the team runs",
 )
 async def create_community(
@@ -64,7 +64,7 @@ async def create_community(
     return await _out(session, await service.create_community(session, caller.workspace_id, body))
 
 
-@router.get("", responses=problem_responses(401, 403, 422), summary="Groups, newest first")
+@router.get("", responses=problem_responses(403, 422), summary="Groups, newest first")
 async def list_communities(
     caller: Reader,
     session: DbSession,
@@ -81,16 +81,14 @@ async def list_communities(
 
 @router.get(
     "/{community_id}",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="A group with its size and activity summary",
 )
 async def get_community(community: PathCommunity, session: DbSession) -> CommunityRead:
     return await _out(session, community)
 
 
-@router.patch(
-    "/{community_id}", responses=problem_responses(401, 403, 404, 422), summary="Edit a group"
-)
+@router.patch("/{community_id}", responses=problem_responses(403, 404, 422), summary="Edit a group")
 async def update_community(
     _: Writer, community: PathCommunity, body: CommunityUpdate, session: DbSession
 ) -> CommunityRead:
@@ -100,7 +98,7 @@ async def update_community(
 @router.delete(
     "/{community_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete a group",
 )
 async def delete_community(_: Writer, community: PathCommunity, session: DbSession) -> Response:
@@ -111,7 +109,7 @@ async def delete_community(_: Writer, community: PathCommunity, session: DbSessi
 @router.post(
     "/{community_id}/members",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="A member joins the group (one owner per group)",
 )
 async def join(
@@ -122,7 +120,7 @@ async def join(
 
 @router.get(
     "/{community_id}/members",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Who is in the group (and who was, with include_former), latest joins first",
 )
 async def list_members(
@@ -145,7 +143,7 @@ async def list_members(
 
 @router.patch(
     "/{community_id}/members/{member_id}",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Change a member's role in the group",
 )
 async def change_role(
@@ -162,7 +160,7 @@ async def change_role(
 @router.delete(
     "/{community_id}/members/{member_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="A member leaves the group (the stay stays in the history)",
 )
 async def leave(
@@ -179,7 +177,7 @@ async def leave(
 
 @router.get(
     "/{community_id}/activity",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Joins, leaves and size per day",
 )
 async def activity(

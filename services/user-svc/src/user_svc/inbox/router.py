@@ -12,13 +12,13 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from user_svc.access import Reader, Writer
+from user_svc.access import CALLER_PROBLEMS, Reader, Writer
 from user_svc.inbox import service
 from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxFilter, InboxItemRead
 from user_svc.inbox.service import InboxRow
 from user_svc.kit.paging import Paging
 
-router = APIRouter(prefix="/inbox", tags=["inbox"])
+router = APIRouter(prefix="/inbox", tags=["inbox"], responses=CALLER_PROBLEMS)
 
 
 async def _reads(
@@ -37,7 +37,7 @@ async def _read(session: AsyncSession, workspace_id: str, row: InboxRow) -> Inbo
 
 @router.get(
     "",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Items waiting for an answer, most urgent first (or handled ones, latest first)",
 )
 async def list_inbox(
@@ -55,7 +55,7 @@ async def list_inbox(
     return Page[InboxItemRead](items=items, next_cursor=next_cursor)
 
 
-@router.get("/{item_id}", responses=problem_responses(401, 403, 404), summary="An inbox item")
+@router.get("/{item_id}", responses=problem_responses(403, 404), summary="An inbox item")
 async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxItemRead:
     row = await service.get_item(session, caller.workspace_id, item_id)
     return await _read(session, caller.workspace_id, row)
@@ -63,7 +63,7 @@ async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxIte
 
 @router.post(
     "/{item_id}/assign",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Assign an open item to an operator (null unassigns)",
 )
 async def assign(
@@ -77,7 +77,7 @@ async def assign(
 @router.post(
     "/{item_id}/answer",
     status_code=202,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Send the reply to the member on the platform (WeChat customer-service "
     "message, Weibo comment reply); the item leaves the open inbox and its answer shows "
     "pending, then sent or failed with the reason",
@@ -94,7 +94,7 @@ async def answer(
 @router.post(
     "/{item_id}/answers/{answer_id}/retry",
     status_code=202,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Send a failed answer again (a sent or pending one cannot be: 409)",
 )
 async def retry_answer(
@@ -106,7 +106,7 @@ async def retry_answer(
 
 @router.post(
     "/{item_id}/close",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Close an item without an answer",
 )
 async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemRead:
@@ -116,7 +116,7 @@ async def close(item_id: str, caller: Writer, session: DbSession) -> InboxItemRe
 
 @router.post(
     "/{item_id}/reopen",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Put an answered or closed item back in the open inbox",
 )
 async def reopen(item_id: str, caller: Writer, session: DbSession) -> InboxItemRead:

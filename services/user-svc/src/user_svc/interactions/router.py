@@ -9,7 +9,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from user_svc.access import Collector, Reader
+from user_svc.access import CALLER_PROBLEMS, Collector, Reader
 from user_svc.interactions import service
 from user_svc.interactions.schemas import (
     BatchItemResult,
@@ -21,7 +21,7 @@ from user_svc.interactions.schemas import (
 )
 from user_svc.kit.paging import Paging
 
-router = APIRouter(prefix="/interactions", tags=["interactions"])
+router = APIRouter(prefix="/interactions", tags=["interactions"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/interactions", tags=["interactions"])
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "Already stored (same platform id): the stored interaction"},
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(403, 409, 422),
     },
     summary="Record one interaction (201; 200 when its platform id was seen before)",
 )
@@ -45,7 +45,7 @@ async def record_interaction(
 
 @router.post(
     "/batch",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(403, 409, 422),
     summary="Record up to 1,000 interactions at once; ones seen before are skipped",
 )
 async def record_batch(
@@ -73,7 +73,7 @@ async def record_batch(
 
 @router.get(
     "",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Interactions, newest first, by member, kind, platform, post, question or sentiment",
 )
 async def list_interactions(
@@ -90,9 +90,7 @@ async def list_interactions(
     )
 
 
-@router.get(
-    "/{interaction_id}", responses=problem_responses(401, 403, 404), summary="An interaction"
-)
+@router.get("/{interaction_id}", responses=problem_responses(403, 404), summary="An interaction")
 async def get_interaction(
     interaction_id: str, caller: Reader, session: DbSession
 ) -> InteractionRead:

@@ -10,7 +10,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from user_svc.access import Owner, Reader, Writer
+from user_svc.access import CALLER_PROBLEMS, Owner, Reader, Writer
 from user_svc.kit.paging import Paging
 from user_svc.members import erasure, merge, service
 from user_svc.members.schemas import (
@@ -28,7 +28,7 @@ from user_svc.members.schemas import (
 )
 from user_svc.models import Member
 
-router = APIRouter(prefix="/members", tags=["members"])
+router = APIRouter(prefix="/members", tags=["members"], responses=CALLER_PROBLEMS)
 
 MERGED: dict[int | str, dict[str, Any]] = {
     308: {
@@ -40,8 +40,8 @@ MERGED: dict[int | str, dict[str, Any]] = {
 
 def member_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """What an endpoint of one member (through `LiveMember`) may answer besides its own
-    `statuses`: 401, 403, 404, and the 308 of a merged member's id."""
-    return {**problem_responses(401, 403, 404, *statuses), **MERGED}
+    `statuses` (and the router's 401): 403, 404, and the 308 of a merged member's id."""
+    return {**problem_responses(403, 404, *statuses), **MERGED}
 
 
 async def live_member(
@@ -63,7 +63,7 @@ LiveMember = Annotated[Member, Depends(live_member)]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(403, 409, 422),
     summary="Add a member (identities must be new to the workspace)",
 )
 async def create_member(body: MemberCreate, caller: Writer, session: DbSession) -> MemberRead:
@@ -73,7 +73,7 @@ async def create_member(body: MemberCreate, caller: Writer, session: DbSession) 
 
 @router.get(
     "",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Search members by text, tag, platform, interest and activity",
 )
 async def list_members(

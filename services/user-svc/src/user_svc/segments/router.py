@@ -14,7 +14,7 @@ from servicekit.schemas import Page
 from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from user_svc.access import Reader, Writer
+from user_svc.access import CALLER_PROBLEMS, Reader, Writer
 from user_svc.members.schemas import MemberRead, MemberSort, member_page
 from user_svc.models import Segment
 from user_svc.runtime import Runtime
@@ -27,7 +27,7 @@ from user_svc.segments.schemas import (
     SegmentUpdate,
 )
 
-router = APIRouter(prefix="/segments", tags=["segments"])
+router = APIRouter(prefix="/segments", tags=["segments"], responses=CALLER_PROBLEMS)
 
 
 async def _read(
@@ -41,7 +41,7 @@ async def _read(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Save a segment (unknown rule fields are refused by name)",
 )
 async def create_segment(body: SegmentCreate, caller: Writer, session: DbSession) -> SegmentRead:
@@ -51,7 +51,7 @@ async def create_segment(body: SegmentCreate, caller: Writer, session: DbSession
 
 @router.post(
     "/preview",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Count the members some rules match, without saving them",
 )
 async def preview(body: PreviewRequest, caller: Reader, session: DbSession) -> SegmentCount:
@@ -62,7 +62,7 @@ async def preview(body: PreviewRequest, caller: Reader, session: DbSession) -> S
     )
 
 
-@router.get("", responses=problem_responses(401, 403), summary="The workspace's segments")
+@router.get("", responses=problem_responses(403), summary="The workspace's segments")
 async def list_segments(
     caller: Reader,
     session: DbSession,
@@ -75,7 +75,7 @@ async def list_segments(
 
 @router.get(
     "/{segment_id}",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="A segment with its live count",
 )
 async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> SegmentRead:
@@ -85,7 +85,7 @@ async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> Se
 
 @router.patch(
     "/{segment_id}",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Rename a segment or replace its rules",
 )
 async def update_segment(
@@ -98,7 +98,7 @@ async def update_segment(
 @router.delete(
     "/{segment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete a segment (its members are untouched)",
 )
 async def delete_segment(segment_id: str, caller: Writer, session: DbSession) -> Response:
@@ -108,7 +108,7 @@ async def delete_segment(segment_id: str, caller: Writer, session: DbSession) ->
 
 @router.get(
     "/{segment_id}/members",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="The segment's members, now",
 )
 async def segment_members(
@@ -131,7 +131,7 @@ async def segment_members(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/csv": {}}, "description": "One row per member"},
-        **problem_responses(401, 403, 404),
+        **problem_responses(403, 404),
     },
     summary="The segment's members as CSV",
 )
