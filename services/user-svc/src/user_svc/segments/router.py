@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 from servicekit.db import utcnow
 from servicekit.problems import problem_responses
@@ -15,6 +15,7 @@ from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.access import CALLER_PROBLEMS, Reader, Writer
+from user_svc.kit.paging import Paging
 from user_svc.members.schemas import MemberRead, MemberSort, member_page
 from user_svc.models import Segment
 from user_svc.runtime import Runtime
@@ -36,6 +37,14 @@ async def _read(
     """The segment, with the members its rules match at `now` when `counted`."""
     count = await service.count(session, segment, now) if counted else None
     return shaped(SegmentRead, segment, count=count, counted_at=now if counted else None)
+
+
+async def path_segment(segment_id: str, caller: Reader, session: DbSession) -> Segment:
+    """The segment of the path, in the caller's workspace (404 otherwise)."""
+    return await service.get_segment(session, caller.workspace_id, segment_id)
+
+
+PathSegment = Annotated[Segment, Depends(path_segment)]
 
 
 @router.post(
@@ -78,8 +87,7 @@ async def list_segments(
     responses=problem_responses(403, 404),
     summary="A segment with its live count",
 )
-async def get_segment(segment_id: str, caller: Reader, session: DbSession) -> SegmentRead:
-    segment = await service.get_segment(session, caller.workspace_id, segment_id)
+async def get_segment(segment: PathSegment, session: DbSession) -> SegmentRead:
     return await _read(session, segment, utcnow())
 
 
@@ -112,16 +120,11 @@ async def delete_segment(segment_id: str, caller: Writer, session: DbSession) ->
     summary="The segment's members, now",
 )
 async def segment_members(
-    segment_id: str,
-    caller: Reader,
-    session: DbSession,
-    sort: MemberSort = "engagement",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    segment: PathSegment, session: DbSession, paging: Paging, sort: MemberSort = "engagement"
 ) -> Page[MemberRead]:
     now = utcnow()
     page = await service.members(
-        session, caller.workspace_id, segment_id, sort=sort, cursor=cursor, limit=limit, now=now
+        session, segment, sort=sort, cursor=paging.cursor, limit=paging.limit, now=now
     )
     return member_page(page, now)
 
@@ -136,9 +139,8 @@ async def segment_members(
     summary="The segment's members as CSV",
 )
 async def export_segment(
-    segment_id: str, caller: Reader, session: DbSession, runtime: Runtime
+    segment: PathSegment, caller: Reader, runtime: Runtime
 ) -> StreamingResponse:
-    segment = await service.get_segment(session, caller.workspace_id, segment_id)
     now = utcnow()
     filename = f"segment-{segment.id}-{now:%Y%m%d}.csv"
     return StreamingResponse(

@@ -97,18 +97,16 @@ async def count(session: AsyncSession, segment: Segment, now: datetime) -> int:
 
 async def members(
     session: AsyncSession,
-    workspace_id: str,
-    segment_id: str,
+    segment: Segment,
     *,
     sort: MemberSort,
     cursor: str | None,
     limit: int,
     now: datetime,
 ) -> tuple[list[MemberView], str | None]:
-    segment = await get_segment(session, workspace_id, segment_id)
     return await list_members(
         session,
-        workspace_id,
+        segment.workspace_id,
         rules_of(segment).to_filter(),
         sort=sort,
         cursor=cursor,
