@@ -30,6 +30,18 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class ChannelPublishOptions(Payload):
+    """How a post goes out on one channel: published (the default), or, on a WeChat
+    official account, mass-sent (群发) to every follower or to one segment's synced tag."""
+
+    mode: Literal["publish", "mass_send"] = "publish"
+    segment_id: str | None = Field(
+        default=None,
+        description="mass_send only: the user-svc segment whose WeChat tag receives it; "
+        "null sends to all followers.",
+    )
+
+
 class PostPublishedV1(Payload):
     """A post was released (now or at its scheduled time) to a set of channels."""
 
@@ -47,6 +59,11 @@ class PostPublishedV1(Payload):
     author_id: str
     published_at: UtcDatetime
     campaign_id: str | None = None
+    channel_options: dict[str, ChannelPublishOptions] = Field(
+        default_factory=dict,
+        description="Per channel id, how the post goes out there; a channel not named is "
+        "published as usual.",
+    )
 
 
 class DistributionOutcome(Payload):

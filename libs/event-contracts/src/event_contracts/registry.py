@@ -83,6 +83,9 @@ TOPICS: tuple[Topic, ...] = (
             ],
             "author_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
             "published_at": "2025-03-18T02:00:00Z",
+            "channel_options": {
+                "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d": {"mode": "mass_send", "segment_id": None}
+            },
         },
     ),
     Topic(
