@@ -108,6 +108,8 @@ class WechatFake:
         self.figures: dict[str, ArticleFigures] = {}
         # The fake's calendar: None follows the clock (in Beijing).
         self.today_override: date | None = None
+        # Tags and mass sends (`tests.fakes.wechat_mass`).
+        self.mass = wechat_mass.Mass()
 
     def today(self) -> date:
         """The fake's day in Beijing (the datacube's "yesterday" is the day before)."""

@@ -101,8 +101,7 @@ def _month(day: date) -> tuple[int, int]:
 
 def install(app: FastAPI, fake: Any, followers: Followers) -> Mass:
     """Add tags and mass sends to the WeChat fake `app` (state `fake`, pushes `followers`)."""
-    mass = Mass()
-    app.state.mass = mass
+    mass: Mass = fake.mass
     fake.quotas.setdefault("message/mass/sendall", SERVICE_CALLS_PER_DAY)
 
     async def settle_and_push(send: MassSend) -> None:

@@ -1,8 +1,9 @@
 """What a message WeChat pushed changes, applied once (its first arrival) in the request's
 transaction: a follower's message or menu click becomes `platform.message.received`, a
 (un)subscription `platform.follower.changed` (user-svc records both on the member), a
-`PUBLISHJOBFINISH` settles the distribution that waits for it, as a poll would.
-`MASSSENDJOBFINISH` and other events are kept in the callback log only."""
+`PUBLISHJOBFINISH` or `MASSSENDJOBFINISH` settles the distribution that waits for it, as
+a poll would (a mass send's counts kept on it). Other events are kept in the callback log
+only."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from event_contracts import PlatformFollowerChangedV1, PlatformMessageReceivedV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.wechat import publish_result
+from channel_svc.adapters.wechat_mass import MASS_RESULT, mass_send_result
 from channel_svc.callbacks import repository
 from channel_svc.distributions.outcomes import record_pushed
 from channel_svc.distributions.policies import ConfirmPolicy
@@ -159,6 +161,36 @@ async def _publish_finished(
         log.info("publish_confirmed_by_callback", distribution_id=settled.id, status=settled.status)
 
 
+async def _mass_send_finished(
+    session: AsyncSession,
+    message: CallbackMessage,
+    fields: dict[str, Any],
+    *,
+    confirm: ConfirmPolicy,
+    now: datetime,
+) -> None:
+    msg_id, result, counts = mass_send_result(fields)
+    if not msg_id:
+        log.warning("mass_send_event_without_msg_id", channel_id=message.channel_id)
+        return
+    distribution = await repository.submitted_distribution(
+        session, channel_id=message.channel_id, publish_id=msg_id
+    )
+    if distribution is None:  # settled by a poll already, or not ours
+        return
+    settled = await record_pushed(
+        session,
+        distribution.id,
+        result,
+        article_id=None,
+        confirm=confirm,
+        now=now,
+        found={MASS_RESULT: counts},
+    )
+    if settled is not None:
+        log.info("mass_send_settled_by_callback", distribution_id=settled.id, status=settled.status)
+
+
 async def apply(
     session: AsyncSession,
     message: CallbackMessage,
@@ -174,3 +206,5 @@ async def apply(
         _follower_changed(session, message, fields, now)
     elif message.event == "PUBLISHJOBFINISH":
         await _publish_finished(session, message, fields, confirm=confirm, now=now)
+    elif message.event == "MASSSENDJOBFINISH":
+        await _mass_send_finished(session, message, fields, confirm=confirm, now=now)
