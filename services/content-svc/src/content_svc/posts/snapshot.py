@@ -51,6 +51,11 @@ def published(post: Post, channel_ids: list[str], published_at: datetime) -> Pos
         author_id=post.author_id,
         published_at=published_at,
         campaign_id=post.campaign_id,
+        channel_options={
+            channel_id: option
+            for channel_id, option in (post.channel_options or {}).items()
+            if channel_id in channel_ids
+        },
     )
 
 
