@@ -435,3 +435,23 @@ class InboxAnswerSettledV1(Payload):
     error_code: str | None = None  # failed: the platform's code, e.g. "45015"
     platform_message_id: str | None = None  # sent: the platform's id of the message, if any
     settled_at: UtcDatetime
+
+
+SEGMENT_TAG_CHUNK = 500
+
+
+class SegmentTagRequestedV1(Payload):
+    """An operator asked for a segment to become a tag of a WeChat official account (for
+    mass sends to it): one event per chunk of the segment's members who have an openid on
+    that account. channel-svc creates the tag once per (channel, segment) and tags the
+    members not tagged yet."""
+
+    request_id: str  # one sync; its chunks share it
+    workspace_id: str
+    segment_id: str
+    segment_name: str
+    channel_id: str
+    openids: list[str] = Field(max_length=SEGMENT_TAG_CHUNK)
+    chunk: int = Field(ge=1)  # 1-based
+    chunks: int = Field(ge=1)
+    requested_at: UtcDatetime
