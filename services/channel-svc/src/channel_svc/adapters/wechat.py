@@ -181,6 +181,7 @@ class WechatAdapter(PlatformApi):
         channel: UnlockedChannel,
         path: str,
         *,
+        method: str = "POST",
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
@@ -192,7 +193,7 @@ class WechatAdapter(PlatformApi):
             token = await self._token(channel)
             try:
                 return await self.request(
-                    "POST",
+                    method,
                     f"{base}{path}",
                     params={"access_token": token, **(params or {})},
                     json=json,

@@ -43,6 +43,11 @@ MASS_SENT_ON = "mass_sent_on"
 MASS_RESULT = "mass_send"
 NO_QUOTA = 45028
 REPEATED = 45065
+TAG_NAME_TAKEN = 45157
+# Tagging refusals that name one follower, though the whole call is refused: the batch is
+# tagged one by one, and only those followers are left out.
+ONE_FOLLOWER_REFUSED = frozenset({40003, 45059})
+TAGGING_BATCH = 50
 # Past this, WeChat no longer knows the `clientmsgid`: a resumed send could go out twice.
 REPEAT_MEMORY = timedelta(hours=23)
 
@@ -162,3 +167,48 @@ def mass_send_result(fields: dict[str, Any]) -> tuple[str, DeliveryResult, dict[
     else:
         reason = "WeChat could not mass-send the post"
     return msg_id, DeliveryResult.rejected("wechat_mass_send_failed", reason), kept
+
+
+# -- tags ---------------------------------------------------------------------------------
+
+
+async def create_tag(adapter: WechatAdapter, channel: UnlockedChannel, name: str) -> int:
+    """The id of a new tag `name`, or of the account's tag of that name if it has one (a
+    sync that died before it stored the id made it)."""
+    try:
+        body = await adapter._call(channel, "/cgi-bin/tags/create", json={"tag": {"name": name}})
+        return int(body["tag"]["id"])
+    except PlatformError as exc:
+        if exc.code != TAG_NAME_TAKEN:
+            raise
+    listing = await adapter._call(channel, "/cgi-bin/tags/get", method="GET")
+    for tag in listing.get("tags") or []:
+        if tag.get("name") == name:
+            return int(tag["id"])
+    raise adapter.error(TAG_NAME_TAKEN, "tag name exists but is not listed")
+
+
+async def tag_followers(
+    adapter: WechatAdapter, channel: UnlockedChannel, tag_id: int, openids: list[str]
+) -> tuple[list[str], dict[str, PlatformError]]:
+    """Tag `openids` (at most `TAGGING_BATCH`): those tagged, and those WeChat refused
+    with why (not a follower, too many tags)."""
+    try:
+        await adapter._call(
+            channel,
+            "/cgi-bin/tags/members/batchtagging",
+            json={"openid_list": openids, "tagid": tag_id},
+        )
+        return openids, {}
+    except PlatformError as exc:
+        if exc.code not in ONE_FOLLOWER_REFUSED:
+            raise
+        if len(openids) == 1:
+            return [], {openids[0]: exc}
+    tagged: list[str] = []
+    refused: dict[str, PlatformError] = {}
+    for openid in openids:
+        done, why = await tag_followers(adapter, channel, tag_id, [openid])
+        tagged += done
+        refused.update(why)
+    return tagged, refused

@@ -6,6 +6,7 @@ next Beijing midnight (deferred, with the reason), rather than being refused by 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,9 +16,12 @@ from channel_svc.distributions import repository
 from channel_svc.models import Channel, Distribution
 
 
-def is_mass_send(distribution: Distribution) -> bool:
+def mass_send_options(distribution: Distribution) -> dict[str, Any] | None:
+    """The post's options for this channel when they ask for a mass send (else None)."""
     options = (distribution.snapshot.get("channel_options") or {}).get(distribution.channel_id)
-    return isinstance(options, dict) and options.get("mode") == "mass_send"
+    if isinstance(options, dict) and options.get("mode") == "mass_send":
+        return options
+    return None
 
 
 async def once_a_day(
@@ -26,7 +30,7 @@ async def once_a_day(
     """A deferral when the account has mass-sent today already; None when it may send (or
     the send is under way: it resumes, never checked twice)."""
     if (
-        not is_mass_send(distribution)
+        mass_send_options(distribution) is None
         or channel.config.get("account_type", "subscription") != "subscription"
         or reached_platform(distribution.progress)
     ):
