@@ -348,6 +348,9 @@ def install(app: FastAPI, fake: Any) -> Followers:
             fields["EventKey"] = body.key or ""
         else:
             raise HTTPException(404, f"unknown action {action}")
+        if action in ("subscribe", "unsubscribe"):
+            # The account's followers (whom a mass send reaches) change with it.
+            fake.subscribe(config.appid, openid, subscribed=action == "subscribe")
         with fake.lock:
             followers.acted(config.appid, openid, action)
         return answer(await push(config, fields))
