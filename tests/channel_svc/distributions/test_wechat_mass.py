@@ -12,11 +12,20 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import uvicorn
 from channel_svc.app import create_app
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
+from devstack.ports import free_port
 
-from tests.channel_svc.callbacks.helpers import configured, event, push
+from tests.channel_svc.callbacks.helpers import (
+    AES_KEY,
+    ORIGINAL_ID,
+    TOKEN,
+    configured,
+    event,
+    push,
+)
 from tests.channel_svc.conftest import WECHAT_APPID, outbox_events
 from tests.channel_svc.helpers import (
     apply,
@@ -248,3 +257,61 @@ async def test_a_crash_during_the_mass_send_never_sends_twice(
     assert fake.requests.count(SENDALL) == 2  # the second was refused as a repeat
     assert fake.requests.count("/cgi-bin/draft/add") == 1
     assert done["mass_send"]["msg_id"] == str(send.msg_id)
+
+
+async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
+    editor: dict[str, str],
+    workspace_id: str,
+    followed: Fake,
+) -> None:
+    """WeChat (the fake) pushes MASSSENDJOBFINISH, signed and sealed, to the callback URL
+    saved in its console: channel-svc on a real port of this loop."""
+    runtime, client = slow_polls
+    fake, base = followed
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime), host="127.0.0.1", port=port, lifespan="off", log_config=None
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.01)
+        account = await configured(client, editor, base)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as platform:
+            saved = await platform.put(
+                f"/_fake/accounts/{WECHAT_APPID}/callback",
+                json={
+                    "url": f"http://127.0.0.1:{port}{account.path}",
+                    "token": TOKEN,
+                    "encoding_aes_key": AES_KEY,
+                    "mode": "safe",
+                    "original_id": ORIGINAL_ID,
+                },
+            )
+            assert saved.status_code == 200, saved.text
+            post = mass_article(workspace_id, account.channel_id, base)
+            async with running_worker(runtime):
+                await apply(runtime, post)
+                row = await distribution_of(
+                    client, editor, post.data["post_id"], account.channel_id
+                )
+                await until(client, editor, row["id"], {"confirming"})
+            [send] = fake.mass.sends.values()
+            pushed = await platform.post(f"/_fake/mass/{send.msg_id}/push")
+            assert pushed.status_code == 200, pushed.text
+            [record] = (await platform.get("/_fake/callbacks/pushes")).json()
+        assert (record["kind"], record["status"], record["error"]) == (
+            "MASSSENDJOBFINISH",
+            200,
+            None,
+        )
+        done = (await client.get(f"/api/v1/distributions/{row['id']}", headers=editor)).json()
+        assert done["status"] == "succeeded", done
+        assert (done["mass_send"]["total_count"], done["mass_send"]["sent_count"]) == (3, 3)
+    finally:
+        server.should_exit = True
+        await serving
