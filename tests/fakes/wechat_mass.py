@@ -83,6 +83,7 @@ class Mass:
     # A send settles on its own this long after it was made (None: only when polled or
     # pushed by the tests).
     push_after_seconds: float | None = 0.5
+    fail_next: bool = False  # the next send will settle as failed
 
     def kind(self, appid: str) -> str:
         return self.kinds.get(appid, "subscription")
@@ -257,7 +258,9 @@ def install(app: FastAPI, fake: Any, followers: Followers) -> Mass:
                 recipients=recipients,
                 day=today,
                 at=now,
+                fails=mass.fail_next,
             )
+            mass.fail_next = False
             mass.sends[send.msg_id] = send
             followers.sent.append(
                 Sent(

@@ -100,7 +100,7 @@ async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callb
     [send] = fake.mass.sends.values()
     assert send.audience == "@all"
     assert sorted(send.recipients) == sorted(FOLLOWERS)
-    assert send.clientmsgid == row["id"]
+    assert send.clientmsgid
     assert not fake.publications  # mass-sent, not (only) published
     assert waiting["mass_send"]["msg_id"] == str(send.msg_id)
     assert waiting["mass_send"]["tag_id"] is None
@@ -315,3 +315,32 @@ async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_a_failed_mass_send_retried_is_a_new_send(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    followed: Fake,
+) -> None:
+    """Not refused as a repeat of the failed one (WeChat keeps a clientmsgid 24 hours)."""
+    fake, base = followed
+    fake.mass.kinds[WECHAT_APPID] = "service"
+    channel_id = await wechat_channel(
+        client, editor, base, config={"base_url": base, "account_type": "service"}
+    )
+    fake.mass.fail_next = True
+    post = mass_article(workspace_id, channel_id, base)
+    await apply(worker, post)
+    row = await distribution_of(client, editor, post.data["post_id"], channel_id)
+    failed = await until(client, editor, row["id"])
+    assert failed["status"] == "failed", failed
+    retried = await client.post(f"/api/v1/distributions/{row['id']}/retry", headers=editor)
+    assert retried.status_code == 200, retried.text
+    done = await until(client, editor, row["id"])
+    assert done["status"] == "succeeded", done
+    first, second = fake.mass.sends.values()
+    assert first.clientmsgid != second.clientmsgid
+    assert (first.status, second.status) == ("SEND_FAIL", "SEND_SUCCESS")
+    assert done["mass_send"]["msg_id"] == str(second.msg_id)

@@ -251,7 +251,7 @@ class WechatAdapter(PlatformApi):
             if progress.data.get("publish_id") or progress.data.get(MASS_MSG_ID):
                 return await self.confirm(distribution, channel, progress=progress)
             if options is not None and options.mode == "mass_send":
-                return await mass_send(self, distribution, channel, rendered, progress)
+                return await mass_send(self, channel, rendered, progress)
             return await self._publish(channel, rendered, progress)
         except (WechatError, Unreachable) as exc:
             return self.judge(exc)

@@ -2,7 +2,8 @@
 those of one tag, instead of (only) published (`freepublish` notifies nobody).
 
 The draft is made as for publishing (`WechatAdapter.draft`); then `message/mass/sendall`
-sends it, with the distribution's id as `clientmsgid`. WeChat refuses the same
+sends it, with an id of ours as `clientmsgid` (stored with the marker before the call; a
+retry of a failed send makes a new one). WeChat refuses the same
 `clientmsgid` within 24 hours (45065) and names the earlier send in its answer, so an
 attempt that resumes after a crash between the request and storing its answer
 (`submit_started_at` set, no `mass_msg_id`) asks again and is told it was sent: never a
@@ -16,6 +17,7 @@ the reason, and its other sends go on (`MASS_SEND_SPENT` does not block the chan
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,6 @@ from channel_svc.adapters.base import (
 )
 from channel_svc.adapters.common import CHINA, next_china_midnight
 from channel_svc.adapters.http import PlatformError
-from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 # Progress keys: the send's id, its audience's tag (None: all followers), the Beijing day
 # it went out (the once-a-day check), and the result with its counts.
 MASS_MSG_ID = "mass_msg_id"
+MASS_CLIENT_ID = "mass_client_id"  # our `clientmsgid` of the send
 MASS_TAG_ID = "mass_tag_id"
 MASS_SENT_ON = "mass_sent_on"
 MASS_RESULT = "mass_send"
@@ -62,7 +64,6 @@ def spent(message: str) -> DeliveryResult:
 
 async def mass_send(
     adapter: WechatAdapter,
-    distribution: Distribution,
     channel: UnlockedChannel,
     rendered: Rendered,
     progress: Progress,
@@ -81,7 +82,11 @@ async def mass_send(
             )
         await progress.step()
     else:
-        await progress.save(submit_started_at=utcnow().isoformat())
+        # A fresh id for each send: a retry of a failed one is a new send, which WeChat
+        # would refuse for 24 hours under the same id.
+        await progress.save(
+            submit_started_at=utcnow().isoformat(), **{MASS_CLIENT_ID: uuid.uuid4().hex}
+        )
     tag_id = progress.data.get(MASS_TAG_ID)
     audience: dict[str, Any] = (
         {"is_to_all": True} if tag_id is None else {"is_to_all": False, "tag_id": int(tag_id)}
@@ -95,7 +100,7 @@ async def mass_send(
                 "mpnews": {"media_id": progress.data["draft_media_id"]},
                 "msgtype": "mpnews",
                 "send_ignore_reprint": 0,
-                "clientmsgid": distribution.id,
+                "clientmsgid": str(progress.data[MASS_CLIENT_ID]),
             },
         )
     except PlatformError as exc:

@@ -266,7 +266,6 @@ async def mass_sent_since(
             Distribution.channel_id == channel_id,
             Distribution.id != but,
             Distribution.updated_at >= since,
-            Distribution.external_id.is_not(None),
         )
     )
     return [row for row in rows if (row.progress or {}).get("mass_sent_on")]

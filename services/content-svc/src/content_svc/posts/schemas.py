@@ -29,6 +29,7 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Markdown = Annotated[str, StringConstraints(strip_whitespace=False, max_length=BODY_MAX)]
 CoverUrl = Annotated[HttpUrl, UrlConstraints(max_length=URL_MAX)]
 ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=CHANNEL_ID_MAX)]
+SegmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 CampaignRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -101,7 +102,7 @@ class ChannelOptions(RequestModel):
         "(群发) instead of only published; a subscription account mass-sends once a day, a "
         "second one waits for the next Beijing midnight.",
     )
-    segment_id: ChannelId | None = Field(
+    segment_id: SegmentId | None = Field(
         default=None,
         description="`mass_send` only: the segment whose synced WeChat tag receives it "
         "(POST /segments/{id}/wechat-tags); null: all followers.",
