@@ -49,7 +49,7 @@ from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions import repository
 from channel_svc.distributions.leases import Lease, LeaseKeeper, StoredProgress
 from channel_svc.distributions.limits import SendLimits
-from channel_svc.distributions.mass_sends import once_a_day
+from channel_svc.distributions.mass_sends import mass_send_options, once_a_day
 from channel_svc.distributions.outcomes import CHANNEL_UNAVAILABLE, record_outcome, record_watch
 from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
 from channel_svc.models import Channel, ChannelStatus, Distribution
@@ -246,11 +246,12 @@ class DeliveryWorker:
             return DeliveryResult.deferred(
                 QUOTA_SPENT, "the channel's quota on the platform is spent", until=blocked
             )
-        if not confirming:
+        if not confirming and mass_send_options(distribution) is not None:
             async with self.db.transaction() as session:
                 mass_sent = await once_a_day(session, distribution, channel, now=now)
             if mass_sent is not None:
                 return mass_sent
+        if not confirming:
             wait = await self.limits.acquire(platform, channel.id)
             if wait > 0:
                 return DeliveryResult.deferred(
