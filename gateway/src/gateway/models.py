@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 from servicekit.auth import ROLES
-from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
+from servicekit.columns import RowId, Timestamp
+from servicekit.db import UTCDateTime, new_metadata, one_of
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -16,9 +17,6 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-# The columns several tables declare alike (SQLAlchemy's annotated declarative types).
-Id = Annotated[str, mapped_column(String(36), primary_key=True, default=new_id)]
-Created = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow)]
 # A row of a workspace, or of an operator: it goes when they go.
 OfWorkspace = Annotated[
     str, mapped_column(String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
@@ -36,16 +34,16 @@ def role_check() -> CheckConstraint:
 class Workspace(Base):
     __tablename__ = "workspaces"
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
 
 
 class Operator(Base):
     __tablename__ = "operators"
     __table_args__ = (role_check(),)
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     workspace_id: Mapped[OfWorkspace]
     # Stored lower-cased, so the unique constraint makes addresses unique case-insensitively.
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -53,7 +51,7 @@ class Operator(Base):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
 
 
 class PendingSignup(Base):
@@ -62,7 +60,7 @@ class PendingSignup(Base):
 
     __tablename__ = "pending_signups"
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     # Lower-cased, like operators' addresses; not unique: each sign-up mails its own link.
     email: Mapped[str] = mapped_column(String(320), index=True)
     workspace_name: Mapped[str] = mapped_column(String(200))
@@ -71,7 +69,7 @@ class PendingSignup(Base):
     # SHA-256 of the token: the token itself is only in the mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
 
 
 class PasswordReset(Base):
@@ -79,12 +77,12 @@ class PasswordReset(Base):
 
     __tablename__ = "password_resets"
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     operator_id: Mapped[OfOperator]
     # SHA-256 of the token: the token itself is only in the mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
 
 
 class Invitation(Base):
@@ -93,7 +91,7 @@ class Invitation(Base):
     __tablename__ = "invitations"
     __table_args__ = (role_check(),)
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     workspace_id: Mapped[OfWorkspace]
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(20))
@@ -102,7 +100,7 @@ class Invitation(Base):
     invited_by: Mapped[str] = mapped_column(String(36))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
 
 
 class RefreshToken(Base):
@@ -111,14 +109,14 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     family_id: Mapped[str] = mapped_column(String(36), index=True)
     operator_id: Mapped[OfOperator]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
 
 
 class ApiKey(Base):
@@ -126,7 +124,7 @@ class ApiKey(Base):
 
     __tablename__ = "api_keys"
 
-    id: Mapped[Id]
+    id: Mapped[RowId]
     workspace_id: Mapped[OfWorkspace]
     name: Mapped[str] = mapped_column(String(200))
     # The public part of the key (`mok_<prefix>_...`), to find it and to show it in lists.
@@ -134,6 +132,6 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[Created]
+    created_at: Mapped[Timestamp]
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

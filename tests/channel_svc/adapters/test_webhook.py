@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from channel_svc.adapters import Outcome, UnlockedChannel, WebhookAdapter
+from channel_svc.adapters import Delivery, Outcome, UnlockedChannel, WebhookAdapter
 from channel_svc.models import Distribution
 from event_contracts import PostPublishedV1
 
 from tests.channel_svc.conftest import SECRET, Receiver, published
 
 
-def parts(url: str) -> tuple[Distribution, UnlockedChannel, PostPublishedV1]:
+def delivery_to(url: str) -> Delivery:
     workspace_id = str(uuid.uuid4())
     channel = UnlockedChannel(
         id=str(uuid.uuid4()),
@@ -35,7 +35,7 @@ def parts(url: str) -> tuple[Distribution, UnlockedChannel, PostPublishedV1]:
         created_at=datetime.now(UTC),
         updated_at=datetime.now(UTC),
     )
-    return distribution, channel, snapshot
+    return Delivery(distribution, channel, snapshot)
 
 
 async def test_a_private_address_is_not_contacted_when_private_urls_are_refused(
@@ -43,7 +43,7 @@ async def test_a_private_address_is_not_contacted_when_private_urls_are_refused(
 ) -> None:
     # The URL passed the check when the channel was saved; a host can change where it points.
     adapter = WebhookAdapter(timeout_seconds=2, allow_private=False)
-    result = await adapter.send(*parts(receiver.url))
+    result = await adapter.send(delivery_to(receiver.url))
     assert result.outcome is Outcome.REJECTED
     assert result.code == "unsafe_url"
     assert receiver.received == []
@@ -51,7 +51,7 @@ async def test_a_private_address_is_not_contacted_when_private_urls_are_refused(
 
 async def test_an_unreachable_receiver_is_a_transient_failure() -> None:
     adapter = WebhookAdapter(timeout_seconds=2, allow_private=True)
-    result = await adapter.send(*parts("http://127.0.0.1:9/hook"))
+    result = await adapter.send(delivery_to("http://127.0.0.1:9/hook"))
     assert result.outcome is Outcome.RETRY
     assert result.code == "unreachable"
     assert result.message is not None
@@ -61,7 +61,7 @@ async def test_an_unreachable_receiver_is_a_transient_failure() -> None:
 async def test_408_is_transient_and_other_4xx_are_not(receiver: Receiver) -> None:
     adapter = WebhookAdapter(timeout_seconds=2, allow_private=True)
     receiver.statuses = [408, 400]
-    timeout = await adapter.send(*parts(receiver.url))
+    timeout = await adapter.send(delivery_to(receiver.url))
     assert (timeout.outcome, timeout.code) == (Outcome.RETRY, "http_408")
-    bad = await adapter.send(*parts(receiver.url))
+    bad = await adapter.send(delivery_to(receiver.url))
     assert (bad.outcome, bad.message) == (Outcome.REJECTED, "webhook answered 400 Bad Request")

@@ -6,6 +6,13 @@ after that transaction commits is the Kafka offset committed, so a crash redeliv
 the processed-events table absorbs the redelivery. A handler that keeps failing, or a
 message that is not a valid event, goes to `<topic>.dlq` with the error in its headers.
 
+The messages of one fetch from one partition are applied together: one transaction, one
+lookup of their ids, one offset commit. If anything in that transaction fails, it is
+rolled back and its messages are applied one by one as above, so a poison message still
+goes alone to the dead-letter topic and the rest are applied. A handler whose effect
+leaves the database (a message sent to a platform) is marked `alone` and always gets a
+transaction of its own: a rolled-back batch must not have sent anything.
+
 An outage is not the event's fault: when the handler fails because the database or the
 network is away (`servicekit.outages.is_unavailable`), the message is neither applied nor
 dead-lettered. Its partition is paused, read again from that message after a backoff that
@@ -18,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from event_contracts import CloudEvent, InvalidEvent
 from event_contracts.registry import dlq_topic
 from opentelemetry.trace import SpanKind
-from sqlalchemy import String, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -155,30 +162,29 @@ class ConsumerRunner:
                     unassigned_since = time.monotonic()
                 elif time.monotonic() - unassigned_since > STALL_SECONDS:
                     raise ConsumerStalled(f"no partitions assigned for {STALL_SECONDS:g} s")
+                done: dict[TopicPartition, int] = {}
                 for tp, records in batches.items():
-                    done: ConsumerRecord[bytes, bytes] | None = None
-                    for record in records:
-                        if not await self.handle(record, dlq_send=dlq.send_and_wait):
-                            # Nothing of it was applied or committed: read it again, this
-                            # partition only, once the backoff is over.
-                            consumer.seek(tp, record.offset)
-                            waiting.pause(consumer, tp, self.group_id)
-                            break
+                    handled = await self.handle_fetched(records, dlq_send=dlq.send_and_wait)
+                    if handled < len(records):
+                        # The next one met an outage, and nothing of it was applied: read it
+                        # again, this partition only, once the backoff is over.
+                        consumer.seek(tp, records[handled].offset)
+                        waiting.pause(consumer, tp, self.group_id)
+                    if handled > 0:
                         waiting.succeeded(tp)
-                        done = record
-                        # A commit to a partition the broker forgot retries forever.
-                        await asyncio.wait_for(
-                            consumer.commit(
-                                {TopicPartition(tp.topic, tp.partition): record.offset + 1}
-                            ),
-                            STALL_SECONDS,
+                        done[TopicPartition(tp.topic, tp.partition)] = records[handled - 1].offset
+                if done:
+                    # One commit for the fetch; one the broker forgot would retry forever.
+                    await asyncio.wait_for(
+                        consumer.commit({tp: offset + 1 for tp, offset in done.items()}),
+                        STALL_SECONDS,
+                    )
+                for tp, offset in done.items():
+                    end = consumer.highwater(tp)
+                    if end is not None:
+                        CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                            max(0, end - offset - 1)
                         )
-                    if done is not None:
-                        end = consumer.highwater(tp)
-                        if end is not None:
-                            CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
-                                max(0, end - done.offset - 1)
-                            )
         finally:
             self.connected = False
             waiting.forget(self.group_id)
@@ -187,6 +193,88 @@ class ConsumerRunner:
             if dlq is not None:
                 with contextlib.suppress(Exception):
                     await dlq.stop()
+
+    async def handle_fetched(
+        self,
+        records: list[ConsumerRecord[bytes, bytes]],
+        *,
+        dlq_send: Callable[..., Awaitable[object]],
+    ) -> int:
+        """Apply, skip or dead-letter the messages of one partition's fetch, in order: how
+        many are done (fewer than all when the next one met an outage)."""
+        handled = 0
+        while handled < len(records):
+            run = self._appliable_together(records[handled:])
+            if len(run) > 1 and await self._apply_together(run):
+                handled += len(run)
+                continue
+            for record in [record for record, _ in run] or records[handled : handled + 1]:
+                if not await self.handle(record, dlq_send=dlq_send):
+                    return handled
+                handled += 1
+        return handled
+
+    def _appliable_together(
+        self, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]]:
+        """The leading run of `records` that may share a transaction: valid events whose
+        handlers keep their effects in the database. Empty when the first may not."""
+        run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]] = []
+        for record in records:
+            try:
+                event = CloudEvent.from_bytes(record.value or b"")
+            except InvalidEvent:
+                break
+            if event.type != record.topic or _applies_alone(self.handlers[record.topic]):
+                break
+            run.append((record, event))
+        return run
+
+    async def _apply_together(
+        self, run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]]
+    ) -> bool:
+        """Apply the run in one transaction; False (nothing applied) if any of it failed,
+        and then the caller applies them one by one."""
+        applied: list[bool] = []
+        try:
+            async with self.db.transaction() as session:
+                # A handler's query sees what the handlers before it wrote, as if each had
+                # committed; rows nobody queries are written together at the end.
+                session.sync_session.autoflush = True
+                model = self.processed_model
+                ids = [event.id for _, event in run]
+                seen = set(
+                    await session.scalars(select(model.event_id).where(model.event_id.in_(ids)))
+                )
+                new: dict[str, str] = {}
+                for _, event in run:
+                    if event.id not in seen and event.id not in new:
+                        new[event.id] = event.type
+                if new:  # one statement for the batch's ids
+                    await session.execute(
+                        insert(model), [{"event_id": i, "topic": t} for i, t in new.items()]
+                    )
+                for record, event in run:
+                    if new.pop(event.id, None) is None:  # applied before, or earlier in the run
+                        applied.append(False)
+                        continue
+                    with _event_context(event, record.topic, self.group_id):
+                        await self.handlers[record.topic](session, event)
+                    applied.append(True)
+        except Exception as exc:
+            log.info("batch_applied_one_by_one", size=len(run), error=repr(exc))
+            return False
+        for (record, _), was_applied in zip(run, applied, strict=True):
+            self._count(record.topic, applied=was_applied)
+        log.debug("events_applied", count=applied.count(True), skipped=applied.count(False))
+        return True
+
+    def _count(self, topic: str, *, applied: bool) -> None:
+        if applied:
+            self.applied += 1
+        else:
+            self.skipped += 1
+        EVENTS_CONSUMED.labels(topic, self.group_id, "applied" if applied else "duplicate").inc()
 
     async def handle(
         self,
@@ -207,20 +295,7 @@ class ConsumerRunner:
             return True
         handler = self.handlers[record.topic]
         attempts = 0
-        with (
-            continue_trace(
-                f"{record.topic} process",
-                event.traceparent,
-                kind=SpanKind.CONSUMER,
-                **{
-                    "messaging.system": "kafka",
-                    "messaging.destination.name": record.topic,
-                    "messaging.consumer.group.name": self.group_id,
-                    "messaging.message.id": event.id,
-                },
-            ),
-            structlog.contextvars.bound_contextvars(event_id=event.id, topic=event.type),
-        ):
+        with _event_context(event, record.topic, self.group_id):
             while True:
                 attempts += 1
                 try:
@@ -245,14 +320,8 @@ class ConsumerRunner:
                         self.settings.consumer_retry_backoff_seconds * 2 ** (attempts - 1)
                     )
                     continue
-                if applied:
-                    self.applied += 1
-                    log.info("event_applied")
-                else:
-                    self.skipped += 1
-                EVENTS_CONSUMED.labels(
-                    record.topic, self.group_id, "applied" if applied else "duplicate"
-                ).inc()
+                self._count(record.topic, applied=applied)
+                log.debug("event_applied" if applied else "event_skipped")
                 return True
 
     async def apply(self, event: CloudEvent, handler: Handler) -> bool:
@@ -291,6 +360,31 @@ class ConsumerRunner:
         self.dead_lettered += 1
         EVENTS_DEAD_LETTERED.labels(record.topic, self.group_id).inc()
         EVENTS_CONSUMED.labels(record.topic, self.group_id, "dead_lettered").inc()
+
+
+def _applies_alone(handler: Handler) -> bool:
+    """Whether the handler asked for a transaction of its own (`handles(..., alone=True)`)."""
+    return bool(getattr(handler, "alone", False))
+
+
+@contextlib.contextmanager
+def _event_context(event: CloudEvent, topic: str, group_id: str) -> Iterator[None]:
+    """The event's span, continuing its producer's trace, and its ids on every log line."""
+    with (
+        continue_trace(
+            f"{topic} process",
+            event.traceparent,
+            kind=SpanKind.CONSUMER,
+            **{
+                "messaging.system": "kafka",
+                "messaging.destination.name": topic,
+                "messaging.consumer.group.name": group_id,
+                "messaging.message.id": event.id,
+            },
+        ),
+        structlog.contextvars.bound_contextvars(event_id=event.id, topic=event.type),
+    ):
+        yield
 
 
 class _Waiting:

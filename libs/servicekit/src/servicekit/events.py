@@ -76,6 +76,10 @@ class PayloadHandler(Generic[P]):
 
     model: type[P]
     apply: Callable[[AsyncSession, P], Awaitable[None]]
+    # True when the effect leaves the database (a message sent to a platform): the runner
+    # then never applies it in a transaction shared with other events, which could be
+    # rolled back after the message went out.
+    alone: bool = False
 
     @property
     def topic(self) -> str:
@@ -86,12 +90,13 @@ class PayloadHandler(Generic[P]):
 
 
 def handles(
-    model: type[P],
+    model: type[P], *, alone: bool = False
 ) -> Callable[[Callable[[AsyncSession, P], Awaitable[None]]], PayloadHandler[P]]:
-    """Make `apply(session, payload)` the handler of `model`'s topic."""
+    """Make `apply(session, payload)` the handler of `model`'s topic (`alone`: see
+    `PayloadHandler.alone`)."""
 
     def wrap(apply: Callable[[AsyncSession, P], Awaitable[None]]) -> PayloadHandler[P]:
-        return PayloadHandler(model, apply)
+        return PayloadHandler(model, apply, alone=alone)
 
     return wrap
 

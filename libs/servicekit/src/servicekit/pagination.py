@@ -20,10 +20,11 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, TypeVarTuple
 
-from fastapi import Query
+from fastapi import Depends, Query
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -40,6 +41,23 @@ Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
 ]
 Limit = Annotated[int, Query(ge=1, le=100, description="At most this many items.")]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """The page a list was asked for: at most `limit` rows after `cursor`."""
+
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _page_request(limit: Limit = 50, cursor: Cursor = None) -> PageRequest:
+    return PageRequest(cursor=cursor, limit=limit)
+
+
+# A list endpoint's `limit` and `cursor` query parameters as one PageRequest. It has no
+# default, so it follows a `*` in an endpoint whose other parameters have defaults.
+Paging = Annotated[PageRequest, Depends(_page_request)]
 
 
 def not_a_cursor() -> Invalid:

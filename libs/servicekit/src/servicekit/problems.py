@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.outages import is_unavailable
+
+T = TypeVar("T")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # How long a caller is asked to wait when the database (or another dependency) is away.
@@ -120,6 +122,14 @@ class ServiceUnavailable(ProblemError):
 
 class GatewayTimeout(ProblemError):
     status, slug, title = 504, "gateway-timeout", "Upstream timed out"
+
+
+def found_in_workspace(row: T | None, what: str) -> T:
+    """`row`, or a 404 saying the workspace has no `what` ("channel 42"): a lookup scoped
+    to the caller's workspace answers alike for another workspace's row and for none."""
+    if row is None:
+        raise NotFound(f"No {what} in this workspace.")
+    return row
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:

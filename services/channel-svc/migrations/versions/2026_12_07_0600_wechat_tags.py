@@ -5,7 +5,7 @@ from alembic import op
 from servicekit import migration_steps as steps
 
 revision: str = "wech47a90001"
-down_revision: str | None = "c0mme7750001"
+down_revision: str | None = "bac6f1110001"
 
 
 def upgrade() -> None:

@@ -8,8 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from servicekit.columns import RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_id, new_metadata, utcnow
+from servicekit.db import UTCDateTime, new_metadata
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -70,7 +71,7 @@ class Post(Base):
         Index("ix_posts_workspace_id_campaign_id", "workspace_id", "campaign_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(36))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     body_markdown: Mapped[str] = mapped_column(Text)
@@ -82,8 +83,8 @@ class Post(Base):
     status: Mapped[str] = mapped_column(String(20), default=PostStatus.DRAFT.value)
     version: Mapped[int] = mapped_column(Integer, default=1)
     author_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     idea_id: Mapped[str | None] = mapped_column(String(36), default=None)
     campaign_id: Mapped[str | None] = mapped_column(String(36), default=None)
@@ -142,7 +143,7 @@ class PostChannel(Base):
     # outcome older than this one, or a failure after this distribution's success, is stale.
     distribution_id: Mapped[str | None] = mapped_column(String(36), default=None)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[Timestamp]
 
     post: Mapped[Post] = relationship(back_populates="channels", lazy="raise")
 
@@ -167,7 +168,7 @@ class PostRevision(Base):
     __tablename__ = "post_revisions"
     __table_args__ = (UniqueConstraint("post_id", "version"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     post_id: Mapped[str] = mapped_column(String(36), ForeignKey("posts.id", ondelete="CASCADE"))
     workspace_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(Integer)
@@ -179,7 +180,7 @@ class PostRevision(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     editor_id: Mapped[str] = mapped_column(String(36))
     note: Mapped[str | None] = mapped_column(String(200), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class PostTransition(Base):
@@ -187,7 +188,7 @@ class PostTransition(Base):
 
     __tablename__ = "post_transitions"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     post_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("posts.id", ondelete="CASCADE"), index=True
     )
@@ -198,7 +199,7 @@ class PostTransition(Base):
     actor_id: Mapped[str] = mapped_column(String(36))
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[Timestamp]
 
 
 class ReviewSettings(Base):
@@ -210,7 +211,7 @@ class ReviewSettings(Base):
     require_review: Mapped[bool] = mapped_column(Boolean, default=True)
     owners_may_skip_review: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[Timestamp]
     updated_by: Mapped[str] = mapped_column(String(36))
 
 
@@ -223,7 +224,7 @@ class Source(Base):
         Index("ix_sources_enabled_next_fetch_at", "enabled", "next_fetch_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
@@ -232,15 +233,15 @@ class Source(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     etag: Mapped[str | None] = mapped_column(String(500), default=None)
     last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
-    next_fetch_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_fetch_at: Mapped[Timestamp]
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     ideas_created: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class Idea(Base):
@@ -257,7 +258,7 @@ class Idea(Base):
         Index("ix_ideas_workspace_id_campaign_id", "workspace_id", "campaign_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(36))
     origin: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="new")
@@ -278,10 +279,10 @@ class Idea(Base):
     post_id: Mapped[str | None] = mapped_column(String(36), default=None)
     campaign_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # When the entry was published (or the idea made): the time trends count it at.
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[Timestamp]
     created_by: Mapped[str | None] = mapped_column(String(36), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class Campaign(Base):
@@ -296,7 +297,7 @@ class Campaign(Base):
         Index("ix_campaigns_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(200))
     objective: Mapped[str] = mapped_column(String(20))
@@ -313,8 +314,8 @@ class Campaign(Base):
     status_override: Mapped[str | None] = mapped_column(String(20), default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
@@ -355,13 +356,13 @@ class Wordlist(Base):
         Index("ix_wordlists_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(200))
     words: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class OutboxMessage(OutboxMessageMixin, Base):

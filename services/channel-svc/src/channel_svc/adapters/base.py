@@ -181,6 +181,18 @@ class MemoryProgress:
         return None
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One distribution as the worker hands it to an adapter: the post, rendered for the
+    channel (None where nothing was rendered), and what earlier attempts already did."""
+
+    distribution: Distribution
+    channel: UnlockedChannel
+    snapshot: PostPublishedV1
+    rendered: Rendered | None = None
+    progress: Progress = field(default_factory=MemoryProgress)
+
+
 class Adapter(Protocol):
     platform: str
 
@@ -188,15 +200,7 @@ class Adapter(Protocol):
         """The config to store, normalised; raises `Invalid` naming `config.<field>`."""
         ...
 
-    async def send(
-        self,
-        distribution: Distribution,
-        channel: UnlockedChannel,
-        snapshot: PostPublishedV1,
-        *,
-        rendered: Rendered | None = None,
-        progress: Progress | None = None,
-    ) -> DeliveryResult:
+    async def send(self, delivery: Delivery) -> DeliveryResult:
         """Deliver one post to one channel. Never raises for the platform's own failures."""
         ...
 

@@ -47,14 +47,11 @@ import time
 from typing import Any
 
 import httpx
-from event_contracts import PostPublishedV1
 from servicekit.urlguard import UnsafeURL, require_public_url
 
-from channel_svc.adapters.base import DeliveryResult, Progress, UnlockedChannel
+from channel_svc.adapters.base import Delivery, DeliveryResult
 from channel_svc.adapters.http import GuardedClient
 from channel_svc.adapters.shapes import WebhookConfig, validated
-from channel_svc.models import Distribution
-from channel_svc.rendering.render import Rendered
 from channel_svc.telemetry import PLATFORM_ERRORS, platform_call
 
 MAX_ANSWER_BYTES = 64 * 1024
@@ -96,23 +93,16 @@ class WebhookAdapter(GuardedClient):
         await require_public_url(checked.url, field="config.url", allow_private=self.allow_private)
         return checked.model_dump()
 
-    async def send(
-        self,
-        distribution: Distribution,
-        channel: UnlockedChannel,
-        snapshot: PostPublishedV1,
-        *,
-        rendered: Rendered | None = None,
-        progress: Progress | None = None,
-    ) -> DeliveryResult:
+    async def send(self, delivery: Delivery) -> DeliveryResult:
+        channel, rendered = delivery.channel, delivery.rendered
         if not channel.secret:
             return DeliveryResult.rejected("missing_secret", "the channel has no signing secret")
         url = str(channel.config["url"])
         body = json.dumps(
             {
                 "event": "post.published",
-                "delivery_id": distribution.id,
-                "post": snapshot.model_dump(mode="json"),
+                "delivery_id": delivery.distribution.id,
+                "post": delivery.snapshot.model_dump(mode="json"),
                 "rendered": rendered.model_dump(mode="json") if rendered else None,
             },
             ensure_ascii=False,
@@ -121,7 +111,7 @@ class WebhookAdapter(GuardedClient):
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
-            DELIVERY_HEADER: distribution.id,
+            DELIVERY_HEADER: delivery.distribution.id,
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: sign(channel.secret, timestamp, body),
         }

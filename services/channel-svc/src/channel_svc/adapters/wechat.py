@@ -24,12 +24,11 @@ from typing import Any
 
 import httpx
 import structlog
-from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
 
 from channel_svc.adapters.base import (
+    Delivery,
     DeliveryResult,
-    MemoryProgress,
     Outcome,
     Progress,
     UnlockedChannel,
@@ -234,22 +233,14 @@ class WechatAdapter(PlatformApi):
 
     # -- sending ------------------------------------------------------------------------
 
-    async def send(
-        self,
-        distribution: Distribution,
-        channel: UnlockedChannel,
-        snapshot: PostPublishedV1,
-        *,
-        rendered: Rendered | None = None,
-        progress: Progress | None = None,
-    ) -> DeliveryResult:
-        progress = progress or MemoryProgress()
+    async def send(self, delivery: Delivery) -> DeliveryResult:
+        channel, rendered, progress = delivery.channel, delivery.rendered, delivery.progress
         if rendered is None:
             return DeliveryResult.rejected("not_rendered", "the post was not rendered for WeChat")
-        options = snapshot.channel_options.get(channel.id)
+        options = delivery.snapshot.channel_options.get(channel.id)
         try:
             if progress.data.get("publish_id") or progress.data.get(MASS_MSG_ID):
-                return await self.confirm(distribution, channel, progress=progress)
+                return await self.confirm(delivery.distribution, channel, progress=progress)
             if options is not None and options.mode == "mass_send":
                 return await mass_send(self, channel, rendered, progress)
             return await self._publish(channel, rendered, progress)

@@ -15,14 +15,12 @@ from typing import Any
 
 import httpx
 import structlog
-from event_contracts import PostPublishedV1
 from servicekit.db import utcnow
 
-from channel_svc.adapters.base import DeliveryResult, MemoryProgress, Progress, UnlockedChannel
+from channel_svc.adapters.base import Delivery, DeliveryResult, UnlockedChannel
 from channel_svc.adapters.common import ImageUnavailable, fetch_image, next_hour
 from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
 from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials
-from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
 
 log = structlog.get_logger(__name__)
@@ -127,16 +125,8 @@ class WeiboAdapter(PlatformApi):
         self._refreshed[channel.id] = update
         return update
 
-    async def send(
-        self,
-        distribution: Distribution,
-        channel: UnlockedChannel,
-        snapshot: PostPublishedV1,
-        *,
-        rendered: Rendered | None = None,
-        progress: Progress | None = None,
-    ) -> DeliveryResult:
-        progress = progress or MemoryProgress()
+    async def send(self, delivery: Delivery) -> DeliveryResult:
+        channel, rendered, progress = delivery.channel, delivery.rendered, delivery.progress
         if rendered is None:
             return DeliveryResult.rejected("not_rendered", "the post was not rendered for Weibo")
         sent_before = bool(progress.data.get("share_started_at"))

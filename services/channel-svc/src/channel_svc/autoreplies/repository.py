@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from servicekit.pagination import PageRequest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,16 +23,11 @@ async def page(
     *,
     workspace_id: str,
     channel_id: str | None,
-    cursor: str | None,
-    limit: int,
+    paging: PageRequest,
 ) -> tuple[list[AutoReply], str | None]:
+    given = ((AutoReply.channel_id, channel_id),)
     return await workspace_page(
-        session,
-        AutoReply,
-        workspace_id=workspace_id,
-        given=((AutoReply.channel_id, channel_id),),
-        cursor=cursor,
-        limit=limit,
+        session, AutoReply, workspace_id=workspace_id, given=given, paging=paging
     )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from servicekit.pagination import Cursor, Limit
+from servicekit.pagination import Paging
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -30,14 +30,14 @@ async def create_autoreply(
 
 @router.get("", responses=problem_responses(401, 422), summary="List auto-replies, newest first")
 async def list_autoreplies(
+    *,
     caller: Reader,
     session: DbSession,
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[AutoReplyRead]:
     rules, next_cursor = await service.list_rules(
-        session, workspace_id=caller.workspace_id, channel_id=channel_id, cursor=cursor, limit=limit
+        session, workspace_id=caller.workspace_id, channel_id=channel_id, paging=paging
     )
     return Page[AutoReplyRead](items=[AutoReplyRead.of(r) for r in rules], next_cursor=next_cursor)
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, Invalid, NotFound
+from servicekit.problems import Conflict, Invalid, found_in_workspace
+from servicekit.shapes import columns_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.wechat import WechatAdapter
@@ -53,13 +54,8 @@ async def create_rule(
     rule = AutoReply(
         id=new_id(),
         workspace_id=workspace_id,
-        channel_id=channel.id,
-        trigger=data.trigger,
-        match=data.match,
-        keyword=data.keyword,
-        priority=data.priority,
+        **columns_of(data, AutoReply, skip={"reply"}),  # the channel, trigger, match... as asked
         reply=_reply_json(data.reply),
-        enabled=data.enabled,
         created_at=now,
         updated_at=now,
     )
@@ -71,9 +67,7 @@ async def create_rule(
 
 async def get_rule(session: AsyncSession, *, workspace_id: str, rule_id: str) -> AutoReply:
     rule = await repository.find(session, workspace_id=workspace_id, rule_id=rule_id)
-    if rule is None:
-        raise NotFound(f"No auto-reply {rule_id} in this workspace.")
-    return rule
+    return found_in_workspace(rule, f"auto-reply {rule_id}")
 
 
 async def update_rule(

@@ -78,18 +78,28 @@ def _follower_message(
         session,
         PlatformMessageReceivedV1(
             message_id=message.id,
-            workspace_id=message.workspace_id,
-            channel_id=message.channel_id,
-            platform=MEMBER_PLATFORM,
-            openid=message.from_user,
             msg_type=kind,
             text=text,
             media_id=_text(fields.get("MediaId")),
             external_id=external_id[:200],
-            occurred_at=occurred_at(fields, now),
+            **_from_follower(message, fields, now),
         ),
         subject=message.id,
     )
+
+
+def _from_follower(
+    message: CallbackMessage, fields: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Whose message or (un)subscription it is, on which channel, and when: what both events
+    user-svc records on the member carry alike."""
+    return {
+        "workspace_id": message.workspace_id,
+        "channel_id": message.channel_id,
+        "platform": MEMBER_PLATFORM,
+        "openid": message.from_user,
+        "occurred_at": occurred_at(fields, now),
+    }
 
 
 def _follower_changed(
@@ -102,16 +112,12 @@ def _follower_changed(
         session,
         PlatformFollowerChangedV1(
             event_id=message.id,
-            workspace_id=message.workspace_id,
-            channel_id=message.channel_id,
-            platform=MEMBER_PLATFORM,
-            openid=message.from_user,
             followed=followed,
             scene=scene[:200] if scene else None,
             external_id=f"{message.event}:{message.from_user}:{fields.get('CreateTime') or ''}"[
                 :200
             ],
-            occurred_at=occurred_at(fields, now),
+            **_from_follower(message, fields, now),
         ),
         subject=message.id,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from servicekit.db import insert_if_new
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.models import (
@@ -63,19 +63,9 @@ async def forget_nonces(session: AsyncSession, *, before: datetime) -> None:
 
 async def claim_message(session: AsyncSession, message: CallbackMessage) -> bool:
     """True when the message is new; False when WeChat sent it before (its retry)."""
-    return await insert_if_new(
-        session,
-        CallbackMessage,
-        id=message.id,
-        workspace_id=message.workspace_id,
-        channel_id=message.channel_id,
-        dedupe_key=message.dedupe_key,
-        msg_type=message.msg_type,
-        event=message.event,
-        from_user=message.from_user,
-        fields=message.fields,
-        received_at=message.received_at,
-    )
+    # The whole row, each column as the message holds it.
+    row = {attr.key: getattr(message, attr.key) for attr in inspect(CallbackMessage).column_attrs}
+    return await insert_if_new(session, CallbackMessage, **row)
 
 
 async def submitted_distribution(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from servicekit.db import utcnow
+from servicekit.pagination import PageRequest
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,15 +24,11 @@ async def find(
 
 
 async def page(
-    session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
+    session: AsyncSession, *, workspace_id: str, paging: PageRequest
 ) -> tuple[list[Channel], str | None]:
+    where = (Channel.deleted_at.is_(None),)
     return await workspace_page(
-        session,
-        Channel,
-        workspace_id=workspace_id,
-        where=(Channel.deleted_at.is_(None),),
-        cursor=cursor,
-        limit=limit,
+        session, Channel, workspace_id=workspace_id, where=where, paging=paging
     )
 
 

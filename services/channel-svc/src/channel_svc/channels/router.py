@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
-from servicekit.pagination import Cursor, Limit
+from servicekit.pagination import Paging
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -42,14 +42,9 @@ async def create_channel(
 
 
 @router.get("", responses=problem_responses(401, 422), summary="List channels, newest first")
-async def list_channels(
-    caller: Reader,
-    session: DbSession,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[ChannelRead]:
+async def list_channels(caller: Reader, session: DbSession, paging: Paging) -> Page[ChannelRead]:
     channels, next_cursor = await service.list_channels(
-        session, workspace_id=caller.workspace_id, cursor=cursor, limit=limit
+        session, workspace_id=caller.workspace_id, paging=paging
     )
     return Page[ChannelRead](items=[ChannelRead.of(c) for c in channels], next_cursor=next_cursor)
 

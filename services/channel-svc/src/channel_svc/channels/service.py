@@ -11,7 +11,9 @@ from typing import Any
 
 from event_contracts import ChannelChangedV1, PostPublishedV1
 from servicekit.db import new_id, utcnow
-from servicekit.problems import FieldError, Invalid, NotFound
+from servicekit.pagination import PageRequest
+from servicekit.problems import FieldError, Invalid, NotFound, found_in_workspace
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import Adapter, CredentialedAdapter
@@ -31,12 +33,10 @@ from channel_svc.sync import service as sync
 
 
 def announce(session: AsyncSession, channel: Channel, *, deleted: bool = False) -> None:
-    changed = ChannelChangedV1(
+    changed = shaped(
+        ChannelChangedV1,
+        channel,
         channel_id=channel.id,
-        workspace_id=channel.workspace_id,
-        platform=channel.platform,
-        name=channel.name,
-        status=channel.status,
         deleted=deleted,
         changed_at=channel.updated_at,
     )
@@ -239,15 +239,13 @@ async def update_channel(
 
 async def get_channel(session: AsyncSession, *, workspace_id: str, channel_id: str) -> Channel:
     channel = await repository.find(session, workspace_id=workspace_id, channel_id=channel_id)
-    if channel is None:
-        raise NotFound(f"No channel {channel_id} in this workspace.")
-    return channel
+    return found_in_workspace(channel, f"channel {channel_id}")
 
 
 async def list_channels(
-    session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
+    session: AsyncSession, *, workspace_id: str, paging: PageRequest
 ) -> tuple[list[Channel], str | None]:
-    return await repository.page(session, workspace_id=workspace_id, cursor=cursor, limit=limit)
+    return await repository.page(session, workspace_id=workspace_id, paging=paging)
 
 
 async def delete_channel(session: AsyncSession, *, workspace_id: str, channel_id: str) -> None:

@@ -16,6 +16,7 @@ from channel_svc.wechat_tags.service import sync_segment_tag
 def segment_tag_requested(
     adapters: Mapping[str, Adapter], cipher: CredentialCipher
 ) -> PayloadHandler[SegmentTagRequestedV1]:
-    return handles(SegmentTagRequestedV1)(
+    # WeChat is called inside the transaction: never batched with other events.
+    return handles(SegmentTagRequestedV1, alone=True)(
         partial(sync_segment_tag, adapters=adapters, cipher=cipher)
     )

@@ -36,6 +36,7 @@ from channel_svc.adapters.base import (
     MASS_SEND_SPENT,
     Adapter,
     ConfirmingAdapter,
+    Delivery,
     DeliveryResult,
     LeaseLost,
     MemoryProgress,
@@ -274,7 +275,7 @@ class DeliveryWorker:
         await progress.step()  # still ours after the checks above?
         try:
             result = await adapter.send(
-                distribution, unlocked, snapshot, rendered=rendered, progress=progress
+                Delivery(distribution, unlocked, snapshot, rendered=rendered, progress=progress)
             )
         except (asyncio.CancelledError, LeaseLost):
             raise

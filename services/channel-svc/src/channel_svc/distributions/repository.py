@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from servicekit.db import dialect_insert, utcnow
+from servicekit.pagination import PageRequest
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +46,7 @@ async def page(
     post_id: str | None,
     channel_id: str | None,
     status: DistributionStatus | None,
-    cursor: str | None,
-    limit: int,
+    paging: PageRequest,
 ) -> tuple[list[Distribution], str | None]:
     given = (
         (Distribution.post_id, post_id),
@@ -54,7 +54,7 @@ async def page(
         (Distribution.status, None if status is None else status.value),
     )
     return await workspace_page(
-        session, Distribution, workspace_id=workspace_id, given=given, cursor=cursor, limit=limit
+        session, Distribution, workspace_id=workspace_id, given=given, paging=paging
     )
 
 

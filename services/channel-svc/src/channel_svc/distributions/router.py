@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from servicekit.db import call_after_commit
-from servicekit.pagination import Cursor, Limit
+from servicekit.pagination import Paging
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -20,13 +20,13 @@ router = APIRouter(prefix="/distributions", tags=["distributions"])
 
 @router.get("", responses=problem_responses(401, 422), summary="List distributions, newest first")
 async def list_distributions(
+    *,
     caller: Reader,
     session: DbSession,
     post_id: Annotated[str | None, Query(max_length=64)] = None,
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
     status: DistributionStatus | None = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[DistributionRead]:
     rows, next_cursor = await service.list_distributions(
         session,
@@ -34,8 +34,7 @@ async def list_distributions(
         post_id=post_id,
         channel_id=channel_id,
         status=status,
-        cursor=cursor,
-        limit=limit,
+        paging=paging,
     )
     items = [DistributionRead.model_validate(row) for row in rows]
     return Page[DistributionRead](items=items, next_cursor=next_cursor)

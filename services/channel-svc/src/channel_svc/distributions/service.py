@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
-from servicekit.problems import Conflict, Invalid, NotFound
+from servicekit.problems import Conflict, Invalid, found_in_workspace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import DeliveryResult
 from channel_svc.channels import repository as channels
 from channel_svc.distributions import outcomes, planning, repository
 from channel_svc.links.service import Tracking
-from channel_svc.models import Distribution, DistributionStatus
+from channel_svc.models import Distribution
 
 # When an operator says they posted a manual copy: clocks differ by a few minutes, and a
 # month back is as far as a completion is worth dating (older posts go in as history,
@@ -30,30 +30,10 @@ async def get_distribution(
     distribution = await repository.find(
         session, workspace_id=workspace_id, distribution_id=distribution_id
     )
-    if distribution is None:
-        raise NotFound(f"No distribution {distribution_id} in this workspace.")
-    return distribution
+    return found_in_workspace(distribution, f"distribution {distribution_id}")
 
 
-async def list_distributions(
-    session: AsyncSession,
-    *,
-    workspace_id: str,
-    post_id: str | None = None,
-    channel_id: str | None = None,
-    status: DistributionStatus | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> tuple[list[Distribution], str | None]:
-    return await repository.page(
-        session,
-        workspace_id=workspace_id,
-        post_id=post_id,
-        channel_id=channel_id,
-        status=status,
-        cursor=cursor,
-        limit=limit,
-    )
+list_distributions = repository.page
 
 
 async def retry(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from servicekit.db import where_equal
-from servicekit.pagination import paginate, split_page
+from servicekit.pagination import PageRequest, paginate, split_page
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -20,8 +20,7 @@ async def workspace_page(
     workspace_id: str,
     given: tuple[tuple[InstrumentedAttribute[Any], object | None], ...] = (),
     where: tuple[ColumnElement[bool], ...] = (),
-    cursor: str | None,
-    limit: int,
+    paging: PageRequest,
 ) -> tuple[list[M], str | None]:
     """One page of the workspace's `model` rows, newest first, narrowed by the `where`
     conditions and by each `given` (column, value) whose value is given, and the cursor of
@@ -29,6 +28,10 @@ async def workspace_page(
     table: Any = model  # its columns, which the type of its rows does not describe
     query = where_equal(select(model).where(table.workspace_id == workspace_id, *where), *given)
     paged = paginate(
-        query, created_at=table.created_at, row_id=table.id, cursor=cursor, limit=limit
+        query,
+        created_at=table.created_at,
+        row_id=table.id,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return split_page((await session.scalars(paged)).all(), limit)
+    return split_page((await session.scalars(paged)).all(), paging.limit)

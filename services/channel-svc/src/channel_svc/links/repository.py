@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from servicekit.pagination import PageRequest
 from sqlalchemy import Row, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,8 +74,7 @@ async def page(
     post_id: str | None,
     campaign_id: str | None,
     channel_id: str | None,
-    cursor: str | None,
-    limit: int,
+    paging: PageRequest,
 ) -> tuple[list[TrackedLink], str | None]:
     given = (
         (TrackedLink.post_id, post_id),
@@ -82,7 +82,7 @@ async def page(
         (TrackedLink.channel_id, channel_id),
     )
     return await workspace_page(
-        session, TrackedLink, workspace_id=workspace_id, given=given, cursor=cursor, limit=limit
+        session, TrackedLink, workspace_id=workspace_id, given=given, paging=paging
     )
 
 

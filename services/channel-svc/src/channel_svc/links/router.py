@@ -10,7 +10,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from servicekit.pagination import Cursor, Limit
+from servicekit.pagination import Paging
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -31,14 +31,14 @@ _CODE = re.compile(service.CODE_PATTERN)
 
 @router.get("", responses=problem_responses(401, 422), summary="List tracked links, newest first")
 async def list_links(
+    *,
     caller: Reader,
     session: DbSession,
     runtime: Runtime,
     post_id: Annotated[str | None, Query(max_length=64)] = None,
     campaign_id: Annotated[str | None, Query(max_length=64)] = None,
     channel_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[LinkRead]:
     rows, next_cursor = await service.list_links(
         session,
@@ -46,8 +46,7 @@ async def list_links(
         post_id=post_id,
         campaign_id=campaign_id,
         channel_id=channel_id,
-        cursor=cursor,
-        limit=limit,
+        paging=paging,
     )
     items = [LinkRead.of(link, clicks, runtime.tracking) for link, clicks in rows]
     return Page[LinkRead](items=items, next_cursor=next_cursor)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 from servicekit.schemas import ResponseModel
+from servicekit.shapes import shaped
 
 from channel_svc.links.service import Tracking
 from channel_svc.models import TrackedLink
@@ -24,14 +25,4 @@ class LinkRead(ResponseModel):
 
     @classmethod
     def of(cls, link: TrackedLink, clicks: int, tracking: Tracking) -> LinkRead:
-        return cls(
-            code=link.code,
-            url=tracking.short_url(link.code),
-            target_url=link.target_url,
-            post_id=link.post_id,
-            channel_id=link.channel_id,
-            platform=link.platform,
-            campaign_id=link.campaign_id,
-            clicks=clicks,
-            created_at=link.created_at,
-        )
+        return shaped(cls, link, url=tracking.short_url(link.code), clicks=clicks)

@@ -26,7 +26,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from event_contracts import LinkCreatedV1, PostPublishedV1
 from servicekit.db import new_id
-from servicekit.problems import NotFound
+from servicekit.pagination import PageRequest
+from servicekit.problems import found_in_workspace
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.events import emit
@@ -199,17 +201,8 @@ async def resolve(session: AsyncSession, code: str) -> Destination | None:
         "utm_medium": channel_name or link.channel_id,
         "utm_campaign": (campaign_name or link.campaign_id) if link.campaign_id else "",
     }
-    return Destination(
-        link_id=link.id,
-        code=link.code,
-        workspace_id=link.workspace_id,
-        post_id=link.post_id,
-        channel_id=link.channel_id,
-        platform=link.platform,
-        campaign_id=link.campaign_id,
-        location=with_utm(link.target_url, params),
-        gone=bool(deleted),
-    )
+    location = with_utm(link.target_url, params)
+    return shaped(Destination, link, link_id=link.id, location=location, gone=bool(deleted))
 
 
 # -- operators' view -----------------------------------------------------------------------
@@ -222,8 +215,7 @@ async def list_links(
     post_id: str | None = None,
     campaign_id: str | None = None,
     channel_id: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
+    paging: PageRequest,
 ) -> tuple[list[tuple[TrackedLink, int]], str | None]:
     links, next_cursor = await repository.page(
         session,
@@ -231,8 +223,7 @@ async def list_links(
         post_id=post_id,
         campaign_id=campaign_id,
         channel_id=channel_id,
-        cursor=cursor,
-        limit=limit,
+        paging=paging,
     )
     counts = await repository.click_counts(session, [link.id for link in links])
     return [(link, counts.get(link.id, 0)) for link in links], next_cursor
@@ -241,7 +232,7 @@ async def list_links(
 async def get_link(
     session: AsyncSession, *, workspace_id: str, code: str
 ) -> tuple[TrackedLink, int]:
-    link = await repository.find(session, workspace_id=workspace_id, code=code)
-    if link is None:
-        raise NotFound(f"No tracked link {code} in this workspace.")
+    link = found_in_workspace(
+        await repository.find(session, workspace_id=workspace_id, code=code), f"tracked link {code}"
+    )
     return link, (await repository.click_counts(session, [link.id])).get(link.id, 0)

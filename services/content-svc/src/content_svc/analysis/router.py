@@ -9,17 +9,17 @@ from fastapi import APIRouter, Query
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader
+from content_svc.access import CALLER_PROBLEMS, Reader
 from content_svc.analysis import service
 from content_svc.analysis.schemas import AnalysisRead
 
-router = APIRouter(prefix="/posts", tags=["posts"])
+router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
 
 @router.get(
     "/{post_id}/analysis",
     response_model=AnalysisRead,
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
     summary="SEO and quality report: findings with severity and position, and a score",
 )
 async def analyse_post(

@@ -16,9 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content_svc.campaigns import repository
 from content_svc.campaigns.status import campaign_status
 from content_svc.events import emit
+from content_svc.kit.fields import carried
 from content_svc.models import Campaign
 
 FIELD = "campaign_id"
+# What `campaign.changed` takes from the row as it is; the rest is computed.
+ANNOUNCED = tuple(
+    name
+    for name in CampaignChangedV1.model_fields
+    if name not in ("campaign_id", "post_ids", "status", "deleted", "changed_at")
+)
 
 
 async def live_campaign(
@@ -42,18 +49,8 @@ async def announce(session: AsyncSession, campaign: Campaign) -> None:
     deleted = campaign.deleted_at is not None
     payload = CampaignChangedV1(
         campaign_id=campaign.id,
-        workspace_id=campaign.workspace_id,
-        name=campaign.name,
-        objective=campaign.objective,
-        goals=dict(campaign.goals),
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
-        channel_ids=list(campaign.channel_ids),
+        **carried(campaign, ANNOUNCED),
         post_ids=await repository.post_ids(session, campaign.workspace_id, campaign.id),
-        budget=campaign.budget,
-        currency=campaign.currency,
-        tags=list(campaign.tags),
-        owner_id=campaign.owner_id,
         status=campaign_status(campaign, campaign.updated_at).value,
         deleted=deleted,
         changed_at=campaign.updated_at,

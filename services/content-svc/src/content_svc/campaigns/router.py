@@ -10,7 +10,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Reader, Writer
+from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.campaigns import service
 from content_svc.campaigns.schemas import (
     CampaignCreate,
@@ -25,7 +25,7 @@ from content_svc.campaigns.schemas import (
 from content_svc.campaigns.service import CampaignOverview, CampaignView
 from content_svc.runtime import ChannelService
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=CALLER_PROBLEMS)
 
 
 # What the response takes from the row as it is; the rest is computed.
@@ -62,7 +62,7 @@ def _page(overview: CampaignOverview) -> CampaignPage:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CampaignRead,
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(403, 422, 503),
     summary="Plan a campaign (editors and owners)",
 )
 async def create_campaign(
@@ -74,7 +74,7 @@ async def create_campaign(
 @router.get(
     "",
     response_model=Page[CampaignRead],
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="The workspace's campaigns, newest first, filtered",
 )
 async def list_campaigns(
@@ -93,7 +93,7 @@ async def list_campaigns(
 @router.get(
     "/{campaign_id}",
     response_model=CampaignPage,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="A campaign's page: the campaign, its posts with their workflow and "
     "distribution states, and its ideas",
 )
@@ -104,7 +104,7 @@ async def get_campaign(campaign_id: str, caller: Reader, session: DbSession) -> 
 @router.patch(
     "/{campaign_id}",
     response_model=CampaignRead,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(403, 404, 409, 422, 503),
     summary="Change a campaign, from the version the change started at",
 )
 async def update_campaign(
@@ -121,7 +121,7 @@ async def update_campaign(
     "/{campaign_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete a campaign (its posts and ideas stay, outside any campaign)",
 )
 async def delete_campaign(campaign_id: str, caller: Writer, session: DbSession) -> Response:

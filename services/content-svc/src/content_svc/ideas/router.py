@@ -10,7 +10,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Reader, Writer
+from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.ideas import service
 from content_svc.ideas.schemas import (
     IdeaCreate,
@@ -21,14 +21,14 @@ from content_svc.ideas.schemas import (
 )
 from content_svc.posts.schemas import PostRead
 
-router = APIRouter(prefix="/ideas", tags=["ideas"])
+router = APIRouter(prefix="/ideas", tags=["ideas"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=IdeaRead,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Note an idea by hand",
 )
 async def create_idea(body: IdeaCreate, caller: Writer, session: DbSession) -> IdeaRead:
@@ -38,7 +38,7 @@ async def create_idea(body: IdeaCreate, caller: Writer, session: DbSession) -> I
 @router.get(
     "",
     response_model=Page[IdeaRead],
-    responses=problem_responses(401, 422),
+    responses=problem_responses(422),
     summary="The idea backlog, newest first, filtered",
 )
 async def list_ideas(
@@ -57,7 +57,7 @@ async def list_ideas(
 @router.get(
     "/{idea_id}",
     response_model=IdeaRead,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="One idea",
 )
 async def get_idea(idea_id: str, caller: Reader, session: DbSession) -> IdeaRead:
@@ -67,7 +67,7 @@ async def get_idea(idea_id: str, caller: Reader, session: DbSession) -> IdeaRead
 @router.patch(
     "/{idea_id}",
     response_model=IdeaRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Shortlist, discard, tag or annotate an idea",
 )
 async def update_idea(
@@ -80,7 +80,7 @@ async def update_idea(
     "/{idea_id}/post",
     status_code=status.HTTP_201_CREATED,
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Start a draft from the idea (the idea is marked used and linked to it)",
 )
 async def start_post(

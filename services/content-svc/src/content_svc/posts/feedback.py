@@ -15,6 +15,7 @@ from event_contracts import DistributionFailedV1, DistributionSucceededV1, Stats
 from servicekit.db import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content_svc.kit.fields import carried
 from content_svc.models import DeliveryStatus, PostChannel
 from content_svc.posts import repository
 
@@ -39,6 +40,8 @@ class DistributionOutcome:
 
 # channel-svc reports a post the platform removed after publishing with these codes.
 TAKEN_DOWN_CODES = frozenset({"deleted_after_publishing", "banned_after_publishing"})
+# Which post on which channel, as the report names them.
+REPORTED = ("workspace_id", "post_id", "channel_id", "distribution_id", "platform")
 
 
 def _outcome(
@@ -48,11 +51,7 @@ def _outcome(
     **details: Any,
 ) -> DistributionOutcome:
     return DistributionOutcome(
-        workspace_id=report.workspace_id,
-        post_id=report.post_id,
-        channel_id=report.channel_id,
-        distribution_id=report.distribution_id,
-        platform=report.platform,
+        **carried(report, REPORTED),
         status=status,
         happened_at=happened_at,
         **details,

@@ -11,7 +11,7 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Owner, Reader, Reviewer, Writer
+from content_svc.access import CALLER_PROBLEMS, Owner, Reader, Reviewer, Writer
 from content_svc.posts import publishing, review, service
 from content_svc.posts.schemas import (
     ApprovalRequest,
@@ -31,14 +31,14 @@ from content_svc.posts.schemas import (
 )
 from content_svc.runtime import ChannelService
 
-router = APIRouter(prefix="/posts", tags=["posts"])
+router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PostRead,
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(403, 413, 422),
     summary="Write a draft",
 )
 async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> PostRead:
@@ -49,7 +49,7 @@ async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> P
 @router.get(
     "",
     response_model=Page[PostSummary],
-    responses=problem_responses(401, 422),
+    responses=problem_responses(422),
     summary="List the workspace's posts, newest first or best performing first",
 )
 async def list_posts(
@@ -69,7 +69,6 @@ async def list_posts(
 @router.get(
     "/settings",
     response_model=ReviewSettingsRead,
-    responses=problem_responses(401),
     summary="The workspace's review rules",
 )
 async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSettingsRead:
@@ -81,7 +80,7 @@ async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSetti
 @router.patch(
     "/settings",
     response_model=ReviewSettingsRead,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Change the workspace's review rules (owners)",
 )
 async def change_review_settings(
@@ -95,7 +94,7 @@ async def change_review_settings(
 @router.get(
     "/{post_id}",
     response_model=PostRead,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="A post with where it was published and how it performs",
 )
 async def get_post(post_id: str, caller: Reader, session: DbSession) -> PostRead:
@@ -105,7 +104,7 @@ async def get_post(post_id: str, caller: Reader, session: DbSession) -> PostRead
 @router.patch(
     "/{post_id}",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 413, 422),
+    responses=problem_responses(403, 404, 409, 413, 422),
     summary="Edit a post, from the version the edit started at",
 )
 async def edit_post(post_id: str, body: PostUpdate, caller: Writer, session: DbSession) -> PostRead:
@@ -115,7 +114,7 @@ async def edit_post(post_id: str, body: PostUpdate, caller: Writer, session: DbS
 @router.get(
     "/{post_id}/revisions",
     response_model=list[RevisionRead],
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="Every version of the post, newest first",
 )
 async def list_revisions(post_id: str, caller: Reader, session: DbSession) -> list[RevisionRead]:
@@ -126,7 +125,7 @@ async def list_revisions(post_id: str, caller: Reader, session: DbSession) -> li
 @router.post(
     "/{post_id}/revisions/{revision}/restore",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 413, 422),
+    responses=problem_responses(403, 404, 409, 413, 422),
     summary="Make an earlier version the newest one",
 )
 async def restore_revision(
@@ -139,7 +138,7 @@ async def restore_revision(
 @router.get(
     "/{post_id}/history",
     response_model=list[TransitionRead],
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="Every step of the post through review and publishing, oldest first",
 )
 async def list_history(post_id: str, caller: Reader, session: DbSession) -> list[TransitionRead]:
@@ -150,7 +149,7 @@ async def list_history(post_id: str, caller: Reader, session: DbSession) -> list
 @router.post(
     "/{post_id}/submit",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Send a draft to review",
 )
 async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
@@ -160,7 +159,7 @@ async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
 @router.post(
     "/{post_id}/approve",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Approve the version of a post in review that the reviewer read (reviewers and "
     "owners; 409 when the post changed since)",
 )
@@ -174,7 +173,7 @@ async def approve(
 @router.post(
     "/{post_id}/request-changes",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Send a post back to its author with comments (reviewers and owners)",
 )
 async def request_changes(
@@ -187,7 +186,7 @@ async def request_changes(
 @router.post(
     "/{post_id}/archive",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Archive a post",
 )
 async def archive(
@@ -200,7 +199,7 @@ async def archive(
 @router.post(
     "/{post_id}/publish",
     response_model=PostRead,
-    responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
+    responses=problem_responses(403, 404, 409, 413, 422, 503),
     summary="Publish a post to channels of the workspace, now or at `scheduled_at`",
 )
 async def publish_post(

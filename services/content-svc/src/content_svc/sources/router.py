@@ -8,19 +8,19 @@ from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
-from content_svc.access import Reader, Writer
+from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.runtime import Runtime
 from content_svc.sources import service
 from content_svc.sources.schemas import FetchReport, SourceCreate, SourceRead, SourceUpdate
 
-router = APIRouter(prefix="/sources", tags=["sources"])
+router = APIRouter(prefix="/sources", tags=["sources"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SourceRead,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Watch a feed (RSS or Atom)",
 )
 async def create_source(
@@ -35,7 +35,7 @@ async def create_source(
 @router.get(
     "",
     response_model=Page[SourceRead],
-    responses=problem_responses(401, 422),
+    responses=problem_responses(422),
     summary="The workspace's sources, newest first, with their last error",
 )
 async def list_sources(
@@ -51,7 +51,7 @@ async def list_sources(
 @router.get(
     "/{source_id}",
     response_model=SourceRead,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="A source and how its last fetch went",
 )
 async def get_source(source_id: str, caller: Reader, session: DbSession) -> SourceRead:
@@ -63,7 +63,7 @@ async def get_source(source_id: str, caller: Reader, session: DbSession) -> Sour
 @router.patch(
     "/{source_id}",
     response_model=SourceRead,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Change a source",
 )
 async def update_source(
@@ -82,7 +82,7 @@ async def update_source(
 @router.delete(
     "/{source_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Stop watching a source (its ideas stay)",
 )
 async def delete_source(source_id: str, caller: Writer, session: DbSession) -> Response:
@@ -93,7 +93,7 @@ async def delete_source(source_id: str, caller: Writer, session: DbSession) -> R
 @router.post(
     "/{source_id}/fetch",
     response_model=FetchReport,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Fetch a source now; says how many new ideas it made, or why it failed",
 )
 async def fetch_source(source_id: str, caller: Writer, runtime: Runtime) -> FetchReport:

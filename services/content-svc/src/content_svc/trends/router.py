@@ -8,17 +8,17 @@ from fastapi import APIRouter, Query
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader
+from content_svc.access import CALLER_PROBLEMS, Reader
 from content_svc.trends import service
 from content_svc.trends.schemas import TrendsRead
 
-router = APIRouter(prefix="/trends", tags=["trends"])
+router = APIRouter(prefix="/trends", tags=["trends"], responses=CALLER_PROBLEMS)
 
 
 @router.get(
     "",
     response_model=TrendsRead,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(422),
     summary="Keywords rising in recent entries against the window before",
 )
 async def trends(

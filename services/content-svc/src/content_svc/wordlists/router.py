@@ -6,18 +6,18 @@ from fastapi import APIRouter, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 
-from content_svc.access import Reader, WordlistEditor
+from content_svc.access import CALLER_PROBLEMS, Reader, WordlistEditor
 from content_svc.wordlists import service
 from content_svc.wordlists.schemas import WordlistCreate, WordlistRead
 
-router = APIRouter(prefix="/wordlists", tags=["wordlists"])
+router = APIRouter(prefix="/wordlists", tags=["wordlists"], responses=CALLER_PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=WordlistRead,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(403, 422),
     summary="Create a word list",
 )
 async def create_wordlist(
@@ -29,7 +29,6 @@ async def create_wordlist(
 @router.get(
     "",
     response_model=list[WordlistRead],
-    responses=problem_responses(401),
     summary="The workspace's word lists",
 )
 async def list_wordlists(caller: Reader, session: DbSession) -> list[WordlistRead]:
@@ -40,7 +39,7 @@ async def list_wordlists(caller: Reader, session: DbSession) -> list[WordlistRea
 @router.get(
     "/{wordlist_id}",
     response_model=WordlistRead,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(404),
     summary="One word list",
 )
 async def get_wordlist(wordlist_id: str, caller: Reader, session: DbSession) -> WordlistRead:
@@ -50,7 +49,7 @@ async def get_wordlist(wordlist_id: str, caller: Reader, session: DbSession) -> 
 @router.put(
     "/{wordlist_id}",
     response_model=WordlistRead,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Replace a word list's name and words",
 )
 async def replace_wordlist(
@@ -63,7 +62,7 @@ async def replace_wordlist(
 @router.delete(
     "/{wordlist_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(403, 404),
     summary="Delete a word list",
 )
 async def delete_wordlist(wordlist_id: str, caller: WordlistEditor, session: DbSession) -> Response:

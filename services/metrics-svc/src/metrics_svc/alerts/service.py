@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrics_svc.alerts import repository
 from metrics_svc.alerts.schemas import Alert
 from metrics_svc.alerts.spikes import negative_spikes
+from metrics_svc.alerts.subjects import alert_about
 from metrics_svc.campaigns.service import behind_alerts
 from metrics_svc.kit.dates import day_floor
 from metrics_svc.kit.words import fmt_int
@@ -103,13 +104,12 @@ def _post_alert(
     message: str,
     evidence: dict[str, Any],
 ) -> Alert:
-    channel = names.get(series.channel_id)
-    return Alert(
-        kind=kind,
-        channel_id=series.channel_id,
-        channel_name=channel.name if channel else None,
-        post_id=series.post_id,
-        title=post.title if post else None,
+    return alert_about(
+        kind,
+        names,
+        series.channel_id,
+        series.post_id,
+        post,
         detected_at=series.latest_observed_at or now,
         message=message,
         evidence=evidence,
@@ -158,14 +158,11 @@ async def _follower_drops(
     ):
         before = value - gain
         if gain < 0 and -gain >= max(MIN_DROP, MIN_DROP_SHARE * before):
-            channel = names.get(channel_id)
             found.append(
-                Alert(
-                    kind="follower_drop",
-                    channel_id=channel_id,
-                    channel_name=channel.name if channel else None,
-                    post_id=None,
-                    title=None,
+                alert_about(
+                    "follower_drop",
+                    names,
+                    channel_id,
                     detected_at=day,
                     message=(
                         f"followers fell from {fmt_int(before)} to {fmt_int(value)} "

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.alerts import repository
 from metrics_svc.alerts.schemas import Alert
+from metrics_svc.alerts.subjects import alert_about
 from metrics_svc.models import Channel, PostChannel
 from metrics_svc.replicas.repository import placements, posts_by_id
 from metrics_svc.vocabulary import community_platform
@@ -73,20 +74,18 @@ async def negative_spikes(
         if share - base_share < JUMP:
             continue
         channel_id = _channel_of(found_placements, post_id, platform)
-        channel = names.get(channel_id) if channel_id else None
-        post = posts.get(post_id)
         against = (
             "this post's earlier interactions"
             if basis == "post"
             else "the workspace's interactions of the 30 days before"
         )
         alerts.append(
-            Alert(
-                kind="negative_spike",
-                channel_id=channel_id,
-                channel_name=channel.name if channel else None,
-                post_id=post_id,
-                title=post.title if post else None,
+            alert_about(
+                "negative_spike",
+                names,
+                channel_id,
+                post_id,
+                posts.get(post_id),
                 detected_at=await repository.latest_negative(
                     session, workspace_id, post_id, platform
                 )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -10,9 +9,20 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from metrics_svc.access import Reader
-from metrics_svc.ingestion.rollups.gains import CHECKPOINTS
 from metrics_svc.kit.downloads import Format, csv_response, report_or_csv
 from metrics_svc.reports import charts, export, service
+from metrics_svc.reports.queries import (
+    BestTimesQuery,
+    ChannelId,
+    ChannelsQuery,
+    ContentInsightsQuery,
+    From,
+    Metric,
+    OverviewChartQuery,
+    OverviewQuery,
+    Period,
+    To,
+)
 from metrics_svc.reports.schemas import (
     BestTimes,
     ChannelsReport,
@@ -25,14 +35,6 @@ from metrics_svc.reports.schemas import (
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 ImageFormat = Literal["svg", "png"]
-From = Annotated[date | None, Query(alias="from", description="First day (UTC), inclusive")]
-To = Annotated[date | None, Query(alias="to", description="Last day (UTC), inclusive")]
-Metric = Annotated[str, Query(max_length=32)]
-ChannelId = Annotated[str | None, Query(max_length=64)]
-Interval = Literal["day", "week"]
-AgeHours = Annotated[int, Query(description=f"One of {list(CHECKPOINTS)}")]
-TimeZone = Annotated[str, Query(max_length=64)]
-Days = Annotated[int, Query(ge=7, le=730)]
 
 IMAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"image/svg+xml": {}, "image/png": {}}}}
 
@@ -65,18 +67,12 @@ async def post_report(
     summary="Reads, engagement and followers per channel, by day or week",
 )
 async def overview(
-    caller: Reader,
-    session: DbSession,
-    start: From = None,
-    end: To = None,
-    interval: Interval = "day",
-    channel_id: ChannelId = None,
-    format: Format = "json",
+    caller: Reader, session: DbSession, query: Annotated[OverviewQuery, Query()]
 ) -> Overview | Response:
     report = await service.overview_report(
-        session, caller.workspace_id, start, end, interval, channel_id
+        session, caller.workspace_id, query.start, query.end, query.interval, query.channel_id
     )
-    return report_or_csv(report, format, "overview", export.overview_rows)
+    return report_or_csv(report, query.format, "overview", export.overview_rows)
 
 
 @router.get(
@@ -86,10 +82,10 @@ async def overview(
     summary="Channels side by side over a period",
 )
 async def channels(
-    caller: Reader, session: DbSession, start: From = None, end: To = None, format: Format = "json"
+    caller: Reader, session: DbSession, query: Annotated[ChannelsQuery, Query()]
 ) -> ChannelsReport | Response:
-    report = await service.channels_report(session, caller.workspace_id, start, end)
-    return report_or_csv(report, format, "channels", export.channels_rows)
+    report = await service.channels_report(session, caller.workspace_id, query.start, query.end)
+    return report_or_csv(report, query.format, "channels", export.channels_rows)
 
 
 @router.get(
@@ -131,18 +127,11 @@ async def top_posts(
     summary="The hours of the week whose posts do best, per channel",
 )
 async def best_times(
-    caller: Reader,
-    session: DbSession,
-    metric: Metric = "reads",
-    age_hours: AgeHours = 48,
-    timezone: TimeZone = "Asia/Shanghai",
-    days: Days = 180,
-    channel_id: ChannelId = None,
-    format: Format = "json",
+    caller: Reader, session: DbSession, query: Annotated[BestTimesQuery, Query()]
 ) -> BestTimes | Response:
-    basis = service.age_basis(metric, age_hours, timezone, days)
-    report = await service.best_times(session, caller.workspace_id, basis, channel_id)
-    return report_or_csv(report, format, "best-times", export.best_rows)
+    basis = query.age_basis()
+    report = await service.best_times(session, caller.workspace_id, basis, query.channel_id)
+    return report_or_csv(report, query.format, "best-times", export.best_rows)
 
 
 @router.get(
@@ -152,18 +141,11 @@ async def best_times(
     summary="What content works: by tag, keyword, title length, weekday and hour, platform",
 )
 async def content_insights(
-    caller: Reader,
-    session: DbSession,
-    metric: Metric = "reads",
-    age_hours: AgeHours = 48,
-    timezone: TimeZone = "Asia/Shanghai",
-    days: Days = 180,
-    min_posts: Annotated[int, Query(ge=2, le=100, description="Smallest sample judged")] = 3,
-    format: Format = "json",
+    caller: Reader, session: DbSession, query: Annotated[ContentInsightsQuery, Query()]
 ) -> ContentInsights | Response:
-    basis = service.age_basis(metric, age_hours, timezone, days)
-    report = await service.content_insights(session, caller.workspace_id, basis, min_posts)
-    return report_or_csv(report, format, "content-insights", export.insight_rows)
+    basis = query.age_basis()
+    report = await service.content_insights(session, caller.workspace_id, basis, query.min_posts)
+    return report_or_csv(report, query.format, "content-insights", export.insight_rows)
 
 
 @router.get(
@@ -176,13 +158,11 @@ async def overview_chart(
     fmt: ImageFormat,
     caller: Reader,
     session: DbSession,
-    start: From = None,
-    end: To = None,
-    interval: Interval = "day",
-    metric: Annotated[str, Query(pattern="^(" + "|".join(charts.CHART_METRICS) + ")$")] = "reads",
+    query: Annotated[OverviewChartQuery, Query()],
 ) -> Response:
-    workspace_id = caller.workspace_id
-    chart = await service.overview_chart(session, workspace_id, start, end, interval, metric, fmt)
+    chart = await service.overview_chart(
+        session, caller.workspace_id, query.start, query.end, query.interval, query.metric, fmt
+    )
     return _image(chart, fmt)
 
 
@@ -206,7 +186,9 @@ async def post_chart(
     summary="Chart: channels side by side",
 )
 async def channels_chart(
-    fmt: ImageFormat, caller: Reader, session: DbSession, start: From = None, end: To = None
+    fmt: ImageFormat, caller: Reader, session: DbSession, period: Annotated[Period, Query()]
 ) -> Response:
-    chart = await service.channels_chart(session, caller.workspace_id, start, end, fmt)
+    chart = await service.channels_chart(
+        session, caller.workspace_id, period.start, period.end, fmt
+    )
     return _image(chart, fmt)

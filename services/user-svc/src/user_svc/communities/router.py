@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 from servicekit.db import utcnow
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.access import Reader, Writer
@@ -24,33 +25,31 @@ from user_svc.communities.schemas import (
     MembershipUpdate,
     Role,
 )
+from user_svc.kit.paging import Paging
 from user_svc.models import Community, CommunityMembership, Member
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 
 
 async def _out(session: AsyncSession, community: Community) -> CommunityRead:
-    return CommunityRead(
-        id=community.id,
-        name=community.name,
-        kind=community.kind,
-        external_id=community.external_id,
-        description=community.description,
-        summary=await service.summary(session, community, utcnow()),
-        created_at=community.created_at,
-        updated_at=community.updated_at,
-    )
+    summary = await service.summary(session, community, utcnow())
+    return shaped(CommunityRead, community, summary=summary)
 
 
 def _stay(stay: CommunityMembership, member: Member) -> MembershipRead:
-    return MembershipRead(
-        id=stay.id,
-        member_id=member.id,
-        display_name=member.display_name,
-        role=stay.role,
-        joined_at=stay.joined_at,
-        left_at=stay.left_at,
-    )
+    return shaped(MembershipRead, stay, display_name=member.display_name)
+
+
+async def path_community(community_id: str, caller: Reader, session: DbSession) -> Community:
+    """The group of the path, in the caller's workspace (404 otherwise). Endpoints that
+    change a group state their stricter access before this parameter, so that it is
+    checked first."""
+    return await service.get_community(session, caller.workspace_id, community_id)
+
+
+# Endpoints of a group's stays name `community_id` too, before the member's id, so that the
+# document lists the path's parameters in the path's order.
+PathCommunity = Annotated[Community, Depends(path_community)]
 
 
 @router.post(
@@ -85,20 +84,17 @@ async def list_communities(
     responses=problem_responses(401, 403, 404),
     summary="A group with its size and activity summary",
 )
-async def get_community(community_id: str, caller: Reader, session: DbSession) -> CommunityRead:
-    return await _out(
-        session, await service.get_community(session, caller.workspace_id, community_id)
-    )
+async def get_community(community: PathCommunity, session: DbSession) -> CommunityRead:
+    return await _out(session, community)
 
 
 @router.patch(
     "/{community_id}", responses=problem_responses(401, 403, 404, 422), summary="Edit a group"
 )
 async def update_community(
-    community_id: str, body: CommunityUpdate, caller: Writer, session: DbSession
+    _: Writer, community: PathCommunity, body: CommunityUpdate, session: DbSession
 ) -> CommunityRead:
-    community = await service.update_community(session, caller.workspace_id, community_id, body)
-    return await _out(session, community)
+    return await _out(session, await service.update_community(session, community, body))
 
 
 @router.delete(
@@ -107,8 +103,8 @@ async def update_community(
     responses=problem_responses(401, 403, 404),
     summary="Delete a group",
 )
-async def delete_community(community_id: str, caller: Writer, session: DbSession) -> Response:
-    await service.delete_community(session, caller.workspace_id, community_id)
+async def delete_community(_: Writer, community: PathCommunity, session: DbSession) -> Response:
+    await service.delete_community(session, community)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -119,9 +115,9 @@ async def delete_community(community_id: str, caller: Writer, session: DbSession
     summary="A member joins the group (one owner per group)",
 )
 async def join(
-    community_id: str, body: MembershipCreate, caller: Writer, session: DbSession
+    _: Writer, community: PathCommunity, body: MembershipCreate, session: DbSession
 ) -> MembershipRead:
-    return _stay(*await service.join(session, caller.workspace_id, community_id, body))
+    return _stay(*await service.join(session, community, body))
 
 
 @router.get(
@@ -130,22 +126,19 @@ async def join(
     summary="Who is in the group (and who was, with include_former), latest joins first",
 )
 async def list_members(
-    community_id: str,
-    caller: Reader,
+    community: PathCommunity,
     session: DbSession,
+    paging: Paging,
     role: Role | None = None,
     include_former: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Page[MembershipRead]:
     rows, next_cursor = await service.list_memberships(
         session,
-        caller.workspace_id,
-        community_id,
+        community,
         role=role,
         include_former=include_former,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
     return Page[MembershipRead](items=[_stay(*r) for r in rows], next_cursor=next_cursor)
 
@@ -156,11 +149,14 @@ async def list_members(
     summary="Change a member's role in the group",
 )
 async def change_role(
-    community_id: str, member_id: str, body: MembershipUpdate, caller: Writer, session: DbSession
+    _: Writer,
+    community_id: str,
+    member_id: str,
+    community: PathCommunity,
+    body: MembershipUpdate,
+    session: DbSession,
 ) -> MembershipRead:
-    return _stay(
-        *await service.change_role(session, caller.workspace_id, community_id, member_id, body.role)
-    )
+    return _stay(*await service.change_role(session, community, member_id, body.role))
 
 
 @router.delete(
@@ -170,13 +166,14 @@ async def change_role(
     summary="A member leaves the group (the stay stays in the history)",
 )
 async def leave(
+    _: Writer,
     community_id: str,
     member_id: str,
-    caller: Writer,
+    community: PathCommunity,
     session: DbSession,
     left_at: Annotated[AwareDatetime | None, Query(description="Default: now")] = None,
 ) -> Response:
-    await service.leave(session, caller.workspace_id, community_id, member_id, left_at)
+    await service.leave(session, community, member_id, left_at)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -186,11 +183,8 @@ async def leave(
     summary="Joins, leaves and size per day",
 )
 async def activity(
-    community_id: str,
-    caller: Reader,
+    community: PathCommunity,
     session: DbSession,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> list[ActivityDay]:
-    return await service.activity(
-        session, caller.workspace_id, community_id, days=days, now=utcnow()
-    )
+    return await service.activity(session, community, days=days, now=utcnow())

@@ -43,17 +43,15 @@ async def get_community(session: AsyncSession, workspace_id: str, community_id: 
 
 
 async def update_community(
-    session: AsyncSession, workspace_id: str, community_id: str, data: CommunityUpdate
+    session: AsyncSession, community: Community, data: CommunityUpdate
 ) -> Community:
-    community = await get_community(session, workspace_id, community_id)
     apply_patch(community, data, clearable={"external_id", "description"})
     community.updated_at = utcnow()
     await session.flush()
     return community
 
 
-async def delete_community(session: AsyncSession, workspace_id: str, community_id: str) -> None:
-    community = await get_community(session, workspace_id, community_id)
+async def delete_community(session: AsyncSession, community: Community) -> None:
     community.deleted_at = community.updated_at = utcnow()
     await session.flush()
 
@@ -86,10 +84,9 @@ async def _joinable_member(session: AsyncSession, workspace_id: str, member_id: 
 
 
 async def join(
-    session: AsyncSession, workspace_id: str, community_id: str, data: MembershipCreate
+    session: AsyncSession, community: Community, data: MembershipCreate
 ) -> tuple[CommunityMembership, Member]:
-    community = await get_community(session, workspace_id, community_id)
-    member = await _joinable_member(session, workspace_id, data.member_id)
+    member = await _joinable_member(session, community.workspace_id, data.member_id)
     now = utcnow()
     joined_at = data.joined_at or now
     if joined_at > now + FUTURE_TOLERANCE:
@@ -100,7 +97,7 @@ async def join(
         await _check_single_owner(session, community.id, member.id)
     stay = CommunityMembership(
         id=new_id(),
-        workspace_id=workspace_id,
+        workspace_id=community.workspace_id,
         community_id=community.id,
         member_id=member.id,
         role=data.role,
@@ -112,10 +109,9 @@ async def join(
 
 
 async def _current_stay(
-    session: AsyncSession, workspace_id: str, community_id: str, member_id: str
+    session: AsyncSession, community: Community, member_id: str
 ) -> CommunityMembership:
-    """The member's stay in the group now; NotFound for no group or no stay."""
-    community = await get_community(session, workspace_id, community_id)
+    """The member's stay in the group now; NotFound for no stay."""
     stay = await repository.current_stay(session, community.id, member_id)
     if stay is None:
         raise NotFound(f"Member {member_id} is not in this group.")
@@ -123,9 +119,9 @@ async def _current_stay(
 
 
 async def change_role(
-    session: AsyncSession, workspace_id: str, community_id: str, member_id: str, role: str
+    session: AsyncSession, community: Community, member_id: str, role: str
 ) -> tuple[CommunityMembership, Member]:
-    stay = await _current_stay(session, workspace_id, community_id, member_id)
+    stay = await _current_stay(session, community, member_id)
     if role == CommunityRole.OWNER.value:
         await _check_single_owner(session, stay.community_id, member_id)
     stay.role = role
@@ -136,13 +132,9 @@ async def change_role(
 
 
 async def leave(
-    session: AsyncSession,
-    workspace_id: str,
-    community_id: str,
-    member_id: str,
-    left_at: datetime | None,
+    session: AsyncSession, community: Community, member_id: str, left_at: datetime | None
 ) -> None:
-    stay = await _current_stay(session, workspace_id, community_id, member_id)
+    stay = await _current_stay(session, community, member_id)
     now = utcnow()
     left_at = left_at or now
     if left_at > now + FUTURE_TOLERANCE:
@@ -155,15 +147,13 @@ async def leave(
 
 async def list_memberships(
     session: AsyncSession,
-    workspace_id: str,
-    community_id: str,
+    community: Community,
     *,
     role: str | None,
     include_former: bool,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[tuple[CommunityMembership, Member]], str | None]:
-    community = await get_community(session, workspace_id, community_id)
     return await repository.stays_page(
         session,
         community.id,
@@ -175,10 +165,9 @@ async def list_memberships(
 
 
 async def activity(
-    session: AsyncSession, workspace_id: str, community_id: str, *, days: int, now: datetime
+    session: AsyncSession, community: Community, *, days: int, now: datetime
 ) -> list[ActivityDay]:
     """Joins, leaves and size per UTC day over the last `days` days."""
-    community = await get_community(session, workspace_id, community_id)
     first_day = (now - timedelta(days=days - 1)).date()
     start = datetime.combine(first_day, time(), tzinfo=UTC)
     size = await repository.size_at(session, community.id, start)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 from servicekit.db import utcnow
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
@@ -16,7 +16,7 @@ from user_svc.access import Reader, Writer
 from user_svc.inbox import service
 from user_svc.inbox.schemas import AnswerRequest, AssignRequest, InboxFilter, InboxItemRead
 from user_svc.inbox.service import InboxRow
-from user_svc.models import InboxReason, InboxStatus, InteractionSentiment
+from user_svc.kit.paging import Paging
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
 
@@ -43,30 +43,13 @@ async def _read(session: AsyncSession, workspace_id: str, row: InboxRow) -> Inbo
 async def list_inbox(
     caller: Reader,
     session: DbSession,
-    status: InboxStatus = InboxStatus.OPEN,
-    reason: InboxReason | None = None,
-    assignee_id: Annotated[
-        str | None, Query(max_length=64, description="`me` for the caller's own items")
-    ] = None,
-    unassigned: bool = False,
-    sentiment: Annotated[
-        InteractionSentiment | None,
-        Query(description="Only items whose interaction's text has this sentiment"),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    filters: Annotated[InboxFilter, Depends()],
+    paging: Paging,
 ) -> Page[InboxItemRead]:
-    if assignee_id == "me":
-        assignee_id = caller.user_id
-    filters = InboxFilter(
-        status=status,
-        reason=reason,
-        assignee_id=assignee_id,
-        unassigned=unassigned,
-        sentiment=sentiment,
-    )
+    if filters.assignee_id == "me":
+        filters.assignee_id = caller.user_id
     rows, next_cursor = await service.list_items(
-        session, caller.workspace_id, filters, cursor=cursor, limit=limit
+        session, caller.workspace_id, filters, cursor=paging.cursor, limit=paging.limit
     )
     items = await _reads(session, caller.workspace_id, rows)
     return Page[InboxItemRead](items=items, next_cursor=next_cursor)

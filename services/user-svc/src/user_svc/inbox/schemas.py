@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field
 from servicekit.schemas import RequestModel, ResponseModel
+from servicekit.shapes import shaped
 
 from user_svc.interactions.schemas import InteractionRead
 from user_svc.kit.engagement import score_at
@@ -25,13 +28,18 @@ from user_svc.models import (
 @dataclass
 class InboxFilter:
     """Which items a list shows: of one status, and maybe one reason, assignee or
-    sentiment."""
+    sentiment; the list's query parameters."""
 
     status: InboxStatus = InboxStatus.OPEN
     reason: InboxReason | None = None
-    assignee_id: str | None = None
+    assignee_id: Annotated[
+        str | None, Query(max_length=64, description="`me` for the caller's own items")
+    ] = None
     unassigned: bool = False
-    sentiment: InteractionSentiment | None = None
+    sentiment: Annotated[
+        InteractionSentiment | None,
+        Query(description="Only items whose interaction's text has this sentiment"),
+    ] = None
 
 
 class InboxMember(ResponseModel):
@@ -84,19 +92,10 @@ class InboxItemRead(ResponseModel):
         answer: InboxAnswer | None = None,
     ) -> InboxItemRead:
         waiting = (now - item.waiting_since).total_seconds() if item.status == "open" else 0
-        return cls(
-            id=item.id,
-            reason=item.reason,
-            status=item.status,
-            waiting_since=item.waiting_since,
+        return shaped(
+            cls,
+            item,
             waiting_seconds=max(0, int(waiting)),
-            priority_at=item.priority_at,
-            assignee_id=item.assignee_id,
-            answer_text=item.answer_text,
-            answered_by=item.answered_by,
-            answered_at=item.answered_at,
-            closed_by=item.closed_by,
-            closed_at=item.closed_at,
             interaction=InteractionRead.model_validate(interaction),
             member=InboxMember(
                 id=member.id,

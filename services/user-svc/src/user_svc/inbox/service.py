@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from event_contracts import InboxAnswerRequestedV1, InboxAnswerSettledV1
 from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid, NotFound
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.events import emit
@@ -127,16 +128,13 @@ async def _recipient(
 def _request(
     answer: InboxAnswer, interaction: Interaction, recipient: tuple[str, str | None]
 ) -> InboxAnswerRequestedV1:
-    return InboxAnswerRequestedV1(
+    return shaped(
+        InboxAnswerRequestedV1,
+        answer,
         answer_id=answer.id,
-        attempt=answer.attempt,
-        workspace_id=answer.workspace_id,
-        item_id=answer.item_id,
-        channel_id=answer.channel_id,
         platform=interaction.platform,
         recipient_id=recipient[0],
         status_id=recipient[1],
-        text=answer.text,
         requested_at=utcnow(),
     )
 

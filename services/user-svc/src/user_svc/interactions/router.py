@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -18,10 +18,8 @@ from user_svc.interactions.schemas import (
     InteractionCreate,
     InteractionFilter,
     InteractionRead,
-    Kind,
-    Sentiment,
 )
-from user_svc.members.schemas import Platform
+from user_svc.kit.paging import Paging
 
 router = APIRouter(prefix="/interactions", tags=["interactions"])
 
@@ -81,25 +79,11 @@ async def record_batch(
 async def list_interactions(
     caller: Reader,
     session: DbSession,
-    member_id: Annotated[str | None, Query(max_length=64)] = None,
-    kind: Kind | None = None,
-    platform: Platform | None = None,
-    post_id: Annotated[str | None, Query(max_length=64)] = None,
-    question: bool | None = None,
-    sentiment: Sentiment | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    filters: Annotated[InteractionFilter, Depends()],
+    paging: Paging,
 ) -> Page[InteractionRead]:
-    filters = InteractionFilter(
-        member_id=member_id,
-        kind=kind,
-        platform=platform,
-        post_id=post_id,
-        question=question,
-        sentiment=sentiment,
-    )
     rows, next_cursor = await service.list_interactions(
-        session, caller.workspace_id, filters, cursor=cursor, limit=limit
+        session, caller.workspace_id, filters, cursor=paging.cursor, limit=paging.limit
     )
     return Page[InteractionRead](
         items=[InteractionRead.model_validate(r) for r in rows], next_cursor=next_cursor

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import AwareDatetime, Field
 from servicekit.schemas import RequestModel, ResponseModel
 
@@ -94,14 +95,14 @@ class InteractionRead(ResponseModel):
 
 @dataclass
 class InteractionFilter:
-    """What a list of interactions is narrowed to (None: any)."""
+    """What a list of interactions is narrowed to (None: any): the list's query parameters."""
 
-    member_id: str | None = None
-    kind: str | None = None
-    platform: str | None = None
-    post_id: str | None = None
+    member_id: Annotated[str | None, Query(max_length=64)] = None
+    kind: Kind | None = None
+    platform: Platform | None = None
+    post_id: Annotated[str | None, Query(max_length=64)] = None
     question: bool | None = None
-    sentiment: str | None = None
+    sentiment: Sentiment | None = None
 
 
 class BatchItemResult(ResponseModel):

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from event_contracts import InteractionReceivedV1
 from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid
+from servicekit.shapes import columns_of, shaped
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import is_question, sentiment
@@ -91,16 +92,10 @@ def _interaction(
     workspace_id: str, member: Member, item: InteractionCreate, now: datetime
 ) -> Interaction:
     return Interaction(
+        **columns_of(item, Interaction, skip={"occurred_at"}),
         id=new_id(),
         workspace_id=workspace_id,
         member_id=member.id,
-        platform=item.platform,
-        kind=item.kind,
-        external_id=item.external_id,
-        text=item.text,
-        post_id=item.post_id,
-        channel_id=item.channel_id,
-        platform_status_id=item.platform_status_id,
         is_question=item.kind in TEXT_KINDS and is_question(item.text),
         sentiment=sentiment(item.text),
         occurred_at=item.occurred_at or now,
@@ -109,19 +104,7 @@ def _interaction(
 
 
 def _received(interaction: Interaction) -> InteractionReceivedV1:
-    return InteractionReceivedV1(
-        interaction_id=interaction.id,
-        workspace_id=interaction.workspace_id,
-        member_id=interaction.member_id,
-        platform=interaction.platform,
-        kind=interaction.kind,
-        text=interaction.text,
-        post_id=interaction.post_id,
-        external_id=interaction.external_id,
-        is_question=interaction.is_question,
-        sentiment=interaction.sentiment,
-        occurred_at=interaction.occurred_at,
-    )
+    return shaped(InteractionReceivedV1, interaction, interaction_id=interaction.id)
 
 
 async def ingest(

@@ -11,6 +11,7 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from user_svc.access import Owner, Reader, Writer
+from user_svc.kit.paging import Paging
 from user_svc.members import erasure, merge, service
 from user_svc.members.schemas import (
     IdentityCreate,
@@ -78,6 +79,7 @@ async def create_member(body: MemberCreate, caller: Writer, session: DbSession) 
 async def list_members(
     caller: Reader,
     session: DbSession,
+    paging: Paging,
     q: Annotated[
         str | None,
         Query(max_length=200, description="In the display name, handles and platform ids"),
@@ -92,8 +94,6 @@ async def list_members(
     sort: Annotated[
         MemberSort, Query(description="Newest first, most recently seen, most engaged")
     ] = "created",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Page[MemberRead]:
     rules = MemberFilter(
         text=q or None,
@@ -107,7 +107,13 @@ async def list_members(
     )
     now = utcnow()
     page = await service.list_members(
-        session, caller.workspace_id, rules, sort=sort, cursor=cursor, limit=limit, now=now
+        session,
+        caller.workspace_id,
+        rules,
+        sort=sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
+        now=now,
     )
     return member_page(page, now)
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from servicekit.schemas import Page, RequestModel, ResponseModel
+from servicekit.shapes import shaped
 
 from user_svc.kit.engagement import score_at
 from user_svc.models import Member, MemberIdentity
@@ -145,21 +146,14 @@ class MemberRead(ResponseModel):
 
 def member_read(view: MemberView, now: datetime) -> MemberRead:
     member = view.member
-    return MemberRead(
-        id=member.id,
-        display_name=member.display_name,
+    return shaped(
+        MemberRead,
+        member,
         identities=[IdentityRead.model_validate(i) for i in view.identities],
         tags=view.tags,
-        attributes=member.attributes,
-        first_seen_at=member.first_seen_at,
-        last_seen_at=member.last_seen_at,
         engagement_score=score_at(member.engagement_raw, now),
-        interaction_count=member.interaction_count,
-        question_count=member.question_count,
         interests=[Interest(keyword=k, weight=w) for k, w in view.interests],
         erased=member.erased_at is not None,
-        created_at=member.created_at,
-        updated_at=member.updated_at,
     )
 
 

@@ -11,6 +11,7 @@ from servicekit.db import utcnow
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.access import Reader, Writer
@@ -36,17 +37,7 @@ async def _read(
 ) -> SegmentRead:
     """The segment, with the members its rules match at `now` when `counted`."""
     count = await service.count(session, segment, now) if counted else None
-    return SegmentRead(
-        id=segment.id,
-        name=segment.name,
-        description=segment.description,
-        rules=segment.rules,
-        count=count,
-        counted_at=now if counted else None,
-        created_by=segment.created_by,
-        created_at=segment.created_at,
-        updated_at=segment.updated_at,
-    )
+    return shaped(SegmentRead, segment, count=count, counted_at=now if counted else None)
 
 
 @router.post(

@@ -47,8 +47,7 @@ async def create_segment(
     segment = Segment(
         id=new_id(),
         workspace_id=workspace_id,
-        name=data.name,
-        description=data.description,
+        **data.model_dump(exclude={"rules"}),
         rules=data.rules.stored(),
         created_by=user_id,
         created_at=now,
