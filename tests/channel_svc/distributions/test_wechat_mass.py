@@ -5,7 +5,7 @@ or by a poll when no callback comes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from tests.channel_svc.callbacks.helpers import (
     event,
     push,
 )
+from tests.channel_svc.callbacks.test_publish_pushed import slow_polls  # noqa: F401
 from tests.channel_svc.conftest import WECHAT_APPID, outbox_events
 from tests.channel_svc.helpers import (
     apply,
@@ -33,6 +34,7 @@ from tests.channel_svc.helpers import (
     distribution_of,
     fresh_runtime,
     running_worker,
+    settled,
     until,
     wechat_channel,
 )
@@ -51,18 +53,6 @@ def followed(wechat: Fake) -> Fake:
         fake.subscribe(WECHAT_APPID, openid)
     fake.mass.push_after_seconds = None
     return fake, base
-
-
-@pytest.fixture
-async def slow_polls(
-    runtime: ChannelRuntime, settings_for: Callable[..., Settings]
-) -> AsyncIterator[tuple[ChannelRuntime, httpx.AsyncClient]]:
-    """A runtime whose first poll of a submitted send is an hour away."""
-    slow = await fresh_runtime(settings_for(confirm_poll_seconds=3600.0))
-    transport = httpx.ASGITransport(app=create_app(slow))
-    async with httpx.AsyncClient(transport=transport, base_url="http://channel") as client:
-        yield slow, client
-    await slow.db.dispose()
 
 
 def mass_article(workspace_id: str, channel_id: str, base: str, **fields: Any) -> Any:
@@ -84,7 +74,7 @@ def finished(msg_id: str, status: str, total: int, sent: int) -> dict[str, Any]:
 
 
 async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callback(
-    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],  # noqa: F811
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
@@ -94,9 +84,9 @@ async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callb
     account = await configured(client, editor, base)
     post = mass_article(workspace_id, account.channel_id, base)
     async with running_worker(runtime):
-        await apply(runtime, post)
-        row = await distribution_of(client, editor, post.data["post_id"], account.channel_id)
-        waiting = await until(client, editor, row["id"], {"confirming"})
+        row, waiting = await settled(
+            client, editor, runtime, post, account.channel_id, {"confirming"}
+        )
     [send] = fake.mass.sends.values()
     assert send.audience == "@all"
     assert sorted(send.recipients) == sorted(FOLLOWERS)
@@ -118,7 +108,7 @@ async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callb
 
 
 async def test_a_failed_mass_send_says_why(
-    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],  # noqa: F811
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
@@ -128,9 +118,7 @@ async def test_a_failed_mass_send_says_why(
     account = await configured(client, editor, base, mode="plain")
     post = mass_article(workspace_id, account.channel_id, base)
     async with running_worker(runtime):
-        await apply(runtime, post)
-        row = await distribution_of(client, editor, post.data["post_id"], account.channel_id)
-        await until(client, editor, row["id"], {"confirming"})
+        row, _ = await settled(client, editor, runtime, post, account.channel_id, {"confirming"})
     [send] = fake.mass.sends.values()
     response, _ = await push(client, account, finished(str(send.msg_id), "err(30003)", 3, 0))
     assert response.status_code == 200, response.text
@@ -150,9 +138,7 @@ async def test_without_a_callback_the_send_is_polled_until_it_went_out(
     fake, base = followed
     channel_id = await wechat_channel(client, editor, base)
     post = mass_article(workspace_id, channel_id, base)
-    await apply(worker, post)
-    row = await distribution_of(client, editor, post.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"], {"succeeded", "failed"})
+    row, done = await settled(client, editor, worker, post, channel_id, {"succeeded", "failed"})
     assert done["status"] == "succeeded", done
     [send] = fake.mass.sends.values()
     assert done["external_id"] == str(send.msg_id)
@@ -169,13 +155,10 @@ async def test_a_second_mass_send_the_same_beijing_day_waits_for_midnight(
     fake, base = followed
     channel_id = await wechat_channel(client, editor, base)
     first = mass_article(workspace_id, channel_id, base)
-    await apply(worker, first)
-    row = await distribution_of(client, editor, first.data["post_id"], channel_id)
-    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    _, done = await settled(client, editor, worker, first, channel_id)
+    assert done["status"] == "succeeded", done
     second = mass_article(workspace_id, channel_id, base, title="第二篇")
-    await apply(worker, second)
-    row = await distribution_of(client, editor, second.data["post_id"], channel_id)
-    waiting = await until(client, editor, row["id"], {"deferred", "succeeded", "failed"})
+    row, waiting = await settled(client, editor, worker, second, channel_id)
     assert waiting["status"] == "deferred", waiting
     assert "once a day" in waiting["last_error"]
     assert waiting["error_code"] == "mass_send_spent"
@@ -187,9 +170,8 @@ async def test_a_second_mass_send_the_same_beijing_day_waits_for_midnight(
     assert len(fake.mass.sends) == 1  # WeChat was not asked
     # The channel's ordinary publishing goes on meanwhile.
     plain = article(workspace_id, [channel_id], base, title="普通发布")
-    await apply(worker, plain)
-    row = await distribution_of(client, editor, plain.data["post_id"], channel_id)
-    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    _, done = await settled(client, editor, worker, plain, channel_id)
+    assert done["status"] == "succeeded", done
 
 
 async def test_wechat_refusing_for_its_quota_defers_too(
@@ -210,9 +192,7 @@ async def test_wechat_refusing_for_its_quota_defers_too(
         config={"base_url": base, "account_type": "service"},
     )
     post = mass_article(workspace_id, channel_id, base)
-    await apply(worker, post)
-    row = await distribution_of(client, editor, post.data["post_id"], channel_id)
-    waiting = await until(client, editor, row["id"])
+    row, waiting = await settled(client, editor, worker, post, channel_id)
     assert waiting["status"] == "deferred", waiting
     assert waiting["error_code"] == "mass_send_spent"
     assert "45028" in waiting["last_error"]
@@ -260,7 +240,7 @@ async def test_a_crash_during_the_mass_send_never_sends_twice(
 
 
 async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
-    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],  # noqa: F811
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
@@ -295,11 +275,9 @@ async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
             assert saved.status_code == 200, saved.text
             post = mass_article(workspace_id, account.channel_id, base)
             async with running_worker(runtime):
-                await apply(runtime, post)
-                row = await distribution_of(
-                    client, editor, post.data["post_id"], account.channel_id
+                row, _ = await settled(
+                    client, editor, runtime, post, account.channel_id, {"confirming"}
                 )
-                await until(client, editor, row["id"], {"confirming"})
             [send] = fake.mass.sends.values()
             pushed = await platform.post(f"/_fake/mass/{send.msg_id}/push")
             assert pushed.status_code == 200, pushed.text
@@ -332,9 +310,7 @@ async def test_a_failed_mass_send_retried_is_a_new_send(
     )
     fake.mass.fail_next = True
     post = mass_article(workspace_id, channel_id, base)
-    await apply(worker, post)
-    row = await distribution_of(client, editor, post.data["post_id"], channel_id)
-    failed = await until(client, editor, row["id"])
+    row, failed = await settled(client, editor, worker, post, channel_id)
     assert failed["status"] == "failed", failed
     retried = await client.post(f"/api/v1/distributions/{row['id']}/retry", headers=editor)
     assert retried.status_code == 200, retried.text

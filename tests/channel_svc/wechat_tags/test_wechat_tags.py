@@ -17,7 +17,7 @@ from tests.channel_svc.helpers import (
     apply,
     article,
     distribution_of,
-    until,
+    settled,
     wechat_channel,
 )
 from tests.conftest import Signer
@@ -145,9 +145,7 @@ async def test_a_mass_send_to_a_segment_goes_to_its_tag(
     [tag] = await tags(client, editor, channel_id)
     options = {channel_id: {"mode": "mass_send", "segment_id": SEGMENT}}
     post = article(workspace_id, [channel_id], base, channel_options=options)
-    await apply(worker, post)
-    row = await distribution_of(client, editor, post.data["post_id"], channel_id)
-    done = await until(client, editor, row["id"], {"succeeded", "failed"})
+    row, done = await settled(client, editor, worker, post, channel_id, {"succeeded", "failed"})
     assert done["status"] == "succeeded", done
     [send] = fake.mass.sends.values()
     assert send.audience == f"tag:{tag['tag_id']}"
