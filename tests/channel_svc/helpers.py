@@ -128,12 +128,13 @@ async def settled(
     runtime: ChannelRuntime,
     event: CloudEvent,
     channel_id: str,
+    statuses: set[str] = SETTLED,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The post of `event` applied, and its distribution to `channel_id`: as planned, and
-    once settled (a running worker sends it)."""
+    once in one of `statuses` (a running worker sends it)."""
     await apply(runtime, event)
     row = await distribution_of(client, headers, event.data["post_id"], channel_id)
-    return row, await until(client, headers, row["id"])
+    return row, await until(client, headers, row["id"], statuses)
 
 
 @contextlib.asynccontextmanager

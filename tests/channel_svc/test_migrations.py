@@ -39,6 +39,8 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         "processed_events",
         "send_windows",
         "tracked_links",
+        "wechat_tag_members",
+        "wechat_tags",
         "wordlists",
     }
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)

@@ -57,6 +57,7 @@ def test_topics_consumed_by() -> None:
         "wordlist.changed",
         "campaign.changed",
         "inbox.answer.requested",
+        "segment.tag.requested",
     }
     assert {t.name for t in topics_consumed_by("content-svc")} == {
         "distribution.succeeded",

@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.fakes import wechat_datacube, wechat_followers
+from tests.fakes import wechat_datacube, wechat_followers, wechat_mass
 from tests.fakes.forms import files
 from tests.fakes.images import image_response
 from tests.fakes.wechat_datacube import ArticleFigures, FollowChange
@@ -108,6 +108,8 @@ class WechatFake:
         self.figures: dict[str, ArticleFigures] = {}
         # The fake's calendar: None follows the clock (in Beijing).
         self.today_override: date | None = None
+        # Tags and mass sends (`tests.fakes.wechat_mass`).
+        self.mass = wechat_mass.Mass()
 
     def today(self) -> date:
         """The fake's day in Beijing (the datacube's "yesterday" is the day before)."""
@@ -537,6 +539,8 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
         fake.take_down(article_id, banned=action == "ban")
         return {"article_id": article_id, "action": action}
 
-    # Followers' messages and events pushed to the account's callback (their own module).
-    wechat_followers.install(app, fake)
+    # Followers' messages and events pushed to the account's callback, tags and mass sends
+    # (their own modules).
+    followers = wechat_followers.install(app, fake)
+    wechat_mass.install(app, fake, followers)
     return app

@@ -22,9 +22,9 @@ Control API (under `/_fake`):
   `PUBLISHJOBFINISH` is pushed
 - `POST /_fake/callbacks/replay`: the last push sent again, byte for byte (an attacker's
   replay); `GET /_fake/callbacks/pushes`: what was pushed and answered, newest first
-- `GET /_fake/sent`: what the account sent to followers (customer-service messages), newest
-  first; `POST /_fake/clock/advance {"seconds"}`: the followers' clock moves on (windows
-  close)
+- `GET /_fake/sent`: what the account sent to followers (customer-service messages and mass
+  sends, `tests.fakes.wechat_mass`), newest first; `POST /_fake/clock/advance {"seconds"}`:
+  the followers' clock moves on (windows close)
 
 Customer-service messages (`POST /cgi-bin/message/custom/send`) are answered as WeChat
 answers them: only inside the window the follower's last action opened (a message: 5
@@ -88,7 +88,7 @@ class Window:
 @dataclass
 class Sent:
     appid: str
-    kind: str  # "custom" (customer-service message); mass sends later
+    kind: str  # "custom" (customer-service message) or "mass" (a mass send, `to` its audience)
     to: str
     msgtype: str
     content: Any
@@ -229,6 +229,50 @@ class ActionBody(BaseModel):
     key: str | None = None
 
 
+async def push_to(
+    followers: Followers, config: CallbackConfig, fields: dict[str, Any], *, repeat: int = 0
+) -> Push:
+    """Push `fields` to the account's callback as WeChat does: signed (sealed in safe mode),
+    sent again when no answer comes, `repeat` more times on purpose; kept in `pushes`."""
+    openid = str(fields["FromUserName"])
+    kind = str(fields.get("Event") or fields["MsgType"])
+    record = Push(config.appid, openid, kind, status=None, reply=None)
+    for attempt in range(1 + RETRIES):
+        params, body = signed_request(config, fields)
+        followers.last_request = (config.url, params, body)
+        try:
+            async with httpx.AsyncClient(timeout=ANSWER_SECONDS) as client:
+                response = await client.post(
+                    config.url, params=params, content=body, headers={"Content-Type": "text/xml"}
+                )
+        except httpx.HTTPError as exc:
+            record.error = f"no answer: {type(exc).__name__}"
+            continue  # WeChat tries again
+        record.status = response.status_code
+        if response.status_code != 200:
+            record.error = f"HTTP {response.status_code}: {response.text[:300]}"
+            continue
+        try:
+            record.reply = read_reply(config, openid, response.text)
+            record.error = None
+        except (ValueError, ElementTree.ParseError) as exc:
+            record.error = f"reply refused: {exc}"
+        if attempt >= repeat:
+            break
+    followers.pushes.append(record)
+    return record
+
+
+def base(config: CallbackConfig, openid: str, msg_type: str) -> dict[str, Any]:
+    """The fields every push carries."""
+    return {
+        "ToUserName": config.original_id,
+        "FromUserName": openid,
+        "CreateTime": int(time.time()),
+        "MsgType": msg_type,
+    }
+
+
 def install(app: FastAPI, fake: Any) -> Followers:
     """Add the followers' control API to the WeChat fake `app` (whose state is `fake`)."""
     followers = Followers()
@@ -242,45 +286,8 @@ def install(app: FastAPI, fake: Any) -> Followers:
             raise HTTPException(404, "no callback configured for that account (give appid)")
         return config
 
-    async def send(config: CallbackConfig, params: dict[str, str], body: bytes) -> httpx.Response:
-        followers.last_request = (config.url, params, body)
-        async with httpx.AsyncClient(timeout=ANSWER_SECONDS) as client:
-            return await client.post(
-                config.url, params=params, content=body, headers={"Content-Type": "text/xml"}
-            )
-
     async def push(config: CallbackConfig, fields: dict[str, Any], *, repeat: int = 0) -> Push:
-        openid = str(fields["FromUserName"])
-        kind = str(fields.get("Event") or fields["MsgType"])
-        record = Push(config.appid, openid, kind, status=None, reply=None)
-        for attempt in range(1 + RETRIES):
-            params, body = signed_request(config, fields)
-            try:
-                response = await send(config, params, body)
-            except httpx.HTTPError as exc:
-                record.error = f"no answer: {type(exc).__name__}"
-                continue  # WeChat tries again
-            record.status = response.status_code
-            if response.status_code != 200:
-                record.error = f"HTTP {response.status_code}: {response.text[:300]}"
-                continue
-            try:
-                record.reply = read_reply(config, openid, response.text)
-                record.error = None
-            except (ValueError, ElementTree.ParseError) as exc:
-                record.error = f"reply refused: {exc}"
-            if attempt >= repeat:
-                break
-        followers.pushes.append(record)
-        return record
-
-    def base(config: CallbackConfig, openid: str, msg_type: str) -> dict[str, Any]:
-        return {
-            "ToUserName": config.original_id,
-            "FromUserName": openid,
-            "CreateTime": int(time.time()),
-            "MsgType": msg_type,
-        }
+        return await push_to(followers, config, fields, repeat=repeat)
 
     def answer(record: Push) -> dict[str, Any]:
         return {"status": record.status, "reply": record.reply, "error": record.error}
@@ -341,6 +348,9 @@ def install(app: FastAPI, fake: Any) -> Followers:
             fields["EventKey"] = body.key or ""
         else:
             raise HTTPException(404, f"unknown action {action}")
+        if action in ("subscribe", "unsubscribe"):
+            # The account's followers (whom a mass send reaches) change with it.
+            fake.subscribe(config.appid, openid, subscribed=action == "subscribe")
         with fake.lock:
             followers.acted(config.appid, openid, action)
         return answer(await push(config, fields))

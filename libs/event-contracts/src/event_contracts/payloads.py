@@ -30,6 +30,18 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class ChannelPublishOptions(Payload):
+    """How a post goes out on one channel: published (the default), or, on a WeChat
+    official account, mass-sent (群发) to every follower or to one segment's synced tag."""
+
+    mode: Literal["publish", "mass_send"] = "publish"
+    segment_id: str | None = Field(
+        default=None,
+        description="mass_send only: the user-svc segment whose WeChat tag receives it; "
+        "null sends to all followers.",
+    )
+
+
 class PostPublishedV1(Payload):
     """A post was released (now or at its scheduled time) to a set of channels."""
 
@@ -47,6 +59,11 @@ class PostPublishedV1(Payload):
     author_id: str
     published_at: UtcDatetime
     campaign_id: str | None = None
+    channel_options: dict[str, ChannelPublishOptions] = Field(
+        default_factory=dict,
+        description="Per channel id, how the post goes out there; a channel not named is "
+        "published as usual.",
+    )
 
 
 class DistributionOutcome(Payload):
@@ -424,3 +441,23 @@ class InboxAnswerSettledV1(Payload):
     error_code: str | None = None  # failed: the platform's code, e.g. "45015"
     platform_message_id: str | None = None  # sent: the platform's id of the message, if any
     settled_at: UtcDatetime
+
+
+SEGMENT_TAG_CHUNK = 500
+
+
+class SegmentTagRequestedV1(Payload):
+    """An operator asked for a segment to become a tag of a WeChat official account (for
+    mass sends to it): one event per chunk of the segment's members who have an openid on
+    that account. channel-svc creates the tag once per (channel, segment) and tags the
+    members not tagged yet."""
+
+    request_id: str  # one sync; its chunks share it
+    workspace_id: str
+    segment_id: str
+    segment_name: str
+    channel_id: str
+    openids: list[str] = Field(max_length=SEGMENT_TAG_CHUNK)
+    chunk: int = Field(ge=1)  # 1-based
+    chunks: int = Field(ge=1)
+    requested_at: UtcDatetime

@@ -24,6 +24,7 @@ from event_contracts.payloads import (
     PlatformFollowerChangedV1,
     PlatformMessageReceivedV1,
     PostPublishedV1,
+    SegmentTagRequestedV1,
     StatsIngestedV1,
     WordlistChangedV1,
 )
@@ -83,6 +84,9 @@ TOPICS: tuple[Topic, ...] = (
             ],
             "author_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
             "published_at": "2025-03-18T02:00:00Z",
+            "channel_options": {
+                "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d": {"mode": "mass_send", "segment_id": None}
+            },
         },
     ),
     Topic(
@@ -509,6 +513,28 @@ TOPICS: tuple[Topic, ...] = (
             "error_code": "45015",
             "platform_message_id": None,
             "settled_at": "2025-03-18T02:20:01Z",
+        },
+    ),
+    Topic(
+        name="segment.tag.requested",
+        version=1,
+        payload_model=SegmentTagRequestedV1,
+        producers=("user-svc",),
+        consumers=("channel-svc",),
+        partitions=PARTITIONS,
+        key="segment_id",
+        description="A segment's members with an openid on a WeChat account, in chunks of "
+        "at most 500, to be tagged there (the tag a mass send to the segment goes to).",
+        example={
+            "request_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "segment_id": "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e",
+            "segment_name": "活跃粉丝",
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "openids": ["oyORnuP8q7ou2gfYjqLzSIWZf0rs"],
+            "chunk": 1,
+            "chunks": 1,
+            "requested_at": "2025-03-18T02:30:00Z",
         },
     ),
 )

@@ -20,6 +20,7 @@ from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 from channel_svc.sync.router import router as sync_router
+from channel_svc.wechat_tags.router import router as wechat_tags_router
 
 CALLBACK_BODY_BYTES = 64 * 1024
 
@@ -39,6 +40,7 @@ def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
             sync_router,
             callbacks_router,
             autoreplies_router,
+            wechat_tags_router,
             distributions_router,
             feeds_router,
             links_router,

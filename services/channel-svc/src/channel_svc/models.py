@@ -397,6 +397,39 @@ class AutoReply(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class WechatTag(Base):
+    """A user-svc segment made a tag of a WeChat account: a mass send to the segment goes
+    to this tag. Created once per (channel, segment); a resync tags the new members."""
+
+    __tablename__ = "wechat_tags"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    segment_name: Mapped[str] = mapped_column(String(200))
+    tag_name: Mapped[str] = mapped_column(String(64))
+    # WeChat's id of the tag, once it was created.
+    tag_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    members_tagged: Mapped[int] = mapped_column(Integer, default=0)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The last sync's failure in words, and its code (e.g. wechat_45059); None when it went.
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WechatTagMember(Base):
+    """A follower tagged with a segment's tag (so that a resync skips them)."""
+
+    __tablename__ = "wechat_tag_members"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tagged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class OutboxMessage(OutboxMessageMixin, Base):
     __tablename__ = "outbox_messages"
 

@@ -91,6 +91,9 @@ class Post(Base):
     # A scheduled publication: when, and to which channels (checked when it was scheduled).
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     scheduled_channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Per channel id, how the post goes out there (`{"mode": "mass_send", "segment_id"}`),
+    # as the publish request asked; None or absent: published as usual.
+    channel_options: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSON, default=None)
     # The performance summary kept from `stats.ingested` (running totals of the latest batch).
     perf_totals: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
     perf_reads: Mapped[int | None] = mapped_column(Integer, default=None)

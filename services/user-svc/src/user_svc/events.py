@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from event_contracts import InboxAnswerRequestedV1, InteractionReceivedV1, MemberErasedV1
+from event_contracts import (
+    InboxAnswerRequestedV1,
+    InteractionReceivedV1,
+    MemberErasedV1,
+    SegmentTagRequestedV1,
+)
 from servicekit.events import Emitter
 
 from user_svc.models import OutboxMessage
@@ -10,5 +15,5 @@ from user_svc.models import OutboxMessage
 emit = Emitter(
     OutboxMessage,
     source="/user-svc",
-    emits=(InteractionReceivedV1, MemberErasedV1, InboxAnswerRequestedV1),
+    emits=(InteractionReceivedV1, MemberErasedV1, InboxAnswerRequestedV1, SegmentTagRequestedV1),
 )

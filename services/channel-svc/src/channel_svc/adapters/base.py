@@ -117,6 +117,11 @@ def resealed(unlocked: UnlockedChannel, cipher: CredentialCipher, update: dict[s
     return cipher.encrypt(json.dumps(merged, separators=(",", ":")))
 
 
+# A deferral for the account's mass sends alone (WeChat: once a day): the channel's other
+# sends go on, so it does not block the channel's quota.
+MASS_SEND_SPENT = "mass_send_spent"
+
+
 class LeaseLost(Exception):
     """The worker no longer holds the distribution (its lease ran out and another worker
     took it over): it must not act on the platform for it again. Adapters let it pass."""

@@ -6,7 +6,7 @@ never returned. Every model refuses unknown fields, so a typo is a 422 naming it
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from servicekit.problems import FieldError, Invalid
@@ -72,6 +72,9 @@ class FeedConfig(LinkedConfig):
 
 class WechatConfig(LinkedConfig):
     base_url: str = Field(default="https://api.weixin.qq.com", max_length=500)
+    # A subscription account may mass-send once a day; a service account 4 times a month
+    # to each follower (the platform filters those past it).
+    account_type: Literal["subscription", "service"] = "subscription"
     author: str | None = Field(default=None, max_length=16)
     need_open_comment: bool = False
     only_fans_can_comment: bool = False

@@ -41,6 +41,7 @@ from channel_svc.adapters.common import (
 )
 from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
 from channel_svc.adapters.shapes import WechatConfig, WechatCredentials
+from channel_svc.adapters.wechat_mass import MASS_MSG_ID, mass_confirm, mass_send
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
 
@@ -64,6 +65,8 @@ ERRORS: dict[int, str] = {
     40125: "the AppSecret is invalid",
     40164: "this server's IP address is not on the account's IP whitelist; add it in the "
     "WeChat console (Settings and development > Basic configuration)",
+    40003: "a follower's openid is not valid for this account (they may have left)",
+    40032: "WeChat takes 1 to 50 openids per tagging call",
     42001: "the access token has expired",
     45002: "the article is too long for WeChat (20,000 characters at most)",
     45003: "the title is too long for WeChat (32 characters at most)",
@@ -72,8 +75,14 @@ ERRORS: dict[int, str] = {
     45015: "WeChat lets an account answer a follower only within 48 hours of the follower's "
     "last message (1 minute after a menu click, a subscription or a scan), and not once they "
     "unsubscribed",
+    45028: "the account has no mass send left today (a subscription account sends once a day)",
     45047: "the follower's window allows no more answers (5 within 48 hours of their message, "
     "3 within a minute of a click or subscription) until they write again",
+    45056: "the account has too many tags (100 at most)",
+    45059: "a follower has too many tags (20 at most)",
+    45065: "this mass send was already sent within the last 24 hours",
+    45157: "the account already has a tag of that name",
+    45158: "the tag name is too long for WeChat (30 bytes at most)",
     48001: "the account is not authorised for this API (a verified service or subscription "
     "account is needed)",
     53503: "the draft did not pass WeChat's publishing checks",
@@ -93,6 +102,11 @@ PUBLISH_STATUSES: dict[int, str] = {
 class WechatError(PlatformError):
     platform_name = "WeChat"
     meanings = ERRORS
+
+    def __init__(self, code: int, said: str = "", answer: dict[str, Any] | None = None) -> None:
+        super().__init__(code, said)
+        # The whole answer: a refused repeat of a mass send names the earlier send in it.
+        self.answer = answer or {}
 
 
 class WechatAdapter(PlatformApi):
@@ -131,7 +145,7 @@ class WechatAdapter(PlatformApi):
             raise Unreachable("WeChat answered something other than a JSON object")
         code = int(body.get("errcode") or 0)
         if code != 0:
-            raise WechatError(code, str(body.get("errmsg") or ""))
+            raise WechatError(code, str(body.get("errmsg") or ""), body)
         return body
 
     def quota_resets(self) -> datetime:
@@ -166,6 +180,7 @@ class WechatAdapter(PlatformApi):
         channel: UnlockedChannel,
         path: str,
         *,
+        method: str = "POST",
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
@@ -177,7 +192,7 @@ class WechatAdapter(PlatformApi):
             token = await self._token(channel)
             try:
                 return await self.request(
-                    "POST",
+                    method,
                     f"{base}{path}",
                     params={"access_token": token, **(params or {})},
                     json=json,
@@ -222,9 +237,12 @@ class WechatAdapter(PlatformApi):
         channel, rendered, progress = delivery.channel, delivery.rendered, delivery.progress
         if rendered is None:
             return DeliveryResult.rejected("not_rendered", "the post was not rendered for WeChat")
+        options = delivery.snapshot.channel_options.get(channel.id)
         try:
-            if progress.data.get("publish_id"):
+            if progress.data.get("publish_id") or progress.data.get(MASS_MSG_ID):
                 return await self.confirm(delivery.distribution, channel, progress=progress)
+            if options is not None and options.mode == "mass_send":
+                return await mass_send(self, channel, rendered, progress)
             return await self._publish(channel, rendered, progress)
         except (WechatError, Unreachable) as exc:
             return self.judge(exc)
@@ -247,9 +265,11 @@ class WechatAdapter(PlatformApi):
             channel, path, params=params, files={"media": (name, data, content_type)}
         )
 
-    async def _publish(
+    async def draft(
         self, channel: UnlockedChannel, rendered: Rendered, progress: Progress
-    ) -> DeliveryResult:
+    ) -> DeliveryResult | None:
+        """Steps 1-3: the cover, the body images and the draft (`draft_media_id`), each
+        once; a rejection when the post cannot become a draft, None when it is one."""
         if not progress.data.get("thumb_media_id"):
             if not rendered.cover_url:
                 return DeliveryResult.rejected("cover_missing", "WeChat needs a cover image")
@@ -285,6 +305,14 @@ class WechatAdapter(PlatformApi):
             await progress.step()
             draft = await self._call(channel, "/cgi-bin/draft/add", json={"articles": [article]})
             await progress.save(draft_media_id=str(draft["media_id"]))
+        return None
+
+    async def _publish(
+        self, channel: UnlockedChannel, rendered: Rendered, progress: Progress
+    ) -> DeliveryResult:
+        refused = await self.draft(channel, rendered, progress)
+        if refused is not None:
+            return refused
         resumed = bool(progress.data.get("submit_started_at"))
         if resumed:
             # A previous attempt sent the submit and died before storing the answer.
@@ -367,6 +395,8 @@ class WechatAdapter(PlatformApi):
     async def confirm(
         self, distribution: Distribution, channel: UnlockedChannel, *, progress: Progress
     ) -> DeliveryResult:
+        if progress.data.get(MASS_MSG_ID):
+            return await mass_confirm(self, channel, progress)
         publish_id = progress.data.get("publish_id")
         if not publish_id:
             return DeliveryResult.rejected("not_submitted", "nothing was submitted to WeChat")

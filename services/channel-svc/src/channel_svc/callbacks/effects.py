@@ -1,11 +1,13 @@
 """What a message WeChat pushed changes, applied once (its first arrival) in the request's
 transaction: a follower's message or menu click becomes `platform.message.received`, a
 (un)subscription `platform.follower.changed` (user-svc records both on the member), a
-`PUBLISHJOBFINISH` settles the distribution that waits for it, as a poll would.
-`MASSSENDJOBFINISH` and other events are kept in the callback log only."""
+`PUBLISHJOBFINISH` or `MASSSENDJOBFINISH` settles the distribution that waits for it, as
+a poll would (a mass send's counts kept on it). Other events are kept in the callback log
+only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +15,9 @@ import structlog
 from event_contracts import PlatformFollowerChangedV1, PlatformMessageReceivedV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channel_svc.adapters.base import DeliveryResult
 from channel_svc.adapters.wechat import publish_result
+from channel_svc.adapters.wechat_mass import MASS_RESULT, mass_send_result
 from channel_svc.callbacks import repository
 from channel_svc.distributions.outcomes import record_pushed
 from channel_svc.distributions.policies import ConfirmPolicy
@@ -125,18 +129,15 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-async def _publish_finished(
-    session: AsyncSession,
-    message: CallbackMessage,
-    fields: dict[str, Any],
-    *,
-    confirm: ConfirmPolicy,
-    now: datetime,
-) -> None:
+# What a job's pushed result says: the distribution's external id it settles (a
+# `publish_id`, a mass send's `msg_id`), the outcome, and what to keep in its progress.
+Finished = tuple[str, DeliveryResult, dict[str, Any]]
+
+
+def _publish_finished(fields: dict[str, Any]) -> Finished | None:
     info = fields.get("PublishEventInfo")
     if not isinstance(info, dict) or not info.get("publish_id"):
-        log.warning("publish_event_without_publish_id", channel_id=message.channel_id)
-        return
+        return None
     publish_id = str(info["publish_id"])
     detail = info.get("article_detail")
     items = _as_list(detail.get("item")) if isinstance(detail, dict) else []
@@ -148,21 +149,51 @@ async def _publish_finished(
         "article_detail": {"item": [item for item in items if isinstance(item, dict)]},
         "fail_idx": info.get("fail_idx"),
     }
+    article_id = str(body["article_id"])
+    return publish_id, publish_result(body), {"article_id": article_id} if article_id else {}
+
+
+def _mass_send_finished(fields: dict[str, Any]) -> Finished | None:
+    msg_id, result, counts = mass_send_result(fields)
+    return (msg_id, result, {MASS_RESULT: counts}) if msg_id else None
+
+
+FINISHED: dict[str, Callable[[dict[str, Any]], Finished | None]] = {
+    "PUBLISHJOBFINISH": _publish_finished,
+    "MASSSENDJOBFINISH": _mass_send_finished,
+}
+
+
+async def _settle_waiting(
+    session: AsyncSession,
+    message: CallbackMessage,
+    finished: Finished | None,
+    *,
+    confirm: ConfirmPolicy,
+    now: datetime,
+) -> None:
+    """Settle the distribution that waits for the pushed result, as a poll would."""
+    if finished is None:
+        log.warning(
+            "job_event_without_id", channel_id=message.channel_id, wechat_event=message.event
+        )
+        return
+    external_id, result, found = finished
     distribution = await repository.submitted_distribution(
-        session, channel_id=message.channel_id, publish_id=publish_id
+        session, channel_id=message.channel_id, publish_id=external_id
     )
     if distribution is None:  # settled by a poll already, or not ours
         return
     settled = await record_pushed(
-        session,
-        distribution.id,
-        publish_result(body),
-        article_id=str(body["article_id"]) or None,
-        confirm=confirm,
-        now=now,
+        session, distribution.id, result, confirm=confirm, now=now, found=found
     )
     if settled is not None:
-        log.info("publish_confirmed_by_callback", distribution_id=settled.id, status=settled.status)
+        log.info(
+            "settled_by_callback",
+            wechat_event=message.event,
+            distribution_id=settled.id,
+            status=settled.status,
+        )
 
 
 async def apply(
@@ -178,5 +209,6 @@ async def apply(
         _follower_message(session, message, fields, now)
     elif message.event in ("subscribe", "unsubscribe"):
         _follower_changed(session, message, fields, now)
-    elif message.event == "PUBLISHJOBFINISH":
-        await _publish_finished(session, message, fields, confirm=confirm, now=now)
+    elif message.event in FINISHED:
+        finished = FINISHED[message.event](fields)
+        await _settle_waiting(session, message, finished, confirm=confirm, now=now)

@@ -71,7 +71,8 @@ async def claim_message(session: AsyncSession, message: CallbackMessage) -> bool
 async def submitted_distribution(
     session: AsyncSession, *, channel_id: str, publish_id: str
 ) -> Distribution | None:
-    """The channel's distribution that submitted `publish_id` and waits for its result."""
+    """The channel's distribution that submitted `publish_id` (or a mass send's `msg_id`:
+    each is the distribution's external id while it waits) and waits for its result."""
     return await session.scalar(
         select(Distribution).where(
             Distribution.channel_id == channel_id,

@@ -59,7 +59,9 @@ class ChannelCreate(_ChannelSettings):
     config: dict[str, Any] = Field(
         default_factory=dict,
         description='Platform settings; for `webhook`: `{"url": "https://..."}`; for '
-        '`wechat_oa`: `{"base_url"?, "author"?, "link_template"?}`; for `weibo`: '
+        '`wechat_oa`: `{"base_url"?, "author"?, "link_template"?, "account_type"?}` '
+        "(`subscription`, the default, or `service`: how often it may mass-send); for "
+        "`weibo`: "
         '`{"safe_domain", "link_template", "base_url"?}` (an https `base_url`: the '
         "credentials are sent to it); see GET /api/v1/platforms.",
         examples=[{"url": "https://cms.example.com/hooks/mediaops"}],

@@ -11,6 +11,7 @@ from channel_svc.adapters.base import Adapter
 from channel_svc.consumers.answer_requested import answer_requested
 from channel_svc.consumers.campaign_changed import campaign_changed
 from channel_svc.consumers.post_published import post_published
+from channel_svc.consumers.segment_tag_requested import segment_tag_requested
 from channel_svc.consumers.wordlist_changed import keep_wordlist
 from channel_svc.crypto import CredentialCipher
 from channel_svc.distributions.policies import RetryPolicy
@@ -34,4 +35,5 @@ def handlers(
         campaign_changed(forget_links),
         keep_wordlist,
         answer_requested(adapters, cipher, answer_policy),
+        segment_tag_requested(adapters, cipher),
     )

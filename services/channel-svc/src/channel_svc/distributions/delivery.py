@@ -33,6 +33,7 @@ from servicekit.db import Database, utcnow
 from servicekit.tracing import continue_trace
 
 from channel_svc.adapters.base import (
+    MASS_SEND_SPENT,
     Adapter,
     ConfirmingAdapter,
     Delivery,
@@ -49,6 +50,7 @@ from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions import repository
 from channel_svc.distributions.leases import Lease, LeaseKeeper, StoredProgress
 from channel_svc.distributions.limits import SendLimits
+from channel_svc.distributions.mass_sends import mass_send_options, once_a_day
 from channel_svc.distributions.outcomes import CHANNEL_UNAVAILABLE, record_outcome, record_watch
 from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
 from channel_svc.models import Channel, ChannelStatus, Distribution
@@ -66,7 +68,11 @@ QUOTA_SPENT = "quota_spent"
 def _quota_back_at(result: DeliveryResult) -> datetime | None:
     """When the platform said its spent quota comes back, if it deferred the send for that
     (not our own rate limit, which frees a slot within the minute)."""
-    if result.outcome is not Outcome.DEFERRED or result.code in (RATE_LIMITED, QUOTA_SPENT):
+    if result.outcome is not Outcome.DEFERRED or result.code in (
+        RATE_LIMITED,
+        QUOTA_SPENT,
+        MASS_SEND_SPENT,
+    ):
         return None
     return result.defer_until
 
@@ -241,6 +247,11 @@ class DeliveryWorker:
             return DeliveryResult.deferred(
                 QUOTA_SPENT, "the channel's quota on the platform is spent", until=blocked
             )
+        if not confirming and mass_send_options(distribution) is not None:
+            async with self.db.transaction() as session:
+                mass_sent = await once_a_day(session, distribution, channel, now=now)
+            if mass_sent is not None:
+                return mass_sent
         if not confirming:
             wait = await self.limits.acquire(platform, channel.id)
             if wait > 0:

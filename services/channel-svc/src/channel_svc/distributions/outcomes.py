@@ -402,12 +402,13 @@ async def record_pushed(
     distribution_id: str,
     result: DeliveryResult,
     *,
-    article_id: str | None,
     confirm: ConfirmPolicy,
     now: datetime | None = None,
+    found: dict[str, Any] | None = None,
 ) -> Distribution | None:
     """The platform pushed the result the worker polls for (WeChat's `PUBLISHJOBFINISH`):
-    settle the distribution now, as a poll with the same answer would. Whichever comes
+    settle the distribution now, as a poll with the same answer would (what else it said,
+    `found`: the article id, a mass send's counts, is kept in its progress). Whichever comes
     first wins, once: the row is locked, and only a row still waiting for its result
     (`confirming`, or `sending` while a worker polls) moves; that worker then finds it
     settled (`record_outcome` gives None). None when there was nothing left to settle."""
@@ -422,8 +423,8 @@ async def record_pushed(
         return None
     distribution.claimed_by = None
     distribution.lease_until = None
-    if article_id:
-        distribution.progress = {**(distribution.progress or {}), "article_id": article_id}
+    if found:
+        distribution.progress = {**(distribution.progress or {}), **found}
     if result.outcome is Outcome.DELIVERED:
         _delivered(session, distribution, result, watches=True, confirm=confirm, now=now)
     else:

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import WordScanner
 
 from channel_svc.adapters.base import DeliveryResult
+from channel_svc.adapters.wechat_mass import MASS_TAG_ID
 from channel_svc.channels import repository as channels
 from channel_svc.channels.windows import next_opening
 from channel_svc.distributions import outcomes, repository
+from channel_svc.distributions.mass_sends import mass_send_options
 from channel_svc.links.rewrite import rewrite
 from channel_svc.links.service import Tracking, short_links_for
 from channel_svc.models import (
@@ -34,6 +36,7 @@ from channel_svc.platforms.catalogue import Mode, get_platform
 from channel_svc.rendering.checks import Violation
 from channel_svc.rendering.prepare import checklist, content_of, prepare
 from channel_svc.replicas import wordlists
+from channel_svc.wechat_tags import repository as wechat_tags
 
 UNKNOWN_PLATFORM = "unknown"
 
@@ -134,7 +137,35 @@ async def plan_again(
         post = PostPublishedV1.model_validate(distribution.snapshot)
         content = content_of(post)
         links = await short_links_for(session, post, channel, platform, content, tracking, now=now)
-    return prepare_distribution(session, distribution, channel, scanner, now=now, links=links)
+    if not prepare_distribution(session, distribution, channel, scanner, now=now, links=links):
+        return False
+    return await _address_mass_send(session, distribution, now=now)
+
+
+async def _address_mass_send(
+    session: AsyncSession, distribution: Distribution, *, now: datetime
+) -> bool:
+    """A mass send to a segment goes to the segment's tag on the channel: its id is put in
+    the progress, or the distribution fails, for the operator to sync the segment first.
+    Returns whether there is still something to send."""
+    options = mass_send_options(distribution)
+    segment_id = options.get("segment_id") if options is not None else None
+    if not segment_id:
+        return True
+    tag = await wechat_tags.tag_of(session, distribution.channel_id, str(segment_id))
+    if tag is None or tag.tag_id is None:
+        outcomes.fail(
+            session,
+            distribution,
+            "segment_not_tagged",
+            f"segment {segment_id} is not a tag of this WeChat account yet: sync it "
+            f"(POST /api/v1/segments/{segment_id}/wechat-tags), then retry",
+            retryable=True,
+            now=now,
+        )
+        return False
+    distribution.progress = {**(distribution.progress or {}), MASS_TAG_ID: tag.tag_id}
+    return True
 
 
 async def plan_for_post(

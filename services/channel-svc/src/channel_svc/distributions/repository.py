@@ -255,3 +255,17 @@ async def send_windows(session: AsyncSession, keys: list[str]) -> dict[str, Send
         .with_for_update()
     )
     return {row.key: row for row in rows.all()}
+
+
+async def mass_sent_since(
+    session: AsyncSession, channel_id: str, *, since: datetime, but: str
+) -> list[Distribution]:
+    """The channel's other distributions changed since `since` that mass-sent a post."""
+    rows = await session.scalars(
+        select(Distribution).where(
+            Distribution.channel_id == channel_id,
+            Distribution.id != but,
+            Distribution.updated_at >= since,
+        )
+    )
+    return [row for row in rows if (row.progress or {}).get("mass_sent_on")]

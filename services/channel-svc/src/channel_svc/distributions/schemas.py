@@ -7,6 +7,40 @@ from pydantic import AwareDatetime, Field, field_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
 
+class MassSendRead(ResponseModel):
+    """A WeChat mass send's audience and, once WeChat reported it, its result."""
+
+    msg_id: str | None = Field(description="WeChat's id of the mass send, once it was sent.")
+    tag_id: int | None = Field(description="The tag it was sent to; null: all followers.")
+    sent_on: str | None = Field(description="The Beijing day it went out (YYYY-MM-DD).")
+    status: str | None = Field(
+        description="WeChat's MASSSENDJOBFINISH status: `send success`, `send fail`, `err(N)`."
+    )
+    total_count: int | None = Field(description="Followers in the audience (TotalCount).")
+    filter_count: int | None = Field(description="Those it was for after filtering.")
+    sent_count: int | None = Field(description="Those it reached (SentCount).")
+    error_count: int | None = Field(description="Those it failed to reach (ErrorCount).")
+
+
+def mass_send_of(progress: dict[str, Any] | None) -> MassSendRead | None:
+    """The mass send a distribution's progress records, if it is one."""
+    progress = progress or {}
+    if not progress.get("mass_msg_id") and "mass_tag_id" not in progress:
+        return None
+    result = progress.get("mass_send") or {}
+    tag_id = progress.get("mass_tag_id")
+    return MassSendRead(
+        msg_id=progress.get("mass_msg_id"),
+        tag_id=int(tag_id) if tag_id is not None else None,
+        sent_on=progress.get("mass_sent_on"),
+        status=result.get("status"),
+        total_count=result.get("total_count"),
+        filter_count=result.get("filter_count"),
+        sent_count=result.get("sent_count"),
+        error_count=result.get("error_count"),
+    )
+
+
 class DistributionRead(ResponseModel):
     id: str = Field(description="Also sent as the delivery id (X-Mediaops-Delivery).")
     post_id: str
@@ -36,8 +70,19 @@ class DistributionRead(ResponseModel):
     watch_until: datetime | None = Field(
         description="Until when the published post is checked for deletion or a ban."
     )
+    mass_send: MassSendRead | None = Field(
+        default=None,
+        validation_alias="progress",
+        description="A WeChat mass send (群发): its audience, and the counts WeChat reported.",
+    )
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("mass_send", mode="before")
+    @classmethod
+    def _from_progress(cls, value: Any) -> Any:
+        # Read from the row's progress; an already built read model passes as it is.
+        return mass_send_of(value) if isinstance(value, dict) or value is None else value
 
 
 class CompleteRequest(RequestModel):

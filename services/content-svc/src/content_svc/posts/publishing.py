@@ -7,8 +7,9 @@ in `scheduled` until `publish_due` (the runtime's scheduler) releases it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from servicekit.auth import Caller
@@ -22,6 +23,7 @@ from content_svc.kit.problems import invalid
 from content_svc.models import DeliveryStatus, Post, PostChannel, PostStatus
 from content_svc.posts import repository
 from content_svc.posts.review import review_settings
+from content_svc.posts.schemas import ChannelOptions
 from content_svc.posts.service import get_post
 from content_svc.posts.snapshot import check_fits, published
 from content_svc.posts.states import record_transition, refuse, require_state
@@ -34,6 +36,8 @@ SCHEDULER = "scheduler"
 # A scheduled time closer than this is "now".
 SCHEDULE_SLACK = timedelta(seconds=5)
 SCHEDULE_HORIZON = timedelta(days=366)
+# The platform whose channels may mass-send a post to their followers.
+MASS_SEND_PLATFORM = "wechat_oa"
 
 
 def _requested_channels(channel_ids: Sequence[str]) -> list[str]:
@@ -54,6 +58,47 @@ def _requested_channels(channel_ids: Sequence[str]) -> list[str]:
     return canonical
 
 
+def _requested_options(
+    options: Mapping[str, ChannelOptions], requested: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The options that differ from publishing, by canonical channel id; a 422 naming
+    `channel_options.<id>...` for an id not among the channels or a segment without a
+    mass send."""
+    errors: list[FieldError] = []
+    chosen: dict[str, dict[str, Any]] = {}
+    for raw, option in options.items():
+        name = f"channel_options.{raw}"
+        channel_id = canonical_id(raw)
+        if channel_id is None or channel_id not in requested:
+            errors.append(FieldError(field=name, message="is not one of channel_ids"))
+        elif option.segment_id is not None and option.mode != "mass_send":
+            errors.append(
+                FieldError(field=f"{name}.segment_id", message="is for mode mass_send only")
+            )
+        elif option.mode == "mass_send":
+            chosen[channel_id] = {"mode": option.mode, "segment_id": option.segment_id}
+    if errors:
+        raise invalid(errors)
+    return chosen
+
+
+def _require_mass_send_platforms(
+    chosen: Mapping[str, Mapping[str, Any]], platforms: Mapping[str, str | None]
+) -> None:
+    """Only a WeChat official account mass-sends (a 422 naming the option's mode)."""
+    errors = [
+        FieldError(
+            field=f"channel_options.{channel_id}.mode",
+            message=f"mass_send is for {MASS_SEND_PLATFORM} channels only, not "
+            f"{platforms.get(channel_id) or 'this channel'}",
+        )
+        for channel_id in chosen
+        if platforms.get(channel_id) != MASS_SEND_PLATFORM
+    ]
+    if errors:
+        raise invalid(errors)
+
+
 async def _may_skip_review(session: AsyncSession, caller: Caller, post: Post) -> str | None:
     """Why `caller` may publish `post` before it is approved, or None when they may not."""
     settings = await review_settings(session, caller.workspace_id)
@@ -72,6 +117,7 @@ async def publish_post(
     channels: ChannelLookup,
     *,
     scheduled_at: datetime | None = None,
+    options: Mapping[str, ChannelOptions] | None = None,
 ) -> Post:
     """Publish a post to live channels of the workspace now, or schedule it.
 
@@ -82,6 +128,7 @@ async def publish_post(
     # SQLite's write lock does the same), so only one of them writes the event.
     post = await get_post(session, caller, post_id, for_update=True)
     requested = _requested_channels(channel_ids)
+    chosen = _requested_options(options or {}, requested)
     now = utcnow()
     if scheduled_at is not None:
         if scheduled_at > now + SCHEDULE_HORIZON:
@@ -115,10 +162,14 @@ async def publish_post(
         and scheduled_at is not None
         and scheduled_at == post.scheduled_at
         and sorted(requested) == sorted(post.scheduled_channel_ids)
+        and chosen == (post.channel_options or {})
     ):
         return post  # the same schedule again
 
     checks = await require_live(session, caller.workspace_id, requested, channels)
+    platforms = {channel_id: checks[channel_id].platform for channel_id in requested}
+    _require_mass_send_platforms(chosen, platforms)
+    post.channel_options = chosen
 
     if scheduled_at is not None:
         record_transition(
@@ -134,7 +185,6 @@ async def publish_post(
         await session.flush()
         return post
 
-    platforms = {channel_id: checks[channel_id].platform for channel_id in requested}
     _release(session, post, caller.user_id, requested, platforms, now, comment=skip_reason)
     await session.flush()
     return post

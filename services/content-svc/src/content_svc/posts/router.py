@@ -210,6 +210,12 @@ async def publish_post(
     channels: ChannelService,
 ) -> PostRead:
     post = await publishing.publish_post(
-        session, caller, post_id, body.channel_ids, channels, scheduled_at=body.scheduled_at
+        session,
+        caller,
+        post_id,
+        body.channel_ids,
+        channels,
+        scheduled_at=body.scheduled_at,
+        options=body.channel_options,
     )
     return PostRead.model_validate(post)

@@ -29,6 +29,7 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Markdown = Annotated[str, StringConstraints(strip_whitespace=False, max_length=BODY_MAX)]
 CoverUrl = Annotated[HttpUrl, UrlConstraints(max_length=URL_MAX)]
 ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=CHANNEL_ID_MAX)]
+SegmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 CampaignRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -94,10 +95,30 @@ class RestoreRequest(RequestModel):
     version: int = Field(ge=1, description="The post's current version (the edit starts there).")
 
 
+class ChannelOptions(RequestModel):
+    mode: Literal["publish", "mass_send"] = Field(
+        default="publish",
+        description="`mass_send` (WeChat official accounts only): sent to the followers "
+        "(群发) instead of only published; a subscription account mass-sends once a day, a "
+        "second one waits for the next Beijing midnight.",
+    )
+    segment_id: SegmentId | None = Field(
+        default=None,
+        description="`mass_send` only: the segment whose synced WeChat tag receives it "
+        "(POST /segments/{id}/wechat-tags); null: all followers.",
+    )
+
+
 class PublishRequest(RequestModel):
     channel_ids: list[ChannelId] = Field(min_length=1, max_length=MAX_CHANNELS)
     scheduled_at: AwareDatetime | None = Field(
         default=None, description="Publish at this time (UTC offset required); now if absent."
+    )
+    channel_options: dict[ChannelId, ChannelOptions] = Field(
+        default_factory=dict,
+        max_length=MAX_CHANNELS,
+        description="Per channel id (one of `channel_ids`), how the post goes out there; "
+        "channels not named are published as usual.",
     )
 
 

@@ -48,6 +48,11 @@ def published(post: Post, channel_ids: list[str], published_at: datetime) -> Pos
         **carried(post, PUBLISHED + CONTENT),
         channel_ids=channel_ids,
         published_at=published_at,
+        channel_options={
+            channel_id: option
+            for channel_id, option in (post.channel_options or {}).items()
+            if channel_id in channel_ids
+        },
     )
 
 

@@ -19,13 +19,15 @@ from user_svc.kit.paging import Paging
 from user_svc.members.schemas import MemberRead, MemberSort, member_page
 from user_svc.models import Segment
 from user_svc.runtime import Runtime
-from user_svc.segments import service
+from user_svc.segments import service, tagging
 from user_svc.segments.schemas import (
     PreviewRequest,
     SegmentCount,
     SegmentCreate,
     SegmentRead,
     SegmentUpdate,
+    WechatTagRequest,
+    WechatTagRequested,
 )
 
 router = APIRouter(prefix="/segments", tags=["segments"], responses=CALLER_PROBLEMS)
@@ -147,4 +149,18 @@ async def export_segment(
         service.export_csv(runtime.db, caller.workspace_id, service.rules_of(segment), now),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post(
+    "/{segment_id}/wechat-tags",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Tag the segment's members on a WeChat account (for mass sends to the segment)",
+)
+async def tag_on_wechat(
+    segment_id: str, body: WechatTagRequest, caller: Writer, session: DbSession
+) -> WechatTagRequested:
+    return await tagging.request_wechat_tag(
+        session, caller.workspace_id, segment_id, body.channel_id, utcnow()
     )

@@ -82,3 +82,19 @@ class SegmentRead(ResponseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+
+
+class WechatTagRequest(RequestModel):
+    channel_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The WeChat official account (channel) to tag the segment's members on.",
+    )
+
+
+class WechatTagRequested(ResponseModel):
+    request_id: str
+    segment_id: str
+    channel_id: str
+    members: int = Field(description="Members of the segment with an openid on the channel.")
+    chunks: int = Field(description="Events of at most 500 openids the sync was split in.")
