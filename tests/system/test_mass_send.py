@@ -102,7 +102,9 @@ async def test_a_post_mass_sent_to_a_segment_reaches_its_tag_and_settles_with_co
     assert requested["members"] == len(FOLLOWERS)
 
     async def tagged() -> dict[str, Any] | None:
-        tags = ok(await gateway.get(f"/api/v1/channels/{channel['id']}/wechat-tags", headers=owner))
+        tags = ok(
+            await gateway.get(f"/api/v1/channels/{channel['id']}/wechat-tags", headers=owner)
+        )["items"]
         return tags[0] if tags and tags[0]["members_tagged"] == len(FOLLOWERS) else None
 
     tag = await eventually(tagged)

@@ -58,7 +58,7 @@ async def tags(
 ) -> list[dict[str, Any]]:
     response = await client.get(f"/api/v1/channels/{channel_id}/wechat-tags", headers=headers)
     assert response.status_code == 200, response.text
-    result: list[dict[str, Any]] = response.json()
+    result: list[dict[str, Any]] = response.json()["items"]
     return result
 
 

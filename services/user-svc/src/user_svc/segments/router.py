@@ -155,7 +155,7 @@ async def export_segment(
 @router.post(
     "/{segment_id}/wechat-tags",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Tag the segment's members on a WeChat account (for mass sends to the segment)",
 )
 async def tag_on_wechat(
