@@ -6,8 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from servicekit.columns import RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
+from servicekit.db import UTCDateTime, new_metadata, one_of
 from servicekit.outbox import OutboxMessageMixin
 from servicekit.problems import Invalid
 from servicekit.tracing import current_traceparent
@@ -73,7 +74,7 @@ class Channel(Base):
     __tablename__ = "channels"
     __table_args__ = (CheckConstraint(one_of("status", ChannelStatus), name="status"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     platform: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
@@ -97,8 +98,8 @@ class Channel(Base):
     # The platform said the account's quota is spent (WeChat 45009, Weibo's hourly limit):
     # no call to it before this time, whichever replica sends and across restarts.
     quota_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     def quota_spent_until(self, now: datetime) -> datetime | None:
@@ -120,7 +121,7 @@ class Distribution(Base):
         Index("ix_distributions_next_check_at", "next_check_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     # Looked up through the unique (post_id, channel_id) index.
     post_id: Mapped[str] = mapped_column(String(64))
@@ -158,8 +159,8 @@ class Distribution(Base):
     watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     checks: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class ReplicaMixin:
@@ -206,7 +207,7 @@ class TrackedLink(Base):
         Index("ix_tracked_links_workspace_id_created_at", "workspace_id", "created_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     code: Mapped[str] = mapped_column(String(16), unique=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
     post_id: Mapped[str] = mapped_column(String(64))
@@ -216,7 +217,7 @@ class TrackedLink(Base):
     target_url: Mapped[str] = mapped_column(Text)
     # sha256 of the target: URLs may be longer than an index entry allows.
     target_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class Click(Base):
@@ -271,7 +272,7 @@ class ChannelSync(Base):
     comments_last_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A replica running the collection holds it until then (a killed one lets it go).
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class AnswerSend(Base):
@@ -290,7 +291,7 @@ class AnswerSend(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     platform_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 # -- WeChat's message callback and keyword auto-replies ------------------------------------
@@ -319,8 +320,8 @@ class CallbackSettings(Base):
     appid: Mapped[str] = mapped_column(String(64))
     # Fernet token of {"token", "encoding_aes_key"}; never leaves the service.
     secret_encrypted: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class CallbackMessage(Base):
@@ -334,7 +335,7 @@ class CallbackMessage(Base):
         Index("ix_callback_messages_workspace_id_received_at", "workspace_id", "received_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(36))
     # `MsgId` for messages; events: `FromUserName` + `CreateTime` (+ the event's name).
@@ -344,7 +345,7 @@ class CallbackMessage(Base):
     from_user: Mapped[str] = mapped_column(String(200))
     # The message's fields as WeChat sent them (MASSSENDJOBFINISH's counts, for instance).
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[Timestamp]
 
 
 class CallbackNonce(Base):
@@ -357,7 +358,7 @@ class CallbackNonce(Base):
     timestamp: Mapped[int] = mapped_column(Integer, primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    seen_at: Mapped[Timestamp] = mapped_column(index=True)
 
 
 class AutoReplyTrigger(StrEnum):
@@ -377,7 +378,7 @@ class AutoReply(Base):
         Index("ix_autoreplies_workspace_id_created_at", "workspace_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(36))
     trigger: Mapped[str] = mapped_column(String(16))
@@ -388,13 +389,11 @@ class AutoReply(Base):
     # {"kind": "text", "text"} | {"kind": "image", "media_id"} | {"kind": "article", ...}
     reply: Mapped[dict[str, Any]] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...

@@ -18,8 +18,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from servicekit.columns import Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.db import UTCDateTime, new_metadata
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -45,12 +46,10 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...
 
 
 class Channel(Base):
@@ -63,7 +62,7 @@ class Channel(Base):
     platform: Mapped[str | None] = mapped_column(String(32), default=None)
     name: Mapped[str | None] = mapped_column(String(200), default=None)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[Timestamp]
 
 
 class Post(Base):
@@ -79,7 +78,7 @@ class Post(Base):
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[Timestamp]
 
 
 class PostChannel(Base):
@@ -214,7 +213,7 @@ class StatBatch(Base):
     points_unchanged: Mapped[int] = mapped_column(Integer)
     period_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class IdempotencyRecord(Base):
@@ -227,7 +226,7 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class InteractionCount(Base):
@@ -357,4 +356,4 @@ class Conversion(Base):
     platform: Mapped[str | None] = mapped_column(String(32), default=None)
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
