@@ -6,9 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from servicekit.columns import RowId, Timestamp
+from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, one_of
+from servicekit.db import new_metadata, one_of
 from servicekit.outbox import OutboxMessageMixin
 from servicekit.problems import Invalid
 from servicekit.tracing import current_traceparent
@@ -97,10 +97,10 @@ class Channel(Base):
     feed_token: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     # The platform said the account's quota is spent (WeChat 45009, Weibo's hourly limit):
     # no call to it before this time, whichever replica sends and across restarts.
-    quota_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    quota_blocked_until: Mapped[Moment | None]
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    deleted_at: Mapped[Moment | None]
 
     def quota_spent_until(self, now: datetime) -> datetime | None:
         """When the spent quota comes back, while it is still spent."""
@@ -130,7 +130,7 @@ class Distribution(Base):
     platform: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default=DistributionStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    next_attempt_at: Mapped[Moment | None]
     # The last failure in words an operator understands, and its machine-readable code.
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -149,15 +149,15 @@ class Distribution(Base):
     # out. The holder renews it; a row whose lease ran out lost its worker (killed), and
     # any replica takes it back, resuming from `progress`.
     claimed_by: Mapped[str | None] = mapped_column(String(36), default=None)
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lease_until: Mapped[Moment | None]
     # The trace of the post.published event that made it (W3C traceparent), so that its
     # delivery and the outcome event continue the same trace.
     traceparent: Mapped[str | None] = mapped_column(
         String(55), default=lambda: current_traceparent()
     )
     # After success, the platform is checked again until this time (deleted or banned?).
-    watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    watch_until: Mapped[Moment | None]
+    next_check_at: Mapped[Moment | None]
     checks: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
@@ -176,7 +176,7 @@ class ReplicaMixin:
     name: Mapped[str] = mapped_column(String(200))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The newest change applied; an older event arriving late changes nothing.
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[Moment]
 
 
 class Wordlist(ReplicaMixin, Base):
@@ -228,7 +228,7 @@ class Click(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     link_id: Mapped[str] = mapped_column(String(36), index=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
-    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    clicked_at: Mapped[Moment]
 
 
 class SendWindow(Base):
@@ -253,9 +253,9 @@ class ChannelSync(Base):
     channel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     platform: Mapped[str] = mapped_column(String(32))
-    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    next_run_at: Mapped[Moment] = mapped_column(index=True)
+    last_run_at: Mapped[Moment | None]
+    last_success_at: Mapped[Moment | None]
     # The last run's failure in words, and its code (`wechat_45009`); None after a success.
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     last_error_code: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -271,7 +271,7 @@ class ChannelSync(Base):
     comments_backlog_newest_id: Mapped[str | None] = mapped_column(String(32), default=None)
     comments_last_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A replica running the collection holds it until then (a killed one lets it go).
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lease_until: Mapped[Moment | None]
     created_at: Mapped[Timestamp]
 
 

@@ -10,13 +10,12 @@ it decays with time).
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from servicekit.columns import RowId, Timestamp
+from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, one_of
+from servicekit.db import new_metadata, one_of
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -88,8 +87,8 @@ class Member(Base):
     workspace_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(200), default=None)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    first_seen_at: Mapped[Moment | None]
+    last_seen_at: Mapped[Moment | None]
     # The engagement score scaled to a fixed epoch, so that it orders and filters through an
     # index although it decays with time (user_svc.kit.engagement).
     engagement_raw: Mapped[float] = mapped_column(Float, default=0.0)
@@ -98,7 +97,7 @@ class Member(Base):
     # Set when this record was merged into another one: reads redirect to the survivor.
     merged_into_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # Set when the member's personal data was erased on request (PIPL).
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    erased_at: Mapped[Moment | None]
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
 
@@ -178,7 +177,7 @@ class Interaction(Base):
     # on: what answering it from the inbox needs (null: it cannot be answered there).
     channel_id: Mapped[str | None] = mapped_column(String(36), default=None)
     platform_status_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    occurred_at: Mapped[Moment]
     created_at: Mapped[Timestamp]
 
 
@@ -204,15 +203,15 @@ class InboxItem(Base):
     reason: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=InboxStatus.OPEN.value)
     # When the member started waiting (the interaction's time) ...
-    waiting_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    waiting_since: Mapped[Moment]
     # ... moved earlier by the member's engagement when the item opened (inbox.service).
-    priority_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    priority_at: Mapped[Moment]
     assignee_id: Mapped[str | None] = mapped_column(String(64), default=None)
     answer_text: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by: Mapped[str | None] = mapped_column(String(64), default=None)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    answered_at: Mapped[Moment | None]
     closed_by: Mapped[str | None] = mapped_column(String(64), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_at: Mapped[Moment | None]
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
 
@@ -245,7 +244,7 @@ class InboxAnswer(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
     answered_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[Timestamp]
-    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    settled_at: Mapped[Moment | None]
 
 
 class Segment(Base):
@@ -280,7 +279,7 @@ class Community(Base):
     description: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    deleted_at: Mapped[Moment | None]
 
 
 class CommunityMembership(Base):
@@ -297,8 +296,8 @@ class CommunityMembership(Base):
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=CommunityRole.MEMBER.value)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    joined_at: Mapped[Moment]
+    left_at: Mapped[Moment | None]
 
 
 class OutboxMessage(OutboxMessageMixin, Base): ...
