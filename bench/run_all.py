@@ -17,12 +17,14 @@ FINDINGS = ROOT / "bench" / "findings.md"
 # `python bench/run_all.py bench_pipeline bench_gateway` runs only those.
 BENCHMARKS = [
     "bench.bench_pipeline",
+    "bench.bench_consumer",
     "bench.bench_gateway",
     "bench.bench_content",
     "bench.bench_channel",
     "bench.bench_links",
     "bench.bench_user",
     "bench.bench_callbacks",
+    "bench.bench_backfill",
     "bench.bench_sentiment",
     "bench.bench_metrics",
 ]

@@ -53,6 +53,7 @@ def settings_for(database_url: str, shared_settings: SharedSettings) -> Callable
             "delivery_backoff_seconds": 0.01,
             "delivery_poll_seconds": 0.05,
             "delivery_max_attempts": 3,
+            "answer_backoff_seconds": 0.0,
             "webhook_timeout_seconds": 2.0,
             "api_timeout_seconds": 2.0,
             "confirm_poll_seconds": 0.02,

@@ -23,6 +23,7 @@ from typing import Any, cast
 import pytest
 from channel_svc.consumers import handlers as channel_handlers
 from channel_svc.crypto import CredentialCipher
+from channel_svc.distributions.policies import RetryPolicy
 from channel_svc.links.service import Tracking
 from content_svc.consumers import HANDLERS as CONTENT_HANDLERS
 from event_contracts.registry import TOPICS
@@ -47,6 +48,7 @@ SUBSCRIBED: dict[str, set[str]] = {
             forget_links=lambda: None,
             adapters={},
             cipher=cast(CredentialCipher, None),
+            answer_policy=cast(RetryPolicy, None),
         )
     ),
 }

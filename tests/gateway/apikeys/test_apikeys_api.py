@@ -193,3 +193,27 @@ async def test_concurrent_requests_with_one_key_all_pass(gw: Gateway) -> None:
     )
 
     assert {a.status_code for a in answers} == {200}
+
+
+async def test_the_keys_list_pages_with_limit_and_cursor(gw: Gateway) -> None:
+    await gw.signup()
+    owner = await gw.login()
+    created = [(await gw.api_key(owner, "content:read"))["id"] for _ in range(3)]
+
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (
+            await gw.client.get("/api/v1/api-keys", params=params, headers=bearer(owner))
+        ).json()
+        assert len(page["items"]) <= 2
+        seen += [k["id"] for k in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    too_many = await gw.client.get("/api/v1/api-keys?limit=101", headers=bearer(owner))
+
+    assert seen == created[::-1]
+    assert too_many.status_code == 422
+    assert "query.limit" in too_many.text

@@ -150,3 +150,43 @@ async def test_figures_of_a_post_not_known_yet_are_left_out_not_the_collection(
     event = collection(workspace_id, channel, figures)
     assert await runtime.consumer.apply(event, HANDLERS["platform.figures.collected"])
     assert await stats_ingested(runtime) == 1  # the followers were stored
+
+
+async def test_copies_confirmed_after_the_day_they_went_out_are_dated_by_the_platform(
+    runtime: MetricsRuntime,
+    seed: Seeder,
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    workspace_id: str,
+) -> None:
+    """WeChat says which day each article went out (`ref_date`); copies whose success we
+    recorded only now count their ages from that day, so they are compared at their age."""
+    channel = await seed.channel(platform="wechat_oa")
+    now = datetime.now(UTC)
+    went_out = {TODAY - timedelta(days=n): 6000 for n in (8, 7, 6)}
+    went_out[TODAY - timedelta(days=4)] = 3000
+    posts = {day: await seed.post([channel], now) for day in went_out}
+    figures: list[dict[str, Any]] = []
+    for day, reads in went_out.items():
+        start = end_of(day - timedelta(days=1)) + timedelta(seconds=1)
+        figures += [
+            {
+                "metric": "int_page_read_count",
+                "value": reads,
+                "observed_at": end_of(day + timedelta(days=n)).isoformat(),
+                "post_id": posts[day],
+                "went_out_day_start": start.isoformat(),
+            }
+            for n in range(3)
+        ]
+    handler = HANDLERS["platform.figures.collected"]
+    assert await runtime.consumer.apply(collection(workspace_id, channel, figures), handler)
+
+    subject = TODAY - timedelta(days=4)
+    report = (await client.get(f"/api/v1/reports/posts/{posts[subject]}", headers=editor)).json()
+    [placement] = report["channels"]
+    published = datetime.fromisoformat(placement["published_at"])
+    assert published == end_of(subject - timedelta(days=1)) + timedelta(seconds=1)
+    benchmark = placement["benchmark"]
+    assert (benchmark["value"], benchmark["median"], benchmark["peers"]) == (3000, 6000, 3)
+    assert benchmark["verdict"] == "underperforming", benchmark

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
-from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -16,6 +15,7 @@ from servicekit.schemas import Page
 from gateway.access import Owner
 from gateway.apikeys import service
 from gateway.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from gateway.kit.paging import Paging
 from gateway.runtime import Runtime
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
@@ -49,10 +49,10 @@ async def create_key(body: ApiKeyCreate, caller: Owner, session: DbSession) -> A
     description="Every key of the workspace, whoever created it (`created_by`): a key stops "
     "working while its creator is disabled.",
 )
-async def list_keys(
-    caller: Owner, session: DbSession, cursor: Cursor = None, limit: Limit = 50
-) -> Page[ApiKeyRead]:
-    keys, next_cursor = await service.list_keys(session, caller, cursor=cursor, limit=limit)
+async def list_keys(caller: Owner, session: DbSession, paging: Paging) -> Page[ApiKeyRead]:
+    keys, next_cursor = await service.list_keys(
+        session, caller, cursor=paging.cursor, limit=paging.limit
+    )
     return Page[ApiKeyRead].model_validate({"items": keys, "next_cursor": next_cursor})
 
 

@@ -36,9 +36,7 @@ async def create(
 
 
 async def get_key(session: AsyncSession, caller: Caller, key_id: str) -> ApiKey:
-    return await get_in_workspace(
-        session, ApiKey, key_id, caller.workspace_id, missing="There is no such API key."
-    )
+    return await get_in_workspace(session, ApiKey, key_id, caller.workspace_id, "API key")
 
 
 async def list_keys(

@@ -16,13 +16,14 @@ Row = TypeVar("Row", Operator, Invitation, ApiKey)
 
 
 async def get_in_workspace(
-    session: AsyncSession, model: type[Row], row_id: str, workspace_id: str, *, missing: str
+    session: AsyncSession, model: type[Row], row_id: str, workspace_id: str, what: str
 ) -> Row:
-    """The row; `NotFound(missing)` when it does not exist or belongs to another workspace
-    (the same answer: another workspace's ids are nobody's business)."""
+    """The row; a 404 saying there is no such `what` ("API key") when it does not exist or
+    belongs to another workspace (the same answer: another workspace's ids are nobody's
+    business)."""
     row = await session.get(model, row_id)
     if row is None or row.workspace_id != workspace_id:
-        raise NotFound(missing)
+        raise NotFound(f"There is no such {what}.")
     return row
 
 

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
 from servicekit.db import call_after_commit
-from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from gateway.access import Owner
 from gateway.identity.addresses import normalise_email
+from gateway.kit.paging import Paging
 from gateway.operators import service
 from gateway.operators.schemas import (
     InvitationCreate,
@@ -70,11 +70,9 @@ async def invite(
 
 
 @router.get("", responses=problem_responses(401, 403), summary="List the workspace's operators")
-async def list_operators(
-    caller: Owner, session: DbSession, cursor: Cursor = None, limit: Limit = 50
-) -> Page[OperatorRead]:
+async def list_operators(caller: Owner, session: DbSession, paging: Paging) -> Page[OperatorRead]:
     operators, next_cursor = await service.list_operators(
-        session, caller, cursor=cursor, limit=limit
+        session, caller, cursor=paging.cursor, limit=paging.limit
     )
     return Page[OperatorRead].model_validate({"items": operators, "next_cursor": next_cursor})
 
@@ -85,10 +83,10 @@ async def list_operators(
     summary="List pending invitations",
 )
 async def list_invitations(
-    caller: Owner, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+    caller: Owner, session: DbSession, paging: Paging
 ) -> Page[InvitationRead]:
     pending, next_cursor = await service.pending_invitations(
-        session, caller, cursor=cursor, limit=limit
+        session, caller, cursor=paging.cursor, limit=paging.limit
     )
     return Page[InvitationRead].model_validate({"items": pending, "next_cursor": next_cursor})
 

@@ -72,19 +72,13 @@ async def pending_invitations(
 
 async def withdraw_invitation(session: AsyncSession, caller: Caller, invitation_id: str) -> None:
     invitation = await get_in_workspace(
-        session,
-        Invitation,
-        invitation_id,
-        caller.workspace_id,
-        missing="There is no such invitation.",
+        session, Invitation, invitation_id, caller.workspace_id, "invitation"
     )
     await session.delete(invitation)
 
 
 async def get_operator(session: AsyncSession, caller: Caller, operator_id: str) -> Operator:
-    return await get_in_workspace(
-        session, Operator, operator_id, caller.workspace_id, missing="There is no such operator."
-    )
+    return await get_in_workspace(session, Operator, operator_id, caller.workspace_id, "operator")
 
 
 async def list_operators(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
 from devstack.lifecycle import Startable
 from devstack.processes import signal_group, spawn
@@ -27,9 +28,6 @@ from devstack.processes import signal_group, spawn
 _T = TypeVar("_T")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-TOPIC_ALREADY_EXISTS = 36
-"""Kafka protocol error code TOPIC_ALREADY_EXISTS."""
 
 TopicSpec = tuple[str, int]
 """A topic name and its partition count."""
@@ -99,7 +97,7 @@ async def create_topics(bootstrap: str, topics: Iterable[TopicSpec] | None = Non
     failures = [
         f"{error['topic']}: {error['error_code']} {error.get('error_message') or ''}".strip()
         for error in response.to_object()["topic_errors"]
-        if error["error_code"] not in (0, TOPIC_ALREADY_EXISTS)
+        if error["error_code"] not in (0, TopicAlreadyExistsError.errno)
     ]
     if failures:
         raise BrokerError("could not create topics: " + "; ".join(failures))

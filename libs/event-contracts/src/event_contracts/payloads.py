@@ -211,6 +211,12 @@ class CollectedFigure(Payload):
         default=None, description="The platform's id of the post, as recorded at delivery."
     )
     daily: bool = False
+    went_out_day_start: UtcDatetime | None = Field(
+        default=None,
+        description="The start of the platform's day on which the platform says the post "
+        "went out (WeChat: the article's `ref_date`, a Beijing day), when it says so. A copy "
+        "recorded as going out after that day (its success confirmed late) is dated to it.",
+    )
 
 
 class FiguresCollectedV1(Payload):

@@ -241,6 +241,7 @@ TOPICS: tuple[Topic, ...] = (
                     "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
                     "external_id": "2247483921_1",
                     "daily": False,
+                    "went_out_day_start": "2025-03-17T16:00:00Z",
                 },
                 {
                     "metric": "cumulate_user",

@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from event_contracts import CloudEvent, InvalidEvent
 from event_contracts.registry import dlq_topic
 from opentelemetry.trace import SpanKind
-from sqlalchemy import String, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -165,6 +165,7 @@ class ConsumerRunner:
                     unassigned_since = time.monotonic()
                 elif time.monotonic() - unassigned_since > STALL_SECONDS:
                     raise ConsumerStalled(f"no partitions assigned for {STALL_SECONDS:g} s")
+                done: dict[TopicPartition, int] = {}
                 for tp, records in batches.items():
                     handled = await self.handle_fetched(records, dlq_send=dlq.send_and_wait)
                     if handled < len(records):
@@ -172,19 +173,20 @@ class ConsumerRunner:
                         # again, this partition only, once the backoff is over.
                         consumer.seek(tp, records[handled].offset)
                         waiting.pause(consumer, tp, self.group_id)
-                    if handled == 0:
-                        continue
-                    waiting.succeeded(tp)
-                    done = records[handled - 1]
-                    # A commit to a partition the broker forgot retries forever.
+                    if handled > 0:
+                        waiting.succeeded(tp)
+                        done[TopicPartition(tp.topic, tp.partition)] = records[handled - 1].offset
+                if done:
+                    # One commit for the fetch; one the broker forgot would retry forever.
                     await asyncio.wait_for(
-                        consumer.commit({TopicPartition(tp.topic, tp.partition): done.offset + 1}),
+                        consumer.commit({tp: offset + 1 for tp, offset in done.items()}),
                         STALL_SECONDS,
                     )
+                for tp, offset in done.items():
                     end = consumer.highwater(tp)
                     if end is not None:
                         CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
-                            max(0, end - done.offset - 1)
+                            max(0, end - offset - 1)
                         )
         finally:
             self.connected = False
@@ -239,22 +241,28 @@ class ConsumerRunner:
         applied: list[bool] = []
         try:
             async with self.db.transaction() as session:
+                # A handler's query sees what the handlers before it wrote, as if each had
+                # committed; rows nobody queries are written together at the end.
+                session.sync_session.autoflush = True
                 model = self.processed_model
                 ids = [event.id for _, event in run]
                 seen = set(
                     await session.scalars(select(model.event_id).where(model.event_id.in_(ids)))
                 )
+                new: dict[str, str] = {}
+                for _, event in run:
+                    if event.id not in seen and event.id not in new:
+                        new[event.id] = event.type
+                if new:  # one statement for the batch's ids
+                    await session.execute(
+                        insert(model), [{"event_id": i, "topic": t} for i, t in new.items()]
+                    )
                 for record, event in run:
-                    if event.id in seen:
+                    if new.pop(event.id, None) is None:  # applied before, or earlier in the run
                         applied.append(False)
                         continue
-                    seen.add(event.id)
-                    session.add(model(event_id=event.id, topic=event.type))
                     with _event_context(event, record.topic, self.group_id):
                         await self.handlers[record.topic](session, event)
-                        # The next handler sees this one's rows, as if it had committed:
-                        # sessions do not flush by themselves.
-                        await session.flush()
                     applied.append(True)
         except Exception as exc:
             log.info("batch_applied_one_by_one", size=len(run), error=repr(exc))

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     ClusterAuthorizationFailedError,
+    TopicAlreadyExistsError,
     UnknownError,
     UnsupportedVersionError,
     for_code,
@@ -27,9 +28,6 @@ from event_contracts.registry import TOPICS, dlq_topic
 from servicekit.settings import SASL_PROTOCOLS, TLS_PROTOCOLS, SharedSettings
 
 log = structlog.get_logger(__name__)
-
-TOPIC_ALREADY_EXISTS = 36
-"""Kafka protocol error code TOPIC_ALREADY_EXISTS: another replica created it first."""
 
 # How a broker says it will not give this client a producer id: the embedded broker
 # (UnknownError), a broker too old for it, a cluster without the IdempotentWrite right.
@@ -177,7 +175,8 @@ async def ensure_topics(settings: SharedSettings, timeout_s: float = 10.0) -> No
         f"{error['topic']}: {for_code(error['error_code']).__name__} "
         f"{error.get('error_message') or ''}".strip()
         for error in response.to_object()["topic_errors"]
-        if error["error_code"] not in (0, TOPIC_ALREADY_EXISTS)
+        # A topic that already exists was created by another replica first.
+        if error["error_code"] not in (0, TopicAlreadyExistsError.errno)
     ]
     if failures:
         raise TopicsNotCreated("; ".join(failures))

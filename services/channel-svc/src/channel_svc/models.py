@@ -270,6 +270,11 @@ class ChannelSync(Base):
     comments_backlog_max_id: Mapped[str | None] = mapped_column(String(32), default=None)
     comments_backlog_newest_id: Mapped[str | None] = mapped_column(String(32), default=None)
     comments_last_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # WeChat: the days of a backfill an operator asked for still to pull, newest first
+    # (None: none pending), and the Beijing day its last portion was pulled (one a day).
+    backfill_from: Mapped[date | None] = mapped_column(Date, default=None)
+    backfill_until: Mapped[date | None] = mapped_column(Date, default=None)
+    backfill_portion_on: Mapped[date | None] = mapped_column(Date, default=None)
     # A replica running the collection holds it until then (a killed one lets it go).
     lease_until: Mapped[Moment | None]
     created_at: Mapped[Timestamp]

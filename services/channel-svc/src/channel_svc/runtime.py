@@ -14,6 +14,7 @@ from channel_svc.adapters import Adapter, build_adapters
 from channel_svc.consumers import handlers
 from channel_svc.crypto import CredentialCipher, load_cipher
 from channel_svc.distributions.delivery import DeliveryWorker
+from channel_svc.distributions.policies import RetryPolicy
 from channel_svc.links.cache import LinkCache
 from channel_svc.links.clicks import ClickRecorder
 from channel_svc.links.service import Tracking
@@ -49,6 +50,11 @@ class ChannelRuntime(ServiceRuntime):
                 forget_links=self.link_cache.clear,
                 adapters=self.adapters,
                 cipher=self.cipher,
+                answer_policy=RetryPolicy(
+                    max_attempts=settings.answer_max_tries,
+                    backoff_seconds=settings.answer_backoff_seconds,
+                    backoff_max_seconds=settings.answer_backoff_max_seconds,
+                ),
             ),
             database=db,
         )

@@ -32,6 +32,12 @@ class Settings(ServiceSettings):
     # the worker lives; after a kill, another replica (or the restarted one) takes it back
     # once it runs out. A clean stop hands its rows back at once.
     delivery_lease_seconds: float = Field(default=60.0, ge=1)
+    # An inbox answer meeting a busy platform is asked again within its consumer's
+    # transaction (which holds its partition meanwhile): this many tries at most, waiting
+    # as deliveries do (doubling, jittered) up to the maximum between two.
+    answer_max_tries: int = Field(default=4, ge=1, le=10)
+    answer_backoff_seconds: float = Field(default=1.0, ge=0)
+    answer_backoff_max_seconds: float = Field(default=8.0, ge=0, le=60)
     # Platform APIs (WeChat, Weibo): per-request timeout.
     api_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # WeChat publishes asynchronously: first look after this long, then twice as long each
@@ -68,6 +74,11 @@ class Settings(ServiceSettings):
     sync_backoff_seconds: float = Field(default=60.0, ge=0)
     sync_backoff_max_seconds: float = Field(default=3600.0, ge=0)
     sync_poll_seconds: float = Field(default=30.0, gt=0)
+    # A WeChat backfill an operator asked for is pulled this many days in a Beijing day at
+    # most: each day costs a `getarticletotal` call (and a seventh of a `getusersummary`
+    # and a `getusercumulate`), on top of the regular runs' 7 and 1 and 1; the account's
+    # daily quota for each (about 1,000) may be shared with other systems using it.
+    sync_backfill_days_per_day: int = Field(default=90, ge=1, le=90)
     # Our posts whose figures are collected: those delivered this many days ago at most.
     sync_follow_days: int = Field(default=30, ge=7, le=365)
     # WeChat's callback: a push whose timestamp is further than this from our clock is

@@ -13,6 +13,7 @@ from channel_svc.consumers.campaign_changed import campaign_changed
 from channel_svc.consumers.post_published import post_published
 from channel_svc.consumers.wordlist_changed import keep_wordlist
 from channel_svc.crypto import CredentialCipher
+from channel_svc.distributions.policies import RetryPolicy
 from channel_svc.links.service import Tracking
 
 
@@ -23,12 +24,14 @@ def handlers(
     forget_links: Callable[[], None],
     adapters: Mapping[str, Adapter],
     cipher: CredentialCipher,
+    answer_policy: RetryPolicy,
 ) -> dict[str, Handler]:
     """The runner's handlers: most need the runtime's parts (the delivery worker's wake-up,
-    the link tracking settings, the resolved-link cache, the adapters and cipher)."""
+    the link tracking settings, the resolved-link cache, the adapters and cipher, how inbox
+    answers are asked again)."""
     return handler_map(
         post_published(wake_worker, tracking),
         campaign_changed(forget_links),
         keep_wordlist,
-        answer_requested(adapters, cipher),
+        answer_requested(adapters, cipher, answer_policy),
     )

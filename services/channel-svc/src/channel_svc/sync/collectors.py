@@ -5,7 +5,9 @@ morning): `getarticletotal` once for each of the last 7 days (one day per call; 
 article's running totals for up to 7 days after it went out), `getusersummary` and
 `getusercumulate` once for those 7 days (their longest span). Nine calls a day, whatever
 the number of articles. An article is named by `msgid` `<msg_data_id>_<n>`, the
-`msg_data_id` recorded at delivery; articles we did not publish are left out.
+`msg_data_id` recorded at delivery; articles we did not publish are left out. A run with a
+backfill portion (`backfill.py`) then pulls those older days the same way, each API's
+calls cut to its longest span.
 
 Weibo (live counts): `statuses/count` for our statuses of the last days, 100 ids a call,
 and `users/show` for the followers; observed at the start of the hour of the run, so that
@@ -30,9 +32,9 @@ from channel_svc.adapters.base import UnlockedChannel
 from channel_svc.adapters.http import PlatformError, Unreachable
 from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.adapters.weibo import WeiboAdapter
+from channel_svc.sync.backfill import LONGEST_SPANS, WINDOW_DAYS, spans
 
 BEIJING = timedelta(hours=8)
-WINDOW_DAYS = 7  # the days pulled each run: getarticletotal follows an article this long
 WECHAT_POST_FIGURES = (
     "int_page_read_count",
     "int_page_read_user",
@@ -65,6 +67,10 @@ class Collection:
     comments: list[CollectedComment] = field(default_factory=list)
     # Where the comments stand after this run (None: the run stopped before they were read).
     comments_cursor: CommentsCursor | None = None
+    # The backfill portion the run began (its calls count against the day's quotas even
+    # if it stopped), and the one it pulled in full.
+    backfill_begun: tuple[date, date] | None = None
+    backfilled: tuple[date, date] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,13 +96,14 @@ def beijing_day(now: datetime) -> date:
     return (now.astimezone(UTC) + BEIJING).date()
 
 
+def start_of(day: date) -> datetime:
+    """The first second of a Beijing day, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=UTC) - BEIJING
+
+
 def end_of(day: date) -> datetime:
     """The last second of a Beijing day, in UTC: when that day's figures stand."""
-    return (
-        datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-        - BEIJING
-        - timedelta(seconds=1)
-    )
+    return start_of(day + timedelta(days=1)) - timedelta(seconds=1)
 
 
 def _day(value: object) -> date | None:
@@ -111,40 +118,62 @@ async def collect_wechat(
     channel: UnlockedChannel,
     copies: Mapping[str, Copy],
     now: datetime,
+    *,
+    backfill: tuple[date, date] | None = None,
 ) -> Collection:
-    """`copies` by msgid. Raises `Stopped` on the first platform error."""
+    """`copies` by msgid; the last `WINDOW_DAYS`, then the `backfill` days. Raises
+    `Stopped` on the first platform error."""
     yesterday = beijing_day(now) - timedelta(days=1)
     first = yesterday - timedelta(days=WINDOW_DAYS - 1)
     found = Collection()
     try:
-        for n in range(WINDOW_DAYS):
-            day = first + timedelta(days=n)
-            for item in await adapter.datacube(channel, "getarticletotal", day, day):
-                copy = copies.get(str(item.get("msgid")))
-                if copy is None:
-                    continue
-                for detail in item.get("details") or []:
-                    stat_date = _day(detail.get("stat_date"))
-                    if stat_date is None:
-                        continue
-                    found.figures += [
-                        CollectedFigure(
-                            metric=name,
-                            value=int(detail[name]),
-                            observed_at=end_of(stat_date),
-                            post_id=copy.post_id,
-                            external_id=copy.external_id,
-                        )
-                        for name in WECHAT_POST_FIGURES
-                        if name in detail
-                    ]
-        summary = await adapter.datacube(channel, "getusersummary", first, yesterday)
-        cumulate = await adapter.datacube(channel, "getusercumulate", first, yesterday)
+        await _days(adapter, channel, copies, first, yesterday, found)
+        found.through = yesterday
+        if backfill is not None:
+            found.backfill_begun = backfill
+            await _days(adapter, channel, copies, *backfill, found)
+            found.backfilled = backfill
     except (PlatformError, Unreachable) as exc:
         raise Stopped(found, exc) from exc
-    found.figures += _followers(summary, cumulate, first, yesterday)
-    found.through = yesterday
     return found
+
+
+async def _days(
+    adapter: WechatAdapter,
+    channel: UnlockedChannel,
+    copies: Mapping[str, Copy],
+    first: date,
+    last: date,
+    found: Collection,
+) -> None:
+    """The articles' figures and the followers' of [first, last], into `found`."""
+    for day, _ in spans(first, last, LONGEST_SPANS["getarticletotal"]):
+        for item in await adapter.datacube(channel, "getarticletotal", day, day):
+            copy = copies.get(str(item.get("msgid")))
+            if copy is None:
+                continue
+            went_out = _day(item.get("ref_date"))
+            went_out_start = start_of(went_out) if went_out is not None else None
+            for detail in item.get("details") or []:
+                stat_date = _day(detail.get("stat_date"))
+                if stat_date is None:
+                    continue
+                found.figures += [
+                    CollectedFigure(
+                        metric=name,
+                        value=int(detail[name]),
+                        observed_at=end_of(stat_date),
+                        post_id=copy.post_id,
+                        external_id=copy.external_id,
+                        went_out_day_start=went_out_start,
+                    )
+                    for name in WECHAT_POST_FIGURES
+                    if name in detail
+                ]
+    for begin, end in spans(first, last, LONGEST_SPANS["getusersummary"]):
+        summary = await adapter.datacube(channel, "getusersummary", begin, end)
+        cumulate = await adapter.datacube(channel, "getusercumulate", begin, end)
+        found.figures += _followers(summary, cumulate, begin, end)
 
 
 def _followers(

@@ -7,6 +7,20 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from channel_svc.models import ChannelSync
+from channel_svc.sync.backfill import MAX_DAYS
+
+
+class SyncTrigger(BaseModel):
+    """What an operator may ask of a run triggered by hand."""
+
+    backfill_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_DAYS,
+        description="WeChat: also pull the figures of this many days up to yesterday "
+        "(the platform keeps 90), spread over the next days' runs within the daily quotas.",
+        examples=[90],
+    )
 
 
 class SyncRead(BaseModel):
@@ -24,6 +38,12 @@ class SyncRead(BaseModel):
     figures_last_run: int = Field(description="Figures the last run collected.")
     comments_last_run: int = Field(
         description="Readers' comments the last run pulled (Weibo; 0 for other platforms)."
+    )
+    backfill_from: date | None = Field(
+        description="WeChat: the oldest day of a backfill still to pull; None when none is."
+    )
+    backfill_until: date | None = Field(
+        description="WeChat: the newest day of a backfill still to pull (pulled newest first)."
     )
 
     @classmethod

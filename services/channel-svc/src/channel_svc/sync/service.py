@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 from event_contracts import (
@@ -17,7 +17,7 @@ from event_contracts import (
     CommentsCollectedV1,
     FiguresCollectedV1,
 )
-from servicekit.problems import NotFound
+from servicekit.problems import Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import Outcome
@@ -26,8 +26,8 @@ from channel_svc.channels import repository as channels
 from channel_svc.events import emit
 from channel_svc.models import Channel, ChannelSync
 from channel_svc.settings import Settings
-from channel_svc.sync import repository
-from channel_svc.sync.collectors import BEIJING, Collection
+from channel_svc.sync import backfill, repository
+from channel_svc.sync.collectors import BEIJING, Collection, beijing_day
 from channel_svc.sync.schemas import SyncRead
 
 # The platforms with figures to pull, and the vocabulary and source their figures are in.
@@ -86,13 +86,59 @@ async def status(session: AsyncSession, *, workspace_id: str, channel_id: str) -
 
 
 async def trigger(
-    session: AsyncSession, *, workspace_id: str, channel_id: str, now: datetime
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    channel_id: str,
+    now: datetime,
+    backfill_days: int | None = None,
 ) -> SyncRead:
-    """Run the collector now (a run under way is not doubled: it holds its lease)."""
+    """Run the collector now (a run under way is not doubled: it holds its lease), with a
+    backfill of the last `backfill_days` (WeChat) pulled from this run on."""
     sync = await _sync_of(session, workspace_id, channel_id)
+    if backfill_days is not None:
+        _ask_backfill(sync, backfill_days, now)
     sync.next_run_at = now
     await session.flush()
     return SyncRead.of(sync)
+
+
+def _ask_backfill(sync: ChannelSync, days: int, now: datetime) -> None:
+    if sync.platform != "wechat_oa":
+        raise Invalid.field(
+            "backfill_days",
+            "only WeChat channels backfill: the platform keeps their figures of past days",
+        )
+    wanted = backfill.requested(beijing_day(now) - timedelta(days=1), days)
+    if wanted is None:
+        return  # every run pulls these days
+    first, until = wanted
+    if sync.backfill_from is not None and sync.backfill_until is not None:
+        # A backfill under way goes on further back if asked; the days newer than where it
+        # stands were pulled already (by it, or by the regular runs since).
+        first, until = min(first, sync.backfill_from), sync.backfill_until
+    sync.backfill_from, sync.backfill_until = first, until
+
+
+def backfill_portion(
+    sync: ChannelSync, now: datetime, settings: Settings
+) -> tuple[date, date] | None:
+    """The backfill days this run pulls: none if none are pending, or if a portion was
+    pulled this Beijing day already (the day's quotas are shared with the regular runs)."""
+    if sync.backfill_from is None or sync.backfill_until is None:
+        return None
+    if sync.backfill_portion_on == beijing_day(now):
+        return None
+    return backfill.portion(
+        sync.backfill_from, sync.backfill_until, settings.sync_backfill_days_per_day
+    )
+
+
+def _advance_backfill(sync: ChannelSync, pulled: tuple[date, date]) -> None:
+    if sync.backfill_from is None or pulled[0] <= sync.backfill_from:
+        sync.backfill_from = sync.backfill_until = None
+    else:
+        sync.backfill_until = pulled[0] - timedelta(days=1)
 
 
 def next_regular(platform: str, now: datetime, settings: Settings) -> datetime:
@@ -198,6 +244,9 @@ def settle(
         sync.comments_backlog_max_id = cursor.backlog_max
         sync.comments_backlog_newest_id = cursor.backlog_newest
     sync.comments_last_run = len(run.collection.comments)
+    if run.collection.backfill_begun is not None:
+        # Its calls were made, whatever became of them: the next portion is tomorrow's.
+        sync.backfill_portion_on = beijing_day(now)
     # An operator asked for a run while this one was under way: it stays due.
     triggered = sync.next_run_at > now and run.outcome is not Outcome.DEFERRED
     _schedule(sync, run, now, settings)
@@ -215,6 +264,8 @@ def _schedule(sync: ChannelSync, run: RunOutcome, now: datetime, settings: Setti
         sync.failures = 0
         if run.collection.through is not None:
             sync.collected_through = run.collection.through
+        if run.collection.backfilled is not None:
+            _advance_backfill(sync, run.collection.backfilled)
         sync.next_run_at = next_regular(sync.platform, now, settings)
         return
     sync.last_error, sync.last_error_code = run.message, run.code

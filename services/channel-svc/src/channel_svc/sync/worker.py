@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import structlog
 from servicekit.db import Database, utcnow
@@ -32,6 +32,7 @@ from channel_svc.sync.collectors import (
     Stopped,
     collect_wechat,
     collect_weibo,
+    end_of,
 )
 
 log = structlog.get_logger(__name__)
@@ -101,8 +102,6 @@ class SyncWorker:
     async def run_one(self, channel_id: str, now: datetime) -> None:
         async with self.db.transaction() as session:
             channel = (await channels.by_id(session, [channel_id])).get(channel_id)
-            since = now - timedelta(days=self.settings.sync_follow_days)
-            rows = list(await repository.delivered_copies(session, channel_id, since))
             before = await repository.get(session, channel_id)
             comments = (
                 CommentsCursor(
@@ -113,7 +112,12 @@ class SyncWorker:
                 if before is not None
                 else None
             )
-        run = await self._collect(channel, rows, now, comments)
+            backfill = service.backfill_portion(before, now, self.settings) if before else None
+            since = now - timedelta(days=self.settings.sync_follow_days)
+            if backfill is not None:  # the posts that went out on the backfill's days too
+                since = min(since, end_of(backfill[0] - timedelta(days=1)))
+            rows = list(await repository.delivered_copies(session, channel_id, since))
+        run = await self._collect(channel, rows, now, comments, backfill)
         async with self.db.transaction() as session:
             sync = await repository.get(session, channel_id)
             if sync is None:
@@ -137,6 +141,7 @@ class SyncWorker:
         rows: list[Distribution],
         now: datetime,
         comments: CommentsCursor | None,
+        backfill: tuple[date, date] | None,
     ) -> service.RunOutcome:
         if channel is None or channel.deleted_at is not None:
             return service.RunOutcome(Collection())
@@ -157,7 +162,9 @@ class SyncWorker:
         copies = _copies(channel.platform, rows)
         try:
             if isinstance(adapter, WechatAdapter):
-                return service.RunOutcome(await collect_wechat(adapter, unlocked, copies, now))
+                return service.RunOutcome(
+                    await collect_wechat(adapter, unlocked, copies, now, backfill=backfill)
+                )
             if isinstance(adapter, WeiboAdapter):
                 return service.RunOutcome(
                     await collect_weibo(adapter, unlocked, copies, now, comments=comments)

@@ -8,6 +8,10 @@ whole collection refused; the next collection, which pulls the same days again, 
 And a platform's figure of one day (WeChat's `new_user`, `cancel_user`) becomes the running
 total our series keep: the series' value before that day plus the day's figure. Pulling the
 same days again gives the same totals at the same times, so nothing changes.
+
+A platform that says on which of its days a post went out (WeChat's `ref_date`) dates a
+copy we recorded as going out after that day, its success confirmed late, to the day's
+start: its figures of that day then count from there, not before it went out.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion import repository
 from metrics_svc.ingestion.batches import BatchWriter
+from metrics_svc.ingestion.rollups.store import redate
 from metrics_svc.ingestion.schemas import StatBatchRead
 from metrics_svc.ingestion.validation import SubmittedPoint, resolve
-from metrics_svc.models import ACCOUNT
+from metrics_svc.models import ACCOUNT, PostChannel
 from metrics_svc.vocabulary import normalise_metric
 
 log = structlog.get_logger(__name__)
@@ -74,8 +79,24 @@ async def _running_totals(
     return points
 
 
+async def _date_by_platform(session: AsyncSession, event: FiguresCollectedV1) -> None:
+    """Copies recorded as going out after the platform's day they went out on, dated to
+    that day's start."""
+    days = {f.post_id: f.went_out_day_start for f in event.figures if f.went_out_day_start}
+    for post_id, day_start in days.items():
+        if post_id is None or day_start is None:
+            continue
+        copy = await session.get(PostChannel, (event.workspace_id, post_id, event.channel_id))
+        if copy is None or copy.published_at < day_start + DAY:
+            continue
+        log.info("copy_dated_by_platform", post_id=post_id, was=copy.published_at, to=day_start)
+        copy.published_at = day_start
+        await redate(session, event.workspace_id, post_id, event.channel_id, day_start)
+
+
 async def store_collected(session: AsyncSession, event: FiguresCollectedV1) -> StatBatchRead:
     """Store what a collection brought; what cannot be placed is left out and logged."""
+    await _date_by_platform(session, event)
     points = [_point(0, event, f) for f in event.figures if not f.daily]
     points += await _running_totals(session, event, [f for f in event.figures if f.daily])
     points = [replace(p, where=n) for n, p in enumerate(points)]
