@@ -13,12 +13,10 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...
 
 
 class Effect(Base):

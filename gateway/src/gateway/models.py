@@ -3,12 +3,11 @@ sessions and API keys."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from servicekit.auth import ROLES
-from servicekit.columns import RowId, Timestamp
-from servicekit.db import UTCDateTime, new_metadata, one_of
+from servicekit.columns import Moment, RowId, Timestamp
+from servicekit.db import new_metadata, one_of
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,7 +67,7 @@ class PendingSignup(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     # SHA-256 of the token: the token itself is only in the mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    expires_at: Mapped[Moment] = mapped_column(index=True)
     created_at: Mapped[Timestamp]
 
 
@@ -81,7 +80,7 @@ class PasswordReset(Base):
     operator_id: Mapped[OfOperator]
     # SHA-256 of the token: the token itself is only in the mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    expires_at: Mapped[Moment] = mapped_column(index=True)
     created_at: Mapped[Timestamp]
 
 
@@ -98,8 +97,8 @@ class Invitation(Base):
     # SHA-256 of the token: the token itself is shown once, to the owner who invited.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by: Mapped[str] = mapped_column(String(36))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires_at: Mapped[Moment]
+    accepted_at: Mapped[Moment | None]
     created_at: Mapped[Timestamp]
 
 
@@ -113,9 +112,9 @@ class RefreshToken(Base):
     family_id: Mapped[str] = mapped_column(String(36), index=True)
     operator_id: Mapped[OfOperator]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires_at: Mapped[Moment]
+    used_at: Mapped[Moment | None]
+    revoked_at: Mapped[Moment | None]
     created_at: Mapped[Timestamp]
 
 
@@ -133,5 +132,5 @@ class ApiKey(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[Timestamp]
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_used_at: Mapped[Moment | None]
+    revoked_at: Mapped[Moment | None]

@@ -59,7 +59,10 @@ Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
 
 class ProcessedEventMixin:
-    """Columns of a service's `processed_events` table (each service declares the class)."""
+    """A service's `processed_events` table (each service declares the class on its own
+    declarative base); its name is the one `migration_steps` creates."""
+
+    __tablename__ = "processed_events"
 
     if TYPE_CHECKING:  # the declarative base supplies the keyword constructor
 

@@ -64,7 +64,10 @@ ERROR_MAX_CHARS = 2000
 
 
 class OutboxMessageMixin:
-    """Columns of a service's `outbox_messages` table (each service declares the class)."""
+    """A service's `outbox_messages` table (each service declares the class on its own
+    declarative base); its name is the one `migration_steps` creates."""
+
+    __tablename__ = "outbox_messages"
 
     if TYPE_CHECKING:  # the declarative base supplies the keyword constructor
 

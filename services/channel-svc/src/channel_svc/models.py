@@ -6,8 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
+from servicekit.db import new_metadata, one_of
 from servicekit.outbox import OutboxMessageMixin
 from servicekit.problems import Invalid
 from servicekit.tracing import current_traceparent
@@ -73,7 +74,7 @@ class Channel(Base):
     __tablename__ = "channels"
     __table_args__ = (CheckConstraint(one_of("status", ChannelStatus), name="status"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     platform: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
@@ -96,10 +97,10 @@ class Channel(Base):
     feed_token: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     # The platform said the account's quota is spent (WeChat 45009, Weibo's hourly limit):
     # no call to it before this time, whichever replica sends and across restarts.
-    quota_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    quota_blocked_until: Mapped[Moment | None]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    deleted_at: Mapped[Moment | None]
 
     def quota_spent_until(self, now: datetime) -> datetime | None:
         """When the spent quota comes back, while it is still spent."""
@@ -120,7 +121,7 @@ class Distribution(Base):
         Index("ix_distributions_next_check_at", "next_check_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     # Looked up through the unique (post_id, channel_id) index.
     post_id: Mapped[str] = mapped_column(String(64))
@@ -129,7 +130,7 @@ class Distribution(Base):
     platform: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default=DistributionStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    next_attempt_at: Mapped[Moment | None]
     # The last failure in words an operator understands, and its machine-readable code.
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -148,18 +149,18 @@ class Distribution(Base):
     # out. The holder renews it; a row whose lease ran out lost its worker (killed), and
     # any replica takes it back, resuming from `progress`.
     claimed_by: Mapped[str | None] = mapped_column(String(36), default=None)
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lease_until: Mapped[Moment | None]
     # The trace of the post.published event that made it (W3C traceparent), so that its
     # delivery and the outcome event continue the same trace.
     traceparent: Mapped[str | None] = mapped_column(
         String(55), default=lambda: current_traceparent()
     )
     # After success, the platform is checked again until this time (deleted or banned?).
-    watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    watch_until: Mapped[Moment | None]
+    next_check_at: Mapped[Moment | None]
     checks: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class ReplicaMixin:
@@ -175,7 +176,7 @@ class ReplicaMixin:
     name: Mapped[str] = mapped_column(String(200))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The newest change applied; an older event arriving late changes nothing.
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[Moment]
 
 
 class Wordlist(ReplicaMixin, Base):
@@ -206,7 +207,7 @@ class TrackedLink(Base):
         Index("ix_tracked_links_workspace_id_created_at", "workspace_id", "created_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     code: Mapped[str] = mapped_column(String(16), unique=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
     post_id: Mapped[str] = mapped_column(String(64))
@@ -216,7 +217,7 @@ class TrackedLink(Base):
     target_url: Mapped[str] = mapped_column(Text)
     # sha256 of the target: URLs may be longer than an index entry allows.
     target_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class Click(Base):
@@ -227,7 +228,7 @@ class Click(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     link_id: Mapped[str] = mapped_column(String(36), index=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
-    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    clicked_at: Mapped[Moment]
 
 
 class SendWindow(Base):
@@ -252,9 +253,9 @@ class ChannelSync(Base):
     channel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     platform: Mapped[str] = mapped_column(String(32))
-    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    next_run_at: Mapped[Moment] = mapped_column(index=True)
+    last_run_at: Mapped[Moment | None]
+    last_success_at: Mapped[Moment | None]
     # The last run's failure in words, and its code (`wechat_45009`); None after a success.
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     last_error_code: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -275,8 +276,8 @@ class ChannelSync(Base):
     backfill_until: Mapped[date | None] = mapped_column(Date, default=None)
     backfill_portion_on: Mapped[date | None] = mapped_column(Date, default=None)
     # A replica running the collection holds it until then (a killed one lets it go).
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    lease_until: Mapped[Moment | None]
+    created_at: Mapped[Timestamp]
 
 
 class AnswerSend(Base):
@@ -295,7 +296,7 @@ class AnswerSend(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     platform_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 # -- WeChat's message callback and keyword auto-replies ------------------------------------
@@ -324,8 +325,8 @@ class CallbackSettings(Base):
     appid: Mapped[str] = mapped_column(String(64))
     # Fernet token of {"token", "encoding_aes_key"}; never leaves the service.
     secret_encrypted: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class CallbackMessage(Base):
@@ -339,7 +340,7 @@ class CallbackMessage(Base):
         Index("ix_callback_messages_workspace_id_received_at", "workspace_id", "received_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(36))
     # `MsgId` for messages; events: `FromUserName` + `CreateTime` (+ the event's name).
@@ -349,7 +350,7 @@ class CallbackMessage(Base):
     from_user: Mapped[str] = mapped_column(String(200))
     # The message's fields as WeChat sent them (MASSSENDJOBFINISH's counts, for instance).
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[Timestamp]
 
 
 class CallbackNonce(Base):
@@ -362,7 +363,7 @@ class CallbackNonce(Base):
     timestamp: Mapped[int] = mapped_column(Integer, primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    seen_at: Mapped[Timestamp] = mapped_column(index=True)
 
 
 class AutoReplyTrigger(StrEnum):
@@ -382,7 +383,7 @@ class AutoReply(Base):
         Index("ix_autoreplies_workspace_id_created_at", "workspace_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(36))
     trigger: Mapped[str] = mapped_column(String(16))
@@ -393,8 +394,8 @@ class AutoReply(Base):
     # {"kind": "text", "text"} | {"kind": "image", "media_id"} | {"kind": "article", ...}
     reply: Mapped[dict[str, Any]] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class WechatTag(Base):
@@ -411,12 +412,12 @@ class WechatTag(Base):
     # WeChat's id of the tag, once it was created.
     tag_id: Mapped[int | None] = mapped_column(Integer, default=None)
     members_tagged: Mapped[int] = mapped_column(Integer, default=0)
-    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_synced_at: Mapped[Moment | None] = mapped_column(default=None)
     # The last sync's failure in words, and its code (e.g. wechat_45059); None when it went.
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class WechatTagMember(Base):
@@ -427,12 +428,10 @@ class WechatTagMember(Base):
     channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     segment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     openid: Mapped[str] = mapped_column(String(200), primary_key=True)
-    tagged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    tagged_at: Mapped[Timestamp]
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...

@@ -4,13 +4,12 @@ services' data."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from servicekit.columns import RowId, Timestamp
+from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata
+from servicekit.db import new_metadata
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -85,11 +84,11 @@ class Post(Base):
     author_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    published_at: Mapped[Moment | None]
     idea_id: Mapped[str | None] = mapped_column(String(36), default=None)
     campaign_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # A scheduled publication: when, and to which channels (checked when it was scheduled).
-    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    scheduled_at: Mapped[Moment | None]
     scheduled_channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Per channel id, how the post goes out there (`{"mode": "mass_send", "segment_id"}`),
     # as the publish request asked; None or absent: published as usual.
@@ -101,7 +100,7 @@ class Post(Base):
     perf_verdict: Mapped[str | None] = mapped_column(String(50), default=None)
     # Sort key of `?sort=performance`: verdict rank * 10^12 + reads; -1 without figures.
     perf_rank: Mapped[int] = mapped_column(BigInteger, default=-1)
-    perf_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    perf_period_end: Mapped[Moment | None]
 
     @property
     def performance(self) -> dict[str, Any] | None:
@@ -142,7 +141,7 @@ class PostChannel(Base):
     # The distribution whose outcome the row shows, and when that outcome happened: an
     # outcome older than this one, or a failure after this distribution's success, is stale.
     distribution_id: Mapped[str | None] = mapped_column(String(36), default=None)
-    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    outcome_at: Mapped[Moment | None]
     updated_at: Mapped[Timestamp]
 
     post: Mapped[Post] = relationship(back_populates="channels", lazy="raise")
@@ -159,7 +158,7 @@ class KnownChannel(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(50))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[Moment]
 
 
 class PostRevision(Base):
@@ -234,8 +233,8 @@ class Source(Base):
     etag: Mapped[str | None] = mapped_column(String(500), default=None)
     last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
     next_fetch_at: Mapped[Timestamp]
-    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_fetched_at: Mapped[Moment | None]
+    last_success_at: Mapped[Moment | None]
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     ideas_created: Mapped[int] = mapped_column(Integer, default=0)
@@ -303,8 +302,8 @@ class Campaign(Base):
     objective: Mapped[str] = mapped_column(String(20))
     # Our metric name -> the figure aimed for over the campaign.
     goals: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    starts_at: Mapped[Moment]
+    ends_at: Mapped[Moment]
     channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     budget: Mapped[float | None] = mapped_column(Float, default=None)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
@@ -316,7 +315,7 @@ class Campaign(Base):
     created_by: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    deleted_at: Mapped[Moment | None]
 
 
 class MemberQuestion(Base):
@@ -332,7 +331,7 @@ class MemberQuestion(Base):
     member_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    asked_at: Mapped[Moment]
 
 
 class ErasedMember(Base):
@@ -345,7 +344,7 @@ class ErasedMember(Base):
 
     workspace_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    erased_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[Moment]
 
 
 class Wordlist(Base):
@@ -365,9 +364,7 @@ class Wordlist(Base):
     updated_at: Mapped[Timestamp]
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...

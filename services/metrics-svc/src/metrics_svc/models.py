@@ -15,11 +15,11 @@ ingestion so that reports never scan raw points:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from servicekit.columns import Moment, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.db import new_metadata
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -45,12 +45,10 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...
 
 
 class Channel(Base):
@@ -63,7 +61,7 @@ class Channel(Base):
     platform: Mapped[str | None] = mapped_column(String(32), default=None)
     name: Mapped[str | None] = mapped_column(String(200), default=None)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[Timestamp]
 
 
 class Post(Base):
@@ -78,8 +76,8 @@ class Post(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[Moment]
+    updated_at: Mapped[Timestamp]
 
 
 class PostChannel(Base):
@@ -99,7 +97,7 @@ class PostChannel(Base):
     platform: Mapped[str | None] = mapped_column(String(32), default=None)
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     url: Mapped[str | None] = mapped_column(Text, default=None)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[Moment]
 
 
 class Series(Base):
@@ -118,9 +116,9 @@ class Series(Base):
     post_id: Mapped[str] = mapped_column(String(64))  # ACCOUNT ("") for account figures
     metric: Mapped[str] = mapped_column(String(32))
     # When the post went live on the channel (None for account series): ages count from it.
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    published_at: Mapped[Moment | None]
     latest_value: Mapped[int] = mapped_column(BigInteger, default=0)
-    latest_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    latest_observed_at: Mapped[Moment | None]
 
 
 class StatPoint(Base):
@@ -132,7 +130,7 @@ class StatPoint(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
     series_id: Mapped[int] = mapped_column(BigInteger)
-    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    observed_at: Mapped[Moment]
     value: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(64))
     batch_id: Mapped[str] = mapped_column(String(36))
@@ -142,9 +140,9 @@ class HourlyRollup(Base):
     __tablename__ = "rollup_hourly"
 
     series_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    bucket: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    bucket: Mapped[Moment] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)  # last cumulative value in the bucket
-    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # ... observed at
+    observed_at: Mapped[Moment]  # ... observed at
     gain: Mapped[int] = mapped_column(BigInteger)  # value - last value of an earlier bucket
 
 
@@ -152,9 +150,9 @@ class DailyRollup(Base):
     __tablename__ = "rollup_daily"
 
     series_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    bucket: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    bucket: Mapped[Moment] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
-    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    observed_at: Mapped[Moment]
     gain: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -167,7 +165,7 @@ class ChannelDailyRollup(Base):
     __tablename__ = "rollup_channel_daily"
 
     workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    day: Mapped[Moment] = mapped_column(primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     metric: Mapped[str] = mapped_column(String(32), primary_key=True)
     account: Mapped[bool] = mapped_column(Boolean, primary_key=True)
@@ -195,9 +193,9 @@ class BenchmarkCheckpoint(Base):
     channel_id: Mapped[str] = mapped_column(String(64))
     post_id: Mapped[str] = mapped_column(String(64))
     metric: Mapped[str] = mapped_column(String(32))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[Moment]
     value: Mapped[int] = mapped_column(BigInteger)
-    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    observed_at: Mapped[Moment]
 
 
 class StatBatch(Base):
@@ -212,9 +210,9 @@ class StatBatch(Base):
     points_received: Mapped[int] = mapped_column(Integer)
     points_stored: Mapped[int] = mapped_column(Integer)
     points_unchanged: Mapped[int] = mapped_column(Integer)
-    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    period_start: Mapped[Moment | None]
+    period_end: Mapped[Moment | None]
+    created_at: Mapped[Timestamp]
 
 
 class IdempotencyRecord(Base):
@@ -227,7 +225,7 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class InteractionCount(Base):
@@ -258,7 +256,7 @@ class InteractionSentiment(Base):
     post_id: Mapped[str] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(32))
     sentiment: Mapped[str] = mapped_column(String(8))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    occurred_at: Mapped[Moment]
 
 
 class Campaign(Base):
@@ -272,8 +270,8 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(200))
     objective: Mapped[str] = mapped_column(String(32))
     goals: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    starts_at: Mapped[Moment]
+    ends_at: Mapped[Moment]
     channel_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     budget: Mapped[float | None] = mapped_column(Float, default=None)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
@@ -281,7 +279,7 @@ class Campaign(Base):
     owner_id: Mapped[str | None] = mapped_column(String(64), default=None)
     status: Mapped[str] = mapped_column(String(16))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[Moment]
 
 
 class CampaignPost(Base):
@@ -309,7 +307,7 @@ class TrackedLink(Base):
     platform: Mapped[str] = mapped_column(String(32))
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     target_url: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[Moment]
 
 
 class LinkClick(Base):
@@ -326,7 +324,7 @@ class LinkClick(Base):
     post_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(64))
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    clicked_at: Mapped[Moment]
 
 
 class Conversion(Base):
@@ -350,11 +348,11 @@ class Conversion(Base):
     kind: Mapped[str] = mapped_column(String(16))
     value_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    occurred_at: Mapped[Moment]
     code: Mapped[str | None] = mapped_column(String(64), default=None)
     post_id: Mapped[str | None] = mapped_column(String(64), default=None)
     channel_id: Mapped[str | None] = mapped_column(String(64), default=None)
     platform: Mapped[str | None] = mapped_column(String(32), default=None)
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]

@@ -10,12 +10,12 @@ it decays with time).
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import UTCDateTime, new_id, new_metadata, one_of, utcnow
+from servicekit.db import new_metadata, one_of
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -83,12 +83,12 @@ class Member(Base):
         Index("ix_members_workspace_id_engagement_raw", "workspace_id", "engagement_raw"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(200), default=None)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    first_seen_at: Mapped[Moment | None]
+    last_seen_at: Mapped[Moment | None]
     # The engagement score scaled to a fixed epoch, so that it orders and filters through an
     # index although it decays with time (user_svc.kit.engagement).
     engagement_raw: Mapped[float] = mapped_column(Float, default=0.0)
@@ -97,9 +97,9 @@ class Member(Base):
     # Set when this record was merged into another one: reads redirect to the survivor.
     merged_into_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # Set when the member's personal data was erased on request (PIPL).
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    erased_at: Mapped[Moment | None]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class MemberIdentity(Base):
@@ -113,13 +113,13 @@ class MemberIdentity(Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(200))
     handle: Mapped[str | None] = mapped_column(String(200), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class MemberTag(Base):
@@ -162,7 +162,7 @@ class Interaction(Base):
         Index("ix_interactions_workspace_id_post_id", "workspace_id", "post_id", "member_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(32))
@@ -177,8 +177,8 @@ class Interaction(Base):
     # on: what answering it from the inbox needs (null: it cannot be answered there).
     channel_id: Mapped[str | None] = mapped_column(String(36), default=None)
     platform_status_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    occurred_at: Mapped[Moment]
+    created_at: Mapped[Timestamp]
 
 
 class InboxItem(Base):
@@ -194,7 +194,7 @@ class InboxItem(Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     interaction_id: Mapped[str] = mapped_column(
         ForeignKey("interactions.id", ondelete="CASCADE"), unique=True
@@ -203,17 +203,17 @@ class InboxItem(Base):
     reason: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=InboxStatus.OPEN.value)
     # When the member started waiting (the interaction's time) ...
-    waiting_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    waiting_since: Mapped[Moment]
     # ... moved earlier by the member's engagement when the item opened (inbox.service).
-    priority_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    priority_at: Mapped[Moment]
     assignee_id: Mapped[str | None] = mapped_column(String(64), default=None)
     answer_text: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by: Mapped[str | None] = mapped_column(String(64), default=None)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    answered_at: Mapped[Moment | None]
     closed_by: Mapped[str | None] = mapped_column(String(64), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[Moment | None]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class AnswerStatus(StrEnum):
@@ -230,7 +230,7 @@ class InboxAnswer(Base):
     __tablename__ = "inbox_answers"
     __table_args__ = (CheckConstraint(one_of("status", AnswerStatus), name="status"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     item_id: Mapped[str] = mapped_column(
         ForeignKey("inbox_items.id", ondelete="CASCADE"), index=True
@@ -243,8 +243,8 @@ class InboxAnswer(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     platform_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
     answered_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[Timestamp]
+    settled_at: Mapped[Moment | None]
 
 
 class Segment(Base):
@@ -253,14 +253,14 @@ class Segment(Base):
     __tablename__ = "segments"
     __table_args__ = (Index("ix_segments_workspace_id_created_at", "workspace_id", "created_at"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text, default=None)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class Community(Base):
@@ -271,15 +271,15 @@ class Community(Base):
         Index("ix_communities_workspace_id_created_at", "workspace_id", "created_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     description: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    deleted_at: Mapped[Moment | None]
 
 
 class CommunityMembership(Base):
@@ -291,18 +291,16 @@ class CommunityMembership(Base):
         Index("ix_community_memberships_community_id_left_at", "community_id", "left_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64))
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=CommunityRole.MEMBER.value)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    joined_at: Mapped[Moment]
+    left_at: Mapped[Moment | None]
 
 
-class OutboxMessage(OutboxMessageMixin, Base):
-    __tablename__ = "outbox_messages"
+class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_events"
+class ProcessedEvent(ProcessedEventMixin, Base): ...

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid, found_in_workspace
 from servicekit.shapes import columns_of
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ from channel_svc.adapters.wechat import WechatAdapter
 from channel_svc.autoreplies import repository
 from channel_svc.autoreplies.schemas import AutoReplyCreate, AutoReplyUpdate
 from channel_svc.channels.service import get_channel
-from channel_svc.models import AutoReply, AutoReplyTrigger, new_id
+from channel_svc.models import AutoReply, AutoReplyTrigger
 
 
 def _reply_json(reply: Any) -> dict[str, Any]:

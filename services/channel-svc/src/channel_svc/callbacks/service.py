@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from servicekit.db import utcnow
+from servicekit.db import new_id, utcnow
 from servicekit.problems import BadRequest, Forbidden, Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from channel_svc.channels.service import get_channel
 from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions.policies import ConfirmPolicy
 from channel_svc.kit.wxcrypt import CryptoError, MessageCrypto, signature, signature_matches
-from channel_svc.models import CallbackMessage, CallbackMode, CallbackSettings, Channel, new_id
+from channel_svc.models import CallbackMessage, CallbackMode, CallbackSettings, Channel
 
 SUCCESS = "success"  # WeChat's "no reply"
 # One request in this many also deletes the replay records too old to matter.

@@ -11,21 +11,15 @@ from __future__ import annotations
 from event_contracts import CampaignChangedV1
 from servicekit.db import utcnow
 from servicekit.problems import Invalid
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.campaigns import repository
 from content_svc.campaigns.status import campaign_status
 from content_svc.events import emit
-from content_svc.kit.fields import carried
 from content_svc.models import Campaign
 
 FIELD = "campaign_id"
-# What `campaign.changed` takes from the row as it is; the rest is computed.
-ANNOUNCED = tuple(
-    name
-    for name in CampaignChangedV1.model_fields
-    if name not in ("campaign_id", "post_ids", "status", "deleted", "changed_at")
-)
 
 
 async def live_campaign(
@@ -47,9 +41,11 @@ async def announce(session: AsyncSession, campaign: Campaign) -> None:
     """Write `campaign.changed` with the whole campaign as it is in this transaction."""
     await session.flush()  # the posts' campaign_id, so that `post_ids` sees them
     deleted = campaign.deleted_at is not None
-    payload = CampaignChangedV1(
+    # The rest of the payload is the row's fields of the same names.
+    payload = shaped(
+        CampaignChangedV1,
+        campaign,
         campaign_id=campaign.id,
-        **carried(campaign, ANNOUNCED),
         post_ids=await repository.post_ids(session, campaign.workspace_id, campaign.id),
         status=campaign_status(campaign, campaign.updated_at).value,
         deleted=deleted,

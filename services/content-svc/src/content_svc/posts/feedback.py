@@ -13,9 +13,9 @@ from typing import Any
 import structlog
 from event_contracts import DistributionFailedV1, DistributionSucceededV1, StatsIngestedV1
 from servicekit.db import utcnow
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.kit.fields import carried
 from content_svc.models import DeliveryStatus, PostChannel
 from content_svc.posts import repository
 
@@ -40,8 +40,6 @@ class DistributionOutcome:
 
 # channel-svc reports a post the platform removed after publishing with these codes.
 TAKEN_DOWN_CODES = frozenset({"deleted_after_publishing", "banned_after_publishing"})
-# Which post on which channel, as the report names them.
-REPORTED = ("workspace_id", "post_id", "channel_id", "distribution_id", "platform")
 
 
 def _outcome(
@@ -50,12 +48,7 @@ def _outcome(
     happened_at: datetime,
     **details: Any,
 ) -> DistributionOutcome:
-    return DistributionOutcome(
-        **carried(report, REPORTED),
-        status=status,
-        happened_at=happened_at,
-        **details,
-    )
+    return shaped(DistributionOutcome, report, status=status, happened_at=happened_at, **details)
 
 
 def succeeded(done: DistributionSucceededV1) -> DistributionOutcome:

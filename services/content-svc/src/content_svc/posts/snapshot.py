@@ -12,15 +12,16 @@ more HTML than it is long (thousands of reference links to one long URL) is refu
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
 from event_contracts import MAX_EVENT_BYTES, PostPublishedV1
 from servicekit.db import utcnow
 from servicekit.problems import TooLarge
+from servicekit.shapes import shaped
 
 from content_svc.events import emit
-from content_svc.kit.fields import carried
 from content_svc.models import Post, PostRevision
 from content_svc.posts.schemas import CHANNEL_ID_MAX, MAX_CHANNELS
 
@@ -30,22 +31,21 @@ _MOST_CHANNELS = ["0" * CHANNEL_ID_MAX] * MAX_CHANNELS
 _A_TRACE = f"00-{'0' * 32}-{'0' * 16}-00"
 
 
-# What an edit changes, a revision keeps and an event carries of a post's text.
+# What an edit changes and a revision keeps of a post's text.
 CONTENT = ("title", "body_markdown", "summary", "cover_url", "tags", "keywords")
-# What `post.published` carries of the post besides its content, under the same names.
-PUBLISHED = ("workspace_id", "version", "body_html", "author_id", "campaign_id")
 
 
 def content_of(source: Post | PostRevision) -> dict[str, Any]:
     """The content of a post or of one of its revisions (lists copied, never shared)."""
-    return carried(source, CONTENT)
+    return {name: copy.copy(getattr(source, name)) for name in CONTENT}
 
 
 def published(post: Post, channel_ids: list[str], published_at: datetime) -> PostPublishedV1:
     """The `post.published` payload of the post released to `channel_ids`."""
-    return PostPublishedV1(
+    return shaped(
+        PostPublishedV1,
+        post,
         post_id=post.id,
-        **carried(post, PUBLISHED + CONTENT),
         channel_ids=channel_ids,
         published_at=published_at,
         channel_options={

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import NotFound
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.alerts.schemas import Alert
@@ -25,7 +26,6 @@ from metrics_svc.campaigns.schemas import (
     GoalSummary,
 )
 from metrics_svc.kit.dates import day_floor, day_start
-from metrics_svc.kit.shapes import shaped
 from metrics_svc.kit.words import fmt_int, fmt_ratio
 from metrics_svc.models import Campaign
 from metrics_svc.replicas.repository import channel_labels, channel_names

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import FieldError, Invalid
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.conversions import repository
@@ -21,7 +22,6 @@ from metrics_svc.conversions.schemas import ConversionCreate, ConversionRead
 from metrics_svc.ingestion.counters import ensure_placement, recount
 from metrics_svc.ingestion.idempotency import fingerprint
 from metrics_svc.kit.dates import day_floor
-from metrics_svc.kit.shapes import shaped
 from metrics_svc.models import Campaign, Channel, Conversion, Post, TrackedLink
 
 CLOCK_SKEW = timedelta(minutes=5)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion import repository
 from metrics_svc.ingestion.history import EARLIEST, SAME_TIME, HistoricalCopy, history_id
 from metrics_svc.ingestion.repository import Known
-from metrics_svc.kit.shapes import shaped
 from metrics_svc.models import ACCOUNT
 from metrics_svc.vocabulary import ACCOUNT_METRICS, known_names, normalise_metric
 

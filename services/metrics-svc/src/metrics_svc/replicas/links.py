@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from event_contracts import LinkClickedV1, LinkCreatedV1
 from servicekit.db import insert_if_new
+from servicekit.shapes import columns_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.counters import ensure_placement, recount
-from metrics_svc.kit.shapes import columns_of
 from metrics_svc.models import LinkClick, TrackedLink
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from event_contracts import DistributionSucceededV1, InteractionReceivedV1, PostPublishedV1
 from servicekit.db import dialect_insert, insert_if_new, utcnow
+from servicekit.shapes import columns_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.rollups.store import redate
-from metrics_svc.kit.shapes import columns_of
 from metrics_svc.kit.upserts import replace_if_newer
 from metrics_svc.models import InteractionCount, InteractionSentiment, Post, PostChannel
 from metrics_svc.replicas.campaigns import join_campaign

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from servicekit.db import utcnow
 from servicekit.pagination import decode_cursor, not_a_cursor, split_page
 from servicekit.problems import Invalid
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.kit.dates import day_start, week_floor
-from metrics_svc.kit.shapes import shaped
 from metrics_svc.replicas.repository import channel_labels, channel_names, posts_by_id
 from metrics_svc.reports import repository
 from metrics_svc.reports.posts import rate

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from servicekit.db import utcnow
 from servicekit.problems import NotFound
+from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit.shapes import shaped
 from metrics_svc.models import Post, Series
 from metrics_svc.replicas import repository as replicas
 from metrics_svc.reports import repository

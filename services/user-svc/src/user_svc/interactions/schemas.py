@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
+from event_contracts import InteractionKind as Kind
 from fastapi import Query
 from pydantic import AwareDatetime, Field
 from servicekit.schemas import RequestModel, ResponseModel
@@ -16,17 +17,7 @@ from user_svc.models import InteractionKind, InteractionSentiment
 MAX_BATCH = 1000
 MAX_TEXT = 5000
 
-Kind = Literal[
-    "comment",
-    "reply",
-    "direct_message",
-    "mention",
-    "like",
-    "share",
-    "follow",
-    "unfollow",
-    "menu_click",
-]
+# The kinds `interaction.received` carries are the ones stored.
 assert set(Kind.__args__) == {k.value for k in InteractionKind}  # type: ignore[attr-defined]
 Sentiment = Literal["positive", "neutral", "negative"]
 assert set(Sentiment.__args__) == {s.value for s in InteractionSentiment}  # type: ignore[attr-defined]
