@@ -25,4 +25,12 @@ __all__ = [
     "sentiment",
     "sentiment_score",
     "tokens",
+    "warm_up",
 ]
+
+
+def warm_up() -> None:
+    """Load the dictionaries now (about a second of CPU) rather than when the first
+    follower's message or post arrives: services call it as their app is built."""
+    keywords("预热词典：新品上市")
+    sentiment("很好")

@@ -3,6 +3,7 @@ the routers."""
 
 from __future__ import annotations
 
+import textkit
 from fastapi import FastAPI
 from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
@@ -28,6 +29,7 @@ def create_runtime(
 def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
     """`runtime` is a `ContentRuntime` (`create_runtime` makes one); the endpoints refuse
     to run on any other."""
+    textkit.warm_up()  # before the first follower's message, not on it
     return build_app(
         runtime or create_runtime(),
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textkit
 from fastapi import FastAPI
 from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.db import Database
@@ -23,6 +24,7 @@ def create_runtime(
 
 
 def create_app(runtime: UserRuntime | None = None) -> FastAPI:
+    textkit.warm_up()  # before the first follower's message, not on it
     return build_app(
         runtime or create_runtime(),
         [members_router, interactions_router, inbox_router, segments_router, communities_router],
