@@ -62,6 +62,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
         extra_env={
             "MEDIAOPS_ALLOW_PRIVATE_URLS": "true",
             "MEDIAOPS_LOG_FORMAT": "json",
+            # The tests read the line each consumer writes for each event it applies.
+            "MEDIAOPS_LOG_LEVEL": "DEBUG",
             "CHANNEL_DELIVERY_MAX_ATTEMPTS": "3",
             "CHANNEL_DELIVERY_BACKOFF_SECONDS": "0.1",
             # Every test signs up its own workspaces from 127.0.0.1.

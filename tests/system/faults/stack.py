@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[3]
 ENV = {
     "MEDIAOPS_ALLOW_PRIVATE_URLS": "true",
     "MEDIAOPS_LOG_FORMAT": "json",
+    # The tests read the line each consumer writes for each event it applies.
+    "MEDIAOPS_LOG_LEVEL": "DEBUG",
     "GATEWAY_SIGNUP_LIMIT_PER_IP": "10000/hour",
     "GATEWAY_LOGIN_LIMIT_PER_IP": "10000/minute",
     "GATEWAY_OPERATOR_REQUEST_LIMIT": "1000000/minute",

@@ -263,13 +263,13 @@ class ConsumerRunner:
                         continue
                     with _event_context(event, record.topic, self.group_id):
                         await self.handlers[record.topic](session, event)
+                        log.debug("event_applied")
                     applied.append(True)
         except Exception as exc:
             log.info("batch_applied_one_by_one", size=len(run), error=repr(exc))
             return False
         for (record, _), was_applied in zip(run, applied, strict=True):
             self._count(record.topic, applied=was_applied)
-        log.debug("events_applied", count=applied.count(True), skipped=applied.count(False))
         return True
 
     def _count(self, topic: str, *, applied: bool) -> None:

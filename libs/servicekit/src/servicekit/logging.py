@@ -71,7 +71,9 @@ def configure_logging(*, fmt: str = "console", level: str = "INFO", service: str
     )
     root = logging.getLogger()
     root.handlers = [handler]
-    root.setLevel(level.upper())
+    # DEBUG is for our own lines (each event a consumer applies); the libraries' debug
+    # output (every SQLite statement, every HTTP connection step) would drown them.
+    root.setLevel(max(logging.getLevelName(level.upper()), logging.INFO))
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     redact_library_logs()
