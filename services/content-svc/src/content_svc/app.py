@@ -17,6 +17,7 @@ from content_svc.runtime import ContentRuntime
 from content_svc.settings import Settings
 from content_svc.sources.router import router as sources_router
 from content_svc.trends.router import router as trends_router
+from content_svc.variants.router import router as variants_router
 from content_svc.wordlists.router import router as wordlists_router
 
 
@@ -40,6 +41,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             trends_router,
             wordlists_router,
             campaigns_router,
+            variants_router,
         ],
         title="Mediaops content-svc",
         # A post's body may hold 200,000 characters; a word list 5,000 words.

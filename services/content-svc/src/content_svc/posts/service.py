@@ -57,6 +57,7 @@ async def create_post(
         scheduled_channel_ids=[],
         perf_rank=NO_FIGURES,
         channels=[],
+        variants=[],
     )
     check_fits(post)
     session.add(post)
