@@ -57,7 +57,8 @@ async def test_a_variant_is_shown_on_the_post_and_sent_to_its_channel_only(
     assert variant["version"] == 1
     assert variant["title"] == NOTE_TITLE
     assert variant["body_html"] == "<p><strong>一图看懂</strong></p>\n"
-    assert variant["summary"] is None and variant["tags"] is None  # the post's own
+    assert variant["summary"] is None
+    assert variant["tags"] is None
     fetched = await client.get(f"{POSTS}/{post['id']}", headers=workspace.headers("analyst"))
     assert [(v["channel_id"], v["version"]) for v in fetched.json()["variants"]] == [
         (xiaohongshu, 1)
@@ -84,7 +85,8 @@ async def test_a_variant_is_shown_on_the_post_and_sent_to_its_channel_only(
     )
     article = event.for_channel(wechat)
     assert (article.title, article.body_markdown) == (ARTICLE_TITLE, post["body_markdown"])
-    assert note.variants == {} and article.variants == {}
+    assert note.variants == {}
+    assert article.variants == {}
 
 
 async def test_a_variant_changes_from_the_version_it_started_at(
