@@ -62,3 +62,22 @@ class VariantRead(ResponseModel):
     tags: list[str] | None
     editor_id: str
     updated_at: datetime
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+                    "channel_id": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+                    "version": 2,
+                    "title": "发布会三大亮点",
+                    "summary": None,
+                    "body_markdown": "三大亮点，一图看懂！",
+                    "body_html": "<p>三大亮点，一图看懂！</p>\n",
+                    "tags": None,
+                    "editor_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
+                    "updated_at": "2026-12-07T06:00:00Z",
+                }
+            ]
+        }
+    )
