@@ -6,21 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from content_svc.models import OutboxMessage
-from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy import select
 
 from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.posts.outbox import published_events
 
 POSTS = "/api/v1/posts"
-
-
-async def _events(runtime: ServiceRuntime) -> list[PostPublishedV1]:
-    async with runtime.db.transaction() as session:
-        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    payloads = [CloudEvent.from_bytes(row.value).payload() for row in rows]
-    return [p for p in payloads if isinstance(p, PostPublishedV1)]
 
 
 async def _published_to(
@@ -71,7 +62,7 @@ async def test_a_published_post_goes_to_a_new_channel_with_its_variant(
     }
     fetched = await client.get(f"{POSTS}/{post_id}", headers=workspace.headers("analyst"))
     assert fetched.json() == added.json()
-    first, second = await _events(runtime)
+    first, second = await published_events(runtime)
     assert first.channel_ids == [wechat]
     assert second.channel_ids == [xiaohongshu]
     assert second.version == first.version
@@ -104,7 +95,7 @@ async def test_a_channel_the_post_was_sent_to_is_refused_by_name(
     assert again.status_code == 409
     assert again.json()["channel_ids"] == [wechat]
     assert wechat in again.json()["detail"]
-    assert len(await _events(runtime)) == 1
+    assert len(await published_events(runtime)) == 1
     fetched = await client.get(f"{POSTS}/{post_id}", headers=workspace.headers())
     assert [c["channel_id"] for c in fetched.json()["channels"]] == [wechat]
 
@@ -123,7 +114,7 @@ async def test_concurrent_requests_send_a_post_to_a_channel_once(
     answers = await asyncio.gather(*(_add(client, workspace, post_id, [weibo]) for _ in range(3)))
 
     assert sorted(answer.status_code for answer in answers) == [200, 409, 409]
-    events = await _events(runtime)
+    events = await published_events(runtime)
     assert [event.channel_ids for event in events] == [[wechat], [weibo]]
 
 

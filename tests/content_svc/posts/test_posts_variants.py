@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from content_svc.models import OutboxMessage
-from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy import select
 
 from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.posts.outbox import published_events
 
 POSTS = "/api/v1/posts"
 NOTE_TITLE = "发布会三大亮点"  # fits Xiaohongshu's 20 characters
@@ -28,13 +26,6 @@ async def _put(
     return await client.put(
         _variant_url(post_id, channel_id), json=body, headers=ws.headers("editor")
     )
-
-
-async def _events(runtime: ServiceRuntime) -> list[PostPublishedV1]:
-    async with runtime.db.transaction() as session:
-        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    payloads = [CloudEvent.from_bytes(row.value).payload() for row in rows]
-    return [p for p in payloads if isinstance(p, PostPublishedV1)]
 
 
 async def test_a_variant_is_shown_on_the_post_and_sent_to_its_channel_only(
@@ -74,7 +65,7 @@ async def test_a_variant_is_shown_on_the_post_and_sent_to_its_channel_only(
     )
     assert published.status_code == 200, published.text
 
-    [event] = await _events(runtime)
+    [event] = await published_events(runtime)
     assert list(event.variants) == [xiaohongshu]
     note = event.for_channel(xiaohongshu)
     assert (note.title, note.body_markdown, note.summary, note.tags) == (

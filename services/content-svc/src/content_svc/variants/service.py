@@ -21,7 +21,7 @@ from content_svc.kit.rendering import render_markdown
 from content_svc.models import Post, PostStatus, PostVariant
 from content_svc.posts.service import get_post
 from content_svc.posts.snapshot import check_fits
-from content_svc.posts.states import record_transition, refuse
+from content_svc.posts.states import refuse, review_again
 from content_svc.replicas.channels import ChannelLookup, check_channels
 from content_svc.variants.schemas import OVERRIDES, VariantWrite
 
@@ -67,19 +67,9 @@ def _require_unsent(post: Post, channel_id: str) -> None:
         )
 
 
-def _review_again(session: AsyncSession, post: Post, caller: Caller, what: str) -> None:
-    """An approved or scheduled post whose variant changed needs review again."""
+def _changed(session: AsyncSession, post: Post, caller: Caller, what: str) -> None:
     post.updated_at = utcnow()
-    if post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED):
-        record_transition(
-            session,
-            post,
-            caller.user_id,
-            action="edit",
-            to_status=PostStatus.IN_REVIEW,
-            comment=f"{what} after approval; the post needs review again.",
-            unschedule=True,
-        )
+    review_again(session, post, caller.user_id, f"{what} after approval; needs review again.")
 
 
 async def put_variant(
@@ -125,7 +115,7 @@ async def put_variant(
     variant.editor_id = caller.user_id
     variant.updated_at = utcnow()
     check_fits(post)  # the request rolls back when the post and its variants no longer fit
-    _review_again(session, post, caller, f"The variant for channel {channel_id} changed")
+    _changed(session, post, caller, f"The variant for channel {channel_id} changed")
     await session.flush()
     return variant
 
@@ -139,5 +129,5 @@ async def delete_variant(session: AsyncSession, caller: Caller, post_id: str, ra
         raise NotFound(f"Post {post_id} has no variant for channel {raw}.")
     _require_unsent(post, channel_id)
     post.variants.remove(variant)
-    _review_again(session, post, caller, f"The variant for channel {channel_id} was removed")
+    _changed(session, post, caller, f"The variant for channel {channel_id} was removed")
     await session.flush()
