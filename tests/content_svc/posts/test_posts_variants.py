@@ -228,3 +228,21 @@ async def test_the_analysis_of_a_channel_reads_its_variant(
     )
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["query.channel_id"]
+
+
+async def test_a_variant_that_would_not_fit_the_event_is_refused(
+    client: httpx.AsyncClient,
+    workspace: Workspace,
+    create_post: PostFactory,
+    known_channel: ChannelFactory,
+) -> None:
+    long_body = "发布会" * 16_000  # 48,000 characters: fits alone, not twice in one event
+    post = await create_post(body_markdown=long_body)
+    channel = await known_channel(platform="xiaohongshu")
+
+    refused = await _put(client, workspace, post["id"], channel, body_markdown=long_body[::-1])
+
+    assert refused.status_code == 413
+    assert [e["field"] for e in refused.json()["errors"]] == ["body_markdown"]
+    gone = await client.get(_variant_url(post["id"], channel), headers=workspace.headers())
+    assert gone.status_code == 404
