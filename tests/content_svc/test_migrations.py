@@ -14,6 +14,7 @@ TABLES = {
     "post_channels",
     "post_revisions",
     "post_transitions",
+    "post_variants",
     "review_settings",
     "known_channels",
     "sources",

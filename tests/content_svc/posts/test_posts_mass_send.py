@@ -8,22 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from content_svc.models import OutboxMessage
 from content_svc.posts.publishing import publish_due
-from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy import select
 
 from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.posts.outbox import published_events
 
 POSTS = "/api/v1/posts"
-
-
-async def _published(runtime: ServiceRuntime) -> list[PostPublishedV1]:
-    async with runtime.db.transaction() as session:
-        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    payloads = [CloudEvent.from_bytes(row.value).payload() for row in rows]
-    return [p for p in payloads if isinstance(p, PostPublishedV1)]
 
 
 async def _publish(
@@ -48,7 +39,7 @@ async def test_a_mass_send_to_a_wechat_channel_travels_with_the_post(
     }
     response = await _publish(client, workspace, post["id"], body)
     assert response.status_code == 200, response.text
-    [snapshot] = await _published(runtime)
+    [snapshot] = await published_events(runtime)
     assert {k: v.model_dump() for k, v in snapshot.channel_options.items()} == {
         wechat: {"mode": "mass_send", "segment_id": "seg-1"}
     }
@@ -71,10 +62,10 @@ async def test_a_scheduled_mass_send_carries_its_options_when_it_goes_out(
     }
     response = await _publish(client, workspace, post["id"], body)
     assert response.status_code == 200, response.text
-    assert await _published(runtime) == []
+    assert await published_events(runtime) == []
     async with runtime.db.transaction() as session:
         assert await publish_due(session, now=when + timedelta(seconds=1)) == 1
-    [snapshot] = await _published(runtime)
+    [snapshot] = await published_events(runtime)
     assert snapshot.channel_options[wechat].mode == "mass_send"
     assert snapshot.channel_options[wechat].segment_id is None
 
@@ -102,4 +93,4 @@ async def test_bad_channel_options_are_422_naming_the_field(
         assert response.status_code == 422, (options, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert field in [error["field"] for error in response.json()["errors"]], response.text
-    assert await _published(runtime) == []
+    assert await published_events(runtime) == []

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from event_contracts import PostPublishedV1
 from metrics_svc.consumers.handlers import HANDLERS
-from metrics_svc.models import InteractionCount, PostChannel
+from metrics_svc.models import InteractionCount, Post, PostChannel
 from metrics_svc.runtime import MetricsRuntime
 from sqlalchemy import select
 
@@ -45,3 +46,47 @@ async def test_redelivered_events_are_applied_once(
     assert report["channels"][0]["totals"]["comments"] == 2
     assert report["channels"][0]["comments_from_community"] is True
     assert report["totals"]["comments"] == 2
+
+
+async def test_a_post_sent_to_more_channels_keeps_its_first_publication_date(
+    runtime: MetricsRuntime, seed: Seeder
+) -> None:
+    first = await seed.channel()
+    later = await seed.channel(platform="xiaohongshu", name="品牌小红书")
+    published_at = NOW - timedelta(days=3)
+    post_id = await seed.post([first], published_at)
+    async with runtime.db.transaction() as session:
+        post = await session.get(Post, (seed.workspace_id, post_id))
+        assert post is not None
+        added = PostPublishedV1.model_validate(
+            {**_snapshot(post, post_id, seed.workspace_id), "channel_ids": [later]}
+        )
+    await seed.apply("post.published", added, post_id)
+
+    async with runtime.db.transaction() as session:
+        post = await session.get(Post, (seed.workspace_id, post_id))
+        rows = (await session.scalars(select(PostChannel).order_by(PostChannel.published_at))).all()
+    assert post is not None
+    assert post.published_at == published_at
+    assert [(row.channel_id, row.published_at) for row in rows] == [
+        (first, published_at),
+        (later, NOW),
+    ]
+
+
+def _snapshot(post: Post, post_id: str, workspace_id: str) -> dict[str, object]:
+    """The event content-svc writes when the post goes to more channels: same version,
+    dated now."""
+    return {
+        "post_id": post_id,
+        "workspace_id": workspace_id,
+        "version": post.version,
+        "title": post.title,
+        "body_markdown": "正文",
+        "body_html": "<p>正文</p>",
+        "tags": list(post.tags),
+        "keywords": list(post.keywords),
+        "channel_ids": [],
+        "author_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
+        "published_at": NOW,
+    }

@@ -42,6 +42,16 @@ class ChannelPublishOptions(Payload):
     )
 
 
+class PostVariantV1(Payload):
+    """The post as written for one channel: these fields replace the post's own there."""
+
+    title: str
+    summary: str | None = None
+    body_markdown: str
+    body_html: str
+    tags: list[str]
+
+
 class PostPublishedV1(Payload):
     """A post was released (now or at its scheduled time) to a set of channels."""
 
@@ -64,6 +74,19 @@ class PostPublishedV1(Payload):
         description="Per channel id, how the post goes out there; a channel not named is "
         "published as usual.",
     )
+    variants: dict[str, PostVariantV1] = Field(
+        default_factory=dict,
+        description="Per channel id (one of `channel_ids`), the version of the post written "
+        "for that channel; a channel not named gets the post's own title, summary, body and "
+        "tags. Use `for_channel` rather than reading the top-level fields.",
+    )
+
+    def for_channel(self, channel_id: str) -> "PostPublishedV1":
+        """The post as it goes to `channel_id`: its variant's fields in place of the
+        post's own, and no other channel's variant."""
+        variant = self.variants.get(channel_id)
+        overrides = variant.model_dump() if variant is not None else {}
+        return self.model_copy(update={**overrides, "variants": {}})
 
 
 class DistributionOutcome(Payload):

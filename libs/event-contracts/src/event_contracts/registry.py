@@ -65,7 +65,9 @@ TOPICS: tuple[Topic, ...] = (
         key="post_id",
         description=(
             "A post was released (now or at its scheduled time) to a set of channels; "
-            "carries the post snapshot."
+            "carries the post snapshot, and its variant for each channel that has one. A "
+            "published post sent to more channels later makes one more event, of the same "
+            "version, naming only the new channels (`published_at`: when they were added)."
         ),
         example={
             "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
@@ -86,6 +88,15 @@ TOPICS: tuple[Topic, ...] = (
             "published_at": "2025-03-18T02:00:00Z",
             "channel_options": {
                 "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d": {"mode": "mass_send", "segment_id": None}
+            },
+            "variants": {
+                "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9": {
+                    "title": "发布会三大亮点",
+                    "summary": None,
+                    "body_markdown": "三大亮点，一图看懂！",
+                    "body_html": "<p>三大亮点，一图看懂！</p>",
+                    "tags": ["新品"],
+                }
             },
         },
     ),

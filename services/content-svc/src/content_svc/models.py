@@ -121,6 +121,10 @@ class Post(Base):
         order_by="PostChannel.channel_id",
         cascade="all, delete-orphan",
     )
+    # The channels the post is written differently for (`PostVariant`), by channel id.
+    variants: Mapped[list[PostVariant]] = relationship(
+        lazy="raise", order_by="PostVariant.channel_id", cascade="all, delete-orphan"
+    )
 
 
 class PostChannel(Base):
@@ -368,3 +372,26 @@ class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
 class ProcessedEvent(ProcessedEventMixin, Base): ...
+
+
+class PostVariant(Base):
+    """The post as written for one channel: its title, summary, body or tags there (a
+    Xiaohongshu note of 20 characters next to a WeChat article of 32), with a version of
+    its own so that two editors of one variant do not overwrite each other."""
+
+    __tablename__ = "post_variants"
+
+    post_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    # What the variant overrides; None: the post's own field, as it is when sent.
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX), default=None)
+    summary: Mapped[str | None] = mapped_column(String(SUMMARY_MAX), default=None)
+    body_markdown: Mapped[str | None] = mapped_column(Text, default=None)
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    tags: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    editor_id: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[Timestamp]

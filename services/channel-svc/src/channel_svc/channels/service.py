@@ -263,11 +263,11 @@ async def delete_channel(session: AsyncSession, *, workspace_id: str, channel_id
 
 
 async def _preview_content(
-    session: AsyncSession, workspace_id: str, data: PreviewRequest
+    session: AsyncSession, workspace_id: str, channel_id: str, data: PreviewRequest
 ) -> PostContent:
     if data.post_id is not None:
         snapshot = await distributions.latest_snapshot(
-            session, workspace_id=workspace_id, post_id=data.post_id
+            session, workspace_id=workspace_id, post_id=data.post_id, channel_id=channel_id
         )
         if snapshot is None:
             raise NotFound(
@@ -306,6 +306,6 @@ async def preview(
     platform = get_platform(channel.platform)
     if platform is None:
         raise NotFound(f"The channel's platform {channel.platform!r} is no longer supported.")
-    content = await _preview_content(session, workspace_id, data)
+    content = await _preview_content(session, workspace_id, channel.id, data)
     rendered, violations = prepare(platform, channel, content, await scanner(session, workspace_id))
     return platform, rendered, violations, checklist(platform, rendered)

@@ -189,7 +189,6 @@ async def plan_for_post(
         return []
     found = await channels.by_id(session, wanted)
     scanner = await wordlists.scanner(session, post.workspace_id)
-    snapshot = post.model_dump(mode="json")
     to_send: list[Distribution] = []
     for channel_id in wanted:
         channel = found.get(channel_id)
@@ -205,7 +204,9 @@ async def plan_for_post(
             status=DistributionStatus.PENDING.value,
             attempts=0,
             next_attempt_at=now,
-            snapshot=snapshot,
+            # The post as it goes to this channel (its variant there, if any): what the
+            # rendering, the adapter, a webhook and a feed read.
+            snapshot=post.for_channel(channel_id).model_dump(mode="json"),
             violations=[],
             progress={},
             checks=0,

@@ -59,13 +59,14 @@ async def page(
 
 
 async def latest_snapshot(
-    session: AsyncSession, *, workspace_id: str, post_id: str
+    session: AsyncSession, *, workspace_id: str, post_id: str, channel_id: str
 ) -> dict[str, Any] | None:
-    """The post as it was last published to this workspace's channels."""
+    """The post as it was sent to `channel_id` (its variant there), else as it was last
+    published to another of this workspace's channels."""
     return await session.scalar(
         select(Distribution.snapshot)
         .where(Distribution.workspace_id == workspace_id, Distribution.post_id == post_id)
-        .order_by(Distribution.created_at.desc())
+        .order_by((Distribution.channel_id == channel_id).desc(), Distribution.created_at.desc())
         .limit(1)
     )
 

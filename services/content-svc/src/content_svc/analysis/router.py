@@ -33,8 +33,16 @@ async def analyse_post(
             description="Platforms to check the title against; the post's channels by default",
         ),
     ] = None,
+    channel_id: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Analyse the post as it goes to this channel (its variant there, if "
+            "any) against the channel's platform",
+        ),
+    ] = None,
 ) -> AnalysisRead:
-    analysis = await service.analyse_post(session, caller, post_id, platforms)
+    analysis = await service.analyse_post(session, caller, post_id, platforms, channel_id)
     return AnalysisRead.model_validate(
         {
             **asdict(analysis.report),

@@ -31,7 +31,7 @@ async def get_post(
         workspace_id,
         post_id,
         for_update=for_update,
-        options=(selectinload(Post.channels),),
+        options=(selectinload(Post.channels), selectinload(Post.variants)),
     )
 
 
@@ -62,7 +62,8 @@ async def list_posts(
         cursor=cursor,
         limit=limit,
     )
-    return (await session.scalars(query.options(selectinload(Post.channels)))).all()
+    loads = (selectinload(Post.channels), selectinload(Post.variants))
+    return (await session.scalars(query.options(*loads))).all()
 
 
 async def get_post_channel(
@@ -128,6 +129,6 @@ async def claim_due_posts(session: AsyncSession, now: datetime, *, limit: int) -
         .order_by(Post.scheduled_at, Post.id)
         .limit(limit)
         .with_for_update(of=Post, skip_locked=True)
-        .options(selectinload(Post.channels))
+        .options(selectinload(Post.channels), selectinload(Post.variants))
     )
     return (await session.scalars(query)).all()

@@ -178,6 +178,14 @@ class Performance(ResponseModel):
     period_end: datetime | None
 
 
+class PostVariantRef(ResponseModel):
+    """A channel the post is written differently for (`/posts/{id}/variants/{channel_id}`)."""
+
+    channel_id: str
+    version: int
+    updated_at: datetime
+
+
 class PostSummary(ResponseModel):
     """A post in a list: everything but the bodies."""
 
@@ -199,6 +207,10 @@ class PostSummary(ResponseModel):
     campaign_id: str | None
     channels: list[PostChannelRead]
     performance: Performance | None
+    variants: list[PostVariantRef] = Field(
+        default_factory=list,
+        description="The channels with a version of the post of their own, and its version.",
+    )
 
 
 class PostRead(PostSummary):

@@ -25,7 +25,7 @@ from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
 from content_svc.posts.schemas import PostCreate, PostFilter, PostUpdate
 from content_svc.posts.snapshot import check_fits, content_of
-from content_svc.posts.states import ACTIONS, record_transition, refuse
+from content_svc.posts.states import ACTIONS, refuse, review_again
 
 NO_FIGURES = -1
 
@@ -57,6 +57,7 @@ async def create_post(
         scheduled_channel_ids=[],
         perf_rank=NO_FIGURES,
         channels=[],
+        variants=[],
     )
     check_fits(post)
     session.add(post)
@@ -159,16 +160,9 @@ async def edit_post(
     post.version += 1
     post.updated_at = utcnow()
     session.add(_revision_of(post, caller.user_id, note=note))
-    if post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED):
-        record_transition(
-            session,
-            post,
-            caller.user_id,
-            action="edit",
-            to_status=PostStatus.IN_REVIEW,
-            comment="Edited after approval; the post needs review again.",
-            unschedule=True,
-        )
+    review_again(
+        session, post, caller.user_id, "Edited after approval; the post needs review again."
+    )
     await session.flush()
     return post
 

@@ -16,13 +16,13 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from event_contracts import MAX_EVENT_BYTES, PostPublishedV1
+from event_contracts import MAX_EVENT_BYTES, PostPublishedV1, PostVariantV1
 from servicekit.db import utcnow
 from servicekit.problems import TooLarge
 from servicekit.shapes import shaped
 
 from content_svc.events import emit
-from content_svc.models import Post, PostRevision
+from content_svc.models import Post, PostRevision, PostVariant
 from content_svc.posts.schemas import CHANNEL_ID_MAX, MAX_CHANNELS
 
 # The most a publication adds to the post: the longest channel ids, as many as allowed,
@@ -40,6 +40,21 @@ def content_of(source: Post | PostRevision) -> dict[str, Any]:
     return {name: copy.copy(getattr(source, name)) for name in CONTENT}
 
 
+def as_sent(post: Post, variant: PostVariant) -> PostVariantV1:
+    """The post on the variant's channel: the variant's fields, the post's where it has none."""
+    return PostVariantV1(
+        title=variant.title if variant.title is not None else post.title,
+        summary=variant.summary if variant.summary is not None else post.summary,
+        body_markdown=(
+            variant.body_markdown if variant.body_markdown is not None else post.body_markdown
+        ),
+        body_html=(variant.body_html or "")
+        if variant.body_markdown is not None
+        else post.body_html,
+        tags=list(variant.tags if variant.tags is not None else post.tags),
+    )
+
+
 def published(post: Post, channel_ids: list[str], published_at: datetime) -> PostPublishedV1:
     """The `post.published` payload of the post released to `channel_ids`."""
     return shaped(
@@ -53,12 +68,20 @@ def published(post: Post, channel_ids: list[str], published_at: datetime) -> Pos
             for channel_id, option in (post.channel_options or {}).items()
             if channel_id in channel_ids
         },
+        variants={
+            variant.channel_id: as_sent(post, variant)
+            for variant in post.variants
+            if variant.channel_id in channel_ids
+        },
     )
 
 
 def event_size(post: Post) -> int:
-    """Bytes of the post's `post.published` at its largest (most channels, a trace)."""
-    event = emit.event(published(post, _MOST_CHANNELS, utcnow()))
+    """Bytes of the post's `post.published` at its largest (most channels, every variant,
+    a trace)."""
+    with_variants = [variant.channel_id for variant in post.variants]
+    channel_ids = with_variants + _MOST_CHANNELS[len(with_variants) :]
+    event = emit.event(published(post, channel_ids, utcnow()))
     event.traceparent = _A_TRACE
     return len(event.to_bytes())
 

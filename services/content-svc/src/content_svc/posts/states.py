@@ -97,3 +97,18 @@ def record_transition(
     if unschedule:
         post.scheduled_at = None
         post.scheduled_channel_ids = []
+
+
+def review_again(session: AsyncSession, post: Post, actor_id: str, comment: str) -> None:
+    """An approved or scheduled post whose content changed goes back to review (its
+    schedule dropped); in any other status nothing moves."""
+    if post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED):
+        record_transition(
+            session,
+            post,
+            actor_id,
+            action="edit",
+            to_status=PostStatus.IN_REVIEW,
+            comment=comment,
+            unschedule=True,
+        )

@@ -35,7 +35,12 @@ async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
             "campaign_id": post.campaign_id,
             "updated_at": utcnow(),
         },
-        newer=lambda row: post.version >= row.version,
+        # A later event of the same version sends the post to more channels: the post keeps
+        # the date it was first published.
+        newer=lambda row: (
+            post.version > row.version
+            or (post.version == row.version and post.published_at <= row.published_at)
+        ),
     )
     await session.flush()
     if current:
