@@ -22,6 +22,8 @@ TABLES = {
     "erased_members",
     "wordlists",
     "campaigns",
+    "queue_slots",
+    "queued_posts",
     "outbox_messages",
     "processed_events",
 }

@@ -10,6 +10,7 @@ from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, build_app
 
 from content_svc.analysis.router import router as analysis_router
+from content_svc.calendar.router import router as calendar_router
 from content_svc.campaigns.router import router as campaigns_router
 from content_svc.ideas.router import router as ideas_router
 from content_svc.posts.router import router as posts_router
@@ -40,6 +41,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             trends_router,
             wordlists_router,
             campaigns_router,
+            calendar_router,
         ],
         title="Mediaops content-svc",
         # A post's body may hold 200,000 characters; a word list 5,000 words.

@@ -69,7 +69,7 @@ async def list_posts(
 @router.get(
     "/settings",
     response_model=ReviewSettingsRead,
-    summary="The workspace's review rules",
+    summary="The workspace's review rules and time zone",
 )
 async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSettingsRead:
     return ReviewSettingsRead.model_validate(
@@ -81,7 +81,7 @@ async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSetti
     "/settings",
     response_model=ReviewSettingsRead,
     responses=problem_responses(403, 422),
-    summary="Change the workspace's review rules (owners)",
+    summary="Change the workspace's review rules or time zone (owners)",
 )
 async def change_review_settings(
     body: ReviewSettingsUpdate, caller: Owner, session: DbSession

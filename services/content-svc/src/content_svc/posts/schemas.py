@@ -17,12 +17,17 @@ from pydantic import (
 )
 from servicekit.schemas import RequestModel, ResponseModel
 
+from content_svc.kit.zones import TimeZoneName
 from content_svc.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX, PostStatus
 
 MAX_LABELS = 30
 MAX_CHANNELS = 50
 CHANNEL_ID_MAX = 64
 COMMENT_MAX = 2000
+TIME_ZONE_DOC = (
+    "The workspace time zone (IANA name): the calendar's days and the posting queue's "
+    "slots are in it."
+)
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # Markdown keeps its whitespace: leading spaces make code blocks, trailing ones line breaks.
@@ -142,12 +147,14 @@ class ReviewSettingsUpdate(RequestModel):
     require_review: bool | None = None
     owners_may_skip_review: bool | None = None
     allow_self_approval: bool | None = None
+    time_zone: TimeZoneName | None = Field(default=None, description=TIME_ZONE_DOC)
 
 
 class ReviewSettingsRead(ResponseModel):
     require_review: bool
     owners_may_skip_review: bool
     allow_self_approval: bool
+    time_zone: str = Field(description=TIME_ZONE_DOC, examples=["Asia/Shanghai"])
 
 
 class DeliveryFailure(ResponseModel):
