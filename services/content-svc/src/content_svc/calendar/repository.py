@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from content_svc.models import Campaign, KnownChannel, Post, PostStatus, QueuedPost
+from content_svc.models import Campaign, KnownChannel, Post, PostStatus
 
 
 async def posts_between(
@@ -76,13 +76,3 @@ async def known_channels(
         )
     )
     return {row.channel_id: row for row in rows}
-
-
-async def queued_post_ids(session: AsyncSession, post_ids: set[str]) -> set[str]:
-    """Which of `post_ids` the posting queue scheduled."""
-    if not post_ids:
-        return set()
-    rows = await session.scalars(
-        select(QueuedPost.post_id).where(QueuedPost.post_id.in_(post_ids)).distinct()
-    )
-    return set(rows)

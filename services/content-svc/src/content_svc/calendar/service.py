@@ -24,6 +24,7 @@ from content_svc.kit.ids import canonical_id
 from content_svc.kit.zones import local_day, start_of_day, zone
 from content_svc.models import KnownChannel, Post, PostStatus
 from content_svc.posts.review import review_settings
+from content_svc.queue import repository as queue_repository
 
 SCHEDULED = "scheduled"
 QUEUED = "queued"
@@ -43,11 +44,6 @@ def _checked_id(value: str | None, name: str) -> str | None:
     if canonical is None:
         raise Invalid.field(name, f"{value!r} is not an id")
     return canonical
-
-
-async def workspace_zone(session: AsyncSession, workspace_id: str) -> ZoneInfo:
-    """The workspace time zone (its settings' `time_zone`)."""
-    return zone((await review_settings(session, workspace_id)).time_zone)
 
 
 async def calendar(
@@ -72,7 +68,7 @@ async def calendar(
     )
     if channel is not None:
         posts = [post for post in posts if channel in _channel_ids(post)]
-    queued = await repository.queued_post_ids(session, {post.id for post in posts})
+    queued = await queue_repository.queued_post_ids(session, {post.id for post in posts})
     known = await repository.known_channels(
         session, caller.workspace_id, {cid for post in posts for cid in _channel_ids(post)}
     )

@@ -40,7 +40,7 @@ SCHEDULE_HORIZON = timedelta(days=366)
 MASS_SEND_PLATFORM = "wechat_oa"
 
 
-def _requested_channels(channel_ids: Sequence[str]) -> list[str]:
+def requested_channels(channel_ids: Sequence[str]) -> list[str]:
     """Canonical channel ids in the order given; malformed or repeated ones are a 422."""
     errors: list[FieldError] = []
     canonical: list[str] = []
@@ -127,7 +127,7 @@ async def publish_post(
     # The row lock makes two concurrent publishes of one post take turns (PostgreSQL;
     # SQLite's write lock does the same), so only one of them writes the event.
     post = await get_post(session, caller, post_id, for_update=True)
-    requested = _requested_channels(channel_ids)
+    requested = requested_channels(channel_ids)
     chosen = _requested_options(options or {}, requested)
     now = utcnow()
     if scheduled_at is not None:

@@ -29,7 +29,8 @@ from content_svc.posts.schemas import (
     RevisionRead,
     TransitionRead,
 )
-from content_svc.runtime import ChannelService
+from content_svc.queue import service as queue
+from content_svc.runtime import BestTimes, ChannelService
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
@@ -200,7 +201,8 @@ async def archive(
     "/{post_id}/publish",
     response_model=PostRead,
     responses=problem_responses(403, 404, 409, 413, 422, 503),
-    summary="Publish a post to channels of the workspace, now or at `scheduled_at`",
+    summary="Publish a post to channels of the workspace, now, at `scheduled_at` or at its "
+    "channels' next free queue slot (`queue`)",
 )
 async def publish_post(
     post_id: str,
@@ -208,7 +210,19 @@ async def publish_post(
     caller: Writer,
     session: DbSession,
     channels: ChannelService,
+    best_times: BestTimes,
 ) -> PostRead:
+    if body.queue:
+        queued = await queue.queue_post(
+            session,
+            caller,
+            post_id,
+            body.channel_ids,
+            channels,
+            best_times,
+            options=body.channel_options,
+        )
+        return PostRead.model_validate(queued)
     post = await publishing.publish_post(
         session,
         caller,

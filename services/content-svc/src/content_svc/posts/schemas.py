@@ -13,6 +13,7 @@ from pydantic import (
     HttpUrl,
     StringConstraints,
     UrlConstraints,
+    ValidationInfo,
     field_validator,
 )
 from servicekit.schemas import RequestModel, ResponseModel
@@ -125,6 +126,19 @@ class PublishRequest(RequestModel):
         description="Per channel id (one of `channel_ids`), how the post goes out there; "
         "channels not named are published as usual.",
     )
+    queue: bool = Field(
+        default=False,
+        description="Put the post in the posting queue: scheduled at the next free slot "
+        "its channels share (GET /queue/slots), ranked by their best times; not with "
+        "`scheduled_at`.",
+    )
+
+    @field_validator("queue")
+    @classmethod
+    def _queue_or_time(cls, queue: bool, info: ValidationInfo) -> bool:
+        if queue and info.data.get("scheduled_at") is not None:
+            raise ValueError("the queue takes the time from the slots: leave out scheduled_at")
+        return queue
 
 
 class ReviewComment(RequestModel):
