@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.content_svc.factories import Workspace
+from tests.content_svc.factories import ChannelFactory, Workspace
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SLOTS = "/api/v1/queue/slots"
@@ -61,3 +61,14 @@ async def queued_at(
 
 def same_moment(answered: str, expected: str) -> bool:
     return datetime.fromisoformat(answered) == datetime.fromisoformat(expected)
+
+
+async def weibo_with_slots(
+    client: httpx.AsyncClient, ws: Workspace, known_channel: ChannelFactory, *local_times: str
+) -> tuple[date, str]:
+    """A Weibo channel with slots at `local_times` on tomorrow's weekday: (tomorrow, its id)."""
+    day = tomorrow()
+    channel = await known_channel(platform="weibo")
+    for local_time in local_times:
+        await add_slot(client, ws, channel, day.weekday(), local_time)
+    return day, channel

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from content_svc.posts.publishing import publish_due
 from servicekit.runtime import ServiceRuntime
 
@@ -23,6 +24,7 @@ from tests.content_svc.queue.helpers import (
     queued_at,
     same_moment,
     tomorrow,
+    weibo_with_slots,
 )
 
 
@@ -94,10 +96,7 @@ async def test_queued_posts_take_the_next_free_slots_in_order_and_show_in_the_qu
     create_post: PostFactory,
     known_channel: ChannelFactory,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    await add_slot(client, workspace, channel, day.weekday(), "20:00")
-    await add_slot(client, workspace, channel, day.weekday(), "09:00")
+    day, channel = await weibo_with_slots(client, workspace, known_channel, "20:00", "09:00")
     first, second, third = [await create_post(title=f"第{n}篇") for n in (1, 2, 3)]
 
     assert same_moment(await queued_at(client, workspace, first["id"], [channel]), at(day, 9))
@@ -125,46 +124,33 @@ async def test_queued_posts_take_the_next_free_slots_in_order_and_show_in_the_qu
     ]
 
 
+@pytest.mark.parametrize(
+    ("metrics_status", "hour"),
+    [(200, 20), (500, 9)],
+    ids=["ranked by best times", "metrics-svc failing: slot order"],
+)
 async def test_the_channels_best_time_ranks_the_free_slots(
     client: httpx.AsyncClient,
     workspace: Workspace,
     create_post: PostFactory,
     known_channel: ChannelFactory,
     metrics_service: MetricsServiceStandIn,
+    metrics_status: int,
+    hour: int,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    await add_slot(client, workspace, channel, day.weekday(), "09:00")
-    await add_slot(client, workspace, channel, day.weekday(), "20:00")
+    day, channel = await weibo_with_slots(client, workspace, known_channel, "09:00", "20:00")
     # The channel's 20:00 posts do ten times better than its 09:00 ones.
     metrics_service.slots[channel] = [(day.weekday(), 9, 300.0), (day.weekday(), 20, 3000.0)]
+    metrics_service.status = metrics_status
     post = await create_post()
 
     scheduled = await queued_at(client, workspace, post["id"], [channel])
 
-    assert same_moment(scheduled, at(day, 20))
+    assert same_moment(scheduled, at(day, hour))
     [asked] = metrics_service.asked
     assert asked["channel_id"] == channel
     assert asked["timezone"] == "Asia/Shanghai"
     assert asked["authorization"] is not None
-
-
-async def test_a_failing_metrics_svc_leaves_the_slot_order_and_the_publish_goes_on(
-    client: httpx.AsyncClient,
-    workspace: Workspace,
-    create_post: PostFactory,
-    known_channel: ChannelFactory,
-    metrics_service: MetricsServiceStandIn,
-) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    await add_slot(client, workspace, channel, day.weekday(), "09:00")
-    await add_slot(client, workspace, channel, day.weekday(), "20:00")
-    metrics_service.slots[channel] = [(day.weekday(), 20, 3000.0)]
-    metrics_service.status = 500
-    post = await create_post()
-
-    assert same_moment(await queued_at(client, workspace, post["id"], [channel]), at(day, 9))
 
 
 async def test_posts_for_several_channels_take_a_slot_they_all_have(
@@ -214,10 +200,9 @@ async def test_a_queued_post_moves_to_a_free_slot_only(
     create_post: PostFactory,
     known_channel: ChannelFactory,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    for local_time in ("09:00", "12:00", "20:00"):
-        await add_slot(client, workspace, channel, day.weekday(), local_time)
+    day, channel = await weibo_with_slots(
+        client, workspace, known_channel, "09:00", "12:00", "20:00"
+    )
     first, second = await create_post(title="甲"), await create_post(title="乙")
     await queued_at(client, workspace, first["id"], [channel])
     await queued_at(client, workspace, second["id"], [channel])
@@ -248,9 +233,7 @@ async def test_a_removed_post_goes_back_to_approved_and_frees_its_slot(
     create_post: PostFactory,
     known_channel: ChannelFactory,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    await add_slot(client, workspace, channel, day.weekday(), "09:00")
+    day, channel = await weibo_with_slots(client, workspace, known_channel, "09:00")
     reviewed = await create_post(title="已审")
     await client.post(f"{POSTS}/{reviewed['id']}/submit", headers=workspace.headers("editor"))
     approved = await client.post(
@@ -280,10 +263,9 @@ async def test_concurrent_queue_requests_never_share_a_slot(
     create_post: PostFactory,
     known_channel: ChannelFactory,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    for local_time in ("08:00", "12:00", "18:00"):
-        await add_slot(client, workspace, channel, day.weekday(), local_time)
+    day, channel = await weibo_with_slots(
+        client, workspace, known_channel, "08:00", "12:00", "18:00"
+    )
     posts = [await create_post(title=f"并发{n}") for n in range(7)]
 
     answers = await asyncio.gather(*(queue(client, workspace, p["id"], [channel]) for p in posts))
@@ -302,9 +284,7 @@ async def test_the_scheduler_publishes_a_queued_post_at_its_slot(
     create_post: PostFactory,
     known_channel: ChannelFactory,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    await add_slot(client, workspace, channel, day.weekday(), "09:00")
+    day, channel = await weibo_with_slots(client, workspace, known_channel, "09:00")
     post = await create_post()
     slot = datetime.fromisoformat(await queued_at(client, workspace, post["id"], [channel]))
 

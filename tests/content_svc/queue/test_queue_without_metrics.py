@@ -7,7 +7,7 @@ import pytest
 from devstack.ports import free_port
 
 from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
-from tests.content_svc.queue.helpers import add_slot, at, queued_at, same_moment, tomorrow
+from tests.content_svc.queue.helpers import at, queued_at, same_moment, weibo_with_slots
 
 
 @pytest.fixture
@@ -21,10 +21,7 @@ async def test_an_unreachable_metrics_svc_leaves_the_slot_order(
     create_post: PostFactory,
     known_channel: ChannelFactory,
 ) -> None:
-    day = tomorrow()
-    channel = await known_channel(platform="weibo")
-    await add_slot(client, workspace, channel, day.weekday(), "20:00")
-    await add_slot(client, workspace, channel, day.weekday(), "09:00")
+    day, channel = await weibo_with_slots(client, workspace, known_channel, "20:00", "09:00")
     post = await create_post()
 
     assert same_moment(await queued_at(client, workspace, post["id"], [channel]), at(day, 9))

@@ -18,37 +18,20 @@ from typing import Any
 import httpx
 import structlog
 
+from content_svc.kit.upstream import CallerClient
+
 log = structlog.get_logger(__name__)
 
 # (weekday 0 Monday ... 6 Sunday, hour) -> how well that hour does, 1.0 for the best.
 HourScores = dict[tuple[int, int], float]
 
 
-class BestTimesClient:
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout_seconds: float,
-        authorization: str | None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout_seconds = timeout_seconds
-        self.authorization = authorization
-        self.transport = transport
-
+class BestTimesClient(CallerClient):
     async def scores(self, channel_ids: Sequence[str], time_zone: str) -> Mapping[str, HourScores]:
         """Each channel's hour scores in `time_zone`; a channel without enough history, or
         any failure to ask, leaves the channel out."""
-        headers = {"Authorization": self.authorization} if self.authorization else {}
         try:
-            async with httpx.AsyncClient(
-                base_url=self.base_url,
-                headers=headers,
-                timeout=self.timeout_seconds,
-                transport=self.transport,
-            ) as client:
+            async with self.client() as client:
                 answers = await asyncio.gather(
                     *(self._one(client, channel_id, time_zone) for channel_id in channel_ids)
                 )
