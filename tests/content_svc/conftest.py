@@ -47,14 +47,21 @@ def channel_svc_url() -> str:
 
 
 @pytest.fixture
+def metrics_svc_url() -> str:
+    """Where metrics-svc is: nowhere, unless a test module overrides this fixture."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
 async def runtime(
-    database_url: str, shared_settings: SharedSettings, channel_svc_url: str
+    database_url: str, shared_settings: SharedSettings, channel_svc_url: str, metrics_svc_url: str
 ) -> AsyncIterator[ServiceRuntime]:
     settings = Settings(
         database_url=database_url,
         shared=shared_settings,
         channel_svc_url=channel_svc_url,
         channel_lookup_timeout_seconds=0.5,
+        metrics_svc_url=metrics_svc_url,
         feed_timeout_seconds=2.0,
         feed_max_bytes=1_000_000,
     )

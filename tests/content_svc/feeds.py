@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Protocol, TypeVar
 
 import uvicorn
 from devstack.ports import free_port
@@ -88,15 +89,26 @@ class FeedServer:
         return app
 
 
+class StandIn(Protocol):
+    """A little server under test: its app, and where it ends up served."""
+
+    url: str
+
+    def app(self) -> FastAPI: ...
+
+
+S = TypeVar("S", bound=StandIn)
+
+
 @asynccontextmanager
-async def serving(feeds: FeedServer) -> AsyncIterator[FeedServer]:
+async def serving(feeds: S) -> AsyncIterator[S]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(feeds.app(), host="127.0.0.1", port=port, log_config=None, lifespan="off")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
-        assert not task.done(), "the feed server did not start"
+        assert not task.done(), "the stand-in server did not start"
         await asyncio.sleep(0.01)
     feeds.url = f"http://127.0.0.1:{port}"
     try:

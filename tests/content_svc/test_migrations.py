@@ -23,6 +23,8 @@ TABLES = {
     "erased_members",
     "wordlists",
     "campaigns",
+    "queue_slots",
+    "queued_posts",
     "outbox_messages",
     "processed_events",
 }

@@ -247,6 +247,7 @@ async def test_review_settings_are_the_owners(
         "require_review": True,
         "owners_may_skip_review": True,
         "allow_self_approval": False,
+        "time_zone": "Asia/Shanghai",
     }
     refused = await client.patch(
         settings, json={"require_review": False}, headers=workspace.headers()

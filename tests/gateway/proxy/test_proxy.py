@@ -64,6 +64,19 @@ async def test_gateway_adds_request_id_and_forwarded_headers(
     assert seen.headers["host"] == upstream.url.removeprefix("http://")
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/calendar", "/api/v1/queue", "/api/v1/queue/slots"], ids=str
+)
+async def test_the_calendar_and_the_queue_are_content_svcs(
+    gw: Gateway, upstream: Upstream, auth: dict[str, str], path: str
+) -> None:
+    response = await gw.client.get(path, headers=auth)
+
+    assert response.status_code == 200
+    (seen,) = upstream.seen
+    assert seen.path == path
+
+
 async def test_hop_by_hop_headers_are_dropped_both_ways(
     gw: Gateway, upstream: Upstream, auth: dict[str, str]
 ) -> None:

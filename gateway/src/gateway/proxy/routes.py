@@ -8,6 +8,7 @@ from gateway.settings import Settings
 
 RESOURCES: dict[str, str] = {
     **dict.fromkeys(("sources", "ideas", "trends", "posts", "wordlists", "campaigns"), "content"),
+    **dict.fromkeys(("calendar", "queue"), "content"),
     **dict.fromkeys(
         ("platforms", "channels", "distributions", "feeds", "links", "autoreplies"), "channel"
     ),

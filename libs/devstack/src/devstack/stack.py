@@ -163,6 +163,8 @@ class Stack(Startable):
         if name == "content":
             # content-svc asks channel-svc about channels it has not heard of yet.
             env["CONTENT_CHANNEL_SVC_URL"] = self.url("channel")
+            # The posting queue asks metrics-svc for channels' best times.
+            env["CONTENT_METRICS_SVC_URL"] = self.url("metrics")
         return ProcessSpec(name=name, module=MODULES[name], port=self.ports[name], env=env)
 
     def spec(self, name: str) -> ProcessSpec:

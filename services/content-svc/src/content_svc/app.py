@@ -10,10 +10,12 @@ from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, build_app
 
 from content_svc.analysis.router import router as analysis_router
+from content_svc.calendar.router import router as calendar_router
 from content_svc.campaigns.router import router as campaigns_router
 from content_svc.ideas.router import router as ideas_router
 from content_svc.more_channels.router import router as more_channels_router
 from content_svc.posts.router import router as posts_router
+from content_svc.queue.router import router as queue_router
 from content_svc.runtime import ContentRuntime
 from content_svc.settings import Settings
 from content_svc.sources.router import router as sources_router
@@ -44,6 +46,8 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             campaigns_router,
             variants_router,
             more_channels_router,
+            calendar_router,
+            queue_router,
         ],
         title="Mediaops content-svc",
         # A post's body may hold 200,000 characters; a word list 5,000 words.

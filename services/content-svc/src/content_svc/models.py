@@ -33,6 +33,8 @@ TITLE_MAX = 200
 BODY_MAX = 50_000
 SUMMARY_MAX = 500
 URL_MAX = 2000
+# The workspace time zone until an owner picks another (most operators work on Beijing time).
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 class Base(DeclarativeBase):
@@ -214,6 +216,8 @@ class ReviewSettings(Base):
     require_review: Mapped[bool] = mapped_column(Boolean, default=True)
     owners_may_skip_review: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An IANA zone name: the calendar's days and the posting queue's slots are in it.
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
     updated_at: Mapped[Timestamp]
     updated_by: Mapped[str] = mapped_column(String(36))
 
@@ -366,6 +370,46 @@ class Wordlist(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
+
+
+class QueueSlot(Base):
+    """A weekly posting time of one channel: a weekday and a local time in the workspace
+    time zone. The posting queue fills these."""
+
+    __tablename__ = "queue_slots"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "weekday", "local_time"),
+        Index("ix_queue_slots_workspace_id_channel_id", "workspace_id", "channel_id"),
+    )
+
+    id: Mapped[RowId]
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    channel_id: Mapped[str] = mapped_column(String(36))
+    # 0 = Monday ... 6 = Sunday, as `date.weekday()`.
+    weekday: Mapped[int] = mapped_column(Integer)
+    # "HH:MM", 24-hour, in the workspace time zone.
+    local_time: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[Timestamp]
+
+
+class QueuedPost(Base):
+    """A queued post's claim on one channel at one slot time. The unique constraint is
+    what keeps two concurrent queue requests from taking the same slot."""
+
+    __tablename__ = "queued_posts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "slot_at"),
+        Index("ix_queued_posts_workspace_id_slot_at", "workspace_id", "slot_at"),
+    )
+
+    id: Mapped[RowId]
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    channel_id: Mapped[str] = mapped_column(String(36))
+    post_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    slot_at: Mapped[Moment]
+    created_at: Mapped[Timestamp]
 
 
 class OutboxMessage(OutboxMessageMixin, Base): ...

@@ -14,6 +14,7 @@ from servicekit.runtime import ServiceRuntime, runtime_dependency
 from content_svc.consumers import make_handlers
 from content_svc.models import OutboxMessage, ProcessedEvent
 from content_svc.posts.publishing import publish_due
+from content_svc.queue.best_times import BestTimesClient
 from content_svc.replicas.channel_lookup import ChannelServiceClient
 from content_svc.settings import Settings
 from content_svc.sources.fetching import SourceFetcher
@@ -43,6 +44,14 @@ class ContentRuntime(ServiceRuntime):
             authorization=authorization,
         )
 
+    def best_times(self, authorization: str | None) -> BestTimesClient:
+        """A client that asks metrics-svc for channels' best times as the caller."""
+        return BestTimesClient(
+            self.settings.metrics_svc_url,
+            timeout_seconds=self.settings.best_times_timeout_seconds,
+            authorization=authorization,
+        )
+
     async def publish_scheduled(self) -> None:
         """Publish scheduled posts when their time comes (durable: the state is in rows)."""
         while True:
@@ -67,3 +76,11 @@ def channel_service(request: Request, runtime: Runtime) -> ChannelServiceClient:
 
 # Asks channel-svc about channels the local copy lacks, as the caller.
 ChannelService = Annotated[ChannelServiceClient, Depends(channel_service)]
+
+
+def best_times(request: Request, runtime: Runtime) -> BestTimesClient:
+    return runtime.best_times(request.headers.get("authorization"))
+
+
+# Asks metrics-svc for the channels' best times, as the caller (the posting queue's ranking).
+BestTimes = Annotated[BestTimesClient, Depends(best_times)]

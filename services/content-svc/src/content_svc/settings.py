@@ -28,12 +28,16 @@ class Settings(ServiceSettings):
     source_max_backoff_minutes: int = Field(default=24 * 60, ge=1)
     # User needs: how many distinct members must ask about one thing before it is an idea.
     user_need_min_askers: int = Field(default=3, ge=1, le=1000)
+    # The posting queue ranks free slots by metrics-svc's best times, asked here; when it
+    # does not answer within the timeout, slots are taken in time order.
+    metrics_svc_url: str = "http://127.0.0.1:8104"
+    best_times_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
 
-    @field_validator("channel_svc_url")
+    @field_validator("channel_svc_url", "metrics_svc_url")
     @classmethod
     def _http_base_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("channel_svc_url must be an http(s) URL")
+            raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
 
     def production_problems(self) -> list[str]:

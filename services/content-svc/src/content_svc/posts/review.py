@@ -8,7 +8,7 @@ from servicekit.db import utcnow
 from servicekit.problems import Conflict, FieldError, Forbidden
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.models import Post, PostStatus, ReviewSettings
+from content_svc.models import DEFAULT_TIME_ZONE, Post, PostStatus, ReviewSettings
 from content_svc.posts import repository
 from content_svc.posts.schemas import ReviewSettingsUpdate
 from content_svc.posts.service import get_post
@@ -24,6 +24,7 @@ async def review_settings(session: AsyncSession, workspace_id: str) -> ReviewSet
             require_review=True,
             owners_may_skip_review=True,
             allow_self_approval=False,
+            time_zone=DEFAULT_TIME_ZONE,
             updated_by="",
         )
     return row

@@ -29,7 +29,8 @@ from content_svc.posts.schemas import (
     RevisionRead,
     TransitionRead,
 )
-from content_svc.runtime import ChannelService
+from content_svc.queue import service as queue
+from content_svc.runtime import BestTimes, ChannelService
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
@@ -69,7 +70,7 @@ async def list_posts(
 @router.get(
     "/settings",
     response_model=ReviewSettingsRead,
-    summary="The workspace's review rules",
+    summary="The workspace's review rules and time zone",
 )
 async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSettingsRead:
     return ReviewSettingsRead.model_validate(
@@ -81,7 +82,7 @@ async def get_review_settings(caller: Reader, session: DbSession) -> ReviewSetti
     "/settings",
     response_model=ReviewSettingsRead,
     responses=problem_responses(403, 422),
-    summary="Change the workspace's review rules (owners)",
+    summary="Change the workspace's review rules or time zone (owners)",
 )
 async def change_review_settings(
     body: ReviewSettingsUpdate, caller: Owner, session: DbSession
@@ -200,7 +201,8 @@ async def archive(
     "/{post_id}/publish",
     response_model=PostRead,
     responses=problem_responses(403, 404, 409, 413, 422, 503),
-    summary="Publish a post to channels of the workspace, now or at `scheduled_at`",
+    summary="Publish a post to channels of the workspace, now, at `scheduled_at` or at its "
+    "channels' next free queue slot (`queue`)",
 )
 async def publish_post(
     post_id: str,
@@ -208,7 +210,19 @@ async def publish_post(
     caller: Writer,
     session: DbSession,
     channels: ChannelService,
+    best_times: BestTimes,
 ) -> PostRead:
+    if body.queue:
+        queued = await queue.queue_post(
+            session,
+            caller,
+            post_id,
+            body.channel_ids,
+            channels,
+            best_times,
+            options=body.channel_options,
+        )
+        return PostRead.model_validate(queued)
     post = await publishing.publish_post(
         session,
         caller,

@@ -13,16 +13,22 @@ from pydantic import (
     HttpUrl,
     StringConstraints,
     UrlConstraints,
+    ValidationInfo,
     field_validator,
 )
 from servicekit.schemas import RequestModel, ResponseModel
 
+from content_svc.kit.zones import TimeZoneName
 from content_svc.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX, PostStatus
 
 MAX_LABELS = 30
 MAX_CHANNELS = 50
 CHANNEL_ID_MAX = 64
 COMMENT_MAX = 2000
+TIME_ZONE_DOC = (
+    "The workspace time zone (IANA name): the calendar's days and the posting queue's "
+    "slots are in it."
+)
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # Markdown keeps its whitespace: leading spaces make code blocks, trailing ones line breaks.
@@ -120,6 +126,19 @@ class PublishRequest(RequestModel):
         description="Per channel id (one of `channel_ids`), how the post goes out there; "
         "channels not named are published as usual.",
     )
+    queue: bool = Field(
+        default=False,
+        description="Put the post in the posting queue: scheduled at the next free slot "
+        "its channels share (GET /queue/slots), ranked by their best times; not with "
+        "`scheduled_at`.",
+    )
+
+    @field_validator("queue")
+    @classmethod
+    def _queue_or_time(cls, queue: bool, info: ValidationInfo) -> bool:
+        if queue and info.data.get("scheduled_at") is not None:
+            raise ValueError("the queue takes the time from the slots: leave out scheduled_at")
+        return queue
 
 
 class ReviewComment(RequestModel):
@@ -142,12 +161,14 @@ class ReviewSettingsUpdate(RequestModel):
     require_review: bool | None = None
     owners_may_skip_review: bool | None = None
     allow_self_approval: bool | None = None
+    time_zone: TimeZoneName | None = Field(default=None, description=TIME_ZONE_DOC)
 
 
 class ReviewSettingsRead(ResponseModel):
     require_review: bool
     owners_may_skip_review: bool
     allow_self_approval: bool
+    time_zone: str = Field(description=TIME_ZONE_DOC, examples=["Asia/Shanghai"])
 
 
 class DeliveryFailure(ResponseModel):

@@ -24,6 +24,8 @@ import httpx
 import structlog
 from servicekit.problems import ServiceUnavailable
 
+from content_svc.kit.upstream import CallerClient
+
 log = structlog.get_logger(__name__)
 
 UNAVAILABLE = "cannot verify channels: channel-svc unavailable"
@@ -36,20 +38,7 @@ class RemoteChannel:
     deleted: bool
 
 
-class ChannelServiceClient:
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout_seconds: float,
-        authorization: str | None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout_seconds = timeout_seconds
-        self.authorization = authorization
-        self.transport = transport
-
+class ChannelServiceClient(CallerClient):
     async def lookup(self, channel_ids: Sequence[str]) -> Mapping[str, RemoteChannel | None]:
         """Each id's channel, or None when channel-svc does not know it (in this workspace).
 
@@ -58,13 +47,7 @@ class ChannelServiceClient:
         """
         if not channel_ids:
             return {}
-        headers = {"Authorization": self.authorization} if self.authorization else {}
-        async with httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=self.timeout_seconds,
-            transport=self.transport,
-        ) as client:
+        async with self.client() as client:
             found = await asyncio.gather(*(self._one(client, cid) for cid in channel_ids))
         return dict(zip(channel_ids, found, strict=True))
 
