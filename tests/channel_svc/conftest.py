@@ -98,6 +98,19 @@ async def worker(runtime: ChannelRuntime) -> AsyncIterator[ChannelRuntime]:
         await task
 
 
+@pytest.fixture
+async def slow_polls(
+    runtime: ChannelRuntime, settings_for: Callable[..., Settings]
+) -> AsyncIterator[tuple[ChannelRuntime, httpx.AsyncClient]]:
+    """A runtime whose first poll of a submitted publish (or mass send) is an hour away, on
+    the database of `runtime` (which made its tables), and its API client."""
+    slow = create_runtime(settings_for(confirm_poll_seconds=3600.0))
+    transport = httpx.ASGITransport(app=create_app(slow))
+    async with httpx.AsyncClient(transport=transport, base_url="http://channel") as client:
+        yield slow, client
+    await slow.db.dispose()
+
+
 # -- a webhook receiver on a real port ------------------------------------------------------
 
 

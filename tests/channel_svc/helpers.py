@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from tests.channel_svc.conftest import (
     WEIBO_UID,
     published,
 )
+from tests.fakes.wechat import WechatFake
 
 SETTLED = {"succeeded", "failed", "deferred", "awaiting_manual", "taken_down", "cancelled"}
 
@@ -135,6 +136,29 @@ async def settled(
     await apply(runtime, event)
     row = await distribution_of(client, headers, event.data["post_id"], channel_id)
     return row, await until(client, headers, row["id"], statuses)
+
+
+async def killed_during(
+    runtime: ChannelRuntime,
+    event: CloudEvent,
+    fake: WechatFake,
+    path: str,
+    *,
+    then: Callable[[], object],
+) -> None:
+    """The post of `event` applied, and the worker gone while its call to `path` is on the
+    wire (the fake answers it half a second late); returns once `then()` holds at the fake,
+    what the platform did with the call meanwhile."""
+    fake.latency_paths[path] = 0.5
+    async with running_worker(runtime):
+        await apply(runtime, event)
+        async with asyncio.timeout(10):
+            while path not in fake.requests:
+                await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):
+        while not then():
+            await asyncio.sleep(0.02)
+    fake.latency_paths.clear()
 
 
 @contextlib.asynccontextmanager

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from content_svc.models import OutboxMessage
 from event_contracts import ChannelChangedV1, CloudEvent
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from servicekit.runtime import ServiceRuntime
+from sqlalchemy import select
 
 ChannelFactory = Callable[..., Awaitable[str]]
 PostFactory = Callable[..., Awaitable[dict[str, Any]]]
@@ -30,6 +33,13 @@ class Workspace:
             workspace_id=self.id, user_id=self.user_id, roles=roles or ("editor",)
         )
         return headers
+
+
+async def outbox_events(runtime: ServiceRuntime) -> list[CloudEvent]:
+    """The events content-svc has written to its outbox, oldest first."""
+    async with runtime.db.transaction() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    return [CloudEvent.from_bytes(row.value) for row in rows]
 
 
 def channel_changed(

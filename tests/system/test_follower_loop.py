@@ -44,35 +44,47 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-async def test_a_follower_gets_the_pack_and_shows_in_the_inbox(
-    gateway: httpx.AsyncClient, stack: Stack, wechat: str
-) -> None:
-    owner = await sign_up(gateway, "星辰咖啡")
-    channel = ok(
+async def wechat_channel_calling_back(
+    gateway: httpx.AsyncClient, stack: Stack, owner: dict[str, str], config: dict[str, Any]
+) -> dict[str, Any]:
+    """The owner's channel on the fake's account (at `config["base_url"]`), its callback
+    saved in channel-svc and then in WeChat's console: the gateway's public callback URL,
+    which the console checks as it saves it."""
+    channel: dict[str, Any] = ok(
         await gateway.post(
             "/api/v1/channels",
             json={
                 "platform": "wechat_oa",
                 "name": "星辰咖啡公众号",
-                "config": {"base_url": wechat},
+                "config": config,
                 "credentials": {"appid": APPID, "secret": SECRET},
             },
             headers=owner,
         ),
         201,
     )
+    settings = {
+        "token": TOKEN,
+        "encoding_aes_key": AES_KEY,
+        "mode": "safe",
+        "original_id": ORIGINAL_ID,
+    }
     callback = ok(
         await gateway.put(
-            f"/api/v1/channels/{channel['id']}/callback",
-            json={
-                "token": TOKEN,
-                "encoding_aes_key": AES_KEY,
-                "mode": "safe",
-                "original_id": ORIGINAL_ID,
-            },
-            headers=owner,
+            f"/api/v1/channels/{channel['id']}/callback", json=settings, headers=owner
         )
     )
+    url = stack.url("gateway") + callback["callback_path"]
+    async with httpx.AsyncClient(base_url=config["base_url"], timeout=30) as platform:
+        ok(await platform.put(f"/_fake/accounts/{APPID}/callback", json={"url": url, **settings}))
+    return channel
+
+
+async def test_a_follower_gets_the_pack_and_shows_in_the_inbox(
+    gateway: httpx.AsyncClient, stack: Stack, wechat: str
+) -> None:
+    owner = await sign_up(gateway, "星辰咖啡")
+    channel = await wechat_channel_calling_back(gateway, stack, owner, {"base_url": wechat})
     ok(
         await gateway.post(
             "/api/v1/autoreplies",
@@ -86,19 +98,6 @@ async def test_a_follower_gets_the_pack_and_shows_in_the_inbox(
         201,
     )
     async with httpx.AsyncClient(base_url=wechat, timeout=30) as platform:
-        # Saving the server configuration in the WeChat console checks the URL first.
-        ok(
-            await platform.put(
-                f"/_fake/accounts/{APPID}/callback",
-                json={
-                    "url": stack.url("gateway") + callback["callback_path"],
-                    "token": TOKEN,
-                    "encoding_aes_key": AES_KEY,
-                    "mode": "safe",
-                    "original_id": ORIGINAL_ID,
-                },
-            )
-        )
         answered = ok(
             await platform.post(f"/_fake/followers/{OPENID}/messages", json={"text": "文案"})
         )

@@ -14,13 +14,9 @@ from devstack.stack import Stack
 
 from tests.system.conftest import eventually
 from tests.system.test_follower_loop import (
-    AES_KEY,
-    APPID,
-    ORIGINAL_ID,
-    SECRET,
-    TOKEN,
     ok,
     wechat,  # noqa: F401 (the fixture)
+    wechat_channel_calling_back,
 )
 from tests.system.test_publish_slice import sign_up
 
@@ -34,44 +30,8 @@ async def test_a_post_mass_sent_to_a_segment_reaches_its_tag_and_settles_with_co
 ) -> None:
     owner = await sign_up(gateway, "星辰咖啡")
     config = {"base_url": wechat, "link_template": "https://www.example.com/p/{post_id}"}
-    channel = ok(
-        await gateway.post(
-            "/api/v1/channels",
-            json={
-                "platform": "wechat_oa",
-                "name": "星辰咖啡公众号",
-                "config": config,
-                "credentials": {"appid": APPID, "secret": SECRET},
-            },
-            headers=owner,
-        ),
-        201,
-    )
-    callback = ok(
-        await gateway.put(
-            f"/api/v1/channels/{channel['id']}/callback",
-            json={
-                "token": TOKEN,
-                "encoding_aes_key": AES_KEY,
-                "mode": "safe",
-                "original_id": ORIGINAL_ID,
-            },
-            headers=owner,
-        )
-    )
+    channel = await wechat_channel_calling_back(gateway, stack, owner, config)
     async with httpx.AsyncClient(base_url=wechat, timeout=30) as platform:
-        ok(
-            await platform.put(
-                f"/_fake/accounts/{APPID}/callback",
-                json={
-                    "url": stack.url("gateway") + callback["callback_path"],
-                    "token": TOKEN,
-                    "encoding_aes_key": AES_KEY,
-                    "mode": "safe",
-                    "original_id": ORIGINAL_ID,
-                },
-            )
-        )
         for openid in FOLLOWERS:
             ok(await platform.post(f"/_fake/followers/{openid}/subscribe", json={}))
 

@@ -3,13 +3,8 @@ polling stays as the fallback, and whichever comes first is applied once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
 import httpx
-import pytest
-from channel_svc.app import create_app
 from channel_svc.runtime import ChannelRuntime
-from channel_svc.settings import Settings
 
 from tests.channel_svc.callbacks.helpers import configured, event, push
 from tests.channel_svc.conftest import outbox_events
@@ -17,25 +12,12 @@ from tests.channel_svc.helpers import (
     apply,
     article,
     distribution_of,
-    fresh_runtime,
     running_worker,
     until,
 )
 from tests.fakes.wechat import WechatFake
 
 Fake = tuple[WechatFake, str]
-
-
-@pytest.fixture
-async def slow_polls(
-    runtime: ChannelRuntime, settings_for: Callable[..., Settings]
-) -> AsyncIterator[tuple[ChannelRuntime, httpx.AsyncClient]]:
-    """A runtime whose first poll of a submitted publish is an hour away."""
-    slow = await fresh_runtime(settings_for(confirm_poll_seconds=3600.0))
-    transport = httpx.ASGITransport(app=create_app(slow))
-    async with httpx.AsyncClient(transport=transport, base_url="http://channel") as client:
-        yield slow, client
-    await slow.db.dispose()
 
 
 def finished(

@@ -22,7 +22,8 @@ from tests.channel_svc.helpers import (
     apply,
     article,
     distribution_of,
-    fresh_runtime,
+    killed_during,
+    running_replica,
     running_worker,
     settled,
     until,
@@ -289,26 +290,13 @@ async def test_a_crash_during_the_submit_resumes_without_a_second_article(
     anyway. After the restart the article is found, not submitted again."""
     fake, base = wechat
     fake.publish_after_polls = 0
-    fake.latency_paths["/cgi-bin/freepublish/submit"] = 0.5
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    async with running_worker(runtime):
-        await apply(runtime, event)
-        async with asyncio.timeout(10):
-            while "/cgi-bin/freepublish/submit" not in fake.requests:
-                await asyncio.sleep(0.01)
     # The worker is gone mid-request (the row is still `sending`); the platform finishes.
-    async with asyncio.timeout(10):
-        while not fake.published():
-            await asyncio.sleep(0.02)
-    fake.latency_paths.clear()
-    restarted = await fresh_runtime(settings_for())
-    try:
-        async with running_worker(restarted):
-            row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-            done = await until(client, editor, row["id"])
-    finally:
-        await restarted.db.dispose()
+    await killed_during(runtime, event, fake, "/cgi-bin/freepublish/submit", then=fake.published)
+    async with running_replica(settings_for()):
+        row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+        done = await until(client, editor, row["id"])
     assert done["status"] == "succeeded", done
     assert len(fake.published()) == 1
     assert fake.requests.count("/cgi-bin/freepublish/submit") == 1
@@ -328,18 +316,10 @@ async def _killed_during_the_submit(
     goes on publishing (until the test settles it). The post's and channel's ids."""
     fake, base = wechat
     fake.publish_after_seconds = None  # publishing ends when the test says so
-    fake.latency_paths["/cgi-bin/freepublish/submit"] = 0.5
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    async with running_worker(runtime):
-        await apply(runtime, event)
-        async with asyncio.timeout(10):
-            while "/cgi-bin/freepublish/submit" not in fake.requests:
-                await asyncio.sleep(0.01)
-    async with asyncio.timeout(10):
-        while not fake.publications:  # accepted, still publishing
-            await asyncio.sleep(0.02)
-    fake.latency_paths.clear()
+    submit = "/cgi-bin/freepublish/submit"
+    await killed_during(runtime, event, fake, submit, then=lambda: fake.publications)  # accepted
     return event.data["post_id"], channel_id
 
 
@@ -358,20 +338,16 @@ async def test_a_crash_during_the_submit_while_wechat_still_publishes_waits_for_
     post_id, channel_id = await _killed_during_the_submit(
         client, runtime, editor, workspace_id, wechat
     )
-    restarted = await fresh_runtime(settings_for())
-    try:
-        async with running_worker(restarted):
-            row = await distribution_of(client, editor, post_id, channel_id)
-            async with asyncio.timeout(10):  # the second submit, refused: the draft is gone
-                while fake.requests.count("/cgi-bin/freepublish/submit") < 2:
-                    await asyncio.sleep(0.02)
-            assert (await until(client, editor, row["id"], {"confirming"}))["status"]
-            with fake.lock:
-                [publishing] = fake.publications.values()
-                fake.settle(publishing)
-            done = await until(client, editor, row["id"])
-    finally:
-        await restarted.db.dispose()
+    async with running_replica(settings_for()):
+        row = await distribution_of(client, editor, post_id, channel_id)
+        async with asyncio.timeout(10):  # the second submit, refused: the draft is gone
+            while fake.requests.count("/cgi-bin/freepublish/submit") < 2:
+                await asyncio.sleep(0.02)
+        assert (await until(client, editor, row["id"], {"confirming"}))["status"]
+        with fake.lock:
+            [publishing] = fake.publications.values()
+            fake.settle(publishing)
+        done = await until(client, editor, row["id"])
     assert done["status"] == "succeeded", done
     [publication] = fake.published()
     assert done["url"] == publication.url
@@ -396,13 +372,9 @@ async def test_a_taken_draft_whose_article_never_appears_fails_for_the_console(
     post_id, channel_id = await _killed_during_the_submit(
         client, runtime, editor, workspace_id, wechat
     )
-    restarted = await fresh_runtime(settings_for())
-    try:
-        async with running_worker(restarted):
-            row = await distribution_of(client, editor, post_id, channel_id)
-            done = await until(client, editor, row["id"])
-    finally:
-        await restarted.db.dispose()
+    async with running_replica(settings_for()):
+        row = await distribution_of(client, editor, post_id, channel_id)
+        done = await until(client, editor, row["id"])
     assert (done["status"], done["error_code"]) == ("failed", "wechat_publish_unconfirmed")
     assert "WeChat console" in done["last_error"]
     assert fake.requests.count("/cgi-bin/freepublish/submit") == 2
@@ -446,13 +418,9 @@ async def test_a_crash_after_the_draft_does_not_make_a_second_draft(
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.05)
     fake.latency_paths.clear()
-    restarted = await fresh_runtime(settings_for())
-    try:
-        async with running_worker(restarted):
-            row = await distribution_of(client, editor, event.data["post_id"], channel_id)
-            done = await until(client, editor, row["id"])
-    finally:
-        await restarted.db.dispose()
+    async with running_replica(settings_for()):
+        row = await distribution_of(client, editor, event.data["post_id"], channel_id)
+        done = await until(client, editor, row["id"])
     assert done["status"] == "succeeded", done
     assert fake.requests.count("/cgi-bin/draft/add") == 1
     assert fake.requests.count("/cgi-bin/material/add_material") == 1

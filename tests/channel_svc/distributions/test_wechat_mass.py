@@ -22,17 +22,17 @@ from tests.channel_svc.callbacks.helpers import (
     AES_KEY,
     ORIGINAL_ID,
     TOKEN,
+    Account,
     configured,
     event,
     push,
 )
-from tests.channel_svc.callbacks.test_publish_pushed import slow_polls  # noqa: F401
 from tests.channel_svc.conftest import WECHAT_APPID, outbox_events
 from tests.channel_svc.helpers import (
-    apply,
     article,
     distribution_of,
-    fresh_runtime,
+    killed_during,
+    running_replica,
     running_worker,
     settled,
     until,
@@ -55,9 +55,44 @@ def followed(wechat: Fake) -> Fake:
     return fake, base
 
 
+@pytest.fixture
+async def channel_id(client: httpx.AsyncClient, editor: dict[str, str], followed: Fake) -> str:
+    """A channel on the followed account (a subscription account: once a day)."""
+    _, base = followed
+    return await wechat_channel(client, editor, base)
+
+
+async def service_account(client: httpx.AsyncClient, editor: dict[str, str], wechat: Fake) -> str:
+    """A channel on the account made a service account (no once-a-day check here)."""
+    fake, base = wechat
+    fake.mass.kinds[WECHAT_APPID] = "service"
+    config = {"base_url": base, "account_type": "service"}
+    return await wechat_channel(client, editor, base, config=config)
+
+
 def mass_article(workspace_id: str, channel_id: str, base: str, **fields: Any) -> Any:
     options = {channel_id: {"mode": "mass_send", "segment_id": None}}
     return article(workspace_id, [channel_id], base, channel_options=options, **fields)
+
+
+async def waiting_for_its_result(
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
+    editor: dict[str, str],
+    workspace_id: str,
+    base: str,
+    *,
+    mode: str = "safe",
+) -> tuple[Account, dict[str, Any]]:
+    """A channel with its callback (in `mode`) mass-sends a post to every follower: the
+    distribution sent, waiting for WeChat's result (its first poll an hour away)."""
+    runtime, client = slow_polls
+    account = await configured(client, editor, base, mode=mode)
+    post = mass_article(workspace_id, account.channel_id, base)
+    async with running_worker(runtime):
+        _, waiting = await settled(
+            client, editor, runtime, post, account.channel_id, {"confirming"}
+        )
+    return account, waiting
 
 
 def finished(msg_id: str, status: str, total: int, sent: int) -> dict[str, Any]:
@@ -74,19 +109,14 @@ def finished(msg_id: str, status: str, total: int, sent: int) -> dict[str, Any]:
 
 
 async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callback(
-    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],  # noqa: F811
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
 ) -> None:
     runtime, client = slow_polls
     fake, base = followed
-    account = await configured(client, editor, base)
-    post = mass_article(workspace_id, account.channel_id, base)
-    async with running_worker(runtime):
-        row, waiting = await settled(
-            client, editor, runtime, post, account.channel_id, {"confirming"}
-        )
+    account, waiting = await waiting_for_its_result(slow_polls, editor, workspace_id, base)
     [send] = fake.mass.sends.values()
     assert send.audience == "@all"
     assert sorted(send.recipients) == sorted(FOLLOWERS)
@@ -96,7 +126,7 @@ async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callb
     assert waiting["mass_send"]["tag_id"] is None
     response, _ = await push(client, account, finished(str(send.msg_id), "send success", 3, 3))
     assert response.status_code == 200
-    done = (await client.get(f"/api/v1/distributions/{row['id']}", headers=editor)).json()
+    done = await until(client, editor, waiting["id"])
     assert done["status"] == "succeeded", done
     assert done["mass_send"]["status"] == "send success"
     assert done["mass_send"]["total_count"] == 3
@@ -108,21 +138,20 @@ async def test_a_mass_send_reaches_every_follower_and_its_counts_arrive_by_callb
 
 
 async def test_a_failed_mass_send_says_why(
-    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],  # noqa: F811
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
 ) -> None:
-    runtime, client = slow_polls
+    _, client = slow_polls
     fake, base = followed
-    account = await configured(client, editor, base, mode="plain")
-    post = mass_article(workspace_id, account.channel_id, base)
-    async with running_worker(runtime):
-        row, _ = await settled(client, editor, runtime, post, account.channel_id, {"confirming"})
+    account, waiting = await waiting_for_its_result(
+        slow_polls, editor, workspace_id, base, mode="plain"
+    )
     [send] = fake.mass.sends.values()
     response, _ = await push(client, account, finished(str(send.msg_id), "err(30003)", 3, 0))
     assert response.status_code == 200, response.text
-    done = (await client.get(f"/api/v1/distributions/{row['id']}", headers=editor)).json()
+    done = await until(client, editor, waiting["id"])
     assert done["status"] == "failed"
     assert "30003" in done["last_error"]
     assert done["mass_send"]["error_count"] == 3
@@ -134,9 +163,9 @@ async def test_without_a_callback_the_send_is_polled_until_it_went_out(
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
+    channel_id: str,
 ) -> None:
     fake, base = followed
-    channel_id = await wechat_channel(client, editor, base)
     post = mass_article(workspace_id, channel_id, base)
     row, done = await settled(client, editor, worker, post, channel_id, {"succeeded", "failed"})
     assert done["status"] == "succeeded", done
@@ -151,9 +180,9 @@ async def test_a_second_mass_send_the_same_beijing_day_waits_for_midnight(
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
+    channel_id: str,
 ) -> None:
     fake, base = followed
-    channel_id = await wechat_channel(client, editor, base)
     first = mass_article(workspace_id, channel_id, base)
     _, done = await settled(client, editor, worker, first, channel_id)
     assert done["status"] == "succeeded", done
@@ -181,16 +210,10 @@ async def test_wechat_refusing_for_its_quota_defers_too(
     workspace_id: str,
     followed: Fake,
 ) -> None:
-    """A service account (no once-a-day check here) whose mass sends WeChat says are spent."""
+    """A service account whose mass sends WeChat says are spent."""
     fake, base = followed
-    fake.mass.kinds[WECHAT_APPID] = "service"
     fake.spend_quota(WECHAT_APPID, "message/mass/sendall")
-    channel_id = await wechat_channel(
-        client,
-        editor,
-        base,
-        config={"base_url": base, "account_type": "service"},
-    )
+    channel_id = await service_account(client, editor, followed)
     post = mass_article(workspace_id, channel_id, base)
     row, waiting = await settled(client, editor, worker, post, channel_id)
     assert waiting["status"] == "deferred", waiting
@@ -208,30 +231,17 @@ async def test_a_crash_during_the_mass_send_never_sends_twice(
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
+    channel_id: str,
 ) -> None:
     """The worker dies while `sendall` is on the wire and WeChat sends it; the restarted
     worker asks again with the same clientmsgid, is told it went out (45065), and waits
     for that send's result."""
     fake, base = followed
-    fake.latency_paths[SENDALL] = 0.5
-    channel_id = await wechat_channel(client, editor, base)
     post = mass_article(workspace_id, channel_id, base)
-    async with running_worker(runtime):
-        await apply(runtime, post)
-        async with asyncio.timeout(10):
-            while SENDALL not in fake.requests:
-                await asyncio.sleep(0.01)
-    async with asyncio.timeout(10):
-        while not fake.mass.sends:
-            await asyncio.sleep(0.02)
-    fake.latency_paths.clear()
-    restarted = await fresh_runtime(settings_for())
-    try:
-        async with running_worker(restarted):
-            row = await distribution_of(client, editor, post.data["post_id"], channel_id)
-            done = await until(client, editor, row["id"])
-    finally:
-        await restarted.db.dispose()
+    await killed_during(runtime, post, fake, SENDALL, then=lambda: fake.mass.sends)
+    async with running_replica(settings_for()):
+        row = await distribution_of(client, editor, post.data["post_id"], channel_id)
+        done = await until(client, editor, row["id"])
     assert done["status"] == "succeeded", done
     [send] = fake.mass.sends.values()
     assert fake.requests.count(SENDALL) == 2  # the second was refused as a repeat
@@ -240,7 +250,7 @@ async def test_a_crash_during_the_mass_send_never_sends_twice(
 
 
 async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
-    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],  # noqa: F811
+    slow_polls: tuple[ChannelRuntime, httpx.AsyncClient],
     editor: dict[str, str],
     workspace_id: str,
     followed: Fake,
@@ -260,7 +270,7 @@ async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
         async with asyncio.timeout(10):
             while not server.started:
                 await asyncio.sleep(0.01)
-        account = await configured(client, editor, base)
+        account, waiting = await waiting_for_its_result(slow_polls, editor, workspace_id, base)
         async with httpx.AsyncClient(base_url=base, timeout=30) as platform:
             saved = await platform.put(
                 f"/_fake/accounts/{WECHAT_APPID}/callback",
@@ -273,11 +283,6 @@ async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
                 },
             )
             assert saved.status_code == 200, saved.text
-            post = mass_article(workspace_id, account.channel_id, base)
-            async with running_worker(runtime):
-                row, _ = await settled(
-                    client, editor, runtime, post, account.channel_id, {"confirming"}
-                )
             [send] = fake.mass.sends.values()
             pushed = await platform.post(f"/_fake/mass/{send.msg_id}/push")
             assert pushed.status_code == 200, pushed.text
@@ -287,7 +292,7 @@ async def test_the_fakes_own_push_settles_the_send_through_a_real_port(
             200,
             None,
         )
-        done = (await client.get(f"/api/v1/distributions/{row['id']}", headers=editor)).json()
+        done = await until(client, editor, waiting["id"])
         assert done["status"] == "succeeded", done
         assert (done["mass_send"]["total_count"], done["mass_send"]["sent_count"]) == (3, 3)
     finally:
@@ -304,10 +309,7 @@ async def test_a_failed_mass_send_retried_is_a_new_send(
 ) -> None:
     """Not refused as a repeat of the failed one (WeChat keeps a clientmsgid 24 hours)."""
     fake, base = followed
-    fake.mass.kinds[WECHAT_APPID] = "service"
-    channel_id = await wechat_channel(
-        client, editor, base, config={"base_url": base, "account_type": "service"}
-    )
+    channel_id = await service_account(client, editor, followed)
     fake.mass.fail_next = True
     post = mass_article(workspace_id, channel_id, base)
     row, failed = await settled(client, editor, worker, post, channel_id)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from channel_svc.runtime import ChannelRuntime
 from event_contracts import CloudEvent, SegmentTagRequestedV1
 
@@ -53,6 +54,12 @@ def requested(workspace_id: str, channel_id: str, openids: list[str], **fields: 
     return CloudEvent.create("segment.tag.requested", "/user-svc", SEGMENT, workspace_id, payload)
 
 
+@pytest.fixture
+async def channel_id(client: httpx.AsyncClient, editor: dict[str, str], wechat: Fake) -> str:
+    _, base = wechat
+    return await wechat_channel(client, editor, base)
+
+
 async def tags(
     client: httpx.AsyncClient, headers: dict[str, str], channel_id: str
 ) -> list[dict[str, Any]]:
@@ -68,9 +75,9 @@ async def test_a_segment_is_tagged_50_at_a_time_and_a_resync_adds_only_the_new_m
     editor: dict[str, str],
     workspace_id: str,
     wechat: Fake,
+    channel_id: str,
 ) -> None:
-    fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
+    fake, _ = wechat
     first = followers(fake, 120)
     assert await apply(runtime, requested(workspace_id, channel_id, first))
     assert fake.requests.count(TAGGING) == 3
@@ -100,9 +107,9 @@ async def test_a_follower_wechat_refuses_is_left_out_and_named(
     editor: dict[str, str],
     workspace_id: str,
     wechat: Fake,
+    channel_id: str,
 ) -> None:
-    fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
+    fake, _ = wechat
     openids = followers(fake, 3) + ["oLeftTheAccount000000000000"]
     assert await apply(runtime, requested(workspace_id, channel_id, openids))
     [tag] = await tags(client, editor, channel_id)
@@ -118,9 +125,9 @@ async def test_the_tags_are_the_workspaces_own(
     signer: Signer,
     workspace_id: str,
     wechat: Fake,
+    channel_id: str,
 ) -> None:
-    fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
+    fake, _ = wechat
     stranger = signer.headers(workspace_id=str(uuid.uuid4()), roles=("owner",))
     response = await client.get(f"/api/v1/channels/{channel_id}/wechat-tags", headers=stranger)
     assert response.status_code == 404
@@ -137,9 +144,9 @@ async def test_a_mass_send_to_a_segment_goes_to_its_tag(
     editor: dict[str, str],
     workspace_id: str,
     wechat: Fake,
+    channel_id: str,
 ) -> None:
     fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
     everyone = followers(fake, 60)
     assert await apply(worker, requested(workspace_id, channel_id, everyone[:40]))
     [tag] = await tags(client, editor, channel_id)
@@ -159,9 +166,9 @@ async def test_a_mass_send_to_a_segment_not_yet_tagged_fails_saying_what_to_do(
     editor: dict[str, str],
     workspace_id: str,
     wechat: Fake,
+    channel_id: str,
 ) -> None:
     fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
     options = {channel_id: {"mode": "mass_send", "segment_id": SEGMENT}}
     post = article(workspace_id, [channel_id], base, channel_options=options)
     await apply(worker, post)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from content_svc.models import OutboxMessage
-from event_contracts import CloudEvent, PostPublishedV1
+from event_contracts import PostPublishedV1
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy import select
+
+from tests.content_svc.factories import outbox_events
 
 
 async def published_events(runtime: ServiceRuntime) -> list[PostPublishedV1]:
     """The `post.published` payloads in the outbox, oldest first."""
-    async with runtime.db.transaction() as session:
-        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    payloads = [CloudEvent.from_bytes(row.value).payload() for row in rows]
+    payloads = [event.payload() for event in await outbox_events(runtime)]
     return [p for p in payloads if isinstance(p, PostPublishedV1)]

@@ -7,13 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from content_svc.models import OutboxMessage
 from content_svc.posts.publishing import publish_due
-from event_contracts import CloudEvent, PostPublishedV1
+from event_contracts import PostPublishedV1
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy import select
 
-from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, outbox_events
 
 POSTS = "/api/v1/posts"
 
@@ -21,12 +19,6 @@ POSTS = "/api/v1/posts"
 def member(ws: Workspace) -> Workspace:
     """Another member of the same workspace."""
     return Workspace(id=ws.id, signer=ws.signer, user_id=str(uuid.uuid4()))
-
-
-async def _events(runtime: ServiceRuntime) -> list[CloudEvent]:
-    async with runtime.db.transaction() as session:
-        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    return [CloudEvent.from_bytes(row.value) for row in rows]
 
 
 async def _post(client: httpx.AsyncClient, ws: Workspace, post_id: str) -> dict[str, Any]:
@@ -296,7 +288,7 @@ async def test_a_scheduled_post_is_published_once_when_due(
         [],
     )
     assert datetime.fromisoformat(body["scheduled_at"]) == when
-    assert await _events(runtime) == []
+    assert await outbox_events(runtime) == []
 
     # Not yet due: nothing happens. Due: published once, even if the worker runs again
     # (as after a restart).
@@ -305,7 +297,7 @@ async def test_a_scheduled_post_is_published_once_when_due(
     for _ in range(2):
         async with runtime.db.transaction() as session:
             await publish_due(session, now=when + timedelta(seconds=1))
-    [event] = await _events(runtime)
+    [event] = await outbox_events(runtime)
     snapshot = event.payload()
     assert isinstance(snapshot, PostPublishedV1)
     assert (snapshot.post_id, snapshot.channel_ids, snapshot.keywords) == (
