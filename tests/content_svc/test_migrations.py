@@ -22,6 +22,8 @@ TABLES = {
     "erased_members",
     "wordlists",
     "campaigns",
+    "media_items",
+    "post_media",
     "outbox_messages",
     "processed_events",
 }
