@@ -305,7 +305,12 @@ def test_init_script_creates_exactly_the_databases_the_urls_name() -> None:
 
 @pytest.mark.parametrize(
     "required",
-    ["POSTGRES_PASSWORD", "CHANNEL_CREDENTIALS_KEY", "MEDIAOPS_PUBLIC_URL", "CONTENT_MEDIA_URL_SECRET"],
+    [
+        "POSTGRES_PASSWORD",
+        "CHANNEL_CREDENTIALS_KEY",
+        "MEDIAOPS_PUBLIC_URL",
+        "CONTENT_MEDIA_URL_SECRET",
+    ],
 )
 def test_compose_refuses_to_start_without_a_required_value(required: str) -> None:
     without = {k: v for k, v in OPERATOR_ENV.items() if k != required}

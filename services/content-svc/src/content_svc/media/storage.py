@@ -22,8 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from boto3.session import Config  # botocore's, as boto3 hands it on
 
 from content_svc.settings import Settings
 
@@ -123,10 +122,8 @@ class S3MediaStorage:
     async def get(self, key: str) -> bytes:
         try:
             answer = await asyncio.to_thread(self.client.get_object, Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise MissingFile(key) from exc
-            raise
+        except self.client.exceptions.NoSuchKey as exc:
+            raise MissingFile(key) from exc
         body: bytes = await asyncio.to_thread(answer["Body"].read)
         return body
 
