@@ -3,6 +3,7 @@ stripped of their location, one item per content per workspace; bad files keep n
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 from pathlib import Path
@@ -153,3 +154,15 @@ async def test_caps_on_bytes_pixels_and_seconds(
 async def test_readers_cannot_upload(upload: Uploader) -> None:
     response = await upload(image_bytes(), role="analyst")
     assert response.status_code == 403
+
+
+async def test_the_same_bytes_uploaded_at_once_make_one_item(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, upload: Uploader, workspace: Workspace
+) -> None:
+    data = image_bytes("PNG", (300, 200), "purple")
+    answers = await asyncio.gather(*(upload(data, f"{n}.png") for n in range(4)))
+
+    assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 201]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert len(await _listed(client, workspace)) == 1
+    assert len(_stored_files(runtime)) == 2

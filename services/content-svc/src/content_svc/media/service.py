@@ -196,7 +196,7 @@ async def delete_item(
     session: AsyncSession, caller: Caller, library: Library, media_id: str
 ) -> None:
     """Delete an item and its files; refused (409) while a scheduled or published post
-    uses it. Drafts that list it lose it from their list."""
+    uses it. Posts not yet scheduled that list it lose it from their list."""
     item = await get_item(session, caller, media_id, for_update=True)
     posts = await repository.committed_posts(session, caller.workspace_id, item.id)
     if posts:
