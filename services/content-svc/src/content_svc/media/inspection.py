@@ -113,10 +113,14 @@ def _too_many_pixels(width: int, height: int, caps: Caps) -> None:
 
 
 def _thumbnail(image: Image.Image) -> bytes:
-    copy = ImageOps.exif_transpose(image.convert("RGB"))
-    copy.thumbnail(THUMBNAIL_SIZE)
+    """A JPEG at most THUMBNAIL_SIZE, turned upright. A JPEG not yet decoded is decoded at
+    the smallest scale that still covers the size (libjpeg's DCT scaling: several times
+    faster, and the whole stream is still read, so a truncated file still fails)."""
+    image.draft("RGB", THUMBNAIL_SIZE)
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail(THUMBNAIL_SIZE, reducing_gap=3.0)
     out = io.BytesIO()
-    copy.save(out, "JPEG", quality=85)
+    upright.save(out, "JPEG", quality=85)
     return out.getvalue()
 
 
@@ -149,9 +153,11 @@ def inspect_image(data: bytes, found: Format, caps: Caps) -> Inspected:
             if image.format != found.pillow_name:
                 raise _malformed(found, f"its content reads as {image.format}")
             _too_many_pixels(image.width, image.height, caps)
-            image.load()
+            width, height = image.size
             stored = _without_location(image, found, data)
-            thumbnail = _thumbnail(image)
+            # Decoded on its own (at a reduced scale where it can be), whether or not the
+            # location was taken out: that decode is also what proves the file readable.
+            thumbnail = _thumbnail(Image.open(io.BytesIO(data)))
     except ProblemError:
         raise
     except (
@@ -162,7 +168,7 @@ def inspect_image(data: bytes, found: Format, caps: Caps) -> Inspected:
         Image.DecompressionBombError,
     ) as exc:
         raise _malformed(found, str(exc) or type(exc).__name__) from exc
-    return Inspected(found, stored, image.width, image.height, None, thumbnail)
+    return Inspected(found, stored, width, height, None, thumbnail)
 
 
 def inspect_video(path: Path, data: bytes, found: Format, caps: Caps) -> Inspected:

@@ -54,13 +54,16 @@ class Library:
 
     @classmethod
     def from_settings(cls, settings: Settings, storage: MediaStorage) -> Library:
-        caps = Caps(
-            image_max_bytes=settings.media_image_max_bytes,
-            video_max_bytes=settings.media_video_max_bytes,
-            max_pixels=settings.media_max_pixels,
-            video_max_seconds=settings.media_video_max_seconds,
-        )
-        return cls(storage, caps, settings.media_url_seconds)
+        return cls(storage, caps_of(settings), settings.media_url_seconds)
+
+
+def caps_of(settings: Settings) -> Caps:
+    return Caps(
+        image_max_bytes=settings.media_image_max_bytes,
+        video_max_bytes=settings.media_video_max_bytes,
+        max_pixels=settings.media_max_pixels,
+        video_max_seconds=settings.media_video_max_seconds,
+    )
 
 
 @dataclass(frozen=True)
