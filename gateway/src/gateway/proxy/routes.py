@@ -57,6 +57,14 @@ def upstreams(settings: Settings) -> dict[str, Upstream]:
     }
 
 
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The largest body forwarded to each resource, by path prefix."""
+    return {
+        **{f"/api/v1/{resource}": settings.max_body_bytes for resource in RESOURCES},
+        "/api/v1/media": settings.media_max_body_bytes,
+    }
+
+
 def route(path: str, table: dict[str, Upstream]) -> tuple[Upstream, bool] | None:
     """The upstream for `/api/v1/<resource>/...` and whether it is public, or None."""
     resource = path.removeprefix("/api/v1/").partition("/")[0]
