@@ -103,7 +103,9 @@ async def test_files_that_are_not_what_they_claim_keep_nothing(
     workspace: Workspace,
 ) -> None:
     png = image_bytes()
+    jpeg = jpeg_with_location()
     cases = {
+        "truncated JPEG": (jpeg[: len(jpeg) - 200], "cut.jpg", 422),
         "text named .jpg": (b"just some text, not a photo", "photo.jpg", 415),
         "truncated PNG": (png[: len(png) // 2], "cut.png", 422),
         "PNG header, junk after": (png[:16] + b"\x00" * 200, "junk.png", 422),
