@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench.bench_consumer",
     "bench.bench_gateway",
     "bench.bench_content",
+    "bench.bench_media",
     "bench.bench_channel",
     "bench.bench_links",
     "bench.bench_user",

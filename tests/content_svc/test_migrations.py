@@ -25,6 +25,8 @@ TABLES = {
     "campaigns",
     "queue_slots",
     "queued_posts",
+    "media_items",
+    "post_media",
     "outbox_messages",
     "processed_events",
 }

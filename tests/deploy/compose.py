@@ -36,6 +36,7 @@ OPERATOR_ENV = {
     "POSTGRES_PASSWORD": "pw-from-env",
     "CHANNEL_CREDENTIALS_KEY": "a2V5LWZyb20tZW52LWtleS1mcm9tLWVudi1rZXktZnI=",
     "MEDIAOPS_PUBLIC_URL": "https://mediaops.example.com",
+    "CONTENT_MEDIA_URL_SECRET": "a-media-url-secret-from-env",
 }
 
 

@@ -237,6 +237,7 @@ def test_compose_leaves_no_setting_at_an_unsafe_default(app: str, tmp_path: Path
     ("app", "forgotten"),
     [
         ("content-svc", "CONTENT_CHANNEL_SVC_URL"),
+        ("content-svc", "CONTENT_MEDIA_URL_SECRET"),
         ("gateway", "GATEWAY_CHANNEL_URL"),
         ("channel-svc", "MEDIAOPS_JWKS_URL"),
         ("user-svc", "MEDIAOPS_KAFKA_BOOTSTRAP"),
@@ -303,7 +304,13 @@ def test_init_script_creates_exactly_the_databases_the_urls_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "required", ["POSTGRES_PASSWORD", "CHANNEL_CREDENTIALS_KEY", "MEDIAOPS_PUBLIC_URL"]
+    "required",
+    [
+        "POSTGRES_PASSWORD",
+        "CHANNEL_CREDENTIALS_KEY",
+        "MEDIAOPS_PUBLIC_URL",
+        "CONTENT_MEDIA_URL_SECRET",
+    ],
 )
 def test_compose_refuses_to_start_without_a_required_value(required: str) -> None:
     without = {k: v for k, v in OPERATOR_ENV.items() if k != required}

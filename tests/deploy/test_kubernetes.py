@@ -65,7 +65,9 @@ LIVENESS_PATH = "/health"
 # NetworkPolicies let Prometheus in from this namespace (documented as adjustable).
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
 # Settings whose value is a secret: only ever from a Secret, never a literal or a ConfigMap.
-SECRET_SETTING = re.compile(r".+_(DATABASE_URL|PASSWORD|CREDENTIALS_KEY|MAIL_URL|REDIS_URL)")
+SECRET_SETTING = re.compile(
+    r".+_(DATABASE_URL|PASSWORD|CREDENTIALS_KEY|MAIL_URL|REDIS_URL|URL_SECRET|SECRET_ACCESS_KEY)"
+)
 # Compose runs one Kafka broker on its own network; a cluster talks to another Kafka. Every
 # other setting compose fixes must have the same value here.
 CLUSTER_SPECIFIC = re.compile(
@@ -243,6 +245,7 @@ def test_every_compose_variable_is_set(docs: tuple[Manifest, ...], app: str) -> 
 # What the Secrets the manifests name would hold, for the apps' own checks below.
 SECRET_STANDINS = {
     "CHANNEL_CREDENTIALS_KEY": "a2V5LWZyb20tc2VjcmV0LWtleS1mcm9tLXNlY3JldC0=",
+    "CONTENT_MEDIA_URL_SECRET": "a-media-url-secret-from-a-secret",
     "GATEWAY_REDIS_URL": "redis://:a-redis-password@redis.example.internal:6379/0",
     "GATEWAY_MAIL_URL": "smtp+starttls://mediaops:a-mail-password@smtp.example.com:587",
     "MEDIAOPS_KAFKA_SASL_USERNAME": "mediaops",

@@ -218,6 +218,7 @@ def operator_env(smtp_port: int) -> dict[str, str]:
         "MEDIAOPS_PUBLIC_URL": PUBLIC_URL,
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
         "CHANNEL_CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        "CONTENT_MEDIA_URL_SECRET": secrets.token_urlsafe(32),
         "MEDIAOPS_MAIL_URL": f"smtp://{HOST}:{smtp_port}",
         "MEDIAOPS_MAIL_FROM": "Mediaops <no-reply@mediaops.example.com>",
         # The brand's webhook receiver of this test listens on 127.0.0.1.

@@ -24,7 +24,7 @@ from gateway.openapi import router as openapi
 from gateway.operators import router as operators
 from gateway.pages import router as pages
 from gateway.proxy import router as proxy
-from gateway.proxy.routes import RESOURCES
+from gateway.proxy.routes import body_limits
 from gateway.runtime import GatewayRuntime
 from gateway.settings import Settings
 
@@ -82,7 +82,7 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.shared.max_request_body_bytes,
-        allowances={f"/api/v1/{resource}": settings.max_body_bytes for resource in RESOURCES},
+        allowances=body_limits(settings),
     )
     install_metrics(app)
     configure_tracing(settings.service_name)

@@ -75,6 +75,9 @@ class Settings(ServiceSettings):
     # The largest body forwarded to a service; the gateway's own endpoints read at most
     # MEDIAOPS_MAX_REQUEST_BODY_BYTES.
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Media uploads (`/api/v1/media`, videos up to content-svc's CONTENT_MEDIA_VIDEO_MAX_BYTES)
+    # are forwarded up to this instead; content-svc caps each file itself.
+    media_max_body_bytes: int = Field(default=210 * 1024 * 1024, ge=0)
     # Outgoing mail: `smtp://user:password@host:25`, `smtp+starttls://…:587` or
     # `smtps://…:465`. Unset: every message is written as an .eml file into mail_dir.
     mail_url: str | None = None

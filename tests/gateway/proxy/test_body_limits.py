@@ -67,3 +67,26 @@ async def test_oversized_bodies_to_the_gateways_own_endpoints_are_413(
     assert message_names(gw.mail_dir) == mailed  # no sign-up went through
     assert proxied.status_code == 200, proxied.text
     assert proxied.json()["size"] == len(upload)
+
+
+async def test_media_uploads_have_their_own_larger_limit(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    async with make_gateway(
+        content_url=upstream.url, max_body_bytes=LIMIT, media_max_body_bytes=8 * LIMIT
+    ) as gw:
+        owner = bearer(await gw.token())
+        port = free_port()
+        async with (
+            serve(gw.app, port, lifespan="off"),
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False) as client,
+        ):
+            video = b"v" * (4 * LIMIT)
+            media = await client.post("/api/v1/media", content=_chunks(video), headers=owner)
+            post = await client.post("/api/v1/posts/upload", content=_chunks(video), headers=owner)
+            too_big = b"v" * (9 * LIMIT)
+            refused = await client.post("/api/v1/media", content=too_big, headers=owner)
+
+    assert media.status_code == 201  # the stand-in echoes what it received
+    assert len(media.json()["echo"]) == len(video)
+    assert post.status_code == refused.status_code == 413

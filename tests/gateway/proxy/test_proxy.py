@@ -149,6 +149,20 @@ async def test_public_feed_needs_no_token(make_gateway: GatewayFactory, upstream
     assert all("authorization" not in seen.headers for seen in upstream.seen)
 
 
+async def test_a_signed_media_file_needs_no_token_the_library_does(
+    gw: Gateway, upstream: Upstream
+) -> None:
+    file = await gw.client.get("/api/v1/media/m1/file?expires=1&signature=abc")
+    library = await gw.client.get("/api/v1/media")
+    item = await gw.client.get("/api/v1/media/m1")
+    deeper = await gw.client.get("/api/v1/media/m1/file/more")
+
+    assert file.status_code == 200
+    assert library.status_code == item.status_code == deeper.status_code == 401
+    assert [seen.path for seen in upstream.seen] == ["/api/v1/media/m1/file"]
+    assert "authorization" not in upstream.seen[0].headers
+
+
 async def test_unknown_resource_is_404(gw: Gateway, auth: dict[str, str]) -> None:
     response = await gw.client.get("/api/v1/nothing-here/1", headers=auth)
 

@@ -17,7 +17,7 @@ import structlog
 from fastapi import FastAPI
 
 from gateway.openapi.merge import Source, merge
-from gateway.proxy.routes import PUBLIC_RESOURCES, RESOURCES, Upstream
+from gateway.proxy.routes import PUBLIC_PATHS, PUBLIC_RESOURCES, RESOURCES, Upstream
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +36,7 @@ def _owned_by(service: str, path: str) -> bool:
 
 
 def _public(path: str) -> bool:
-    return _resource(path) in PUBLIC_RESOURCES
+    return _resource(path) in PUBLIC_RESOURCES or PUBLIC_PATHS.fullmatch(path) is not None
 
 
 class OpenApiCache:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from gateway.access import authenticate
 from gateway.proxy.forward import forward
-from gateway.proxy.routes import RESOURCES, route
+from gateway.proxy.routes import RESOURCES, body_limits, route
 from gateway.ratelimit import Verdict, client_address
 from gateway.runtime import GatewayRuntime, Runtime
 
@@ -140,7 +140,9 @@ async def proxy(request: Request, path: str, runtime: Runtime) -> Response:
         request,
         upstream,
         runtime.proxied,
-        max_body_bytes=settings.max_body_bytes,
+        max_body_bytes=body_limits(settings).get(
+            f"/api/v1/{path.partition('/')[0]}", settings.max_body_bytes
+        ),
         request_id=_request_id(request),
         authorization=authorization,
     )

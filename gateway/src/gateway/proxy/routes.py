@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gateway.settings import Settings
 
 RESOURCES: dict[str, str] = {
-    **dict.fromkeys(("sources", "ideas", "trends", "posts", "wordlists", "campaigns"), "content"),
+    **dict.fromkeys(
+        ("sources", "ideas", "trends", "posts", "wordlists", "campaigns", "media"), "content"
+    ),
     **dict.fromkeys(("calendar", "queue"), "content"),
     **dict.fromkeys(
         ("platforms", "channels", "distributions", "feeds", "links", "autoreplies"), "channel"
@@ -27,6 +30,9 @@ SERVICE_SCOPES: dict[str, frozenset[str]] = {
 
 # Resources anyone may fetch without a token (RSS readers cannot send one).
 PUBLIC_RESOURCES = frozenset({"feeds"})
+# Single public paths of otherwise private resources: a media file's signed URL (its
+# signature, checked by content-svc, is the access; browsers and platforms fetch it bare).
+PUBLIC_PATHS = re.compile(r"/api/v1/media/[^/]+/file")
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,19 @@ def upstreams(settings: Settings) -> dict[str, Upstream]:
     }
 
 
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The largest body forwarded to each resource, by path prefix."""
+    return {
+        **{f"/api/v1/{resource}": settings.max_body_bytes for resource in RESOURCES},
+        "/api/v1/media": settings.media_max_body_bytes,
+    }
+
+
 def route(path: str, table: dict[str, Upstream]) -> tuple[Upstream, bool] | None:
     """The upstream for `/api/v1/<resource>/...` and whether it is public, or None."""
     resource = path.removeprefix("/api/v1/").partition("/")[0]
     service = RESOURCES.get(resource)
     if service is None:
         return None
-    return table[service], resource in PUBLIC_RESOURCES
+    public = resource in PUBLIC_RESOURCES or PUBLIC_PATHS.fullmatch(path) is not None
+    return table[service], public

@@ -5,7 +5,7 @@ from alembic import op
 from servicekit import migration_steps as steps
 
 revision: str = "c4a9e2f06b17"
-down_revision: str | None = "5b3e8d21c7f4"
+down_revision: str | None = "c4f1a9e27b3d"
 
 
 def upgrade() -> None:

@@ -12,6 +12,8 @@ from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from content_svc.consumers import make_handlers
+from content_svc.media.service import Library
+from content_svc.media.storage import build_storage
 from content_svc.models import OutboxMessage, ProcessedEvent
 from content_svc.posts.publishing import publish_due
 from content_svc.queue.best_times import BestTimesClient
@@ -34,6 +36,7 @@ class ContentRuntime(ServiceRuntime):
             database=database,
         )
         self.fetcher = SourceFetcher(self.db, settings)
+        self.media = Library.from_settings(settings, build_storage(settings))
         self.background.extend([self.publish_scheduled, self.fetcher.run_forever])
 
     def channel_service(self, authorization: str | None) -> ChannelServiceClient:

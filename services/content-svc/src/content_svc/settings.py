@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
 
@@ -32,6 +33,23 @@ class Settings(ServiceSettings):
     # does not answer within the timeout, slots are taken in time order.
     metrics_svc_url: str = "http://127.0.0.1:8104"
     best_times_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    # The media library (content_svc.media): what one upload may be.
+    media_image_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    media_video_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    media_max_pixels: int = Field(default=50_000_000, ge=1)
+    media_video_max_seconds: float = Field(default=900.0, gt=0)
+    # How long a file's URL (S3 presigned, or our own signed one) works.
+    media_url_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Files kept on this machine when no S3 bucket is set; `<MEDIAOPS_DATA_DIR>/media` unset.
+    media_dir: Path | None = None
+    # Signs the local store's file URLs (the signature is the access to the file).
+    media_url_secret: SecretStr = SecretStr("development-media-url-secret")
+    # An S3-compatible object store (AWS S3, MinIO): the bucket set means files go there.
+    media_s3_bucket: str | None = None
+    media_s3_endpoint_url: str | None = None
+    media_s3_region: str = "us-east-1"
+    media_s3_access_key_id: str | None = None
+    media_s3_secret_access_key: SecretStr | None = None
 
     @field_validator("channel_svc_url", "metrics_svc_url")
     @classmethod
@@ -40,10 +58,22 @@ class Settings(ServiceSettings):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
 
+    @property
+    def media_directory(self) -> Path:
+        return self.media_dir or self.shared.data_dir / "media"
+
     def production_problems(self) -> list[str]:
+        media_secret = (
+            {}
+            if self.media_s3_bucket
+            else {"media_url_secret": "sign the links to files kept on this machine"}
+        )
         return [
             *super().production_problems(),
             *self.unset_setting_problems(
-                {"channel_svc_url": "name channel-svc, which content-svc asks about channels"}
+                {
+                    "channel_svc_url": "name channel-svc, which content-svc asks about channels",
+                    **media_secret,
+                }
             ),
         ]

@@ -38,6 +38,9 @@ ChannelId = Annotated[str, StringConstraints(min_length=1, max_length=CHANNEL_ID
 SegmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 CampaignRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MediaRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MAX_MEDIA = 50
+MEDIA_IDS_DOC = "Media library items (`/media`), in the order the post shows them."
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -71,6 +74,9 @@ class PostCreate(RequestModel):
     campaign_id: CampaignRef | None = Field(
         default=None, description="The campaign the post belongs to."
     )
+    media_ids: list[MediaRef] = Field(
+        default_factory=list, max_length=MAX_MEDIA, description=MEDIA_IDS_DOC
+    )
 
 
 class PostUpdate(RequestModel):
@@ -88,8 +94,11 @@ class PostUpdate(RequestModel):
         description="Move the post to this campaign; null takes it out of its campaign. "
         "Changing only the campaign is allowed in every status and keeps the version.",
     )
+    media_ids: list[MediaRef] | None = Field(
+        default=None, max_length=MAX_MEDIA, description=MEDIA_IDS_DOC + " Replaces the list."
+    )
 
-    @field_validator("title", "body_markdown")
+    @field_validator("title", "body_markdown", "media_ids")
     @classmethod
     def _not_null(cls, value: str | None) -> str:
         if value is None:
@@ -237,6 +246,7 @@ class PostSummary(ResponseModel):
 class PostRead(PostSummary):
     body_markdown: str
     body_html: str
+    media_ids: list[str] = Field(description=MEDIA_IDS_DOC)
 
 
 PostSort = Literal["newest", "performance"]

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content_svc.campaigns.membership import live_campaign, posts_moved
 from content_svc.kit.problems import found
 from content_svc.kit.rendering import render_markdown
+from content_svc.media.service import checked_media_ids
 from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
 from content_svc.posts.schemas import PostCreate, PostFilter, PostUpdate
@@ -60,6 +61,7 @@ async def create_post(
         variants=[],
     )
     check_fits(post)
+    post.media_ids = await checked_media_ids(session, caller.workspace_id, data.media_ids)
     session.add(post)
     session.add(_revision_of(post, caller.user_id, note="created"))
     await session.flush()
@@ -146,6 +148,10 @@ async def edit_post(
         await _move_to_campaign(session, post, requested_campaign)
     if "cover_url" in changes and changes["cover_url"] is not None:
         changes["cover_url"] = str(data.cover_url)
+    if "media_ids" in changes:
+        changes["media_ids"] = await checked_media_ids(
+            session, post.workspace_id, changes["media_ids"]
+        )
     changed = {name: value for name, value in changes.items() if getattr(post, name) != value}
     if not changed:
         return post
