@@ -14,8 +14,8 @@ from content_svc.analysis.router import router as analysis_router
 from content_svc.calendar.router import router as calendar_router
 from content_svc.campaigns.router import router as campaigns_router
 from content_svc.ideas.router import router as ideas_router
-from content_svc.more_channels.router import router as more_channels_router
 from content_svc.media.router import router as media_router
+from content_svc.more_channels.router import router as more_channels_router
 from content_svc.posts.router import router as posts_router
 from content_svc.queue.router import router as queue_router
 from content_svc.runtime import ContentRuntime
