@@ -12,6 +12,7 @@ from servicekit.runtime import ServiceRuntime, build_app
 from content_svc.analysis.router import router as analysis_router
 from content_svc.campaigns.router import router as campaigns_router
 from content_svc.ideas.router import router as ideas_router
+from content_svc.plans.router import router as plans_router
 from content_svc.posts.router import router as posts_router
 from content_svc.runtime import ContentRuntime
 from content_svc.settings import Settings
@@ -33,6 +34,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
     return build_app(
         runtime or create_runtime(),
         [
+            plans_router,  # before posts_router: `/posts/export` is no post id
             posts_router,
             analysis_router,
             ideas_router,
