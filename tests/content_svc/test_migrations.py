@@ -20,6 +20,7 @@ TABLES = {
     "ideas",
     "member_questions",
     "erased_members",
+    "post_recurrences",
     "wordlists",
     "campaigns",
     "outbox_messages",

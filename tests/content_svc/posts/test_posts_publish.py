@@ -91,6 +91,7 @@ async def test_publishing_to_a_known_channel_writes_one_event_with_the_snapshot(
         "published_at": published["published_at"].replace("+00:00", "Z"),
         "campaign_id": None,
         "channel_options": {},
+        "occurrence": 0,  # the post's own publication, not a recurrence's
     }
     assert 'rel="noopener noreferrer"' in snapshot.body_html
 

@@ -64,6 +64,12 @@ class PostPublishedV1(Payload):
         description="Per channel id, how the post goes out there; a channel not named is "
         "published as usual.",
     )
+    occurrence: int = Field(
+        default=0,
+        ge=0,
+        description="0 for the post's publication; n for the n-th occurrence of a recurring "
+        "post, sent again to the same channels as a distribution set of its own.",
+    )
 
 
 class DistributionOutcome(Payload):

@@ -14,6 +14,7 @@ from content_svc.campaigns.router import router as campaigns_router
 from content_svc.ideas.router import router as ideas_router
 from content_svc.plans.router import router as plans_router
 from content_svc.posts.router import router as posts_router
+from content_svc.recurrence.router import router as recurrence_router
 from content_svc.runtime import ContentRuntime
 from content_svc.settings import Settings
 from content_svc.sources.router import router as sources_router
@@ -42,6 +43,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             trends_router,
             wordlists_router,
             campaigns_router,
+            recurrence_router,
         ],
         title="Mediaops content-svc",
         # A post's body may hold 200,000 characters; a word list 5,000 words.

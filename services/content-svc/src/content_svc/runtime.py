@@ -14,6 +14,7 @@ from servicekit.runtime import ServiceRuntime, runtime_dependency
 from content_svc.consumers import make_handlers
 from content_svc.models import OutboxMessage, ProcessedEvent
 from content_svc.posts.publishing import publish_due
+from content_svc.recurrence.service import release_due
 from content_svc.replicas.channel_lookup import ChannelServiceClient
 from content_svc.settings import Settings
 from content_svc.sources.fetching import SourceFetcher
@@ -49,6 +50,7 @@ class ContentRuntime(ServiceRuntime):
             try:
                 async with self.db.transaction() as session:
                     published = await publish_due(session)
+                    published += await release_due(session)
                 if published:
                     continue  # more may be due
             except asyncio.CancelledError:

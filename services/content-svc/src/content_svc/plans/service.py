@@ -16,7 +16,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from servicekit.auth import Caller
 from servicekit.csv_upload import csv_rows, spool_body
@@ -25,21 +24,13 @@ from servicekit.problems import FieldError, Invalid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.kit.ids import canonical_id
+from content_svc.kit.zones import workspace_time_zone
 from content_svc.models import Campaign, KnownChannel
 from content_svc.plans import repository
 from content_svc.plans.reading import PlanRow, read_header, read_rows
 from content_svc.plans.schemas import PlanImportReport, PlannedPost, PlanProblem
 from content_svc.posts import publishing, service
 from content_svc.replicas.channels import ChannelLookup
-
-# Times written without an offset are read in this zone. The hook for a workspace's own
-# time zone (issue 19's calendar): make `plan_time_zone` read the workspace's setting.
-DEFAULT_TIME_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-async def plan_time_zone(session: AsyncSession, workspace_id: str) -> ZoneInfo:
-    """The zone a workspace's plans are written in."""
-    return DEFAULT_TIME_ZONE
 
 
 class _Names:
@@ -119,7 +110,7 @@ async def import_plan(
     max_bytes: int,
     max_rows: int,
 ) -> PlanImportReport:
-    zone = await plan_time_zone(session, caller.workspace_id)
+    zone = await workspace_time_zone(session, caller.workspace_id)
     names = _Names(
         await repository.live_channels(session, caller.workspace_id),
         await repository.live_campaigns(session, caller.workspace_id),
