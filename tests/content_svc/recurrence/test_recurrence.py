@@ -4,6 +4,7 @@ occurrence a `post.published` of its own (numbered), never twice; stopping ends 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -55,21 +56,31 @@ def _until(days: int) -> str:
     return (datetime.now(SHANGHAI).date() + timedelta(days=days)).isoformat()
 
 
+async def _recur(
+    client: httpx.AsyncClient,
+    workspace: Workspace,
+    post: dict[str, object],
+    every_days: int,
+    until_days: int,
+) -> tuple[str, datetime, dict[str, Any]]:
+    """The post made to recur: its id, its publication time and the recurrence read."""
+    response = await client.put(
+        f"{POSTS}/{post['id']}/recurrence",
+        json={"every_days": every_days, "until": _until(until_days)},
+        headers=workspace.headers("editor"),
+    )
+    assert response.status_code == 200, response.text
+    first_at = datetime.fromisoformat(str(post["published_at"]))
+    return str(post["id"]), first_at, response.json()
+
+
 async def test_each_occurrence_goes_out_once_as_its_own_numbered_publication(
     client: httpx.AsyncClient,
     runtime: ServiceRuntime,
     workspace: Workspace,
     published_post: dict[str, object],
 ) -> None:
-    post_id = str(published_post["id"])
-    first_at = datetime.fromisoformat(str(published_post["published_at"]))
-    response = await client.put(
-        f"{POSTS}/{post_id}/recurrence",
-        json={"every_days": 7, "until": _until(30)},
-        headers=workspace.headers("editor"),
-    )
-    assert response.status_code == 200, response.text
-    recurrence = response.json()
+    post_id, first_at, recurrence = await _recur(client, workspace, published_post, 7, 30)
     assert recurrence["time_zone"] == "Asia/Shanghai"
     coming = [
         (o["occurrence"], datetime.fromisoformat(o["at"])) for o in recurrence["next_occurrences"]
@@ -109,15 +120,8 @@ async def test_a_recurrence_ends_on_its_last_day(
     workspace: Workspace,
     published_post: dict[str, object],
 ) -> None:
-    post_id = str(published_post["id"])
-    first_at = datetime.fromisoformat(str(published_post["published_at"]))
-    response = await client.put(
-        f"{POSTS}/{post_id}/recurrence",
-        json={"every_days": 2, "until": _until(3)},
-        headers=workspace.headers("editor"),
-    )
-    assert response.status_code == 200, response.text
-    assert len(response.json()["next_occurrences"]) == 1  # day 2; day 4 is past the end
+    post_id, first_at, recurrence = await _recur(client, workspace, published_post, 2, 3)
+    assert len(recurrence["next_occurrences"]) == 1  # day 2; day 4 is past the end
     assert await _release(runtime, first_at + timedelta(days=2, minutes=1)) == 1
     assert await _release(runtime, first_at + timedelta(days=4, minutes=1)) == 0
     read = await client.get(f"{POSTS}/{post_id}/recurrence", headers=workspace.headers())
