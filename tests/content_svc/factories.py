@@ -49,6 +49,7 @@ def channel_changed(
     deleted: bool = False,
     platform: str = "wechat",
     changed_at: datetime | None = None,
+    name: str = "品牌官方公众号",
 ) -> CloudEvent:
     channel_id = channel_id or str(uuid.uuid4())
     return CloudEvent.create(
@@ -60,7 +61,7 @@ def channel_changed(
             channel_id=channel_id,
             workspace_id=workspace_id,
             platform=platform,
-            name="品牌官方公众号",
+            name=name,
             status="active",
             deleted=deleted,
             changed_at=changed_at or datetime.now(UTC),

@@ -21,6 +21,7 @@ TABLES = {
     "ideas",
     "member_questions",
     "erased_members",
+    "post_recurrences",
     "wordlists",
     "campaigns",
     "queue_slots",

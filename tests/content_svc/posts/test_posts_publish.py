@@ -92,6 +92,7 @@ async def test_publishing_to_a_known_channel_writes_one_event_with_the_snapshot(
         "campaign_id": None,
         "channel_options": {},
         "variants": {},
+        "occurrence": 0,  # the post's own publication, not a recurrence's
     }
     assert 'rel="noopener noreferrer"' in snapshot.body_html
 

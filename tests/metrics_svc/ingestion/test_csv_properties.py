@@ -12,13 +12,9 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metrics_svc.ingestion.csv_import import (
-    _safe_rows,
-    detect_encoding,
-    read_header,
-    rows_to_points,
-)
+from metrics_svc.ingestion.csv_import import read_header, rows_to_points
 from metrics_svc.ingestion.validation import Problem, SubmittedPoint
+from servicekit.csv_upload import detect_encoding, numbered_rows
 
 HEADER = ["日期", "channel_id", "external_id", "阅读量", "点赞数"]
 UTC = ZoneInfo("UTC")
@@ -45,7 +41,7 @@ def read(data: bytes) -> list[SubmittedPoint | Problem]:
     encoding = detect_encoding(spool)
     reader = csv.reader(io.TextIOWrapper(spool, encoding=encoding, newline=""))
     layout = read_header(next(reader))
-    return list(rows_to_points(_safe_rows(reader), layout, UTC, "csv", "wechat_oa"))
+    return list(rows_to_points(numbered_rows(reader), layout, UTC, "csv", "wechat_oa"))
 
 
 @settings(max_examples=200, deadline=None)

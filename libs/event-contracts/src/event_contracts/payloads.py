@@ -80,6 +80,12 @@ class PostPublishedV1(Payload):
         "for that channel; a channel not named gets the post's own title, summary, body and "
         "tags. Use `for_channel` rather than reading the top-level fields.",
     )
+    occurrence: int = Field(
+        default=0,
+        ge=0,
+        description="0 for the post's publication; n for the n-th occurrence of a recurring "
+        "post, sent again to the same channels as a distribution set of its own.",
+    )
 
     def for_channel(self, channel_id: str) -> "PostPublishedV1":
         """The post as it goes to `channel_id`: its variant's fields in place of the

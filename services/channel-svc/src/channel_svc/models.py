@@ -113,7 +113,7 @@ class Distribution(Base):
 
     __tablename__ = "distributions"
     __table_args__ = (
-        UniqueConstraint("post_id", "channel_id"),
+        UniqueConstraint("post_id", "channel_id", "occurrence"),
         CheckConstraint(one_of("status", DistributionStatus), name="status"),
         # The delivery worker's query: due pending rows in order.
         Index("ix_distributions_status_next_attempt_at", "status", "next_attempt_at"),
@@ -123,10 +123,12 @@ class Distribution(Base):
 
     id: Mapped[RowId]
     workspace_id: Mapped[str] = mapped_column(String(64), index=True)
-    # Looked up through the unique (post_id, channel_id) index.
+    # Looked up through the unique (post_id, channel_id, occurrence) index.
     post_id: Mapped[str] = mapped_column(String(64))
     # Not a foreign key: the id comes from the post's snapshot and may name no channel.
     channel_id: Mapped[str] = mapped_column(String(64), index=True)
+    # 0 for the post's publication; n for the n-th occurrence of a recurring post.
+    occurrence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     platform: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default=DistributionStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

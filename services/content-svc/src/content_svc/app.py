@@ -16,8 +16,10 @@ from content_svc.campaigns.router import router as campaigns_router
 from content_svc.ideas.router import router as ideas_router
 from content_svc.media.router import router as media_router
 from content_svc.more_channels.router import router as more_channels_router
+from content_svc.plans.router import router as plans_router
 from content_svc.posts.router import router as posts_router
 from content_svc.queue.router import router as queue_router
+from content_svc.recurrence.router import router as recurrence_router
 from content_svc.runtime import ContentRuntime
 from content_svc.settings import Settings
 from content_svc.sources.router import router as sources_router
@@ -46,6 +48,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
     return build_app(
         runtime,
         [
+            plans_router,  # before posts_router: `/posts/export` is no post id
             posts_router,
             analysis_router,
             ideas_router,
@@ -58,6 +61,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> FastAPI:
             calendar_router,
             queue_router,
             media_router,
+            recurrence_router,
         ],
         title="Mediaops content-svc",
         # A post's body may hold 200,000 characters; a word list 5,000 words.

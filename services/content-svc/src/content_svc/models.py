@@ -4,6 +4,7 @@ services' data."""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -474,6 +476,31 @@ class PostMedia(Base):
         String(36), ForeignKey("media_items.id", ondelete="CASCADE"), index=True
     )
     workspace_id: Mapped[str] = mapped_column(String(36))
+
+
+class PostRecurrence(Base):
+    """An evergreen post published again every `every_days` until `until` (a day in the
+    workspace's zone): occurrence n goes out at `first_at + n * every_days` to the post's
+    channels, as its own distribution set (`post.published` with `occurrence` n)."""
+
+    __tablename__ = "post_recurrences"
+    # The releaser's query: recurrences that are due.
+    __table_args__ = (Index("ix_post_recurrences_next_at", "next_at"),)
+
+    post_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    every_days: Mapped[int] = mapped_column(Integer)
+    until: Mapped[date] = mapped_column(Date)
+    # Occurrence 0 is the post's own publication (or schedule), the base of the others.
+    first_at: Mapped[Moment]
+    # The last occurrence released; the next one and when (None: ended or stopped).
+    occurrence: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[Moment | None]
+    stopped_at: Mapped[Moment | None]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class OutboxMessage(OutboxMessageMixin, Base): ...

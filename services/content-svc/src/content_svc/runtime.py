@@ -17,6 +17,7 @@ from content_svc.media.storage import build_storage
 from content_svc.models import OutboxMessage, ProcessedEvent
 from content_svc.posts.publishing import publish_due
 from content_svc.queue.best_times import BestTimesClient
+from content_svc.recurrence.service import release_due
 from content_svc.replicas.channel_lookup import ChannelServiceClient
 from content_svc.settings import Settings
 from content_svc.sources.fetching import SourceFetcher
@@ -61,6 +62,7 @@ class ContentRuntime(ServiceRuntime):
             try:
                 async with self.db.transaction() as session:
                     published = await publish_due(session)
+                    published += await release_due(session)
                 if published:
                     continue  # more may be due
             except asyncio.CancelledError:

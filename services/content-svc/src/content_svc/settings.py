@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
+from servicekit.bodylimit import BULK_BODY_BYTES
 from servicekit.settings import ServiceSettings
 
 
@@ -50,6 +51,12 @@ class Settings(ServiceSettings):
     media_s3_region: str = "us-east-1"
     media_s3_access_key_id: str | None = None
     media_s3_secret_access_key: SecretStr | None = None
+    # A content plan's CSV import: the largest file and the most rows taken at once (the
+    # file is a `/api/v1/posts` body, which the app takes up to BULK_BODY_BYTES).
+    plan_import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=BULK_BODY_BYTES)
+    plan_import_max_rows: int = Field(default=2000, ge=1, le=100_000)
+    # The posts' CSV export: the most posts in one file (more asks for narrower filters).
+    posts_export_max_posts: int = Field(default=20_000, ge=1, le=1_000_000)
 
     @field_validator("channel_svc_url", "metrics_svc_url")
     @classmethod

@@ -1,6 +1,7 @@
 """Planning: one distribution per (post, channel), rendered and checked for its channel.
 
-A post published again (a new event for the same post and channels) plans nothing new.
+A post published again (a new event for the same post and channels) plans nothing new;
+a recurring post's next occurrence (`occurrence` n) is a distribution set of its own.
 A channel that is unknown, deleted, disabled or another workspace's gets a distribution
 that has already failed, so that the author sees why; so does a post that breaks the
 platform's rules or the workspace's word lists. Nothing here commits.
@@ -183,7 +184,7 @@ async def plan_for_post(
     refuse_long_ids(post.post_id, post.workspace_id, *channel_ids)
     if not channel_ids:
         return []
-    planned = await repository.planned_channels(session, post.post_id, channel_ids)
+    planned = await repository.planned_channels(session, post.post_id, channel_ids, post.occurrence)
     wanted = [cid for cid in channel_ids if cid not in planned]
     if not wanted:
         return []
@@ -199,6 +200,7 @@ async def plan_for_post(
             workspace_id=post.workspace_id,
             post_id=post.post_id,
             channel_id=channel_id,
+            occurrence=post.occurrence,
             # Another workspace's channel must not leak even its platform.
             platform=channel.platform if channel is not None and visible else UNKNOWN_PLATFORM,
             status=DistributionStatus.PENDING.value,

@@ -71,11 +71,15 @@ async def latest_snapshot(
     )
 
 
-async def planned_channels(session: AsyncSession, post_id: str, channel_ids: list[str]) -> set[str]:
-    """Which of `channel_ids` already have a distribution of the post."""
+async def planned_channels(
+    session: AsyncSession, post_id: str, channel_ids: list[str], occurrence: int = 0
+) -> set[str]:
+    """Which of `channel_ids` already have a distribution of the post's `occurrence`."""
     rows = await session.scalars(
         select(Distribution.channel_id).where(
-            Distribution.post_id == post_id, Distribution.channel_id.in_(channel_ids)
+            Distribution.post_id == post_id,
+            Distribution.channel_id.in_(channel_ids),
+            Distribution.occurrence == occurrence,
         )
     )
     return set(rows.all())

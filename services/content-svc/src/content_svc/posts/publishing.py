@@ -99,8 +99,8 @@ def _require_mass_send_platforms(
         raise invalid(errors)
 
 
-async def _may_skip_review(session: AsyncSession, caller: Caller, post: Post) -> str | None:
-    """Why `caller` may publish `post` before it is approved, or None when they may not."""
+async def may_skip_review(session: AsyncSession, caller: Caller) -> str | None:
+    """Why `caller` may publish a post before it is approved, or None when they may not."""
     settings = await review_settings(session, caller.workspace_id)
     if not settings.require_review:
         return "published without review (the workspace does not require review)"
@@ -149,7 +149,7 @@ async def publish_post(
     check_fits(post)  # a post stored before the size rule: refused now, not at its time
     skip_reason: str | None = None
     if post.status in (PostStatus.DRAFT.value, PostStatus.IN_REVIEW.value):
-        skip_reason = await _may_skip_review(session, caller, post)
+        skip_reason = await may_skip_review(session, caller)
         if skip_reason is None:
             raise refuse(
                 post,

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from servicekit.auth import Caller
 from servicekit.db import utcnow
 from servicekit.problems import Conflict, FieldError, Forbidden
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content_svc.kit.zones import zone
 from content_svc.models import DEFAULT_TIME_ZONE, Post, PostStatus, ReviewSettings
 from content_svc.posts import repository
 from content_svc.posts.schemas import ReviewSettingsUpdate
@@ -132,3 +135,8 @@ async def _send_back(
     )
     await session.flush()
     return post
+
+
+async def workspace_time_zone(session: AsyncSession, workspace_id: str) -> ZoneInfo:
+    """The zone the workspace plans in (its `time_zone` setting)."""
+    return zone((await review_settings(session, workspace_id)).time_zone)

@@ -14,18 +14,16 @@ for `published_at`; times without an offset are read in the import's time zone.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from servicekit.problems import FieldError, Invalid, TooLarge
+from servicekit.csv_upload import UnreadableCsv, csv_rows
+from servicekit.problems import FieldError
 
 from metrics_svc.ingestion.validation import Problem, SubmittedPoint
 from metrics_svc.vocabulary import CHINESE_NAMES, METRICS, PLATFORM_VOCABULARIES
@@ -59,35 +57,6 @@ _ANY_METRIC = (
     | set(CHINESE_NAMES)
 )
 _NUMBER = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(万|亿)?$")
-
-
-class UnreadableCsv(Invalid):
-    pass
-
-
-def detect_encoding(spool: IO[bytes]) -> str:
-    """utf-8-sig (BOM), utf-8, or gb18030 (what Chinese platforms export); one pass."""
-    spool.seek(0)
-    head = spool.read(3)
-    if head == codecs.BOM_UTF8:
-        candidates = ["utf-8-sig"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for encoding in candidates:
-        spool.seek(0)
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            while chunk := spool.read(1 << 16):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        spool.seek(0)
-        return encoding
-    raise UnreadableCsv(
-        "The file is neither UTF-8 (with or without BOM) nor GB18030; save it in one of them.",
-        errors=[FieldError(field="body", message="unknown text encoding")],
-    )
 
 
 def parse_value(raw: str) -> int | str:
@@ -253,53 +222,6 @@ def points_of(
 ) -> Iterator[tuple[str, Iterator[SubmittedPoint | Problem]]]:
     """The file's encoding, and its rows as points (or the problems of bad lines), read
     as they are taken; the file's header is checked first."""
-    encoding = detect_encoding(spool)
-    text = io.TextIOWrapper(spool, encoding=encoding, newline="")
-    try:
-        reader = csv.reader(text)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise UnreadableCsv(
-                "The file is empty.", errors=[FieldError(field="body", message="empty")]
-            ) from None
-        except csv.Error as exc:
-            raise UnreadableCsv(
-                f"Line 1 is not CSV: {exc}", errors=[FieldError(field="line.1", message=str(exc))]
-            ) from exc
+    with csv_rows(spool) as (encoding, header, rows):
         layout = read_header(header)
-        yield encoding, rows_to_points(_safe_rows(reader), layout, zone, source, platform)
-    finally:
-        text.detach()
-
-
-def _safe_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the line each starts on; a malformed row is a problem, not a crash."""
-    source = reader
-    start = getattr(source, "line_num", 0) + 1
-    while True:
-        try:
-            row = next(source)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise UnreadableCsv(
-                f"Line {start} is not CSV: {exc}",
-                errors=[FieldError(field=f"line.{start}", message=str(exc))],
-            ) from exc
-        yield start, row
-        start = getattr(source, "line_num", 0) + 1
-
-
-async def spool_body(chunks: AsyncIterator[bytes], spool: IO[bytes], max_bytes: int) -> int:
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > max_bytes:
-            raise TooLarge(
-                f"The file is larger than {max_bytes // (1 << 20)} MiB; split it.",
-                errors=[FieldError(field="body", message="too large")],
-            )
-        spool.write(chunk)
-    spool.seek(0)
-    return size
+        yield encoding, rows_to_points(rows, layout, zone, source, platform)

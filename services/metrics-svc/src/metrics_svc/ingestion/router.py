@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse
-from servicekit.problems import Invalid, problem_responses
+from servicekit.csv_upload import CSV_REQUEST_BODY, upload_chunks
+from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
-from starlette.datastructures import UploadFile
 
 from metrics_svc.access import CALLER_PROBLEMS, Writer
 from metrics_svc.ingestion import service
@@ -64,22 +63,6 @@ async def ingest(
     return JSONResponse(document, status_code=code)
 
 
-async def _csv_chunks(request: Request) -> AsyncIterator[bytes]:
-    """The uploaded file's bytes, from a plain body or a form's `file` field."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return request.stream()
-    form = await request.form(max_files=1, max_fields=10)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise Invalid.field("file", "send the CSV file in the form field named 'file'")
-
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await upload.read(1 << 16):
-            yield chunk
-
-    return chunks()
-
-
 @router.post(
     "/import",
     response_model=ImportReport,
@@ -96,21 +79,7 @@ async def _csv_chunks(request: Request) -> AsyncIterator[bytes]:
         "that day), and optionally `title` (`标题`) and `url` (`链接`): a row naming an "
         "unknown copy with its publication time records that post, as `POST /stats` does."
     ),
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=CSV_REQUEST_BODY,
 )
 async def import_csv(
     request: Request,
@@ -130,7 +99,7 @@ async def import_csv(
     return await service.import_csv(
         session,
         caller.workspace_id,
-        await _csv_chunks(request),
+        await upload_chunks(request),
         dry_run=dry_run,
         zone=zone,
         source=source,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from servicekit.csv_upload import spool_body
 from servicekit.problems import FieldError, Invalid
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,7 +138,7 @@ async def import_csv(
         pending.clear()
 
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-        await csv_import.spool_body(upload, spool, max_bytes)
+        await spool_body(upload, spool, max_bytes)
         with csv_import.points_of(spool, zone=zone, source=source, platform=platform) as (
             encoding,
             items,

@@ -22,6 +22,10 @@ COMMENT_KINDS = frozenset({"comment", "reply"})
 
 async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
     """A published post: its title and tags (a newer version wins), and its channels."""
+    if post.occurrence > 0:
+        # A recurring post sent again is the same post on the same channels: its ages stay
+        # measured from its first publication.
+        return
     current = await replace_if_newer(
         session,
         Post,
