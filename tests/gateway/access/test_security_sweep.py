@@ -47,6 +47,8 @@ PUBLIC = {
     ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/invitations/accept"),
     ("get", "/api/v1/feeds/{token}.xml"),
+    # A media file behind a signed, expiring link: the signature is the access.
+    ("get", "/api/v1/media/{media_id}/file"),
 }
 # Identity operations any signed-in operator may use on themselves.
 READ_ONLY_ACTIONS = {"preview"}
