@@ -26,6 +26,7 @@ from devstack.ports import free_port
 from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.consumer import ConsumerRunner
 from servicekit.db import Database
+from servicekit.logging import configure_logging
 from servicekit.settings import SharedSettings
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import make_url
@@ -178,6 +179,7 @@ async def _measure() -> tuple[float, float]:
 
 
 def run() -> list[str]:
+    configure_logging(level="INFO")  # as a service runs: no line per event
     bare, runner = asyncio.run(_measure())
     return [
         "## A consumer applying events (PostgreSQL)",
