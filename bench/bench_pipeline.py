@@ -24,7 +24,16 @@ REQUESTS = 3000
 CONCURRENCY = 16
 
 
-async def publish_latency(gateway: str, hook_url: str, mail_dir: Path) -> list[float]:
+async def publish_latency(
+    gateway: str,
+    hook_url: str,
+    mail_dir: Path,
+    *,
+    posts: int = POSTS,
+    quiet_seconds: float = 0.0,
+) -> list[float]:
+    """Publish → outcome applied, one post at a time; `quiet_seconds` of nothing before
+    each publish measures the first event after a quiet spell (consumers backed off)."""
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
         auth = await sign_up(client, mail_dir)
         channel = await client.post(
@@ -40,12 +49,14 @@ async def publish_latency(gateway: str, hook_url: str, mail_dir: Path) -> list[f
         channel.raise_for_status()
         channel_id = channel.json()["id"]
         latencies: list[float] = []
-        for i in range(POSTS + 5):
+        for i in range(posts + 5):
             post = await client.post(
                 "/api/v1/posts", json={"title": f"第 {i} 篇", "body_markdown": "正文"}, headers=auth
             )
             post.raise_for_status()
             post_id = post.json()["id"]
+            if i >= 5:
+                await asyncio.sleep(quiet_seconds)
             published = await client.post(
                 f"/api/v1/posts/{post_id}/publish", json={"channel_ids": [channel_id]}, headers=auth
             )

@@ -18,6 +18,7 @@ FINDINGS = ROOT / "bench" / "findings.md"
 BENCHMARKS = [
     "bench.bench_pipeline",
     "bench.bench_consumer",
+    "bench.bench_idle",
     "bench.bench_gateway",
     "bench.bench_content",
     "bench.bench_media",

@@ -8,6 +8,7 @@ runs are skipped with the reason, except with `CI=true`, where they fail.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -23,6 +24,8 @@ from devstack.broker import Broker
 from devstack.ports import free_port
 from servicekit.settings import SharedSettings
 from sqlalchemy.engine import make_url
+
+from tests.postgres_databases import PostgresDatabases
 
 POSTGRES_URL = os.environ.get(
     "MEDIAOPS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -57,29 +60,29 @@ async def require_postgres() -> None:
         pytest.skip(problem)
 
 
+_postgres_databases = PostgresDatabases(_asyncpg_dsn(POSTGRES_URL))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
-    """A fresh, empty database per test: SQLite file, then a new PostgreSQL database."""
+    """A fresh, empty database per test: SQLite file, then an empty PostgreSQL database
+    (tests.postgres_databases: made once per process, emptied between tests)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
         return
     await require_postgres()
-    name = f"mediaops_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    name = await _postgres_databases.take()
     yield (
         make_url(POSTGRES_URL)
         .set(drivername="postgresql+asyncpg", database=name)
         .render_as_string(hide_password=False)
     )
-    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _postgres_databases.give_back(name)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _postgres_databases.made:
+        asyncio.run(_postgres_databases.drop_all())
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +149,8 @@ def shared_settings(broker: Broker, signer: Signer, tmp_path: Any) -> SharedSett
         jwks=json.dumps(signer.jwks),
         allow_private_urls=True,
         outbox_poll_seconds=0.2,
+        # Work falling due by time (retries, leases) is found at the tests' pace.
+        idle_poll_max_seconds=0.2,
         consumer_retry_backoff_seconds=0.01,
     )
 

@@ -28,6 +28,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.conftest import Signer
+from tests.fakes.media_files import MediaFiles
+from tests.fakes.media_files import create_app as create_media_files
 from tests.fakes.server import serve_in_thread
 from tests.fakes.wechat import WechatFake
 from tests.fakes.wechat import create_app as create_wechat
@@ -192,6 +194,16 @@ def wechat() -> Iterator[tuple[WechatFake, str]]:
     fake.add_account(WECHAT_APPID, WECHAT_SECRET)
     running = serve_in_thread(create_wechat(fake))
     yield fake, running.url
+    running.stop()
+
+
+@pytest.fixture
+def media_files() -> Iterator[MediaFiles]:
+    """Files behind signed links, as content-svc's library serves them to channels."""
+    files = MediaFiles()
+    running = serve_in_thread(create_media_files(files))
+    files.base_url = running.url
+    yield files
     running.stop()
 
 

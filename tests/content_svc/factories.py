@@ -7,14 +7,24 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from content_svc.media.service import Library
 from content_svc.models import OutboxMessage
+from content_svc.runtime import ContentRuntime
 from event_contracts import ChannelChangedV1, CloudEvent
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import select
+
+
+def media_library(runtime: ServiceRuntime) -> Library:
+    """The runtime's media library (what the publishing jobs sign download URLs with)."""
+    assert isinstance(runtime, ContentRuntime)
+    return runtime.media
+
 
 ChannelFactory = Callable[..., Awaitable[str]]
 PostFactory = Callable[..., Awaitable[dict[str, Any]]]
@@ -35,11 +45,20 @@ class Workspace:
         return headers
 
 
+P = TypeVar("P", bound=BaseModel)
+
+
 async def outbox_events(runtime: ServiceRuntime) -> list[CloudEvent]:
     """The events content-svc has written to its outbox, oldest first."""
     async with runtime.db.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     return [CloudEvent.from_bytes(row.value) for row in rows]
+
+
+async def outbox_payloads(runtime: ServiceRuntime, kind: type[P]) -> list[P]:
+    """The payloads of `kind` content-svc has written to its outbox, oldest first."""
+    payloads = [event.payload() for event in await outbox_events(runtime)]
+    return [payload for payload in payloads if isinstance(payload, kind)]
 
 
 def channel_changed(

@@ -28,8 +28,10 @@ TABLES = {
     "queued_posts",
     "media_items",
     "post_media",
+    "post_variant_media",
     "outbox_messages",
     "processed_events",
+    "idempotency_keys",
 }
 
 

@@ -14,7 +14,7 @@ import tomllib
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import pytest
 import yaml
@@ -28,15 +28,19 @@ INIT_SCRIPT = DEPLOY / "postgres" / "init.sh"
 ENV_EXAMPLE = DEPLOY / ".env.example"
 INSTALL_SCRIPT = DEPLOY / "image" / "install-app.sh"
 
-INFRA = ("kafka", "postgres", "redis")
+INFRA = ("kafka", "postgres", "redis", "minio")
 GATEWAY = "gateway"
 MIGRATE = "migrate"
+# One-shot: creates the media bucket in MinIO before content-svc starts.
+BUCKET_JOB = "minio-bucket"
 # Values for the variables the compose file requires, as an operator's .env sets them.
 OPERATOR_ENV = {
     "POSTGRES_PASSWORD": "pw-from-env",
     "CHANNEL_CREDENTIALS_KEY": "a2V5LWZyb20tZW52LWtleS1mcm9tLWVudi1rZXktZnI=",
+    "GATEWAY_NOTIFICATION_KEY": "bm90aWNlcy1rZXktZnJvbS1lbnYtbm90aWNlcy1rZXk=",
     "MEDIAOPS_PUBLIC_URL": "https://mediaops.example.com",
-    "CONTENT_MEDIA_URL_SECRET": "a-media-url-secret-from-env",
+    "MINIO_ROOT_USER": "mediaops-from-env",
+    "MINIO_ROOT_PASSWORD": "a-minio-password-from-env",
 }
 
 
@@ -251,3 +255,12 @@ def production_settings(service: str, tmp_path: Path, env: dict[str, str] | None
         for key, value in env.items():
             patch.setenv(key, value)
         return settings_class()
+
+
+def media_link(settings: Any) -> SplitResult:
+    """A link to a file as content-svc's media store, built from `settings`, hands it out."""
+    from content_svc.media.storage import S3MediaStorage, build_storage
+
+    storage = build_storage(settings)
+    assert isinstance(storage, S3MediaStorage), "media are not kept in a bucket"
+    return urlsplit(storage.url("w/m/original", expires_in=600, content_type="image/png"))

@@ -57,11 +57,11 @@ def pod_spec(workload: Manifest) -> Manifest:
 
 
 def workloads(docs: tuple[Manifest, ...]) -> list[Manifest]:
-    return of_kind(docs, "Deployment") + of_kind(docs, "Job")
+    return of_kind(docs, "Deployment") + of_kind(docs, "StatefulSet") + of_kind(docs, "Job")
 
 
 def workload_of(docs: tuple[Manifest, ...], app: str) -> Manifest:
-    """The Deployment or Job whose pods are `app.kubernetes.io/name: <app>`."""
+    """The Deployment, StatefulSet or Job whose pods are `app.kubernetes.io/name: <app>`."""
     found = [w for w in workloads(docs) if pod_labels(w).get("app.kubernetes.io/name") == app]
     assert len(found) == 1, f"expected one workload running {app}, found {len(found)}"
     return found[0]

@@ -18,6 +18,7 @@ import pytest
 from tests.deploy.compose import (
     _VAR,
     APPS,
+    BUCKET_JOB,
     COMPOSE_FILE,
     DEPLOY,
     DOCKERFILE,
@@ -63,7 +64,7 @@ def test_workspace_has_apps() -> None:
 def test_compose_runs_every_app_and_the_infrastructure() -> None:
     built = {name for name, svc in services().items() if svc.get("build")}
     assert {build_args(name)["SERVICE"] for name in built} == set(APPS)
-    assert set(services()) == built | set(INFRA)
+    assert set(services()) == built | set(INFRA) | {BUCKET_JOB}
     assert compose_name("mediaops-migrate") == MIGRATE
 
 
@@ -237,7 +238,7 @@ def test_compose_leaves_no_setting_at_an_unsafe_default(app: str, tmp_path: Path
     ("app", "forgotten"),
     [
         ("content-svc", "CONTENT_CHANNEL_SVC_URL"),
-        ("content-svc", "CONTENT_MEDIA_URL_SECRET"),
+        ("content-svc", "CONTENT_MEDIA_S3_PUBLIC_URL"),
         ("gateway", "GATEWAY_CHANNEL_URL"),
         ("channel-svc", "MEDIAOPS_JWKS_URL"),
         ("user-svc", "MEDIAOPS_KAFKA_BOOTSTRAP"),
@@ -308,8 +309,10 @@ def test_init_script_creates_exactly_the_databases_the_urls_name() -> None:
     [
         "POSTGRES_PASSWORD",
         "CHANNEL_CREDENTIALS_KEY",
+        "GATEWAY_NOTIFICATION_KEY",
         "MEDIAOPS_PUBLIC_URL",
-        "CONTENT_MEDIA_URL_SECRET",
+        "MINIO_ROOT_USER",
+        "MINIO_ROOT_PASSWORD",
     ],
 )
 def test_compose_refuses_to_start_without_a_required_value(required: str) -> None:

@@ -95,13 +95,81 @@ def test_wrong_specversion_is_an_invalid_event() -> None:
         ("time", "2025-03-18T02:00:00"),  # naive: UTC must be stated
         ("traceparent", "garbage"),
         ("datacontenttype", "text/plain"),
-        ("unknownattribute", "x"),
+        ("dataschema", "schemas/post.json"),  # a URI, not a reference
+        ("subject", ""),
     ],
 )
 def test_invalid_attribute_is_an_invalid_event(attribute: str, value: str) -> None:
     document = json.loads(_event().to_bytes())
     document[attribute] = value
     with pytest.raises(InvalidEvent, match=attribute):
+        CloudEvent.from_bytes(json.dumps(document).encode())
+
+
+def test_optional_and_extension_attributes_are_kept() -> None:
+    """A valid CloudEvent from another producer: the spec's optional `dataschema`, a JSON
+    `datacontenttype` with a parameter, and extensions of each JSON type, kept as they
+    came and written out again."""
+    document = json.loads(_event().to_bytes())
+    added = {
+        "dataschema": "https://mediaops.example.com/events/post.published.v1.schema.json",
+        "datacontenttype": "application/json; charset=utf-8",
+        "comexampletenant": "shop",
+        "partitionkey": "post-1",
+        "sequence": 42,
+        "replayed": False,
+        "averyveryverylongextensionname": "longer than the 20 characters the spec suggests",
+    }
+    event = CloudEvent.from_bytes(json.dumps({**document, **added}).encode())
+    assert event.dataschema == added["dataschema"]
+    assert event.extensions == {
+        name: value for name, value in added.items() if name not in CloudEvent.model_fields
+    }
+    assert json.loads(event.to_bytes()) == {**document, **added}
+    assert CloudEvent.from_bytes(event.to_bytes()) == event
+    assert event.payload() == _post()
+
+
+def test_null_attributes_are_unset() -> None:
+    """JSON format: an attribute whose value is `null` is treated as absent."""
+    document = json.loads(_event().to_bytes())
+    event = CloudEvent.from_bytes(
+        json.dumps({**document, "subject": None, "comexampleunset": None}).encode()
+    )
+    assert event.subject is None
+    assert event.extensions == {}
+    assert "comexampleunset" not in json.loads(event.to_bytes())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("ComExample", "x", "lowercase ASCII letters and digits"),
+        ("com-example", "x", "lowercase ASCII letters and digits"),
+        ("com_example", "x", "lowercase ASCII letters and digits"),
+        ("comexample", 1.5, "not float"),
+        ("comexample", {"nested": 1}, "not dict"),
+        ("comexample", [1], "not list"),
+        ("comexample", 2**31, "Integer is between"),
+        ("data_base64", "aGVsbG8=", "JSON in `data`"),
+    ],
+)
+def test_an_extension_the_spec_forbids_is_an_invalid_event(
+    name: str, value: object, reason: str
+) -> None:
+    document = json.loads(_event().to_bytes())
+    document[name] = value
+    with pytest.raises(InvalidEvent, match=rf"{name}: .*{reason}"):
+        CloudEvent.from_bytes(json.dumps(document).encode())
+
+
+@pytest.mark.parametrize("attribute", ["specversion", "id", "source", "type"])
+def test_a_message_without_a_required_attribute_is_an_invalid_event(attribute: str) -> None:
+    """Defaults fill an event being made, never one received: a message without an id
+    would otherwise get a new one at each delivery, and be applied each time."""
+    document = json.loads(_event().to_bytes())
+    del document[attribute]
+    with pytest.raises(InvalidEvent, match=f"{attribute}: required by CloudEvents 1.0"):
         CloudEvent.from_bytes(json.dumps(document).encode())
 
 

@@ -45,6 +45,19 @@ def test_the_registry_names_what_each_service_emits_and_handles(app: App, tmp_pa
     assert handled(app, tmp_path) == declared_consuming
 
 
+def test_the_registry_names_what_the_gateway_handles(tmp_path: Path) -> None:
+    """The gateway emits nothing; it consumes what operators hear of."""
+    from gateway.app import create_app
+    from gateway.settings import Settings
+
+    settings = Settings(shared=SharedSettings(environment="test", data_dir=tmp_path))
+    runtime = create_app(settings, configure_logs=False).state.runtime
+    assert not any("gateway" in topic.producers for topic in TOPICS)
+    assert set(runtime.consumer.handlers) == {
+        topic.name for topic in TOPICS if "gateway" in topic.consumers
+    }
+
+
 def _calls_outside_servicekit(name: str) -> list[str]:
     found = []
     for path in sorted((REPO / "services").glob("*/src/**/*.py")):

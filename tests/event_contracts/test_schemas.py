@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from event_contracts import TOPICS, CloudEvent, Topic, asyncapi_document, get_topic
+from event_contracts import KAFKA_HEADERS, TOPICS, CloudEvent, Topic, asyncapi_document, get_topic
 from event_contracts.schemas import rendered_documents, schema_filename
 from jsonschema import Draft202012Validator
 
@@ -67,7 +67,20 @@ def test_schema_rejects_another_topics_type_and_missing_payload_fields(topic: To
     assert not validator.is_valid({**envelope, "type": other.name})
     data_without_key = {k: v for k, v in envelope["data"].items() if k != topic.key}
     assert not validator.is_valid({**envelope, "data": data_without_key})
-    assert not validator.is_valid({**envelope, "unknownattribute": "x"})
+    assert not validator.is_valid({**envelope, "Unknown-Attribute": "x"})
+    assert not validator.is_valid({**envelope, "comexample": {"nested": "x"}})
+
+
+def test_schema_accepts_optional_and_extension_attributes() -> None:
+    topic = get_topic("post.published")
+    envelope = {
+        **_example_envelope(topic),
+        "dataschema": "https://mediaops.example.com/events/post.published.v1.schema.json",
+        "comexampletenant": "shop",
+        "sequence": 42,
+        "replayed": False,
+    }
+    Draft202012Validator(_checked_in_schema(topic)).validate(envelope)
 
 
 def test_schema_accepts_additive_payload_fields() -> None:
@@ -97,6 +110,10 @@ def test_asyncapi_describes_every_topic_with_its_producers_and_consumers() -> No
         assert all(consumer in receive["description"] for consumer in topic.consumers)
         message = document["components"]["messages"][topic.payload_model.__name__]
         assert topic.key in message["bindings"]["kafka"]["key"]["description"]
+        # The header every message goes with, as the relay sends it.
+        headers = Draft202012Validator(message["headers"])
+        assert headers.is_valid({name: value.decode() for name, value in KAFKA_HEADERS})
+        assert not headers.is_valid({"content-type": "application/json"})
 
 
 def test_asyncapi_references_resolve() -> None:

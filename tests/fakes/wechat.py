@@ -2,7 +2,8 @@
 
 Faithful to the documented contract: JSON answers with `errcode`/`errmsg`, also on HTTP
 200; a new token invalidates the previous one (40001); 42001 for an expired token; daily
-quotas per API (45009); permanent materials and drafts checked by media_id (40007); title,
+quotas per API (45009); image uploads by format and size (`wechat_material`); permanent
+materials and drafts checked by media_id (40007); title,
 digest and content limits (45003, 45004, 45002); publishing is asynchronous (status 1
 publishing, then 0 published or 4 rejected by review); published articles can be deleted
 (5) or banned (6) afterwards. Switches inject latency, HTTP 5xx and "busy" (-1).
@@ -25,8 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.fakes import wechat_datacube, wechat_followers, wechat_mass
-from tests.fakes.forms import files
+from tests.fakes import wechat_datacube, wechat_followers, wechat_mass, wechat_material
 from tests.fakes.images import image_response
 from tests.fakes.wechat_datacube import ArticleFigures, FollowChange
 
@@ -61,6 +61,7 @@ class Account:
     calls: dict[str, int] = field(default_factory=dict)  # today's calls per API
     materials: dict[str, dict[str, Any]] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # article-image URLs handed out
+    image_files: dict[str, str] = field(default_factory=dict)  # article image → its SHA-256
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The follower model: who follows now, and each subscribe/unsubscribe by day (what
     # `getusersummary`/`getusercumulate` count); followers from before the log began.
@@ -272,52 +273,6 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
             left = int(account.token_expires_at - time.time())
             return JSONResponse({"access_token": account.token, "expires_in": max(left, 0)})
 
-    async def _upload(request: Request) -> tuple[bytes, str] | JSONResponse:
-        media = (await files(request)).get("media")
-        if media is None:
-            return error(41005, "media data missing")
-        _, data, content_type = media
-        if not data or not content_type.startswith("image/"):
-            return error(40005, "invalid file type")
-        return data, content_type
-
-    @app.post("/cgi-bin/material/add_material")
-    async def add_material(request: Request, access_token: str = "", type: str = "") -> Any:
-        with fake.lock:
-            account = fake.authenticate(access_token)
-            if isinstance(account, JSONResponse):
-                return account
-            if type not in ("image", "thumb", "voice", "video"):
-                return error(40004, "invalid media type")
-        uploaded = await _upload(request)
-        if isinstance(uploaded, JSONResponse):
-            return uploaded
-        with fake.lock:
-            over = fake.count(account, "material/add_material")
-            if over:
-                return over
-            media_id = fake._new_id("MEDIA_")
-            url = f"https://mmbiz.qpic.cn/mmbiz_png/{media_id}/0"
-            account.materials[media_id] = {"type": type, "url": url, "size": len(uploaded[0])}
-        return JSONResponse({"media_id": media_id, "url": url})
-
-    @app.post("/cgi-bin/media/uploadimg")
-    async def uploadimg(request: Request, access_token: str = "") -> Any:
-        with fake.lock:
-            account = fake.authenticate(access_token)
-            if isinstance(account, JSONResponse):
-                return account
-        uploaded = await _upload(request)
-        if isinstance(uploaded, JSONResponse):
-            return uploaded
-        with fake.lock:
-            over = fake.count(account, "media/uploadimg")
-            if over:
-                return over
-            url = f"http://mmbiz.qpic.cn/mmbiz_png/{fake._new_id('IMG_')}/0"
-            account.images.append(url)
-        return JSONResponse({"url": url})
-
     @app.post("/cgi-bin/draft/add")
     async def draft_add(request: Request, access_token: str = "") -> JSONResponse:
         body = await request.json()
@@ -484,6 +439,8 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
     wechat_datacube.install(app, fake)
+    # Permanent materials and article images (their own module, with their file rules).
+    wechat_material.install(app, fake)
 
     # -- demo controls ---------------------------------------------------------------
 

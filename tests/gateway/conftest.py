@@ -48,6 +48,8 @@ def make_gateway(tmp_path: Path) -> GatewayFactory:
                 "jwt_key_dir": tmp_path / "keys",
                 "shared": SharedSettings(environment="test", data_dir=tmp_path),
                 **{f"{name}_url": closed_url(held) for name in UPSTREAMS},
+                # No broker here: tests apply events through `runtime.consumer` themselves.
+                "consume_events": False,
                 **overrides,
             }
             settings = Settings(**values)

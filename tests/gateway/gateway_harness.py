@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
+from devstack.ports import free_port
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from gateway.identity.mails import signup_token
 from gateway.mail.mailbox import message_names, newest_message, text_of
 from gateway.settings import Settings
+from servicekit.cli import serving_options
 
 PASSWORD = "correct-horse-42"
 
@@ -103,6 +106,14 @@ class Gateway:
         assert created.status_code == 201, created.text
         result: dict[str, Any] = created.json()
         return result
+
+
+def without_instance(answer: httpx.Response) -> dict[str, Any]:
+    """A problem answer's body but for `instance`, the id of the request it answers: what
+    two answers share when they "look the same" to a caller."""
+    body: dict[str, Any] = answer.json()
+    body.pop("instance", None)
+    return body
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -205,3 +216,21 @@ def upstream_app(upstream: Upstream) -> FastAPI:
         )
 
     return app
+
+
+@asynccontextmanager
+async def served(gw: Gateway) -> AsyncIterator[str]:
+    """The running gateway (its lifespan already started) on a real port of 127.0.0.1."""
+    options = serving_options(gw.settings.model_copy(update={"port": free_port()}))
+    assert options["forwarded_allow_ips"] == "127.0.0.1"
+    server = uvicorn.Server(uvicorn.Config(gw.app, **options, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://{options['host']}:{options['port']}"
+    finally:
+        server.should_exit = True
+        await task

@@ -59,7 +59,7 @@ def operations(document: dict[str, Any]) -> list[Operation]:
         for method in METHODS:
             if method in item:
                 spec = item[method]
-                found.append(Operation(method, path, spec, spec.get("tags", ["?"])[0]))
+                found.append(Operation(method, path, spec, spec.get("x-service", "?")))
     return found
 
 

@@ -99,6 +99,7 @@ async def running_platform(
         jwks_url=f"{gateway_url}/.well-known/jwks.json",
         allow_private_urls=True,
         outbox_poll_seconds=0.2,
+        idle_poll_max_seconds=0.2,
         consumer_retry_backoff_seconds=0.01,
         log_level="WARNING",
     )

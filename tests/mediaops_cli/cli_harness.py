@@ -48,7 +48,7 @@ def metrics_standin() -> FastAPI:
         if problems and not dry_run:
             return JSONResponse(
                 {
-                    "type": "https://mediaops.dev/problems/invalid",
+                    "type": "/problems/invalid",
                     "title": "Invalid input",
                     "status": 422,
                     "detail": f"{len(problems)} rows are invalid; nothing was stored.",

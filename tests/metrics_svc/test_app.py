@@ -37,6 +37,7 @@ TABLES = {
     "idempotency_keys",
     "interaction_counts",
     "interaction_sentiments",
+    "raised_alerts",
     "stat_batches",
 }
 

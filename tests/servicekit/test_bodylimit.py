@@ -6,27 +6,26 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
 from devstack.ports import free_port
 from fastapi import APIRouter, Request
 from servicekit.bodylimit import BodyLimit
-from servicekit.runtime import ServiceRuntime, build_app
+from servicekit.runtime import build_app
 from servicekit.schemas import RequestModel
-from servicekit.settings import ServiceSettings, SharedSettings
+from servicekit.settings import SharedSettings
 from starlette.types import Message
 
 from tests.gateway.platform_harness import serve
-from tests.servicekit.kit_models import OutboxMessage, ProcessedEvent
+from tests.servicekit.kit_models import (
+    KitSettings,
+    kit_runtime,
+)
 
 LIMIT = 64 * 1024
 ALLOWANCE = 256 * 1024
-
-
-class KitSettings(ServiceSettings):
-    service_name: ClassVar[str] = "kit-svc"
 
 
 class Note(RequestModel):
@@ -55,7 +54,7 @@ async def service(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         database_url=f"sqlite+aiosqlite:///{tmp_path}/kit.db",
         shared=SharedSettings(environment="test", max_request_body_bytes=LIMIT, jwks="{}"),
     )
-    runtime = ServiceRuntime(settings, outbox_model=OutboxMessage, processed_model=ProcessedEvent)
+    runtime = kit_runtime(settings)
     app = build_app(
         runtime,
         [router],

@@ -20,7 +20,7 @@ from event_contracts import CloudEvent, PostPublishedV1
 from event_contracts.registry import dlq_topic
 from servicekit.consumer import ConsumerRunner, Handler
 from servicekit.db import Database
-from servicekit.events import handles
+from servicekit.events import handles, handles_many
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,3 +163,45 @@ async def test_each_event_of_a_batch_sees_what_the_ones_before_it_wrote(
 
     assert runner.applied == 20
     assert await effect_titles(db) == Counter(["第0版"])
+
+
+async def test_a_handler_of_many_takes_a_fetchs_run_in_one_call(
+    db: Database, own_broker: Broker
+) -> None:
+    calls: list[int] = []
+
+    @handles_many(PostPublishedV1)
+    async def keep_all(session: AsyncSession, posts: list[PostPublishedV1]) -> None:
+        calls.append(len(posts))
+        session.add_all(Effect(post_id=post.post_id, title=post.title) for post in posts)
+
+    events = [post_event(f"第{n}篇") for n in range(300)]
+    await produce(own_broker, [*events, events[42]])  # one redelivered
+    runner = runner_of(db, own_broker, keep_all)
+    await run_until(runner, 301)
+
+    assert (runner.applied, runner.skipped) == (300, 1)
+    assert await effect_titles(db) == Counter(event_title(e) for e in events)
+    assert sum(calls) == 300
+    assert len(calls) < 30  # one call per event would be 300
+
+
+async def test_a_poison_event_in_a_run_for_many_goes_alone_to_the_dead_letters(
+    db: Database, own_broker: Broker
+) -> None:
+    @handles_many(PostPublishedV1)
+    async def keep_all(session: AsyncSession, posts: list[PostPublishedV1]) -> None:
+        if any(post.title == "boom" for post in posts):
+            raise RuntimeError("the handler cannot apply this event")
+        session.add_all(Effect(post_id=post.post_id, title=post.title) for post in posts)
+
+    events = [post_event(f"第{n}篇") for n in range(40)]
+    poison = post_event("boom")
+    await produce(own_broker, [*events[:20], poison, *events[20:]])
+    runner = runner_of(db, own_broker, keep_all)
+    await run_until(runner, 41)
+    dead = await read_topic(own_broker.bootstrap, dlq_topic(TOPIC), expected=1, timeout=20)
+
+    assert [r.value for r in dead] == [poison.to_bytes()]
+    assert (runner.applied, runner.dead_lettered) == (40, 1)
+    assert await effect_titles(db) == Counter(event_title(e) for e in events)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from servicekit.db import Database, where_equal
+from servicekit.db import Database, call_before_commit, where_equal
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.servicekit.kit_models import Effect
 
@@ -45,3 +46,38 @@ def test_where_equal_narrows_by_the_filters_given_and_skips_the_ones_left_out() 
     sql = str(query.compile(compile_kwargs={"literal_binds": True}))
     assert "effects.post_id = 'p1'" in sql
     assert "title =" not in sql
+
+
+async def test_work_gathered_in_a_transaction_is_done_once_inside_it(tmp_path: object) -> None:
+    """`call_before_commit`: a hook registered many times runs once, before the commit, in
+    the transaction (what it writes is committed with the rest, or rolled back with it)."""
+    db = Database(f"sqlite:///{tmp_path}/hooks.db")
+    runs: list[int] = []
+
+    async def write_count(session: AsyncSession) -> None:
+        runs.append(len(session.info["noted"]))
+        await session.execute(text(f"INSERT INTO notes VALUES ('{len(session.info['noted'])}')"))
+
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE notes (body TEXT)"))
+        async with db.transaction() as session:
+            for word in ("a", "b", "c"):
+                session.info.setdefault("noted", []).append(word)
+                call_before_commit(session, write_count)
+        assert runs == [3]
+
+        async def fail_after_noting() -> None:
+            async with db.transaction() as session:
+                session.info["noted"] = ["x"]
+                call_before_commit(session, write_count)
+                raise RuntimeError("the block failed: the hook does not run")
+
+        with pytest.raises(RuntimeError):
+            await fail_after_noting()
+        assert runs == [3]
+        async with db.transaction(read_only=True) as reader:
+            notes = (await reader.execute(text("SELECT body FROM notes"))).scalars().all()
+        assert notes == ["3"]
+    finally:
+        await db.dispose()

@@ -79,3 +79,18 @@ def test_table_helpers_build_the_columns_keys_and_indexes_they_name(
 
     steps.drop_indexes("children", ["ix_children_by_parent"])
     assert sa.inspect(connection).get_indexes("children") == []
+
+
+def test_a_serial_id_counts_up_by_itself(connection: Connection) -> None:
+    op.create_table(
+        "points",
+        steps.serial_id_column(),
+        sa.Column("value", sa.Integer(), nullable=False),
+        steps.primary_key("points", "id"),
+    )
+    connection.execute(sa.text("INSERT INTO points (value) VALUES (10), (20)"))
+
+    ids = connection.execute(sa.text("SELECT id, value FROM points ORDER BY id")).all()
+    assert [tuple(row) for row in ids] == [(1, 10), (2, 20)]
+    [column] = [c for c in sa.inspect(connection).get_columns("points") if c["name"] == "id"]
+    assert str(column["type"]) == "INTEGER"  # SQLite counts only an INTEGER primary key

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
@@ -18,20 +18,21 @@ from servicekit.auth import CurrentCaller
 from servicekit.metrics import serve_metrics
 from servicekit.outbox import add_event
 from servicekit.runtime import DbSession, ServiceRuntime, build_app
-from servicekit.settings import ServiceSettings, SharedSettings
+from servicekit.settings import SharedSettings
 from sqlalchemy import select
 
-from tests.servicekit.kit_models import Base, OutboxMessage, ProcessedEvent
+from tests.servicekit.kit_models import (
+    Base,
+    KitSettings,
+    OutboxMessage,
+    kit_runtime,
+)
 from tests.servicekit.test_outbox_and_consumer import post_event
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 UUID_IN_PATH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class KitSettings(ServiceSettings):
-    service_name: ClassVar[str] = "kit-svc"
 
 
 def kit_router() -> APIRouter:
@@ -52,11 +53,7 @@ def kit_router() -> APIRouter:
 async def client(
     database_url: str, shared_settings: SharedSettings
 ) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    runtime = ServiceRuntime(
-        KitSettings(database_url=database_url, shared=shared_settings),
-        outbox_model=OutboxMessage,
-        processed_model=ProcessedEvent,
-    )
+    runtime = kit_runtime(KitSettings(database_url=database_url, shared=shared_settings))
     async with runtime.db.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     app = build_app(runtime, [kit_router()], title="kit", configure_logs=False)

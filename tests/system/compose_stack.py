@@ -9,6 +9,8 @@ What compose does, and what stands in for it here:
   TCP), then `deploy/postgres/init.sh` run the way the image's entrypoint runs it;
 - `apache/kafka`: the embedded Kafka-protocol broker (tansu);
 - `redis`: a private `redis-server`, started with compose's command;
+- `minio` and `minio-bucket`: moto's S3 server (the same S3 API), with the bucket the job
+  makes, signed into with MinIO's root user and password from the operator's `.env`;
 - each service's `environment:`, with the operator's `.env`: exactly that, interpolated;
   container host names and ports mapped to 127.0.0.1 and free ports, container paths
   (`/data`) to folders;
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -30,18 +33,22 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
 import httpx
+from botocore.exceptions import EndpointConnectionError
 from cryptography.fernet import Fernet
 from devstack.broker import Broker
 from devstack.ports import free_port
 
 from tests.deploy.compose import (
+    BUCKET_JOB,
     INIT_SCRIPT,
     build_args,
     dockerfile_stages,
@@ -201,12 +208,61 @@ class PrivateRedis:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
+            _terminate(self.process)
+
+
+# --------------------------------------------------------------------------------- minio
+
+
+class PrivateS3:
+    """MinIO's S3 API (moto's server, in its own process), and the bucket `minio-bucket`
+    creates in it. Like MinIO without MINIO_DOMAIN, it takes every request path-style,
+    whatever its Host header (moto would read a bucket from a subdomain by default)."""
+
+    def __init__(self, bucket_job_env: dict[str, str]) -> None:
+        self.env = bucket_job_env
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if importlib.util.find_spec("moto.server") is None:
+            raise Missing("moto's S3 server is not installed")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+            env={**os.environ, "S3_IGNORE_SUBDOMAIN_BUCKETNAME": "true"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://{HOST}:{self.port}",
+            region_name="us-east-1",
+            aws_access_key_id=self.env["MINIO_ROOT_USER"],
+            aws_secret_access_key=self.env["MINIO_ROOT_PASSWORD"],
+        )
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                client.create_bucket(Bucket=self.env["MEDIA_BUCKET"])
+                return
+            except EndpointConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("moto's S3 server did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _terminate(self.process)
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # ----------------------------------------------------------------------------- the apps
@@ -218,7 +274,9 @@ def operator_env(smtp_port: int) -> dict[str, str]:
         "MEDIAOPS_PUBLIC_URL": PUBLIC_URL,
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
         "CHANNEL_CREDENTIALS_KEY": Fernet.generate_key().decode(),
-        "CONTENT_MEDIA_URL_SECRET": secrets.token_urlsafe(32),
+        "GATEWAY_NOTIFICATION_KEY": Fernet.generate_key().decode(),
+        "MINIO_ROOT_USER": "mediaops",
+        "MINIO_ROOT_PASSWORD": secrets.token_urlsafe(24),
         "MEDIAOPS_MAIL_URL": f"smtp://{HOST}:{smtp_port}",
         "MEDIAOPS_MAIL_FROM": "Mediaops <no-reply@mediaops.example.com>",
         # The brand's webhook receiver of this test listens on 127.0.0.1.
@@ -277,7 +335,8 @@ class ComposeStack:
     smtp_port: int
     operator: dict[str, str] = field(default_factory=dict)
     apps: dict[str, App] = field(default_factory=dict)
-    _infra: list[PrivatePostgres | PrivateRedis | Broker] = field(default_factory=list)
+    minio_url: str = ""
+    _infra: list[PrivatePostgres | PrivateRedis | Broker | PrivateS3] = field(default_factory=list)
 
     def start(self) -> None:
         self.operator = operator_env(self.smtp_port)
@@ -290,10 +349,15 @@ class ComposeStack:
         broker = Broker(port=free_port())
         self._infra.append(broker)
         broker.start()
+        minio = PrivateS3(env_of(BUCKET_JOB, self.operator))
+        self._infra.append(minio)
+        minio.start()
+        self.minio_url = f"http://{HOST}:{minio.port}"
         addresses = {
             "postgres:5432": f"{HOST}:{postgres.port}",
             "redis:6379": f"{HOST}:{redis.port}",
             "kafka:9092": broker.bootstrap,
+            "minio:9000": f"{HOST}:{minio.port}",
         }
         for service in self.images:
             args = build_args(service)

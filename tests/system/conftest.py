@@ -66,6 +66,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_log: StackLog) -> Iter
             "MEDIAOPS_LOG_LEVEL": "DEBUG",
             "CHANNEL_DELIVERY_MAX_ATTEMPTS": "3",
             "CHANNEL_DELIVERY_BACKOFF_SECONDS": "0.1",
+            # Work due by time (a retry after its backoff) is found at the tests' pace, not
+            # after an idle poller's 10 s ceiling.
+            "MEDIAOPS_IDLE_POLL_MAX_SECONDS": "0.3",
             # Every test signs up its own workspaces from 127.0.0.1.
             "GATEWAY_SIGNUP_LIMIT_PER_IP": "10000/hour",
             "GATEWAY_LOGIN_LIMIT_PER_IP": "10000/minute",

@@ -24,6 +24,8 @@ import pytest
 from gateway.mail.mailbox import text_of
 
 from tests.conftest import IN_CI
+from tests.content_svc.media.files import image_bytes
+from tests.deploy.compose import DEPLOY
 from tests.deploy.images import build_image_envs
 from tests.fakes.smtp import FakeSmtp, running_smtp
 from tests.system.compose_stack import PUBLIC_URL, ComposeStack, Missing
@@ -35,6 +37,7 @@ pytestmark = pytest.mark.timeout(900)
 
 PASSWORD = "correct horse battery 9"
 SECRET = "a-webhook-secret-of-some-length"
+CADDYFILE = DEPLOY / "caddy" / "Caddyfile"
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/[^\s\"'<>）)]+")
 
 
@@ -77,6 +80,27 @@ async def through_the_public_url(gateway: httpx.AsyncClient, link: str) -> httpx
     parts = urlsplit(link)
     assert f"{parts.scheme}://{parts.netloc}" == PUBLIC_URL, link
     return await gateway.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+async def owner_made_by_admin(
+    stack: ComposeStack, gateway: httpx.AsyncClient, workspace: str
+) -> dict[str, str]:
+    """A new owner and workspace made with `mediaops-admin create-owner`, signed in."""
+    email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
+    made = await asyncio.to_thread(
+        stack.admin,
+        "create-owner",
+        "--email",
+        email,
+        "--workspace",
+        workspace,
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    login = await gateway.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 async def mail_to(smtp: FakeSmtp, address: str, already: int) -> str:
@@ -179,21 +203,7 @@ async def test_a_feed_names_itself_by_the_public_address(
 ) -> None:
     # The first owner made without mail, as an ops engineer would (`docker compose exec
     # gateway mediaops-admin create-owner`), in the gateway's image with its environment.
-    email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
-    made = await asyncio.to_thread(
-        stack.admin,
-        "create-owner",
-        "--email",
-        email,
-        "--workspace",
-        "运营团队",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    login = await gateway.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    auth = await owner_made_by_admin(stack, gateway, "运营团队")
 
     feed = await gateway.post(
         "/api/v1/channels",
@@ -219,3 +229,42 @@ async def test_a_feed_names_itself_by_the_public_address(
     assert entry.title == "冬季新品"
     parsed = feedparser.parse((await through_the_public_url(gateway, feed_url)).content)
     assert [link.href for link in parsed.feed.links if link.rel == "self"] == [feed_url]
+
+
+async def through_caddy(
+    stack: ComposeStack, gateway: httpx.AsyncClient, link: str
+) -> httpx.Response:
+    """What the tls profile's Caddy does with a link on the public address: a path it hands
+    to MinIO goes there, path, query and Host header as they are; the rest to the gateway."""
+    parts = urlsplit(link)
+    assert f"{parts.scheme}://{parts.netloc}" == PUBLIC_URL, link
+    minio_paths = re.findall(
+        r"handle (/\S+)\* \{\s*reverse_proxy minio:9000", CADDYFILE.read_text()
+    )
+    if not any(parts.path.startswith(prefix) for prefix in minio_paths):
+        return await through_the_public_url(gateway, link)
+    async with httpx.AsyncClient(timeout=15) as minio:
+        return await minio.get(
+            f"{stack.minio_url}{parts.path}?{parts.query}", headers={"Host": parts.netloc}
+        )
+
+
+async def test_an_uploaded_image_opens_from_its_link_on_the_public_address(
+    stack: ComposeStack, gateway: httpx.AsyncClient
+) -> None:
+    auth = await owner_made_by_admin(stack, gateway, "图片工作室")
+    data = image_bytes("PNG", (320, 240))
+
+    uploaded = await gateway.post(
+        "/api/v1/media", files={"file": ("cover.png", data, "image/png")}, headers=auth
+    )
+
+    assert uploaded.status_code == 201, uploaded.text
+    item = uploaded.json()
+    # Presigned for the public address, not for minio:9000 (compose's network only) ...
+    assert item["url"].startswith(f"{PUBLIC_URL}/mediaops-media/"), item["url"]
+    # ... whose proxy hands the bucket's path to MinIO.
+    opened = await through_caddy(stack, gateway, item["url"])
+    assert (opened.status_code, opened.content) == (200, data)
+    thumbnail = await through_caddy(stack, gateway, item["thumbnail_url"])
+    assert (thumbnail.status_code, thumbnail.headers["content-type"]) == (200, "image/jpeg")

@@ -1,23 +1,39 @@
 """The foundation slice, through the gateway only, with every process real.
 
-An owner signs up (confirming with the mailed token), logs in, adds a webhook channel,
-writes a post and publishes it; the webhook receives the signed post once and the post
-shows the channel as succeeded. A second workspace sees none of it.
+An owner signs up (confirming with the mailed token), logs in, adds a webhook channel and
+a Feishu group robot, writes a post and publishes it; the webhook receives the signed post
+once, the post shows the channel as succeeded, and the robot receives one signed notice of
+it (channel-svc's `distribution.succeeded`, through the broker, to the gateway's
+notifications). A second workspace sees none of it.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from devstack.ports import free_port
 
+from tests.fakes.robots import RobotsFake, robots_app
+from tests.fakes.server import serve_in_thread
 from tests.gateway.gateway_harness import sign_up as confirmed_sign_up
 from tests.system.conftest import GatewayClient, WebhookReceiver, eventually
 
 SECRET = "a-webhook-secret-of-some-length"
+ROBOT_SECRET = "SEC-a-feishu-robot-secret"
+
+
+@pytest.fixture(scope="module")
+def robots() -> Iterator[tuple[RobotsFake, str]]:
+    """Feishu's, DingTalk's and WeCom's group robots, checking signatures as they do."""
+    fake = RobotsFake()
+    server = serve_in_thread(robots_app(fake))
+    yield fake, server.url
+    server.stop()
 
 
 async def sign_up(gateway: httpx.AsyncClient, name: str) -> dict[str, str]:
@@ -65,11 +81,23 @@ async def channel_status(
 
 
 async def test_a_post_reaches_a_webhook_once_and_shows_succeeded(
-    gateway: httpx.AsyncClient, webhook: WebhookReceiver
+    gateway: httpx.AsyncClient, webhook: WebhookReceiver, robots: tuple[RobotsFake, str]
 ) -> None:
+    fake, robots_url = robots
     auth = await sign_up(gateway, "星辰咖啡")
     me = (await gateway.get("/api/v1/auth/me", headers=auth)).json()
     channel_id = await add_webhook(gateway, auth, webhook.url)
+    robot = await gateway.post(
+        "/api/v1/notifications/robots",
+        json={
+            "name": "运营群",
+            "platform": "feishu",
+            "webhook_url": robots_url + fake.feishu("slice-hook", ROBOT_SECRET),
+            "secret": ROBOT_SECRET,
+        },
+        headers=auth,
+    )
+    assert robot.status_code == 201, robot.text
     post_id = await write_post(gateway, auth, "秋季新品上市")
 
     published = await gateway.post(
@@ -91,6 +119,15 @@ async def test_a_post_reaches_a_webhook_once_and_shows_succeeded(
     assert snapshot["workspace_id"] == me["workspace"]["id"]
     assert "<strong>新品</strong>" in snapshot["body_html"]
 
+    async def noticed() -> bool:
+        return any(post_id in received.text for received in fake.received)
+
+    await eventually(noticed)
+    assert fake.refused == []  # signed as Feishu checks it
+    notices = [received for received in fake.received if post_id in received.text]
+    assert [received.token for received in notices] == ["slice-hook"]
+    assert "发布成功：webhook" in notices[0].text
+
     # Publishing again is absorbed: no second distribution, no second delivery.
     again = await gateway.post(
         f"/api/v1/posts/{post_id}/publish", json={"channel_ids": [channel_id]}, headers=auth
@@ -100,6 +137,7 @@ async def test_a_post_reaches_a_webhook_once_and_shows_succeeded(
     assert len(distributions.json()["items"]) == 1
     mine = [d for d in webhook.deliveries if json.loads(d.body)["post"]["post_id"] == post_id]
     assert len(mine) == 1
+    assert len([received for received in fake.received if post_id in received.text]) == 1
 
 
 async def test_another_workspace_sees_nothing(

@@ -20,6 +20,7 @@ from tests.migration_roundtrip import assert_round_trip
 TABLES = {
     "outbox_messages",
     "processed_events",
+    "idempotency_keys",
     "members",
     "member_identities",
     "member_tags",

@@ -12,6 +12,7 @@ welcome there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 import jwt
@@ -68,6 +69,12 @@ def session_id_of(token: str) -> str | None:
     claims = jwt.decode(token, options={"verify_signature": False})
     sid = claims.get("sid")
     return str(sid) if sid else None
+
+
+def access_token_expiry(token: str) -> datetime:
+    """When a verified access token expires (its `exp`)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return datetime.fromtimestamp(int(claims["exp"]), UTC)
 
 
 async def _signed_in(

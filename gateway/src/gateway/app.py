@@ -11,22 +11,26 @@ from servicekit.bodylimit import BodyLimit
 from servicekit.db import Database
 from servicekit.logging import REQUEST_ID_HEADER, configure_logging
 from servicekit.metrics import install_metrics
+from servicekit.openapi import operation_id
 from servicekit.problems import install_problem_handlers
 from servicekit.tracing import configure_tracing, instrument_app
 from starlette.middleware.cors import CORSMiddleware
 
-from gateway import health
+from gateway import health, idempotency
 from gateway.access import API_KEY_HEADER
 from gateway.apikeys import router as apikeys
 from gateway.identity import router as identity
 from gateway.identity.bootstrap import bootstrap_owner
+from gateway.notifications import router as notifications
 from gateway.openapi import router as openapi
 from gateway.operators import router as operators
+from gateway.pages import problems as problem_pages
 from gateway.pages import router as pages
 from gateway.proxy import router as proxy
 from gateway.proxy.routes import body_limits
 from gateway.runtime import GatewayRuntime
 from gateway.settings import Settings
+from gateway.stream import router as stream
 
 EXPOSED_HEADERS = [
     REQUEST_ID_HEADER,
@@ -74,9 +78,12 @@ def create_app(
         openapi_url=None,  # /openapi.json is the merged document (gateway.openapi)
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    # Inside the body limit, so that a replay's body is limited too.
+    idempotency.install(app, runtime)
     # The gateway's own endpoints (sign-up and sign-in need no account) read small bodies;
     # the services' resources are forwarded up to the proxy's own limit, as they stream.
     app.add_middleware(
@@ -112,6 +119,9 @@ def create_app(
     app.include_router(identity.router, prefix="/api/v1")
     app.include_router(operators.router, prefix="/api/v1")
     app.include_router(apikeys.router, prefix="/api/v1")
+    app.include_router(notifications.router, prefix="/api/v1")
+    app.include_router(stream.router, prefix="/api/v1")
     app.include_router(pages.router)  # what mailed links open
+    app.include_router(problem_pages.router)  # what problem types name
     app.include_router(proxy.router)  # last: unknown resources, a 404 problem
     return app

@@ -1,13 +1,17 @@
 """The gateway's moving parts, made once per app: the database, the signing keys, the access
-gate, the rate limiter, the mailer, the upstream tokens and the clients to the services;
-and `Runtime`, the endpoint dependency that reaches them (servicekit.runtime.runtime_of).
+gate, the rate limiter, the mailer, the upstream tokens and the clients to the services,
+the consumer of the events operators hear of (notifications, the live stream) and the
+sender of notices; and `Runtime`, the endpoint dependency that reaches them
+(servicekit.runtime.runtime_of).
 
-The gateway emits and consumes no events, so it builds on servicekit's `AppRuntime` (the
-settings and the database) rather than on the outbox and consumer runtime of the services.
+The gateway emits no events, so it builds on servicekit's `AppRuntime` (the settings and the
+database) with a `ConsumerRunner` of its own, rather than on the outbox runtime of the
+services.
 """
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
 from typing import Annotated
 
@@ -16,18 +20,26 @@ import httpx
 import structlog
 from fastapi import Depends, Request
 from servicekit.auth import KeySet, TokenVerifier
+from servicekit.consumer import ConsumerRunner
 from servicekit.db import Database
 from servicekit.runtime import AppRuntime, runtime_of
+from servicekit.urlguard import guarded_client
 
+from gateway import consumers
 from gateway.gate import AccessGate
 from gateway.identity.signing_keys import KeyRing, KeyStore
 from gateway.mail.mailer import Mailer, mailer_for
+from gateway.models import ProcessedEvent
+from gateway.notifications.delivery import send_forever
+from gateway.notifications.secrets import SecretBox, secret_box
 from gateway.openapi.service import OpenApiCache
 from gateway.proxy.forward import upstream_session
 from gateway.proxy.routes import Upstream, upstreams
 from gateway.proxy.tokens import UpstreamTokens
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+from gateway.stream.hub import StreamHub
+from gateway.tidy import keep_tidy
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +49,7 @@ class GatewayRuntime(AppRuntime):
     # Open between start() and stop(): one keep-alive pool each, for the life of the process.
     http: httpx.AsyncClient  # the gateway's own calls: health, OpenAPI documents
     proxied: aiohttp.ClientSession  # every proxied request
+    robots: httpx.AsyncClient  # notices to group robots: user-given URLs, guarded
 
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         super().__init__(settings, database=database)
@@ -56,7 +69,27 @@ class GatewayRuntime(AppRuntime):
             audience=settings.shared.jwt_audience,
             issuer=settings.shared.jwt_issuer,
         )
+        self._notification_box: SecretBox | None = None
+        self.stream_hub = StreamHub()
+        self.consumer = ConsumerRunner(
+            self.db,
+            ProcessedEvent,
+            group_id=settings.service_name,
+            handlers=consumers.handlers(self.stream_hub.wake, settings.public_url),
+            settings=settings.shared,
+        )
         self._clients = AsyncExitStack()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def notification_box(self) -> SecretBox:
+        """What seals the robots' URLs and secrets; made on first use, so that a gateway
+        whose data dir cannot be written still starts (and only robots fail)."""
+        if self._notification_box is None:
+            self._notification_box = secret_box(
+                self.settings.notification_key.get_secret_value(), self.settings.shared.data_dir
+            )
+        return self._notification_box
 
     def signing_keys(self) -> KeyRing:
         """The key ring as the files now hold it (re-read at most once a second)."""
@@ -91,9 +124,32 @@ class GatewayRuntime(AppRuntime):
         self.proxied = await self._clients.enter_async_context(
             upstream_session(self.settings.upstream_timeout_seconds)
         )
+        self.robots = await self._clients.enter_async_context(
+            guarded_client(
+                allow_private=self.settings.shared.allow_private_urls,
+                timeout=10.0,
+                follow_redirects=False,
+            )
+        )
+        if self.settings.consume_events:
+            self.consumer.start()
+            sender = send_forever(
+                self.db,
+                mailer=self.mailer,
+                http=self.robots,
+                box=lambda: self.notification_box,
+                interval_seconds=self.settings.notification_poll_seconds,
+            )
+            self._tasks.append(asyncio.create_task(sender, name="notifications"))
+            tidy = keep_tidy(self.db, self.settings.shared)
+            self._tasks.append(asyncio.create_task(tidy, name="housekeeping"))
 
     async def stop(self) -> None:
         try:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.consumer.stop()
             await self.gate.drain()
             await self.mailer.drain()
             await self.db.dispose()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
@@ -92,6 +93,19 @@ class Settings(ServiceSettings):
     bootstrap_owner_password: SecretStr | None = None
     bootstrap_owner_password_file: Path | None = None
     bootstrap_workspace_name: str | None = None
+    # Apply the events operators hear of (notifications, the live stream) and send the
+    # notices: off only for a gateway that must not touch the broker (some tests).
+    consume_events: bool = True
+    # Fernet key(s), comma-separated (the first encrypts, all decrypt), for the robots'
+    # webhook URLs and secrets at rest (and the answers kept for idempotent retries).
+    # Required in production; elsewhere, unset: a key made once under the data dir.
+    notification_key: SecretStr = Field(default=SecretStr(""), repr=False)
+    # How often due notices (robots, mail, digests) are looked for.
+    notification_poll_seconds: float = Field(default=5.0, gt=0)
+    # How often a live stream looks for events applied by another gateway replica (those
+    # applied by its own are sent at once), and how often it sends a keep-alive comment.
+    stream_poll_seconds: float = Field(default=2.0, gt=0)
+    stream_ping_seconds: int = Field(default=15, ge=1)
 
     @model_validator(mode="after")
     def _bootstrap_owner(self) -> Settings:
@@ -123,6 +137,19 @@ class Settings(ServiceSettings):
             raise ValueError("the bootstrap owner's settings need GATEWAY_BOOTSTRAP_OWNER_EMAIL")
         return self
 
+    @field_validator("notification_key")
+    @classmethod
+    def _notification_key(cls, value: SecretStr) -> SecretStr:
+        for key in filter(None, (k.strip() for k in value.get_secret_value().split(","))):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    "GATEWAY_NOTIFICATION_KEY is not a Fernet key (32 url-safe base64-encoded "
+                    "bytes), or a comma-separated list of them"
+                ) from None
+        return value
+
     @field_validator("mail_url")
     @classmethod
     def _mail_url(cls, value: str | None) -> str | None:
@@ -140,6 +167,14 @@ class Settings(ServiceSettings):
                 }
             ),
         ]
+        if not self.notification_key.get_secret_value().strip():
+            # A container's data dir is not where a key that must outlive it (and be backed
+            # up) belongs.
+            problems.append(
+                "GATEWAY_NOTIFICATION_KEY is not set: a Fernet key seals the notification "
+                "robots' webhook URLs and secrets (python3 -c 'from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())')"
+            )
         if not (self.key_dir / "current.pem").exists() and not _writable(self.key_dir):
             problems.append(
                 f"GATEWAY_JWT_KEY_DIR ({self.key_dir}) holds no signing keys and cannot be "

@@ -5,6 +5,7 @@ what each message becomes (events for user-svc; a publish confirmed without poll
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -268,3 +269,56 @@ async def test_a_mass_sends_result_is_kept_in_the_callback_log(
     assert kept.event == "MASSSENDJOBFINISH"
     assert kept.fields["SentCount"] == "75"
     assert kept.fields["Status"] == "send success"
+
+
+async def test_a_change_to_the_rules_the_callback_or_the_channel_answers_the_next_push(
+    client: httpx.AsyncClient, editor: dict[str, str], safe: Account
+) -> None:
+    """What a push needs is kept in memory between pushes; each change is seen at once."""
+    rule = await add_rule(
+        client, editor, safe.channel_id, keyword="文案", reply={"kind": "text", "text": "A"}
+    )
+    _, first = await push(client, safe, text_message("文案", msg_id=1))
+    assert first is not None
+    assert first["Content"] == "A"
+    changed = await client.patch(
+        f"/api/v1/autoreplies/{rule['id']}",
+        json={"reply": {"kind": "text", "text": "B"}},
+        headers=editor,
+    )
+    assert changed.status_code == 200, changed.text
+    _, second = await push(client, safe, text_message("文案", msg_id=2))
+    assert second is not None
+    assert second["Content"] == "B"
+    await add_rule(
+        client, editor, safe.channel_id, trigger="default", reply={"kind": "text", "text": "D"}
+    )
+    _, fallback = await push(client, safe, text_message("你好", msg_id=3))
+    assert fallback is not None
+    assert fallback["Content"] == "D"
+    removed = await client.delete(f"/api/v1/autoreplies/{rule['id']}", headers=editor)
+    assert removed.status_code == 204
+    _, after_delete = await push(client, safe, text_message("文案", msg_id=4))
+    assert after_delete is not None
+    assert after_delete["Content"] == "D"
+
+    plain = await client.put(
+        f"/api/v1/channels/{safe.channel_id}/callback",
+        json={"token": TOKEN, "mode": "plain", "original_id": safe.config.original_id},
+        headers=editor,
+    )
+    assert plain.status_code == 200, plain.text
+    sealed, _ = await push(client, safe, text_message("文案", msg_id=5))
+    assert sealed.status_code == 403  # no EncodingAESKey any more: a sealed push is refused
+    in_the_clear = replace(safe.config, mode="plain")
+    clear, answer = await push(
+        client, replace(safe, config=in_the_clear), text_message("x", msg_id=6)
+    )
+    assert clear.status_code == 200, clear.text
+    assert answer is not None
+    assert answer["Content"] == "D"
+
+    deleted = await client.delete(f"/api/v1/channels/{safe.channel_id}", headers=editor)
+    assert deleted.status_code == 204
+    gone, _ = await push(client, safe, text_message("文案", msg_id=7))
+    assert gone.status_code == 404

@@ -34,6 +34,8 @@ async def test_a_manual_platform_gets_a_package_and_completes_with_the_url(
     await apply(runtime, event)
     row = await distribution_of(client, editor, event.data["post_id"], channel_id)
     assert row["status"] == "awaiting_manual"
+    (waiting,) = await outbox_events(runtime, "distribution.manual.waiting")
+    assert (waiting["data"]["distribution_id"], waiting["data"]["title"]) == (row["id"], "春日穿搭")
     package = row["rendered"]
     assert package["title"] == "春日穿搭"
     assert "#launch #好物" in package["body"]

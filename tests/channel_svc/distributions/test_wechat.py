@@ -410,13 +410,13 @@ async def test_a_crash_after_the_draft_does_not_make_a_second_draft(
     fake.latency_paths["/cgi-bin/freepublish/submit"] = 1.0
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
-    # Stop the worker once the draft is stored, while the submit waits at the platform.
+    # Stop the worker once the draft is stored, while the submit waits at the platform:
+    # the submit is sent only after the draft's media id is stored.
     async with running_worker(runtime):
         await apply(runtime, event)
-        async with asyncio.timeout(10):
-            while "/cgi-bin/draft/add" not in fake.requests:
+        async with asyncio.timeout(30):
+            while "/cgi-bin/freepublish/submit" not in fake.requests:
                 await asyncio.sleep(0.005)
-            await asyncio.sleep(0.05)
     fake.latency_paths.clear()
     async with running_replica(settings_for()):
         row = await distribution_of(client, editor, event.data["post_id"], channel_id)

@@ -11,7 +11,7 @@ import httpx
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 
-from tests.channel_svc.conftest import WEIBO_UID
+from tests.channel_svc.conftest import WEIBO_UID, outbox_events
 from tests.channel_svc.helpers import (
     apply,
     article,
@@ -24,6 +24,7 @@ from tests.channel_svc.helpers import (
     weibo_channel,
 )
 from tests.fakes.images import PNG
+from tests.fakes.media_files import MediaFiles, noise
 from tests.fakes.weibo import WeiboFake
 
 Fake = tuple[WeiboFake, str]
@@ -100,6 +101,9 @@ async def test_an_expired_token_without_a_refresh_token_needs_reauth(
     assert (done["status"], done["error_code"]) == ("failed", "weibo_21327")
     channel = (await client.get(f"/api/v1/channels/{channel_id}", headers=editor)).json()
     assert channel["status"] == "needs_reauth"
+    # Told as such, so that the operators hear the channel needs new credentials.
+    (failed,) = await outbox_events(worker, "distribution.failed")
+    assert failed["data"]["needs_reauth"] is True
 
 
 async def test_the_hourly_limit_defers_and_the_channels_other_posts_wait_too(
@@ -259,3 +263,46 @@ async def test_a_cover_weibo_does_not_take_fails_with_the_reason_and_nothing_is_
     assert (done["status"], done["error_code"]) == ("failed", "image_unavailable")
     assert "JPEG, GIF or PNG" in done["last_error"]
     assert "/2/statuses/share.json" not in fake.requests
+
+
+async def test_the_first_library_image_is_the_status_picture(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: Fake,
+    media_files: MediaFiles,
+) -> None:
+    fake, base = weibo
+    first, second = media_files.image("JPEG", "red"), media_files.image("PNG", "blue")
+    channel_id = await weibo_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base, media=[first, second])
+    row, done = await settled(client, editor, worker, event, channel_id)
+    assert done["status"] == "succeeded", done
+    [status] = fake.statuses()
+    [pic_id] = status["pic_ids"]
+    assert fake.pictures[pic_id] == media_files.files[first.media_id][0]  # not the cover_url
+    assert media_files.requests[second.media_id] == 0
+
+
+async def test_a_library_photo_of_5_mb_or_more_goes_out_re_encoded_under_it(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    weibo: Fake,
+    media_files: MediaFiles,
+) -> None:
+    fake, base = weibo
+    large = noise("PNG", 1400)  # about 5.9 MB of random pixels
+    assert len(large) >= 5 * 1024 * 1024
+    photo = media_files.add(large, "image/png", width=1400, height=1400)
+    channel_id = await weibo_channel(client, editor, base)
+    event = article(workspace_id, [channel_id], base, media=[photo])
+    _, done = await settled(client, editor, worker, event, channel_id)
+    assert done["status"] == "succeeded", done
+    [status] = fake.statuses()
+    [pic_id] = status["pic_ids"]
+    sent = fake.pictures[pic_id]
+    assert sent.startswith(b"\xff\xd8\xff")  # a JPEG now
+    assert len(sent) < 5 * 1024 * 1024

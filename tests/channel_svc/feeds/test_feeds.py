@@ -13,6 +13,7 @@ from servicekit import metrics
 
 from tests.channel_svc.conftest import published
 from tests.channel_svc.helpers import apply, distribution_of
+from tests.fakes.media_files import MediaFiles
 from tests.spans import SAMPLED, addresses, attributes, recorded_spans
 
 
@@ -91,3 +92,34 @@ async def test_a_feeds_token_is_in_no_access_log_line_and_no_span(
     assert any("/api/v1/feeds/REDACTED.xml?format=atom" in url for url in recorded), recorded
     assert token not in str(attributes(spans))
     assert token not in str(log.lines)
+
+
+async def test_a_feed_item_encloses_the_posts_library_media(
+    client: httpx.AsyncClient,
+    runtime: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    media_files: MediaFiles,
+) -> None:
+    response = await client.post(
+        "/api/v1/channels", json={"platform": "feed", "name": "订阅"}, headers=editor
+    )
+    assert response.status_code == 201, response.text
+    channel = response.json()
+    cover, video = media_files.image("JPEG"), media_files.add(b"\0" * 2048, "video/mp4")
+    await apply(runtime, published(workspace_id, [channel["id"]], media=[cover, video]))
+
+    rss = feedparser.parse((await client.get(channel["feed_path"])).content)
+    [item] = rss.entries
+    # RSS 2.0 has room for one enclosure an item: the cover.
+    assert [(e.href, e.type, e.length) for e in item.enclosures] == [
+        (cover.url, "image/jpeg", str(cover.size_bytes))
+    ]
+    atom = feedparser.parse(
+        (await client.get(channel["feed_path"], params={"format": "atom"})).content
+    )
+    [entry] = atom.entries
+    assert [(e.href, e.type) for e in entry.enclosures] == [
+        (cover.url, "image/jpeg"),
+        (video.url, "video/mp4"),
+    ]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.rendering.checks import check, scanner_for
-from channel_svc.rendering.render import ChannelStyle, PostContent, markdown_to_html, render
+from channel_svc.rendering.render import (
+    ChannelStyle,
+    PostContent,
+    body_images,
+    markdown_to_html,
+    render,
+)
 from textkit import ScanWord
 
 
@@ -116,3 +122,12 @@ def test_a_clean_post_passes_on_wechat() -> None:
     wechat = platform("wechat_oa")
     rendered = render(wechat, post(), STYLE)
     assert check(wechat, post(), STYLE, rendered, scanner_for([])) == []
+
+
+def test_a_signed_image_url_in_angle_brackets_is_one_image_at_its_address() -> None:
+    """content-svc writes a library image's signed URL as `![a](<url>)` in the Markdown
+    and as `src` in the HTML: the platforms get one image at that address."""
+    url = "https://media.example.com/m/1.png?expires=1700000000&sig=a_b-c"
+    markdown = f"正文\n\n![图](<{url}>)\n\n![二](https://cdn.example.com/b.png)"
+    content = post(body_markdown=markdown)
+    assert body_images(content) == [url, "https://cdn.example.com/b.png"]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.images import PNG
 from tests.fakes.wechat import WechatFake
 from tests.fakes.wechat import create_app as create_wechat
 from tests.fakes.weibo import WeiboFake
@@ -56,7 +57,7 @@ async def publish(fake: WechatFake, client: httpx.AsyncClient, token: str) -> st
     material = await client.post(
         "/cgi-bin/material/add_material",
         params={"access_token": token, "type": "image"},
-        files={"media": ("c.png", b"\x89PNG....", "image/png")},
+        files={"media": ("c.png", PNG, "image/png")},  # the fake checks what the file is
     )
     draft = await client.post(
         "/cgi-bin/draft/add",

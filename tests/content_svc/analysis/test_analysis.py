@@ -92,6 +92,8 @@ async def test_a_clean_post_scores_high_and_a_copy_is_a_near_duplicate(
         body_markdown=body,
         summary="三步学会冷萃咖啡，在家也能喝到顺滑口感。",
         keywords=["冷萃"],
+        # WeChat refuses an article without a cover, and the analysis says so.
+        cover_url="https://cdn.example.com/cold-brew.jpg",
     )
     report = await analysis(client, workspace, first["id"], platforms=["wechat_oa"])
     assert report["near_duplicates"] == []

@@ -101,6 +101,7 @@ async def test_a_late_evening_post_lands_on_its_local_day_with_channels_and_camp
                 "platform": "wechat_oa",
                 "name": "品牌官方公众号",
                 "status": "scheduled",
+                "at": f"{day.isoformat()}T23:30:00+08:00",
             }
         ],
     }

@@ -89,3 +89,34 @@ async def test_files_go_to_the_bucket_and_come_back_by_presigned_urls(
     deleted = await client.delete(f"{MEDIA}/{item['id']}", headers=workspace.headers())
     assert deleted.status_code == 204
     assert _keys(s3_library) == []
+
+
+async def test_links_are_signed_for_the_public_address_when_one_is_set(s3_endpoint: str) -> None:
+    # content-svc reaches the store at one address (http://minio:9000 in compose), browsers
+    # at another (the proxy in front): the links name the second, and open there.
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    settings = Settings(
+        media_s3_bucket="mediaops-public",
+        media_s3_endpoint_url=s3_endpoint,
+        media_s3_public_url=f"{public}/",
+        media_s3_access_key_id="test",
+        media_s3_secret_access_key="test-secret",
+    )
+    storage = build_storage(settings)
+    assert isinstance(storage, S3MediaStorage)
+    storage.client.create_bucket(Bucket="mediaops-public")
+    data = image_bytes("PNG", (40, 30))
+    await storage.put("w/m/original", data, "image/png")
+
+    url = storage.url("w/m/original", expires_in=600, content_type="image/png")
+
+    assert url.startswith(f"{public}/mediaops-public/w/m/original?")
+    assert "X-Amz-Signature" in url
+    async with httpx.AsyncClient() as browser:
+        fetched = await browser.get(url)
+    assert (fetched.status_code, fetched.content) == (200, data)
+    assert fetched.headers["content-type"] == "image/png"
+    # Files still travel over the internal address.
+    assert storage.client.meta.endpoint_url == s3_endpoint
+    await storage.delete("w/m/original")
+    storage.client.delete_bucket(Bucket="mediaops-public")

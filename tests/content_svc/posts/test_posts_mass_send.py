@@ -13,7 +13,7 @@ import pytest
 from content_svc.posts.publishing import publish_due
 from servicekit.runtime import ServiceRuntime
 
-from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, media_library
 from tests.content_svc.posts.outbox import published_events
 
 POSTS = "/api/v1/posts"
@@ -70,7 +70,9 @@ async def test_a_scheduled_mass_send_carries_its_options_when_it_goes_out(
     assert response.status_code == 200, response.text
     assert await published_events(runtime) == []
     async with runtime.db.transaction() as session:
-        assert await publish_due(session, now=when + timedelta(seconds=1)) == 1
+        assert (
+            await publish_due(session, media_library(runtime), now=when + timedelta(seconds=1)) == 1
+        )
     [snapshot] = await published_events(runtime)
     assert snapshot.channel_options[wechat].mode == "mass_send"
     assert snapshot.channel_options[wechat].segment_id is None

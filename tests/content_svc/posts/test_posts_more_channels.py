@@ -69,7 +69,7 @@ async def test_a_published_post_goes_to_a_new_channel_with_its_variant(
     assert second.published_at >= first.published_at
     assert second.for_channel(xiaohongshu).title == "发布会三大亮点"
     history = await client.get(f"{POSTS}/{post_id}/history", headers=workspace.headers())
-    assert history.json()[-1]["action"] == "add-channels"
+    assert history.json()["items"][-1]["action"] == "add-channels"
     # What was sent to a channel stays as it was sent.
     frozen = await client.put(
         f"{POSTS}/{post_id}/variants/{xiaohongshu}",

@@ -84,6 +84,7 @@ async def test_publishing_to_a_known_channel_writes_one_event_with_the_snapshot(
         "body_html": post["body_html"],
         "summary": "三大亮点",
         "cover_url": "https://cdn.example.com/c.jpg",
+        "media": [],  # no library media
         "tags": ["新品"],
         "keywords": ["春季", "发布会"],
         "channel_ids": [wechat, weibo],
@@ -92,6 +93,7 @@ async def test_publishing_to_a_known_channel_writes_one_event_with_the_snapshot(
         "campaign_id": None,
         "channel_options": {},
         "variants": {},
+        "send_at": {},  # every channel now, none waits for a queue slot
         "occurrence": 0,  # the post's own publication, not a recurrence's
     }
     assert 'rel="noopener noreferrer"' in snapshot.body_html

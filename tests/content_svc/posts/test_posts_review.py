@@ -11,7 +11,13 @@ from content_svc.posts.publishing import publish_due
 from event_contracts import PostPublishedV1
 from servicekit.runtime import ServiceRuntime
 
-from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, outbox_events
+from tests.content_svc.factories import (
+    ChannelFactory,
+    PostFactory,
+    Workspace,
+    media_library,
+    outbox_events,
+)
 
 POSTS = "/api/v1/posts"
 
@@ -48,7 +54,8 @@ async def test_edits_make_revisions_and_a_stale_edit_never_overwrites(
     assert stale.json()["current_version"] == 2
     assert (await _post(client, workspace, post["id"]))["title"] == "初稿"
 
-    revisions = (await client.get(f"{url}/revisions", headers=alice.headers("analyst"))).json()
+    listed = await client.get(f"{url}/revisions", headers=alice.headers("analyst"))
+    revisions = listed.json()["items"]
     assert [(r["version"], r["body_markdown"]) for r in revisions] == [
         (2, "第二版 **加粗**"),
         (1, "第一版"),
@@ -59,8 +66,17 @@ async def test_edits_make_revisions_and_a_stale_edit_never_overwrites(
     )
     assert restored.status_code == 200, restored.text
     assert (restored.json()["version"], restored.json()["body_markdown"]) == (3, "第一版")
-    [newest, *_] = (await client.get(f"{url}/revisions", headers=alice.headers())).json()
+    [newest, *_] = (await client.get(f"{url}/revisions", headers=alice.headers())).json()["items"]
     assert (newest["editor_id"], newest["note"]) == (bob.user_id, "restored from version 1")
+    first = (await client.get(f"{url}/revisions?limit=2", headers=alice.headers())).json()
+    after = {"limit": 2, "cursor": first["next_cursor"]}
+    rest = await client.get(f"{url}/revisions", params=after, headers=alice.headers())
+    assert [r["version"] for r in first["items"] + rest.json()["items"]] == [3, 2, 1]
+    assert rest.json()["next_cursor"] is None
+    history = await client.get(
+        f"{url}/history", params={"cursor": first["next_cursor"]}, headers=alice.headers()
+    )
+    assert history.status_code == 422  # a cursor of another list
     missing = await client.post(
         f"{url}/revisions/9/restore", json={"version": 3}, headers=bob.headers()
     )
@@ -131,7 +147,8 @@ async def test_the_review_path_with_history(
     assert published.status_code == 200, published.text
     assert published.json()["status"] == "published"
 
-    history = (await client.get(f"{url}/history", headers=editor.headers("analyst"))).json()
+    steps = await client.get(f"{url}/history", headers=editor.headers("analyst"))
+    history = steps.json()["items"]
     assert [(h["action"], h["from_status"], h["to_status"]) for h in history] == [
         ("submit", "draft", "in_review"),
         ("request-changes", "in_review", "draft"),
@@ -259,7 +276,8 @@ async def test_review_settings_are_the_owners(
         headers=workspace.headers(),
     )
     assert direct.status_code == 200
-    [step] = (await client.get(f"{POSTS}/{post['id']}/history", headers=workspace.headers())).json()
+    history = await client.get(f"{POSTS}/{post['id']}/history", headers=workspace.headers())
+    [step] = history.json()["items"]
     assert "without review" in step["comment"]
 
 
@@ -293,10 +311,12 @@ async def test_a_scheduled_post_is_published_once_when_due(
     # Not yet due: nothing happens. Due: published once, even if the worker runs again
     # (as after a restart).
     async with runtime.db.transaction() as session:
-        assert await publish_due(session, now=when - timedelta(minutes=1)) == 0
+        assert (
+            await publish_due(session, media_library(runtime), now=when - timedelta(minutes=1)) == 0
+        )
     for _ in range(2):
         async with runtime.db.transaction() as session:
-            await publish_due(session, now=when + timedelta(seconds=1))
+            await publish_due(session, media_library(runtime), now=when + timedelta(seconds=1))
     [event] = await outbox_events(runtime)
     snapshot = event.payload()
     assert isinstance(snapshot, PostPublishedV1)
@@ -308,7 +328,7 @@ async def test_a_scheduled_post_is_published_once_when_due(
     after = await _post(client, workspace, post["id"])
     assert after["status"] == "published"
     assert [(c["channel_id"], c["platform"]) for c in after["channels"]] == [(channel, "weibo")]
-    history = (await client.get(f"{url}/history", headers=workspace.headers())).json()
+    history = (await client.get(f"{url}/history", headers=workspace.headers())).json()["items"]
     assert history[-1]["actor_id"] == "scheduler"
 
 

@@ -17,7 +17,7 @@ from event_contracts import MAX_EVENT_BYTES, CloudEvent
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import func, select, update
 
-from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, media_library
 
 POSTS = "/api/v1/posts"
 # Markdown whose HTML is far larger than it: one 1,900-character link target, used by 300
@@ -152,14 +152,21 @@ async def test_a_scheduled_post_stored_too_large_goes_back_to_draft_and_the_othe
     await _made_too_large(runtime, too_large["id"])
 
     async with runtime.db.transaction() as session:
-        assert await publish_due(session, now=when + timedelta(seconds=1)) == 1
+        assert (
+            await publish_due(session, media_library(runtime), now=when + timedelta(seconds=1)) == 1
+        )
 
     async with runtime.db.transaction() as session:
-        [row] = (await session.scalars(select(OutboxMessage))).all()
-    assert CloudEvent.from_bytes(row.value).data["post_id"] == fine["id"]
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    published = [r for r in rows if r.topic == "post.published"]
+    assert [CloudEvent.from_bytes(r.value).data["post_id"] for r in published] == [fine["id"]]
+    # and the author hears that the scheduler sent the other one back
+    [sent_back] = [r for r in rows if r.topic == "post.review.changed"]
+    changed = CloudEvent.from_bytes(sent_back.value).data
+    assert (changed["post_id"], changed["action"]) == (too_large["id"], "changes_requested")
     back = (await client.get(f"{POSTS}/{too_large['id']}", headers=workspace.headers())).json()
     assert (back["status"], back["scheduled_at"]) == ("draft", None)
     history = await client.get(f"{POSTS}/{too_large['id']}/history", headers=workspace.headers())
-    last = history.json()[-1]
+    last = history.json()["items"][-1]
     assert (last["actor_id"], last["action"]) == ("scheduler", "request-changes")
     assert "KiB" in last["comment"]

@@ -7,8 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from content_svc.posts.publishing import publish_due
+from servicekit.runtime import ServiceRuntime
 
-from tests.content_svc.factories import ChannelFactory, Workspace
+from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, media_library
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SLOTS = "/api/v1/queue/slots"
@@ -72,3 +74,61 @@ async def weibo_with_slots(
     for local_time in local_times:
         await add_slot(client, ws, channel, day.weekday(), local_time)
     return day, channel
+
+
+async def channels_with_slots(
+    client: httpx.AsyncClient, ws: Workspace, known_channel: ChannelFactory
+) -> tuple[date, str, str]:
+    """(tomorrow, WeChat with slots at 09:00 and 18:00, Weibo with one at 18:00)."""
+    day = tomorrow()
+    wechat = await known_channel(platform="wechat_oa")
+    weibo = await known_channel(platform="weibo")
+    await add_slot(client, ws, wechat, day.weekday(), "09:00")
+    await add_slot(client, ws, wechat, day.weekday(), "18:00")
+    await add_slot(client, ws, weibo, day.weekday(), "18:00")
+    return day, wechat, weibo
+
+
+async def one_queued(
+    client: httpx.AsyncClient,
+    ws: Workspace,
+    create_post: PostFactory,
+    known_channel: ChannelFactory,
+) -> tuple[date, str, str, dict[str, Any]]:
+    """`channels_with_slots` and a post queued for both: (tomorrow, WeChat, Weibo, post);
+    it holds WeChat's 09:00 and Weibo's 18:00."""
+    day, wechat, weibo = await channels_with_slots(client, ws, known_channel)
+    post = await create_post()
+    await queued_post(client, ws, post["id"], [wechat, weibo])
+    return day, wechat, weibo, post
+
+
+async def queued_post(
+    client: httpx.AsyncClient, ws: Workspace, post_id: str, channel_ids: list[str]
+) -> dict[str, Any]:
+    response = await queue(client, ws, post_id, channel_ids)
+    assert response.status_code == 200, response.text
+    post: dict[str, Any] = response.json()
+    assert post["status"] == "scheduled"
+    return post
+
+
+def times_of(post: dict[str, Any]) -> dict[str, datetime]:
+    return {cid: datetime.fromisoformat(t) for cid, t in post["channel_send_at"].items()}
+
+
+def moment(day: date, hour: int) -> datetime:
+    return datetime.fromisoformat(at(day, hour))
+
+
+async def queue_entries(
+    client: httpx.AsyncClient, ws: Workspace
+) -> list[tuple[str, str, datetime]]:
+    items = (await client.get(QUEUE, headers=ws.headers())).json()["items"]
+    return [(q["post_id"], q["channel_id"], datetime.fromisoformat(q["slot_at"])) for q in items]
+
+
+async def publish_due_at(runtime: ServiceRuntime, now: datetime) -> int:
+    """Run the scheduler as at `now`: how many posts it published."""
+    async with runtime.db.transaction() as session:
+        return await publish_due(session, media_library(runtime), now=now)

@@ -12,7 +12,7 @@ import pytest
 from content_svc.posts.publishing import publish_due
 from servicekit.runtime import ServiceRuntime
 
-from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, media_library
 from tests.content_svc.queue.conftest import MetricsServiceStandIn
 from tests.content_svc.queue.helpers import (
     POSTS,
@@ -153,27 +153,6 @@ async def test_the_channels_best_time_ranks_the_free_slots(
     assert asked["authorization"] is not None
 
 
-async def test_posts_for_several_channels_take_a_slot_they_all_have(
-    client: httpx.AsyncClient,
-    workspace: Workspace,
-    create_post: PostFactory,
-    known_channel: ChannelFactory,
-) -> None:
-    day = tomorrow()
-    wechat = await known_channel(platform="wechat_oa")
-    weibo = await known_channel(platform="weibo")
-    await add_slot(client, workspace, wechat, day.weekday(), "09:00")
-    await add_slot(client, workspace, wechat, day.weekday(), "18:00")
-    await add_slot(client, workspace, weibo, day.weekday(), "18:00")
-    post = await create_post()
-
-    scheduled = await queued_at(client, workspace, post["id"], [weibo, wechat])
-
-    assert same_moment(scheduled, at(day, 18))
-    listed = (await client.get(QUEUE, headers=workspace.headers())).json()["items"]
-    assert sorted(q["channel_id"] for q in listed) == sorted([wechat, weibo])
-
-
 async def test_queueing_needs_slots_and_no_scheduled_time(
     client: httpx.AsyncClient,
     workspace: Workspace,
@@ -289,9 +268,9 @@ async def test_the_scheduler_publishes_a_queued_post_at_its_slot(
     slot = datetime.fromisoformat(await queued_at(client, workspace, post["id"], [channel]))
 
     async with runtime.db.transaction() as session:
-        early = await publish_due(session, now=slot - timedelta(seconds=1))
+        early = await publish_due(session, media_library(runtime), now=slot - timedelta(seconds=1))
     async with runtime.db.transaction() as session:
-        on_time = await publish_due(session, now=slot)
+        on_time = await publish_due(session, media_library(runtime), now=slot)
 
     assert (early, on_time) == (0, 1)
     published = (await client.get(f"{POSTS}/{post['id']}", headers=workspace.headers())).json()

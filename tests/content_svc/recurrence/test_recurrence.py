@@ -15,7 +15,7 @@ from event_contracts import CloudEvent, PostPublishedV1
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import select
 
-from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace
+from tests.content_svc.factories import ChannelFactory, PostFactory, Workspace, media_library
 
 POSTS = "/api/v1/posts"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,7 +30,7 @@ async def _published_events(runtime: ServiceRuntime) -> list[PostPublishedV1]:
 
 async def _release(runtime: ServiceRuntime, now: datetime) -> int:
     async with runtime.db.transaction() as session:
-        return await release_due(session, now=now)
+        return await release_due(session, media_library(runtime), now=now)
 
 
 @pytest.fixture

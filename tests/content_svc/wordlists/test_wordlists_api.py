@@ -101,7 +101,7 @@ async def test_owners_editors_and_reviewers_change_word_lists_and_nobody_else(
     for headers in (workspace.headers("analyst"), _key(workspace, "content:read")):
         listed = await client.get(WORDLISTS, headers=headers)
         assert listed.status_code == 200
-        assert len(listed.json()) == 3
+        assert len(listed.json()["items"]) == 3
 
 
 async def test_a_word_list_change_is_an_event_of_content_svc_keyed_by_the_list(
@@ -123,3 +123,27 @@ async def test_a_word_list_change_is_an_event_of_content_svc_keyed_by_the_list(
     )
     assert (row.topic, row.key) == ("wordlist.changed", created["id"].encode())
     assert event.workspaceid == workspace.id
+
+
+async def test_word_lists_come_in_pages_oldest_first(
+    client: httpx.AsyncClient, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    names = ["一", "二", "三"]
+    for name in names:
+        body = {"name": name, "words": [{"word": "星巴克", "category": "competitor"}]}
+        created = await client.post(WORDLISTS, json=body, headers=workspace.headers())
+        assert created.status_code == 201, created.text
+
+    first = (await client.get(WORDLISTS, params={"limit": 2}, headers=workspace.headers())).json()
+    rest = await client.get(
+        WORDLISTS, params={"limit": 2, "cursor": first["next_cursor"]}, headers=workspace.headers()
+    )
+    forged = await client.get(WORDLISTS, params={"cursor": "x"}, headers=workspace.headers())
+    theirs = await client.get(WORDLISTS, headers=other_workspace.headers())
+
+    assert [w["name"] for w in first["items"]] == names[:2]
+    assert [w["name"] for w in rest.json()["items"]] == names[2:]
+    assert rest.json()["next_cursor"] is None
+    assert forged.status_code == 422
+    assert forged.json()["errors"][0]["field"] == "cursor"
+    assert theirs.json() == {"items": [], "next_cursor": None}

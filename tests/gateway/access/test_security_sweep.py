@@ -30,7 +30,7 @@ from tests.gateway.platform_harness import Platform, running_platform
 # The scopes an API key needs for each service's resources (servicekit.auth.SCOPES).
 SERVICE_SCOPES = {
     "content-svc": {"content:read", "content:write"},
-    "channel-svc": {"channels:read", "channels:write"},
+    "channel-svc": {"channels:read", "channels:write", "webhooks:manage"},
     "user-svc": {"community:read", "interactions:write"},
     "metrics-svc": {"stats:read", "stats:write", "conversions:write"},
     "gateway": set(),
@@ -52,7 +52,13 @@ PUBLIC = {
 }
 # Identity operations any signed-in operator may use on themselves.
 READ_ONLY_ACTIONS = {"preview"}
-SELF_SERVICE = {("post", "/api/v1/auth/logout"), ("get", "/api/v1/auth/me")}
+# What every signed-in operator may do for themselves, whatever their role.
+SELF_SERVICE = {
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/auth/me"),
+    ("get", "/api/v1/notifications/preferences"),
+    ("patch", "/api/v1/notifications/preferences"),
+}
 
 
 @dataclass
@@ -81,6 +87,12 @@ class World:
         kwargs: dict[str, Any] = {"headers": headers}
         if operation.method in ("post", "put", "patch"):
             kwargs["json"] = body if body is not None else body_for(operation, self.document)
+        if "text/event-stream" in operation.spec["responses"].get("200", {}).get("content", {}):
+            # A stream never ends: its answer is what the headers say (the body is not read).
+            request = self.client.build_request(operation.method.upper(), url, **kwargs)
+            response = await self.client.send(request, stream=True)
+            await response.aclose()
+            return response
         return await self.client.request(operation.method.upper(), url, **kwargs)
 
 

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from devstack.broker import Broker
 from devstack.ports import free_port
-from event_contracts import CloudEvent
+from event_contracts import KAFKA_HEADERS, CloudEvent
 from gateway.admin.app import app
 from typer.testing import CliRunner, Result
 
@@ -44,6 +44,7 @@ async def dead_letter(bootstrap: str, event: CloudEvent, error: bytes) -> None:
             event.to_bytes(),
             key=b"k",
             headers=[
+                *KAFKA_HEADERS,
                 ("error", error),
                 ("original-topic", b"post.published"),
                 ("consumer-group", b"channel-svc"),
@@ -84,6 +85,8 @@ async def test_list_then_replay_once(own_broker: Broker) -> None:
     assert "replayed 1 message(s) from post.published.dlq to post.published" in first.output
     # The dry run sent nothing: the topic holds the one replayed copy.
     assert [r.value for r in replayed] == [event.to_bytes()]
+    # As it first came: its content-type, not the dead-lettering's error headers.
+    assert [list(r.headers) for r in replayed] == [list(KAFKA_HEADERS)]
     assert "replayed 0 message(s)" in second.output
 
 

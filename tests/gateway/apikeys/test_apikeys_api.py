@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import jwt
 import pytest
-from gateway.models import ApiKey
+from gateway.models import ApiKey, IdempotencyKey
 from servicekit.db import Database
 from sqlalchemy import select
 
@@ -217,3 +217,39 @@ async def test_the_keys_list_pages_with_limit_and_cursor(gw: Gateway) -> None:
     assert seen == created[::-1]
     assert too_many.status_code == 422
     assert "query.limit" in too_many.text
+
+
+async def test_a_retried_creation_with_an_idempotency_key_creates_one_key(gw: Gateway) -> None:
+    await gw.signup()
+    owner = await gw.login()
+    retry = bearer(owner) | {"Idempotency-Key": "6f1c0a52-create-shop-key"}
+    body = {"name": "shop backend", "scopes": ["content:read"]}
+
+    first = await gw.client.post("/api/v1/api-keys", json=body, headers=retry)
+    again = await gw.client.post("/api/v1/api-keys", json=body, headers=retry)
+    other = await gw.client.post("/api/v1/api-keys", json=body | {"name": "another"}, headers=retry)
+    refused = await gw.client.post(
+        "/api/v1/api-keys",
+        json=body | {"scopes": ["everything"]},
+        headers=bearer(owner) | {"Idempotency-Key": "a-refused-one"},
+    )
+    listed = (await gw.client.get("/api/v1/api-keys", headers=bearer(owner))).json()["items"]
+    db = Database(gw.settings.database_url)
+    async with db.transaction() as session:
+        kept = (await session.execute(select(IdempotencyKey))).scalar_one()
+    await db.dispose()
+
+    assert first.status_code == again.status_code == 201
+    assert first.headers["content-type"] == again.headers["content-type"] == "application/json"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()  # the same key, shown again to whoever lost it
+    assert other.status_code == 422
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"][0]["field"].startswith("scopes")
+    assert [e["field"] for e in other.json()["errors"]] == ["header.idempotency-key"]
+    assert [k["id"] for k in listed] == [first.json()["id"]]
+    # The answer kept for the retry holds the key sealed, never as it was shown.
+    assert kept.body is not None
+    assert first.json()["key"].encode() not in kept.body
+    assert first.json()["prefix"].encode() not in kept.body

@@ -35,7 +35,12 @@ OWNER: dict[str, Any] = {
 def logged(monkeypatch: pytest.MonkeyPatch) -> CapturingLogger:
     """What the bootstrap logs, rendered as it would be in a container."""
     capturing = CapturingLogger()
-    logger = structlog.wrap_logger(capturing, processors=[structlog.processors.JSONRenderer()])
+    # Its own wrapper class: another test's logging setup may filter out info lines.
+    logger = structlog.wrap_logger(
+        capturing,
+        processors=[structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.BoundLogger,
+    )
     monkeypatch.setattr(bootstrap, "log", logger)
     return capturing
 

@@ -16,7 +16,7 @@ from servicekit.auth import KeySet, TokenVerifier, jwks_max_age
 from servicekit.db import Database
 from sqlalchemy import update
 
-from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory
+from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory, without_instance
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ async def test_wrong_password_and_unknown_email_look_the_same(gw: Gateway) -> No
     )
 
     assert wrong_password.status_code == unknown_email.status_code == 401
-    assert wrong_password.json() == unknown_email.json()
+    assert without_instance(wrong_password) == without_instance(unknown_email)
     assert "access_token" not in wrong_password.text
 
 
@@ -163,7 +163,7 @@ async def test_disabled_operator_cannot_log_in_or_use_an_earlier_token(gw: Gatew
     )
 
     assert login.status_code == 401
-    assert login.json() == unknown.json()
+    assert without_instance(login) == without_instance(unknown)
     assert me.status_code == 401
 
 

@@ -15,7 +15,13 @@ from gateway.models import Operator, PasswordReset
 from servicekit.db import Database
 from sqlalchemy import func, select, update
 
-from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory, bearer
+from tests.gateway.gateway_harness import (
+    PASSWORD,
+    Gateway,
+    GatewayFactory,
+    bearer,
+    without_instance,
+)
 
 ADA = "ada@example.com"
 NEW_PASSWORD = "a-whole-new-secret-7"
@@ -124,7 +130,7 @@ async def test_a_token_works_once_and_voids_the_accounts_other_links(gw: Gateway
     older = await _reset(gw, first, "yet-another-secret-9")
 
     assert again.status_code == older.status_code == 400
-    assert again.json() == older.json()
+    assert without_instance(again) == without_instance(older)
     assert again.json()["detail"] == (
         "This password link is invalid, expired or already used; ask for a new one."
     )
@@ -144,7 +150,7 @@ async def test_an_expired_or_unknown_token_changes_nothing(gw: Gateway) -> None:
     unknown = await _reset(gw, "mpr_" + "x" * 43)
 
     assert expired.status_code == unknown.status_code == 400
-    assert expired.json() == unknown.json()
+    assert without_instance(expired) == without_instance(unknown)
     assert await _login(gw, PASSWORD) == 200
 
 

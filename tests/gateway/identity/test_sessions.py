@@ -9,7 +9,14 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory, Upstream, bearer
+from tests.gateway.gateway_harness import (
+    PASSWORD,
+    Gateway,
+    GatewayFactory,
+    Upstream,
+    bearer,
+    without_instance,
+)
 
 
 @pytest.fixture
@@ -142,7 +149,7 @@ async def test_an_invitation_works_once_and_never_says_an_address_exists(gw: Gat
     assert set(taken.json()) == set(fresh.json())
     assert accept_fresh.status_code == 201
     assert accept_taken.status_code == again.status_code == bogus.status_code == 409
-    assert accept_taken.json() == again.json() == bogus.json()
+    assert without_instance(accept_taken) == without_instance(again) == without_instance(bogus)
 
 
 async def test_weak_password_on_accepting_is_a_422(gw: Gateway) -> None:

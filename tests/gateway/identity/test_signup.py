@@ -19,7 +19,7 @@ from servicekit.settings import SharedSettings
 from sqlalchemy import func, select, update
 
 from tests.fakes.smtp import running_smtp
-from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory
+from tests.gateway.gateway_harness import PASSWORD, Gateway, GatewayFactory, without_instance
 
 ADA = "ada@example.com"
 
@@ -180,7 +180,7 @@ async def test_a_token_works_once(gw: Gateway) -> None:
     assert first.status_code == 201
     assert again.status_code == unknown.status_code == 400
     assert again.headers["content-type"] == "application/problem+json"
-    assert again.json() == unknown.json()
+    assert without_instance(again) == without_instance(unknown)
     assert "already used" in again.json()["detail"]
     assert await _count(gw, Workspace) == 1
 
@@ -201,7 +201,7 @@ async def test_an_expired_token_is_refused_and_creates_nothing(gw: Gateway) -> N
     unknown = await _confirm(gw, "msu_" + "y" * 43)
 
     assert expired.status_code == 400
-    assert expired.json() == unknown.json()
+    assert without_instance(expired) == without_instance(unknown)
     assert await _count(gw, Workspace) == 0
     assert await _login(gw, ADA) == 401
 

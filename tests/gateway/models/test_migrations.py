@@ -13,6 +13,12 @@ TABLES = {
     "invitations",
     "refresh_tokens",
     "api_keys",
+    "processed_events",
+    "notification_robots",
+    "notification_preferences",
+    "notifications",
+    "stream_events",
+    "idempotency_keys",
 }
 
 

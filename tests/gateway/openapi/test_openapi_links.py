@@ -38,9 +38,9 @@ def test_a_created_id_feeds_each_operation_on_that_one_resource() -> None:
     )
     links = merged["paths"]["/api/v1/posts"]["post"]["responses"]["201"]["links"]
     assert {link["operationId"]: link["parameters"] for link in links.values()} == {
-        "content-svc:get_post": {"path.post_id": "$response.body#/id"},
-        "content-svc:delete_post": {"path.post_id": "$response.body#/id"},
-        "content-svc:submit_post": {"path.post_id": "$response.body#/id"},
+        "get_post": {"path.post_id": "$response.body#/id"},
+        "delete_post": {"path.post_id": "$response.body#/id"},
+        "submit_post": {"path.post_id": "$response.body#/id"},
     }
     # A second path parameter the answer cannot fill: no link. No id in the answer: none.
     assert "links" not in merged["paths"]["/api/v1/tags"]["post"]["responses"]["201"]

@@ -8,37 +8,14 @@ connects from 127.0.0.1 to play the load balancer, and from 127.0.0.2 to play an
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from devstack.ports import free_port
-from servicekit.cli import serving_options
 
-from tests.gateway.gateway_harness import Gateway, GatewayFactory, Upstream
+from tests.gateway.gateway_harness import GatewayFactory, Upstream, served
 from tests.gateway.ratelimit.test_rate_limits import REDIS_URL, require_redis
-
-
-@asynccontextmanager
-async def served(gw: Gateway) -> AsyncIterator[str]:
-    options = serving_options(gw.settings.model_copy(update={"port": free_port()}))
-    assert options["forwarded_allow_ips"] == "127.0.0.1"
-    server = uvicorn.Server(uvicorn.Config(gw.app, **options, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://{options['host']}:{options['port']}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def _address() -> str:

@@ -66,9 +66,9 @@ async def test_seed_demo_makes_a_living_workspace_and_a_second_one_on_a_rerun(
         posts = (await get("/api/v1/posts?limit=100"))["items"]
         channels = (await get("/api/v1/channels"))["items"]
         campaigns = (await get("/api/v1/campaigns"))["items"]
-        wordlists = await get("/api/v1/wordlists")
+        wordlists = (await get("/api/v1/wordlists"))["items"]
         members = (await get("/api/v1/members"))["items"]
-        segments = await get("/api/v1/segments?with_counts=true")
+        segments = (await get("/api/v1/segments?with_counts=true"))["items"]
         groups = (await get("/api/v1/communities"))["items"]
         flagged = next(p for p in posts if p["title"].startswith("广告用语示例"))
         analysis = await get(f"/api/v1/posts/{flagged['id']}/analysis")

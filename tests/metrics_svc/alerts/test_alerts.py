@@ -66,6 +66,37 @@ async def test_alerts_for_underperforming_stalled_posts_and_follower_drops(
     assert other.json()["errors"][0]["field"] == "cursor"
 
 
+async def test_posts_without_peers_stall_against_their_own_previous_12_hours(
+    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str]
+) -> None:
+    # Three new posts on two channels, none with peers, all figures in one batch: each is
+    # judged against its own growth in the 12 h before the last 12.
+    published = NOW - timedelta(hours=30)
+    first, second = await seed.channel(name="公众号"), await seed.channel(name="微博")
+    stalled_here = await seed.post([first], published, title="停滞一")
+    stalled_there = await seed.post([second], published, title="停滞二")
+    growing = await seed.post([first], published, title="还在涨")
+    points = []
+    for post, channel, last in (
+        (stalled_here, first, 1010),
+        (stalled_there, second, 1050),
+        (growing, first, 1400),
+    ):
+        points += [
+            point("reads", 500, published + timedelta(hours=4), post_id=post, channel_id=channel),
+            point("reads", 1000, published + timedelta(hours=16), post_id=post, channel_id=channel),
+            point("reads", last, published + timedelta(hours=28), post_id=post, channel_id=channel),
+        ]
+    await send(client, editor, points)
+    alerts = (await client.get("/api/v1/alerts?kind=stalled", headers=editor)).json()["items"]
+    assert sorted((a["post_id"], a["evidence"]["gained"]) for a in alerts) == sorted(
+        [(stalled_here, 10), (stalled_there, 50)]
+    )
+    for alert in alerts:
+        assert alert["evidence"]["previous_window_gain"] == 500
+        assert "where 500 were expected: it grew 500 in the 12 h before" in alert["message"]
+
+
 async def test_underperforming_post_is_an_alert(
     client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str]
 ) -> None:

@@ -38,6 +38,8 @@ ENV = {
     # What the killed channel-svc was sending is taken back when its lease runs out.
     "CHANNEL_DELIVERY_LEASE_SECONDS": "2",
     "MEDIAOPS_OUTBOX_POLL_SECONDS": "0.3",
+    # Pollers keep that pace while idle: a dead replica's lease is noticed at once.
+    "MEDIAOPS_IDLE_POLL_MAX_SECONDS": "0.3",
 }
 
 

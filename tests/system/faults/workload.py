@@ -202,6 +202,11 @@ class Workload:
                 if answer is not None and answer.status_code in (200, 201):
                     self.stats_acked[post_id] = value
                     break
+                if answer is not None and "Retry-After" in answer.headers:
+                    # 409: the first try with this key still runs (or died mid-request
+                    # and its claim is not yet stale): the answer comes to a later try.
+                    await asyncio.sleep(float(answer.headers["Retry-After"]))
+                    continue
                 if answer is not None and answer.status_code < 500:
                     self.stats_rejected.append(self.calls[-1])
                     break

@@ -82,6 +82,8 @@ async def test_a_group_with_roles_joins_leaves_and_summary(
     activity = (
         await client.get(f"{path}/activity", params={"days": 7}, headers=workspace.headers())
     ).json()
+    assert activity["next_cursor"] is None  # the days asked for, on one page
+    activity = activity["items"]
     assert len(activity) == 7
     today = activity[-1]
     assert (today["joins"], today["leaves"], today["size"]) == (3, 1, 3)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from event_contracts import CloudEvent, InteractionReceivedV1
 from servicekit.runtime import ServiceRuntime
+from servicekit.shapes import field_names
 from sqlalchemy import select
-from user_svc.models import OutboxMessage
+from user_svc.interactions.repository import NewInteraction
+from user_svc.models import Interaction, OutboxMessage
 
 from tests.user_svc.conftest import Ingest, Workspace, interaction
 
@@ -185,3 +188,42 @@ async def test_interests_come_from_what_members_wrote(
         "/api/v1/members", params={"interest": "价格"}, headers=workspace.headers()
     )
     assert [m["id"] for m in found.json()["items"]] == [chinese]
+
+
+async def test_a_known_member_s_activity_and_handle_follow_each_batch(
+    client: httpx.AsyncClient, workspace: Workspace, ingest: Ingest
+) -> None:
+    now = datetime.now(UTC)
+    first = await ingest(
+        interaction("c-1", "u-1", text="价格多少？", occurred_at=now - timedelta(days=2))
+    )
+    member_id = first["items"][0]["member_id"]
+
+    renamed = interaction("c-2", "u-1", kind="like", text=None, occurred_at=now - timedelta(days=5))
+    later = interaction("d-1", "u-1", kind="direct_message", text="你好", occurred_at=now)
+    for item in (renamed, later):
+        item["author"]["handle"] = "@u-1-new"
+    second = await ingest(renamed, later)
+    assert second["members_created"] == 0
+    assert {item["member_id"] for item in second["items"]} == {member_id}
+
+    member = (await client.get(f"/api/v1/members/{member_id}", headers=workspace.headers())).json()
+    assert (member["interaction_count"], member["question_count"]) == (3, 1)
+    assert member["first_seen_at"] == (now - timedelta(days=5)).isoformat().replace("+00:00", "Z")
+    assert member["last_seen_at"] == now.isoformat().replace("+00:00", "Z")
+    # A comment today weighs 3, a like 1 and a message 4, each halving every 30 days.
+    expected = 3 * 0.5 ** (2 / 30) + 1 * 0.5 ** (5 / 30) + 4
+    assert abs(member["engagement_score"] - expected) < 0.01
+    assert [i["handle"] for i in member["identities"]] == ["@u-1-new"]
+
+    inbox = (await client.get("/api/v1/inbox", headers=workspace.headers())).json()["items"]
+    assert sorted((i["reason"], i["member"]["id"]) for i in inbox) == [
+        ("direct_message", member_id),
+        ("question", member_id),
+    ]
+
+
+def test_ingestion_writes_every_column_of_an_interaction() -> None:
+    """The batch's rows are written without the mapped class: a column added to it must
+    be added to them too, or ingestion would leave it empty."""
+    assert field_names(NewInteraction) == list(Interaction.__table__.columns.keys())

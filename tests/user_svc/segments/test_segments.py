@@ -162,7 +162,7 @@ async def test_saved_segment_counts_lists_and_exports_live(
     listed = await client.get(
         "/api/v1/segments", params={"with_counts": "true"}, headers=workspace.headers()
     )
-    assert [(s["name"], s["count"]) for s in listed.json()] == [("VIP 粉丝", 2)]
+    assert [(s["name"], s["count"]) for s in listed.json()["items"]] == [("VIP 粉丝", 2)]
 
     for url in (path, f"{path}/members", f"{path}/export.csv"):
         assert (await client.get(url, headers=other_workspace.headers())).status_code == 404
@@ -191,3 +191,29 @@ async def test_csv_cells_cannot_run_as_formulas(
     )
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0]["display_name"] == '\'=HYPERLINK("http://x")'
+
+
+async def test_segments_come_in_pages_newest_first(
+    client: httpx.AsyncClient, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    names = ["一", "二", "三"]
+    for name in names:
+        created = await client.post(
+            "/api/v1/segments",
+            json={"name": name, "rules": {"tags_any": ["vip"]}},
+            headers=workspace.headers(),
+        )
+        assert created.status_code == 201, created.text
+
+    path = "/api/v1/segments"
+    first = (await client.get(path, params={"limit": 2}, headers=workspace.headers())).json()
+    rest = await client.get(
+        path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=workspace.headers()
+    )
+    theirs = await client.get(path, headers=other_workspace.headers())
+
+    assert [s["name"] for s in first["items"]] == ["三", "二"]
+    assert [s["name"] for s in rest.json()["items"]] == ["一"]
+    assert rest.json()["next_cursor"] is None
+    assert first["items"][0]["count"] is None  # counted only when asked (with_counts)
+    assert theirs.json() == {"items": [], "next_cursor": None}

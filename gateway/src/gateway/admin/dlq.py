@@ -2,7 +2,8 @@
 
 `list_dead` reads every message of `<topic>.dlq` with the headers the consumer runner
 wrote (servicekit.consumer: error, original topic, consumer group, attempts). `replay`
-sends each message of `<topic>.dlq` back to its original topic and commits its position
+sends each message of `<topic>.dlq` back to its original topic as it first came (its own
+headers, `content-type` among them, without the dead-lettering ones) and commits its position
 in the `dlq-replay` group, so a message is replayed once. Consumers skip event ids they
 applied, so replaying is safe; fix the cause first, or the message comes straight back.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from event_contracts.registry import dlq_topic
+from servicekit.consumer import own_headers
 from servicekit.kafka import client_options, start_producer
 from servicekit.settings import SharedSettings
 
@@ -107,7 +109,9 @@ async def replay(settings: SharedSettings, topic: str, *, dry_run: bool) -> int:
         try:
             for record in records:
                 target = _headers(record).get("original-topic", topic)
-                await producer.send_and_wait(target, value=record.value, key=record.key)
+                await producer.send_and_wait(
+                    target, value=record.value, key=record.key, headers=own_headers(record)
+                )
                 # Committed one by one: a replay cut short resumes after the last one sent.
                 await consumer.commit(
                     {TopicPartition(record.topic, record.partition): record.offset + 1}

@@ -27,7 +27,9 @@ router = APIRouter(prefix="/api-keys", tags=["api-keys"])
     responses=problem_responses(401, 403, 422),
     summary="Create an API key (the key is shown once)",
     description=(
-        "The key is shown once, to you, and only its hash is stored. It works until it is "
+        "The key is shown once, to you, and only its hash is stored (sent with an "
+        "`Idempotency-Key`, the answer is also kept, encrypted, for 24 hours, to answer a "
+        "retry with it again). It works until it is "
         "revoked, and only while you remain an active operator of the workspace: if you are "
         "disabled, every key you created is refused (at the gateway at once, at the services "
         "within `GATEWAY_UPSTREAM_TOKEN_TTL_SECONDS`) and works again if you are enabled "

@@ -14,6 +14,7 @@ Scope = Literal[
     "content:write",
     "channels:read",
     "channels:write",
+    "webhooks:manage",
     "community:read",
     "interactions:write",
     "stats:read",

@@ -227,6 +227,7 @@ async def login(
 
 @router.post(
     "/refresh",
+    response_model=SessionTokens,
     responses=problem_responses(401, 422),
     summary="Exchange a refresh token for new tokens (the old one stops working)",
     **PUBLIC,
@@ -269,6 +270,7 @@ async def logout(
 @router.post(
     "/invitations/accept",
     status_code=status.HTTP_201_CREATED,
+    response_model=AcceptedInvitationRead,
     responses=problem_responses(409, 422),
     summary="Accept an invitation with a password",
     **PUBLIC,

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 from servicekit.schemas import RequestModel, ResponseModel
 
 from gateway.identity.service import MAX_WORKSPACE_NAME_LENGTH
 
 
 class SignupRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "workspace_name": "星辰咖啡",
+                    "email": "ada@example.com",
+                    "password": "correct horse battery 9",
+                }
+            ]
+        }
+    )
+
     workspace_name: str = Field(min_length=1, max_length=MAX_WORKSPACE_NAME_LENGTH)
     email: EmailStr
     # The strength rules live in the service; the cap keeps hashing cheap.
@@ -47,6 +59,12 @@ class ResetPasswordRequest(RequestModel):
 
 
 class LoginRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "s3cret-Passw0rd"}]
+        }
+    )
+
     email: EmailStr
     password: str = Field(max_length=1024)
 

@@ -13,7 +13,7 @@ from fastapi import Depends
 from servicekit.pagination import Cursor, Limit, PageRequest
 
 
-def _page_request(cursor: Cursor = None, limit: Limit = 50) -> PageRequest:
+async def _page_request(cursor: Cursor = None, limit: Limit = 50) -> PageRequest:
     return PageRequest(cursor=cursor, limit=limit)
 
 

@@ -4,8 +4,12 @@ Each service's document is fetched from its `/openapi.json`; only the paths the 
 routes to that service are taken. Component schemas keep their names unless two services
 mean different things by one name: then the later one is renamed `<Service><Name>`
 (`ContentPage`) and every `$ref` of its document follows. Operations are tagged by
-service, operation ids are made unique, and the bearer (and API key) security schemes
-apply everywhere except to public operations (`security: []`). Creating operations link
+resource (`posts`, `channels`: what a caller looks for), keep the `{resource}-{action}`
+ids their service gave them (`servicekit.openapi`) and name that service in
+`x-service`; the bearer (and API key) security schemes apply everywhere except to public
+operations (`security: []`). Every error an operation can answer is described as a
+problem (`gateway.openapi.errors`), and every JSON body in and out carries an example
+(`gateway.openapi.examples`). Creating operations link
 to the operations on what they created (OpenAPI links: `POST /posts` answers an `id` that
 `GET /posts/{post_id}` takes), which clients and stateful testers follow.
 """
@@ -17,6 +21,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from servicekit.openapi import resource_of
+
+from gateway.openapi.errors import describe_errors
+from gateway.openapi.examples import add_examples
 
 REF_PREFIX = "#/components/schemas/"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -41,7 +50,7 @@ SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKey": []}]
 class Source:
     """One document to merge: whose it is, and which of its paths belong in the result."""
 
-    name: str  # the tag: "gateway", "content-svc", ...
+    name: str  # the service: "gateway", "content-svc", ...
     document: dict[str, Any]
     owns: Callable[[str], bool]  # path -> taken?
     public: Callable[[str], bool] = lambda _path: False
@@ -62,6 +71,21 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def _with_tuple_items(node: Any) -> Any:
+    """A tuple of one type (`tuple[str, str]`: `prefixItems` only) also says `items`, which
+    OpenAPI tools that predate `prefixItems` need (in place; returns `node`)."""
+    if isinstance(node, dict):
+        prefix = node.get("prefixItems")
+        if prefix and "items" not in node and all(item == prefix[0] for item in prefix):
+            node["items"] = copy.deepcopy(prefix[0])
+        for value in node.values():
+            _with_tuple_items(value)
+    elif isinstance(node, list):
+        for item in node:
+            _with_tuple_items(item)
+    return node
+
+
 def _prefix(service: str) -> str:
     return "".join(part.capitalize() for part in service.removesuffix("-svc").split("-"))
 
@@ -71,11 +95,13 @@ def merge(
 ) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
-    tags: list[dict[str, str]] = []
+    tags: dict[str, str] = {}  # resource -> the service that answers it
     operation_ids: set[str] = set()
     for source in sources:
         document = source.document
-        theirs: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        theirs: dict[str, Any] = _with_tuple_items(
+            copy.deepcopy(document.get("components", {}).get("schemas", {}))
+        )
         renames: dict[str, str] = {}
         for name, schema in theirs.items():
             if name in schemas and schemas[name] != schema:
@@ -84,9 +110,7 @@ def merge(
                     renamed += "_"
                 renames[name] = renamed
         for name, schema in theirs.items():
-            schemas[renames.get(name, name)] = _rename_refs(copy.deepcopy(schema), renames)
-        info = document.get("info", {})
-        tags.append({"name": source.name, "description": str(info.get("description", ""))})
+            schemas[renames.get(name, name)] = _rename_refs(schema, renames)
         for path, item in document.get("paths", {}).items():
             if not source.owns(path) or path in paths:
                 continue
@@ -96,9 +120,12 @@ def merge(
                     merged_item[key] = _rename_refs(copy.deepcopy(value), renames)
                     continue
                 operation = _rename_refs(copy.deepcopy(value), renames)
-                operation["tags"] = [source.name]
-                operation_id = f"{source.name}:{operation.get('operationId', key + path)}"
-                while operation_id in operation_ids:
+                resource = resource_of(path)
+                operation["tags"] = [resource]
+                operation["x-service"] = source.name
+                tags.setdefault(resource, source.name)
+                operation_id = str(operation.get("operationId", f"{resource}-{key}"))
+                while operation_id in operation_ids:  # a clash is a bug the tests name
                     operation_id += "_"
                 operation_ids.add(operation_id)
                 operation["operationId"] = operation_id
@@ -109,13 +136,22 @@ def merge(
                 merged_item[key] = operation
             paths[path] = merged_item
     add_links(paths, schemas)
+    responses = describe_errors(paths, schemas)
+    add_examples(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "components": {
+            "schemas": schemas,
+            "responses": responses,
+            "securitySchemes": SECURITY_SCHEMES,
+        },
         "security": SECURITY,
-        "tags": tags,
+        "tags": [
+            {"name": resource, "description": f"Answered by {service}.", "x-service": service}
+            for resource, service in sorted(tags.items())
+        ],
     }
 
 

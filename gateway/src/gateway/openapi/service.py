@@ -24,7 +24,14 @@ log = structlog.get_logger(__name__)
 
 FETCH_TIMEOUT_SECONDS = 10.0  # a large document is built on first request
 RETRY_UNAVAILABLE_SECONDS = 5.0
-GATEWAY_PREFIXES = ("/api/v1/auth", "/api/v1/operators", "/api/v1/api-keys", "/.well-known")
+GATEWAY_PREFIXES = (
+    "/api/v1/auth",
+    "/api/v1/operators",
+    "/api/v1/api-keys",
+    "/api/v1/notifications",
+    "/api/v1/events",
+    "/.well-known",
+)
 
 
 def _resource(path: str) -> str:
@@ -80,31 +87,41 @@ class OpenApiCache:
         return self._merged
 
     def _merge(self, app: FastAPI) -> dict[str, Any]:
-        own = app.openapi()
-        sources = [
-            Source(
-                name="gateway",
-                document=own,
-                owns=lambda path: path.startswith(GATEWAY_PREFIXES),
-            )
-        ]
-        for key, upstream in self.upstreams.items():
-            if key in self._documents:
-                sources.append(
-                    Source(
-                        name=upstream.name,
-                        document=self._documents[key],
-                        owns=functools.partial(_owned_by, key),
-                        public=_public,
-                    )
-                )
         self._unavailable = [u.name for k, u in self.upstreams.items() if k not in self._documents]
-        merged = merge(
-            sources,
-            title=str(own["info"]["title"]),
-            version=str(own["info"]["version"]),
-            description=str(own["info"].get("description", "")),
+        return merge_documents(app, self.upstreams, self._documents)
+
+
+def merge_documents(
+    app: FastAPI, upstreams: dict[str, Upstream], documents: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The gateway's own document (`app`'s) and each upstream's of `documents` (by the
+    upstream's key) as one; the upstreams without a document are listed in
+    `x-unavailable`."""
+    own = app.openapi()
+    sources = [
+        Source(
+            name="gateway",
+            document=own,
+            owns=lambda path: path.startswith(GATEWAY_PREFIXES),
         )
-        if self._unavailable:
-            merged["x-unavailable"] = self._unavailable
-        return merged
+    ]
+    for key, upstream in upstreams.items():
+        if key in documents:
+            sources.append(
+                Source(
+                    name=upstream.name,
+                    document=documents[key],
+                    owns=functools.partial(_owned_by, key),
+                    public=_public,
+                )
+            )
+    merged = merge(
+        sources,
+        title=str(own["info"]["title"]),
+        version=str(own["info"]["version"]),
+        description=str(own["info"].get("description", "")),
+    )
+    unavailable = [u.name for k, u in upstreams.items() if k not in documents]
+    if unavailable:
+        merged["x-unavailable"] = unavailable
+    return merged

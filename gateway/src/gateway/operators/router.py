@@ -111,6 +111,7 @@ async def get_operator(operator_id: str, caller: Owner, session: DbSession) -> O
     "/{operator_id}",
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Change an operator's role, name, or disable them (their tokens stop at once)",
+    operation_id="operators-update",
     description=(
         "Disabling an operator ends their sessions and stops the API keys they created, at "
         "the gateway at once and at the services within `GATEWAY_UPSTREAM_TOKEN_TTL_SECONDS`;"

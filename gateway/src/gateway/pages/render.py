@@ -223,6 +223,11 @@ def page(form: Form, *, token: str | None) -> tuple[int, str]:
     return 200, _render(form.heading, body)
 
 
+def document(heading: tuple[str, str], body: str) -> str:
+    """A page of the house style around `body` (HTML the caller escaped)."""
+    return _render(heading, body)
+
+
 def _render(heading: tuple[str, str], body: str) -> str:
     return _PAGE.substitute(
         title=_text(f"{heading[0]} · {heading[1]} · Mediaops"),
@@ -269,6 +274,11 @@ def _form(form: Form, token: str | None) -> str:
     parts.append("</form>")
     parts.append(f"<noscript>{_paragraphs(form.without_script)}</noscript>")
     return "\n".join(parts)
+
+
+def paragraphs(words: tuple[str, str]) -> str:
+    """The Chinese, then the English, each escaped."""
+    return _paragraphs(words)
 
 
 def _paragraphs(words: tuple[str, str]) -> str:

@@ -15,6 +15,7 @@ RESOURCES: dict[str, str] = {
     **dict.fromkeys(
         ("platforms", "channels", "distributions", "feeds", "links", "autoreplies"), "channel"
     ),
+    **dict.fromkeys(("webhook-subscriptions",), "channel"),
     **dict.fromkeys(("members", "interactions", "inbox", "segments", "communities"), "user"),
     **dict.fromkeys(("stats", "reports", "alerts", "conversions"), "metrics"),
 }
@@ -23,7 +24,7 @@ RESOURCES: dict[str, str] = {
 # the gateway (403) before the service is asked; the service then checks the exact scope.
 SERVICE_SCOPES: dict[str, frozenset[str]] = {
     "content": frozenset({"content:read", "content:write"}),
-    "channel": frozenset({"channels:read", "channels:write"}),
+    "channel": frozenset({"channels:read", "channels:write", "webhooks:manage"}),
     "user": frozenset({"community:read", "interactions:write"}),
     "metrics": frozenset({"stats:read", "stats:write", "conversions:write"}),
 }

@@ -197,6 +197,8 @@ class Stack(Startable):
             "MEDIAOPS_KAFKA_IDEMPOTENCE": "false",
             "MEDIAOPS_DATA_DIR": str(self.data_dir),
             "MEDIAOPS_JWKS_URL": f"{self.url(GATEWAY)}/.well-known/jwks.json",
+            # Links built from it (media files, tracked links) reach this stack on any port.
+            "MEDIAOPS_PUBLIC_URL": os.environ.get("MEDIAOPS_PUBLIC_URL", self.url(GATEWAY)),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -420,17 +422,14 @@ class Stack(Startable):
         self._wait_healthy([spec])
 
     def _child(self, name: str) -> _Child:
-        with self._lock:
-            child = self._children.get(name)
+        child = self._child_or_none(name)
         if child is None:
             raise KeyError(f"{name!r} was not started; known: {list(NAMES)}")
         return child
 
     def run_forever(self, poll_interval: float = 0.5) -> int:
-        """Start, then block until Ctrl-C / SIGTERM (returns 0) or a child dies (returns 1).
-
-        Everything is stopped before returning; StackError is raised when start fails.
-        """
+        """Start, then block until Ctrl-C / SIGTERM (returns 0) or a child dies (returns 1);
+        everything is stopped before returning. StackError is raised when start fails."""
         previous = previous_int = None
         in_main = threading.current_thread() is threading.main_thread()
         if in_main:

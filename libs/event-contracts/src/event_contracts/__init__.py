@@ -3,8 +3,15 @@
 Internal subscribers can install this package on its own; it depends only on pydantic.
 """
 
-from event_contracts.envelope import MAX_EVENT_BYTES, CloudEvent
+from event_contracts.base import Payload, UtcDatetime
+from event_contracts.envelope import (
+    KAFKA_HEADERS,
+    MAX_EVENT_BYTES,
+    STRUCTURED_CONTENT_TYPE,
+    CloudEvent,
+)
 from event_contracts.errors import InvalidEvent
+from event_contracts.media import MediaReference
 from event_contracts.payloads import (
     METRICS,
     SEGMENT_TAG_CHUNK,
@@ -26,15 +33,14 @@ from event_contracts.payloads import (
     LinkCreatedV1,
     ListedWord,
     MemberErasedV1,
-    Payload,
     PlatformFollowerChangedV1,
     PlatformMessageReceivedV1,
+    PostChannelRevisedV1,
     PostPublishedV1,
     PostTotals,
     PostVariantV1,
     SegmentTagRequestedV1,
     StatsIngestedV1,
-    UtcDatetime,
     WordlistChangedV1,
 )
 from event_contracts.registry import (
@@ -48,9 +54,20 @@ from event_contracts.registry import (
     topics_consumed_by,
 )
 from event_contracts.schemas import asyncapi_document, json_schema_for
+from event_contracts.webhooks import WebhookSubscriptionDisabledV1
+from event_contracts.workflow import (
+    AlertRaisedV1,
+    DistributionManualWaitingV1,
+    InboxItemAssignedV1,
+    PostReviewChangedV1,
+    ReviewAction,
+)
 
 __all__ = [
+    "KAFKA_HEADERS",
+    "AlertRaisedV1",
     "MAX_EVENT_BYTES",
+    "STRUCTURED_CONTENT_TYPE",
     "METRICS",
     "TOPICS",
     "CampaignChangedV1",
@@ -60,23 +77,29 @@ __all__ = [
     "CollectedFigure",
     "CommentsCollectedV1",
     "DistributionFailedV1",
+    "DistributionManualWaitingV1",
     "DistributionSucceededV1",
     "ChannelPublishOptions",
     "FailureReason",
     "FiguresCollectedV1",
     "InboxAnswerRequestedV1",
     "InboxAnswerSettledV1",
+    "InboxItemAssignedV1",
     "InteractionKind",
     "InteractionReceivedV1",
     "LinkClickedV1",
     "LinkCreatedV1",
     "InvalidEvent",
     "ListedWord",
+    "MediaReference",
     "MemberErasedV1",
     "Payload",
     "PlatformFollowerChangedV1",
     "PlatformMessageReceivedV1",
     "PostPublishedV1",
+    "PostReviewChangedV1",
+    "ReviewAction",
+    "PostChannelRevisedV1",
     "PostVariantV1",
     "SegmentTagRequestedV1",
     "SEGMENT_TAG_CHUNK",
@@ -84,6 +107,7 @@ __all__ = [
     "StatsIngestedV1",
     "Topic",
     "UtcDatetime",
+    "WebhookSubscriptionDisabledV1",
     "WordlistChangedV1",
     "all_topic_names",
     "asyncapi_document",

@@ -10,24 +10,12 @@ Ids are strings (UUIDs for Mediaops' own resources, the platform's own format fo
 ids); times are timezone-aware and normalised to UTC.
 """
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""A timezone-aware datetime, converted to UTC; naive datetimes are rejected."""
-
-
-class Payload(BaseModel):
-    """Base of every payload model: tolerant of fields added by newer producers."""
-
-    model_config = ConfigDict(extra="ignore")
+from event_contracts.base import Payload, UtcDatetime
+from event_contracts.media import MediaReference
 
 
 class ChannelPublishOptions(Payload):
@@ -50,6 +38,10 @@ class PostVariantV1(Payload):
     body_markdown: str
     body_html: str
     tags: list[str]
+    media: list[MediaReference] | None = Field(
+        default=None,
+        description="The channel's own media list, in its order; null: the post's `media`.",
+    )
 
 
 class PostPublishedV1(Payload):
@@ -63,6 +55,12 @@ class PostPublishedV1(Payload):
     body_html: str
     summary: str | None = None
     cover_url: str | None = None
+    media: list[MediaReference] = Field(
+        default_factory=list,
+        description="The post's library media in its order (the first image is the cover "
+        "where a platform takes one), each with a download URL signed when the event was "
+        "emitted; empty for a post without media, or from a producer older than this field.",
+    )
     tags: list[str]
     keywords: list[str]
     channel_ids: list[str]
@@ -77,8 +75,15 @@ class PostPublishedV1(Payload):
     variants: dict[str, PostVariantV1] = Field(
         default_factory=dict,
         description="Per channel id (one of `channel_ids`), the version of the post written "
-        "for that channel; a channel not named gets the post's own title, summary, body and "
-        "tags. Use `for_channel` rather than reading the top-level fields.",
+        "for that channel; a channel not named gets the post's own title, summary, body, "
+        "tags and media. Use `for_channel` rather than reading the top-level fields.",
+    )
+    send_at: dict[str, UtcDatetime] = Field(
+        default_factory=dict,
+        description="Per channel id (one of `channel_ids`), the moment before which the "
+        "post must not go out there: the channel's own posting-queue slot, later than "
+        "`published_at`. A channel not named goes out at once (within its posting "
+        "windows); empty from a producer older than this field.",
     )
     occurrence: int = Field(
         default=0,
@@ -91,8 +96,34 @@ class PostPublishedV1(Payload):
         """The post as it goes to `channel_id`: its variant's fields in place of the
         post's own, and no other channel's variant."""
         variant = self.variants.get(channel_id)
-        overrides = variant.model_dump() if variant is not None else {}
+        # The fields as they are (models stay models); a variant without media of its own
+        # keeps the post's.
+        overrides = dict(variant) if variant is not None else {}
+        if overrides.get("media") is None:
+            overrides.pop("media", None)
         return self.model_copy(update={**overrides, "variants": {}})
+
+
+class PostChannelRevisedV1(Payload):
+    """A published post changed on one channel it has not gone out to yet (its variant
+    there written, changed or removed while the channel waits for its posting-queue slot):
+    the content replaces what that channel's distribution holds, if the distribution has
+    not reached the platform by then (otherwise it is too late, and ignored)."""
+
+    post_id: str
+    workspace_id: str
+    channel_id: str
+    occurrence: int = Field(
+        default=0, ge=0, description="The distribution set it changes (as `post.published`)."
+    )
+    content: PostVariantV1 = Field(
+        description="The post as it now goes to the channel: its variant's fields where it "
+        "has one, the post's own elsewhere; `media` always listed."
+    )
+    revised_at: UtcDatetime = Field(
+        description="When it changed: a revision older than the one a distribution holds "
+        "is ignored."
+    )
 
 
 class DistributionOutcome(Payload):
@@ -135,6 +166,11 @@ class DistributionFailedV1(DistributionOutcome):
     attempts: int
     failed_at: UtcDatetime
     retryable: bool
+    needs_reauth: bool = Field(
+        default=False,
+        description="The platform refused the channel's credentials: the channel needs new "
+        "ones before this distribution (and its others) can go; false from older producers.",
+    )
 
 
 InteractionKind = Literal[

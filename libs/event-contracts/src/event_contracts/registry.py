@@ -23,10 +23,18 @@ from event_contracts.payloads import (
     MemberErasedV1,
     PlatformFollowerChangedV1,
     PlatformMessageReceivedV1,
+    PostChannelRevisedV1,
     PostPublishedV1,
     SegmentTagRequestedV1,
     StatsIngestedV1,
     WordlistChangedV1,
+)
+from event_contracts.webhooks import WebhookSubscriptionDisabledV1
+from event_contracts.workflow import (
+    AlertRaisedV1,
+    DistributionManualWaitingV1,
+    InboxItemAssignedV1,
+    PostReviewChangedV1,
 )
 
 if TYPE_CHECKING:
@@ -78,6 +86,22 @@ TOPICS: tuple[Topic, ...] = (
             "body_html": "<h1>春季新品发布会回顾</h1>\n<p>感谢大家的参与！</p>",
             "summary": "一文看懂本次发布会的三大亮点。",
             "cover_url": "https://cdn.example.com/covers/spring-launch.jpg",
+            "media": [
+                {
+                    "media_id": "0b6f3a52-5a8e-4c1e-9d0e-2f4d9b1c7a11",
+                    "kind": "image",
+                    "content_type": "image/jpeg",
+                    "width": 1080,
+                    "height": 1440,
+                    "duration_seconds": None,
+                    "size_bytes": 482113,
+                    "sha256": "9f2c4be1a0d35e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f",
+                    "url": "https://mediaops.example.com/api/v1/media/"
+                    "0b6f3a52-5a8e-4c1e-9d0e-2f4d9b1c7a11/file?variant=original"
+                    "&expires=1742522400&signature=5c1d...",
+                    "url_expires_at": "2025-03-21T02:00:00Z",
+                }
+            ],
             "tags": ["新品", "发布会"],
             "keywords": ["春季", "新品"],
             "channel_ids": [
@@ -96,6 +120,7 @@ TOPICS: tuple[Topic, ...] = (
                     "body_markdown": "三大亮点，一图看懂！",
                     "body_html": "<p>三大亮点，一图看懂！</p>",
                     "tags": ["新品"],
+                    "media": [],
                 }
             },
         },
@@ -105,7 +130,7 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=DistributionSucceededV1,
         producers=("channel-svc",),
-        consumers=("content-svc", "metrics-svc"),
+        consumers=("content-svc", "metrics-svc", "gateway"),
         partitions=PARTITIONS,
         key="post_id",
         description="One post reached one channel; carries the platform's id and url (and, "
@@ -127,11 +152,13 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=DistributionFailedV1,
         producers=("channel-svc",),
-        # metrics-svc needs only where a post did reach (distribution.succeeded).
-        consumers=("content-svc",),
+        # metrics-svc needs only where a post did reach (distribution.succeeded); the
+        # gateway notifies operators and streams it live.
+        consumers=("content-svc", "gateway"),
         partitions=PARTITIONS,
         key="post_id",
-        description="One post could not reach one channel; carries the reasons.",
+        description="One post could not reach one channel; carries the reasons, and "
+        "whether the channel needs new credentials first (`needs_reauth`).",
         example={
             "distribution_id": "4f5a6b7c-8d9e-4f0a-b1c2-d3e4f5a6b7c8",
             "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
@@ -149,6 +176,7 @@ TOPICS: tuple[Topic, ...] = (
             "attempts": 1,
             "failed_at": "2025-03-18T02:00:05Z",
             "retryable": False,
+            "needs_reauth": False,
         },
     ),
     Topic(
@@ -156,7 +184,8 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=InteractionReceivedV1,
         producers=("user-svc",),
-        consumers=("content-svc", "metrics-svc"),
+        # channel-svc: for the workspace's webhook subscriptions.
+        consumers=("content-svc", "metrics-svc", "gateway", "channel-svc"),
         partitions=PARTITIONS,
         key="member_id",
         description=(
@@ -183,7 +212,9 @@ TOPICS: tuple[Topic, ...] = (
         payload_model=MemberErasedV1,
         producers=("user-svc",),
         # metrics-svc keeps only per-post counts of comments, nothing of a member.
-        consumers=("content-svc",),
+        # channel-svc: forwards it to webhook subscriptions, and deletes the member's
+        # interactions from their delivery logs.
+        consumers=("content-svc", "channel-svc"),
         partitions=PARTITIONS,
         key="member_id",
         description=(
@@ -203,7 +234,8 @@ TOPICS: tuple[Topic, ...] = (
         version=1,
         payload_model=StatsIngestedV1,
         producers=("metrics-svc",),
-        consumers=("content-svc",),
+        # channel-svc: for the workspace's webhook subscriptions.
+        consumers=("content-svc", "channel-svc"),
         partitions=PARTITIONS,
         key="batch_id",
         description=(
@@ -546,6 +578,152 @@ TOPICS: tuple[Topic, ...] = (
             "chunk": 1,
             "chunks": 1,
             "requested_at": "2025-03-18T02:30:00Z",
+        },
+    ),
+    Topic(
+        name="post.channel.revised",
+        version=1,
+        payload_model=PostChannelRevisedV1,
+        producers=("content-svc",),
+        consumers=("channel-svc",),
+        partitions=PARTITIONS,
+        key="post_id",
+        description=(
+            "A published post changed on a channel still waiting for its posting-queue "
+            "slot (its variant there written or removed): channel-svc replaces the content "
+            "of that channel's distribution, unless it has reached the platform."
+        ),
+        example={
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "occurrence": 0,
+            "content": {
+                "title": "春季新品发布会回顾（微博版）",
+                "summary": None,
+                "body_markdown": "发布会**三大亮点**",
+                "body_html": "<p>发布会<strong>三大亮点</strong></p>",
+                "tags": ["新品"],
+                "media": [],
+            },
+            "revised_at": "2025-03-18T04:00:00Z",
+        },
+    ),
+    Topic(
+        name="post.review.changed",
+        version=1,
+        payload_model=PostReviewChangedV1,
+        producers=("content-svc",),
+        consumers=("gateway", "channel-svc"),  # channel-svc: for webhook subscriptions
+        partitions=PARTITIONS,
+        key="post_id",
+        description=(
+            "A post arrived in review (submitted, or edited after approval), was sent back "
+            "with changes requested, or was approved; the gateway tells the reviewers or "
+            "the author."
+        ),
+        example={
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "title": "春季新品发布会回顾",
+            "version": 3,
+            "author_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
+            "actor_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+            "action": "changes_requested",
+            "comment": "标题再短一些",
+            "changed_at": "2025-03-17T09:30:00Z",
+        },
+    ),
+    Topic(
+        name="distribution.manual.waiting",
+        version=1,
+        payload_model=DistributionManualWaitingV1,
+        producers=("channel-svc",),
+        consumers=("gateway",),
+        partitions=PARTITIONS,
+        key="post_id",
+        description=(
+            "A post is for a channel channel-svc does not post to itself (a manual "
+            "platform): its copy-ready package waits for an operator to post it by hand "
+            "and complete the distribution."
+        ),
+        example={
+            "distribution_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "channel_id": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "platform": "xiaohongshu",
+            "title": "春季新品发布会回顾",
+            "waiting_since": "2025-03-18T02:00:01Z",
+        },
+    ),
+    Topic(
+        name="inbox.item.assigned",
+        version=1,
+        payload_model=InboxItemAssignedV1,
+        producers=("user-svc",),
+        consumers=("gateway", "channel-svc"),  # channel-svc: for webhook subscriptions
+        partitions=PARTITIONS,
+        key="item_id",
+        description="An open inbox item (a member's question or message) was given to an "
+        "operator; the gateway tells them.",
+        example={
+            "item_id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "assignee_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+            "assigned_by": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
+            "platform": "weibo",
+            "excerpt": "请问新品什么时候在线上开售？",
+            "assigned_at": "2025-03-18T03:15:00Z",
+        },
+    ),
+    Topic(
+        name="alert.raised",
+        version=1,
+        payload_model=AlertRaisedV1,
+        producers=("metrics-svc",),
+        consumers=("gateway", "channel-svc"),  # channel-svc: for webhook subscriptions
+        partitions=PARTITIONS,
+        key="alert_id",
+        description=(
+            "A new alert, found when figures came in (the alerts `GET /alerts` shows); a "
+            "lasting alert is raised once, and again only after it cleared."
+        ),
+        example={
+            "alert_id": "underperforming:9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d:0b6f3c1e",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "kind": "underperforming",
+            "channel_id": "9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            "channel_name": "品牌官方公众号",
+            "post_id": "0b6f3c1e-6a0e-4a53-9d55-2f1b8f6a9c01",
+            "title": "春季新品发布会回顾",
+            "campaign_id": None,
+            "message": "reads 3,000 at 48 h against a median of 6,000: 0.5, underperforming",
+            "detected_at": "2025-03-20T02:00:00Z",
+        },
+    ),
+    Topic(
+        name="webhook.subscription.disabled",
+        version=1,
+        payload_model=WebhookSubscriptionDisabledV1,
+        producers=("channel-svc",),
+        # The gateway tells the workspace's owners; internal systems hear of it through
+        # their own webhook subscriptions.
+        consumers=("gateway",),
+        partitions=PARTITIONS,
+        key="subscription_id",
+        description="channel-svc turned a webhook subscription off: a delivery to its URL "
+        "used up its retries (about a day) with no success since the failures began. The "
+        "notice for whoever watches the workspace's integrations.",
+        example={
+            "subscription_id": "3f2e1d0c-9b8a-4766-8554-433221100fed",
+            "workspace_id": "5d2e7a44-1f3b-4c8e-8a61-0c9b1e2d3f40",
+            "url": "https://shop.example.com/hooks/mediaops",
+            "reason": "8 attempts over 27 hours failed; the last: webhook answered 503 "
+            "Service Unavailable",
+            "failing_since": "2025-03-17T01:00:00Z",
+            "delivery_id": "6e5d4c3b-2a19-4807-b6f5-e4d3c2b1a098",
+            "disabled_at": "2025-03-18T04:00:05Z",
         },
     ),
 )

@@ -14,13 +14,26 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from event_contracts.envelope import MAX_EVENT_BYTES, CloudEvent
+from event_contracts.envelope import MAX_EVENT_BYTES, STRUCTURED_CONTENT_TYPE, CloudEvent
 from event_contracts.registry import TOPICS, Topic, dlq_topic
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-CONTENT_TYPE = "application/cloudevents+json"
 KAFKA_BINDING_VERSION = "0.5.0"
 _REQUIRED_ATTRIBUTES = ["specversion", "id", "source", "type", "time", "workspaceid", "data"]
+
+
+# The Kafka record headers of every message: structured content mode of the CloudEvents
+# Kafka protocol binding (`event_contracts.KAFKA_HEADERS`).
+_HEADERS = {
+    "type": "object",
+    "properties": {
+        "content-type": {
+            "const": STRUCTURED_CONTENT_TYPE,
+            "description": "The value is a whole CloudEvent in JSON (structured mode).",
+        }
+    },
+    "required": ["content-type"],
+}
 
 
 def _envelope_schema(topic: Topic, data_schema: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +102,8 @@ def asyncapi_document() -> dict[str, Any]:
             "name": message_name,
             "title": f"{topic.name} v{topic.version}",
             "summary": topic.description,
-            "contentType": CONTENT_TYPE,
+            "contentType": STRUCTURED_CONTENT_TYPE,
+            "headers": _HEADERS,
             "payload": _envelope_schema(topic, data_ref),
             "bindings": {
                 "kafka": {
@@ -150,19 +164,25 @@ def asyncapi_document() -> dict[str, Any]:
                 "additive; a breaking change is a new topic version."
             ),
         },
-        "defaultContentType": CONTENT_TYPE,
+        "defaultContentType": STRUCTURED_CONTENT_TYPE,
         "channels": channels,
         "operations": operations,
         "components": {"schemas": schemas, "messages": messages},
     }
 
 
-def _render(document: dict[str, Any]) -> str:
+def topic_schemas() -> dict[str, dict[str, Any]]:
+    """File name -> JSON Schema of every registered topic version."""
+    return {schema_filename(topic): json_schema_for(topic) for topic in TOPICS}
+
+
+def render(document: dict[str, Any]) -> str:
+    """A document as the files under ``docs/events/`` hold it."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def rendered_documents() -> dict[str, str]:
     """File name under ``docs/events/`` -> content, as ``make schemas`` writes them."""
-    files = {schema_filename(topic): _render(json_schema_for(topic)) for topic in TOPICS}
-    files["asyncapi.json"] = _render(asyncapi_document())
+    files = {name: render(schema) for name, schema in topic_schemas().items()}
+    files["asyncapi.json"] = render(asyncapi_document())
     return files

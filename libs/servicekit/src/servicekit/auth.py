@@ -36,6 +36,8 @@ SCOPES = (
     "content:write",
     "channels:read",
     "channels:write",
+    # Webhook subscriptions: which of the workspace's events go to which URL.
+    "webhooks:manage",
     "community:read",
     "interactions:write",
     "stats:read",
@@ -156,12 +158,20 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise Unauthorized("The access token is malformed.") from exc
+            raise Unauthorized(
+                "The access token is malformed.", detail_zh="访问令牌格式错误。"
+            ) from exc
         if header.get("alg") != "EdDSA":
-            raise Unauthorized("The access token must be signed with EdDSA.")
+            raise Unauthorized(
+                "The access token must be signed with EdDSA.",
+                detail_zh="访问令牌必须使用 EdDSA 签名。",
+            )
         key = await self.keys.get(str(header.get("kid", "")))
         if key is None:
-            raise Unauthorized("The access token was signed with an unknown key.")
+            raise Unauthorized(
+                "The access token was signed with an unknown key.",
+                detail_zh="访问令牌的签名密钥未知。",
+            )
         try:
             claims = jwt.decode(
                 token,
@@ -172,9 +182,13 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "wid"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The access token has expired.") from exc
+            raise Unauthorized(
+                "The access token has expired.", detail_zh="访问令牌已过期。"
+            ) from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"The access token is invalid: {exc}.") from exc
+            raise Unauthorized(
+                f"The access token is invalid: {exc}.", detail_zh=f"访问令牌无效：{exc}。"
+            ) from exc
         return Caller(
             user_id=str(claims["sub"]),
             workspace_id=str(claims["wid"]),
@@ -191,6 +205,7 @@ def bearer_token(request: Request) -> str:
         raise Unauthorized(
             "Send an access token in the Authorization header: 'Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
+            detail_zh="请在 Authorization 请求头中发送访问令牌：'Bearer <token>'。",
         )
     return token.strip()
 
@@ -217,8 +232,10 @@ def require_access(*roles: str, scope: str | None = None) -> Callable[[Caller], 
         if scope is not None and scope in caller.scopes:
             return caller
         needs = f"one of the roles {', '.join(roles)}" if roles else "no role"
+        needs_zh = f"以下角色之一：{'、'.join(roles)}" if roles else "无需角色"
         if scope is not None:
             needs += f", or an API key with the scope {scope}"
-        raise Forbidden(f"This action needs {needs}.")
+            needs_zh += f"，或具有 {scope} 权限范围的 API 密钥"
+        raise Forbidden(f"This action needs {needs}.", detail_zh=f"此操作需要{needs_zh}。")
 
     return dependency

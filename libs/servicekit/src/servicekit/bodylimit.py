@@ -96,9 +96,12 @@ def _content_length(scope: Scope) -> int | None:
 
 
 def _too_large(limit: int) -> TooLarge:
-    return TooLarge(f"The request body is larger than {limit} bytes.")
+    return TooLarge(
+        f"The request body is larger than {limit} bytes.",
+        detail_zh=f"请求体超过了 {limit} 字节的上限。",
+    )
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    response = problem_response(_too_large(limit).to_problem())
+    response = problem_response(_too_large(limit).to_problem(), scope=scope)
     await response(scope, receive, send)

@@ -4,7 +4,8 @@ For every message: parse the CloudEvent; in one transaction, skip it if its id i
 service's processed-events table, otherwise record the id and apply the handler. Only
 after that transaction commits is the Kafka offset committed, so a crash redelivers and
 the processed-events table absorbs the redelivery. A handler that keeps failing, or a
-message that is not a valid event, goes to `<topic>.dlq` with the error in its headers.
+message that is not a valid event, goes to `<topic>.dlq` as it came (value, key and
+headers, `content-type` among them) with the error in headers of its own.
 
 The messages of one fetch from one partition are applied together: one transaction, one
 lookup of their ids, one offset commit. If anything in that transaction fails, it is
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
@@ -38,8 +40,9 @@ from sqlalchemy import String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicekit.background import stop_task
+from servicekit.background import STOP_SECONDS, stop_task, within
 from servicekit.db import Database, UTCDateTime, utcnow
+from servicekit.fetch_wait import POLL_FLOOR_MS, FetchWait
 from servicekit.kafka import client_options, ensure_topics, start_producer
 from servicekit.metrics import (
     CONSUMER_LAG,
@@ -81,6 +84,25 @@ STALL_SECONDS = 30.0
 UNAVAILABLE_BACKOFF_MAX_SECONDS = 5.0
 
 
+# The headers `_dead_letter` adds to a message; the others are the message's own.
+DEAD_LETTER_HEADERS = frozenset(
+    {
+        "error",
+        "original-topic",
+        "original-partition",
+        "original-offset",
+        "consumer-group",
+        "attempts",
+    }
+)
+
+
+def own_headers(record: ConsumerRecord[bytes, bytes]) -> list[tuple[str, bytes]]:
+    """The headers `record` was produced with, without those dead-lettering added: what
+    goes with it to a dead-letter topic and back (a replay sends the message it was)."""
+    return [(k, v) for k, v in record.headers or () if k not in DEAD_LETTER_HEADERS]
+
+
 class ConsumerStalled(Exception):
     pass
 
@@ -109,6 +131,9 @@ class ConsumerRunner:
         self.skipped = 0
         self.dead_lettered = 0
         self.connected = False
+        self.fetch_wait = FetchWait(
+            settings.consumer_fetch_max_wait_ms, settings.consumer_idle_fetch_max_wait_ms
+        )
 
     def start(self) -> None:
         if self.handlers:
@@ -149,6 +174,10 @@ class ConsumerRunner:
         consumer = self.make_consumer()
         dlq: AIOKafkaProducer | None = None
         waiting = _Waiting(self.settings.consumer_retry_backoff_seconds)
+        self.fetch_wait = FetchWait(
+            self.settings.consumer_fetch_max_wait_ms,
+            self.settings.consumer_idle_fetch_max_wait_ms,
+        )
         try:
             await asyncio.wait_for(consumer.start(), STALL_SECONDS)
             dlq = await start_producer(self.settings)
@@ -156,7 +185,10 @@ class ConsumerRunner:
             unassigned_since: float | None = None
             while True:
                 waiting.resume_due(consumer, self.group_id)
-                batches = await consumer.getmany(timeout_ms=200, max_records=200)
+                # Short while a paused partition may fall due, else as long as a fetch.
+                poll_ms = POLL_FLOOR_MS if waiting.paused() else self.fetch_wait.poll_ms()
+                batches = await consumer.getmany(timeout_ms=poll_ms, max_records=200)
+                self.fetch_wait.apply(consumer, got_records=bool(batches))
                 # A group join that never completes (seen on the embedded broker after a
                 # member was killed) would leave this consumer idle for good: start over.
                 if consumer.assignment():
@@ -191,11 +223,12 @@ class ConsumerRunner:
         finally:
             self.connected = False
             waiting.forget(self.group_id)
+            # Bounded: a broker that stopped answering must not hold a shutdown forever.
             with contextlib.suppress(Exception):
-                await consumer.stop()
+                await within(consumer.stop(), STOP_SECONDS, what="consumer")
             if dlq is not None:
                 with contextlib.suppress(Exception):
-                    await dlq.stop()
+                    await within(dlq.stop(), STOP_SECONDS, what="dead-letter producer")
 
     async def handle_fetched(
         self,
@@ -257,20 +290,33 @@ class ConsumerRunner:
                     await session.execute(
                         insert(model), [{"event_id": i, "topic": t} for i, t in new.items()]
                     )
+                fresh: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]] = []
                 for record, event in run:
-                    if new.pop(event.id, None) is None:  # applied before, or earlier in the run
-                        applied.append(False)
-                        continue
-                    with _event_context(event, record.topic, self.group_id):
-                        await self.handlers[record.topic](session, event)
-                        log.debug("event_applied")
-                    applied.append(True)
+                    # Not new: applied before, or earlier in the run.
+                    applied.append(new.pop(event.id, None) is not None)
+                    if applied[-1]:
+                        fresh.append((record, event))
+                for topic, events in _runs_by_topic(fresh):
+                    await self._apply_run(session, topic, events)
         except Exception as exc:
             log.info("batch_applied_one_by_one", size=len(run), error=repr(exc))
             return False
         for (record, _), was_applied in zip(run, applied, strict=True):
             self._count(record.topic, applied=was_applied)
         return True
+
+    async def _apply_run(self, session: AsyncSession, topic: str, events: list[CloudEvent]) -> None:
+        """Events of one topic, in order: in one call when the handler takes many
+        (`handles_many`), otherwise each in its own span and log context."""
+        handler = self.handlers[topic]
+        together = getattr(handler, "apply_many", None) is not None
+        if together:
+            await handler.apply_events(session, events)  # type: ignore[attr-defined]
+        for event in events:
+            with _event_context(event, topic, self.group_id):
+                if not together:
+                    await handler(session, event)
+                log.debug("event_applied")
 
     def _count(self, topic: str, *, applied: bool) -> None:
         if applied:
@@ -352,6 +398,7 @@ class ConsumerRunner:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         log.error("event_dead_lettered", topic=record.topic, offset=record.offset, error=error)
         headers = [
+            *own_headers(record),
             ("error", error.encode()),
             ("original-topic", record.topic.encode()),
             ("original-partition", str(record.partition).encode()),
@@ -363,6 +410,14 @@ class ConsumerRunner:
         self.dead_lettered += 1
         EVENTS_DEAD_LETTERED.labels(record.topic, self.group_id).inc()
         EVENTS_CONSUMED.labels(record.topic, self.group_id, "dead_lettered").inc()
+
+
+def _runs_by_topic(
+    run: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent]],
+) -> Iterator[tuple[str, list[CloudEvent]]]:
+    """The run cut where the topic changes, in order."""
+    for topic, group in itertools.groupby(run, key=lambda pair: pair[0].topic):
+        yield topic, [event for _, event in group]
 
 
 def _applies_alone(handler: Handler) -> bool:
@@ -406,6 +461,9 @@ class _Waiting:
         self._until[tp] = time.monotonic() + delay
         consumer.pause(tp)
         CONSUMER_PAUSED_PARTITIONS.labels(group).set(len(self._until))
+
+    def paused(self) -> bool:
+        return bool(self._until)
 
     def succeeded(self, tp: TopicPartition) -> None:
         self._streak.pop(tp, None)

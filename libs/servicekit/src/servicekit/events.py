@@ -19,7 +19,7 @@ handles can be held against the registry's producers and consumers in a test.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -27,7 +27,7 @@ from event_contracts import CloudEvent, Payload, topic_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.consumer import Handler, PoisonMessage
-from servicekit.outbox import OutboxMessageMixin, add_event
+from servicekit.outbox import OutboxMessageMixin, add_event, add_outbox_rows, outbox_rows
 
 P = TypeVar("P", bound=Payload)
 
@@ -69,6 +69,21 @@ class Emitter:
         add_event(session, self.outbox_model, event)
         return event
 
+    def rows(self, payloads: Iterable[tuple[Payload, str | None]]) -> list[dict[str, Any]]:
+        """The outbox rows of an event for each (payload, subject), for `write`."""
+        return outbox_rows(self.event(payload, subject=subject) for payload, subject in payloads)
+
+    async def write(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """Write the events `rows` made to the outbox, in one statement."""
+        await add_outbox_rows(session, self.outbox_model, rows)
+
+    async def many(
+        self, session: AsyncSession, payloads: Iterable[tuple[Payload, str | None]]
+    ) -> None:
+        """One event for each (payload, subject), written to the outbox in one statement:
+        what a bulk write emits."""
+        await self.write(session, self.rows(payloads))
+
 
 @dataclass(frozen=True)
 class PayloadHandler(Generic[P]):
@@ -80,6 +95,9 @@ class PayloadHandler(Generic[P]):
     # then never applies it in a transaction shared with other events, which could be
     # rolled back after the message went out.
     alone: bool = False
+    # Set by `handles_many`: applies a run of the topic's events in one call, as the
+    # runner finds them together in a fetch (their effect as if applied one by one).
+    apply_many: Callable[[AsyncSession, list[P]], Awaitable[None]] | None = None
 
     @property
     def topic(self) -> str:
@@ -87,6 +105,14 @@ class PayloadHandler(Generic[P]):
 
     async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
         await self.apply(session, payload_of(event, self.model))
+
+    async def apply_events(self, session: AsyncSession, events: list[CloudEvent]) -> None:
+        """Events of this topic, in order: in one call when made by `handles_many`."""
+        if self.apply_many is None:
+            for event in events:
+                await self(session, event)
+        else:
+            await self.apply_many(session, [payload_of(event, self.model) for event in events])
 
 
 def handles(
@@ -97,6 +123,22 @@ def handles(
 
     def wrap(apply: Callable[[AsyncSession, P], Awaitable[None]]) -> PayloadHandler[P]:
         return PayloadHandler(model, apply, alone=alone)
+
+    return wrap
+
+
+def handles_many(
+    model: type[P],
+) -> Callable[[Callable[[AsyncSession, list[P]], Awaitable[None]]], PayloadHandler[P]]:
+    """Make `apply_many(session, payloads)` the handler of `model`'s topic: a backlog is
+    applied a fetch's run at a time (a few queries for many events), a lone event as a
+    list of one."""
+
+    def wrap(apply_many: Callable[[AsyncSession, list[P]], Awaitable[None]]) -> PayloadHandler[P]:
+        async def apply_one(session: AsyncSession, payload: P) -> None:
+            await apply_many(session, [payload])
+
+        return PayloadHandler(model, apply_one, apply_many=apply_many)
 
     return wrap
 

@@ -1,9 +1,11 @@
-"""Forgetting what nobody needs any more: delivered outbox rows and old processed-event ids.
+"""Forgetting what nobody needs any more: delivered outbox rows, old processed-event ids and
+expired idempotency keys.
 
-Both tables otherwise grow by a row per event for ever. A delivered outbox row is kept a
-while for whoever investigates a delivery; an undelivered one is never removed. A
-processed-event id is what turns a redelivered event into a no-op, so it must outlive the
-broker's copy of the event (Kafka keeps events 7 days by default).
+The tables otherwise grow by a row per event (or keyed request) for ever. A delivered
+outbox row is kept a while for whoever investigates a delivery; an undelivered one is never
+removed. A processed-event id is what turns a redelivered event into a no-op, so it must outlive the
+broker's copy of the event (Kafka keeps events 7 days by default). An idempotency key
+answers retries for `idempotency_store.KEY_TTL` (24 h) and is forgotten after that.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import Database, utcnow
+from servicekit.idempotency_store import KEY_TTL, IdempotencyKeyMixin
 from servicekit.outbox import OutboxMessageMixin
 from servicekit.settings import SharedSettings
 
@@ -31,6 +34,7 @@ CHUNK = 2000
 class Pruned:
     outbox_rows: int
     processed_ids: int
+    idempotency_keys: int = 0
 
 
 async def _delete_in_chunks(
@@ -54,9 +58,11 @@ async def prune(
     *,
     delivered_before: datetime,
     processed_before: datetime,
+    idempotency_model: type[IdempotencyKeyMixin] | None = None,
+    keys_before: datetime | None = None,
 ) -> Pruned:
-    """Delete outbox rows delivered before `delivered_before` and processed-event ids
-    recorded before `processed_before`."""
+    """Delete outbox rows delivered before `delivered_before`, processed-event ids
+    recorded before `processed_before` and idempotency keys claimed before `keys_before`."""
     sent_at = outbox_model.sent_at
     outbox_rows = await _delete_in_chunks(
         db,
@@ -70,7 +76,15 @@ async def prune(
         processed_model.event_id,
         processed_model.processed_at < processed_before,
     )
-    return Pruned(outbox_rows=outbox_rows, processed_ids=processed_ids)
+    keys = 0
+    if idempotency_model is not None and keys_before is not None:
+        keys = await _delete_in_chunks(
+            db,
+            idempotency_model,
+            idempotency_model.created_at,
+            idempotency_model.created_at < keys_before,
+        )
+    return Pruned(outbox_rows=outbox_rows, processed_ids=processed_ids, idempotency_keys=keys)
 
 
 async def keep_tidy(
@@ -78,6 +92,7 @@ async def keep_tidy(
     outbox_model: type[OutboxMessageMixin],
     processed_model: type[ProcessedEventMixin],
     settings: SharedSettings,
+    idempotency_model: type[IdempotencyKeyMixin] | None = None,
 ) -> None:
     """Prune at start and then every `housekeeping_interval_seconds`, for ever."""
     while True:
@@ -89,16 +104,19 @@ async def keep_tidy(
                 processed_model,
                 delivered_before=now - timedelta(days=settings.outbox_retention_days),
                 processed_before=now - timedelta(days=settings.processed_event_retention_days),
+                idempotency_model=idempotency_model,
+                keys_before=now - KEY_TTL,
             )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database may be away for a while: try next round
             log.warning("housekeeping_failed", error=repr(exc))
         else:
-            if pruned.outbox_rows or pruned.processed_ids:
+            if pruned.outbox_rows or pruned.processed_ids or pruned.idempotency_keys:
                 log.info(
                     "housekeeping_pruned",
                     outbox_rows=pruned.outbox_rows,
                     processed_ids=pruned.processed_ids,
+                    idempotency_keys=pruned.idempotency_keys,
                 )
         await asyncio.sleep(settings.housekeeping_interval_seconds)

@@ -25,6 +25,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import REQUEST_ID_HEADER, access_log
+from servicekit.problem_language import current_scope
 from servicekit.redaction import redact_path
 
 log = structlog.get_logger(__name__)
@@ -151,10 +152,13 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        # Problems rendered during the request speak its language and name its id.
+        answering = current_scope.set(scope)
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
+                current_scope.reset(answering)
                 path = scope["path"]
                 if path not in QUIET_PATHS:
                     access_log.info(

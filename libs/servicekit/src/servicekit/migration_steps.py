@@ -1,6 +1,7 @@
 """The migration steps of the tables servicekit owns, for every service's migrations to call:
-`outbox_messages` (the outbox, outbox.py) and `processed_events` (the ids of the events a
-consumer applied, consumer.py).
+`outbox_messages` (the outbox, outbox.py), `processed_events` (the ids of the events a
+consumer applied, consumer.py) and `idempotency_keys` (the answers kept for retried
+requests, idempotency.py).
 
 Each pair of functions is one step of those tables' history, which every service took in
 its own chain of revisions: a service's migration calls the step (upgrade) and its undoing
@@ -29,6 +30,17 @@ from alembic import op
 def id_column(length: int = 36) -> sa.Column[Any]:
     """The string id most tables are keyed by (a UUID, or a longer platform id)."""
     return sa.Column("id", sa.String(length=length), nullable=False)
+
+
+def serial_id_column() -> sa.Column[Any]:
+    """A 64-bit id the database counts up, for tables of many small rows; an INTEGER on
+    SQLite, where only that column type takes the counting row id."""
+    return sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        autoincrement=True,
+        nullable=False,
+    )
 
 
 def workspace_id_column(length: int) -> sa.Column[Any]:
@@ -159,6 +171,29 @@ def drop_outbox_parking() -> None:
         batch_op.drop_column("failed_at")
 
 
+def create_idempotency_keys() -> None:
+    """The keys of requests sent with an `Idempotency-Key`, with their first answers."""
+    op.create_table(
+        "idempotency_keys",
+        workspace_id_column(64),
+        sa.Column("principal", sa.String(length=128), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=True),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("headers", sa.JSON(), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        created_at_column(),
+        primary_key("idempotency_keys", "workspace_id", "principal", "key"),
+    )
+    create_indexes("idempotency_keys", {"ix_idempotency_keys_created_at": ["created_at"]})
+
+
+def drop_idempotency_keys() -> None:
+    drop_indexes("idempotency_keys", ["ix_idempotency_keys_created_at"])
+    op.drop_table("idempotency_keys")
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the shared tables' history, and its undoing, for a revision that is only
@@ -182,3 +217,4 @@ class Step:
 EVENT_TABLES = Step(create_event_tables, drop_event_tables)
 PROCESSED_AT_INDEX = Step(add_processed_at_index, drop_processed_at_index)
 OUTBOX_PARKING = Step(add_outbox_parking, drop_outbox_parking)
+IDEMPOTENCY_KEYS = Step(create_idempotency_keys, drop_idempotency_keys)

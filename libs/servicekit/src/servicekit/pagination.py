@@ -51,7 +51,7 @@ class PageRequest:
     limit: int = 50
 
 
-def _page_request(limit: Limit = 50, cursor: Cursor = None) -> PageRequest:
+async def _page_request(limit: Limit = 50, cursor: Cursor = None) -> PageRequest:
     return PageRequest(cursor=cursor, limit=limit)
 
 

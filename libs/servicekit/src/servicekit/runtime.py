@@ -8,7 +8,7 @@ a request body limit, `/health` and `/ready` already in place.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from types import MappingProxyType
@@ -23,9 +23,12 @@ from servicekit.bodylimit import BodyLimit
 from servicekit.consumer import ConsumerRunner, Handler, ProcessedEventMixin
 from servicekit.db import Database, utcnow
 from servicekit.housekeeping import keep_tidy
+from servicekit.idempotency import IdempotencyKeys, document_idempotency
+from servicekit.idempotency_store import IdempotencyKeyMixin, mark_applied
 from servicekit.kafka import TopicsNotCreated, ensure_topics
 from servicekit.logging import configure_logging
 from servicekit.metrics import install_metrics, refresh_forever
+from servicekit.openapi import operation_id
 from servicekit.outbox import (
     OutboxMessageMixin,
     OutboxRelay,
@@ -55,6 +58,7 @@ class ServiceRuntime(AppRuntime):
 
     outbox_model: type[OutboxMessageMixin]
     processed_model: type[ProcessedEventMixin]
+    idempotency_model: type[IdempotencyKeyMixin]
     handlers: Mapping[str, Handler] = MappingProxyType({})
 
     def __init__(
@@ -63,6 +67,7 @@ class ServiceRuntime(AppRuntime):
         *,
         outbox_model: type[OutboxMessageMixin] | None = None,
         processed_model: type[ProcessedEventMixin] | None = None,
+        idempotency_model: type[IdempotencyKeyMixin] | None = None,
         handlers: Mapping[str, Handler] | None = None,
         database: Database | None = None,
         verifier: TokenVerifier | None = None,
@@ -72,6 +77,8 @@ class ServiceRuntime(AppRuntime):
             self.outbox_model = outbox_model
         if processed_model is not None:
             self.processed_model = processed_model
+        if idempotency_model is not None:
+            self.idempotency_model = idempotency_model
         if handlers is not None:
             self.handlers = handlers
         self.relay = OutboxRelay(self.db, self.outbox_model, settings.shared)
@@ -89,7 +96,14 @@ class ServiceRuntime(AppRuntime):
             issuer=settings.shared.jwt_issuer,
         )
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = [
-            partial(keep_tidy, self.db, self.outbox_model, self.processed_model, settings.shared),
+            partial(
+                keep_tidy,
+                self.db,
+                self.outbox_model,
+                self.processed_model,
+                settings.shared,
+                idempotency_model=self.idempotency_model,
+            ),
             partial(
                 refresh_forever, [self.refresh_metrics], settings.shared.metrics_refresh_seconds
             ),
@@ -125,12 +139,13 @@ def runtime_of(request: Request, kind: type[RT]) -> RT:
     return runtime
 
 
-def runtime_dependency(kind: type[RT]) -> Callable[[Request], RT]:
+def runtime_dependency(kind: type[RT]) -> Callable[[Request], Awaitable[RT]]:
     """The endpoint dependency that reaches the app's runtime as `kind`; a service's
     `runtime.py` names it `Runtime`:
-    `Runtime = Annotated[XRuntime, Depends(runtime_dependency(XRuntime))]`."""
+    `Runtime = Annotated[XRuntime, Depends(runtime_dependency(XRuntime))]`. Async, as every
+    dependency here: FastAPI runs a plain `def` in a worker thread, a hop per request."""
 
-    def current_runtime(request: Request) -> RT:
+    async def current_runtime(request: Request) -> RT:
         return runtime_of(request, kind)
 
     return current_runtime
@@ -143,6 +158,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     runtime: AppRuntime = request.app.state.runtime
     # GET and HEAD read: they must not write, so they need not queue for the write lock.
     async with runtime.db.transaction(read_only=request.method in SAFE_METHODS) as session:
+        # A POST holding an Idempotency-Key: its changes and the key's mark commit together.
+        await mark_applied(session, request.scope)
         yield session
 
 
@@ -225,11 +242,19 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     install_problem_handlers(app)
     configure_tracing(settings.service_name)
+    # Inside the body limit, so that a replay's body is limited too.
+    app.add_middleware(IdempotencyKeys, db=runtime.db, model=runtime.idempotency_model)
     # Inside the request middleware, so that a refusal is logged and counted like any answer.
     app.add_middleware(
         BodyLimit,
@@ -241,4 +266,5 @@ def build_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router, prefix="/api/v1")
+    document_idempotency(app)
     return app

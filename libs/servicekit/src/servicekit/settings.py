@@ -84,10 +84,18 @@ class SharedSettings(BaseSettings):
     # How long the broker may hold a fetch open when no data is there: the floor of an
     # event's latency per hop, paid in idle polling when it is small.
     consumer_fetch_max_wait_ms: int = Field(default=5, ge=1, le=500)
+    # The same while a consumer has had nothing for a while (servicekit.fetch_wait): what
+    # an idle service costs, and on the embedded broker how long the first event after a
+    # quiet spell may wait (up to half of it per hop; Apache Kafka answers when data comes).
+    consumer_idle_fetch_max_wait_ms: int = Field(default=1000, ge=1, le=5000)
     # /ready fails when the oldest undelivered event is older than this.
     ready_max_outbox_age_seconds: float = Field(default=300, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Background pollers (the outbox relay, channel-svc's delivery workers) that find
+    # nothing poll less often, their interval doubling up to this; what creates their work
+    # wakes them at once, so only work falling due by time waits up to this long.
+    idle_poll_max_seconds: float = Field(default=10.0, gt=0)
     # When the broker comes back without its log (the embedded broker keeps it in memory),
     # events sent this long before are sent again (consumers skip the ones they applied);
     # 0 turns it off.

@@ -14,9 +14,22 @@ Shape = TypeVar("Shape")
 
 def field_names(model: type[Any]) -> list[str]:
     """The names of a pydantic model's or a dataclass's fields, in their order."""
-    if issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return [field.name for field in dataclasses.fields(model)]
+    return list(_field_names(model))
+
+
+# Per class: `shaped` asks for every row of a batch.
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(model: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        if issubclass(model, BaseModel):
+            names = tuple(model.model_fields)
+        else:
+            names = tuple(field.name for field in dataclasses.fields(model))
+        _FIELD_NAMES[model] = names
+    return names
 
 
 def shaped(model: type[Shape], source: object, **given: Any) -> Shape:
@@ -25,7 +38,7 @@ def shaped(model: type[Shape], source: object, **given: Any) -> Shape:
     `source` named like it. A required field in neither fails as the model fails."""
     taken = {
         name: getattr(source, name)
-        for name in field_names(model)
+        for name in _field_names(model)
         if name not in given and hasattr(source, name)
     }
     return model(**taken, **given)

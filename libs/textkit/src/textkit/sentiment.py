@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Literal
 
 import jieba
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from textkit.tokens import CACHED_TEXTS
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -153,7 +155,13 @@ def english_score(text: str) -> float:
 
 def sentiment_score(text: str) -> float:
     """Positive above 0, negative below: the Chinese lexicon's score plus VADER's
-    (weighted ENGLISH_WEIGHT) for the Latin words."""
+    (weighted ENGLISH_WEIGHT) for the Latin words. The latest `CACHED_TEXTS` texts' scores
+    are kept (the same short comments come again and again)."""
+    return _score(text)
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _score(text: str) -> float:
     score = english_score(text) * ENGLISH_WEIGHT
     if _HAN.search(text) or not _LATIN.search(text):
         score += chinese_score(text)

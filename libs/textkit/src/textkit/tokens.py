@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from functools import cache
+from functools import cache, lru_cache
+from operator import itemgetter
 
 import jieba
 import jieba.analyse
@@ -65,8 +66,12 @@ def tokens(text: str) -> list[str]:
     """Meaningful tokens in reading order: Chinese words (two characters or more) and
     English words (lower-cased), stopwords and punctuation removed."""
     _jieba_ready()
+    return _meaningful(jieba.lcut(text))
+
+
+def _meaningful(pieces: list[str]) -> list[str]:
     result: list[str] = []
-    for piece in jieba.lcut(text):
+    for piece in pieces:
         piece = piece.strip()
         if not piece:
             continue
@@ -81,19 +86,45 @@ def tokens(text: str) -> list[str]:
     return result
 
 
+def _tfidf(pieces: list[str], top: int) -> list[tuple[str, float]]:
+    """`jieba.analyse.extract_tags(text, topK=top, withWeight=True)` of the text's jieba
+    words (the same cut, so the same tags and weights), without cutting it again."""
+    model = jieba.analyse.default_tfidf
+    freq: dict[str, float] = {}
+    for word in pieces:
+        if len(word.strip()) < 2 or word.lower() in model.stop_words:
+            continue
+        freq[word] = freq.get(word, 0.0) + 1.0
+    total = sum(freq.values())
+    for word in freq:
+        freq[word] *= model.idf_freq.get(word, model.median_idf) / total
+    return sorted(freq.items(), key=itemgetter(1), reverse=True)[:top]
+
+
 def keywords(text: str, top: int = 10) -> list[tuple[str, float]]:
     """The `top` keywords of `text` with weights in (0, 1], highest first.
 
     Chinese terms are weighted by jieba's TF-IDF; English words by frequency; both are
-    scaled so the strongest keyword weighs 1.
+    scaled so the strongest keyword weighs 1. The same short texts come again and again
+    (comments such as "转发" or "期待"): the latest `CACHED_TEXTS` answers are kept.
     """
+    return list(_keywords(text, top))
+
+
+# How many texts' keywords (and, in `sentiment`, scores) are kept: a few MB at most.
+CACHED_TEXTS = 4096
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _keywords(text: str, top: int) -> tuple[tuple[str, float], ...]:
     _jieba_ready()
+    pieces = jieba.lcut(text)  # one cut for both the TF-IDF and the English words
     weights: defaultdict[str, float] = defaultdict(float)
     if _is_han(text):
-        for word, weight in jieba.analyse.extract_tags(text, topK=top * 2, withWeight=True):
+        for word, weight in _tfidf(pieces, top * 2):
             if len(word) >= 2 and word not in CHINESE_STOPWORDS and _is_han(word):
                 weights[word] += float(weight)
-    english = [t for t in tokens(text) if not _is_han(t)]
+    english = [t for t in _meaningful(pieces) if not _is_han(t)]
     if english:
         counts = Counter(english)
         scale = max(weights.values(), default=1.0)
@@ -101,10 +132,10 @@ def keywords(text: str, top: int = 10) -> list[tuple[str, float]]:
         for word, count in counts.items():
             weights[word] += scale * count / most
     if not weights:
-        return []
+        return ()
     strongest = max(weights.values())
     ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return [(word, round(weight / strongest, 4)) for word, weight in ranked]
+    return tuple((word, round(weight / strongest, 4)) for word, weight in ranked)
 
 
 def sentences(text: str) -> list[str]:

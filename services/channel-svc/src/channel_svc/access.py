@@ -12,6 +12,9 @@ from servicekit.problems import problem_responses
 Reader = Annotated[Caller, Depends(require_access(*ANY_ROLE, scope="channels:read"))]
 # Editors and owners manage channels and distributions; keys need `channels:write`.
 Writer = Annotated[Caller, Depends(require_access(*WRITERS, scope="channels:write"))]
+# Webhook subscriptions send any of the workspace's events outside: owners manage them, and
+# internal systems whose key holds `webhooks:manage`.
+WebhookManager = Annotated[Caller, Depends(require_access("owner", scope="webhooks:manage"))]
 
 # Every endpoint takes one of these callers, so each router declares once that a missing or
 # bad credential is a 401.

@@ -21,6 +21,7 @@ from channel_svc.platforms.router import router as platforms_router
 from channel_svc.runtime import ChannelRuntime
 from channel_svc.settings import Settings
 from channel_svc.sync.router import router as sync_router
+from channel_svc.webhook_subscriptions.router import router as webhook_subscriptions_router
 from channel_svc.wechat_tags.router import router as wechat_tags_router
 
 CALLBACK_BODY_BYTES = 64 * 1024
@@ -46,6 +47,7 @@ def create_app(runtime: ChannelRuntime | None = None) -> FastAPI:
             distributions_router,
             feeds_router,
             links_router,
+            webhook_subscriptions_router,
         ],
         title="Mediaops channel-svc",
         # A preview carries a whole post (200,000 characters of Markdown, 400,000 of HTML).

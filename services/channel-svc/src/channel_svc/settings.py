@@ -63,6 +63,9 @@ class Settings(ServiceSettings):
     click_flush_seconds: float = Field(default=0.2, ge=0, le=10)
     # How long a resolved code is kept in memory (a deleted campaign takes effect within it).
     link_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # How long a WeChat callback's settings and auto-replies are kept in memory: another
+    # replica's change to them shows after at most this (this replica's own at once).
+    callback_cache_seconds: float = Field(default=10.0, ge=0, le=300)
 
     # Figures collectors (WeChat datacube, Weibo counts). WeChat's figures of a day are
     # there in the morning (check): its collector runs daily at this hour, Beijing time.
@@ -85,6 +88,17 @@ class Settings(ServiceSettings):
     # refused (with the replay records, kept twice as long, this bounds replays).
     callback_max_skew_seconds: float = Field(default=300.0, ge=10, le=3600)
 
+    # Webhook subscriptions: a delivery's first attempt is made at once; an attempt refused
+    # for a passing reason (408, 429, 5xx, a timeout, the network) is made again after the
+    # next of these waits (Svix's schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; 8
+    # attempts over a day and a bit), each jittered by up to a tenth; after the last, the
+    # delivery has failed. Timeouts: `webhook_timeout_seconds`.
+    webhook_retry_schedule_seconds: tuple[float, ...] = Field(
+        default=(5.0, 300.0, 1800.0, 7200.0, 18_000.0, 36_000.0, 36_000.0), max_length=20
+    )
+    # Delivered and failed deliveries (with their attempts) are kept this long in the log.
+    webhook_log_days: int = Field(default=30, ge=1, le=3650)
+
     @model_validator(mode="after")
     def _check_credentials_key(self) -> Settings:
         for key in self.credentials_keys():
@@ -94,6 +108,12 @@ class Settings(ServiceSettings):
                 raise ValueError(
                     "CHANNEL_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64-encoded bytes)"
                 ) from exc
+        return self
+
+    @model_validator(mode="after")
+    def _check_retry_schedule(self) -> Settings:
+        if any(wait < 0 for wait in self.webhook_retry_schedule_seconds):
+            raise ValueError("CHANNEL_WEBHOOK_RETRY_SCHEDULE_SECONDS: waits are 0 or more")
         return self
 
     def production_problems(self) -> list[str]:

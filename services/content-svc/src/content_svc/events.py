@@ -3,7 +3,13 @@ in the caller's transaction (topic, key and workspace come from the registry).""
 
 from __future__ import annotations
 
-from event_contracts import CampaignChangedV1, PostPublishedV1, WordlistChangedV1
+from event_contracts import (
+    CampaignChangedV1,
+    PostChannelRevisedV1,
+    PostPublishedV1,
+    PostReviewChangedV1,
+    WordlistChangedV1,
+)
 from servicekit.events import Emitter
 
 from content_svc.models import OutboxMessage
@@ -11,5 +17,11 @@ from content_svc.models import OutboxMessage
 emit = Emitter(
     OutboxMessage,
     source="/content-svc",
-    emits=(PostPublishedV1, WordlistChangedV1, CampaignChangedV1),
+    emits=(
+        PostPublishedV1,
+        PostChannelRevisedV1,
+        WordlistChangedV1,
+        CampaignChangedV1,
+        PostReviewChangedV1,
+    ),
 )

@@ -14,7 +14,7 @@ from servicekit.runtime import ServiceRuntime, runtime_dependency
 from content_svc.consumers import make_handlers
 from content_svc.media.service import Library
 from content_svc.media.storage import build_storage
-from content_svc.models import OutboxMessage, ProcessedEvent
+from content_svc.models import IdempotencyKey, OutboxMessage, ProcessedEvent
 from content_svc.posts.publishing import publish_due
 from content_svc.queue.best_times import BestTimesClient
 from content_svc.recurrence.service import release_due
@@ -29,6 +29,7 @@ class ContentRuntime(ServiceRuntime):
     settings: Settings
     outbox_model = OutboxMessage
     processed_model = ProcessedEvent
+    idempotency_model = IdempotencyKey
 
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         super().__init__(
@@ -61,8 +62,8 @@ class ContentRuntime(ServiceRuntime):
         while True:
             try:
                 async with self.db.transaction() as session:
-                    published = await publish_due(session)
-                    published += await release_due(session)
+                    published = await publish_due(session, self.media)
+                    published += await release_due(session, self.media)
                 if published:
                     continue  # more may be due
             except asyncio.CancelledError:
@@ -75,15 +76,23 @@ class ContentRuntime(ServiceRuntime):
 Runtime = Annotated[ContentRuntime, Depends(runtime_dependency(ContentRuntime))]
 
 
-def channel_service(request: Request, runtime: Runtime) -> ChannelServiceClient:
+async def channel_service(request: Request, runtime: Runtime) -> ChannelServiceClient:
     return runtime.channel_service(request.headers.get("authorization"))
+
+
+async def media_library(runtime: Runtime) -> Library:
+    return runtime.media
+
+
+# The media library: its store, its caps and how long its links work.
+MediaLibrary = Annotated[Library, Depends(media_library)]
 
 
 # Asks channel-svc about channels the local copy lacks, as the caller.
 ChannelService = Annotated[ChannelServiceClient, Depends(channel_service)]
 
 
-def best_times(request: Request, runtime: Runtime) -> BestTimesClient:
+async def best_times(request: Request, runtime: Runtime) -> BestTimesClient:
     return runtime.best_times(request.headers.get("authorization"))
 
 

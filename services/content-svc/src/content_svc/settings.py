@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -41,6 +42,9 @@ class Settings(ServiceSettings):
     media_video_max_seconds: float = Field(default=900.0, gt=0)
     # How long a file's URL (S3 presigned, or our own signed one) works.
     media_url_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # How long the download URLs in `post.published` work: long enough for a scheduled
+    # delivery's retries, at most S3's 7-day presign limit.
+    media_delivery_link_seconds: int = Field(default=3 * 24 * 3600, ge=3600, le=7 * 24 * 3600)
     # Files kept on this machine when no S3 bucket is set; `<MEDIAOPS_DATA_DIR>/media` unset.
     media_dir: Path | None = None
     # Signs the local store's file URLs (the signature is the access to the file).
@@ -51,6 +55,10 @@ class Settings(ServiceSettings):
     media_s3_region: str = "us-east-1"
     media_s3_access_key_id: str | None = None
     media_s3_secret_access_key: SecretStr | None = None
+    # Where browsers reach the store, when content-svc reaches it at an internal address
+    # (http://minio:9000 in compose): presigned URLs are signed for this host instead, and
+    # a proxy there must hand `/<bucket>/...` to the store with the Host header unchanged.
+    media_s3_public_url: str | None = None
     # A content plan's CSV import: the largest file and the most rows taken at once (the
     # file is a `/api/v1/posts` body, which the app takes up to BULK_BODY_BYTES).
     plan_import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=BULK_BODY_BYTES)
@@ -58,9 +66,11 @@ class Settings(ServiceSettings):
     # The posts' CSV export: the most posts in one file (more asks for narrower filters).
     posts_export_max_posts: int = Field(default=20_000, ge=1, le=1_000_000)
 
-    @field_validator("channel_svc_url", "metrics_svc_url")
+    @field_validator("channel_svc_url", "metrics_svc_url", "media_s3_public_url")
     @classmethod
-    def _http_base_url(cls, value: str) -> str:
+    def _http_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
@@ -81,6 +91,17 @@ class Settings(ServiceSettings):
                 {
                     "channel_svc_url": "name channel-svc, which content-svc asks about channels",
                     **media_secret,
+                    **self._media_public_url_reason(),
                 }
             ),
         ]
+
+    def _media_public_url_reason(self) -> dict[str, str]:
+        """A store at a bare service name (`minio`) is no address a browser can open: its
+        presigned URLs need the public one."""
+        endpoint = urlsplit(self.media_s3_endpoint_url or "").hostname
+        if not self.media_s3_bucket or not endpoint or "." in endpoint:
+            return {}
+        return {
+            "media_s3_public_url": f"media links signed for {endpoint} do not open in a browser"
+        }

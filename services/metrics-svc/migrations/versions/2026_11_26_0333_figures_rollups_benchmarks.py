@@ -120,12 +120,7 @@ def upgrade() -> None:
         )
     op.create_table(
         "series",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        steps.serial_id_column(),
         steps.workspace_id_column(64),
         sa.Column("channel_id", sa.String(length=64), nullable=False),
         sa.Column("post_id", sa.String(length=64), nullable=False),
@@ -157,12 +152,7 @@ def upgrade() -> None:
 
     op.create_table(
         "stat_points",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        steps.serial_id_column(),
         steps.workspace_id_column(64),
         sa.Column("series_id", sa.BigInteger(), nullable=False),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),

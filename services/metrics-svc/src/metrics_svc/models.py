@@ -15,11 +15,10 @@ ingestion so that reports never scan raw points:
 
 from __future__ import annotations
 
-from typing import Any
-
 from servicekit.columns import Moment, Timestamp
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import new_metadata
+from servicekit.idempotency_store import IdempotencyKeyMixin
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -49,6 +48,9 @@ class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
 class ProcessedEvent(ProcessedEventMixin, Base): ...
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base): ...
 
 
 class Channel(Base):
@@ -215,19 +217,6 @@ class StatBatch(Base):
     created_at: Mapped[Timestamp]
 
 
-class IdempotencyRecord(Base):
-    """The first answer given to a request carrying an `Idempotency-Key`."""
-
-    __tablename__ = "idempotency_keys"
-
-    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[Timestamp]
-
-
 class InteractionCount(Base):
     """Comments counted from `interaction.received`, for platforms that report none."""
 
@@ -356,3 +345,14 @@ class Conversion(Base):
     campaign_id: Mapped[str | None] = mapped_column(String(64), default=None)
     utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[Timestamp]
+
+
+class RaisedAlert(Base):
+    """An alert already raised (`alert.raised`), while it lasts: raised again only after it
+    cleared (its row is deleted then)."""
+
+    __tablename__ = "raised_alerts"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    raised_at: Mapped[Moment]

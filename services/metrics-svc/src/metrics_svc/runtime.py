@@ -8,7 +8,7 @@ from fastapi import Depends
 from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from metrics_svc.consumers.handlers import HANDLERS
-from metrics_svc.models import OutboxMessage, ProcessedEvent
+from metrics_svc.models import IdempotencyKey, OutboxMessage, ProcessedEvent
 from metrics_svc.settings import Settings
 
 
@@ -16,6 +16,7 @@ class MetricsRuntime(ServiceRuntime):
     settings: Settings
     outbox_model = OutboxMessage
     processed_model = ProcessedEvent
+    idempotency_model = IdempotencyKey
     handlers = HANDLERS
 
 

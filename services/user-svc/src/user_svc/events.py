@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from event_contracts import (
     InboxAnswerRequestedV1,
+    InboxItemAssignedV1,
     InteractionReceivedV1,
     MemberErasedV1,
     SegmentTagRequestedV1,
@@ -15,5 +16,11 @@ from user_svc.models import OutboxMessage
 emit = Emitter(
     OutboxMessage,
     source="/user-svc",
-    emits=(InteractionReceivedV1, MemberErasedV1, InboxAnswerRequestedV1, SegmentTagRequestedV1),
+    emits=(
+        InteractionReceivedV1,
+        MemberErasedV1,
+        InboxAnswerRequestedV1,
+        SegmentTagRequestedV1,
+        InboxItemAssignedV1,
+    ),
 )

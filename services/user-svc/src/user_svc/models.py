@@ -16,6 +16,7 @@ from typing import Any
 from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
 from servicekit.db import new_metadata, one_of
+from servicekit.idempotency_store import IdempotencyKeyMixin
 from servicekit.outbox import OutboxMessageMixin
 from sqlalchemy import (
     JSON,
@@ -304,3 +305,6 @@ class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
 class ProcessedEvent(ProcessedEventMixin, Base): ...
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base): ...

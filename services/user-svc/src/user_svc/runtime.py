@@ -9,7 +9,7 @@ from fastapi import Depends
 from servicekit.runtime import ServiceRuntime, runtime_dependency
 
 from user_svc.consumers.handlers import HANDLERS
-from user_svc.models import OutboxMessage, ProcessedEvent
+from user_svc.models import IdempotencyKey, OutboxMessage, ProcessedEvent
 from user_svc.settings import Settings
 
 
@@ -17,6 +17,7 @@ class UserRuntime(ServiceRuntime):
     settings: Settings
     outbox_model = OutboxMessage
     processed_model = ProcessedEvent
+    idempotency_model = IdempotencyKey
     handlers = HANDLERS
 
 

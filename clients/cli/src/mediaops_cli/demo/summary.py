@@ -28,9 +28,7 @@ def _count(demo: Demo, path: str, limit: int = 100) -> int:
 
 
 def _items(answer: Any) -> list[dict[str, Any]] | None:
-    """The items of a list answer, paged (`{"items": [...]}`) or not; None on failure."""
-    if isinstance(answer, list):
-        return [dict(i) for i in answer]
+    """The items of a list answer (a page: `{"items": [...]}`); None on failure."""
     if isinstance(answer, dict):
         return [dict(i) for i in answer.get("items", [])]
     return None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 from servicekit.db import utcnow
+from servicekit.urlguard import UnsafeURL
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -32,30 +34,49 @@ class ImageUnavailable(Exception):
         self.transient = transient
 
 
+def host_of(url: str) -> str:
+    """Where a URL points, without its path and query (which may carry a signature)."""
+    return urlsplit(url).hostname or "?"
+
+
+def unreachable(exc: UnsafeURL) -> str:
+    """Why the guarded client would not connect, for an operator: the address of the
+    public URL (MEDIAOPS_PUBLIC_URL, the media store) must be one channel-svc may reach."""
+    return f"is not at an address channel-svc may fetch from ({exc})"
+
+
+def is_transient(exc: UnsafeURL) -> bool:
+    """A name that does not resolve now may resolve later; a private address will not
+    become public."""
+    return "does not resolve" in str(exc)
+
+
 async def fetch_image(client: httpx.AsyncClient, url: str) -> tuple[bytes, str, str]:
-    """(bytes, filename, content type) of an image a post refers to."""
+    """(bytes, filename, content type) of an image a post refers to. Errors name the
+    image's host only: a library link's query is its signature."""
+    where = f"the image at {host_of(url)}"
     try:
         async with client.stream("GET", url) as response:
             if response.status_code >= 500 or response.status_code in (408, 429):
-                raise ImageUnavailable(
-                    f"the image {url} answered {response.status_code}", transient=True
-                )
+                raise ImageUnavailable(f"{where} answered {response.status_code}", transient=True)
             if response.status_code != 200:
-                raise ImageUnavailable(
-                    f"the image {url} answered {response.status_code}", transient=False
-                )
+                raise ImageUnavailable(f"{where} answered {response.status_code}", transient=False)
             content_type = response.headers.get("content-type", "image/jpeg").split(";")[0]
             data = b""
             async for chunk in response.aiter_bytes():
                 data += chunk
                 if len(data) > MAX_IMAGE_BYTES:
-                    raise ImageUnavailable(f"the image {url} is over 10 MB", transient=False)
+                    raise ImageUnavailable(f"{where} is over 10 MB", transient=False)
     except httpx.TimeoutException as exc:
-        raise ImageUnavailable(f"the image {url} did not arrive in time", transient=True) from exc
+        raise ImageUnavailable(f"{where} did not arrive in time", transient=True) from exc
     except httpx.HTTPError as exc:
-        raise ImageUnavailable(f"the image {url} cannot be fetched: {exc}", transient=True) from exc
+        raise ImageUnavailable(
+            f"{where} cannot be fetched ({type(exc).__name__})", transient=True
+        ) from None
+    except UnsafeURL as exc:
+        raise ImageUnavailable(f"{where} {unreachable(exc)}", transient=is_transient(exc)) from None
     if not content_type.startswith("image/"):
-        raise ImageUnavailable(f"{url} is not an image ({content_type})", transient=False)
+        raise ImageUnavailable(f"{where} is not an image ({content_type})", transient=False)
     name = url.rsplit("/", 1)[-1].split("?")[0] or "image"
     if "." not in name:
         name += "." + content_type.removeprefix("image/").replace("jpeg", "jpg")

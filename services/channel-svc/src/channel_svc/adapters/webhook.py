@@ -12,8 +12,9 @@ What a receiver gets::
      "rendered": {<the post rendered for the channel>}}
 
 `post` is the `post.published` payload (title, body_markdown, body_html, tags, ...), as the
-author wrote it; `rendered` is the post as prepared for this channel (signature, tags, and
-tracked short links in place of the post's links when the channel tracks links).
+author wrote it, with its library `media` in order (each with a download link signed for
+days: fetch the files soon); `rendered` is the post as prepared for this channel (signature,
+tags, and tracked short links in place of the post's links when the channel tracks links).
 
 How a receiver verifies a request (Python)::
 
@@ -44,12 +45,13 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from servicekit.urlguard import UnsafeURL, require_public_url
 
-from channel_svc.adapters.base import Delivery, DeliveryResult
+from channel_svc.adapters.base import Delivery, DeliveryResult, Outcome
 from channel_svc.adapters.http import GuardedClient
 from channel_svc.adapters.shapes import WebhookConfig, validated
 from channel_svc.telemetry import PLATFORM_ERRORS, platform_call
@@ -115,45 +117,76 @@ class WebhookAdapter(GuardedClient):
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: sign(channel.secret, timestamp, body),
         }
-        try:
-            with platform_call(self.platform, "/deliver"):
-                async with self.http().stream(
-                    "POST", url, content=body, headers=headers
-                ) as response:
-                    answer = b""
-                    async for chunk in response.aiter_bytes():
-                        answer += chunk
-                        if len(answer) >= MAX_ANSWER_BYTES:
-                            break
-                    if response.status_code >= 400:
-                        PLATFORM_ERRORS.labels(self.platform, f"http_{response.status_code}").inc()
-        except UnsafeURL as exc:
-            return DeliveryResult.rejected("unsafe_url", f"webhook URL refused: {exc}")
-        except httpx.TimeoutException:
-            return DeliveryResult.retry(
-                "timeout", f"webhook did not answer within {self.timeout_seconds:g} s"
-            )
-        except httpx.HTTPError as exc:
-            return DeliveryResult.retry(
+        posted = await post(
+            self.http(), url, body, headers, platform=self.platform, timeout=self.timeout_seconds
+        )
+        if posted.result.outcome is Outcome.DELIVERED:
+            external_id, copy_url = _published_copy(posted.answer)
+            return DeliveryResult.delivered(external_id=external_id, url=copy_url)
+        return posted.result
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What came of one POST to a receiver: the verdict, its status code (None when it gave
+    no answer) and the start of its answer."""
+
+    result: DeliveryResult
+    status_code: int | None = None
+    answer: bytes = b""
+
+
+async def post(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    platform: str,
+    timeout: float,
+) -> Posted:
+    """POST `body` to a receiver's URL through the guarded `client`, and judge its answer
+    by the rules in the module's docstring (also those of webhook subscriptions)."""
+    try:
+        with platform_call(platform, "/deliver"):
+            async with client.stream("POST", url, content=body, headers=headers) as response:
+                answer = b""
+                async for chunk in response.aiter_bytes():
+                    answer += chunk
+                    if len(answer) >= MAX_ANSWER_BYTES:
+                        break
+                if response.status_code >= 400:
+                    PLATFORM_ERRORS.labels(platform, f"http_{response.status_code}").inc()
+    except UnsafeURL as exc:
+        return Posted(DeliveryResult.rejected("unsafe_url", f"webhook URL refused: {exc}"))
+    except httpx.TimeoutException:
+        return Posted(
+            DeliveryResult.retry("timeout", f"webhook did not answer within {timeout:g} s")
+        )
+    except httpx.HTTPError as exc:
+        return Posted(
+            DeliveryResult.retry(
                 "unreachable", f"webhook unreachable: {type(exc).__name__}: {exc}".rstrip(": ")
             )
-        return self._judge(response, answer)
+        )
+    return Posted(judge(response), response.status_code, answer)
 
-    @staticmethod
-    def _judge(response: httpx.Response, answer: bytes) -> DeliveryResult:
-        status = response.status_code
-        said = f"webhook answered {status} {response.reason_phrase}".rstrip()
-        if 200 <= status < 300:
-            external_id, url = _published_copy(answer)
-            return DeliveryResult.delivered(external_id=external_id, url=url)
-        if 300 <= status < 400:
-            return DeliveryResult.rejected(
-                "redirected", f"{said}: redirects are not followed, give the final URL"
-            )
-        if status == 429:
-            return DeliveryResult.retry(
-                "rate_limited", said, retry_after_seconds=_retry_after(response)
-            )
-        if status == 408 or status >= 500:
-            return DeliveryResult.retry(f"http_{status}", said)
-        return DeliveryResult.rejected(f"http_{status}", said)
+
+def judge(response: httpx.Response) -> DeliveryResult:
+    """2xx delivered; 408, 429 (with its Retry-After) and 5xx again later; redirects and
+    other 4xx failed at once, since repeating the request cannot help."""
+    status = response.status_code
+    said = f"webhook answered {status} {response.reason_phrase}".rstrip()
+    if 200 <= status < 300:
+        return DeliveryResult.delivered()
+    if 300 <= status < 400:
+        return DeliveryResult.rejected(
+            "redirected", f"{said}: redirects are not followed, give the final URL"
+        )
+    if status == 429:
+        return DeliveryResult.retry(
+            "rate_limited", said, retry_after_seconds=_retry_after(response)
+        )
+    if status == 408 or status >= 500:
+        return DeliveryResult.retry(f"http_{status}", said)
+    return DeliveryResult.rejected(f"http_{status}", said)

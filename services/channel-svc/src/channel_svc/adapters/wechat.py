@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import structlog
+from event_contracts import MediaReference
 from servicekit.db import utcnow
 
 from channel_svc.adapters.base import (
@@ -40,8 +41,15 @@ from channel_svc.adapters.common import (
     next_china_midnight,
 )
 from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
+from channel_svc.adapters.media import library_images
 from channel_svc.adapters.shapes import WechatConfig, WechatCredentials
 from channel_svc.adapters.wechat_mass import MASS_MSG_ID, mass_confirm, mass_send
+from channel_svc.adapters.wechat_media import (
+    host_article_images,
+    in_article,
+    library_cover,
+    with_hosted_images,
+)
 from channel_svc.models import Distribution
 from channel_svc.rendering.render import Rendered
 
@@ -238,12 +246,13 @@ class WechatAdapter(PlatformApi):
         if rendered is None:
             return DeliveryResult.rejected("not_rendered", "the post was not rendered for WeChat")
         options = delivery.snapshot.channel_options.get(channel.id)
+        media = library_images(delivery.snapshot)
         try:
             if progress.data.get("publish_id") or progress.data.get(MASS_MSG_ID):
                 return await self.confirm(delivery.distribution, channel, progress=progress)
             if options is not None and options.mode == "mass_send":
-                return await mass_send(self, channel, rendered, progress)
-            return await self._publish(channel, rendered, progress)
+                return await mass_send(self, channel, rendered, progress, media)
+            return await self._publish(channel, rendered, progress, media)
         except (WechatError, Unreachable) as exc:
             return self.judge(exc)
         except ImageUnavailable as exc:
@@ -266,29 +275,42 @@ class WechatAdapter(PlatformApi):
         )
 
     async def draft(
-        self, channel: UnlockedChannel, rendered: Rendered, progress: Progress
+        self,
+        channel: UnlockedChannel,
+        rendered: Rendered,
+        progress: Progress,
+        media: list[MediaReference],
     ) -> DeliveryResult | None:
         """Steps 1-3: the cover, the body images and the draft (`draft_media_id`), each
-        once; a rejection when the post cannot become a draft, None when it is one."""
+        once; a rejection when the post cannot become a draft, None when it is one.
+        The post's library images (`media`, in order) come first: the first is the cover
+        (`wechat_media`); an outside `cover_url` serves only a post without them."""
         if not progress.data.get("thumb_media_id"):
-            if not rendered.cover_url:
+            if media:
+                thumb = await library_cover(self, channel, progress, media[0])
+            elif rendered.cover_url:
+                cover = await self._upload(
+                    channel,
+                    progress,
+                    "/cgi-bin/material/add_material",
+                    rendered.cover_url,
+                    {"type": "image"},
+                )
+                thumb = str(cover["media_id"])
+            else:
                 return DeliveryResult.rejected("cover_missing", "WeChat needs a cover image")
-            cover = await self._upload(
-                channel,
-                progress,
-                "/cgi-bin/material/add_material",
-                rendered.cover_url,
-                {"type": "image"},
-            )
-            await progress.save(thumb_media_id=str(cover["media_id"]))
+            await progress.save(thumb_media_id=thumb)
+        shown = in_article(rendered.body, media)
+        library_hosted = await host_article_images(self, channel, progress, shown)
+        library_urls = {medium.url for medium in media}
         images: dict[str, str] = dict(progress.data.get("images") or {})
         for url in rendered.images:
-            if url not in images:
+            if url not in images and url not in library_urls:
                 hosted = await self._upload(channel, progress, "/cgi-bin/media/uploadimg", url)
                 images[url] = str(hosted["url"])
                 await progress.save(images=dict(images))
         if not progress.data.get("draft_media_id"):
-            content = rendered.body
+            content = with_hosted_images(rendered.body, shown, library_hosted)
             for old, new in images.items():
                 content = content.replace(f'src="{old}"', f'src="{new}"')
                 content = content.replace(f'src="{old.replace("&", "&amp;")}"', f'src="{new}"')
@@ -308,9 +330,13 @@ class WechatAdapter(PlatformApi):
         return None
 
     async def _publish(
-        self, channel: UnlockedChannel, rendered: Rendered, progress: Progress
+        self,
+        channel: UnlockedChannel,
+        rendered: Rendered,
+        progress: Progress,
+        media: list[MediaReference],
     ) -> DeliveryResult:
-        refused = await self.draft(channel, rendered, progress)
+        refused = await self.draft(channel, rendered, progress, media)
         if refused is not None:
             return refused
         resumed = bool(progress.data.get("submit_started_at"))

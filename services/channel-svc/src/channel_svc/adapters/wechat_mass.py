@@ -21,6 +21,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from event_contracts import MediaReference
 from servicekit.db import utcnow
 
 from channel_svc.adapters.base import (
@@ -67,9 +68,10 @@ async def mass_send(
     channel: UnlockedChannel,
     rendered: Rendered,
     progress: Progress,
+    media: list[MediaReference],
 ) -> DeliveryResult:
     """Draft, then send to the followers (once); SUBMITTED with the send's `msg_id`."""
-    refused = await adapter.draft(channel, rendered, progress)
+    refused = await adapter.draft(channel, rendered, progress, media)
     if refused is not None:
         return refused
     started = progress.data.get("submit_started_at")

@@ -1,5 +1,5 @@
 """The `weibo` platform: one status per post through `statuses/share.json`, with the
-post's cover as the status's picture.
+post's first library image (or, without one, its cover) as the status's picture.
 
 A kill between sending the status and storing Weibo's answer would send it twice; Weibo
 itself refuses the same text again as repeated content (20019). So the adapter records
@@ -15,13 +15,15 @@ from typing import Any
 
 import httpx
 import structlog
+from event_contracts import MediaReference
 from servicekit.db import utcnow
 
 from channel_svc.adapters.base import Delivery, DeliveryResult, UnlockedChannel
 from channel_svc.adapters.common import ImageUnavailable, fetch_image, next_hour
+from channel_svc.adapters.fitting import fitted
 from channel_svc.adapters.http import PlatformApi, PlatformError, Unreachable
+from channel_svc.adapters.media import fetch_medium, file_name, library_images
 from channel_svc.adapters.shapes import WeiboConfig, WeiboCredentials
-from channel_svc.rendering.render import Rendered
 
 log = structlog.get_logger(__name__)
 
@@ -140,7 +142,7 @@ class WeiboAdapter(PlatformApi):
             if found is not None:
                 return found
         try:
-            picture = await self._picture(rendered)
+            picture = await self._picture(delivery)
         except ImageUnavailable as exc:
             if exc.transient:
                 return DeliveryResult.retry("image_unavailable", str(exc))
@@ -187,10 +189,14 @@ class WeiboAdapter(PlatformApi):
             refreshed,
         )
 
-    async def _picture(self, rendered: Rendered) -> tuple[str, bytes, str] | None:
-        """The status's picture: the post's cover (none: a text status). Raises
-        `ImageUnavailable` for one Weibo does not take (JPEG, GIF, PNG under 5 MB)."""
-        url = rendered.cover_url
+    async def _picture(self, delivery: Delivery) -> tuple[str, bytes, str] | None:
+        """The status's picture: the post's first library image, else its cover (none: a
+        text status). Raises `ImageUnavailable` for a cover Weibo does not take (JPEG,
+        GIF, PNG under 5 MB) or a library image that is not what its reference says."""
+        images = library_images(delivery.snapshot)
+        if images:
+            return await self._library_picture(images[0])
+        url = delivery.rendered.cover_url if delivery.rendered else None
         if not url:
             return None
         data, name, _ = await fetch_image(self.http(), url)
@@ -206,6 +212,19 @@ class WeiboAdapter(PlatformApi):
                 transient=False,
             )
         return name, data, content_type
+
+    async def _library_picture(self, medium: MediaReference) -> tuple[str, bytes, str]:
+        """The library image, checked against its reference (its format before sending,
+        by the catalogue's media rules), re-encoded when it is 5 MB or more."""
+        data = await fetch_medium(self.http(), medium)
+        data, content_type = await fitted(
+            data,
+            medium.content_type,
+            types=frozenset(kind for _, kind in PICTURE_TYPES),
+            max_bytes=PICTURE_MAX_BYTES - 1,
+            name=f"library image {medium.media_id}",
+        )
+        return file_name(medium, content_type), data, content_type
 
     async def read_api(self, channel: UnlockedChannel, path: str, **params: str) -> Any:
         """An authenticated read (`/2/statuses/count.json` ...); raises `WeiboError` (rate

@@ -11,6 +11,7 @@ from servicekit.schemas import Page
 from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.autoreplies import service
 from channel_svc.autoreplies.schemas import AutoReplyCreate, AutoReplyRead, AutoReplyUpdate
+from channel_svc.runtime import FORGETS_CALLBACK_ADDRESSEES
 
 router = APIRouter(prefix="/autoreplies", tags=["autoreplies"], responses=CALLER_PROBLEMS)
 
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/autoreplies", tags=["autoreplies"], responses=CALLER
     "",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(403, 404, 409, 422),
+    dependencies=[FORGETS_CALLBACK_ADDRESSEES],
     summary="Add an auto-reply to a WeChat channel (keyword, subscribe greeting or default)",
 )
 async def create_autoreply(
@@ -51,6 +53,7 @@ async def get_autoreply(rule_id: str, caller: Reader, session: DbSession) -> Aut
 @router.patch(
     "/{rule_id}",
     responses=problem_responses(403, 404, 409, 422),
+    dependencies=[FORGETS_CALLBACK_ADDRESSEES],
     summary="Change an auto-reply",
 )
 async def update_autoreply(
@@ -66,6 +69,7 @@ async def update_autoreply(
     "/{rule_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(403, 404),
+    dependencies=[FORGETS_CALLBACK_ADDRESSEES],
     summary="Delete an auto-reply",
 )
 async def delete_autoreply(rule_id: str, caller: Writer, session: DbSession) -> Response:

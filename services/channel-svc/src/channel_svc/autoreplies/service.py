@@ -12,7 +12,9 @@ calls the platform, so the answer is back well within WeChat's 5 s.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
 
 from servicekit.db import new_id, utcnow
 from servicekit.problems import Conflict, Invalid, found_in_workspace
@@ -106,11 +108,32 @@ list_rules = repository.page
 # -- answering ----------------------------------------------------------------------------
 
 
-def _order(rule: AutoReply) -> tuple[int, int, float, str]:
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the callback keeps it between requests: a row's values, not the row
+    (a row outlives its session only until that session rolls back)."""
+
+    id: str
+    trigger: str
+    match: str | None
+    keyword: str | None
+    priority: int
+    created_at: datetime
+    reply: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: AutoReply) -> Rule:
+        return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})
+
+
+AnyRule = TypeVar("AnyRule", AutoReply, Rule)
+
+
+def _order(rule: AutoReply | Rule) -> tuple[int, int, float, str]:
     return (-rule.priority, 0 if rule.match == "exact" else 1, rule.created_at.timestamp(), rule.id)
 
 
-def _matches(rule: AutoReply, text: str) -> bool:
+def _matches(rule: AutoReply | Rule, text: str) -> bool:
     keyword = (rule.keyword or "").strip().casefold()
     if not keyword:
         return False
@@ -120,8 +143,8 @@ def _matches(rule: AutoReply, text: str) -> bool:
 
 
 def choose(
-    rules: Sequence[AutoReply], *, text: str | None, subscribe: bool = False
-) -> AutoReply | None:
+    rules: Sequence[AnyRule], *, text: str | None, subscribe: bool = False
+) -> AnyRule | None:
     """The rule that answers (see the module's docstring), or None."""
     if subscribe:
         return next((r for r in rules if r.trigger == AutoReplyTrigger.SUBSCRIBE), None)
@@ -134,11 +157,3 @@ def choose(
             if _matches(rule, wanted):
                 return rule
     return next((r for r in rules if r.trigger == AutoReplyTrigger.DEFAULT), None)
-
-
-async def reply_for(
-    session: AsyncSession, channel_id: str, *, text: str | None, subscribe: bool = False
-) -> dict[str, Any] | None:
-    """The stored reply that answers a follower's message (or subscription), or None."""
-    rule = choose(await repository.of_channel(session, channel_id), text=text, subscribe=subscribe)
-    return None if rule is None else dict(rule.reply)

@@ -13,7 +13,7 @@ from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
 from channel_svc.callbacks import service
 from channel_svc.callbacks.schemas import CallbackSettingsRead, CallbackSettingsWrite, SignedQuery
 from channel_svc.models import CallbackSettings
-from channel_svc.runtime import ChannelRuntime, Runtime
+from channel_svc.runtime import FORGETS_CALLBACK_ADDRESSEES, ChannelRuntime, Runtime
 
 router = APIRouter(prefix="/channels", tags=["callbacks"], responses=CALLER_PROBLEMS)
 public_router = APIRouter(prefix="/callbacks", include_in_schema=False)
@@ -31,6 +31,7 @@ def _read(settings: CallbackSettings, runtime: ChannelRuntime) -> CallbackSettin
 @router.put(
     "/{channel_id}/callback",
     responses=problem_responses(403, 404, 422),
+    dependencies=[FORGETS_CALLBACK_ADDRESSEES],
     summary="Configure a WeChat channel's message callback (the account's server configuration)",
     description="Enter the answer's `callback_url`, the same token, EncodingAESKey and mode "
     "in the WeChat console. Followers' messages then become interactions of members, and "
@@ -74,6 +75,7 @@ async def url_check(token: str, query: Signed, session: DbSession, runtime: Runt
         token,
         query,
         cipher=runtime.cipher,
+        cache=runtime.callback_addressees,
         skew=runtime.settings.callback_max_skew_seconds,
     )
     return Response(echo, media_type="text/plain")
@@ -89,6 +91,7 @@ async def push(
         query,
         await request.body(),
         cipher=runtime.cipher,
+        cache=runtime.callback_addressees,
         confirm=runtime.worker.confirm,
         skew=runtime.settings.callback_max_skew_seconds,
     )

@@ -17,7 +17,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from servicekit.db import new_id, utcnow
 from servicekit.problems import BadRequest, Forbidden, Invalid, NotFound
@@ -25,13 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channel_svc.adapters.base import unlock_channel
 from channel_svc.adapters.wechat import WechatAdapter
-from channel_svc.autoreplies.service import reply_for
+from channel_svc.autoreplies import repository as autoreplies
+from channel_svc.autoreplies.service import Rule, choose
 from channel_svc.callbacks import effects, repository
 from channel_svc.callbacks.schemas import CallbackSettingsWrite, SignedQuery
 from channel_svc.callbacks.wechat_xml import BadXml, parse, passive_reply, sealed_reply
 from channel_svc.channels.service import get_channel
 from channel_svc.crypto import CredentialCipher, CredentialsUnreadable
 from channel_svc.distributions.policies import ConfirmPolicy
+from channel_svc.kit.ttl_cache import TtlCache
 from channel_svc.kit.wxcrypt import CryptoError, MessageCrypto, signature, signature_matches
 from channel_svc.models import CallbackMessage, CallbackMode, CallbackSettings, Channel
 
@@ -124,17 +126,64 @@ class Answer:
     media_type: str
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """What answering a push to one callback token needs, read once per TTL (a busy
+    account's pushes then cost no query for it): the callback's settings, their opened
+    secrets, and the channel's enabled auto-replies."""
+
+    channel_id: str
+    workspace_id: str
+    mode: str
+    original_id: str
+    appid: str
+    secrets: Secrets
+    rules: tuple[Rule, ...]
+
+    # The fields that are the callback settings' own columns.
+    SETTINGS: ClassVar[tuple[str, ...]] = (
+        "channel_id",
+        "workspace_id",
+        "mode",
+        "original_id",
+        "appid",
+    )
+
+
+# Per public token; None for a token that names no callback. Cleared when this replica
+# commits a change to a callback, an auto-reply or a channel.
+Addressees = TtlCache[str, Addressee | None]
+
+
 async def _addressed(
+    session: AsyncSession, token: str, cipher: CredentialCipher, cache: Addressees
+) -> Addressee:
+    found, addressee = cache.get(token)
+    if not found:
+        addressee = await _read_addressee(session, token, cipher)
+        cache.put(token, addressee)
+    if addressee is None:
+        raise NotFound("No such callback.")
+    return addressee
+
+
+async def _read_addressee(
     session: AsyncSession, token: str, cipher: CredentialCipher
-) -> tuple[CallbackSettings, Secrets]:
+) -> Addressee | None:
     found = await repository.by_token(session, token) if 16 <= len(token) <= 64 else None
     if found is None:
-        raise NotFound("No such callback.")
+        return None
     settings, _ = found
     try:
-        return settings, unsealed(settings, cipher)
+        secrets_ = unsealed(settings, cipher)
     except (CredentialsUnreadable, ValueError, KeyError) as exc:
         raise Forbidden("This callback's settings cannot be read; configure it again.") from exc
+    rows = await autoreplies.of_channel(session, settings.channel_id)
+    return Addressee(
+        **{name: getattr(settings, name) for name in Addressee.SETTINGS},
+        secrets=secrets_,
+        rules=tuple(Rule.of(row) for row in rows),
+    )
 
 
 def _check_signed(query: SignedQuery, secrets_: Secrets, *, now: datetime, skew: float) -> int:
@@ -150,18 +199,24 @@ def _check_signed(query: SignedQuery, secrets_: Secrets, *, now: datetime, skew:
 
 
 async def check_url(
-    session: AsyncSession, token: str, query: SignedQuery, *, cipher: CredentialCipher, skew: float
+    session: AsyncSession,
+    token: str,
+    query: SignedQuery,
+    *,
+    cipher: CredentialCipher,
+    cache: Addressees,
+    skew: float,
 ) -> str:
     """WeChat's URL check: `echostr` back when the signature matches."""
-    _, secrets_ = await _addressed(session, token, cipher)
-    _check_signed(query, secrets_, now=utcnow(), skew=skew)
+    addressee = await _addressed(session, token, cipher, cache)
+    _check_signed(query, addressee.secrets, now=utcnow(), skew=skew)
     if query.echostr is None:
         raise BadRequest("The URL check carries an echostr.")
     return query.echostr
 
 
 def _opened(
-    query: SignedQuery, body: bytes, settings: CallbackSettings, secrets_: Secrets
+    query: SignedQuery, body: bytes, addressee: Addressee
 ) -> tuple[dict[str, Any], MessageCrypto | None]:
     """The message's fields, and the crypto of safe mode (None in plain mode)."""
     try:
@@ -169,17 +224,18 @@ def _opened(
     except BadXml as exc:
         raise BadRequest(str(exc)) from exc
     if query.encrypt_type != "aes":
-        if settings.mode == CallbackMode.SAFE:
+        if addressee.mode == CallbackMode.SAFE:
             raise Forbidden("This callback takes encrypted messages only (safe mode).")
         return fields, None
     encrypted = fields.get("Encrypt")
+    secrets_ = addressee.secrets
     if not isinstance(encrypted, str) or not encrypted or secrets_.encoding_aes_key is None:
         raise Forbidden("An encrypted message needs Encrypt and a configured EncodingAESKey.")
     if not query.msg_signature or not signature_matches(
         query.msg_signature, secrets_.token, query.timestamp, query.nonce, encrypted
     ):
         raise Forbidden("The msg_signature does not match this callback's token.")
-    crypto = MessageCrypto(secrets_.encoding_aes_key, settings.appid)
+    crypto = MessageCrypto(secrets_.encoding_aes_key, addressee.appid)
     try:
         plain = crypto.decrypt(encrypted)
         return parse(plain.encode("utf-8")), crypto
@@ -192,8 +248,7 @@ def _opened(
 def _answer(
     reply: dict[str, Any] | None,
     fields: dict[str, Any],
-    settings: CallbackSettings,
-    secrets_: Secrets,
+    addressee: Addressee,
     crypto: MessageCrypto | None,
     query: SignedQuery,
     now: datetime,
@@ -204,7 +259,7 @@ def _answer(
     xml = passive_reply(
         reply,
         to_user=str(fields.get("FromUserName") or ""),
-        from_user=settings.original_id,
+        from_user=addressee.original_id,
         create_time=created,
     )
     if crypto is None:
@@ -213,7 +268,7 @@ def _answer(
     nonce = query.nonce
     sealed = sealed_reply(
         encrypted,
-        signature=signature(secrets_.token, str(created), nonce, encrypted),
+        signature=signature(addressee.secrets.token, str(created), nonce, encrypted),
         timestamp=created,
         nonce=nonce,
     )
@@ -227,14 +282,15 @@ async def receive(
     body: bytes,
     *,
     cipher: CredentialCipher,
+    cache: Addressees,
     confirm: ConfirmPolicy,
     skew: float,
 ) -> Answer:
     now = utcnow()
-    settings, secrets_ = await _addressed(session, token, cipher)
-    timestamp = _check_signed(query, secrets_, now=now, skew=skew)
-    fields, crypto = _opened(query, body, settings, secrets_)
-    if fields.get("ToUserName") != settings.original_id:
+    addressee = await _addressed(session, token, cipher, cache)
+    timestamp = _check_signed(query, addressee.secrets, now=now, skew=skew)
+    fields, crypto = _opened(query, body, addressee)
+    if fields.get("ToUserName") != addressee.original_id:
         raise Forbidden("The message is addressed to another account (ToUserName).")
     sender = fields.get("FromUserName")
     msg_type = fields.get("MsgType")
@@ -242,7 +298,7 @@ async def receive(
         raise BadRequest("The message has no FromUserName or MsgType.")
     fresh_request = await repository.claim_nonce(
         session,
-        channel_id=settings.channel_id,
+        channel_id=addressee.channel_id,
         timestamp=timestamp,
         nonce=query.nonce,
         signature=query.msg_signature or query.signature,
@@ -255,8 +311,8 @@ async def receive(
     event = fields.get("Event") if msg_type == "event" else None
     message = CallbackMessage(
         id=new_id(),
-        workspace_id=settings.workspace_id,
-        channel_id=settings.channel_id,
+        workspace_id=addressee.workspace_id,
+        channel_id=addressee.channel_id,
         dedupe_key=effects.dedupe_key(fields),
         msg_type=msg_type[:32],
         event=str(event)[:64] if event else None,
@@ -266,11 +322,12 @@ async def receive(
     )
     if await repository.claim_message(session, message):
         await effects.apply(session, message, fields, confirm=confirm, now=now)
-    reply = None
+    rule = None
     if msg_type == "text":
-        reply = await reply_for(session, settings.channel_id, text=str(fields.get("Content") or ""))
+        rule = choose(addressee.rules, text=str(fields.get("Content") or ""))
     elif msg_type in ("image", "voice"):
-        reply = await reply_for(session, settings.channel_id, text=None)
+        rule = choose(addressee.rules, text=None)
     elif event == "subscribe":
-        reply = await reply_for(session, settings.channel_id, text=None, subscribe=True)
-    return _answer(reply, fields, settings, secrets_, crypto, query, now)
+        rule = choose(addressee.rules, text=None, subscribe=True)
+    reply = None if rule is None else dict(rule.reply)
+    return _answer(reply, fields, addressee, crypto, query, now)

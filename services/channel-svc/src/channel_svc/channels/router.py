@@ -16,7 +16,7 @@ from channel_svc.channels.schemas import (
     PreviewRead,
     PreviewRequest,
 )
-from channel_svc.runtime import Runtime
+from channel_svc.runtime import FORGETS_CALLBACK_ADDRESSEES, Runtime
 
 router = APIRouter(prefix="/channels", tags=["channels"], responses=CALLER_PROBLEMS)
 
@@ -101,6 +101,7 @@ async def preview(
     "/{channel_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(403, 404),
+    dependencies=[FORGETS_CALLBACK_ADDRESSEES],
     summary="Delete a channel (posts already sent stay where they are)",
 )
 async def delete_channel(channel_id: str, caller: Writer, session: DbSession) -> Response:

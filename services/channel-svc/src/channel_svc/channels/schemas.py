@@ -12,7 +12,7 @@ from channel_svc.feeds.service import feed_path
 from channel_svc.models import Channel
 from channel_svc.platforms.catalogue import get_platform
 from channel_svc.rendering.checks import Violation
-from channel_svc.rendering.render import Rendered
+from channel_svc.rendering.render import MediaFacts, Rendered
 
 Tag = str
 TRACK_LINKS_HELP = (
@@ -71,6 +71,7 @@ class ChannelCreate(_ChannelSettings):
         min_length=16,
         max_length=256,
         description="Webhook signing secret; stored encrypted, never returned.",
+        examples=["a-long-shared-secret-1234"],
     )
     credentials: dict[str, Any] | None = Field(
         default=None,
@@ -103,7 +104,10 @@ class ChannelUpdate(RequestModel):
         default=None, description=f"{TRACK_LINKS_HELP} Send null to go back to the default."
     )
     status: str | None = Field(
-        default=None, pattern="^(active|disabled)$", description="active or disabled"
+        default=None,
+        pattern="^(active|disabled)$",
+        description="active or disabled",
+        examples=["disabled"],
     )
 
     @field_validator("default_tags")
@@ -182,6 +186,12 @@ class PreviewRequest(RequestModel):
     summary: str | None = Field(default=None, max_length=2000)
     cover_url: str | None = Field(default=None, max_length=2048)
     tags: list[str] = Field(default_factory=list, max_length=50)
+    media: list[MediaFacts] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The post's media list in order, as `GET /media/{id}` describes each "
+        "item; checked against the platform's media rules.",
+    )
 
 
 class PreviewRead(ResponseModel):

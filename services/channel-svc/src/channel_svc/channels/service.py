@@ -292,6 +292,7 @@ async def _preview_content(
         summary=data.summary,
         cover_url=data.cover_url,
         tags=tuple(data.tags),
+        media=tuple(data.media),
     )
 
 

@@ -20,7 +20,6 @@ the database, across every replica (see `limits`); the leases are in `leases`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ import structlog
 from event_contracts import PostPublishedV1
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
+from servicekit.background import run_rounds
 from servicekit.db import Database, utcnow
 from servicekit.tracing import continue_trace
 
@@ -51,10 +51,15 @@ from channel_svc.distributions import repository
 from channel_svc.distributions.leases import Lease, LeaseKeeper, StoredProgress
 from channel_svc.distributions.limits import SendLimits
 from channel_svc.distributions.mass_sends import mass_send_options, once_a_day
-from channel_svc.distributions.outcomes import CHANNEL_UNAVAILABLE, record_outcome, record_watch
+from channel_svc.distributions.outcomes import (
+    CHANNEL_UNAVAILABLE,
+    feed_entry,
+    record_outcome,
+    record_watch,
+)
 from channel_svc.distributions.policies import ConfirmPolicy, RetryPolicy
 from channel_svc.models import Channel, ChannelStatus, Distribution
-from channel_svc.platforms.catalogue import get_platform
+from channel_svc.platforms.catalogue import Mode, get_platform
 from channel_svc.rendering.render import Rendered
 from channel_svc.settings import Settings
 
@@ -90,6 +95,7 @@ class DeliveryWorker:
         self.cipher = cipher
         self.batch_size = settings.delivery_concurrency
         self.poll_seconds = settings.delivery_poll_seconds
+        self.idle_max_seconds = settings.shared.idle_poll_max_seconds
         self.policy = RetryPolicy(
             max_attempts=settings.delivery_max_attempts,
             backoff_seconds=settings.delivery_backoff_seconds,
@@ -124,24 +130,19 @@ class DeliveryWorker:
             await self.leases.hand_back()
 
     async def _deliver_until_cancelled(self) -> None:
-        backoff = 0.1
-        while True:
-            self._wake.clear()
-            try:
-                claimed = await self.deliver_due()
-                await self.watch_due()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database unreachable or busy: back off, try again
-                log.warning("delivery_round_failed", error=repr(exc), retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            if claimed >= self.batch_size:
-                continue  # more may be due now
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        await run_rounds(
+            self._round,
+            self._wake,
+            self.poll_seconds,
+            failed="delivery_round_failed",
+            idle_max_seconds=self.idle_max_seconds,
+        )
+
+    async def _round(self) -> bool:
+        """Deliver, then watch; whether a full batch was claimed (more may be due now)."""
+        claimed = await self.deliver_due()
+        await self.watch_due()
+        return claimed >= self.batch_size
 
     async def deliver_due(self) -> int:
         """One round: claim, send, settle. Returns how many distributions were attempted."""
@@ -233,6 +234,8 @@ class DeliveryWorker:
             return DeliveryResult.rejected(CHANNEL_UNAVAILABLE, "the channel is no longer active")
         adapter = self.adapters.get(channel.platform)
         platform = get_platform(channel.platform)
+        if platform is not None and platform.mode is Mode.FEED:
+            return feed_entry(distribution)  # held back until its queue slot: now in the feed
         if adapter is None or platform is None:
             return DeliveryResult.rejected(
                 "platform_unsupported", f"this deployment cannot publish to {channel.platform}"

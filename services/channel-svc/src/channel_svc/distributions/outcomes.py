@@ -29,7 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from event_contracts import DistributionFailedV1, DistributionSucceededV1, FailureReason
+from event_contracts import (
+    DistributionFailedV1,
+    DistributionManualWaitingV1,
+    DistributionSucceededV1,
+    FailureReason,
+)
 from servicekit.db import utcnow
 from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,15 +93,22 @@ def require(distribution: Distribution, action: str) -> None:
         raise refuse(distribution, action)
 
 
+def unsent(distribution: Distribution) -> bool:
+    """Nothing of it reached the platform (it may still be cancelled, or revised).
+
+    A pending row with progress is a send that got partway: it has reached the platform.
+    So has a row of any state that asked the platform to publish (a deferred one too):
+    cancelling it and sending again would make a second article."""
+    return (
+        distribution.status in ACTIONS["cancel"].starts
+        and not reached_platform(distribution.progress)
+        and not (distribution.status == DistributionStatus.PENDING and distribution.progress)
+    )
+
+
 def cancel(session: AsyncSession, distribution: Distribution, *, now: datetime) -> None:
-    # A pending row with progress is a send that got partway: it has reached the platform.
-    # So has a row of any state that asked the platform to publish (a deferred one too):
-    # cancelling it and sending again would make a second article.
-    if reached_platform(distribution.progress) or (
-        distribution.status == DistributionStatus.PENDING and distribution.progress
-    ):
+    if not unsent(distribution):
         raise refuse(distribution, "cancel")
-    require(distribution, "cancel")
     fail(
         session,
         distribution,
@@ -134,17 +146,34 @@ def plan(distribution: Distribution, opening: datetime, *, now: datetime) -> Non
     distribution.next_attempt_at = opening
 
 
-def await_manual(session: AsyncSession, distribution: Distribution) -> None:
+def feed_entry(distribution: Distribution) -> DeliveryResult:
+    """A feed channel's distribution is delivered by being in the feed (at its link)."""
+    link = (distribution.rendered or {}).get("link")
+    return DeliveryResult.delivered(
+        external_id=distribution.post_id, url=str(link) if link else None
+    )
+
+
+def await_manual(session: AsyncSession, distribution: Distribution, *, now: datetime) -> None:
     distribution.status = DistributionStatus.AWAITING_MANUAL.value
     count_outcome(session, distribution.platform, "awaiting_manual")
     distribution.next_attempt_at = None
+    title = (distribution.snapshot or {}).get("title")
+    fields = _event_fields(distribution)
+    del fields["attempts"]  # none: nobody has tried yet
+    waiting = DistributionManualWaitingV1(
+        **fields,
+        title=title if isinstance(title, str) else None,
+        waiting_since=now,
+    )
+    emit(session, waiting, subject=distribution.id)
 
 
 # -- settled ------------------------------------------------------------------------------
 
 
 def _event_fields(distribution: Distribution) -> dict[str, Any]:
-    """What both outcome events say of the distribution."""
+    """What every event of a distribution says of it."""
     return {
         "distribution_id": distribution.id,
         "post_id": distribution.post_id,
@@ -203,6 +232,7 @@ def fail(
     reasons: list[FailureReason] | None = None,
     status: DistributionStatus = DistributionStatus.FAILED,
     reason_class: str | None = None,
+    needs_reauth: bool = False,
 ) -> None:
     distribution.status = status.value
     if reason_class is None:
@@ -223,6 +253,7 @@ def fail(
         reasons=reasons or [FailureReason(code=code, message=message)],
         failed_at=now,
         retryable=retryable,
+        needs_reauth=needs_reauth,
     )
     emit(session, failed, subject=distribution.id)
 
@@ -339,6 +370,7 @@ async def record_outcome(
             retryable=True,
             now=now,
             reason_class="auth",
+            needs_reauth=True,
         )
     elif result.outcome is Outcome.RETRY and distribution.attempts < policy.max_attempts:
         delay = policy.delay(distribution.attempts, rng=rng)

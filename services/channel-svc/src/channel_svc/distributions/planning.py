@@ -2,7 +2,9 @@
 
 A post published again (a new event for the same post and channels) plans nothing new;
 a recurring post's next occurrence (`occurrence` n) is a distribution set of its own.
-A channel that is unknown, deleted, disabled or another workspace's gets a distribution
+A channel that waits for its posting-queue slot may get the post's new content before it
+goes out (`post.channel.revised`, `revise`). A channel that is unknown, deleted, disabled
+or another workspace's gets a distribution
 that has already failed, so that the author sees why; so does a post that breaks the
 platform's rules or the workspace's word lists. Nothing here commits.
 """
@@ -13,15 +15,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from event_contracts import FailureReason, PostPublishedV1
+import structlog
+from event_contracts import FailureReason, PostChannelRevisedV1, PostPublishedV1
 from servicekit.db import new_id, utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import WordScanner
 
-from channel_svc.adapters.base import DeliveryResult
+from channel_svc.adapters.media import with_library_cover
 from channel_svc.adapters.wechat_mass import MASS_TAG_ID
 from channel_svc.channels import repository as channels
-from channel_svc.channels.windows import next_opening
+from channel_svc.channels.windows import next_opening, zone
 from channel_svc.distributions import outcomes, repository
 from channel_svc.distributions.mass_sends import mass_send_options
 from channel_svc.links.rewrite import rewrite
@@ -40,6 +43,8 @@ from channel_svc.replicas import wordlists
 from channel_svc.wechat_tags import repository as wechat_tags
 
 UNKNOWN_PLATFORM = "unknown"
+
+log = structlog.get_logger(__name__)
 
 
 def unavailable_reason(channel: Channel | None, workspace_id: str) -> str | None:
@@ -83,11 +88,20 @@ def prepare_distribution(
         )
         return False
     post = PostPublishedV1.model_validate(distribution.snapshot)
-    content = rewrite(content_of(post), links or {})
+    content = rewrite(content_of(with_library_cover(post)), links or {})
     rendered, violations = prepare(platform, channel, content, scanner)
     package: dict[str, Any] = rendered.model_dump(mode="json")
+    # The channel's own posting-queue slot, when it is later than the publication.
+    not_before = post.send_at.get(distribution.channel_id)
+    if not_before is not None and not_before <= now:
+        not_before = None
     if platform.mode is Mode.MANUAL:
         package["checklist"] = checklist(platform, rendered)
+        if not_before is not None:
+            local = not_before.astimezone(zone(channel.timezone))
+            package["checklist"].insert(
+                0, f"Publish at {local:%Y-%m-%d %H:%M} ({channel.timezone}), its queue slot."
+            )
     distribution.rendered = package
     distribution.violations = [v.model_dump(mode="json") for v in violations]
     distribution.updated_at = now
@@ -107,13 +121,12 @@ def prepare_distribution(
         )
         return False
     if platform.mode is Mode.MANUAL:
-        outcomes.await_manual(session, distribution)
+        outcomes.await_manual(session, distribution, now=now)
         return False
-    if platform.mode is Mode.FEED:
-        delivered = DeliveryResult.delivered(external_id=post.post_id, url=rendered.link)
-        outcomes.succeed(session, distribution, delivered, now=now)
+    if platform.mode is Mode.FEED and not_before is None:
+        outcomes.succeed(session, distribution, outcomes.feed_entry(distribution), now=now)
         return False
-    opening = next_opening(channel.posting_windows or [], channel.timezone, now)
+    opening = next_opening(channel.posting_windows or [], channel.timezone, not_before or now)
     outcomes.plan(distribution, opening, now=now)
     return True
 
@@ -227,3 +240,57 @@ async def plan_for_post(
             to_send.append(distribution)
     await session.flush()
     return to_send
+
+
+async def revise(
+    session: AsyncSession,
+    revised: PostChannelRevisedV1,
+    *,
+    now: datetime | None = None,
+    tracking: Tracking | None = None,
+) -> bool:
+    """Give the channel's distribution the post's new content, when nothing of it has
+    reached the platform yet and the revision is newer than the one it holds; it is
+    rendered, checked and planned again (at the same queue slot, which the snapshot
+    keeps); a manual hand-off gets its new package and is announced again
+    (`distribution.manual.waiting`), and content that breaks the platform's rules fails
+    the distribution, as at publication. Returns True when the delivery worker has
+    something to send."""
+    now = now or utcnow()
+    bound = log.bind(
+        post_id=revised.post_id, channel_id=revised.channel_id, occurrence=revised.occurrence
+    )
+    distribution = await repository.of_occurrence(
+        session, revised.workspace_id, revised.post_id, revised.channel_id, revised.occurrence
+    )
+    if distribution is None:
+        bound.warning("revision_ignored", reason="no such distribution")
+        return False
+    if not outcomes.unsent(distribution):
+        # Claimed by a worker first, or out already: what was sent stays as it was.
+        bound.warning("revision_ignored", reason=f"too late: {distribution.status}")
+        return False
+    if distribution.revised_at is not None and revised.revised_at <= distribution.revised_at:
+        bound.info("revision_ignored", reason="not newer than the revision it holds")
+        return False
+    post = PostPublishedV1.model_validate(distribution.snapshot)
+    changed = post.model_copy(update={**dict(revised.content), "variants": {}})
+    distribution.snapshot = changed.model_dump(mode="json")
+    distribution.revised_at = revised.revised_at
+    distribution.updated_at = now
+    channel = (await channels.by_id(session, [distribution.channel_id])).get(
+        distribution.channel_id
+    )
+    reason = unavailable_reason(channel, distribution.workspace_id)
+    if reason is not None or channel is None:
+        outcomes.fail(
+            session,
+            distribution,
+            outcomes.CHANNEL_UNAVAILABLE,
+            reason or "",
+            retryable=False,
+            now=now,
+        )
+        return False
+    bound.info("distribution_revised", distribution_id=distribution.id)
+    return await plan_again(session, distribution, channel, tracking=tracking, now=now)

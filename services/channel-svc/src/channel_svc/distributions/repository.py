@@ -85,6 +85,23 @@ async def planned_channels(
     return set(rows.all())
 
 
+async def of_occurrence(
+    session: AsyncSession, workspace_id: str, post_id: str, channel_id: str, occurrence: int
+) -> Distribution | None:
+    """The post's distribution to the channel in the `occurrence`, locked until the
+    transaction ends (a worker claiming it waits, or it was claimed first)."""
+    return await session.scalar(
+        select(Distribution)
+        .where(
+            Distribution.workspace_id == workspace_id,
+            Distribution.post_id == post_id,
+            Distribution.channel_id == channel_id,
+            Distribution.occurrence == occurrence,
+        )
+        .with_for_update()
+    )
+
+
 async def locked(session: AsyncSession, distribution_id: str) -> Distribution | None:
     """The row, locked until the transaction ends: one settlement at a time."""
     return await session.scalar(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from collections.abc import AsyncIterator
+from typing import IO, Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from servicekit.db import call_after_commit
 from servicekit.pagination import Paging
 from servicekit.problems import problem_responses
@@ -10,7 +13,7 @@ from servicekit.runtime import DbSession
 from servicekit.schemas import Page
 
 from channel_svc.access import CALLER_PROBLEMS, Reader, Writer
-from channel_svc.distributions import service
+from channel_svc.distributions import packages, service
 from channel_svc.distributions.schemas import CompleteRequest, DistributionRead
 from channel_svc.models import DistributionStatus
 from channel_svc.runtime import Runtime
@@ -48,6 +51,44 @@ async def get_distribution(
         session, workspace_id=caller.workspace_id, distribution_id=distribution_id
     )
     return DistributionRead.model_validate(row)
+
+
+@router.get(
+    "/{distribution_id}/package.zip",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The hand-off package."},
+        **problem_responses(404, 409, 503),
+    },
+    summary="Download the hand-off package: the post as the platform takes it and its media "
+    "files in order (a zip)",
+    description="`title.txt`, `body.html|md|txt` (rendered for the platform), `summary.txt` "
+    "and `checklist.txt` where there are any, and `media/01.jpg`, `media/02.png` ... in the "
+    "post's order (the first is the cover). 409 when the distribution has nothing rendered or "
+    "a medium's link has expired; 503 when a medium cannot be fetched just now.",
+)
+async def download_package(
+    distribution_id: str, caller: Reader, session: DbSession, runtime: Runtime
+) -> StreamingResponse:
+    package = await packages.build_package(
+        session,
+        runtime.media_http.http(),
+        workspace_id=caller.workspace_id,
+        distribution_id=distribution_id,
+    )
+    return StreamingResponse(
+        _chunks(package.file),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{package.filename}"'},
+    )
+
+
+async def _chunks(file: IO[bytes], size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(file.read, size):
+            yield chunk
+    finally:
+        file.close()
 
 
 @router.post(

@@ -29,6 +29,7 @@ public_router = APIRouter(prefix="/feeds", include_in_schema=False)
     },
     response_class=Response,
     summary="A feed channel's posts as RSS 2.0 (or Atom with ?format=atom); public",
+    operation_id="feeds-get",
 )
 @public_router.get("/{token}.xml", response_class=Response)
 async def feed(

@@ -1,8 +1,14 @@
-"""Feed channels: the posts distributed to the channel as RSS 2.0 and Atom (feedgen)."""
+"""Feed channels: the posts distributed to the channel as RSS 2.0 and Atom (feedgen), each
+with its library media as enclosures (their links are the event's signed ones: they work
+for `CONTENT_MEDIA_DELIVERY_LINK_SECONDS` after the post went out)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 from servicekit.problems import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +34,30 @@ async def feed_channel(session: AsyncSession, token: str) -> Channel:
     if channel is None:
         raise NotFound("No such feed.")
     return channel
+
+
+ENCLOSURES = "mediaops_enclosures"
+
+
+class AtomEnclosures(BaseEntryExtension):
+    """An Atom entry's `<link rel="enclosure">` for each medium, in order. feedgen's own
+    entry links lose their `rel` and `type` in Atom (feedgen 1.0), so they are written
+    here."""
+
+    def __init__(self) -> None:
+        self.media: list[dict[str, Any]] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        for medium in self.media:
+            xml_elem(
+                "link",
+                entry,
+                href=str(medium["url"]),
+                rel="enclosure",
+                type=str(medium["content_type"]),
+                length=str(medium["size_bytes"]),
+            )
+        return entry
 
 
 async def render_feed(
@@ -64,5 +94,13 @@ async def render_feed(
         entry.updated(row.updated_at)
         for tag in rendered.get("tags") or snapshot.get("tags") or []:
             entry.category(term=str(tag))
+        media = [medium for medium in snapshot.get("media") or [] if isinstance(medium, dict)]
+        if media and atom:
+            entry.register_extension(ENCLOSURES, AtomEnclosures, atom=True, rss=False)
+            getattr(entry, ENCLOSURES).media = media
+        elif media:
+            # RSS 2.0 has room for one enclosure an item: the first medium (the cover).
+            first = media[0]
+            entry.enclosure(str(first["url"]), str(first["size_bytes"]), str(first["content_type"]))
     result: bytes = feed.atom_str(pretty=True) if atom else feed.rss_str(pretty=True)
     return result

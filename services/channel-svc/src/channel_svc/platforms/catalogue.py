@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from channel_svc.platforms.media import GIF, JPEG, MB, MP4, PNG, WEBP, MediaNeed, MediaRules
+
 
 class Mode(StrEnum):
     API = "api"  # an adapter sends through the platform's API
@@ -49,12 +51,17 @@ class Rules(BaseModel):
     body_max: int | None = Field(default=None, description="Characters in the rendered body.")
     summary_max: int | None = None
     body_format: BodyFormat
-    images_max: int | None = Field(default=None, description="Images in one post.")
+    images_max: int | None = Field(
+        default=None, description="Images in one post (in the body, and in its media list)."
+    )
     topics_max: int | None = Field(default=None, description="Hashtags/topics in one post.")
     hashtag_style: HashtagStyle = HashtagStyle.NONE
     link_policy: LinkPolicy = LinkPolicy.ALLOWED
     qr_codes_allowed: bool = True
-    cover_required: bool = False
+    cover_required: bool = Field(
+        default=False, description="A cover: the post's cover_url, or else its first image."
+    )
+    media: MediaRules = MediaRules()
     daily_quota: int | None = Field(default=None, description="Posts per account per day.")
     hourly_quota: int | None = Field(default=None, description="Posts per account per hour.")
     screen_words: bool = Field(
@@ -80,12 +87,31 @@ class Platform(BaseModel):
 
 _MANUAL_NO_LINKS = ("Outside links and QR codes get the post throttled or removed.",)
 
+# Image notes and short videos (Xiaohongshu, Douyin, Kuaishou...): one video, or images,
+# never both in one post; MP4 video (check).
+_NOTE_MEDIA: dict[str, Any] = {
+    "need": MediaNeed.ANY,
+    "videos_max": 1,
+    "mixed": False,
+    "image_types": (JPEG, PNG, WEBP),
+    "video_types": (MP4,),
+}
+_VIDEO_MEDIA: dict[str, Any] = {
+    "need": MediaNeed.VIDEO,
+    "videos_max": 1,
+    "image_types": (JPEG, PNG),
+    "video_types": (MP4,),
+}
+# Article platforms take pictures in the body and no uploaded video (check).
+_ARTICLE_MEDIA = MediaRules(videos_max=0, image_types=(JPEG, PNG, GIF, WEBP))
+
 # What most platforms an operator publishes on by hand share.
 _MANUAL_RULES: dict[str, Any] = {
     "body_format": BodyFormat.PLAIN,
     "link_policy": LinkPolicy.NONE,
     "qr_codes_allowed": False,
     "cover_required": True,
+    "media": _ARTICLE_MEDIA,
     "notes": _MANUAL_NO_LINKS,
 }
 
@@ -114,6 +140,9 @@ PLATFORMS: tuple[Platform, ...] = (
             qr_codes_allowed=True,
             cover_required=True,
             daily_quota=100,
+            # Permanent image material: BMP/PNG/JPEG/GIF up to 10 MB; a draft carries no
+            # uploaded video (video goes through the console's own library).
+            media=MediaRules(videos_max=0, image_types=(JPEG, PNG, GIF), image_max_bytes=10 * MB),
             notes=(
                 "The cover is uploaded as a permanent material; body images are re-hosted.",
                 "Scripts are stripped; outside links stay as text, not clickable.",
@@ -136,6 +165,10 @@ PLATFORMS: tuple[Platform, ...] = (
             images_max=9,
             hashtag_style=HashtagStyle.WEIBO,
             link_policy=LinkPolicy.SAFE_DOMAIN,
+            # `statuses/share.json` takes one `pic`: JPEG, GIF or PNG under 5 MB; no video.
+            # A larger library photo is re-encoded to fit (adapters.fitting), so no size
+            # rule here refuses the phone photos most posts carry.
+            media=MediaRules(videos_max=0, image_types=(JPEG, GIF, PNG)),
             hourly_quota=30,
             notes=(
                 "The text must carry a link under the app's registered safe domain.",
@@ -200,9 +233,17 @@ PLATFORMS: tuple[Platform, ...] = (
         rules=_manual_rules(
             title_max=20,
             body_max=1_000,
-            images_max=9,
+            images_max=18,
             topics_max=10,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
+            # An image note (1 to 18 images) or a video note; shown between 3:4 and 4:3,
+            # cropped beyond (check).
+            media=MediaRules(
+                **_NOTE_MEDIA,
+                image_max_bytes=20 * MB,
+                video_max_seconds=15 * 60,
+                aspect=("3:4", "4:3"),
+            ),
             notes=("Hashtags are written `#tag ` with a space after each.", *_MANUAL_NO_LINKS),
         ),
     ),
@@ -218,6 +259,8 @@ PLATFORMS: tuple[Platform, ...] = (
             images_max=12,
             topics_max=5,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
+            # An image note or a video, portrait to landscape (check).
+            media=MediaRules(**_NOTE_MEDIA, video_max_seconds=60 * 60, aspect=("9:16", "16:9")),
         ),
     ),
     Platform(
@@ -332,6 +375,24 @@ PLATFORMS: tuple[Platform, ...] = (
             images_max=12,
             topics_max=5,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
+            media=MediaRules(**_NOTE_MEDIA, video_max_seconds=15 * 60),
+        ),
+    ),
+    Platform(
+        key="wechat_channels",
+        name="WeChat Channels",
+        name_zh="微信视频号",
+        mode=Mode.MANUAL,
+        console_url="https://channels.weixin.qq.com/",
+        rules=_manual_rules(
+            title_max=16,
+            body_max=1_000,
+            images_max=9,
+            topics_max=5,
+            hashtag_style=HashtagStyle.TRAILING_SPACE,
+            # A video, or up to 9 images (check).
+            media=MediaRules(**_NOTE_MEDIA, video_max_seconds=60 * 60),
+            notes=("The short title is 6 to 16 characters.", *_MANUAL_NO_LINKS),
         ),
     ),
     Platform(
@@ -345,6 +406,7 @@ PLATFORMS: tuple[Platform, ...] = (
             body_max=500,
             topics_max=5,
             hashtag_style=HashtagStyle.WEIBO,
+            media=MediaRules(**_VIDEO_MEDIA, video_max_seconds=5 * 60),
         ),
     ),
     Platform(
@@ -358,6 +420,7 @@ PLATFORMS: tuple[Platform, ...] = (
             body_max=400,
             topics_max=5,
             hashtag_style=HashtagStyle.TRAILING_SPACE,
+            media=MediaRules(**_VIDEO_MEDIA, video_max_seconds=2 * 60 * 60),
         ),
     ),
     Platform(
@@ -394,6 +457,7 @@ PLATFORMS: tuple[Platform, ...] = (
             title_max=19,
             body_max=1_000,
             images_max=9,
+            media=MediaRules(**(_NOTE_MEDIA | {"need": MediaNeed.NONE})),
             topics_max=3,
             notes=("Advertising-law words are enforced strictly on shop content.",),
         ),

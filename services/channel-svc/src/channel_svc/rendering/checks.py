@@ -12,11 +12,17 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from textkit import STARTER_WORDS, ScanWord, WordScanner
 
 from channel_svc.platforms.catalogue import LinkPolicy, Platform
-from channel_svc.rendering.render import ChannelStyle, PostContent, Rendered, html_to_text
+from channel_svc.rendering.render import (
+    ChannelStyle,
+    PostContent,
+    Rendered,
+    has_cover,
+    html_to_text,
+)
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]（）【】，。]+", re.IGNORECASE)
 _QR_WORDS = ("二维码", "扫码", "扫一扫", "qr code", "qrcode", "qr-code")
@@ -30,6 +36,10 @@ class Violation(BaseModel):
     length: int | None = None
     word: str | None = None
     category: str | None = None
+    media_index: int | None = Field(
+        default=None, description="The item's place in the post's media list (from 0)."
+    )
+    media_id: str | None = Field(default=None, description="The media library item.")
 
 
 def scanner_for(words: Iterable[ScanWord]) -> WordScanner:
@@ -174,10 +184,12 @@ def check(
                 length=len(rendered.body) - rules.body_max,
             )
         )
-    if rules.cover_required and not content.cover_url:
+    if rules.cover_required and not has_cover(content):
         found.append(
             Violation(
-                code="cover_missing", message=f"{name} needs a cover image", field="cover_url"
+                code="cover_missing",
+                message=f"{name} needs a cover image: a cover_url, or an image in the media",
+                field="cover_url",
             )
         )
     if rules.images_max is not None and len(rendered.images) > rules.images_max:

@@ -8,13 +8,23 @@ from textkit import WordScanner
 from channel_svc.models import Channel
 from channel_svc.platforms.catalogue import HashtagStyle, LinkPolicy, Platform
 from channel_svc.rendering.checks import Violation, check
+from channel_svc.rendering.media_checks import check_media
 from channel_svc.rendering.render import (
     ChannelStyle,
+    MediaFacts,
     PostContent,
     Rendered,
     markdown_to_html,
     render,
 )
+
+
+def media_of(post: PostPublishedV1) -> tuple[MediaFacts, ...]:
+    """The post's library media as the checks read them. `post.published` carries them
+    from event-contracts' `MediaReference` on (issue 19, item 3); an older snapshot has
+    none, hence the lenient read."""
+    media = getattr(post, "media", None) or ()
+    return tuple(MediaFacts.model_validate(item, from_attributes=True) for item in media)
 
 
 def content_of(post: PostPublishedV1) -> PostContent:
@@ -26,6 +36,7 @@ def content_of(post: PostPublishedV1) -> PostContent:
         cover_url=post.cover_url,
         tags=tuple(post.tags),
         post_id=post.post_id,
+        media=media_of(post),
     )
 
 
@@ -57,7 +68,7 @@ def prepare(
         scanner,
         safe_domain=safe_domain if isinstance(safe_domain, str) else None,
     )
-    return rendered, violations
+    return rendered, violations + check_media(platform, content)
 
 
 def checklist(platform: Platform, rendered: Rendered) -> list[str]:
@@ -81,6 +92,11 @@ def checklist(platform: Platform, rendered: Rendered) -> list[str]:
         items.append(f"Cover image required: {rendered.cover_url or 'none given!'}")
     if rules.images_max is not None:
         items.append(f"At most {rules.images_max} images (this post has {len(rendered.images)}).")
+    if rendered.media:
+        order = ", ".join(
+            f"{i}: {item.kind} {item.media_id}" for i, item in enumerate(rendered.media)
+        )
+        items.append(f"Upload the media in this order: {order}.")
     if rules.topics_max is not None:
         items.append(
             f"At most {rules.topics_max} topics/tags (this post has {len(rendered.tags)})."

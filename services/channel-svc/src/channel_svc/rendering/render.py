@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import nh3
 from markdown_it import MarkdownIt
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from channel_svc.platforms.catalogue import BodyFormat, HashtagStyle, Platform
 
@@ -22,6 +22,7 @@ _markdown = MarkdownIt("commonmark")
 WEIBO_LIMIT = 140
 WECHAT_DIGEST_MAX = 128
 ELLIPSIS = "…"
+MEDIA_SCHEME = "media:"
 
 # Inline styles WeChat keeps (it strips <style> and class-based CSS).
 WECHAT_STYLES: dict[str, str] = {
@@ -49,9 +50,27 @@ SIGNATURE_STYLE = "font-size:14px;line-height:1.6;margin:24px 0 0;color:#888;"
 
 _TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*?)?(\s*/?)>")
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]+)\"", re.IGNORECASE)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]+)")
+# A destination is bare or in angle brackets (`![a](<url>)`, as content-svc writes a
+# signed library URL).
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(?:<([^>\n]*)>|([^)\s]+))")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|pre|tr|div)>|<br\s*/?>|<hr\s*/?>", re.I)
 _BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class MediaFacts(BaseModel):
+    """One item of a post's media list, as the library describes it (an item of
+    `GET /media` is taken as it is: its `id` is the `media_id`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    media_id: str = Field(max_length=64, validation_alias=AliasChoices("media_id", "id"))
+    kind: str = Field(max_length=10, examples=["image", "video"])
+    content_type: str = Field(max_length=100, examples=["image/jpeg"])
+    width: int = Field(ge=0)
+    height: int = Field(ge=0)
+    duration_seconds: float | None = Field(default=None, ge=0)
+    size_bytes: int = Field(ge=0)
+    url: str | None = Field(default=None, max_length=4096)
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,7 @@ class PostContent:
     cover_url: str | None = None
     tags: tuple[str, ...] = ()
     post_id: str | None = None
+    media: tuple[MediaFacts, ...] = ()  # in the order the post shows them
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,9 @@ class Rendered(BaseModel):
     hashtags: str = ""
     cover_url: str | None = None
     images: list[str]
+    media: list[MediaFacts] = Field(
+        default_factory=list, description="The post's media list, in order."
+    )
     link: str | None = None
     author: str | None = None
 
@@ -105,8 +128,24 @@ def html_to_text(fragment: str) -> str:
 
 
 def body_images(content: PostContent) -> list[str]:
-    found = [*_IMG_SRC.findall(content.body_html), *_MD_IMAGE.findall(content.body_markdown)]
-    return list(dict.fromkeys(html.unescape(url) for url in found))
+    markdown = _MD_IMAGE.findall(content.body_markdown)
+    in_markdown = [bracketed or bare for bracketed, bare in markdown]
+    found = [*_IMG_SRC.findall(content.body_html), *in_markdown]
+    # `media:<id>` in the Markdown is a library image whose URL the HTML already carries.
+    urls = (html.unescape(url) for url in found if not url.startswith(MEDIA_SCHEME))
+    return list(dict.fromkeys(urls))
+
+
+def cover_of(content: PostContent) -> str | None:
+    """The post's cover as the platforms get it: its first library image, or else its
+    cover_url (the adapters upload the library file itself when there is one)."""
+    first = next((item.url for item in content.media if item.kind == "image" and item.url), None)
+    return first or content.cover_url
+
+
+def has_cover(content: PostContent) -> bool:
+    """A cover_url, or a medium to take one from (an image, a video's frame)."""
+    return bool(content.cover_url) or bool(content.media)
 
 
 def merged_tags(content: PostContent, style: ChannelStyle) -> list[str]:
@@ -196,8 +235,9 @@ def render(platform: Platform, content: PostContent, style: ChannelStyle) -> Ren
         summary=summary,
         tags=tags,
         hashtags=hashtags,
-        cover_url=content.cover_url,
+        cover_url=cover_of(content),
         images=body_images(content),
+        media=list(content.media),
         link=style.link,
         author=style.author,
     )

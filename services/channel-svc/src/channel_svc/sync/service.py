@@ -7,9 +7,10 @@ what a run's outcome changes: its row, `platform.figures.collected` to metrics-s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from event_contracts import (
     CollectedComment,
@@ -164,54 +165,40 @@ def backoff(failures: int, settings: Settings) -> timedelta:
     return timedelta(seconds=min(seconds, settings.sync_backoff_max_seconds))
 
 
-def _chunks(items: list[T], size: int) -> list[list[T]]:
-    """`items` in order, `size` at most to a chunk (each chunk one event)."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
+def _chunks(
+    sync: ChannelSync, items: list[T], size: int, now: datetime
+) -> Iterator[tuple[dict[str, Any], list[T]]]:
+    """`items` in order, `size` at most to a chunk, each chunk one event of one collection:
+    with the chunk, the fields every event of the collection carries."""
+    platform, _ = COLLECTED[sync.platform]
+    collection_id = str(uuid.uuid4())
+    parts = [items[start : start + size] for start in range(0, len(items), size)]
+    for number, part in enumerate(parts, start=1):
+        fields = {
+            "collection_id": collection_id,
+            "workspace_id": sync.workspace_id,
+            "channel_id": sync.channel_id,
+            "platform": platform,
+            "collected_at": now,
+            "chunk": number,
+            "chunks": len(parts),
+        }
+        yield fields, part
 
 
 def _announce(
     session: AsyncSession, sync: ChannelSync, figures: list[CollectedFigure], now: datetime
 ) -> None:
-    platform, source = COLLECTED[sync.platform]
-    collection_id = str(uuid.uuid4())
-    parts = _chunks(figures, FIGURES_PER_EVENT)
-    for number, part in enumerate(parts, start=1):
-        emit(
-            session,
-            FiguresCollectedV1(
-                collection_id=collection_id,
-                workspace_id=sync.workspace_id,
-                channel_id=sync.channel_id,
-                platform=platform,
-                source=source,
-                collected_at=now,
-                figures=part,
-                chunk=number,
-                chunks=len(parts),
-            ),
-        )
+    _, source = COLLECTED[sync.platform]
+    for fields, part in _chunks(sync, figures, FIGURES_PER_EVENT, now):
+        emit(session, FiguresCollectedV1(**fields, source=source, figures=part))
 
 
 def _announce_comments(
     session: AsyncSession, sync: ChannelSync, comments: list[CollectedComment], now: datetime
 ) -> None:
-    platform, _ = COLLECTED[sync.platform]
-    collection_id = str(uuid.uuid4())
-    parts = _chunks(comments, COMMENTS_PER_EVENT)
-    for number, part in enumerate(parts, start=1):
-        emit(
-            session,
-            CommentsCollectedV1(
-                collection_id=collection_id,
-                workspace_id=sync.workspace_id,
-                channel_id=sync.channel_id,
-                platform=platform,
-                collected_at=now,
-                comments=part,
-                chunk=number,
-                chunks=len(parts),
-            ),
-        )
+    for fields, part in _chunks(sync, comments, COMMENTS_PER_EVENT, now):
+        emit(session, CommentsCollectedV1(**fields, comments=part))
 
 
 async def name_posts(session: AsyncSession, channel_id: str, collection: Collection) -> None:

@@ -10,11 +10,11 @@ triggers a run, and polls otherwise (runs fall due by time).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 import structlog
+from servicekit.background import run_rounds
 from servicekit.db import Database, utcnow
 
 from channel_svc.adapters.base import Adapter, Outcome, unlock_channel
@@ -74,21 +74,13 @@ class SyncWorker:
 
     async def run(self) -> None:
         """The background job: run due collectors until cancelled."""
-        backoff = 0.1
-        while True:
-            self._wake.clear()
-            try:
-                await self.run_due()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database away: back off, try again
-                log.warning("sync_round_failed", error=repr(exc), retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.sync_poll_seconds)
+        await run_rounds(
+            self._round, self._wake, self.settings.sync_poll_seconds, failed="sync_round_failed"
+        )
+
+    async def _round(self) -> bool:
+        await self.run_due()
+        return False  # the next collectors fall due by time, or on an operator's trigger
 
     async def run_due(self) -> int:
         """Run every collector due now; how many ran."""

@@ -24,6 +24,7 @@ class Finding:
     start: int | None = None
     end: int | None = None
     platform: str | None = None
+    media_id: str | None = None
 
 
 @dataclass
@@ -43,11 +44,37 @@ class Report:
 
 
 @dataclass(frozen=True)
+class MediaFacts:
+    """One item of the post's media list, as the library describes it."""
+
+    media_id: str
+    kind: str
+    content_type: str
+    width: int
+    height: int
+    duration_seconds: float | None
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class PlacedMedium:
+    """A library image the body places (`![alt](media:<id>)`) and the post's media list
+    does not hold: `start`..`end` is its `media:<id>` in the Markdown."""
+
+    item: MediaFacts
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Draft:
     title: str
     summary: str | None
     body_markdown: str
     keywords: Sequence[str]
+    media: Sequence[MediaFacts] = ()
+    cover_url: str | None = None
+    placed: Sequence[PlacedMedium] = ()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ TITLE_LIMITS: Final[dict[str, int]] = {
     "qingting": 40,
     "lizhi": 40,
     "kuaishou": 30,
+    "wechat_channels": 16,
     "meipai": 30,
     "xigua": 30,
     "tieba": 31,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
 from servicekit.schemas import ResponseModel
 
 
@@ -15,6 +16,9 @@ class FindingRead(ResponseModel):
     start: int | None
     end: int | None
     platform: str | None
+    media_id: str | None = Field(
+        default=None, description="The media library item the finding is about."
+    )
 
 
 class AnalysisRead(ResponseModel):

@@ -26,6 +26,12 @@ class CalendarChannel(ResponseModel):
         description="`scheduled` (or `queued`) until it goes out, then pending, succeeded, "
         "failed or taken_down",
     )
+    at: datetime = Field(
+        description="When the post goes out on this channel, with the workspace time zone's "
+        "offset: the entry's time, or later where the posting queue gave the channel a slot "
+        "of its own.",
+        examples=["2026-12-08T21:00:00+08:00"],
+    )
 
 
 class CalendarEntry(ResponseModel):

@@ -20,7 +20,7 @@ from content_svc.calendar.schemas import (
     CalendarEntry,
     CalendarRead,
 )
-from content_svc.kit.ids import canonical_id
+from content_svc.kit.ids import id_filter
 from content_svc.kit.zones import local_day, start_of_day, zone
 from content_svc.models import KnownChannel, Post, PostStatus
 from content_svc.posts.review import review_settings
@@ -37,15 +37,6 @@ def _checked_range(first_day: date, last_day: date) -> None:
         raise Invalid.field("to", f"the range may span at most {RANGE_DAYS_MAX} days")
 
 
-def _checked_id(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
-    canonical = canonical_id(value)
-    if canonical is None:
-        raise Invalid.field(name, f"{value!r} is not an id")
-    return canonical
-
-
 async def calendar(
     session: AsyncSession,
     caller: Caller,
@@ -56,8 +47,8 @@ async def calendar(
     campaign_id: str | None = None,
 ) -> CalendarRead:
     _checked_range(first_day, last_day)
-    channel = _checked_id(channel_id, "channel_id")
-    campaign = _checked_id(campaign_id, "campaign_id")
+    channel = id_filter(channel_id, "channel_id")
+    campaign = id_filter(campaign_id, "campaign_id")
     settings = await review_settings(session, caller.workspace_id)
     tz = zone(settings.time_zone)
     start = start_of_day(first_day, tz)
@@ -124,6 +115,7 @@ def _entry(
         states = {cid: QUEUED if queued else SCHEDULED for cid in post.scheduled_channel_ids}
     else:
         states = {row.channel_id: row.status for row in post.channels}
+    own_times = post.send_times
     return CalendarEntry(
         post_id=post.id,
         title=post.title,
@@ -138,6 +130,7 @@ def _entry(
                 platform=known[cid].platform if cid in known else None,
                 name=known[cid].name if cid in known else None,
                 status=status,
+                at=own_times.get(cid, moment).astimezone(tz),
             )
             for cid, status in sorted(states.items())
         ],

@@ -40,6 +40,7 @@ Currency = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{3}$"),
     AfterValidator(str.upper),
+    Field(examples=["CNY"]),
 ]
 OperatorId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 CampaignId = Annotated[str, StringConstraints(min_length=1, max_length=64)]

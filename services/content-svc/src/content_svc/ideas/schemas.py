@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
 from servicekit.schemas import RequestModel, ResponseModel
 
 from content_svc.models import TITLE_MAX, URL_MAX
@@ -20,6 +20,20 @@ SUMMARY_MAX = 2000
 
 
 class IdeaCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "春季穿搭：通勤也能出彩",
+                    "summary": "读者私信里问得最多的搭配问题",
+                    "link": "https://example.com/trends/spring-outfits",
+                    "tags": ["穿搭", "春季"],
+                    "notes": "配三张实拍图",
+                }
+            ]
+        }
+    )
+
     title: Title
     summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
     link: Link | None = None

@@ -1,10 +1,12 @@
-"""Ids in the form the tables store them, and the lookup of one workspace's row by id."""
+"""Ids in the form the tables store them, the filters by them, and the lookup of one
+workspace's row by id."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any, TypeVar
 
+from servicekit.problems import Invalid
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import ExecutableOption
@@ -18,6 +20,17 @@ def canonical_id(value: str) -> str | None:
         return str(uuid.UUID(value))
     except ValueError:
         return None
+
+
+def id_filter(value: str | None, field: str) -> str | None:
+    """A filter's id in canonical form, None when the filter is not given; a value that is
+    no UUID is refused, naming `field`, rather than filtering out every row."""
+    if value is None:
+        return None
+    canonical = canonical_id(value)
+    if canonical is None:
+        raise Invalid.field(field, f"{value!r} is not an id")
+    return canonical
 
 
 async def workspace_row(

@@ -3,7 +3,8 @@
 Raw HTML in the Markdown is allowed by CommonMark, so the rendered HTML is never trusted:
 nh3 keeps a fixed set of tags and attributes, drops `<script>`/`<style>` with their
 content, every event handler and any URL that is not http(s) or mailto, and gives links
-`rel="noopener noreferrer"`.
+`rel="noopener noreferrer"`. An image's `media:<id>` (an item of the media library, see
+`posts.markdown`) stays as written: its URL is signed when the post is read or sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from markdown_it import MarkdownIt
 
 _markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
-_URL_SCHEMES = {"http", "https", "mailto"}
+MEDIA_SCHEME = "media"
+_URL_SCHEMES = {"http", "https", "mailto", MEDIA_SCHEME}
 
 _ATTRIBUTES = copy.deepcopy(nh3.ALLOWED_ATTRIBUTES)
 # Column alignment of tables (markdown-it writes `style="text-align:..."`) and the
@@ -29,6 +31,8 @@ _ATTRIBUTES.setdefault("code", set()).add("class")
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if value.startswith(f"{MEDIA_SCHEME}:") and not (tag == "img" and attribute == "src"):
+        return None  # a library item is an image, never a link
     if tag == "code" and attribute == "class":
         languages = [name for name in value.split() if name.startswith("language-")]
         return " ".join(languages) or None

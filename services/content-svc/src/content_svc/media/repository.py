@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from servicekit.pagination import paginate
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.kit.ids import canonical_id, workspace_row
 from content_svc.kit.sql import holds_label, mentions
 from content_svc.media.schemas import MediaFilter
-from content_svc.models import MediaItem, Post, PostMedia, PostStatus
+from content_svc.models import MediaItem, Post, PostMedia, PostStatus, PostVariantMedia
 
 # Posts in these states have gone, or are about to go, out with their media.
 COMMITTED_STATES = (PostStatus.SCHEDULED.value, PostStatus.PUBLISHED.value)
@@ -76,26 +76,38 @@ async def existing_ids(
     return set((await session.scalars(query)).all())
 
 
+async def items_by_id(
+    session: AsyncSession, workspace_id: str, media_ids: Sequence[str]
+) -> dict[str, MediaItem]:
+    if not media_ids:
+        return {}
+    query = select(MediaItem).where(
+        MediaItem.workspace_id == workspace_id, MediaItem.id.in_(media_ids)
+    )
+    return {item.id: item for item in (await session.scalars(query)).all()}
+
+
 async def committed_posts(session: AsyncSession, workspace_id: str, media_id: str) -> list[str]:
     """Ids of the scheduled and published posts that list the item."""
+    users = union(
+        select(PostMedia.post_id).where(
+            PostMedia.workspace_id == workspace_id, PostMedia.media_id == media_id
+        ),
+        select(PostVariantMedia.post_id).where(
+            PostVariantMedia.workspace_id == workspace_id, PostVariantMedia.media_id == media_id
+        ),
+    ).subquery()
     query = (
         select(Post.id)
-        .join(PostMedia, PostMedia.post_id == Post.id)
-        .where(
-            PostMedia.workspace_id == workspace_id,
-            PostMedia.media_id == media_id,
-            Post.status.in_(COMMITTED_STATES),
-        )
-        .distinct()
+        .where(Post.id.in_(select(users.c.post_id)), Post.status.in_(COMMITTED_STATES))
         .order_by(Post.id)
     )
     return list((await session.scalars(query)).all())
 
 
 async def unlink(session: AsyncSession, workspace_id: str, media_id: str) -> None:
-    """Take the item out of every post's list (the remaining positions keep their order)."""
-    await session.execute(
-        delete(PostMedia).where(
-            PostMedia.workspace_id == workspace_id, PostMedia.media_id == media_id
+    """Take the item out of every post's and variant's list (the rest keep their order)."""
+    for table in (PostMedia, PostVariantMedia):
+        await session.execute(
+            delete(table).where(table.workspace_id == workspace_id, table.media_id == media_id)
         )
-    )

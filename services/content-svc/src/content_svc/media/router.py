@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from servicekit.pagination import Cursor, Limit
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
@@ -13,16 +13,9 @@ from servicekit.schemas import Page
 from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.media import service
 from content_svc.media.schemas import MediaFilter, MediaRead, MediaUpdate, Variant
-from content_svc.media.service import Library, MediaView
+from content_svc.media.service import MediaView
 from content_svc.posts.schemas import MAX_LABELS, Labels
-from content_svc.runtime import Runtime
-
-
-def media_library(runtime: Runtime) -> Library:
-    return runtime.media
-
-
-MediaLibrary = Annotated[Library, Depends(media_library)]
+from content_svc.runtime import MediaLibrary
 
 router = APIRouter(prefix="/media", tags=["media"])
 
@@ -146,6 +139,7 @@ async def delete_media(
     },
     summary="A file of the local media store, through the signed URL an item gives "
     "(no token: the signature is the access)",
+    operation_id="media-download",
 )
 async def media_file(
     media_id: str,

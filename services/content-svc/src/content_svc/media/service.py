@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
+from event_contracts import MediaReference
 from servicekit.auth import Caller
 from servicekit.db import utcnow
 from servicekit.pagination import split_page
 from servicekit.problems import Conflict, FieldError, NotFound
+from servicekit.shapes import shaped
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,10 +53,17 @@ class Library:
     storage: MediaStorage
     caps: Caps
     url_seconds: int
+    # The life of the URLs `post.published` carries (`delivery_references`).
+    delivery_link_seconds: int
 
     @classmethod
     def from_settings(cls, settings: Settings, storage: MediaStorage) -> Library:
-        return cls(storage, caps_of(settings), settings.media_url_seconds)
+        return cls(
+            storage,
+            caps_of(settings),
+            settings.media_url_seconds,
+            settings.media_delivery_link_seconds,
+        )
 
 
 def caps_of(settings: Settings) -> Caps:
@@ -137,6 +146,10 @@ async def upload(
         height=inspected.height,
         duration_seconds=inspected.duration_seconds,
         sha256=sha256,
+        # The stored file is the upload unless a location was taken out.
+        file_sha256=(
+            sha256 if inspected.data is data else hashlib.sha256(inspected.data).hexdigest()
+        ),
         file_key=media_key(caller.workspace_id, media_id, "original"),
         thumbnail_key=media_key(caller.workspace_id, media_id, "thumbnail"),
         tags=list(tags),
@@ -237,6 +250,44 @@ async def checked_media_ids(
     if errors:
         raise invalid(errors)
     return canonical
+
+
+async def delivery_references(
+    session: AsyncSession, library: Library, workspace_id: str, media_ids: Sequence[str]
+) -> list[MediaReference]:
+    """The media of a post as `post.published` carries them, in the post's order, each
+    with a download URL signed now for `delivery_link_seconds`: long enough for the
+    channels' retries of a delivery, whenever the event is consumed."""
+    items = await repository.items_by_id(session, workspace_id, media_ids)
+    for item in items.values():
+        if item.file_sha256 is None:
+            await _hash_kept_file(library, item)
+    expires_in = library.delivery_link_seconds
+    expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
+    return [
+        shaped(
+            MediaReference,
+            item,
+            media_id=item.id,
+            sha256=item.file_sha256 or item.sha256,
+            url=library.storage.url(
+                item.file_key, expires_in=expires_in, content_type=item.content_type
+            ),
+            url_expires_at=expires_at,
+        )
+        for item in (items[media_id] for media_id in media_ids if media_id in items)
+    ]
+
+
+async def _hash_kept_file(library: Library, item: MediaItem) -> None:
+    """Items kept before the stored file's own hash was recorded: a photo whose location
+    was stripped differs from its upload, so the upload's hash would fail every download
+    check. Hashed once, from the store, and kept on the row."""
+    try:
+        data = await library.storage.get(item.file_key)
+    except MissingFile:
+        return  # the download fails anyway, saying so
+    item.file_sha256 = hashlib.sha256(data).hexdigest()
 
 
 async def signed_file(

@@ -106,9 +106,12 @@ class LocalMediaStorage:
 
 
 class S3MediaStorage:
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: Any, bucket: str, *, signer: Any = None) -> None:
         self.client = client
         self.bucket = bucket
+        # Signs URLs for the address browsers use; a signature is bound to its host, so
+        # one made for an internal endpoint (minio:9000) would not do behind a proxy.
+        self.signer = signer or client
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         await asyncio.to_thread(
@@ -131,7 +134,7 @@ class S3MediaStorage:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
 
     def url(self, key: str, *, expires_in: int, content_type: str) -> str:
-        url: str = self.client.generate_presigned_url(
+        url: str = self.signer.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type},
             ExpiresIn=expires_in,
@@ -142,19 +145,26 @@ class S3MediaStorage:
 def build_storage(settings: Settings) -> LocalMediaStorage | S3MediaStorage:
     """The S3 store when a bucket is set, the local directory otherwise."""
     if settings.media_s3_bucket:
-        secret = settings.media_s3_secret_access_key
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.media_s3_endpoint_url,
-            region_name=settings.media_s3_region,
-            aws_access_key_id=settings.media_s3_access_key_id,
-            aws_secret_access_key=secret.get_secret_value() if secret else None,
-            # Path-style addressing: MinIO and most S3-compatible stores expect it.
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-        )
-        return S3MediaStorage(client, settings.media_s3_bucket)
+        client = _s3_client(settings, settings.media_s3_endpoint_url)
+        # Presigning makes no request: this client only ever signs.
+        public = settings.media_s3_public_url
+        signer = _s3_client(settings, public) if public else None
+        return S3MediaStorage(client, settings.media_s3_bucket, signer=signer)
     return LocalMediaStorage(
         settings.media_directory,
         secret=settings.media_url_secret.get_secret_value().encode(),
         public_url=settings.shared.public_url,
+    )
+
+
+def _s3_client(settings: Settings, endpoint_url: str | None) -> Any:
+    secret = settings.media_s3_secret_access_key
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=settings.media_s3_region,
+        aws_access_key_id=settings.media_s3_access_key_id,
+        aws_secret_access_key=secret.get_secret_value() if secret else None,
+        # Path-style addressing: MinIO and most S3-compatible stores expect it.
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )

@@ -10,7 +10,8 @@ from content_svc.access import CALLER_PROBLEMS, Writer
 from content_svc.more_channels import service
 from content_svc.more_channels.schemas import MoreChannels
 from content_svc.posts.schemas import PostRead
-from content_svc.runtime import ChannelService
+from content_svc.posts.service import post_read
+from content_svc.runtime import ChannelService, MediaLibrary
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
@@ -23,7 +24,14 @@ router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
     "channel it was)",
 )
 async def send_to_more_channels(
-    post_id: str, body: MoreChannels, caller: Writer, session: DbSession, channels: ChannelService
+    post_id: str,
+    body: MoreChannels,
+    caller: Writer,
+    session: DbSession,
+    channels: ChannelService,
+    library: MediaLibrary,
 ) -> PostRead:
-    post = await service.send_to_more_channels(session, caller, post_id, body.channel_ids, channels)
-    return PostRead.model_validate(post)
+    post = await service.send_to_more_channels(
+        session, caller, post_id, body.channel_ids, channels, library=library
+    )
+    return await post_read(session, library, post)

@@ -18,10 +18,11 @@ from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.events import emit
+from content_svc.media.service import Library
 from content_svc.models import DeliveryStatus, Post, PostChannel, PostStatus
 from content_svc.posts.publishing import requested_channels
 from content_svc.posts.service import get_post
-from content_svc.posts.snapshot import published
+from content_svc.posts.snapshot import publication
 from content_svc.posts.states import record_transition, refuse
 from content_svc.replicas.channels import ChannelLookup, require_live
 
@@ -34,6 +35,8 @@ async def send_to_more_channels(
     post_id: str,
     channel_ids: Sequence[str],
     channels: ChannelLookup,
+    *,
+    library: Library,
 ) -> Post:
     post = await get_post(session, caller, post_id, for_update=True)
     requested = requested_channels(channel_ids)
@@ -74,6 +77,6 @@ async def send_to_more_channels(
         )
     # The relationship's order, so that this answer equals a later GET.
     post.channels.sort(key=lambda row: row.channel_id)
-    emit(session, published(post, requested, now))
+    emit(session, await publication(session, library, post, requested, now))
     await session.flush()
     return post

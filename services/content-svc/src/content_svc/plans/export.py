@@ -18,7 +18,7 @@ from servicekit.problems import FieldError, Invalid
 from servicekit.spreadsheets import csv_line
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content_svc.kit.ids import canonical_id
+from content_svc.kit.ids import id_filter
 from content_svc.models import Post, PostChannel
 from content_svc.plans import repository
 from content_svc.plans.schemas import ExportFilter
@@ -53,8 +53,8 @@ async def export_posts(
         session,
         caller.workspace_id,
         status=filters.status.value if filters.status else None,
-        campaign_id=_id_filter(filters.campaign_id, "query.campaign_id"),
-        channel_id=_id_filter(filters.channel_id, "query.channel_id"),
+        campaign_id=id_filter(filters.campaign_id, "query.campaign_id"),
+        channel_id=id_filter(filters.channel_id, "query.channel_id"),
         created_after=filters.created_after,
         created_before=filters.created_before,
         limit=max_posts + 1,
@@ -76,15 +76,6 @@ async def export_posts(
     if filters.encoding == "gb18030":
         return text.encode("gb18030")
     return codecs.BOM_UTF8 + text.encode("utf-8")
-
-
-def _id_filter(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    canonical = canonical_id(value)
-    if canonical is None:
-        raise Invalid.field(field, f"{value!r} is not an id")
-    return canonical
 
 
 def _lines(

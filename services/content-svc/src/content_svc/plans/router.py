@@ -53,6 +53,7 @@ async def import_plan(
         caller,
         await upload_chunks(request),
         channels,
+        library=runtime.media,
         dry_run=dry_run,
         max_bytes=runtime.settings.plan_import_max_bytes,
         max_rows=runtime.settings.plan_import_max_rows,

@@ -24,6 +24,7 @@ from servicekit.problems import FieldError, Invalid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.kit.ids import canonical_id
+from content_svc.media.service import Library
 from content_svc.models import Campaign, KnownChannel
 from content_svc.plans import repository
 from content_svc.plans.reading import PlanRow, read_header, read_rows
@@ -106,6 +107,7 @@ async def import_plan(
     upload: AsyncIterator[bytes],
     channels: ChannelLookup,
     *,
+    library: Library,
     dry_run: bool,
     max_bytes: int,
     max_rows: int,
@@ -152,7 +154,7 @@ async def import_plan(
         )
     if not dry_run:
         for row, post in planned:
-            post.post_id = await _create(session, caller, row, post, channels)
+            post.post_id = await _create(session, caller, row, post, channels, library)
     return PlanImportReport(
         dry_run=dry_run,
         encoding=encoding,
@@ -183,12 +185,19 @@ async def _create(
     row: PlanRow,
     planned: PlannedPost,
     channels: ChannelLookup,
+    library: Library,
 ) -> str:
     data = row.post.model_copy(update={"campaign_id": planned.campaign_id})
     post = await service.create_post(session, caller, data)
     if planned.status == "scheduled":
         await publishing.publish_post(
-            session, caller, post.id, planned.channel_ids, channels, scheduled_at=row.scheduled_at
+            session,
+            caller,
+            post.id,
+            planned.channel_ids,
+            channels,
+            library=library,
+            scheduled_at=row.scheduled_at,
         )
     elif planned.channel_ids:
         # The plan, kept on the draft; the scheduler only releases `scheduled` posts.

@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content_svc.events import emit
 from content_svc.kit.ids import canonical_id
 from content_svc.kit.problems import invalid
+from content_svc.media.service import Library
 from content_svc.models import DeliveryStatus, Post, PostChannel, PostStatus
 from content_svc.posts import repository
 from content_svc.posts.review import review_settings
 from content_svc.posts.schemas import ChannelOptions
 from content_svc.posts.service import get_post
-from content_svc.posts.snapshot import check_fits, published
+from content_svc.posts.snapshot import check_fits, publication
 from content_svc.posts.states import record_transition, refuse, require_state
+from content_svc.queue import repository as queue_claims
 from content_svc.replicas import repository as replicas
 from content_svc.replicas.channels import ChannelLookup, require_live
 
@@ -116,13 +118,19 @@ async def publish_post(
     channel_ids: Sequence[str],
     channels: ChannelLookup,
     *,
+    library: Library,
     scheduled_at: datetime | None = None,
     options: Mapping[str, ChannelOptions] | None = None,
+    send_at: Mapping[str, datetime] | None = None,
 ) -> Post:
     """Publish a post to live channels of the workspace now, or schedule it.
 
     Publishing again to the same channels changes nothing (a retried request is safe);
     to other channels it is a conflict, since a published post's channel set is final.
+
+    `send_at` is the posting queue's: each channel's own slot, `scheduled_at` the earliest
+    of them, and the queue's claims on them made by the caller. Any other schedule, and
+    publishing now, takes the post out of the queue: its claims go.
     """
     # The row lock makes two concurrent publishes of one post take turns (PostgreSQL;
     # SQLite's write lock does the same), so only one of them writes the event.
@@ -163,6 +171,7 @@ async def publish_post(
         and scheduled_at == post.scheduled_at
         and sorted(requested) == sorted(post.scheduled_channel_ids)
         and chosen == (post.channel_options or {})
+        and dict(send_at or {}) == post.send_times
     ):
         return post  # the same schedule again
 
@@ -170,6 +179,9 @@ async def publish_post(
     platforms = {channel_id: checks[channel_id].platform for channel_id in requested}
     _require_mass_send_platforms(chosen, platforms)
     post.channel_options = chosen
+    post.send_times = send_at or {}
+    if send_at is None:
+        await queue_claims.drop_claims_of(session, post.id)
 
     if scheduled_at is not None:
         record_transition(
@@ -185,7 +197,9 @@ async def publish_post(
         await session.flush()
         return post
 
-    _release(session, post, caller.user_id, requested, platforms, now, comment=skip_reason)
+    await _release(
+        session, library, post, caller.user_id, requested, platforms, now, comment=skip_reason
+    )
     await session.flush()
     return post
 
@@ -195,8 +209,9 @@ def _join(*parts: str | None) -> str | None:
     return text or None
 
 
-def _release(
+async def _release(
     session: AsyncSession,
+    library: Library,
     post: Post,
     actor_id: str,
     channel_ids: list[str],
@@ -213,6 +228,14 @@ def _release(
     post.published_at = now
     post.updated_at = now
     post.scheduled_channel_ids = []
+    # A channel whose queue slot is still to come keeps its claim until its distribution
+    # goes out (see `queue.repository`); the others went out now.
+    later = {
+        channel_id: at
+        for channel_id, at in post.send_times.items()
+        if channel_id in channel_ids and at > now
+    }
+    await queue_claims.drop_claims_of(session, post.id, keep=list(later))
     # In the order the relationship loads them, so that this answer equals a later GET.
     for channel_id in sorted(channel_ids):
         post.channels.append(
@@ -225,11 +248,11 @@ def _release(
                 updated_at=now,
             )
         )
-    emit(session, published(post, channel_ids, now))
+    emit(session, await publication(session, library, post, channel_ids, now, send_at=later))
 
 
 async def publish_due(
-    session: AsyncSession, *, now: datetime | None = None, limit: int = 50
+    session: AsyncSession, library: Library, *, now: datetime | None = None, limit: int = 50
 ) -> int:
     """Publish scheduled posts whose time has come; returns how many were published.
 
@@ -259,8 +282,9 @@ async def publish_due(
             continue
         channel_ids = list(post.scheduled_channel_ids)
         known = await replicas.platforms_of(session, post.workspace_id, channel_ids)
-        _release(
+        await _release(
             session,
+            library,
             post,
             SCHEDULER,
             channel_ids,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from servicekit.pagination import keyset
+from servicekit.pagination import PageRequest, keyset
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,10 @@ from content_svc.models import (
     PostStatus,
     PostTransition,
 )
+
+# The orders of a post's own lists (a cursor of one is refused by the other).
+REVISIONS = "version"
+HISTORY = "at"
 
 
 async def get_post(
@@ -88,11 +92,17 @@ async def revision_count(session: AsyncSession, post_id: str) -> int:
     return int(count or 0)
 
 
-async def list_revisions(session: AsyncSession, post_id: str) -> Sequence[PostRevision]:
-    query = (
-        select(PostRevision)
-        .where(PostRevision.post_id == post_id)
-        .order_by(PostRevision.version.desc())
+async def list_revisions(
+    session: AsyncSession, post_id: str, page: PageRequest
+) -> Sequence[PostRevision]:
+    """The post's revisions after `page.cursor`, newest first (one more than `page.limit`)."""
+    query = keyset(
+        select(PostRevision).where(PostRevision.post_id == post_id),
+        sort=REVISIONS,
+        column=PostRevision.version,
+        row_id=PostRevision.id,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return (await session.scalars(query)).all()
 
@@ -112,11 +122,18 @@ async def get_revision(session: AsyncSession, post_id: str, version: int) -> Pos
     return (await session.scalars(query)).one_or_none()
 
 
-async def list_transitions(session: AsyncSession, post_id: str) -> Sequence[PostTransition]:
-    query = (
-        select(PostTransition)
-        .where(PostTransition.post_id == post_id)
-        .order_by(PostTransition.at, PostTransition.id)
+async def list_transitions(
+    session: AsyncSession, post_id: str, page: PageRequest
+) -> Sequence[PostTransition]:
+    """The post's steps after `page.cursor`, oldest first (one more than `page.limit`)."""
+    query = keyset(
+        select(PostTransition).where(PostTransition.post_id == post_id),
+        sort=HISTORY,
+        column=PostTransition.at,
+        row_id=PostTransition.id,
+        cursor=page.cursor,
+        limit=page.limit,
+        descending=False,
     )
     return (await session.scalars(query)).all()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from servicekit.pagination import Cursor, Limit
+from servicekit.pagination import Cursor, Limit, Paging
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
 from servicekit.schemas import Page
@@ -30,7 +30,7 @@ from content_svc.posts.schemas import (
     TransitionRead,
 )
 from content_svc.queue import service as queue
-from content_svc.runtime import BestTimes, ChannelService
+from content_svc.runtime import BestTimes, ChannelService, MediaLibrary
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
 
@@ -42,9 +42,11 @@ router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
     responses=problem_responses(403, 413, 422),
     summary="Write a draft",
 )
-async def create_post(body: PostCreate, caller: Writer, session: DbSession) -> PostRead:
+async def create_post(
+    body: PostCreate, caller: Writer, session: DbSession, library: MediaLibrary
+) -> PostRead:
     post = await service.create_post(session, caller, body)
-    return PostRead.model_validate(post)
+    return await service.post_read(session, library, post)
 
 
 @router.get(
@@ -98,8 +100,12 @@ async def change_review_settings(
     responses=problem_responses(404),
     summary="A post with where it was published and how it performs",
 )
-async def get_post(post_id: str, caller: Reader, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await service.get_post(session, caller, post_id))
+async def get_post(
+    post_id: str, caller: Reader, session: DbSession, library: MediaLibrary
+) -> PostRead:
+    return await service.post_read(
+        session, library, await service.get_post(session, caller, post_id)
+    )
 
 
 @router.patch(
@@ -107,20 +113,26 @@ async def get_post(post_id: str, caller: Reader, session: DbSession) -> PostRead
     response_model=PostRead,
     responses=problem_responses(403, 404, 409, 413, 422),
     summary="Edit a post, from the version the edit started at",
+    operation_id="posts-update",
 )
-async def edit_post(post_id: str, body: PostUpdate, caller: Writer, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await service.edit_post(session, caller, post_id, body))
+async def edit_post(
+    post_id: str, body: PostUpdate, caller: Writer, session: DbSession, library: MediaLibrary
+) -> PostRead:
+    post = await service.edit_post(session, caller, post_id, body)
+    return await service.post_read(session, library, post)
 
 
 @router.get(
     "/{post_id}/revisions",
-    response_model=list[RevisionRead],
-    responses=problem_responses(404),
+    response_model=Page[RevisionRead],
+    responses=problem_responses(404, 422),
     summary="Every version of the post, newest first",
 )
-async def list_revisions(post_id: str, caller: Reader, session: DbSession) -> list[RevisionRead]:
-    revisions = await service.list_revisions(session, caller, post_id)
-    return [RevisionRead.model_validate(revision) for revision in revisions]
+async def list_revisions(
+    post_id: str, caller: Reader, session: DbSession, paging: Paging
+) -> Page[RevisionRead]:
+    rows, next_cursor = await service.list_revisions(session, caller, post_id, paging)
+    return Page(items=[RevisionRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -130,21 +142,28 @@ async def list_revisions(post_id: str, caller: Reader, session: DbSession) -> li
     summary="Make an earlier version the newest one",
 )
 async def restore_revision(
-    post_id: str, revision: int, body: RestoreRequest, caller: Writer, session: DbSession
+    post_id: str,
+    revision: int,
+    body: RestoreRequest,
+    caller: Writer,
+    session: DbSession,
+    library: MediaLibrary,
 ) -> PostRead:
     post = await service.restore_revision(session, caller, post_id, revision, body.version)
-    return PostRead.model_validate(post)
+    return await service.post_read(session, library, post)
 
 
 @router.get(
     "/{post_id}/history",
-    response_model=list[TransitionRead],
-    responses=problem_responses(404),
+    response_model=Page[TransitionRead],
+    responses=problem_responses(404, 422),
     summary="Every step of the post through review and publishing, oldest first",
 )
-async def list_history(post_id: str, caller: Reader, session: DbSession) -> list[TransitionRead]:
-    steps = await service.list_history(session, caller, post_id)
-    return [TransitionRead.model_validate(step) for step in steps]
+async def list_history(
+    post_id: str, caller: Reader, session: DbSession, paging: Paging
+) -> Page[TransitionRead]:
+    rows, next_cursor = await service.list_history(session, caller, post_id, paging)
+    return Page(items=[TransitionRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -153,8 +172,11 @@ async def list_history(post_id: str, caller: Reader, session: DbSession) -> list
     responses=problem_responses(403, 404, 409),
     summary="Send a draft to review",
 )
-async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await review.submit(session, caller, post_id))
+async def submit(
+    post_id: str, caller: Writer, session: DbSession, library: MediaLibrary
+) -> PostRead:
+    post = await review.submit(session, caller, post_id)
+    return await service.post_read(session, library, post)
 
 
 @router.post(
@@ -165,10 +187,14 @@ async def submit(post_id: str, caller: Writer, session: DbSession) -> PostRead:
     "owners; 409 when the post changed since)",
 )
 async def approve(
-    post_id: str, body: ApprovalRequest, caller: Reviewer, session: DbSession
+    post_id: str,
+    body: ApprovalRequest,
+    caller: Reviewer,
+    session: DbSession,
+    library: MediaLibrary,
 ) -> PostRead:
     post = await review.approve(session, caller, post_id, body.version, body.comment)
-    return PostRead.model_validate(post)
+    return await service.post_read(session, library, post)
 
 
 @router.post(
@@ -178,10 +204,14 @@ async def approve(
     summary="Send a post back to its author with comments (reviewers and owners)",
 )
 async def request_changes(
-    post_id: str, body: ChangesRequested, caller: Reviewer, session: DbSession
+    post_id: str,
+    body: ChangesRequested,
+    caller: Reviewer,
+    session: DbSession,
+    library: MediaLibrary,
 ) -> PostRead:
     post = await review.request_changes(session, caller, post_id, body.comment)
-    return PostRead.model_validate(post)
+    return await service.post_read(session, library, post)
 
 
 @router.post(
@@ -191,10 +221,16 @@ async def request_changes(
     summary="Archive a post",
 )
 async def archive(
-    post_id: str, caller: Writer, session: DbSession, body: ReviewComment | None = None
+    post_id: str,
+    caller: Writer,
+    session: DbSession,
+    library: MediaLibrary,
+    body: ReviewComment | None = None,
 ) -> PostRead:
     comment = body.comment if body else None
-    return PostRead.model_validate(await review.archive(session, caller, post_id, comment))
+    return await service.post_read(
+        session, library, await review.archive(session, caller, post_id, comment)
+    )
 
 
 @router.post(
@@ -211,6 +247,7 @@ async def publish_post(
     session: DbSession,
     channels: ChannelService,
     best_times: BestTimes,
+    library: MediaLibrary,
 ) -> PostRead:
     if body.queue:
         queued = await queue.queue_post(
@@ -220,16 +257,18 @@ async def publish_post(
             body.channel_ids,
             channels,
             best_times,
+            library=library,
             options=body.channel_options,
         )
-        return PostRead.model_validate(queued)
+        return await service.post_read(session, library, queued)
     post = await publishing.publish_post(
         session,
         caller,
         post_id,
         body.channel_ids,
         channels,
+        library=library,
         scheduled_at=body.scheduled_at,
         options=body.channel_options,
     )
-    return PostRead.model_validate(post)
+    return await service.post_read(session, library, post)

@@ -9,6 +9,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    ConfigDict,
     Field,
     HttpUrl,
     StringConstraints,
@@ -65,6 +66,20 @@ Summary = Annotated[str | None, AfterValidator(_none_if_blank)]
 
 
 class PostCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "春季新品发布会",
+                    "body_markdown": "# 春季新品\n\n三月十日，新品在上海发布。",
+                    "summary": "三月十日上海发布会的看点",
+                    "tags": ["新品", "发布会"],
+                    "keywords": ["春季新品"],
+                }
+            ]
+        }
+    )
+
     title: Title
     body_markdown: Markdown
     summary: Summary = Field(default=None, max_length=SUMMARY_MAX)
@@ -125,6 +140,17 @@ class ChannelOptions(RequestModel):
 
 
 class PublishRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel_ids": ["0b6f3c1e-5d2a-4c8e-9f47-2a1d3b4c5e6f"],
+                    "scheduled_at": "2026-03-10T02:00:00Z",
+                }
+            ]
+        }
+    )
+
     channel_ids: list[ChannelId] = Field(min_length=1, max_length=MAX_CHANNELS)
     scheduled_at: AwareDatetime | None = Field(
         default=None, description="Publish at this time (UTC offset required); now if absent."
@@ -137,9 +163,10 @@ class PublishRequest(RequestModel):
     )
     queue: bool = Field(
         default=False,
-        description="Put the post in the posting queue: scheduled at the next free slot "
-        "its channels share (GET /queue/slots), ranked by their best times; not with "
-        "`scheduled_at`.",
+        description="Put the post in the posting queue: each channel takes its own next "
+        "free slot (GET /queue/slots), ranked by that channel's best times, so the channels "
+        "may go out at different times (`channel_send_at`); the post is scheduled at the "
+        "earliest. Not with `scheduled_at`.",
     )
 
     @field_validator("queue")
@@ -233,6 +260,13 @@ class PostSummary(ResponseModel):
     published_at: datetime | None
     scheduled_at: datetime | None
     scheduled_channel_ids: list[str]
+    channel_send_at: dict[str, datetime] = Field(
+        default_factory=dict,
+        description="A queued post: per channel id, the channel's own queue slot, when the "
+        "post goes out there. The post is published at the earliest (`scheduled_at`); each "
+        "other channel's distribution waits for its slot. Empty for a post scheduled or "
+        "published at one time for all its channels.",
+    )
     idea_id: str | None
     campaign_id: str | None
     channels: list[PostChannelRead]
@@ -245,7 +279,11 @@ class PostSummary(ResponseModel):
 
 class PostRead(PostSummary):
     body_markdown: str
-    body_html: str
+    body_html: str = Field(
+        description="The body rendered. Library images (`![alt](media:<id>)` in the Markdown) "
+        "are at their signed, time-limited URLs in the answers to creating, reading and "
+        "editing the post; other answers keep them as `media:<id>`."
+    )
     media_ids: list[str] = Field(description=MEDIA_IDS_DOC)
 
 

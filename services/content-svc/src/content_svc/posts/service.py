@@ -14,19 +14,21 @@ from typing import Any
 
 from servicekit.auth import Caller
 from servicekit.db import utcnow
-from servicekit.pagination import split_page
+from servicekit.pagination import PageRequest, split_page
 from servicekit.problems import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.campaigns.membership import live_campaign, posts_moved
 from content_svc.kit.problems import found
 from content_svc.kit.rendering import render_markdown
-from content_svc.media.service import checked_media_ids
+from content_svc.media.service import Library, checked_media_ids
 from content_svc.models import Post, PostRevision, PostStatus, PostTransition
 from content_svc.posts import repository
-from content_svc.posts.schemas import PostCreate, PostFilter, PostUpdate
+from content_svc.posts.markdown import body_html_with_media, check_media_references
+from content_svc.posts.schemas import PostCreate, PostFilter, PostRead, PostUpdate
 from content_svc.posts.snapshot import check_fits, content_of
 from content_svc.posts.states import ACTIONS, refuse, review_again
+from content_svc.queue import repository as queue_claims
 
 NO_FIGURES = -1
 
@@ -60,8 +62,9 @@ async def create_post(
         channels=[],
         variants=[],
     )
-    check_fits(post)
     post.media_ids = await checked_media_ids(session, caller.workspace_id, data.media_ids)
+    check_fits(post)  # with its media, whose links the event carries
+    await check_media_references(session, caller.workspace_id, post.body_markdown)
     session.add(post)
     session.add(_revision_of(post, caller.user_id, note="created"))
     await session.flush()
@@ -137,7 +140,7 @@ async def edit_post(
     moves = "campaign_id" in changes
     requested_campaign = changes.pop("campaign_id", None)
     if (changes or not moves) and post.status not in ACTIONS["edit"]:
-        raise refuse(post, "edit")
+        raise await _refuse_edit(session, post)
     if data.version != post.version:
         raise Conflict(
             f"This edit started from version {data.version}, but the post is at version "
@@ -161,6 +164,7 @@ async def edit_post(
     for name, value in changed.items():
         setattr(post, name, value)
     if "body_markdown" in changed:
+        await check_media_references(session, post.workspace_id, post.body_markdown)
         post.body_html = render_markdown(post.body_markdown)
     check_fits(post)  # the request rolls back what was set above when it does not
     post.version += 1
@@ -171,6 +175,22 @@ async def edit_post(
     )
     await session.flush()
     return post
+
+
+async def _refuse_edit(session: AsyncSession, post: Post) -> Conflict:
+    """The 409 of an edit of a post whose content is final; a published post with
+    channels still waiting for their queue slot names them, and how they can change."""
+    waiting = sorted(await queue_claims.waiting_channels(session, post, utcnow()))
+    if not waiting:
+        return refuse(post, "edit")
+    return refuse(
+        post,
+        "edit",
+        "The post went out on its first channels: its content is what they got, and "
+        f"cannot change. Channel(s) {', '.join(waiting)} still wait for their queue slot: "
+        f"change what goes out there with PUT /posts/{post.id}/variants/{{channel_id}}.",
+        waiting_channel_ids=waiting,
+    )
 
 
 async def _move_to_campaign(session: AsyncSession, post: Post, campaign_id: str | None) -> None:
@@ -186,10 +206,12 @@ async def _move_to_campaign(session: AsyncSession, post: Post, campaign_id: str 
 
 
 async def list_revisions(
-    session: AsyncSession, caller: Caller, post_id: str
-) -> Sequence[PostRevision]:
+    session: AsyncSession, caller: Caller, post_id: str, page: PageRequest
+) -> tuple[list[PostRevision], str | None]:
+    """A page of the post's revisions, newest first, and the next page's cursor."""
     post = await get_post(session, caller, post_id)
-    return await repository.list_revisions(session, post.id)
+    rows = await repository.list_revisions(session, post.id, page)
+    return split_page(rows, page.limit, sort=repository.REVISIONS, key=lambda r: (r.version, r.id))
 
 
 async def restore_revision(
@@ -205,7 +227,19 @@ async def restore_revision(
 
 
 async def list_history(
-    session: AsyncSession, caller: Caller, post_id: str
-) -> Sequence[PostTransition]:
+    session: AsyncSession, caller: Caller, post_id: str, page: PageRequest
+) -> tuple[list[PostTransition], str | None]:
+    """A page of the post's steps, oldest first, and the next page's cursor."""
     post = await get_post(session, caller, post_id)
-    return await repository.list_transitions(session, post.id)
+    rows = await repository.list_transitions(session, post.id, page)
+    return split_page(rows, page.limit, sort=repository.HISTORY, key=lambda t: (t.at, t.id))
+
+
+async def post_read(session: AsyncSession, library: Library, post: Post) -> PostRead:
+    """The post as every answer shows it: its library images at their signed URLs (the
+    stored HTML keeps `media:<id>`, which no reader can open)."""
+    shown = PostRead.model_validate(post)
+    shown.body_html = await body_html_with_media(
+        session, library, post.workspace_id, post.body_html
+    )
+    return shown

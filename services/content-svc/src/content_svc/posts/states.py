@@ -15,11 +15,15 @@ publishing (now or at a set time) in `publishing`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
+from event_contracts import PostReviewChangedV1, ReviewAction
 from servicekit.db import utcnow
 from servicekit.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content_svc.events import emit
 from content_svc.models import Post, PostStatus, PostTransition
 
 # Action -> the states it may start from.
@@ -49,13 +53,14 @@ def allowed_actions(status: str) -> list[str]:
     return [action for action, starts in ACTIONS.items() if status in starts]
 
 
-def refuse(post: Post, action: str, why: str | None = None) -> Conflict:
+def refuse(post: Post, action: str, why: str | None = None, **extra: Any) -> Conflict:
     allowed = allowed_actions(post.status)
     detail = why or f"A {post.status} post cannot be asked to {action}."
     return Conflict(
         f"{detail} Allowed now: {', '.join(allowed) or 'nothing'}.",
         post_status=post.status,
         allowed_actions=allowed,
+        **extra,
     )
 
 
@@ -97,6 +102,41 @@ def record_transition(
     if unschedule:
         post.scheduled_at = None
         post.scheduled_channel_ids = []
+        post.channel_send_at = {}
+    _announce_review(session, post, actor_id, action, comment, now)
+
+
+def _announce_review(
+    session: AsyncSession,
+    post: Post,
+    actor_id: str,
+    action: str,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    """Tell whoever waits on the review (the gateway notifies reviewers, the author): a
+    post that arrives in review (submitted, or edited after approval), is sent back, or is
+    approved."""
+    if post.status == PostStatus.IN_REVIEW.value:
+        step: ReviewAction = "submitted"
+    elif action == "request-changes":
+        step = "changes_requested"
+    elif action == "approve":
+        step = "approved"
+    else:
+        return
+    changed = PostReviewChangedV1(
+        post_id=post.id,
+        workspace_id=post.workspace_id,
+        title=post.title,
+        version=post.version,
+        author_id=post.author_id,
+        actor_id=actor_id,
+        action=step,
+        comment=comment,
+        changed_at=now,
+    )
+    emit(session, changed)
 
 
 def review_again(session: AsyncSession, post: Post, actor_id: str, comment: str) -> None:

@@ -6,21 +6,43 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from servicekit.pagination import keyset, paginate
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from content_svc.kit.ids import workspace_row
-from content_svc.models import Post, PostStatus, QueuedPost, QueueSlot
+from content_svc.models import (
+    DeliveryStatus,
+    Post,
+    PostChannel,
+    PostStatus,
+    QueuedPost,
+    QueueSlot,
+)
 
 QUEUE_ORDER = "slot"
 
-# A claim counts while its post is still scheduled for the claimed time: a post sent back
-# to review, archived, published or rescheduled leaves stale claims behind, which are
-# ignored and removed when the slot is wanted again.
+# A claim counts while its post is scheduled, and after the post is published while the
+# channel's distribution has not gone out (its slot is later than the publication). A
+# post rescheduled, published now or moved in the queue has its claims replaced (see
+# `publishing.publish_post` and `queue.service`); one sent back to review or archived, or
+# whose distribution failed or was cancelled, leaves stale claims behind, which are ignored
+# and removed when the slot is wanted again.
+_PENDING_THERE = (
+    select(PostChannel.post_id)
+    .where(
+        PostChannel.post_id == QueuedPost.post_id,
+        PostChannel.channel_id == QueuedPost.channel_id,
+        PostChannel.status == DeliveryStatus.PENDING.value,
+    )
+    .exists()
+)
 _LIVE = and_(
     Post.id == QueuedPost.post_id,
-    Post.status == PostStatus.SCHEDULED.value,
-    Post.scheduled_at == QueuedPost.slot_at,
+    or_(
+        Post.status == PostStatus.SCHEDULED.value,
+        and_(Post.status == PostStatus.PUBLISHED.value, _PENDING_THERE),
+    ),
 )
 
 
@@ -60,31 +82,31 @@ async def slots_of(
 
 
 async def taken_moments(
-    session: AsyncSession, workspace_id: str, channel_ids: Sequence[str], since: datetime
-) -> set[tuple[str, datetime]]:
-    """(channel, moment) pairs live claims hold from `since` on."""
-    rows = await session.execute(
-        select(QueuedPost.channel_id, QueuedPost.slot_at)
+    session: AsyncSession, workspace_id: str, channel_id: str, since: datetime
+) -> set[datetime]:
+    """The moments live claims hold on the channel from `since` on."""
+    rows = await session.scalars(
+        select(QueuedPost.slot_at)
         .join(Post, _LIVE)
         .where(
             QueuedPost.workspace_id == workspace_id,
-            QueuedPost.channel_id.in_(channel_ids),
+            QueuedPost.channel_id == channel_id,
             QueuedPost.slot_at >= since,
         )
     )
-    return {(str(channel_id), slot_at) for channel_id, slot_at in rows.all()}
+    return set(rows)
 
 
 async def drop_stale_claims(
-    session: AsyncSession, workspace_id: str, channel_ids: Sequence[str], slot_at: datetime
+    session: AsyncSession, workspace_id: str, channel_id: str, slot_at: datetime
 ) -> None:
-    """Remove claims on (channel, `slot_at`) whose post no longer holds that time."""
+    """Remove the claim on (channel, `slot_at`) if its post no longer holds it."""
     live = select(QueuedPost.id).join(Post, _LIVE)
     await session.execute(
         delete(QueuedPost)
         .where(
             QueuedPost.workspace_id == workspace_id,
-            QueuedPost.channel_id.in_(channel_ids),
+            QueuedPost.channel_id == channel_id,
             QueuedPost.slot_at == slot_at,
             QueuedPost.id.not_in(live),
         )
@@ -92,12 +114,24 @@ async def drop_stale_claims(
     )
 
 
-async def drop_claims_of(session: AsyncSession, post_id: str) -> None:
-    await session.execute(
-        delete(QueuedPost)
-        .where(QueuedPost.post_id == post_id)
-        .execution_options(synchronize_session=False)
-    )
+async def drop_claims_of(
+    session: AsyncSession,
+    post_id: str,
+    *,
+    only: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
+    before: datetime | None = None,
+) -> None:
+    """Remove the post's claims: on the channels in `only` when given, but on `keep`;
+    with `before`, only those of slots up to that moment."""
+    query = delete(QueuedPost).where(QueuedPost.post_id == post_id)
+    if only is not None:
+        query = query.where(QueuedPost.channel_id.in_(only))
+    if keep:
+        query = query.where(QueuedPost.channel_id.not_in(keep))
+    if before is not None:
+        query = query.where(QueuedPost.slot_at <= before)
+    await session.execute(query.execution_options(synchronize_session=False))
 
 
 async def claims_of(session: AsyncSession, post: Post) -> Sequence[QueuedPost]:
@@ -119,12 +153,13 @@ async def list_queue(
     channel_id: str | None,
     limit: int,
     cursor: str | None,
-) -> Sequence[tuple[QueuedPost, str]]:
-    """Live claims from `since` on, soonest first, with their post's title."""
+) -> Sequence[tuple[QueuedPost, Post]]:
+    """Live claims from `since` on, soonest first, with their post (and its channels)."""
     query = (
-        select(QueuedPost, Post.title)
+        select(QueuedPost, Post)
         .join(Post, _LIVE)
         .where(QueuedPost.workspace_id == workspace_id, QueuedPost.slot_at >= since)
+        .options(selectinload(Post.channels))
     )
     if channel_id is not None:
         query = query.where(QueuedPost.channel_id == channel_id)
@@ -137,7 +172,24 @@ async def list_queue(
         limit=limit,
         descending=False,
     )
-    return [(row, str(title)) for row, title in (await session.execute(query)).all()]
+    return [(row, post) for row, post in (await session.execute(query)).all()]
+
+
+async def upcoming_slots(
+    session: AsyncSession, post_ids: set[str], since: datetime
+) -> dict[str, dict[str, datetime]]:
+    """Per post of `post_ids`, each channel's soonest slot from `since` on that a live
+    claim holds."""
+    rows = await session.execute(
+        select(QueuedPost.post_id, QueuedPost.channel_id, QueuedPost.slot_at)
+        .join(Post, _LIVE)
+        .where(QueuedPost.post_id.in_(post_ids), QueuedPost.slot_at >= since)
+        .order_by(QueuedPost.slot_at.desc())
+    )
+    found: dict[str, dict[str, datetime]] = {}
+    for post_id, channel_id, slot_at in rows:
+        found.setdefault(post_id, {})[channel_id] = slot_at
+    return found
 
 
 async def queued_post_ids(session: AsyncSession, post_ids: set[str]) -> set[str]:
@@ -148,3 +200,11 @@ async def queued_post_ids(session: AsyncSession, post_ids: set[str]) -> set[str]
         select(QueuedPost.post_id).join(Post, _LIVE).where(QueuedPost.post_id.in_(post_ids))
     )
     return set(rows)
+
+
+async def waiting_channels(session: AsyncSession, post: Post, after: datetime) -> set[str]:
+    """The channels a published post has not gone out to yet, whose queue slot is later
+    than `after`."""
+    if post.status != PostStatus.PUBLISHED.value:
+        return set()
+    return set((await upcoming_slots(session, {post.id}, after)).get(post.id, {}))

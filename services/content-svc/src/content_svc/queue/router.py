@@ -13,9 +13,10 @@ from servicekit.schemas import Page
 
 from content_svc.access import CALLER_PROBLEMS, Reader, Writer
 from content_svc.posts.schemas import PostRead
+from content_svc.posts.service import post_read
 from content_svc.queue import service, slots
 from content_svc.queue.schemas import QueuedRead, QueueMove, SlotCreate, SlotRead, SlotUpdate
-from content_svc.runtime import ChannelService
+from content_svc.runtime import ChannelService, MediaLibrary
 
 router = APIRouter(prefix="/queue", tags=["queue"], responses=CALLER_PROBLEMS)
 
@@ -101,14 +102,15 @@ async def list_queue(
     "/{post_id}",
     response_model=PostRead,
     responses=problem_responses(403, 404, 409, 422),
-    summary="Move a queued post to another free slot of its channels",
+    summary="Move a queued post to another free slot of one of its channels, or of all",
 )
 async def move_queued(
-    post_id: str, body: QueueMove, caller: Writer, session: DbSession
+    post_id: str, body: QueueMove, caller: Writer, session: DbSession, library: MediaLibrary
 ) -> PostRead:
-    return PostRead.model_validate(
-        await service.move_queued(session, caller, post_id, body.slot_at)
+    post = await service.move_queued(
+        session, caller, post_id, body.slot_at, channel_id=body.channel_id
     )
+    return await post_read(session, library, post)
 
 
 @router.delete(
@@ -117,5 +119,8 @@ async def move_queued(
     responses=problem_responses(403, 404, 409),
     summary="Take a post out of the queue (back to approved, or to draft if it was not)",
 )
-async def unqueue(post_id: str, caller: Writer, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await service.unqueue(session, caller, post_id))
+async def unqueue(
+    post_id: str, caller: Writer, session: DbSession, library: MediaLibrary
+) -> PostRead:
+    post = await service.unqueue(session, caller, post_id)
+    return await post_read(session, library, post)

@@ -3,9 +3,15 @@
 Occurrence 0 is the post's own publication (or its schedule); occurrence n is due at
 `first_at + n * every_days` and, when due, goes out as `post.published` with `occurrence`
 n: channel-svc plans it as a distribution set of its own (its key is post, channel and
-occurrence), never as a repeat of the first. The releaser runs with the scheduled-post
-releaser; its rows are claimed with `FOR UPDATE SKIP LOCKED` and advanced in the same
-transaction as the event is written, so an occurrence goes out once.
+occurrence), never as a repeat of the first. A post the posting queue scheduled keeps the
+queue's way for every occurrence: each channel it was queued for takes its own next free
+slot from the occurrence's time on (`queue.service.queue_occurrence`, never one another
+post holds), named in the event's `send_at`. The post's channel rows show the newest
+occurrence: pending from its release until channel-svc reports its outcome.
+
+The releaser runs with the scheduled-post releaser; its rows are claimed with
+`FOR UPDATE SKIP LOCKED` and advanced in the same transaction as the event is written, so
+an occurrence goes out once.
 """
 
 from __future__ import annotations
@@ -20,13 +26,15 @@ from servicekit.problems import Invalid, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content_svc.events import emit
-from content_svc.models import PostRecurrence, PostStatus
+from content_svc.media.service import Library
+from content_svc.models import DeliveryStatus, PostRecurrence, PostStatus
 from content_svc.posts import repository as posts
 from content_svc.posts.publishing import SCHEDULE_HORIZON
 from content_svc.posts.review import workspace_time_zone
 from content_svc.posts.service import get_post
-from content_svc.posts.snapshot import published
+from content_svc.posts.snapshot import publication
 from content_svc.posts.states import refuse
+from content_svc.queue.service import queue_occurrence
 from content_svc.recurrence import repository
 from content_svc.recurrence.schemas import NEXT_SHOWN, Occurrence, RecurrenceRead, RecurrenceSet
 
@@ -142,7 +150,7 @@ def _read(recurrence: PostRecurrence, zone: ZoneInfo) -> RecurrenceRead:
 
 
 async def release_due(
-    session: AsyncSession, *, now: datetime | None = None, limit: int = 50
+    session: AsyncSession, library: Library, *, now: datetime | None = None, limit: int = 50
 ) -> int:
     """Send every due occurrence (the latest due one, when several were missed while the
     service was down: an evergreen post goes out once, not in a burst); returns how many."""
@@ -158,7 +166,16 @@ async def release_due(
             continue
         number = _next_number(recurrence, now) - 1
         channel_ids = [channel.channel_id for channel in post.channels]
-        emit(session, published(post, channel_ids, now).model_copy(update={"occurrence": number}))
+        later = await queue_occurrence(session, post, channel_ids, now)
+        for row in post.channels:
+            # The row shows the newest occurrence: pending until its outcome, which comes
+            # after `now`; a late outcome of an earlier occurrence is older, so stale.
+            row.status = DeliveryStatus.PENDING.value
+            row.distribution_id = None
+            row.outcome_at = now
+            row.updated_at = now
+        sent = await publication(session, library, post, channel_ids, now, send_at=later)
+        emit(session, sent.model_copy(update={"occurrence": number}))
         recurrence.occurrence = number
         recurrence.updated_at = now
         zone = await workspace_time_zone(session, recurrence.workspace_id)

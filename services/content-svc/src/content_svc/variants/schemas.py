@@ -8,9 +8,18 @@ from pydantic import ConfigDict, Field, model_validator
 from servicekit.schemas import RequestModel, ResponseModel
 
 from content_svc.models import SUMMARY_MAX
-from content_svc.posts.schemas import MAX_LABELS, Labels, Markdown, Summary, Title
+from content_svc.posts.schemas import (
+    MAX_LABELS,
+    MAX_MEDIA,
+    MEDIA_IDS_DOC,
+    Labels,
+    Markdown,
+    MediaRef,
+    Summary,
+    Title,
+)
 
-OVERRIDES = ("title", "summary", "body_markdown", "tags")
+OVERRIDES = ("title", "summary", "body_markdown", "tags", "media_ids")
 
 
 class VariantWrite(RequestModel):
@@ -27,8 +36,11 @@ class VariantWrite(RequestModel):
     summary: Summary = Field(default=None, max_length=SUMMARY_MAX)
     body_markdown: Markdown | None = None
     tags: Labels | None = Field(default=None, max_length=MAX_LABELS)
-    # A hook for the media library (issue 19, item 2): the variant's ordered media ids
-    # go here once posts carry media.
+    media_ids: list[MediaRef] | None = Field(
+        default=None,
+        max_length=MAX_MEDIA,
+        description=MEDIA_IDS_DOC + " The channel's own list ([] for none); null: the post's.",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -60,6 +72,7 @@ class VariantRead(ResponseModel):
     body_markdown: str | None
     body_html: str | None
     tags: list[str] | None
+    media_ids: list[str] | None = Field(description="The channel's own media; null: the post's.")
     editor_id: str
     updated_at: datetime
 
@@ -75,6 +88,7 @@ class VariantRead(ResponseModel):
                     "body_markdown": "三大亮点，一图看懂！",
                     "body_html": "<p>三大亮点，一图看懂！</p>\n",
                     "tags": None,
+                    "media_ids": None,
                     "editor_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
                     "updated_at": "2026-12-07T06:00:00Z",
                 }

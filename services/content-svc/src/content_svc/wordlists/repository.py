@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from servicekit.pagination import CREATED, PageRequest, keyset
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,5 +24,22 @@ async def list_wordlists(session: AsyncSession, workspace_id: str) -> Sequence[W
         select(Wordlist)
         .where(Wordlist.workspace_id == workspace_id)
         .order_by(Wordlist.created_at, Wordlist.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def page_of_wordlists(
+    session: AsyncSession, workspace_id: str, page: PageRequest
+) -> Sequence[Wordlist]:
+    """The workspace's word lists after `page.cursor`, oldest first (one more than
+    `page.limit`)."""
+    query = keyset(
+        select(Wordlist).where(Wordlist.workspace_id == workspace_id),
+        sort=CREATED,
+        column=Wordlist.created_at,
+        row_id=Wordlist.id,
+        cursor=page.cursor,
+        limit=page.limit,
+        descending=False,
     )
     return (await session.scalars(query)).all()

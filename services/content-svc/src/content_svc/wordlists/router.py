@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from servicekit.pagination import Paging
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
+from servicekit.schemas import Page
 
 from content_svc.access import CALLER_PROBLEMS, Reader, WordlistEditor
 from content_svc.wordlists import service
@@ -28,12 +30,13 @@ async def create_wordlist(
 
 @router.get(
     "",
-    response_model=list[WordlistRead],
-    summary="The workspace's word lists",
+    response_model=Page[WordlistRead],
+    responses=problem_responses(422),
+    summary="The workspace's word lists, oldest first",
 )
-async def list_wordlists(caller: Reader, session: DbSession) -> list[WordlistRead]:
-    rows = await service.list_wordlists(session, caller.workspace_id)
-    return [WordlistRead.model_validate(row) for row in rows]
+async def list_wordlists(caller: Reader, session: DbSession, paging: Paging) -> Page[WordlistRead]:
+    rows, next_cursor = await service.page_of_wordlists(session, caller.workspace_id, paging)
+    return Page(items=[WordlistRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from event_contracts import ListedWord, WordlistChangedV1
 from servicekit.auth import Caller
 from servicekit.db import utcnow
+from servicekit.pagination import PageRequest, split_page
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import STARTER_WORDS, ScanWord, WordScanner
 
@@ -60,6 +61,14 @@ async def get_wordlist(
 
 async def list_wordlists(session: AsyncSession, workspace_id: str) -> Sequence[Wordlist]:
     return await repository.list_wordlists(session, workspace_id)
+
+
+async def page_of_wordlists(
+    session: AsyncSession, workspace_id: str, page: PageRequest
+) -> tuple[list[Wordlist], str | None]:
+    """A page of the workspace's word lists, oldest first, and the next page's cursor."""
+    rows = await repository.page_of_wordlists(session, workspace_id, page)
+    return split_page(rows, page.limit)
 
 
 async def replace_wordlist(

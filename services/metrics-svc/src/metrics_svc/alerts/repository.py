@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from servicekit.db import is_postgres
+from sqlalchemy import BigInteger, case, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics_svc.kit.chunks import chunked
 from metrics_svc.models import ACCOUNT, DailyRollup, HourlyRollup, InteractionSentiment, Series
 from metrics_svc.reports.repository import followers_days
 
@@ -27,14 +29,46 @@ async def recent_reads(session: AsyncSession, workspace_id: str, since: datetime
     )
 
 
-async def value_before(session: AsyncSession, series_id: int, moment: datetime) -> int | None:
-    """The series' last value observed at or before `moment` (in its hourly buckets)."""
-    return await session.scalar(
-        select(HourlyRollup.value)
-        .where(HourlyRollup.series_id == series_id, HourlyRollup.observed_at <= moment)
-        .order_by(HourlyRollup.bucket.desc())
-        .limit(1)
-    )
+# One statement for any number of series on PostgreSQL: its moments as arrays.
+_VALUES_BEFORE = text(
+    """
+SELECT u.series_id,
+       (SELECT h.value FROM rollup_hourly h
+        WHERE h.series_id = u.series_id AND h.observed_at <= u.moment
+        ORDER BY h.bucket DESC LIMIT 1)
+FROM unnest(CAST(:ids AS bigint[]), CAST(:moments AS timestamptz[])) AS u(series_id, moment)
+"""
+)
+
+
+async def values_before(session: AsyncSession, moments: dict[int, datetime]) -> dict[int, int]:
+    """Each series' last value observed at or before its moment (in its hourly buckets),
+    by series id (none where it had none): one statement on PostgreSQL, one per 200 series
+    on SQLite."""
+    if not moments:
+        return {}
+    if is_postgres(session):
+        rows = await session.execute(
+            _VALUES_BEFORE, {"ids": list(moments), "moments": list(moments.values())}
+        )
+        return {series_id: value for series_id, value in rows.all() if value is not None}
+    found: dict[int, int] = {}
+    for chunk in chunked(list(moments.items()), 200):  # SQLite compounds 500 selects at most
+        parts = [
+            select(
+                literal(series_id, BigInteger).label("series_id"),
+                select(HourlyRollup.value)
+                .where(HourlyRollup.series_id == series_id, HourlyRollup.observed_at <= moment)
+                .order_by(HourlyRollup.bucket.desc())
+                .limit(1)
+                .scalar_subquery()
+                .label("value"),
+            )
+            for series_id, moment in chunk
+        ]
+        rows = await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])
+        found |= {series_id: value for series_id, value in rows.all() if value is not None}
+    return found
 
 
 async def follower_days(

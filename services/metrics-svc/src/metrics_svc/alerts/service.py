@@ -21,7 +21,7 @@ from metrics_svc.kit.dates import day_floor
 from metrics_svc.kit.words import fmt_int
 from metrics_svc.models import Channel, Post, Series
 from metrics_svc.replicas.repository import channel_names, posts_by_id
-from metrics_svc.reports.benchmark import BandPoint, band, benchmarks
+from metrics_svc.reports.benchmark import BandPoint, bands, benchmarks
 
 RECENT = timedelta(days=30)  # posts watched for underperformance
 WATCHED = timedelta(days=14)  # posts watched for stalls
@@ -45,54 +45,76 @@ def expected_at(curve: list[BandPoint], age_hours: float) -> float | None:
     return curve[-1].median if age_hours >= curve[-1].age_hours else None
 
 
-async def _stall(
-    session: AsyncSession, workspace_id: str, series: Series, now: datetime
-) -> dict[str, object] | None:
-    latest = series.latest_observed_at
-    if latest is None or series.published_at is None or now - latest > FRESH:
-        return None
-    then = latest - WINDOW
-    if then < series.published_at:
-        return None
-    before = await repository.value_before(session, series.id, then)
-    if before is None:
-        return None
-    gained = series.latest_value - before
-    age_then = (then - series.published_at).total_seconds() / 3600
-    age_now = (latest - series.published_at).total_seconds() / 3600
-    curve = await band(session, workspace_id, series)
-    low, high = expected_at(curve, age_then), expected_at(curve, age_now)
-    evidence: dict[str, object] = {
-        "window_hours": WINDOW.total_seconds() / 3600,
-        "from": then.isoformat(),
-        "to": latest.isoformat(),
-        "value_then": before,
-        "value_now": series.latest_value,
-        "gained": gained,
-    }
-    if low and high and low > 0:
-        growth = high / low - 1
-        expected = before * growth
-        basis = (
-            f"posts on this channel grow about {growth:.0%} between {age_then:.0f} h and "
-            f"{age_now:.0f} h (median of {curve[0].peers}+ posts)"
-        )
-        evidence |= {"expected_gain": round(expected), "peer_growth": round(growth, 4)}
-    else:
-        earlier = await repository.value_before(session, series.id, then - WINDOW)
-        if earlier is None:
-            return None
-        expected = float(before - earlier)
-        basis = f"it grew {fmt_int(expected)} in the 12 h before"
-        evidence |= {"expected_gain": round(expected), "previous_window_gain": round(expected)}
-    if expected < MIN_EXPECTED or gained >= STALL_SHARE * expected:
-        return None
-    evidence["message"] = (
-        f"{series.metric} grew {fmt_int(gained)} in the last 12 h (from {fmt_int(before)} to "
-        f"{fmt_int(series.latest_value)}) where {fmt_int(expected)} were expected: {basis}; "
-        "the platform may have throttled or hidden it"
-    )
-    return evidence
+async def _stalls(
+    session: AsyncSession, workspace_id: str, watched: Sequence[Series], now: datetime
+) -> dict[int, dict[str, object]]:
+    """The evidence of each watched series that stalls, by series id: a handful of queries
+    for all of them (their values 12 and 24 h ago, their channels' bands)."""
+    then: dict[int, datetime] = {}
+    for series in watched:
+        latest = series.latest_observed_at
+        if latest is None or series.published_at is None or now - latest > FRESH:
+            continue
+        if latest - WINDOW >= series.published_at:
+            then[series.id] = latest - WINDOW
+    if not then:
+        return {}
+    before = await repository.values_before(session, then)
+    judged = [s for s in watched if s.id in before]
+    curves = await bands(session, workspace_id, judged)
+    expectations: dict[int, tuple[float, str, dict[str, float]]] = {}
+    fallback: list[Series] = []
+    for series in judged:
+        assert series.published_at is not None
+        assert series.latest_observed_at is not None
+        age_then = (then[series.id] - series.published_at).total_seconds() / 3600
+        age_now = (series.latest_observed_at - series.published_at).total_seconds() / 3600
+        curve = curves.get(series.id, [])
+        low, high = expected_at(curve, age_then), expected_at(curve, age_now)
+        if low and high and low > 0:
+            growth = high / low - 1
+            expected = before[series.id] * growth
+            basis = (
+                f"posts on this channel grow about {growth:.0%} between {age_then:.0f} h and "
+                f"{age_now:.0f} h (median of {curve[0].peers}+ posts)"
+            )
+            extra = {"expected_gain": round(expected), "peer_growth": round(growth, 4)}
+            expectations[series.id] = (expected, basis, extra)
+        else:
+            fallback.append(series)
+    earlier = await repository.values_before(session, {s.id: then[s.id] - WINDOW for s in fallback})
+    for series in fallback:
+        if series.id in earlier:
+            expected = float(before[series.id] - earlier[series.id])
+            basis = f"it grew {fmt_int(expected)} in the 12 h before"
+            extra = {"expected_gain": round(expected), "previous_window_gain": round(expected)}
+            expectations[series.id] = (expected, basis, extra)
+    found: dict[int, dict[str, object]] = {}
+    for series in judged:
+        if series.id not in expectations:
+            continue
+        expected, basis, extra = expectations[series.id]
+        value_then = before[series.id]
+        gained = series.latest_value - value_then
+        if expected < MIN_EXPECTED or gained >= STALL_SHARE * expected:
+            continue
+        assert series.latest_observed_at is not None
+        found[series.id] = {
+            "window_hours": WINDOW.total_seconds() / 3600,
+            "from": then[series.id].isoformat(),
+            "to": series.latest_observed_at.isoformat(),
+            "value_then": value_then,
+            "value_now": series.latest_value,
+            "gained": gained,
+            **extra,
+            "message": (
+                f"{series.metric} grew {fmt_int(gained)} in the last 12 h (from "
+                f"{fmt_int(value_then)} to {fmt_int(series.latest_value)}) where "
+                f"{fmt_int(expected)} were expected: {basis}; "
+                "the platform may have throttled or hidden it"
+            ),
+        }
+    return found
 
 
 def _post_alert(
@@ -124,6 +146,12 @@ async def _post_alerts(
     posts = await posts_by_id(session, workspace_id, sorted({s.post_id for s in reads}))
     found: list[Alert] = []
     verdicts = await benchmarks(session, workspace_id, reads, now)
+    stalls = await _stalls(
+        session,
+        workspace_id,
+        [s for s in reads if s.published_at is not None and now - s.published_at <= WATCHED],
+        now,
+    )
     for series in reads:
         post = posts.get(series.post_id)
         bench = verdicts[series.id]
@@ -140,11 +168,10 @@ async def _post_alerts(
             found.append(
                 _post_alert("underperforming", series, post, names, now, bench.reason, evidence)
             )
-        if series.published_at is not None and now - series.published_at <= WATCHED:
-            stall = await _stall(session, workspace_id, series, now)
-            if stall is not None:
-                message = str(stall.pop("message"))
-                found.append(_post_alert("stalled", series, post, names, now, message, stall))
+        stall = stalls.get(series.id)
+        if stall is not None:
+            message = str(stall.pop("message"))
+            found.append(_post_alert("stalled", series, post, names, now, message, stall))
     return found
 
 

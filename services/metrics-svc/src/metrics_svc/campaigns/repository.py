@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit.chunks import chunked, scalars_by_chunk
+from metrics_svc.kit.chunks import rows_by_chunk, scalars_by_chunk
 from metrics_svc.models import (
     Campaign,
     CampaignPost,
@@ -104,9 +104,9 @@ async def post_gains(
     end: datetime,
 ) -> list[Gain]:
     """What the posts' series gained each day from `start` to `end`."""
-    found: list[Gain] = []
-    for chunk in chunked(list(post_ids), 500):
-        rows = await session.execute(
+    rows = await rows_by_chunk(
+        session,
+        lambda chunk: (
             select(
                 DailyRollup.bucket,
                 Series.channel_id,
@@ -121,9 +121,10 @@ async def post_gains(
                 DailyRollup.bucket >= start,
                 DailyRollup.bucket < end,
             )
-        )
-        found.extend((d, c, p, m, float(g)) for d, c, p, m, g in rows)
-    return found
+        ),
+        list(post_ids),
+    )
+    return [(d, c, p, m, float(g)) for d, c, p, m, g in rows]
 
 
 async def account_gains(

@@ -23,6 +23,7 @@ Objective = Literal["awareness", "followers", "engagement", "conversions"]
     response_model=CampaignComparison,
     responses=problem_responses(403, 404, 422),
     summary="Campaigns side by side: figures, goals reached and costs",
+    operation_id="reports-compare-campaigns",
     description="Filter by objective, tags (any of them), status, the period they ran in, "
     "or `similar_to` a campaign (same objective, a tag in common) to cite past campaigns "
     "in a proposal.",

@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 
 from servicekit.db import utcnow
+from servicekit.fingerprints import fingerprint
 from servicekit.problems import FieldError, Invalid
 from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrics_svc.conversions import repository
 from metrics_svc.conversions.schemas import ConversionCreate, ConversionRead
 from metrics_svc.ingestion.counters import ensure_placement, recount
-from metrics_svc.ingestion.idempotency import fingerprint
 from metrics_svc.kit.dates import day_floor
 from metrics_svc.models import Campaign, Channel, Conversion, Post, TrackedLink
 

@@ -1,5 +1,5 @@
 """The ingestion's queries: the series figures go to, their stored points and buckets, the
-posts and channels points name, and the answers kept for idempotency keys."""
+posts and channels points name."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from servicekit.db import insert_if_new, locked
+from servicekit.db import locked
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,6 @@ from metrics_svc.models import (
     Channel,
     Conversion,
     DailyRollup,
-    IdempotencyRecord,
     LinkClick,
     Post,
     PostChannel,
@@ -222,30 +221,6 @@ async def known(
         ):
             found.channels[channel.id] = channel
     return found
-
-
-async def claim_key(
-    session: AsyncSession, workspace_id: str, key: str, request_hash: str, pending: int
-) -> IdempotencyRecord:
-    """The record of an idempotency key: a new one (status `pending`) reserved in this
-    transaction, or the one stored first (a concurrent request with the same key waits
-    for it on PostgreSQL; SQLite serialises writers)."""
-    await insert_if_new(
-        session,
-        IdempotencyRecord,
-        workspace_id=workspace_id,
-        key=key,
-        request_hash=request_hash,
-        status_code=pending,
-        response={},
-    )
-    record = await session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.key == key
-        )
-    )
-    assert record is not None
-    return record
 
 
 async def one_series(

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request, Response, status
 from servicekit.csv_upload import CSV_REQUEST_BODY, upload_chunks
 from servicekit.problems import problem_responses
 from servicekit.runtime import DbSession
@@ -18,15 +17,6 @@ ALREADY_STORED: dict[int | str, dict[str, Any]] = {
     200: {"model": StatBatchRead, "description": "Every point was already stored"}
 }
 router = APIRouter(prefix="/stats", tags=["stats"], responses=CALLER_PROBLEMS)
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Replays the first answer for the same body; 422 for another body.",
-    ),
-]
 
 
 @router.post(
@@ -45,22 +35,12 @@ IdempotencyKey = Annotated[
     ),
 )
 async def ingest(
-    body: StatBatchCreate, caller: Writer, session: DbSession, key: IdempotencyKey = None
-) -> JSONResponse:
-    if key:
-        first = await service.replay(session, caller.workspace_id, key, body)
-        if first is not None:
-            return JSONResponse(
-                first.response,
-                status_code=first.status_code,
-                headers={"Idempotent-Replayed": "true"},
-            )
+    body: StatBatchCreate, caller: Writer, session: DbSession, response: Response
+) -> StatBatchRead:
     batch = await service.ingest(session, caller.workspace_id, body)
-    code = status.HTTP_201_CREATED if batch.batch_id else status.HTTP_200_OK
-    document = batch.model_dump(mode="json")
-    if key:
-        await service.remember(session, caller.workspace_id, key, code, document)
-    return JSONResponse(document, status_code=code)
+    if not batch.batch_id:
+        response.status_code = status.HTTP_200_OK
+    return batch
 
 
 @router.post(

@@ -1,20 +1,19 @@
 """Ingesting figures, from a batch of points or a CSV file: validate everything, store all
-of it or nothing (see `batches`), tell others; and replaying the first answer to an
-`Idempotency-Key`."""
+of it or nothing (see `batches`), tell others. (A retry with the same `Idempotency-Key` is
+answered by servicekit.idempotency before it reaches here.)"""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from servicekit.csv_upload import spool_body
 from servicekit.problems import FieldError, Invalid
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.ingestion import csv_import, idempotency
+from metrics_svc.ingestion import csv_import
 from metrics_svc.ingestion.batches import BatchWriter
 from metrics_svc.ingestion.schemas import (
     MAX_POINTS,
@@ -24,7 +23,6 @@ from metrics_svc.ingestion.schemas import (
     StatBatchRead,
 )
 from metrics_svc.ingestion.validation import Copies, Problem, Seen, SubmittedPoint, resolve
-from metrics_svc.models import IdempotencyRecord
 
 # CSV rows are resolved (and stored) this many at a time, so a file is never held whole.
 RESOLVE_EVERY = 5_000
@@ -71,20 +69,6 @@ async def ingest(session: AsyncSession, workspace_id: str, body: StatBatchCreate
     writer = BatchWriter(session, workspace_id, "api")
     await writer.add(resolution.observations, resolution.copies)
     return await writer.finish(received=len(points), duplicates=resolution.duplicates)
-
-
-async def replay(
-    session: AsyncSession, workspace_id: str, key: str, body: StatBatchCreate
-) -> IdempotencyRecord | None:
-    """The answer first given to `key`, to send again; None when this request is the first
-    (the key is then reserved until `remember`)."""
-    return await idempotency.claim(session, workspace_id, key, body.model_dump(mode="json"))
-
-
-async def remember(
-    session: AsyncSession, workspace_id: str, key: str, status_code: int, answer: dict[str, Any]
-) -> None:
-    await idempotency.remember(session, workspace_id, key, status_code, answer)
 
 
 @dataclass

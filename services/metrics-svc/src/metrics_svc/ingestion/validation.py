@@ -137,9 +137,10 @@ def _introduce(
     return list(new.values()), refused
 
 
-def _target(
-    point: SubmittedPoint, known: Known, copies: Copies
-) -> tuple[str, str, datetime | None] | Problem:
+Target = tuple[str, str, datetime | None]
+
+
+def _target(point: SubmittedPoint, known: Known, copies: Copies) -> Target | Problem:
     """(channel id, post id or ACCOUNT, publication time on the channel), or the problem."""
     if point.post_id:
         if point.post_id not in known.posts:
@@ -246,9 +247,19 @@ async def resolve(
     seen = {} if seen is None else seen
     copies = {} if copies is None else copies
     result.copies, refused = _introduce(workspace_id, points, known, copies, now)
+    # A batch names each post many times (every metric, every snapshot): its target is
+    # found once. Problems name the point, so only targets found are kept.
+    targets: dict[tuple[str | None, str | None, str | None], Target] = {}
     for position, point in enumerate(points):
         problems: list[Problem] = []
-        target = refused.get(position) or _target(point, known, copies)
+        target: Target | Problem | None = refused.get(position)
+        if target is None:
+            naming = (point.post_id, point.channel_id, point.external_id)
+            target = targets.get(naming)
+            if target is None:
+                target = _target(point, known, copies)
+                if not isinstance(target, Problem):
+                    targets[naming] = target
         if isinstance(target, Problem):
             problems.append(target)
             channel_id, post_id, published_at = None, None, None

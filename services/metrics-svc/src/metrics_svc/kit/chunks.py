@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import TypeVar, TypeVarTuple
 
-from sqlalchemy import Select
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 K = TypeVar("K")
 R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -29,4 +30,17 @@ async def scalars_by_chunk(
     found: list[R] = []
     for chunk in chunked(keys, size):
         found.extend(await session.scalars(query_for(chunk)))
+    return found
+
+
+async def rows_by_chunk(
+    session: AsyncSession,
+    query_for: Callable[[Sequence[K]], Select[*Ts]],
+    keys: Sequence[K],
+    size: int = 500,
+) -> list[Row[*Ts]]:
+    """The rows of `query_for(keys)` (a select of columns), asked `size` keys at a time."""
+    found: list[Row[*Ts]] = []
+    for chunk in chunked(keys, size):
+        found.extend((await session.execute(query_for(chunk))).all())
     return found

@@ -9,6 +9,7 @@ underperforming, above 1.3 outperforming, in between on par.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics_svc.ingestion.rollups.gains import CHECKPOINTS
 from metrics_svc.kit.words import age_words, fmt_int, fmt_ratio
-from metrics_svc.models import BenchmarkCheckpoint, Series
+from metrics_svc.models import Series
 from metrics_svc.reports import repository
 
 WINDOW = timedelta(days=90)
+_SPANS = tuple((age, timedelta(hours=age)) for age in CHECKPOINTS)
 MIN_PEERS = 3
 UNDER, OVER = 0.7, 1.3
 
@@ -131,19 +133,20 @@ async def benchmarks(
 ) -> dict[int, Benchmark]:
     """The benchmark of each subject series (post series only), by series id."""
     mine = await repository.checkpoints_of(session, [s.id for s in subjects])
-    chosen: dict[int, BenchmarkCheckpoint] = {}
+    chosen: dict[int, repository.Checkpoint] = {}
     results: dict[int, Benchmark] = {}
     for series in subjects:
         if series.published_at is None:
             results[series.id] = _no_figure(series, now)
             continue
         elapsed = now - series.published_at
-        reached = [c for c in CHECKPOINTS if timedelta(hours=c) <= elapsed and c in mine[series.id]]
+        held = mine.get(series.id, {})
+        reached = [age for age, span in _SPANS if span <= elapsed and age in held]
         if not reached:
             results[series.id] = _no_figure(series, now)
             continue
-        chosen[series.id] = mine[series.id][reached[-1]]
-    groups: dict[tuple[str, str, int], list[BenchmarkCheckpoint]] = defaultdict(list)
+        chosen[series.id] = held[reached[-1]]
+    groups: dict[tuple[str, str, int], list[repository.Checkpoint]] = defaultdict(list)
     for point in chosen.values():
         groups[(point.channel_id, point.metric, point.age_hours)].append(point)
     for (channel_id, metric, age), points in groups.items():
@@ -180,27 +183,50 @@ class BandPoint:
 
 async def band(session: AsyncSession, workspace_id: str, series: Series) -> list[BandPoint]:
     """The peers' quartiles at every checkpoint: the band a post's curve is drawn against."""
-    if series.published_at is None:
-        return []
-    rows = await repository.peer_values(
-        session,
-        workspace_id,
-        series.channel_id,
-        series.metric,
-        published=(series.published_at - WINDOW, series.published_at),
-        besides=series.id,
-    )
-    by_age: dict[int, list[int]] = defaultdict(list)
-    for _, age, _, value in rows:
-        by_age[age].append(value)
-    return [
-        BandPoint(
-            age,
-            len(values),
-            quantile(values, 0.25),
-            statistics.median(values),
-            quantile(values, 0.75),
+    return (await bands(session, workspace_id, [series])).get(series.id, [])
+
+
+async def bands(
+    session: AsyncSession, workspace_id: str, subjects: Sequence[Series]
+) -> dict[int, list[BandPoint]]:
+    """The band of each subject series (with a publication time), by series id: one query
+    per channel and metric, whatever the number of series."""
+    groups: dict[tuple[str, str], list[Series]] = defaultdict(list)
+    for series in subjects:
+        if series.published_at is not None:
+            groups[(series.channel_id, series.metric)].append(series)
+    results: dict[int, list[BandPoint]] = {}
+    for (channel_id, metric), members in groups.items():
+        moments = [s.published_at for s in members if s.published_at is not None]
+        rows = sorted(
+            await repository.peer_values(
+                session,
+                workspace_id,
+                channel_id,
+                metric,
+                published=(min(moments) - WINDOW, max(moments)),
+            ),
+            key=lambda row: row[2],
         )
-        for age, values in sorted(by_age.items())
-        if len(values) >= MIN_PEERS
-    ]
+        published = [row[2] for row in rows]
+        for series in members:
+            assert series.published_at is not None
+            # Its peers went live in the 90 days before it.
+            low = bisect_left(published, series.published_at - WINDOW)
+            high = bisect_left(published, series.published_at)
+            by_age: dict[int, list[int]] = defaultdict(list)
+            for sid, age, _, value in rows[low:high]:
+                if sid != series.id:
+                    by_age[age].append(value)
+            results[series.id] = [
+                BandPoint(
+                    age,
+                    len(values),
+                    quantile(values, 0.25),
+                    statistics.median(values),
+                    quantile(values, 0.75),
+                )
+                for age, values in sorted(by_age.items())
+                if len(values) >= MIN_PEERS
+            ]
+    return results

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.kit.chunks import scalars_by_chunk
+from metrics_svc.kit.chunks import rows_by_chunk
 from metrics_svc.models import (
     ACCOUNT,
     BenchmarkCheckpoint,
@@ -311,17 +312,35 @@ async def checkpoints(
     return list(await session.scalars(query))
 
 
+class Checkpoint(NamedTuple):
+    """What a benchmark reads of a checkpoint (plain values: thousands are read at once)."""
+
+    series_id: int
+    age_hours: int
+    channel_id: str
+    metric: str
+    published_at: datetime
+    value: int
+
+
 async def checkpoints_of(
     session: AsyncSession, series_ids: Sequence[int]
-) -> dict[int, dict[int, BenchmarkCheckpoint]]:
+) -> dict[int, dict[int, Checkpoint]]:
     """Every checkpoint of these series, by series id and age."""
-    found: dict[int, dict[int, BenchmarkCheckpoint]] = defaultdict(dict)
-    for row in await scalars_by_chunk(
+    found: dict[int, dict[int, Checkpoint]] = defaultdict(dict)
+    for row in await rows_by_chunk(
         session,
-        lambda ids: select(BenchmarkCheckpoint).where(BenchmarkCheckpoint.series_id.in_(ids)),
+        lambda ids: select(
+            BenchmarkCheckpoint.series_id,
+            BenchmarkCheckpoint.age_hours,
+            BenchmarkCheckpoint.channel_id,
+            BenchmarkCheckpoint.metric,
+            BenchmarkCheckpoint.published_at,
+            BenchmarkCheckpoint.value,
+        ).where(BenchmarkCheckpoint.series_id.in_(ids)),
         list(series_ids),
     ):
-        found[row.series_id][row.age_hours] = row
+        found[row[0]][row[1]] = Checkpoint._make(row)
     return found
 
 
@@ -333,10 +352,9 @@ async def peer_values(
     *,
     published: tuple[datetime, datetime],
     age_hours: int | None = None,
-    besides: int | None = None,
 ) -> list[tuple[int, int, datetime, int]]:
     """(series id, age hours, published at, value) of the channel's checkpoints of posts
-    published in [from, until) (at one age; without the series `besides`)."""
+    published in [from, until) (at one age)."""
     query = select(
         BenchmarkCheckpoint.series_id,
         BenchmarkCheckpoint.age_hours,
@@ -351,8 +369,6 @@ async def peer_values(
     )
     if age_hours is not None:
         query = query.where(BenchmarkCheckpoint.age_hours == age_hours)
-    if besides is not None:
-        query = query.where(BenchmarkCheckpoint.series_id != besides)
     return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
 
 

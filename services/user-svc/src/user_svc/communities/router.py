@@ -178,11 +178,11 @@ async def leave(
 @router.get(
     "/{community_id}/activity",
     responses=problem_responses(403, 404, 422),
-    summary="Joins, leaves and size per day",
+    summary="Joins, leaves and size per day, oldest first: the days asked for on one page",
 )
 async def activity(
     community: PathCommunity,
     session: DbSession,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
-) -> list[ActivityDay]:
-    return await service.activity(session, community, days=days, now=utcnow())
+) -> Page[ActivityDay]:
+    return Page(items=await service.activity(session, community, days=days, now=utcnow()))

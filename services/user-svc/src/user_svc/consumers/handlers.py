@@ -16,13 +16,13 @@ from event_contracts import (
     PlatformFollowerChangedV1,
     PlatformMessageReceivedV1,
 )
-from servicekit.events import handler_map, handles
+from servicekit.events import handler_map, handles, handles_many
 
 from user_svc.inbox import service as inbox
 from user_svc.interactions import comments, followers
 
 HANDLERS = handler_map(
-    handles(PlatformMessageReceivedV1)(followers.record_message),
+    handles_many(PlatformMessageReceivedV1)(followers.record_messages),
     handles(PlatformFollowerChangedV1)(followers.record_follow),
     handles(CommentsCollectedV1)(comments.record_comments),
     handles(InboxAnswerSettledV1)(inbox.settle),

@@ -55,7 +55,12 @@ async def list_inbox(
     return Page[InboxItemRead](items=items, next_cursor=next_cursor)
 
 
-@router.get("/{item_id}", responses=problem_responses(403, 404), summary="An inbox item")
+@router.get(
+    "/{item_id}",
+    responses=problem_responses(403, 404),
+    summary="An inbox item",
+    operation_id="inbox-get",
+)
 async def get_item(item_id: str, caller: Reader, session: DbSession) -> InboxItemRead:
     row = await service.get_item(session, caller.workspace_id, item_id)
     return await _read(session, caller.workspace_id, row)
@@ -70,7 +75,9 @@ async def assign(
     item_id: str, body: AssignRequest, caller: Writer, session: DbSession
 ) -> InboxItemRead:
     assignee = caller.user_id if body.assignee_id == "me" else body.assignee_id
-    row = await service.assign(session, caller.workspace_id, item_id, assignee)
+    row = await service.assign(
+        session, caller.workspace_id, item_id, assignee, assigned_by=caller.user_id
+    )
     return await _read(session, caller.workspace_id, row)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from event_contracts import InboxAnswerRequestedV1, InboxAnswerSettledV1
-from servicekit.db import new_id, utcnow
+from event_contracts import InboxAnswerRequestedV1, InboxAnswerSettledV1, InboxItemAssignedV1
+from servicekit.db import insert_rows, new_id, utcnow
 from servicekit.problems import Conflict, Invalid, NotFound
 from servicekit.shapes import shaped
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from user_svc.events import emit
 from user_svc.inbox import repository
 from user_svc.inbox.repository import InboxRow
+from user_svc.interactions.repository import NewInteraction
 from user_svc.kit.engagement import score_at
 from user_svc.models import (
     AnswerStatus,
@@ -36,38 +37,43 @@ from user_svc.models import (
 ANSWERABLE = {"wechat": 5000, "weibo": 140}
 BOOST_PER_POINT = timedelta(minutes=10)
 MAX_BOOST = timedelta(hours=12)
+# How much of the member's text an assignment notice carries.
+EXCERPT_CHARS = 140
 
 
 def priority(waiting_since: datetime, score: float) -> datetime:
     return waiting_since - min(BOOST_PER_POINT * score, MAX_BOOST)
 
 
-def open_inbox_items(
-    session: AsyncSession, stored: Sequence[tuple[Interaction, Member]], *, now: datetime
+async def open_inbox_items(
+    session: AsyncSession, stored: Sequence[tuple[NewInteraction, float]], *, now: datetime
 ) -> None:
-    """An inbox item for each direct message and each question among `stored`."""
-    for interaction, member in stored:
+    """An inbox item for each direct message and each question among `stored` (each with
+    its member's `engagement_raw`), written in one statement."""
+    rows = []
+    for interaction, engagement_raw in stored:
         if interaction.kind == "direct_message":
             reason = InboxReason.DIRECT_MESSAGE
         elif interaction.is_question:
             reason = InboxReason.QUESTION
         else:
             continue
-        score = score_at(member.engagement_raw, now)
-        session.add(
-            InboxItem(
-                id=new_id(),
-                workspace_id=interaction.workspace_id,
-                interaction_id=interaction.id,
-                member_id=interaction.member_id,
-                reason=reason.value,
-                status=InboxStatus.OPEN.value,
-                waiting_since=interaction.occurred_at,
-                priority_at=priority(interaction.occurred_at, score),
-                created_at=now,
-                updated_at=now,
-            )
+        score = score_at(engagement_raw, now)
+        rows.append(
+            {
+                "id": new_id(),
+                "workspace_id": interaction.workspace_id,
+                "interaction_id": interaction.id,
+                "member_id": interaction.member_id,
+                "reason": reason.value,
+                "status": InboxStatus.OPEN.value,
+                "waiting_since": interaction.occurred_at,
+                "priority_at": priority(interaction.occurred_at, score),
+                "created_at": now,
+                "updated_at": now,
+            }
         )
+    await insert_rows(session, InboxItem, rows)
 
 
 async def get_item(session: AsyncSession, workspace_id: str, item_id: str) -> InboxRow:
@@ -89,12 +95,32 @@ def _must_be_open(item: InboxItem) -> None:
 
 
 async def assign(
-    session: AsyncSession, workspace_id: str, item_id: str, assignee_id: str | None
+    session: AsyncSession,
+    workspace_id: str,
+    item_id: str,
+    assignee_id: str | None,
+    *,
+    assigned_by: str | None = None,
 ) -> InboxRow:
+    """Give an open item to `assignee_id` (None: to nobody). A new assignee hears of it
+    (`inbox.item.assigned`); assigning it again to the same one says nothing."""
     item, interaction, member = await get_item(session, workspace_id, item_id)
     _must_be_open(item)
+    now = utcnow()
+    if assignee_id is not None and assignee_id != item.assignee_id:
+        text = interaction.text
+        assigned = InboxItemAssignedV1(
+            item_id=item.id,
+            workspace_id=workspace_id,
+            assignee_id=assignee_id,
+            assigned_by=assigned_by,
+            platform=interaction.platform,
+            excerpt=text[:EXCERPT_CHARS] if text else None,
+            assigned_at=now,
+        )
+        emit(session, assigned)
     item.assignee_id = assignee_id
-    item.updated_at = utcnow()
+    item.updated_at = now
     await session.flush()
     return item, interaction, member
 

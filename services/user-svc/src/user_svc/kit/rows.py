@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from servicekit.problems import NotFound
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Row, Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from user_svc.models import (
     Community,
@@ -65,25 +66,60 @@ def apply_patch(
             setattr(row, name, value)
 
 
+def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    by_platform: defaultdict[str, set[str]] = defaultdict(set)
+    for platform, external_id in keys:
+        by_platform[platform].add(external_id)
+    return {platform: sorted(ids) for platform, ids in by_platform.items()}
+
+
+def _per_platform(
+    model: type[FromPlatform],
+    workspace_id: str,
+    keys: Iterable[tuple[str, str]],
+    *columns: Any,
+) -> Any:
+    """One SELECT of `columns` per platform of `keys` (each answered by the (workspace,
+    platform, external id) index), joined by UNION ALL: one round trip for all. None
+    when there are no keys."""
+    selects = [
+        select(*columns).where(
+            model.workspace_id == workspace_id,
+            model.platform == platform,
+            model.external_id.in_(external_ids),
+        )
+        for platform, external_ids in _by_platform(keys).items()
+    ]
+    if not selects:
+        return None
+    return selects[0] if len(selects) == 1 else union_all(*selects)
+
+
 async def by_platform_id(
     session: AsyncSession,
     model: type[FromPlatform],
     workspace_id: str,
     keys: Iterable[tuple[str, str]],
 ) -> dict[tuple[str, str], FromPlatform]:
-    """The workspace's rows by (platform, external_id), one query per platform."""
-    by_platform: defaultdict[str, set[str]] = defaultdict(set)
-    for platform, external_id in keys:
-        by_platform[platform].add(external_id)
-    found: dict[tuple[str, str], FromPlatform] = {}
-    for platform, external_ids in by_platform.items():
-        rows = await session.scalars(
-            select(model).where(
-                model.workspace_id == workspace_id,
-                model.platform == platform,
-                model.external_id.in_(sorted(external_ids)),
-            )
-        )
-        for row in rows:
-            found[(row.platform, row.external_id)] = row
-    return found
+    """The workspace's rows by (platform, external_id), in one query."""
+    query = _per_platform(model, workspace_id, keys, model)
+    if query is None:
+        return {}
+    if not isinstance(query, Select):
+        query = select(model).from_statement(query)
+    return {(row.platform, row.external_id): row for row in await session.scalars(query)}
+
+
+async def columns_by_platform_id(
+    session: AsyncSession,
+    model: type[FromPlatform],
+    workspace_id: str,
+    keys: Iterable[tuple[str, str]],
+    *columns: InstrumentedAttribute[Any],
+) -> dict[tuple[str, str], Row[Any]]:
+    """`by_platform_id` reading only `columns` (rows, not objects in the session): for
+    the many rows a batch looks up."""
+    query = _per_platform(model, workspace_id, keys, model.platform, model.external_id, *columns)
+    if query is None:
+        return {}
+    return {(row[0], row[1]): row for row in await session.execute(query)}

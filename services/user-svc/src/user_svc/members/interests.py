@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from servicekit.db import delete_rows, insert_rows, update_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from textkit import keywords
 
@@ -35,28 +36,40 @@ async def add_interests(
     session: AsyncSession, workspace_id: str, updates: Mapping[str, Mapping[str, float]]
 ) -> None:
     """Add `updates` ({member id: {keyword: weight}}) to the members' interests, keeping
-    each member's strongest `KEPT`."""
+    each member's strongest `KEPT`: a read, then at most a DELETE, an UPDATE and an INSERT
+    (each one executemany) whatever the number of members."""
     updates = {member_id: words for member_id, words in updates.items() if words}
     if not updates:
         return
-    current: dict[str, dict[str, MemberInterest]] = {member_id: {} for member_id in updates}
-    for row in await interests_of(session, updates):
-        current[row.member_id][row.keyword] = row
+    current: dict[str, dict[str, float]] = {member_id: {} for member_id in updates}
+    for member_id, keyword, weight in await interests_of(session, updates):
+        current[member_id][keyword] = weight
+    dropped: list[dict[str, str]] = []
+    changed: list[dict[str, object]] = []
+    added: list[dict[str, object]] = []
     for member_id, words in updates.items():
-        rows = current[member_id]
-        weights = {keyword: row.weight for keyword, row in rows.items()}
+        stored = current[member_id]
+        weights = dict(stored)
         for word, weight in words.items():
             weights[word] = weights.get(word, 0.0) + weight
         kept = trim_interests(weights)
-        for keyword, row in rows.items():
-            if keyword in kept:
-                row.weight = kept[keyword]
-            else:
-                await session.delete(row)
-        session.add_all(
-            MemberInterest(
-                member_id=member_id, keyword=keyword, weight=weight, workspace_id=workspace_id
-            )
+        for keyword, weight in stored.items():
+            if keyword not in kept:
+                dropped.append({"member_id": member_id, "keyword": keyword})
+            elif kept[keyword] != weight:
+                changed.append(
+                    {"member_id": member_id, "keyword": keyword, "weight": kept[keyword]}
+                )
+        added.extend(
+            {
+                "member_id": member_id,
+                "keyword": keyword,
+                "weight": weight,
+                "workspace_id": workspace_id,
+            }
             for keyword, weight in kept.items()
-            if keyword not in rows
+            if keyword not in stored
         )
+    await delete_rows(session, MemberInterest, dropped)
+    await update_rows(session, MemberInterest, changed, key=("member_id", "keyword"))
+    await insert_rows(session, MemberInterest, added)

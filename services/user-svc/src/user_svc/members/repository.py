@@ -10,7 +10,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from servicekit.pagination import keyset, split_page
-from sqlalchemy import ColumnElement, Exists, Select, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Row,
+    Select,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.kit.engagement import raw_for
@@ -252,10 +263,13 @@ async def delete_identity(session: AsyncSession, member_id: str, identity_id: st
 
 async def interests_of(
     session: AsyncSession, member_ids: Iterable[str]
-) -> Sequence[MemberInterest]:
+) -> Sequence[Row[str, str, float]]:
+    """The members' keywords and weights (rows of member_id, keyword, weight)."""
     return (
-        await session.scalars(
-            select(MemberInterest).where(MemberInterest.member_id.in_(list(member_ids)))
+        await session.execute(
+            select(MemberInterest.member_id, MemberInterest.keyword, MemberInterest.weight).where(
+                MemberInterest.member_id.in_(sorted(member_ids))
+            )
         )
     ).all()
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from user_svc.members.schemas import (
     MemberUpdate,
     MemberView,
 )
-from user_svc.models import Interaction, Member, MemberIdentity
+from user_svc.models import Member, MemberIdentity
 
 
 class MemberMerged(ProblemError):
@@ -96,18 +97,38 @@ def new_identity(
     )
 
 
-def record_activity(member: Member, interaction: Interaction, now: datetime) -> None:
-    """What `interaction` changes of its member: first and last seen, engagement, counts."""
-    at = interaction.occurred_at
-    if member.first_seen_at is None or at < member.first_seen_at:
-        member.first_seen_at = at
-    if member.last_seen_at is None or at > member.last_seen_at:
-        member.last_seen_at = at
-    member.engagement_raw = (member.engagement_raw or 0.0) + contribution(interaction.kind, at)
-    member.interaction_count = (member.interaction_count or 0) + 1
-    if interaction.is_question:
-        member.question_count = (member.question_count or 0) + 1
-    member.updated_at = now
+@dataclass
+class Activity:
+    """A member's activity: first and last seen, engagement, counts; what ingestion keeps
+    current (`record`) and writes back for many members at once."""
+
+    member_id: str
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    engagement_raw: float = 0.0
+    interaction_count: int = 0
+    question_count: int = 0
+
+    def record(self, kind: str, at: datetime, *, is_question: bool) -> None:
+        """What an interaction of `kind` at `at` changes."""
+        if self.first_seen_at is None or at < self.first_seen_at:
+            self.first_seen_at = at
+        if self.last_seen_at is None or at > self.last_seen_at:
+            self.last_seen_at = at
+        self.engagement_raw += contribution(kind, at)
+        self.interaction_count += 1
+        if is_question:
+            self.question_count += 1
+
+    def columns(self) -> dict[str, Any]:
+        """The member's columns that hold it."""
+        return {
+            "first_seen_at": self.first_seen_at,
+            "last_seen_at": self.last_seen_at,
+            "engagement_raw": self.engagement_raw,
+            "interaction_count": self.interaction_count,
+            "question_count": self.question_count,
+        }
 
 
 async def _check_identities_free(

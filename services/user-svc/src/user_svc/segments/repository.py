@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from servicekit.pagination import paginate, split_page
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.models import Interaction, MemberIdentity, Segment
 
-MAX_LISTED = 500
 
-
-async def list_segments(session: AsyncSession, workspace_id: str) -> list[Segment]:
-    """The workspace's segments, newest first (at most `MAX_LISTED`)."""
-    return list(
-        (
-            await session.scalars(
-                select(Segment)
-                .where(Segment.workspace_id == workspace_id)
-                .order_by(Segment.created_at.desc(), Segment.id)
-                .limit(MAX_LISTED)
-            )
-        ).all()
+async def segments_page(
+    session: AsyncSession, workspace_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[Segment], str | None]:
+    """A page of the workspace's segments, newest first."""
+    query = paginate(
+        select(Segment).where(Segment.workspace_id == workspace_id),
+        created_at=Segment.created_at,
+        row_id=Segment.id,
+        cursor=cursor,
+        limit=limit,
     )
+    return split_page((await session.scalars(query)).all(), limit)
 
 
 async def openids_on_channel(

@@ -73,15 +73,23 @@ async def preview(body: PreviewRequest, caller: Reader, session: DbSession) -> S
     )
 
 
-@router.get("", responses=problem_responses(403), summary="The workspace's segments")
+@router.get(
+    "", responses=problem_responses(403, 422), summary="The workspace's segments, newest first"
+)
 async def list_segments(
     caller: Reader,
     session: DbSession,
+    paging: Paging,
     with_counts: Annotated[bool, Query(description="Count each segment's members now")] = False,
-) -> list[SegmentRead]:
-    segments = await service.list_segments(session, caller.workspace_id)
+) -> Page[SegmentRead]:
+    segments, next_cursor = await service.segments_page(
+        session, caller.workspace_id, cursor=paging.cursor, limit=paging.limit
+    )
     now = utcnow()
-    return [await _read(session, segment, now, counted=with_counts) for segment in segments]
+    return Page(
+        items=[await _read(session, segment, now, counted=with_counts) for segment in segments],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
@@ -120,6 +128,7 @@ async def delete_segment(segment_id: str, caller: Writer, session: DbSession) ->
     "/{segment_id}/members",
     responses=problem_responses(403, 404, 422),
     summary="The segment's members, now",
+    operation_id="segments-list-members",
 )
 async def segment_members(
     segment: PathSegment, session: DbSession, paging: Paging, sort: MemberSort = "engagement"

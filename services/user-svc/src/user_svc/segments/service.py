@@ -79,8 +79,10 @@ async def delete_segment(session: AsyncSession, workspace_id: str, segment_id: s
     await session.flush()
 
 
-async def list_segments(session: AsyncSession, workspace_id: str) -> list[Segment]:
-    return await repository.list_segments(session, workspace_id)
+async def segments_page(
+    session: AsyncSession, workspace_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[Segment], str | None]:
+    return await repository.segments_page(session, workspace_id, cursor=cursor, limit=limit)
 
 
 async def count_rules(

@@ -5,16 +5,12 @@ under the session, inside its transaction. The same upserts as the SQLite writer
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from metrics_svc.ingestion.rollups.gains import Changes
-from metrics_svc.ingestion.rollups.writers import (
-    RollupWriter,
-    Row,
-    bucket_rows,
-    channel_rows,
-    checkpoint_rows,
-)
+from metrics_svc.ingestion.rollups.gains import Bucket, Changes
+from metrics_svc.ingestion.rollups.writers import RollupWriter, Row, channel_rows
 from metrics_svc.models import DailyRollup, HourlyRollup, StatPoint
 
 _BUCKETS = """
@@ -48,24 +44,40 @@ UPDATE series SET latest_value = u.value, latest_observed_at = u.observed_at
 FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS u(id, value, observed_at)
 WHERE series.id = u.id
 """
-_BUCKET_COLUMNS = ("series_id", "bucket", "value", "gain", "observed_at")
 _CHANNEL_COLUMNS = ("day", "channel_id", "metric", "account", "gain")
-_CHECKPOINT_COLUMNS = (
-    "series_id",
-    "age_hours",
-    "channel_id",
-    "post_id",
-    "metric",
-    "published_at",
-    "value",
-    "observed_at",
-)
 _POINT_COLUMNS = ("workspace_id", "series_id", "observed_at", "value", "source", "batch_id")
 
 
 def _columns(rows: Sequence[Row], names: Sequence[str]) -> list[list[Any]]:
     """The rows as one array per column, for unnest()."""
     return [[row[name] for row in rows] for name in names]
+
+
+def _bucket_columns(buckets: dict[tuple[int, datetime], Bucket]) -> list[list[Any]]:
+    """Series ids, starts, values, gains, times: the buckets as arrays for unnest()."""
+    keys, values = buckets.keys(), buckets.values()
+    return [
+        [sid for sid, _ in keys],
+        [start for _, start in keys],
+        [b[0] for b in values],
+        [b[1] for b in values],
+        [b[2] for b in values],
+    ]
+
+
+def _checkpoint_columns(changes: Changes) -> list[list[Any]]:
+    keys, values = changes.checkpoints.keys(), changes.checkpoints.values()
+    series = [s for s, _, _ in values]
+    return [
+        [sid for sid, _ in keys],
+        [age for _, age in keys],
+        [s.channel_id for s in series],
+        [s.post_id for s in series],
+        [s.metric for s in series],
+        [s.published_at for s in series],
+        [value for _, value, _ in values],
+        [at for _, _, at in values],
+    ]
 
 
 class PostgresWriter(RollupWriter):
@@ -79,7 +91,7 @@ class PostgresWriter(RollupWriter):
         driver = await self._driver()
         await driver.copy_records_to_table(
             StatPoint.__tablename__,
-            records=[tuple(row[c] for c in _POINT_COLUMNS) for row in rows],
+            records=list(map(itemgetter(*_POINT_COLUMNS), rows)),
             columns=list(_POINT_COLUMNS),
         )
 
@@ -88,14 +100,12 @@ class PostgresWriter(RollupWriter):
         for model, buckets in ((HourlyRollup, changes.hourly), (DailyRollup, changes.daily)):
             if buckets:
                 await driver.execute(
-                    _BUCKETS.format(table=model.__tablename__),
-                    *_columns(bucket_rows(buckets), _BUCKET_COLUMNS),
+                    _BUCKETS.format(table=model.__tablename__), *_bucket_columns(buckets)
                 )
         if rows := channel_rows(workspace_id, changes):
             await driver.execute(_CHANNEL, workspace_id, *_columns(rows, _CHANNEL_COLUMNS))
         if changes.checkpoints:
-            rows = checkpoint_rows(workspace_id, changes)
-            await driver.execute(_CHECKPOINTS, workspace_id, *_columns(rows, _CHECKPOINT_COLUMNS))
+            await driver.execute(_CHECKPOINTS, workspace_id, *_checkpoint_columns(changes))
         if changes.latest:
             latest = [(sid, v, t) for sid, (v, t) in changes.latest.items()]
             await driver.execute(_LATEST, *(list(column) for column in zip(*latest, strict=True)))

@@ -1,4 +1,6 @@
-"""channel-svc tables: channels (where posts go) and distributions (one post to one channel)."""
+"""channel-svc tables: channels (where posts go) and distributions (one post to one channel),
+and the others of the service; the webhook subscriptions' in `webhooks.py`. Every table is
+imported here, so that `Base.metadata` (migrations, tests) holds them all."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from servicekit.columns import Moment, RowId, Timestamp
 from servicekit.consumer import ProcessedEventMixin
-from servicekit.db import new_metadata, one_of
+from servicekit.db import one_of
+from servicekit.idempotency_store import IdempotencyKeyMixin
 from servicekit.outbox import OutboxMessageMixin
 from servicekit.problems import Invalid
 from servicekit.tracing import current_traceparent
@@ -23,12 +26,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
+from channel_svc.models.base import Base as Base
+from channel_svc.models.webhooks import WebhookAttempt as WebhookAttempt
+from channel_svc.models.webhooks import WebhookDelivery as WebhookDelivery
+from channel_svc.models.webhooks import WebhookDeliveryStatus as WebhookDeliveryStatus
+from channel_svc.models.webhooks import WebhookSubscription as WebhookSubscription
 
 # The longest id another service's event may give a row (their columns are String(64)).
 ID_MAX_LENGTH = 64
@@ -140,6 +144,9 @@ class Distribution(Base):
     url: Mapped[str | None] = mapped_column(Text, default=None)
     # The post.published payload, as published: what is sent, whatever the post is now.
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # When `post.channel.revised` last replaced the snapshot's content (the channel was
+    # still waiting for its queue slot); None: as published.
+    revised_at: Mapped[Moment | None]
     # The post as rendered for the platform (a manual hand-off's copy-ready package).
     rendered: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # Every reason a pre-publish check refused the post: [{code, message, field, position}].
@@ -437,3 +444,6 @@ class OutboxMessage(OutboxMessageMixin, Base): ...
 
 
 class ProcessedEvent(ProcessedEventMixin, Base): ...
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base): ...
