@@ -90,3 +90,36 @@ async def test_a_wake_up_brings_an_idle_poller_back_to_its_short_interval() -> N
     wake = asyncio.Event()
     wake.set()
     assert await idle_wait(wake, 8.0, 1.0, 10.0) == 1.0
+
+
+async def test_a_stop_that_comes_with_a_wake_up_stops_an_idle_loop() -> None:
+    """A commit wakes the outbox relay just as the service stops: the stop must win (with
+    `asyncio.wait_for` on Python 3.11 the wake-up swallowed it and the stop hung)."""
+    wake = asyncio.Event()
+    waiting = asyncio.create_task(idle_wait(wake, 3600, 1.0, 3600))
+    await asyncio.sleep(0)  # now waiting for the wake-up
+    wake.set()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+
+async def test_a_task_that_swallows_a_cancellation_is_stopped_all_the_same() -> None:
+    rounds: list[int] = []
+
+    async def loop_that_swallows_once() -> None:
+        swallowed = False
+        while True:
+            rounds.append(len(rounds))
+            try:
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed = True  # as a library that catches it and carries on
+
+    task = asyncio.create_task(loop_that_swallows_once())
+    await asyncio.sleep(0.05)
+    async with asyncio.timeout(10):
+        await stop_task(task)
+    assert task.cancelled()

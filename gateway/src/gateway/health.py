@@ -46,7 +46,8 @@ async def ready(runtime: Runtime) -> JSONResponse:
     client, upstreams = runtime.http, runtime.upstreams
     checks: dict[str, str] = {}
     try:
-        await asyncio.wait_for(runtime.db.ping(), CHECK_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await runtime.db.ping()
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"

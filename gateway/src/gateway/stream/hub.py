@@ -23,4 +23,5 @@ class StreamHub:
     async def wait(self, timeout: float) -> None:
         """Until woken, or `timeout` seconds."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._changed.wait()

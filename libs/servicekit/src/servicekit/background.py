@@ -13,6 +13,8 @@ log = structlog.get_logger(__name__)
 
 # How long a Kafka client's stop may take before it is left behind (`within`).
 STOP_SECONDS = 10.0
+# How long a cancelled task may run on before it is cancelled again (`stop_task`).
+RECANCEL_SECONDS = 1.0
 
 
 async def within(job: Awaitable[object], seconds: float, *, what: str) -> None:
@@ -35,10 +37,18 @@ async def within(job: Awaitable[object], seconds: float, *, what: str) -> None:
 
 
 async def stop_task(task: asyncio.Task[None] | None) -> None:
-    """Cancel `task` (if any) and wait until it has finished."""
+    """Cancel `task` (if any) and wait until it has finished.
+
+    The cancellation is repeated while the task runs on: one swallowed inside a library
+    (aiokafka's fetcher does it) must not keep a service from stopping.
+    """
     if task is None:
         return
-    task.cancel()
+    while not task.done():
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
+        if not done:
+            log.warning("cancellation_swallowed", task=task.get_name())
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
@@ -91,7 +101,10 @@ async def idle_wait(wake: asyncio.Event, interval: float, base: float, ceiling: 
     """Wait for `wake` at most `interval` seconds; the interval of the next wait: `base`
     again when woken, doubled up to `ceiling` when the wait ran out (nothing happened)."""
     try:
-        await asyncio.wait_for(wake.wait(), interval)
+        # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that arrives
+        # with the wake-up, and the loop's stop then waits for ever.
+        async with asyncio.timeout(interval):
+            await wake.wait()
     except TimeoutError:
         return min(interval * 2, ceiling)
     return base

@@ -179,7 +179,8 @@ class ConsumerRunner:
             self.settings.consumer_idle_fetch_max_wait_ms,
         )
         try:
-            await asyncio.wait_for(consumer.start(), STALL_SECONDS)
+            async with asyncio.timeout(STALL_SECONDS):
+                await consumer.start()
             dlq = await start_producer(self.settings)
             self.connected = True
             unassigned_since: float | None = None
@@ -210,10 +211,8 @@ class ConsumerRunner:
                         done[TopicPartition(tp.topic, tp.partition)] = records[handled - 1].offset
                 if done:
                     # One commit for the fetch; one the broker forgot would retry forever.
-                    await asyncio.wait_for(
-                        consumer.commit({tp: offset + 1 for tp, offset in done.items()}),
-                        STALL_SECONDS,
-                    )
+                    async with asyncio.timeout(STALL_SECONDS):
+                        await consumer.commit({tp: offset + 1 for tp, offset in done.items()})
                 for tp, offset in done.items():
                     end = consumer.highwater(tp)
                     if end is not None:

@@ -25,6 +25,7 @@ from aiokafka.errors import (
 from aiokafka.helpers import create_ssl_context
 from event_contracts.registry import TOPICS, dlq_topic
 
+from servicekit.background import STOP_SECONDS, within
 from servicekit.settings import SASL_PROTOCOLS, TLS_PROTOCOLS, SharedSettings
 
 log = structlog.get_logger(__name__)
@@ -122,8 +123,8 @@ async def _started(producer: AIOKafkaProducer) -> AIOKafkaProducer:
     try:
         await producer.start()
     except BaseException:
-        with contextlib.suppress(Exception):
-            await producer.stop()  # close the connections it opened
+        with contextlib.suppress(Exception):  # close the connections it opened
+            await within(producer.stop(), STOP_SECONDS, what="producer that did not start")
         raise
     return producer
 
@@ -164,7 +165,8 @@ async def ensure_topics(settings: SharedSettings, timeout_s: float = 10.0) -> No
     admin = make_admin(settings, timeout_s)
     try:
         # Inside the try: a start that times out (or fails to authenticate) still closes.
-        await asyncio.wait_for(admin.start(), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            await admin.start()
         wanted = new_topics(settings, set(await admin.list_topics()))
         if not wanted:
             return

@@ -180,7 +180,8 @@ def health_router() -> APIRouter:
         checks: dict[str, object] = {}
         ok = True
         try:
-            await asyncio.wait_for(runtime.db.ping(), 2.0)
+            async with asyncio.timeout(2.0):
+                await runtime.db.ping()
             checks["database"] = "ok"
         except Exception as exc:
             ok = False
