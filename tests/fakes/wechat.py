@@ -1,7 +1,10 @@
 """A fake of the WeChat official account API (the parts Mediaops uses).
 
 Faithful to the documented contract: JSON answers with `errcode`/`errmsg`, also on HTTP
-200; a new token invalidates the previous one (40001); 42001 for an expired token; daily
+200; a new token from `/cgi-bin/token` invalidates the previous one (40001), while the
+stable token (`/cgi-bin/stable_token`, kept apart from it) stays the same for every caller
+until near its expiry and only a forced refresh invalidates it; 42001 for an expired
+token; daily
 quotas per API (45009); image uploads by format and size (`wechat_material`); permanent
 materials and drafts checked by media_id (40007); title,
 digest and content limits (45003, 45004, 45002); publishing is asynchronous (status 1
@@ -44,6 +47,8 @@ DEFAULT_QUOTAS = {
     **wechat_datacube.QUOTAS,
 }
 BEIJING = timedelta(hours=8)
+# In normal mode the stable token is renewed this long before it expires.
+STABLE_RENEW_BEFORE_SECONDS = 300
 
 
 def error(code: int, message: str) -> JSONResponse:
@@ -58,6 +63,11 @@ class Account:
     token_expires_at: float = 0.0
     old_tokens: set[str] = field(default_factory=set)
     tokens_issued: int = 0
+    # The stable token's, apart from the ones above: each valid one and when it expires.
+    stable_tokens: dict[str, float] = field(default_factory=dict)
+    stable_token: str | None = None  # the newest
+    stable_tokens_issued: int = 0
+    stable_forced_at: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)  # today's calls per API
     materials: dict[str, dict[str, Any]] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # article-image URLs handed out
@@ -139,9 +149,18 @@ class WechatFake:
         with self.lock:
             self._issue(self.accounts[appid])
 
-    def expire_token(self, appid: str) -> None:
+    def force_stable_refresh(self, appid: str) -> None:
+        """As if another system force-refreshed the stable token: ours gets 40001."""
         with self.lock:
-            self.accounts[appid].token_expires_at = time.time() - 1
+            self._issue_stable(self.accounts[appid], forced=True)
+
+    def expire_token(self, appid: str) -> None:
+        """Both tokens of the account expire (42001)."""
+        with self.lock:
+            account = self.accounts[appid]
+            account.token_expires_at = time.time() - 1
+            for token in account.stable_tokens:
+                account.stable_tokens[token] = time.time() - 1
 
     def spend_quota(self, appid: str, api: str) -> None:
         with self.lock:
@@ -192,6 +211,18 @@ class WechatFake:
         account.tokens_issued += 1
         return account.token
 
+    def _issue_stable(self, account: Account, *, forced: bool) -> str:
+        """A new stable token; a forced one invalidates those before it, a normal renewal
+        (in the last 5 minutes of the newest) leaves them valid until they expire."""
+        if forced:
+            account.old_tokens.update(account.stable_tokens)
+            account.stable_tokens.clear()
+            account.stable_forced_at = time.time()
+        account.stable_token = f"FAKE-STABLE-{secrets.token_hex(16)}"
+        account.stable_tokens[account.stable_token] = time.time() + 7200
+        account.stable_tokens_issued += 1
+        return account.stable_token
+
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids)}_{secrets.token_hex(6)}"
 
@@ -203,6 +234,10 @@ class WechatFake:
         for account in self.accounts.values():
             if account.token == token:
                 if account.token_expires_at < time.time():
+                    return error(42001, "access_token expired")
+                return account
+            if token in account.stable_tokens:
+                if account.stable_tokens[token] < time.time():
                     return error(42001, "access_token expired")
                 return account
             if token in account.old_tokens:
@@ -262,16 +297,27 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
     @app.post("/cgi-bin/stable_token")
     async def stable_token(request: Request) -> JSONResponse:
         body = await request.json()
+        if not isinstance(body, dict) or body.get("grant_type") != "client_credential":
+            return error(40002, "invalid grant_type")
         with fake.lock:
             account = fake.accounts.get(str(body.get("appid")))
             if account is None:
                 return error(40013, "invalid appid")
             if body.get("secret") != account.secret:
                 return error(40125, "invalid appsecret")
-            if body.get("force_refresh") or not account.token:
-                fake._issue(account)
-            left = int(account.token_expires_at - time.time())
-            return JSONResponse({"access_token": account.token, "expires_in": max(left, 0)})
+            now = time.time()
+            newest = account.stable_token
+            expires_at = account.stable_tokens.get(newest) if newest else None
+            if body.get("force_refresh") is True:
+                # At most one forced refresh per 30 s; one sooner answers the current token.
+                if expires_at is None or now - account.stable_forced_at >= 30:
+                    fake._issue_stable(account, forced=True)
+            elif expires_at is None or expires_at - now < STABLE_RENEW_BEFORE_SECONDS:
+                fake._issue_stable(account, forced=False)
+            token = account.stable_token
+            assert token is not None
+            left = int(account.stable_tokens[token] - now)
+            return JSONResponse({"access_token": token, "expires_in": left})
 
     @app.post("/cgi-bin/draft/add")
     async def draft_add(request: Request, access_token: str = "") -> JSONResponse:
@@ -455,6 +501,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
                 "accounts": {
                     a.appid: {
                         "tokens_issued": a.tokens_issued,
+                        "stable_tokens_issued": a.stable_tokens_issued,
                         "calls": a.calls,
                         "drafts": len(a.drafts),
                         "materials": len(a.materials),
@@ -488,7 +535,7 @@ def create_app(fake: WechatFake | None = None) -> FastAPI:
 
     @app.post("/_fake/tokens/{appid}/rotate")
     async def rotate(appid: str) -> dict[str, str]:
-        fake.rotate_token(appid)
+        fake.force_stable_refresh(appid)
         return {"appid": appid}
 
     @app.post("/_fake/articles/{article_id}/{action}")

@@ -21,6 +21,7 @@ from channel_svc.settings import Settings
 from servicekit.db import Database, utcnow
 from sqlalchemy import select, update
 
+from tests.channel_svc.conftest import WECHAT_APPID
 from tests.channel_svc.helpers import (
     apply,
     article,
@@ -111,6 +112,9 @@ async def test_a_worker_that_lost_its_lease_mid_send_stops_before_the_next_step(
     assert fake.requests.count("/cgi-bin/freepublish/submit") == 1
     assert len(fake.published()) == 1
     assert fake.requests.count(COVER) == 2  # the one in flight when the lease ran out
+    # Both processes used the one stable token: neither knocked the other's out.
+    assert fake.requests.count("/cgi-bin/stable_token") == 2
+    assert fake.accounts[WECHAT_APPID].stable_tokens_issued == 1
 
 
 async def test_a_look_a_killed_worker_claimed_is_taken_again_once_its_lease_runs_out(

@@ -63,7 +63,7 @@ async def test_a_post_is_published_with_its_cover_and_images_rehosted(
     assert succeeded["data"]["url"] == publication.url
 
 
-async def test_a_rotated_token_is_refreshed_once_and_the_send_goes_through(
+async def test_a_token_another_system_forced_anew_is_asked_for_again_and_the_send_goes_through(
     client: httpx.AsyncClient,
     worker: ChannelRuntime,
     editor: dict[str, str],
@@ -76,12 +76,37 @@ async def test_a_rotated_token_is_refreshed_once_and_the_send_goes_through(
     await apply(worker, first)
     row = await distribution_of(client, editor, first.data["post_id"], channel_id)
     assert (await until(client, editor, row["id"]))["status"] == "succeeded"
-    fake.rotate_token(WECHAT_APPID)  # someone else fetched a token: ours now gets 40001
+    fake.force_stable_refresh(WECHAT_APPID)  # ours now answers 40001
     second = article(workspace_id, [channel_id], base, title="第二篇推送")
     row, done = await settled(client, editor, worker, second, channel_id)
     assert done["status"] == "succeeded", done
     assert done["attempts"] == 1
-    assert fake.accounts[WECHAT_APPID].tokens_issued == 3  # ours, the rotation, our refresh
+    # Asked again in the normal mode: the token the other system made, no new one.
+    assert fake.requests.count("/cgi-bin/stable_token") == 2
+    assert fake.accounts[WECHAT_APPID].stable_tokens_issued == 2
+    assert len(fake.published()) == 2
+
+
+async def test_a_token_another_system_fetched_the_old_way_leaves_ours_working(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    wechat: Fake,
+) -> None:
+    """Another tool of the brand's (an auto-reply plug-in, a second dashboard) asking
+    `/cgi-bin/token` used to knock our token out; the stable token is kept apart from it."""
+    fake, base = wechat
+    channel_id = await wechat_channel(client, editor, base)
+    first = article(workspace_id, [channel_id], base)
+    await apply(worker, first)
+    row = await distribution_of(client, editor, first.data["post_id"], channel_id)
+    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    fake.rotate_token(WECHAT_APPID)
+    second = article(workspace_id, [channel_id], base, title="第二篇推送")
+    row, done = await settled(client, editor, worker, second, channel_id)
+    assert done["status"] == "succeeded", done
+    assert fake.requests.count("/cgi-bin/stable_token") == 1
     assert len(fake.published()) == 2
 
 
@@ -116,7 +141,7 @@ async def test_traces_of_a_send_carry_neither_the_appsecret_nor_the_access_token
     wechat: Fake,
 ) -> None:
     """With tracing exported, every platform call is a span that records its address:
-    WeChat's token call carries `secret=` and every other call `access_token=`."""
+    every call but the token's carries `access_token=`."""
     fake, base = wechat
     channel_id = await wechat_channel(client, editor, base)
     event = article(workspace_id, [channel_id], base)
@@ -138,10 +163,11 @@ async def test_traces_of_a_send_carry_neither_the_appsecret_nor_the_access_token
         )
     ]
     calls = [url for url in addresses(ours) if url.startswith(base)]
-    assert any("/cgi-bin/token?" in url and "secret=REDACTED" in url for url in calls), calls
+    # The token call sends its secret in the body, which no span records.
+    assert any(url.endswith("/cgi-bin/stable_token") for url in calls), calls
     assert any("/cgi-bin/draft/add?access_token=REDACTED" in url for url in calls), calls
     account = fake.accounts[WECHAT_APPID]
-    issued = {account.token, *account.old_tokens} - {None}
+    issued = {account.token, *account.old_tokens, *account.stable_tokens} - {None}
     assert issued
     recorded = str(attributes(ours))
     for secret in (WECHAT_SECRET, *issued):

@@ -403,9 +403,9 @@ async def run_scenario(rig: FaultRig, subscribed: dict[str, set[str]]) -> Histor
         fake.latency_seconds = 0.8
         await asyncio.sleep(3)
         fake.latency_seconds = 0.0
-        note("wechat tokens expired and rotated")
+        note("wechat tokens expired and force-refreshed by another system")
         fake.expire_token(ACCOUNTS[0][0])
-        fake.rotate_token(ACCOUNTS[1][0])
+        fake.force_stable_refresh(ACCOUNTS[1][0])
         await asyncio.sleep(2)
         note("wechat quota spent on the second account")
         fake.spend_quota(ACCOUNTS[1][0], "draft/add")

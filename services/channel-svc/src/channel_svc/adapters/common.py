@@ -92,8 +92,8 @@ class CachedToken:
 class TokenCache:
     """One token per account, fetched by one caller at a time.
 
-    WeChat invalidates the previous token whenever a new one is issued, so two sends that
-    each fetched their own would knock each other out: the lock makes them share one.
+    Sends to one account share a token, and only one of them asks for a new one: the
+    platforms limit how often a token may be asked for.
     """
 
     def __init__(self) -> None:

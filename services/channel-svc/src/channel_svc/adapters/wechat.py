@@ -66,7 +66,7 @@ DRAFT_UNKNOWN = 40007  # also what a draft already submitted answers: it left th
 # What WeChat's codes mean, in words an operator can act on.
 ERRORS: dict[int, str] = {
     -1: "WeChat is busy",
-    40001: "the access token is invalid (another system may have fetched a new one)",
+    40001: "the access token is invalid (another system may have force-refreshed it)",
     40007: "WeChat does not know this media id",
     40013: "the AppID is invalid",
     40014: "the access token is malformed",
@@ -125,7 +125,7 @@ class WechatAdapter(PlatformApi):
     credentials_model = WechatCredentials
     transient_errors = frozenset({BUSY})
     credential_errors = CREDENTIAL_ERRORS
-    # Another system may have fetched a new token again: not the credentials' fault.
+    # Another system may have force-refreshed the token again: not the credentials' fault.
     token_errors = TOKEN_ERRORS
     token_still_refused = Outcome.RETRY
     quota_errors = QUOTA_ERRORS
@@ -170,13 +170,18 @@ class WechatAdapter(PlatformApi):
             cached = self.tokens.get(key)
             if cached:
                 return cached
+            # The stable token, asked for in its normal mode: every replica (and every
+            # other system that asks the same way) gets the one valid token, and nobody's
+            # request knocks out another's, as `/cgi-bin/token` would. Never force-refreshed:
+            # that would knock the others out, and WeChat allows it 20 times a day.
             body = await self.request(
-                "GET",
-                f"{base}/cgi-bin/token",
-                params={
+                "POST",
+                f"{base}/cgi-bin/stable_token",
+                json={
                     "grant_type": "client_credential",
                     "appid": str(creds.get("appid", "")),
                     "secret": str(creds.get("secret", "")),
+                    "force_refresh": False,
                 },
             )
             token = str(body["access_token"])
