@@ -54,3 +54,15 @@ def mp4_video(directory: Path, seconds: int = 2, size: str = "320x240") -> bytes
         check=True,
     )
     return path.read_bytes()
+
+
+def phone_mpo(size: tuple[int, int] = (800, 600)) -> bytes:
+    """A JPEG as many phones write it (MPO): the photo, then a second picture (a depth
+    map, a preview), each with an EXIF that says where it was taken."""
+    exif = Image.Exif()
+    exif[0x010F] = "Mediaops Phone"  # Make
+    exif[GPS_IFD] = {1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)}
+    photo, depth = Image.new("RGB", size, "blue"), Image.new("RGB", (200, 150), "gray")
+    out = io.BytesIO()
+    photo.save(out, "MPO", save_all=True, append_images=[depth], exif=exif.tobytes())
+    return out.getvalue()

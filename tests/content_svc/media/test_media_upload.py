@@ -21,6 +21,7 @@ from tests.content_svc.media.files import (
     image_bytes,
     jpeg_with_location,
     mp4_video,
+    phone_mpo,
 )
 
 
@@ -56,6 +57,26 @@ async def test_a_photo_is_measured_thumbnailed_and_loses_its_location(
     thumbnail = await fetch(client, item["thumbnail_url"])
     assert thumbnail.status_code == 200
     assert Image.open(io.BytesIO(thumbnail.content)).size == (320, 240)
+
+
+async def test_a_phone_photo_with_a_second_picture_is_kept_as_the_photo_alone(
+    client: httpx.AsyncClient, upload: Uploader
+) -> None:
+    """Many phones write MPO: a JPEG with a depth map or a preview after it. It is a JPEG
+    to everyone; what is kept is the photo, and no picture in it keeps a location."""
+    data = phone_mpo((800, 600))
+    response = await upload(data, "IMG_0001.jpg")
+
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert (item["format"], item["width"], item["height"]) == ("jpeg", 800, 600)
+    original = (await fetch(client, item["url"])).content
+    assert len(original) == item["size_bytes"] < len(data)
+    kept = Image.open(io.BytesIO(original))
+    assert (kept.format, getattr(kept, "n_frames", 1)) == ("JPEG", 1)
+    assert GPS_IFD not in kept.getexif()
+    assert kept.getexif()[0x010F] == "Mediaops Phone"
+    assert b"MPF\0" not in original
 
 
 async def test_the_type_comes_from_the_content_not_the_name(upload: Uploader) -> None:

@@ -169,10 +169,35 @@ def _without_location(image: Image.Image, found: Format, data: bytes) -> bytes:
 
 
 # JPEG markers: start of image, start of scan, and those with no length after them.
-SOI, SOS, APP1 = 0xD8, 0xDA, 0xE1
+SOI, SOS, APP1, APP2 = 0xD8, 0xDA, 0xE1, 0xE2
+MPF_HEADER = b"MPF\0"
+MP_ENTRIES = 0xB002  # the MPF tag listing each picture's size and offset
 STANDALONE = {0x01, *range(0xD0, 0xD8)}
 EXIF_HEADER = b"Exif\0\0"
 MARKER_MAX = 0xFFFF - 2  # a segment's payload: its 16-bit length counts itself
+
+
+def _header_segments(data: bytes) -> tuple[list[bytes], int]:
+    """A JPEG's segments after its start-of-image marker and before its picture data (fill
+    bytes as one-byte segments), and where the rest begins."""
+    segments: list[bytes] = []
+    position = 2
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            segments.append(data[position : position + 1])
+            position += 1
+            continue
+        if marker == SOS or marker == SOI or marker in STANDALONE:
+            break
+        end = position + 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        segments.append(data[position:end])
+        position = end
+    return segments, position
+
+
+def _is_exif(segment: bytes) -> bool:
+    return segment[1:2] == bytes([APP1]) and segment[4:10] == EXIF_HEADER
 
 
 def _jpeg_with_exif(data: bytes, exif: bytes) -> bytes:
@@ -180,29 +205,39 @@ def _jpeg_with_exif(data: bytes, exif: bytes) -> bytes:
     by one holding `exif`, where the first of them was; every other byte as it came."""
     if len(exif) > MARKER_MAX:
         raise ValueError("its EXIF is too long")
-    kept = [data[:2]]
-    position, placed = 2, False
-    while position + 4 <= len(data) and data[position] == 0xFF:
-        marker = data[position + 1]
-        if marker == 0xFF:  # a fill byte before a marker
-            kept.append(data[position : position + 1])
-            position += 1
-            continue
-        if marker == SOS or marker == SOI or marker in STANDALONE:
-            break
-        end = position + 2 + int.from_bytes(data[position + 2 : position + 4], "big")
-        segment = data[position:end]
-        if marker == APP1 and segment[4:10] == EXIF_HEADER:
-            if not placed:
-                kept.append(bytes([0xFF, APP1]) + (len(exif) + 2).to_bytes(2, "big") + exif)
-                placed = True
-        else:
+    segments, rest = _header_segments(data)
+    kept, placed = [data[:2]], False
+    for segment in segments:
+        if not _is_exif(segment):
             kept.append(segment)
-        position = end
+        elif not placed:
+            kept.append(bytes([0xFF, APP1]) + (len(exif) + 2).to_bytes(2, "big") + exif)
+            placed = True
     if not placed:
         raise ValueError("its EXIF is not where JPEG keeps it")
-    kept.append(data[position:])
+    kept.append(data[rest:])
     return b"".join(kept)
+
+
+def _primary_picture(image: Image.Image, data: bytes) -> bytes:
+    """An MPO (a phone's or a 3-D camera's JPEG with more pictures after it: a depth map,
+    a preview, the other eye) as its first picture alone, a plain JPEG: what the platforms
+    take, and the other pictures' EXIF, which may say where they were taken, gone with
+    them. Its MPF index (APP2) goes too: it would name pictures that are no longer there."""
+    try:
+        size = int(image.mpinfo[MP_ENTRIES][0]["Size"])  # type: ignore[attr-defined]
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise ValueError("its index of pictures (MPF) is unreadable") from exc
+    if not 0 < size <= len(data):
+        raise ValueError("its index of pictures (MPF) points past its end")
+    primary = data[:size]
+    segments, rest = _header_segments(primary)
+    kept = [
+        segment
+        for segment in segments
+        if segment[1:2] != bytes([APP2]) or segment[4:8] != MPF_HEADER
+    ]
+    return b"".join([primary[:2], *kept, primary[rest:]])
 
 
 def inspect_image(data: bytes, found: Format, caps: Caps) -> Inspected:
@@ -211,6 +246,9 @@ def inspect_image(data: bytes, found: Format, caps: Caps) -> Inspected:
             # Pillow's own bomb warning: our cap is checked below, with a clear answer.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
+            if image.format == "MPO" and found.name == "jpeg":
+                data = _primary_picture(image, data)
+                image = Image.open(io.BytesIO(data))
             if image.format != found.pillow_name:
                 raise _malformed(found, f"its content reads as {image.format}")
             _too_many_pixels(image.width, image.height, caps)
