@@ -66,7 +66,8 @@ def machine() -> str:
 @contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="mediaops-bench-") as data:
-        log = open(Path(data) / "stack.log", "w")
+        # MEDIAOPS_BENCH_STACK_LOG keeps the services' log (at WARNING) for reading after.
+        log = open(os.environ.get("MEDIAOPS_BENCH_STACK_LOG") or Path(data) / "stack.log", "a")
         stack = Stack(
             root=ROOT,
             data_dir=data,
