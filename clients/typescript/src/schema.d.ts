@@ -1475,7 +1475,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a published post to channels it has not been sent to (409 naming a channel it was) */
+        /**
+         * Send a published post to channels it has not been sent to (409 naming a channel it was)
+         * @description Each channel gets its variant, or the post as published. A variant written after the post was published was never reviewed: where the workspace requires review, only an owner may send it (409 naming the channels otherwise).
+         */
         post: operations["posts-send-to-more-channels"];
         delete?: never;
         options?: never;

@@ -28,10 +28,14 @@ async def _published_to(
 
 
 async def _add(
-    client: httpx.AsyncClient, ws: Workspace, post_id: str, channel_ids: list[str]
+    client: httpx.AsyncClient,
+    ws: Workspace,
+    post_id: str,
+    channel_ids: list[str],
+    role: str = "editor",
 ) -> httpx.Response:
     return await client.post(
-        f"{POSTS}/{post_id}/channels", json={"channel_ids": channel_ids}, headers=ws.headers()
+        f"{POSTS}/{post_id}/channels", json={"channel_ids": channel_ids}, headers=ws.headers(role)
     )
 
 
@@ -52,7 +56,7 @@ async def test_a_published_post_goes_to_a_new_channel_with_its_variant(
     )
     assert written.status_code == 200, written.text
 
-    added = await _add(client, workspace, post_id, [xiaohongshu])
+    added = await _add(client, workspace, post_id, [xiaohongshu], role="owner")
 
     assert added.status_code == 200, added.text
     assert added.json()["status"] == "published"
@@ -137,3 +141,41 @@ async def test_only_a_published_post_goes_to_more_channels(
     assert elsewhere.status_code == 404
     assert malformed.status_code == 422
     assert [e["field"] for e in malformed.json()["errors"]] == ["channel_ids.0"]
+
+
+async def test_a_version_written_after_publishing_goes_out_only_as_unreviewed_content_may(
+    client: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    workspace: Workspace,
+    create_post: PostFactory,
+    known_channel: ChannelFactory,
+) -> None:
+    """Before the post went out, changing a variant sent it back to review; after, nothing
+    did. So in a workspace that requires review, a writer cannot send a version nobody
+    reviewed to a new channel; an owner (who may skip review) can, and so can anyone once
+    the workspace stops requiring review."""
+    wechat = await known_channel(platform="wechat_oa")
+    weibo = await known_channel(platform="weibo")
+    xiaohongshu = await known_channel(platform="xiaohongshu")
+    post_id = await _published_to(client, workspace, create_post, wechat)
+    for channel in (weibo, xiaohongshu):
+        written = await client.put(
+            f"{POSTS}/{post_id}/variants/{channel}",
+            json={"title": "没人审过的标题"},
+            headers=workspace.headers("editor"),
+        )
+        assert written.status_code == 200, written.text
+
+    refused = await _add(client, workspace, post_id, [weibo])
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["channel_ids"] == [weibo]
+    assert "nobody reviewed" in refused.json()["detail"]
+    assert len(await published_events(runtime)) == 1
+    assert (await _add(client, workspace, post_id, [weibo], role="owner")).status_code == 200
+    relaxed = await client.patch(
+        f"{POSTS}/settings", json={"require_review": False}, headers=workspace.headers("owner")
+    )
+    assert relaxed.status_code == 200, relaxed.text
+    assert (await _add(client, workspace, post_id, [xiaohongshu])).status_code == 200
+    assert len(await published_events(runtime)) == 3

@@ -22,6 +22,9 @@ router = APIRouter(prefix="/posts", tags=["posts"], responses=CALLER_PROBLEMS)
     responses=problem_responses(403, 404, 409, 422, 503),
     summary="Send a published post to channels it has not been sent to (409 naming a "
     "channel it was)",
+    description="Each channel gets its variant, or the post as published. A variant written "
+    "after the post was published was never reviewed: where the workspace requires review, "
+    "only an owner may send it (409 naming the channels otherwise).",
 )
 async def send_to_more_channels(
     post_id: str,
