@@ -63,6 +63,22 @@ async def test_a_post_is_published_with_its_cover_and_images_rehosted(
     assert succeeded["data"]["url"] == publication.url
 
 
+async def _one_article_sent(
+    client: httpx.AsyncClient,
+    worker: ChannelRuntime,
+    editor: dict[str, str],
+    workspace_id: str,
+    base: str,
+) -> str:
+    """A WeChat channel with one article sent through it (our token now in use)."""
+    channel_id = await wechat_channel(client, editor, base)
+    _, done = await settled(
+        client, editor, worker, article(workspace_id, [channel_id], base), channel_id
+    )
+    assert done["status"] == "succeeded", done
+    return channel_id
+
+
 async def test_a_token_another_system_forced_anew_is_asked_for_again_and_the_send_goes_through(
     client: httpx.AsyncClient,
     worker: ChannelRuntime,
@@ -71,11 +87,7 @@ async def test_a_token_another_system_forced_anew_is_asked_for_again_and_the_sen
     wechat: Fake,
 ) -> None:
     fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
-    first = article(workspace_id, [channel_id], base)
-    await apply(worker, first)
-    row = await distribution_of(client, editor, first.data["post_id"], channel_id)
-    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    channel_id = await _one_article_sent(client, worker, editor, workspace_id, base)
     fake.force_stable_refresh(WECHAT_APPID)  # ours now answers 40001
     second = article(workspace_id, [channel_id], base, title="第二篇推送")
     row, done = await settled(client, editor, worker, second, channel_id)
@@ -97,11 +109,7 @@ async def test_a_token_another_system_fetched_the_old_way_leaves_ours_working(
     """Another tool of the brand's (an auto-reply plug-in, a second dashboard) asking
     `/cgi-bin/token` used to knock our token out; the stable token is kept apart from it."""
     fake, base = wechat
-    channel_id = await wechat_channel(client, editor, base)
-    first = article(workspace_id, [channel_id], base)
-    await apply(worker, first)
-    row = await distribution_of(client, editor, first.data["post_id"], channel_id)
-    assert (await until(client, editor, row["id"]))["status"] == "succeeded"
+    channel_id = await _one_article_sent(client, worker, editor, workspace_id, base)
     fake.rotate_token(WECHAT_APPID)
     second = article(workspace_id, [channel_id], base, title="第二篇推送")
     row, done = await settled(client, editor, worker, second, channel_id)

@@ -196,8 +196,9 @@ def _header_segments(data: bytes) -> tuple[list[bytes], int]:
     return segments, position
 
 
-def _is_exif(segment: bytes) -> bool:
-    return segment[1:2] == bytes([APP1]) and segment[4:10] == EXIF_HEADER
+def _is_app(segment: bytes, marker: int, header: bytes) -> bool:
+    """Whether `segment` is the application segment `marker` whose payload opens with `header`."""
+    return segment[1:2] == bytes([marker]) and segment[4 : 4 + len(header)] == header
 
 
 def _jpeg_with_exif(data: bytes, exif: bytes) -> bytes:
@@ -208,7 +209,7 @@ def _jpeg_with_exif(data: bytes, exif: bytes) -> bytes:
     segments, rest = _header_segments(data)
     kept, placed = [data[:2]], False
     for segment in segments:
-        if not _is_exif(segment):
+        if not _is_app(segment, APP1, EXIF_HEADER):
             kept.append(segment)
         elif not placed:
             kept.append(bytes([0xFF, APP1]) + (len(exif) + 2).to_bytes(2, "big") + exif)
@@ -232,11 +233,7 @@ def _primary_picture(image: Image.Image, data: bytes) -> bytes:
         raise ValueError("its index of pictures (MPF) points past its end")
     primary = data[:size]
     segments, rest = _header_segments(primary)
-    kept = [
-        segment
-        for segment in segments
-        if segment[1:2] != bytes([APP2]) or segment[4:8] != MPF_HEADER
-    ]
+    kept = [segment for segment in segments if not _is_app(segment, APP2, MPF_HEADER)]
     return b"".join([primary[:2], *kept, primary[rest:]])
 
 
