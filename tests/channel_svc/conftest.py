@@ -56,10 +56,10 @@ def settings_for(database_url: str, shared_settings: SharedSettings) -> Callable
             "delivery_poll_seconds": 0.05,
             "delivery_max_attempts": 3,
             "answer_backoff_seconds": 0.0,
-            "webhook_timeout_seconds": 2.0,
-            # The fakes answer from a thread of the test's process: on a loaded machine
-            # (CI runs four workers on two cores) a call can wait seconds for the GIL. No
-            # test waits out this timeout; the webhook one above is what tests time out.
+            # The fakes and the webhook receiver answer from a thread of the test's
+            # process: on a loaded machine (CI runs four workers on two cores) a call can
+            # wait seconds for the GIL. A test of a timeout sets its own, shorter one.
+            "webhook_timeout_seconds": 30.0,
             "api_timeout_seconds": 30.0,
             "confirm_poll_seconds": 0.02,
             "confirm_poll_max_seconds": 0.1,

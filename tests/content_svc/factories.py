@@ -104,7 +104,7 @@ class ChannelServiceStandIn:
         async def get_channel(channel_id: str, request: Request) -> JSONResponse:
             self.authorizations.append(request.headers.get("authorization"))
             if channel_id in self.slow:
-                await asyncio.sleep(1.5)
+                await asyncio.sleep(3.0)  # past content-svc's 2 s timeout in tests
             if channel_id not in self.live:
                 return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
             return JSONResponse({"id": channel_id, "platform": "weibo", "name": "官方微博"})

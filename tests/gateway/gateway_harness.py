@@ -170,7 +170,7 @@ def upstream_app(upstream: Upstream) -> FastAPI:
 
     @app.get("/api/v1/posts/slow")
     async def slow() -> dict[str, str]:
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(3.0)  # past the 2 s the proxy tests wait
         return {"status": "late"}
 
     @app.api_route("/l/{code}", methods=["GET", "HEAD"])

@@ -15,7 +15,7 @@ from tests.gateway.gateway_harness import BIG_CHUNK, BIG_CHUNKS, Gateway, Gatewa
 
 @pytest.fixture
 async def gw(make_gateway: GatewayFactory, upstream: Upstream) -> AsyncIterator[Gateway]:
-    async with make_gateway(content_url=upstream.url, upstream_timeout_seconds=0.6) as gateway:
+    async with make_gateway(content_url=upstream.url, upstream_timeout_seconds=2.0) as gateway:
         yield gateway
 
 
