@@ -14,20 +14,14 @@ the signature, with no message to store, reply or tell.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
-from bench.common import percentile, running_stack, sign_up
+from bench.common import POSTGRES_URL, percentile, postgres_databases, running_stack, sign_up
 from tests.fakes import wechat_crypto
 from tests.fakes.server import serve_in_thread
 from tests.fakes.wechat import WechatFake
@@ -38,15 +32,6 @@ RATE = 200  # messages a second
 SECONDS = 10
 WECHAT_WAITS = 5.0
 CONNECTIONS = 64  # WeChat's servers keep a bounded number open too
-POSTGRES_URL = os.environ.get(
-    "MEDIAOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-SERVICE_DATABASES = {
-    "CONTENT": "content",
-    "CHANNEL": "channel",
-    "USER": "users",
-    "METRICS": "metrics",
-}
 APPID = "wx0123456789abcdef"
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "mediaopsBenchToken"
@@ -213,38 +198,6 @@ async def _measure(gateway: str, path: str) -> list[str]:
     ]
 
 
-@contextmanager
-def postgres_databases() -> Iterator[dict[str, str]]:
-    """A fresh PostgreSQL database for each service, as their settings name them; empty
-    when the server cannot be reached (PostgreSQL is optional for a local run)."""
-    tag = uuid.uuid4().hex[:8]
-    made: list[str] = []
-    urls: dict[str, str] = {}
-    try:
-        for prefix, name in SERVICE_DATABASES.items():
-            database = f"bench_callbacks_{name}_{tag}"
-            asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
-            made.append(database)
-            url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=database)
-            urls[f"{prefix}_DATABASE_URL"] = url.render_as_string(hide_password=False)
-    except (OSError, asyncpg.PostgresError):
-        urls = {}
-    try:
-        yield urls
-    finally:
-        for database in made:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-
-async def _admin(statement: str) -> None:
-    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def _measured_on(extra_env: dict[str, str], wechat_url: str) -> list[str]:
     env = {"GATEWAY_CALLBACK_LIMIT_PER_IP": "1000000/minute", **extra_env}
     with running_stack(env) as stack:
@@ -260,7 +213,7 @@ def run() -> list[str]:
     sections: list[str] = []
     try:
         sections += ["### SQLite", "", *_measured_on({}, wechat.url), ""]
-        with postgres_databases() as urls:
+        with postgres_databases("bench_callbacks") as urls:
             if urls:
                 sections += ["### PostgreSQL", "", *_measured_on(urls, wechat.url), ""]
             else:

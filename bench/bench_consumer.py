@@ -32,13 +32,11 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.common import POSTGRES_URL
 from tests.servicekit.kit_models import Base, Effect, ProcessedEvent
 
 EVENTS = int(os.environ.get("MEDIAOPS_BENCH_CONSUMER_EVENTS", "100000"))
 TOPIC = "post.published"
-POSTGRES_URL = os.environ.get(
-    "MEDIAOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 BODY = "春季新品上市，燕麦拿铁限时八折。" * 20  # a post's Markdown, about 400 characters
 
 

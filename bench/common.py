@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import statistics
 import subprocess
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import jwt
-import uvicorn
 from devstack.ports import free_port
 from devstack.stack import NAMES, Stack
 from fastapi import FastAPI, Response
@@ -26,8 +25,21 @@ from gateway.mail.mailbox import message_names, newest_message
 from gateway.proxy.tokens import UpstreamTokens
 from gateway.settings import Settings as GatewaySettings
 from servicekit.auth import Caller
+from sqlalchemy.engine import make_url
+
+from tests.fakes.server import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get(
+    "MEDIAOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+# Each service's database setting (`<PREFIX>_DATABASE_URL`) and the name its database gets.
+SERVICE_DATABASES = {
+    "CONTENT": "content",
+    "CHANNEL": "channel",
+    "USER": "users",
+    "METRICS": "metrics",
+}
 PASSWORD = "correct horse battery 9"
 
 
@@ -98,23 +110,17 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
 @contextmanager
 def webhook_sink() -> Iterator[str]:
     """A receiver that accepts every delivery at once."""
-    port = free_port()
     app = FastAPI()
 
     @app.post("/hook")
     async def hook() -> Response:
         return Response(status_code=204)
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
+    running = serve_in_thread(app)
     try:
-        yield f"http://127.0.0.1:{port}/hook"
+        yield f"{running.url}/hook"
     finally:
-        server.should_exit = True
-        thread.join(5)
+        running.stop()
 
 
 async def sign_up(client: httpx.AsyncClient, mail_dir: Path) -> dict[str, str]:
@@ -165,3 +171,36 @@ def git_revision() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+@contextmanager
+def postgres_databases(prefix: str) -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database for each service (`<prefix>_<service>_<tag>`), as their
+    settings name them; empty when the server cannot be reached (PostgreSQL is optional
+    for a local run). Dropped afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    made: list[str] = []
+    urls: dict[str, str] = {}
+    try:
+        for setting, name in SERVICE_DATABASES.items():
+            database = f"{prefix}_{name}_{tag}"
+            asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
+            made.append(database)
+            url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=database)
+            urls[f"{setting}_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    except (OSError, asyncpg.PostgresError):
+        urls = {}
+    try:
+        yield urls
+    finally:
+        for database in made:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def _admin(statement: str) -> None:
+    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()

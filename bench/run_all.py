@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.bench_content",
     "bench.bench_media",
     "bench.bench_channel",
+    "bench.bench_replicas",
     "bench.bench_links",
     "bench.bench_user",
     "bench.bench_callbacks",
