@@ -33,13 +33,19 @@ import asyncpg
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Response
 from servicekit.heap import freeze_long_lived
 from servicekit.settings import SharedSettings
 from sqlalchemy.engine import make_url
+from starlette.types import Receive, Scope, Send
 from user_svc.app import create_app, create_runtime
 from user_svc.kit.engagement import EPOCH, HALF_LIFE_DAYS
-from user_svc.models import Base
+from user_svc.members import repository as members_repository
+from user_svc.members.service import find_member
+from user_svc.models import Base, Member
 from user_svc.settings import Settings
+
+from bench.common import percentile, serving, summary_ms, timed_gets
 
 POSTGRES_URL = os.environ.get(
     "MEDIAOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -395,9 +401,82 @@ async def segment_count(tokens: _Tokens) -> list[str]:
         return lines
 
 
+async def member_path(tokens: _Tokens) -> list[str]:
+    """`GET /members/{id}` against an endpoint of the same server that runs the same queries
+    (the member, then its identities, tags and interests) and answers the rows as JSON: no
+    token, no schema, no middleware (issue 21: the request path at least 0.5 of it)."""
+    async with bench_database() as database:
+        url = (
+            make_url(POSTGRES_URL)
+            .set(drivername="postgresql+asyncpg", database=database)
+            .render_as_string(hide_password=False)
+        )
+        shared = SharedSettings(
+            environment="test", jwks=json.dumps(tokens.jwks), log_level="WARNING"
+        )
+        runtime = create_runtime(Settings(database_url=url, shared=shared))
+        async with runtime.db.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        workspace = str(uuid.uuid4())
+        app = create_app(runtime)
+        bare_app = FastAPI()  # outside the service's middleware: the same server, nothing else
+
+        @bare_app.get("/bare/members/{member_id}")
+        async def bare_member(member_id: str) -> Response:
+            async with runtime.db.sessions() as session:
+                member = await find_member(session, workspace, member_id)
+                [view] = await members_repository.load_views(session, [member])
+                columns = {c.key: getattr(member, c.key) for c in Member.__table__.columns}
+                document = {
+                    **columns,
+                    "identities": [i.external_id for i in view.identities],
+                    "tags": view.tags,
+                    "interests": view.interests,
+                }
+                return Response(json.dumps(document, default=str), media_type="application/json")
+
+        @bare_app.post("/bare/dispose")
+        async def dispose() -> Response:
+            await runtime.db.dispose()  # on the server's loop, where its connections live
+            return Response(status_code=204)
+
+        async def server(scope: Scope, receive: Receive, send: Send) -> None:
+            chosen = bare_app if scope.get("path", "").startswith("/bare/") else app
+            await chosen(scope, receive, send)
+
+        headers = tokens.headers(workspace)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://user-svc", timeout=120
+        ) as seeding:
+            for items in _batches(3)[:2]:
+                stored = await seeding.post(
+                    "/api/v1/interactions/batch", json={"items": items}, headers=headers
+                )
+                stored.raise_for_status()
+            listed = (await seeding.get("/api/v1/members?limit=5", headers=headers)).json()
+        member_id = listed["items"][3]["id"]
+        await runtime.db.dispose()  # the server runs its own event loop
+        freeze_long_lived()  # as the service's entry point does before serving
+        with serving(server) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+                api = await timed_gets(client, f"/api/v1/members/{member_id}", headers, 1000)
+                bare = await timed_gets(client, f"/bare/members/{member_id}", headers, 1000)
+                (await client.post("/bare/dispose")).raise_for_status()
+    ratio = percentile(bare, 50) / percentile(api, 50)
+    return [
+        "## user-svc: `GET /api/v1/members/{id}` (PostgreSQL)",
+        "",
+        f"- through the API: {summary_ms(api)}",
+        f"- a bare endpoint of the same server running the same queries (no token, no schema, "
+        f"no middleware): {summary_ms(bare)}",
+        f"- ratio of p50s **{ratio:.2f}** (target ≥ 0.5)",
+        "",
+    ]
+
+
 async def _run() -> list[str]:
     tokens = _Tokens()
-    return [*await ingestion(tokens), *await segment_count(tokens)]
+    return [*await ingestion(tokens), *await member_path(tokens), *await segment_count(tokens)]
 
 
 def run() -> list[str]:

@@ -8,6 +8,7 @@ import platform
 import statistics
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from gateway.proxy.tokens import UpstreamTokens
 from gateway.settings import Settings as GatewaySettings
 from servicekit.auth import Caller
 from sqlalchemy.engine import make_url
+from starlette.types import ASGIApp
 
 from tests.fakes.server import serve_in_thread
 
@@ -108,6 +110,31 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
 
 
 @contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """`app` on uvicorn in a thread of this process, on a free port: its base URL."""
+    running = serve_in_thread(app)
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
+async def timed_gets(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], count: int
+) -> list[float]:
+    """The seconds each of `count` GETs of `path` took, after 50 to warm up."""
+    for _ in range(50):
+        (await client.get(path, headers=headers)).raise_for_status()
+    times: list[float] = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = await client.get(path, headers=headers)
+        times.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return times
+
+
+@contextmanager
 def webhook_sink() -> Iterator[str]:
     """A receiver that accepts every delivery at once."""
     app = FastAPI()
@@ -116,11 +143,8 @@ def webhook_sink() -> Iterator[str]:
     async def hook() -> Response:
         return Response(status_code=204)
 
-    running = serve_in_thread(app)
-    try:
-        yield f"{running.url}/hook"
-    finally:
-        running.stop()
+    with serving(app) as url:
+        yield f"{url}/hook"
 
 
 async def sign_up(client: httpx.AsyncClient, mail_dir: Path) -> dict[str, str]:
