@@ -38,9 +38,8 @@ from servicekit.runtime import ServiceRuntime
 from servicekit.settings import SharedSettings
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
-from starlette.types import Receive, Scope, Send
 
-from bench.common import percentile, serving, summary_ms, timed_gets
+from bench.common import beside_bare, percentile, serving, summary_ms, timed_gets
 
 ENTRIES = 1000
 POSTS = 10_000
@@ -236,14 +235,7 @@ async def request_path(url: str, keys: Keys) -> list[str]:
                 post = await posts_repository.get_post(session, workspace_id, post_id)
                 return _bare_json(_columns(post) if post else None)
 
-        @bare_app.post("/bare/dispose")
-        async def dispose() -> Response:
-            await runtime.db.dispose()  # on the server's loop, where its connections live
-            return Response(status_code=204)
-
-        async def server(scope: Scope, receive: Receive, send: Send) -> None:
-            chosen = bare_app if scope.get("path", "").startswith("/bare/") else app
-            await chosen(scope, receive, send)
+        server = beside_bare(app, bare_app, runtime.db)
 
         freeze_long_lived()  # as the service's entry point does before serving
         headers = keys.headers(workspace_id)

@@ -37,7 +37,6 @@ from fastapi import FastAPI, Response
 from servicekit.heap import freeze_long_lived
 from servicekit.settings import SharedSettings
 from sqlalchemy.engine import make_url
-from starlette.types import Receive, Scope, Send
 from user_svc.app import create_app, create_runtime
 from user_svc.kit.engagement import EPOCH, HALF_LIFE_DAYS
 from user_svc.members import repository as members_repository
@@ -45,7 +44,7 @@ from user_svc.members.service import find_member
 from user_svc.models import Base, Member
 from user_svc.settings import Settings
 
-from bench.common import percentile, serving, summary_ms, timed_gets
+from bench.common import beside_bare, percentile, serving, summary_ms, timed_gets
 
 POSTGRES_URL = os.environ.get(
     "MEDIAOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -435,14 +434,7 @@ async def member_path(tokens: _Tokens) -> list[str]:
                 }
                 return Response(json.dumps(document, default=str), media_type="application/json")
 
-        @bare_app.post("/bare/dispose")
-        async def dispose() -> Response:
-            await runtime.db.dispose()  # on the server's loop, where its connections live
-            return Response(status_code=204)
-
-        async def server(scope: Scope, receive: Receive, send: Send) -> None:
-            chosen = bare_app if scope.get("path", "").startswith("/bare/") else app
-            await chosen(scope, receive, send)
+        server = beside_bare(app, bare_app, runtime.db)
 
         headers = tokens.headers(workspace)
         async with httpx.AsyncClient(

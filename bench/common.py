@@ -26,8 +26,9 @@ from gateway.mail.mailbox import message_names, newest_message
 from gateway.proxy.tokens import UpstreamTokens
 from gateway.settings import Settings as GatewaySettings
 from servicekit.auth import Caller
+from servicekit.db import Database
 from sqlalchemy.engine import make_url
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.fakes.server import serve_in_thread
 
@@ -117,6 +118,23 @@ def serving(app: ASGIApp) -> Iterator[str]:
         yield running.url
     finally:
         running.stop()
+
+
+def beside_bare(app: ASGIApp, bare: FastAPI, db: Database) -> ASGIApp:
+    """One ASGI app serving `bare` under `/bare/` (outside `app`'s middleware: the same
+    server, nothing else) and `app` elsewhere; `POST /bare/dispose` closes `db`'s
+    connections on the server's own loop, where they were made."""
+
+    @bare.post("/bare/dispose")
+    async def dispose() -> Response:
+        await db.dispose()
+        return Response(status_code=204)
+
+    async def server(scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = bare if scope.get("path", "").startswith("/bare/") else app
+        await chosen(scope, receive, send)
+
+    return server
 
 
 async def timed_gets(
