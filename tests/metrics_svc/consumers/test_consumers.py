@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from event_contracts import PostPublishedV1
 from metrics_svc.consumers.handlers import HANDLERS
-from metrics_svc.models import InteractionCount, Post, PostChannel
+from metrics_svc.models import Channel, InteractionCount, Post, PostChannel
 from metrics_svc.runtime import MetricsRuntime
 from sqlalchemy import select
 
@@ -90,3 +91,32 @@ def _snapshot(post: Post, post_id: str, workspace_id: str) -> dict[str, object]:
         "author_id": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
         "published_at": NOW,
     }
+
+
+async def test_a_post_on_several_channels_records_each_copy_once_and_channels_not_yet_seen(
+    runtime: MetricsRuntime, seed: Seeder
+) -> None:
+    known = await seed.channel(platform="weibo", name="官方微博")
+    unseen = [str(uuid.uuid4()) for _ in range(2)]  # their channel.changed not here yet
+    published_at = NOW - timedelta(days=1)
+    post_id = await seed.post([known, *unseen], published_at)
+    async with runtime.db.transaction() as session:
+        post = await session.get(Post, (seed.workspace_id, post_id))
+        assert post is not None
+        again = PostPublishedV1.model_validate(
+            {
+                **_snapshot(post, post_id, seed.workspace_id),
+                "channel_ids": [unseen[1], known],
+                "published_at": published_at,
+            }
+        )
+    await seed.apply("post.published", again, post_id)  # another event, the same copies
+
+    async with runtime.db.transaction() as session:
+        copies = (await session.scalars(select(PostChannel))).all()
+        channels = {c.id: c for c in (await session.scalars(select(Channel))).all()}
+    assert sorted(row.channel_id for row in copies) == sorted([known, *unseen])
+    assert {row.published_at for row in copies} == {published_at}
+    assert set(channels) == {known, *unseen}
+    assert channels[known].platform == "weibo"  # a post names no platform: kept as it was
+    assert [channels[c].platform for c in unseen] == [None, None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from event_contracts import ChannelChangedV1
@@ -15,16 +16,24 @@ from metrics_svc.models import Channel
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def ensure_channel(
-    session: AsyncSession, workspace_id: str, channel_id: str, platform: str | None
+async def ensure_channels(
+    session: AsyncSession, workspace_id: str, channel_ids: Sequence[str], platform: str | None
 ) -> None:
-    """A channel named by another event than its own; its platform, when that event knows."""
+    """Channels named by another event than their own (in one statement); their platform,
+    when that event knows."""
+    if not channel_ids:
+        return
     insert = dialect_insert(session, Channel).values(
-        workspace_id=workspace_id,
-        id=channel_id,
-        platform=platform,
-        deleted=False,
-        updated_at=_NEVER,
+        [
+            {
+                "workspace_id": workspace_id,
+                "id": channel_id,
+                "platform": platform,
+                "deleted": False,
+                "updated_at": _NEVER,
+            }
+            for channel_id in channel_ids
+        ]
     )
     if platform is None:
         await session.execute(insert.on_conflict_do_nothing())

@@ -14,7 +14,7 @@ from metrics_svc.ingestion.rollups.store import redate
 from metrics_svc.kit.upserts import replace_if_newer
 from metrics_svc.models import InteractionCount, InteractionSentiment, Post, PostChannel
 from metrics_svc.replicas.campaigns import join_campaign
-from metrics_svc.replicas.channels import ensure_channel
+from metrics_svc.replicas.channels import ensure_channels
 
 # Interactions that a platform would count as comments on the post.
 COMMENT_KINDS = frozenset({"comment", "reply"})
@@ -49,23 +49,29 @@ async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
     await session.flush()
     if current:
         await join_campaign(session, post.workspace_id, post.post_id, post.campaign_id)
-    for channel_id in post.channel_ids:
-        await ensure_channel(session, post.workspace_id, channel_id, None)
-        await insert_if_new(
-            session,
-            PostChannel,
-            workspace_id=post.workspace_id,
-            post_id=post.post_id,
-            channel_id=channel_id,
-            published_at=post.published_at,
-        )
+    if not post.channel_ids:
+        return
+    # A statement for the channels and one for the post's copies, however many there are.
+    await ensure_channels(session, post.workspace_id, post.channel_ids, None)
+    copies = [
+        {
+            "workspace_id": post.workspace_id,
+            "post_id": post.post_id,
+            "channel_id": channel_id,
+            "published_at": post.published_at,
+        }
+        for channel_id in post.channel_ids
+    ]
+    await session.execute(
+        dialect_insert(session, PostChannel).values(copies).on_conflict_do_nothing()
+    )
 
 
 async def record_distribution(session: AsyncSession, sent: DistributionSucceededV1) -> None:
     """A post reached a channel: remember the platform's id and url of the copy, and when
     it went live there (the time an operator gives for a manual copy, else the success)."""
     went_live = sent.published_at or sent.succeeded_at
-    await ensure_channel(session, sent.workspace_id, sent.channel_id, sent.platform)
+    await ensure_channels(session, sent.workspace_id, [sent.channel_id], sent.platform)
     post = await session.get(Post, (sent.workspace_id, sent.post_id))
     if post is None:  # post.published not seen yet (topics are not ordered between them)
         session.add(Post(workspace_id=sent.workspace_id, id=sent.post_id, published_at=went_live))
