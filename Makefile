@@ -8,7 +8,7 @@ VENV := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 
-.PHONY: install run test lint bench schemas schemas-release contracts-wheel images client
+.PHONY: install run test lint bench soak schemas schemas-release contracts-wheel images client
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,6 +46,11 @@ lint: install
 
 bench: install
 	$(VENV)/python bench/run_all.py
+
+# An hour of a realistic mix through the gateway (MEDIAOPS_SOAK_SECONDS to shorten it):
+# memory, latency, 5xx and the catch-up after, plotted to docs/soak.png.
+soak: install
+	$(VENV)/python -m bench.bench_soak
 
 schemas: install
 	$(VENV)/python scripts/generate_event_docs.py

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import as_the_gateway_sends, running_stack, sign_up, summary_ms, webhook_sink
+from bench.common import (
+    as_the_gateway_sends,
+    running_stack,
+    sign_up,
+    summary_ms,
+    webhook_channel,
+    webhook_sink,
+)
 
 POSTS = 200
 REQUESTS = 3000
@@ -36,18 +43,7 @@ async def publish_latency(
     each publish measures the first event after a quiet spell (consumers backed off)."""
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
         auth = await sign_up(client, mail_dir)
-        channel = await client.post(
-            "/api/v1/channels",
-            json={
-                "platform": "webhook",
-                "name": "sink",
-                "config": {"url": hook_url},
-                "secret": "s" * 24,
-            },
-            headers=auth,
-        )
-        channel.raise_for_status()
-        channel_id = channel.json()["id"]
+        channel_id = await webhook_channel(client, auth, hook_url)
         latencies: list[float] = []
         for i in range(posts + 5):
             post = await client.post(

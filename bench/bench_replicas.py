@@ -35,7 +35,13 @@ from devstack.stack import PORT_ENV, Stack
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import make_url
 
-from bench.common import as_the_gateway_sends, postgres_databases, running_stack, sign_up
+from bench.common import (
+    as_the_gateway_sends,
+    postgres_databases,
+    running_stack,
+    sign_up,
+    webhook_channel,
+)
 from tests.fakes.server import serve_in_thread
 
 POSTS = int(os.environ.get("MEDIAOPS_BENCH_REPLICA_POSTS", "1000"))
@@ -129,18 +135,7 @@ async def _prepare(
         auth = await sign_up(client, mail_dir)
         channels = []
         for n in range(CHANNELS):
-            made = await client.post(
-                "/api/v1/channels",
-                json={
-                    "platform": "webhook",
-                    "name": f"sink {n}",
-                    "config": {"url": f"{hook_url}/{n}"},
-                    "secret": "s" * 24,
-                },
-                headers=auth,
-            )
-            made.raise_for_status()
-            channels.append(made.json()["id"])
+            channels.append(await webhook_channel(client, auth, f"{hook_url}/{n}", f"sink {n}"))
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def create(n: int) -> str:

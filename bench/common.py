@@ -186,6 +186,19 @@ async def sign_up(client: httpx.AsyncClient, mail_dir: Path) -> dict[str, str]:
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
+async def webhook_channel(
+    client: httpx.AsyncClient, auth: dict[str, str], url: str, name: str = "sink"
+) -> str:
+    """A webhook channel to `url`, made through the gateway `client` talks to: its id."""
+    channel = await client.post(
+        "/api/v1/channels",
+        json={"platform": "webhook", "name": name, "config": {"url": url}, "secret": "s" * 24},
+        headers=auth,
+    )
+    channel.raise_for_status()
+    return str(channel.json()["id"])
+
+
 def as_the_gateway_sends(key_dir: Path, auth: dict[str, str]) -> dict[str, str]:
     """The header the gateway sends a service for the operator of `auth`, for benchmarks
     that call a service directly: services accept only the tokens the gateway mints for

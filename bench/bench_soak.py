@@ -1,0 +1,350 @@
+"""A bounded soak: a realistic mix through the gateway for a fixed time at a fixed rate, with
+every process's memory, the latency, the throughput and the 5xx answers sampled as it goes,
+then how long the outbox and the consumers take to catch up once the load stops.
+
+    .venv/bin/python -m bench.bench_soak          # an hour (MEDIAOPS_SOAK_SECONDS=3600)
+
+The stack is `make run`'s (SQLite per service, the embedded broker) on free ports of
+127.0.0.1; the load is open loop (a request is started on its tick, whether or not the
+earlier ones answered), at most `MEDIAOPS_SOAK_RATE` a second and so at most rate × seconds
+requests in all, from one asyncio client on the same machine, CONCURRENCY at a time. The mix
+is an operator team's day: signing in, listing and reading posts, writing and publishing
+them (to a webhook channel), members, interactions pushed in by a collector, figures pushed
+in, reports read. The plot (PNG) goes to `MEDIAOPS_SOAK_PLOT` (docs/soak.png by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+from bench.common import (
+    PASSWORD,
+    ROOT,
+    percentile,
+    running_stack,
+    sign_up,
+    webhook_channel,
+    webhook_sink,
+)
+
+SECONDS = float(os.environ.get("MEDIAOPS_SOAK_SECONDS", "3600"))
+RATE = float(os.environ.get("MEDIAOPS_SOAK_RATE", "20"))  # requests a second, at most
+PLOT = Path(os.environ.get("MEDIAOPS_SOAK_PLOT", ROOT / "docs" / "soak.png"))
+CONCURRENCY = 16
+SAMPLE_SECONDS = 10.0
+WARM_UP = 0.1  # memory is compared from the end of the first tenth of the run
+DRAIN_LIMIT_SECONDS = 120.0
+PROCESSES = ("gateway", "content", "channel", "user", "metrics")
+_METRIC_LINE = re.compile(
+    r"^(mediaops_outbox_waiting_events|mediaops_consumer_lag)\b.* ([0-9.e+]+)$"
+)
+
+
+@dataclass
+class Team:
+    """What the mix works on: the operators' headers, their channel and posts."""
+
+    auth: dict[str, str]
+    email: str
+    channel_id: str
+    drafts: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    counter: int = 0
+
+    def next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+
+@dataclass
+class Window:
+    """One sampling period: the answers that ended in it and the state at its end."""
+
+    at: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0  # 5xx and transport failures
+    rejected: int = 0  # 4xx: a request of the mix the API refused (a defect of the mix)
+    rss_mib: dict[str, float] = field(default_factory=dict)
+    waiting: float = 0.0  # outbox rows and consumer lag across the services
+
+
+async def _list_posts(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    return await client.get("/api/v1/posts?limit=20", headers=team.auth)
+
+
+async def _read_post(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    post_id = random.choice(team.published or team.drafts)
+    return await client.get(f"/api/v1/posts/{post_id}", headers=team.auth)
+
+
+async def _write_post(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    n = team.next()
+    response = await client.post(
+        "/api/v1/posts",
+        json={
+            "title": f"第 {n} 篇：秋季新品",
+            "body_markdown": "春季新品上市，燕麦拿铁八折。" * 10,
+        },
+        headers=team.auth,
+    )
+    if response.status_code == 201:
+        team.drafts.append(response.json()["id"])
+    return response
+
+
+async def _publish(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    if not team.drafts:
+        return await _write_post(client, team)
+    post_id = team.drafts.pop()
+    response = await client.post(
+        f"/api/v1/posts/{post_id}/publish",
+        json={"channel_ids": [team.channel_id]},
+        headers=team.auth,
+    )
+    if response.status_code == 200:
+        team.published.append(post_id)
+    return response
+
+
+async def _members(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    return await client.get("/api/v1/members?limit=20", headers=team.auth)
+
+
+async def _interactions(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    n = team.next()
+    now = datetime.now(UTC)
+    items = [
+        {
+            "platform": "weibo",
+            "kind": "comment" if i % 3 else "like",
+            "author": {"external_id": f"fan-{(n * 7 + i) % 5000}"},
+            "external_id": f"soak-{n}-{i}",
+            "text": "请问什么时候有货？" if i % 3 else None,
+            "post_id": random.choice(team.published) if team.published else None,
+            "occurred_at": (now - timedelta(minutes=i)).isoformat(),
+        }
+        for i in range(20)
+    ]
+    return await client.post("/api/v1/interactions/batch", json={"items": items}, headers=team.auth)
+
+
+async def _figures(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    if not team.published:
+        return await _publish(client, team)
+    now = datetime.now(UTC).replace(microsecond=0)
+    points = [
+        {
+            "post_id": post_id,
+            "channel_id": team.channel_id,
+            "metric": metric,
+            "value": 100 + team.next(),
+            "observed_at": now.isoformat(),
+        }
+        for post_id in random.sample(team.published, min(10, len(team.published)))
+        for metric in ("reads", "likes", "shares", "comments")
+    ]
+    return await client.post("/api/v1/stats", json={"points": points}, headers=team.auth)
+
+
+async def _overview(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    return await client.get("/api/v1/reports/overview", headers=team.auth)
+
+
+async def _post_report(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    if not team.published:
+        return await _overview(client, team)
+    post_id = random.choice(team.published)
+    return await client.get(f"/api/v1/reports/posts/{post_id}", headers=team.auth)
+
+
+async def _sign_in(client: httpx.AsyncClient, team: Team) -> httpx.Response:
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": team.email, "password": PASSWORD}
+    )
+    if response.status_code == 200:
+        team.auth = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return response
+
+
+Action = Callable[[httpx.AsyncClient, Team], Awaitable[httpx.Response]]
+# An operator team's day, by weight: mostly reading, some writing, collectors pushing in.
+MIX: list[tuple[Action, int]] = [
+    (_list_posts, 20),
+    (_read_post, 18),
+    (_write_post, 10),
+    (_publish, 6),
+    (_members, 8),
+    (_interactions, 12),
+    (_figures, 10),
+    (_overview, 6),
+    (_post_report, 8),
+    (_sign_in, 2),
+]
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _waiting(client: httpx.AsyncClient, urls: list[str]) -> float:
+    """Outbox rows not yet sent and consumer lag, summed over the services."""
+    total = 0.0
+    for url in urls:
+        text = (await client.get(url)).text
+        for line in text.splitlines():
+            found = _METRIC_LINE.match(line)
+            if found:
+                total += float(found.group(2))
+    return total
+
+
+async def _soak(
+    gateway: str, hook_url: str, mail_dir: Path, pids: dict[str, int], metrics: list[str]
+) -> tuple[list[Window], float, int]:
+    async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+        auth = await sign_up(client, mail_dir)
+        me = (await client.get("/api/v1/auth/me", headers=auth)).json()
+        channel_id = await webhook_channel(client, auth, hook_url)
+        team = Team(auth, me["operator"]["email"], channel_id)
+        for _ in range(5):
+            await _write_post(client, team)
+        actions = [action for action, weight in MIX for _ in range(weight)]
+        gate = asyncio.Semaphore(CONCURRENCY)
+        windows = [Window(at=0.0)]
+        started = time.perf_counter()
+        sent = 0
+
+        async def one(action: Action) -> None:
+            async with gate:
+                began = time.perf_counter()
+                status = 0
+                try:
+                    status = (await action(client, team)).status_code
+                except httpx.HTTPError:
+                    pass  # a transport failure counts as an error, like a 5xx
+                window = windows[-1]
+                window.latencies.append(time.perf_counter() - began)
+                window.errors += status == 0 or status >= 500
+                window.rejected += 400 <= status < 500
+
+        async def sample() -> None:
+            while True:
+                await asyncio.sleep(SAMPLE_SECONDS)
+                window = windows[-1]
+                window.at = time.perf_counter() - started
+                window.rss_mib = {name: _rss_mib(pids[name]) for name in PROCESSES}
+                window.waiting = await _waiting(client, metrics)
+                windows.append(Window(at=0.0))
+
+        sampler = asyncio.create_task(sample())
+        tasks: set[asyncio.Task[None]] = set()
+        budget = int(SECONDS * RATE)
+        while sent < budget:
+            due = started + sent / RATE
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            task = asyncio.create_task(one(random.choice(actions)))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            sent += 1
+        await asyncio.gather(*tasks)
+        stopped = time.perf_counter()
+        drained = DRAIN_LIMIT_SECONDS
+        while time.perf_counter() - stopped < DRAIN_LIMIT_SECONDS:
+            if await _waiting(client, metrics) == 0:
+                drained = time.perf_counter() - stopped
+                break
+            await asyncio.sleep(0.5)
+        sampler.cancel()
+        await asyncio.gather(sampler, return_exceptions=True)
+    return [w for w in windows if w.rss_mib], drained, sent
+
+
+def _plot(windows: list[Window]) -> None:
+    minutes = [w.at / 60 for w in windows]
+    figure, (latency, rate, memory) = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
+    latency.plot(minutes, [percentile(w.latencies, 50) * 1000 for w in windows], label="p50")
+    latency.plot(minutes, [percentile(w.latencies, 99) * 1000 for w in windows], label="p99")
+    latency.set_ylabel("latency (ms)")
+    latency.legend()
+    rate.plot(minutes, [len(w.latencies) / SAMPLE_SECONDS for w in windows])
+    rate.set_ylabel("answers / s")
+    rate.set_ylim(bottom=0)
+    for name in PROCESSES:
+        memory.plot(minutes, [w.rss_mib[name] for w in windows], label=name)
+    memory.set_ylabel("RSS (MiB)")
+    memory.set_ylim(bottom=0)
+    memory.set_xlabel("minutes")
+    memory.legend(fontsize="small")
+    figure.suptitle(f"Soak: {RATE:g} requests/s for {SECONDS / 60:g} min through the gateway")
+    figure.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(PLOT, dpi=80)
+    plt.close(figure)
+
+
+def run() -> list[str]:
+    with webhook_sink() as hook_url, running_stack() as stack:
+        pids = stack.pids()
+        metrics = [stack.metrics_url(name) for name in PROCESSES if name != "gateway"]
+        windows, drained, sent = asyncio.run(
+            _soak(stack.url("gateway"), hook_url, stack.mail_dir, pids, metrics)
+        )
+    if not windows:
+        raise RuntimeError("the soak ended before its first sample")
+    _plot(windows)
+    settled = windows[max(0, int(len(windows) * WARM_UP) - 1)]
+    last = windows[-1]
+    growth = {
+        name: (last.rss_mib[name] - settled.rss_mib[name]) / settled.rss_mib[name]
+        for name in PROCESSES
+    }
+    latencies = [t for w in windows for t in w.latencies]
+    errors = sum(w.errors for w in windows)
+    rejected = sum(w.rejected for w in windows)
+    worst = max(growth, key=growth.__getitem__)
+    mix = ", ".join(f"{action.__name__.strip('_')} {weight}" for action, weight in MIX)
+    return [
+        f"## Soak: {RATE:g} requests a second for {SECONDS / 60:g} minutes through the gateway",
+        "",
+        f"- {sent:,} requests ({len(latencies):,} answered within the samples), "
+        f"**{errors} 5xx or failed**, {rejected} 4xx; "
+        f"latency p50 {percentile(latencies, 50) * 1000:.1f} ms, "
+        f"p99 {percentile(latencies, 99) * 1000:.1f} ms, mean "
+        f"{statistics.fmean(latencies) * 1000:.1f} ms",
+        "- memory after the first tenth → at the end (RSS, MiB): "
+        + ", ".join(
+            f"{name} {settled.rss_mib[name]:.0f} → {last.rss_mib[name]:.0f} ({growth[name]:+.1%})"
+            for name in PROCESSES
+        )
+        + f"; the most: {worst} {growth[worst]:+.1%} (target under +10%)",
+        f"- outbox and consumer lag back to zero **{drained:.1f} s** after the load stopped"
+        + (" (not within the limit)" if drained >= DRAIN_LIMIT_SECONDS else ""),
+        f"- the plot: `{PLOT.relative_to(ROOT) if PLOT.is_relative_to(ROOT) else PLOT}`",
+        "",
+        f"The mix, by weight: {mix}; "
+        f"open loop from one asyncio client ({CONCURRENCY} at a time) on the same machine "
+        f"as the stack (SQLite, the embedded broker); sampled every {SAMPLE_SECONDS:g} s.",
+        "",
+    ]
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))  # noqa: T201
