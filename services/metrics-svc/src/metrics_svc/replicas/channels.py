@@ -32,7 +32,9 @@ async def ensure_channels(
                 "deleted": False,
                 "updated_at": _NEVER,
             }
-            for channel_id in channel_ids
+            # In key order: two transactions inserting the same channels lock them in the
+            # same order, so neither waits on the other's second row (no deadlock).
+            for channel_id in sorted(set(channel_ids))
         ]
     )
     if platform is None:

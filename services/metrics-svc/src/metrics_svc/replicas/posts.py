@@ -60,7 +60,7 @@ async def record_post(session: AsyncSession, post: PostPublishedV1) -> None:
             "channel_id": channel_id,
             "published_at": post.published_at,
         }
-        for channel_id in post.channel_ids
+        for channel_id in sorted(set(post.channel_ids))  # in key order, as the channels
     ]
     await session.execute(
         dialect_insert(session, PostChannel).values(copies).on_conflict_do_nothing()
