@@ -39,10 +39,10 @@ from bench.common import (
     as_the_gateway_sends,
     postgres_databases,
     running_stack,
+    serving,
     sign_up,
     webhook_channel,
 )
-from tests.fakes.server import serve_in_thread
 
 POSTS = int(os.environ.get("MEDIAOPS_BENCH_REPLICA_POSTS", "1000"))
 CHANNELS = 3
@@ -80,11 +80,8 @@ def receiving(expected: int) -> Iterator[tuple[Receiver, str]]:
         receiver.record(request.headers.get(DELIVERY_HEADER, "missing"))
         return Response(status_code=204)
 
-    running = serve_in_thread(app)
-    try:
-        yield receiver, f"{running.url}/hook"
-    finally:
-        running.stop()
+    with serving(app) as url:
+        yield receiver, f"{url}/hook"
 
 
 @contextmanager
