@@ -38,6 +38,7 @@ TABLES = {
     "interaction_counts",
     "interaction_sentiments",
     "raised_alerts",
+    "alert_checks_due",
     "stat_batches",
 }
 

@@ -356,3 +356,14 @@ class RaisedAlert(Base):
     workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     alert_id: Mapped[str] = mapped_column(String(300), primary_key=True)
     raised_at: Mapped[Moment]
+
+
+class AlertCheckDue(Base):
+    """A workspace whose figures changed since its alerts were last checked: one row per
+    stored batch, written in the batch's transaction and deleted by the check that saw it
+    (`alerts.raising`), so that a check is never lost to a restart."""
+
+    __tablename__ = "alert_checks_due"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))

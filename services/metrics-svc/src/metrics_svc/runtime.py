@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends
+from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime, runtime_dependency
 
+from metrics_svc.alerts.raising import check_forever
 from metrics_svc.consumers.handlers import HANDLERS
 from metrics_svc.models import IdempotencyKey, OutboxMessage, ProcessedEvent
 from metrics_svc.settings import Settings
@@ -18,6 +22,22 @@ class MetricsRuntime(ServiceRuntime):
     processed_model = ProcessedEvent
     idempotency_model = IdempotencyKey
     handlers = HANDLERS
+
+    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
+        super().__init__(settings, database=database)
+        # A stored batch writes `stats.ingested` to the outbox: its commit wakes the check of
+        # the alerts it may raise (the workspace is marked due in the same transaction).
+        alerts_due = asyncio.Event()
+        self.db.on_outbox_commit(alerts_due.set)
+        self.background.append(
+            partial(
+                check_forever,
+                self.db,
+                alerts_due,
+                interval_seconds=settings.alert_check_interval_seconds,
+                poll_seconds=settings.alert_check_poll_seconds,
+            )
+        )
 
 
 Runtime = Annotated[MetricsRuntime, Depends(runtime_dependency(MetricsRuntime))]

@@ -12,7 +12,7 @@ from event_contracts import PostTotals, StatsIngestedV1
 from servicekit.db import call_after_commit, utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics_svc.alerts.raising import raise_new
+from metrics_svc.alerts.raising import mark_due
 from metrics_svc.events import emit
 from metrics_svc.ingestion import history, repository
 from metrics_svc.ingestion.history import HistoricalCopy
@@ -91,7 +91,7 @@ class BatchWriter:
         kind = self.kind
         call_after_commit(self.session, lambda: STATS_POINTS_INGESTED.labels(str(kind)).inc(stored))
         announce(self.session, self.workspace_id, batch)
-        await raise_new(self.session, self.workspace_id)
+        mark_due(self.session, self.workspace_id)
         return batch
 
 
