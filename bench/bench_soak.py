@@ -16,11 +16,13 @@ in, reports read. The plot (PNG) goes to `MEDIAOPS_SOAK_PLOT` (docs/soak.png by 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
 import random
 import re
 import statistics
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +52,7 @@ SAMPLE_SECONDS = 10.0
 WARM_UP = 0.1  # memory is compared from the end of the first tenth of the run
 DRAIN_LIMIT_SECONDS = 120.0
 SIGN_IN_EVERY_SECONDS = 60.0
+SETTLE_SECONDS = 30.0  # after publishing, before the mix pushes the post's figures
 OVERRUN_SECONDS = 60.0  # after the last tick, for the answers still on their way
 PROCESSES = ("gateway", "content", "channel", "user", "metrics")
 _METRIC_LINE = re.compile(
@@ -66,12 +69,20 @@ class Team:
     channel_id: str
     drafts: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    published_at: list[float] = field(default_factory=list)  # monotonic, as `published`
     counter: int = 0
     signed_in_at: float = 0.0
 
     def next(self) -> int:
         self.counter += 1
         return self.counter
+
+    def settled(self) -> list[str]:
+        """The posts published long enough ago for figures and comments to come in: the
+        platforms' figures come minutes after publishing, and a figure pushed for a post
+        metrics-svc has not heard of yet is rightly refused (422 unknown post)."""
+        known = bisect.bisect(self.published_at, time.monotonic() - SETTLE_SECONDS)
+        return self.published[:known]
 
 
 @dataclass
@@ -83,7 +94,35 @@ class Window:
     errors: int = 0  # 5xx and transport failures
     rejected: int = 0  # 4xx: a request of the mix the API refused (a defect of the mix)
     rss_mib: dict[str, float] = field(default_factory=dict)
+    by_action: dict[str, list[float]] = field(default_factory=dict)
     waiting: float = 0.0  # outbox rows and consumer lag across the services
+
+
+@dataclass
+class Outcome:
+    windows: list[Window]
+    drained: float  # seconds from the last answer to no outbox row or lag left
+    sent: int
+    unanswered: int
+    refused: Counter[str]  # "action status" of every 4xx, 5xx and failure
+
+
+def _name(action: Action) -> str:
+    return action.__name__.strip("_")
+
+
+def _tenths(windows: list[Window]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Each action's latencies in the first and in the last tenth of the run: what grows."""
+    tenth = max(1, len(windows) // 10)
+    first: dict[str, list[float]] = {}
+    final: dict[str, list[float]] = {}
+    for window in windows[:tenth]:
+        for name, latencies in window.by_action.items():
+            first.setdefault(name, []).extend(latencies)
+    for window in windows[-tenth:]:
+        for name, latencies in window.by_action.items():
+            final.setdefault(name, []).extend(latencies)
+    return first, final
 
 
 async def _list_posts(client: httpx.AsyncClient, team: Team) -> httpx.Response:
@@ -121,6 +160,7 @@ async def _publish(client: httpx.AsyncClient, team: Team) -> httpx.Response:
     )
     if response.status_code == 200:
         team.published.append(post_id)
+        team.published_at.append(time.monotonic())
     return response
 
 
@@ -131,6 +171,7 @@ async def _members(client: httpx.AsyncClient, team: Team) -> httpx.Response:
 async def _interactions(client: httpx.AsyncClient, team: Team) -> httpx.Response:
     n = team.next()
     now = datetime.now(UTC)
+    settled = team.settled()
     items = [
         {
             "platform": "weibo",
@@ -138,7 +179,7 @@ async def _interactions(client: httpx.AsyncClient, team: Team) -> httpx.Response
             "author": {"external_id": f"fan-{(n * 7 + i) % 5000}"},
             "external_id": f"soak-{n}-{i}",
             "text": "请问什么时候有货？" if i % 3 else None,
-            "post_id": random.choice(team.published) if team.published else None,
+            "post_id": random.choice(settled) if settled else None,
             "occurred_at": (now - timedelta(minutes=i)).isoformat(),
         }
         for i in range(20)
@@ -147,7 +188,8 @@ async def _interactions(client: httpx.AsyncClient, team: Team) -> httpx.Response
 
 
 async def _figures(client: httpx.AsyncClient, team: Team) -> httpx.Response:
-    if not team.published:
+    settled = team.settled()
+    if not settled:
         return await _publish(client, team)
     now = datetime.now(UTC).replace(microsecond=0)
     points = [
@@ -158,7 +200,7 @@ async def _figures(client: httpx.AsyncClient, team: Team) -> httpx.Response:
             "value": 100 + team.next(),
             "observed_at": now.isoformat(),
         }
-        for post_id in random.sample(team.published, min(10, len(team.published)))
+        for post_id in random.sample(settled, min(10, len(settled)))
         for metric in ("reads", "likes", "shares", "comments")
     ]
     return await client.post("/api/v1/stats", json={"points": points}, headers=team.auth)
@@ -169,9 +211,10 @@ async def _overview(client: httpx.AsyncClient, team: Team) -> httpx.Response:
 
 
 async def _post_report(client: httpx.AsyncClient, team: Team) -> httpx.Response:
-    if not team.published:
+    settled = team.settled()
+    if not settled:
         return await _overview(client, team)
-    post_id = random.choice(team.published)
+    post_id = random.choice(settled)
     return await client.get(f"/api/v1/reports/posts/{post_id}", headers=team.auth)
 
 
@@ -226,7 +269,7 @@ async def _waiting(client: httpx.AsyncClient, urls: list[str]) -> float:
 
 async def _soak(
     gateway: str, hook_url: str, mail_dir: Path, pids: dict[str, int], metrics: list[str]
-) -> tuple[list[Window], float, int, int]:
+) -> Outcome:
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
         auth = await sign_up(client, mail_dir)
         me = (await client.get("/api/v1/auth/me", headers=auth)).json()
@@ -237,6 +280,7 @@ async def _soak(
         actions = [action for action, weight in MIX for _ in range(weight)]
         gate = asyncio.Semaphore(CONCURRENCY)
         windows = [Window(at=0.0)]
+        refused: Counter[str] = Counter()
         started = time.perf_counter()
         sent = 0
 
@@ -249,8 +293,13 @@ async def _soak(
                     status = (await action(client, team)).status_code
                 except httpx.HTTPError:
                     pass  # a transport failure counts as an error, like a 5xx
+                name = _name(action)
+                if status == 0 or status >= 400:
+                    refused[f"{name} {status or 'failed'}"] += 1
                 window = windows[-1]
-                window.latencies.append(time.perf_counter() - due)
+                latency = time.perf_counter() - due
+                window.latencies.append(latency)
+                window.by_action.setdefault(name, []).append(latency)
                 window.errors += status == 0 or status >= 500
                 window.rejected += 400 <= status < 500
 
@@ -288,7 +337,7 @@ async def _soak(
             await asyncio.sleep(0.5)
         sampler.cancel()
         await asyncio.gather(sampler, return_exceptions=True)
-    return [w for w in windows if w.rss_mib], drained, sent, len(unanswered)
+    return Outcome([w for w in windows if w.rss_mib], drained, sent, len(unanswered), refused)
 
 
 def _plot(windows: list[Window]) -> None:
@@ -318,9 +367,13 @@ def run() -> list[str]:
     with webhook_sink() as hook_url, running_stack() as stack:
         pids = stack.pids()
         metrics = [stack.metrics_url(name) for name in PROCESSES if name != "gateway"]
-        windows, drained, sent, unanswered = asyncio.run(
-            _soak(stack.url("gateway"), hook_url, stack.mail_dir, pids, metrics)
-        )
+        outcome = asyncio.run(_soak(stack.url("gateway"), hook_url, stack.mail_dir, pids, metrics))
+    windows, drained, sent, unanswered = (
+        outcome.windows,
+        outcome.drained,
+        outcome.sent,
+        outcome.unanswered,
+    )
     if not windows:
         raise RuntimeError("the soak ended before its first sample")
     _plot(windows)
@@ -334,7 +387,8 @@ def run() -> list[str]:
     errors = sum(w.errors for w in windows)
     rejected = sum(w.rejected for w in windows)
     worst = max(growth, key=growth.__getitem__)
-    mix = ", ".join(f"{action.__name__.strip('_')} {weight}" for action, weight in MIX)
+    mix = ", ".join(f"{_name(action)} {weight}" for action, weight in MIX)
+    first, final = _tenths(windows)
     return [
         f"## Soak: {RATE:g} requests a second for {SECONDS / 60:g} minutes through the gateway",
         "",
@@ -352,6 +406,14 @@ def run() -> list[str]:
         + f"; the most: {worst} {growth[worst]:+.1%} (target under +10%)",
         f"- outbox and consumer lag back to zero **{drained:.1f} s** after the load stopped"
         + (" (not within the limit)" if drained >= DRAIN_LIMIT_SECONDS else ""),
+        "- p99 by action, first tenth → last tenth (ms): "
+        + ", ".join(
+            f"{name} {percentile(first.get(name, [0.0]), 99) * 1000:.0f} → "
+            f"{percentile(final.get(name, [0.0]), 99) * 1000:.0f}"
+            for name in sorted(set(first) | set(final))
+        ),
+        "- refused or failed, by action and status: "
+        + (", ".join(f"{key} ×{n}" for key, n in sorted(outcome.refused.items())) or "none"),
         f"- the plot: `{PLOT.relative_to(ROOT) if PLOT.is_relative_to(ROOT) else PLOT}`",
         "",
         f"The mix, by weight: {mix}; "
