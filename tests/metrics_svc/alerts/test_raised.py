@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 from event_contracts import AlertRaisedV1, CloudEvent
-from metrics_svc.alerts.raising import check, check_due
+from metrics_svc.alerts.raising import check, check_due, check_forever
 from metrics_svc.models import AlertCheckDue, OutboxMessage
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import select
@@ -20,6 +20,10 @@ from tests.metrics_svc.helpers import NOW, peers_and_subject, send
 async def _raised(runtime: ServiceRuntime) -> list[AlertRaisedV1]:
     """The alerts told so far, once the workspaces marked due are checked."""
     await check_due(runtime.db)
+    return await _told(runtime)
+
+
+async def _told(runtime: ServiceRuntime) -> list[AlertRaisedV1]:
     async with runtime.db.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     payloads = [CloudEvent.from_bytes(row.value).payload() for row in rows]
@@ -63,3 +67,23 @@ async def test_a_check_clears_only_the_marks_it_saw_and_each_alert_is_told_once(
     assert len(left) == 1
     assert left[0] not in due
     assert [a.post_id for a in await _raised(runtime)] == [post]
+
+
+async def test_the_background_check_tells_the_alert_once_a_batch_wakes_it(
+    client: httpx.AsyncClient, seed: Seeder, editor: dict[str, str], runtime: ServiceRuntime
+) -> None:
+    wake = asyncio.Event()
+    runtime.db.on_outbox_commit(wake.set)
+    checking = asyncio.create_task(
+        check_forever(runtime.db, wake, interval_seconds=0, poll_seconds=3600)
+    )
+    try:
+        _, post = await peers_and_subject(client, seed, editor, 3000)
+        async with asyncio.timeout(20):
+            while not (told := await _told(runtime)):
+                await asyncio.sleep(0.05)
+    finally:
+        checking.cancel()
+        await asyncio.gather(checking, return_exceptions=True)
+
+    assert [(a.kind, a.post_id) for a in told] == [("underperforming", post)]

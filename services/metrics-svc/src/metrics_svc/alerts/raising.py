@@ -32,6 +32,8 @@ log = structlog.get_logger(__name__)
 
 # Due rows read by one pass; the rest wait for the next.
 DUE_PER_PASS = 10_000
+# After a check that took t, the next waits at least this many times t.
+SHARE_WAITED = 4
 
 
 def alert_id(alert: Alert) -> str:
@@ -123,15 +125,20 @@ async def check_forever(
 ) -> None:
     """Check the workspaces marked due whenever a commit wakes it (or every `poll_seconds`,
     for the marks of other replicas and of a restart), at most once every
-    `interval_seconds`: the batches stored meanwhile are checked together."""
+    `interval_seconds` (or four times the last check's time, when longer): the batches
+    stored meanwhile are checked together."""
+    loop = asyncio.get_running_loop()
     while True:
+        started = loop.time()
         try:
             await check_due(db)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database may be down: the marks wait in it
             log.warning("alert_check_failed", error=repr(exc))
-        await asyncio.sleep(interval_seconds)
+        # A large workspace's check takes long: it then waits longer, so that checking
+        # never takes more than a fifth of the process.
+        await asyncio.sleep(max(interval_seconds, (loop.time() - started) * SHARE_WAITED))
         try:
             await asyncio.wait_for(wake.wait(), poll_seconds)
         except TimeoutError:
