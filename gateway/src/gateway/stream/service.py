@@ -17,7 +17,6 @@ lock is taken last in the transaction, so for no longer than the commit).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -34,8 +33,8 @@ from event_contracts import (
     Payload,
     PostReviewChangedV1,
 )
-from servicekit.db import is_postgres
-from sqlalchemy import delete, func, select, text
+from servicekit.db import lock_workspace
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import StreamEvent
@@ -63,20 +62,10 @@ def streamed(payload: Payload) -> bool:
 STREAM_LOCK_CLASS = 0x5E0E
 
 
-def workspace_lock_key(workspace_id: str) -> int:
-    """A 32-bit signed key of the workspace for `pg_advisory_xact_lock(int, int)`."""
-    digest = hashlib.sha256(workspace_id.encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big", signed=True)
-
-
 async def remember(session: AsyncSession, event: CloudEvent) -> None:
     """Store the event for the workspace's streams; call it last in the transaction (the
     workspace's other writers wait from here until it commits)."""
-    if is_postgres(session):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:kind, :key)"),
-            {"kind": STREAM_LOCK_CLASS, "key": workspace_lock_key(event.workspaceid)},
-        )
+    await lock_workspace(session, STREAM_LOCK_CLASS, event.workspaceid)
     envelope: dict[str, Any] = json.loads(event.to_bytes())
     session.add(
         StreamEvent(

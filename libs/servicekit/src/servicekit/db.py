@@ -9,6 +9,7 @@ transaction and done in one go at its end (`call_before_commit`) runs inside it.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -84,6 +85,19 @@ def where_equal(query: S, *filters: tuple[Any, object]) -> S:
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+async def lock_workspace(session: AsyncSession, kind: int, workspace_id: str) -> None:
+    """On PostgreSQL, hold the transaction-scoped advisory lock (`kind`, the workspace) until
+    the transaction ends: the workspace's other transactions taking it wait until then. On
+    SQLite nothing: its writers are serial already."""
+    if not is_postgres(session):
+        return
+    digest = hashlib.sha256(workspace_id.encode("utf-8")).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)  # pg_advisory_xact_lock(int, int)
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:kind, :key)"), {"kind": kind, "key": key}
+    )
 
 
 def dialect_insert(session: AsyncSession, model: Any) -> Any:

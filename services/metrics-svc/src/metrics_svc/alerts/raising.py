@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import structlog
 from event_contracts import AlertRaisedV1
-from servicekit.db import Database, dialect_insert, utcnow
+from servicekit.db import Database, lock_workspace, utcnow
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,9 @@ from metrics_svc.events import emit
 from metrics_svc.models import AlertCheckDue, RaisedAlert
 
 log = structlog.get_logger(__name__)
+
+# The advisory locks' class (their first key) of the alert checks, per workspace.
+ALERT_CHECK_LOCK_CLASS = 0xA1E7
 
 # Due rows read by one pass; the rest wait for the next.
 DUE_PER_PASS = 10_000
@@ -69,54 +72,61 @@ async def check(db: Database, workspace_id: str, due: list[int]) -> list[Alert]:
     """Tell the workspace's new alerts, forget the cleared ones, and clear the `due` marks
     (only those: a batch stored meanwhile keeps its own for the next check); the alerts
     raised."""
+    if db.is_postgres:
+        # Replicas check the same workspace one at a time, each from what the last wrote: one
+        # that computed earlier but wrote later could forget an alert just raised (and raise
+        # it twice) or raise one just cleared. Writers do not block each other here.
+        async with db.transaction() as session:
+            await lock_workspace(session, ALERT_CHECK_LOCK_CLASS, workspace_id)
+            return await _record(session, workspace_id, due, await _current(session, workspace_id))
+    # SQLite has one writer at a time: the alerts are computed outside its write lock (by this
+    # process's only checker, so no other check writes in between).
     async with db.transaction(read_only=True) as session:
-        now = {alert_id(alert): alert for alert in await alerts(session, workspace_id)}
+        now = await _current(session, workspace_id)
     async with db.transaction() as session:
-        await session.execute(delete(AlertCheckDue).where(AlertCheckDue.id.in_(due)))
-        known = set(
-            await session.scalars(
-                select(RaisedAlert.alert_id).where(RaisedAlert.workspace_id == workspace_id)
+        return await _record(session, workspace_id, due, now)
+
+
+async def _current(session: AsyncSession, workspace_id: str) -> dict[str, Alert]:
+    return {alert_id(alert): alert for alert in await alerts(session, workspace_id)}
+
+
+async def _record(
+    session: AsyncSession, workspace_id: str, due: list[int], now: dict[str, Alert]
+) -> list[Alert]:
+    """Write what the check found: the new alerts raised, the cleared ones forgotten."""
+    await session.execute(delete(AlertCheckDue).where(AlertCheckDue.id.in_(due)))
+    known = set(
+        await session.scalars(
+            select(RaisedAlert.alert_id).where(RaisedAlert.workspace_id == workspace_id)
+        )
+    )
+    cleared = known - set(now)
+    if cleared:
+        await session.execute(
+            delete(RaisedAlert).where(
+                RaisedAlert.workspace_id == workspace_id, RaisedAlert.alert_id.in_(cleared)
             )
         )
-        cleared = known - set(now)
-        if cleared:
-            await session.execute(
-                delete(RaisedAlert).where(
-                    RaisedAlert.workspace_id == workspace_id, RaisedAlert.alert_id.in_(cleared)
-                )
-            )
-        new = [key for key in now if key not in known]
-        if not new:
-            return []
-        # Another replica checking the same workspace at once inserts the same keys: only the
-        # rows this transaction inserted are told, so each alert is told once.
-        at = utcnow()
-        rows = [{"workspace_id": workspace_id, "alert_id": key, "raised_at": at} for key in new]
-        inserted = set(
-            await session.scalars(
-                dialect_insert(session, RaisedAlert)
-                .values(rows)
-                .on_conflict_do_nothing()
-                .returning(RaisedAlert.alert_id)
-            )
+    raised = [alert for key, alert in now.items() if key not in known]
+    for alert in raised:
+        key = alert_id(alert)
+        session.add(RaisedAlert(workspace_id=workspace_id, alert_id=key, raised_at=utcnow()))
+        emit(
+            session,
+            AlertRaisedV1(
+                alert_id=key,
+                workspace_id=workspace_id,
+                kind=alert.kind,
+                channel_id=alert.channel_id,
+                channel_name=alert.channel_name,
+                post_id=alert.post_id,
+                title=alert.title,
+                campaign_id=alert.campaign_id,
+                message=alert.message,
+                detected_at=alert.detected_at,
+            ),
         )
-        raised = [now[key] for key in new if key in inserted]
-        for key, alert in ((alert_id(a), a) for a in raised):
-            emit(
-                session,
-                AlertRaisedV1(
-                    alert_id=key,
-                    workspace_id=workspace_id,
-                    kind=alert.kind,
-                    channel_id=alert.channel_id,
-                    channel_name=alert.channel_name,
-                    post_id=alert.post_id,
-                    title=alert.title,
-                    campaign_id=alert.campaign_id,
-                    message=alert.message,
-                    detected_at=alert.detected_at,
-                ),
-            )
     return raised
 
 
