@@ -2,7 +2,8 @@
 
 1. Ingestion: points per second through `POST /api/v1/stats` (10,000-point batches, the
    whole request path in process: token check, validation, raw points, hourly/daily/
-   channel rollups, benchmark checkpoints, totals and verdicts, outbox event) against a
+   channel rollups, benchmark checkpoints, totals and verdicts, outbox event, and the alert
+   checks they call for, in the background as the service runs them) against a
    raw bulk insert of the same rows into a copy of the raw table (multi-row INSERT through
    asyncpg's `executemany`), and against COPY, in the same run.
 2. Reports at scale: `POST_POINTS` points (10,000,000 by default; `BENCH_METRICS_POINTS`
@@ -33,6 +34,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from event_contracts import ChannelChangedV1, CloudEvent, PostPublishedV1
 from metrics_svc.__main__ import MIGRATIONS
+from metrics_svc.alerts.raising import check_due, check_forever
 from metrics_svc.app import create_app, create_runtime
 from metrics_svc.consumers.handlers import HANDLERS
 from metrics_svc.runtime import MetricsRuntime
@@ -163,12 +165,27 @@ async def ingestion(
                     )
         batches.append(points)
     headers = keys.headers(workspace_id)
+    # The alert checks the batches call for run as the service runs them, in the background
+    # (at most once every interval), and once more for the last batches: their time counts.
+    wake = asyncio.Event()
+    runtime.db.on_outbox_commit(wake.set)
+    checking = asyncio.create_task(
+        check_forever(
+            runtime.db,
+            wake,
+            interval_seconds=runtime.settings.alert_check_interval_seconds,
+            poll_seconds=runtime.settings.alert_check_poll_seconds,
+        )
+    )
     began = time.perf_counter()
     for points in batches:
         response = await client.post("/api/v1/stats", json={"points": points}, headers=headers)
         response.raise_for_status()
         assert response.json()["points_stored"] == BATCH
+    await check_due(runtime.db)
     api_seconds = time.perf_counter() - began
+    checking.cancel()
+    await asyncio.gather(checking, return_exceptions=True)
     total = BATCH * BATCHES
 
     rows = [

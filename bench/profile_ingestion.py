@@ -66,7 +66,6 @@ STEPS = (
     ("metrics_svc.ingestion.service", "resolve"),
     ("metrics_svc.ingestion.batches", "store"),
     ("metrics_svc.ingestion.batches", "post_totals"),
-    ("metrics_svc.ingestion.batches", "raise_new"),
 )
 
 
