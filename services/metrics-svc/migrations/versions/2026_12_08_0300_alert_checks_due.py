@@ -1,6 +1,5 @@
 """alert checks due: the workspaces whose figures changed since their alerts were checked"""
 
-import sqlalchemy as sa
 from alembic import op
 from servicekit import migration_steps as steps
 
@@ -11,12 +10,7 @@ down_revision: str | None = "5d3a9c1e7b20"
 def upgrade() -> None:
     op.create_table(
         "alert_checks_due",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        steps.serial_id_column(),
         steps.workspace_id_column(64),
         steps.primary_key("alert_checks_due", "id"),
     )

@@ -27,13 +27,13 @@ class MetricsRuntime(ServiceRuntime):
         super().__init__(settings, database=database)
         # A stored batch writes `stats.ingested` to the outbox: its commit wakes the check of
         # the alerts it may raise (the workspace is marked due in the same transaction).
-        alerts_due = asyncio.Event()
-        self.db.on_outbox_commit(alerts_due.set)
+        self.alerts_due = asyncio.Event()
+        self.db.on_outbox_commit(self.alerts_due.set)
         self.background.append(
             partial(
                 check_forever,
                 self.db,
-                alerts_due,
+                self.alerts_due,
                 interval_seconds=settings.alert_check_interval_seconds,
                 poll_seconds=settings.alert_check_poll_seconds,
             )

@@ -15,6 +15,7 @@ written, in a short one.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import defaultdict
 
 import structlog
@@ -35,8 +36,9 @@ ALERT_CHECK_LOCK_CLASS = 0xA1E7
 
 # Due rows read by one pass; the rest wait for the next.
 DUE_PER_PASS = 10_000
-# After a check that took t, the next waits at least this many times t.
+# After a pass that took t, the next waits at least this many times t (at most LONGEST_PAUSE).
 SHARE_WAITED = 4
+LONGEST_PAUSE = 60.0
 
 
 def alert_id(alert: Alert) -> str:
@@ -50,8 +52,9 @@ def mark_due(session: AsyncSession, workspace_id: str) -> None:
     session.add(AlertCheckDue(workspace_id=workspace_id))
 
 
-async def check_due(db: Database) -> int:
-    """Check every workspace marked due; how many were checked."""
+async def check_due(db: Database) -> bool:
+    """Check every workspace marked due; whether every check went through (a workspace
+    whose check failed keeps its marks for the next pass, and the others are checked)."""
     async with db.transaction(read_only=True) as session:
         rows = (
             await session.execute(
@@ -63,9 +66,16 @@ async def check_due(db: Database) -> int:
     due: dict[str, list[int]] = defaultdict(list)
     for row_id, workspace_id in rows:
         due[workspace_id].append(row_id)
+    went_through = True
     for workspace_id, row_ids in due.items():
-        await check(db, workspace_id, row_ids)
-    return len(due)
+        try:
+            await check(db, workspace_id, row_ids)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("alert_check_failed", workspace_id=workspace_id)
+            went_through = False
+    return went_through
 
 
 async def check(db: Database, workspace_id: str, due: list[int]) -> list[Alert]:
@@ -79,12 +89,20 @@ async def check(db: Database, workspace_id: str, due: list[int]) -> list[Alert]:
         async with db.transaction() as session:
             await lock_workspace(session, ALERT_CHECK_LOCK_CLASS, workspace_id)
             return await _record(session, workspace_id, due, await _current(session, workspace_id))
-    # SQLite has one writer at a time: the alerts are computed outside its write lock (by this
-    # process's only checker, so no other check writes in between).
-    async with db.transaction(read_only=True) as session:
-        now = await _current(session, workspace_id)
-    async with db.transaction() as session:
-        return await _record(session, workspace_id, due, now)
+    # On SQLite, the alerts are computed outside its write lock (which every writer waits
+    # for); its one process checks one workspace at a time, so no check writes in between.
+    async with _one_at_a_time(db):
+        async with db.transaction(read_only=True) as session:
+            now = await _current(session, workspace_id)
+        async with db.transaction() as session:
+            return await _record(session, workspace_id, due, now)
+
+
+_CHECKING: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _one_at_a_time(db: Database) -> asyncio.Lock:
+    return _CHECKING.setdefault(db, asyncio.Lock())
 
 
 async def _current(session: AsyncSession, workspace_id: str) -> dict[str, Alert]:
@@ -134,21 +152,23 @@ async def check_forever(
     db: Database, wake: asyncio.Event, *, interval_seconds: float, poll_seconds: float
 ) -> None:
     """Check the workspaces marked due whenever a commit wakes it (or every `poll_seconds`,
-    for the marks of other replicas and of a restart), at most once every
-    `interval_seconds` (or four times the last check's time, when longer): the batches
-    stored meanwhile are checked together."""
+    for the marks a failed check or a restart left), with at least `interval_seconds`
+    between passes (or four times the last pass's time, when longer, up to a minute): the
+    batches stored meanwhile are checked together."""
     loop = asyncio.get_running_loop()
     while True:
         started = loop.time()
+        pause = interval_seconds
         try:
-            await check_due(db)
+            if await check_due(db):
+                # Large workspaces' checks take long: the next pass then waits longer, so
+                # that checking takes at most a fifth of the process.
+                pause = min(max(pause, (loop.time() - started) * SHARE_WAITED), LONGEST_PAUSE)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database may be down: the marks wait in it
-            log.warning("alert_check_failed", error=repr(exc))
-        # A large workspace's check takes long: it then waits longer, so that checking
-        # never takes more than a fifth of the process.
-        await asyncio.sleep(max(interval_seconds, (loop.time() - started) * SHARE_WAITED))
+            log.warning("alert_checks_failed", error=repr(exc))
+        await asyncio.sleep(pause)
         try:
             await asyncio.wait_for(wake.wait(), poll_seconds)
         except TimeoutError:
