@@ -20,6 +20,7 @@ from collections import defaultdict
 
 import structlog
 from event_contracts import AlertRaisedV1
+from servicekit.background import run_rounds
 from servicekit.db import Database, lock_workspace, utcnow
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -156,21 +157,15 @@ async def check_forever(
     between passes (or four times the last pass's time, when longer, up to a minute): the
     batches stored meanwhile are checked together."""
     loop = asyncio.get_running_loop()
-    while True:
+
+    async def one_pass() -> bool:
         started = loop.time()
         pause = interval_seconds
-        try:
-            if await check_due(db):
-                # Large workspaces' checks take long: the next pass then waits longer, so
-                # that checking takes at most a fifth of the process.
-                pause = min(max(pause, (loop.time() - started) * SHARE_WAITED), LONGEST_PAUSE)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the database may be down: the marks wait in it
-            log.warning("alert_checks_failed", error=repr(exc))
+        if await check_due(db):
+            # Large workspaces' checks take long: the next pass then waits longer, so that
+            # checking takes at most a fifth of the process.
+            pause = min(max(pause, (loop.time() - started) * SHARE_WAITED), LONGEST_PAUSE)
         await asyncio.sleep(pause)
-        try:
-            await asyncio.wait_for(wake.wait(), poll_seconds)
-        except TimeoutError:
-            pass
-        wake.clear()
+        return False  # the next pass when a commit wakes it or the poll comes round
+
+    await run_rounds(one_pass, wake, poll_seconds, failed="alert_checks_failed")
